@@ -1,0 +1,149 @@
+import { ConfigError } from './errors.js'
+import type { Clock } from './internal/clock.js'
+import type { Dialect } from './dialects/types.js'
+import type { HttpOptions } from './http/transport.js'
+import { discover, type DiscoveryCache } from './discovery/index.js'
+import { createContext, type ClientOptions, type OAuthContext } from './grants/context.js'
+import {
+  buildAuthorizationUrl,
+  completeAuthorization,
+  type AuthorizationUrlOptions,
+  type CompleteAuthorizationOptions,
+  type PendingAuthorization,
+} from './grants/authorization-code.js'
+import { clientCredentialsGrant, type ClientCredentialsOptions } from './grants/client-credentials.js'
+import { startDeviceAuthorization, type DeviceAuthorization } from './grants/device.js'
+import { fetchUserInfo, introspectToken, revokeToken, type IntrospectionResult, type TokenHintOptions, type UserInfoOptions } from './grants/endpoints.js'
+import { passwordGrant, type PasswordGrantOptions } from './grants/password.js'
+import { refreshGrant, type RefreshOptions } from './grants/refresh.js'
+import type { GrantParameters } from './grants/token.js'
+import type { AuthorizationServerMetadata, TokenSet } from './types.js'
+import { parseAuthorizationServerMetadata } from './wire/metadata.js'
+
+/** Endpoints given by hand, for servers that publish no discovery document. */
+export interface Endpoints {
+  authorization?: string
+  token?: string
+  revocation?: string
+  introspection?: string
+  userinfo?: string
+  registration?: string
+  deviceAuthorization?: string
+  endSession?: string
+  jwks?: string
+}
+
+export interface OAuthClientOptions extends ClientOptions, Omit<HttpOptions, 'dialect'> {
+  /** The issuer identifier: discovery runs from it unless `metadata` or `endpoints.token` is given. */
+  issuer?: string | URL
+  /** Metadata given by hand (no discovery). */
+  metadata?: AuthorizationServerMetadata
+  /** Endpoints given one by one; they override discovered or given metadata. */
+  endpoints?: Endpoints
+  /** Default redirect URI for the authorization code flow. */
+  redirectUri?: string
+  /** Vendor quirks; see `oauthkit/dialects`. */
+  dialect?: Dialect
+  clock?: Clock
+  /** Discovery cache; `false` for none. Default: shared, one hour. */
+  discoveryCache?: DiscoveryCache | false
+  signal?: AbortSignal
+}
+
+const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata & string> = {
+  authorization: 'authorization_endpoint',
+  token: 'token_endpoint',
+  revocation: 'revocation_endpoint',
+  introspection: 'introspection_endpoint',
+  userinfo: 'userinfo_endpoint',
+  registration: 'registration_endpoint',
+  deviceAuthorization: 'device_authorization_endpoint',
+  endSession: 'end_session_endpoint',
+  jwks: 'jwks_uri',
+}
+
+/** Resolves the server metadata the options describe: given, built from endpoints, or discovered. */
+export async function resolveMetadata(options: OAuthClientOptions, http: HttpOptions): Promise<AuthorizationServerMetadata> {
+  const byHand: Record<string, string> = {}
+  for (const [key, field] of Object.entries(ENDPOINT_FIELDS)) {
+    const value = options.endpoints?.[key as keyof Endpoints]
+    if (value !== undefined) byHand[field] = value
+  }
+  let base: Record<string, unknown>
+  if (options.metadata) {
+    base = { ...options.metadata }
+  } else if (byHand.token_endpoint) {
+    base = { issuer: options.issuer ? String(options.issuer) : new URL(byHand.token_endpoint).origin }
+  } else if (options.issuer) {
+    const found = await discover(options.issuer, {
+      http,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.discoveryCache === undefined ? {} : { cache: options.discoveryCache }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+    base = { ...found.metadata }
+  } else {
+    throw new ConfigError('invalid_config', 'createOAuthClient needs an issuer (for discovery), metadata, or endpoints.token')
+  }
+  return parseAuthorizationServerMetadata({ ...base, ...byHand }, 'the client options')
+}
+
+/**
+ * A client of one authorization server: every grant and endpoint as a method. Stateless —
+ * it holds configuration, not tokens (a token manager comes with sessions).
+ */
+export interface OAuthClient {
+  readonly metadata: AuthorizationServerMetadata
+  /** For the plain functions (`clientCredentialsGrant(client.context, …)` and friends). */
+  readonly context: OAuthContext
+  authorizationUrl(options?: Partial<AuthorizationUrlOptions>): Promise<PendingAuthorization>
+  completeAuthorization(
+    callbackUrl: string | URL,
+    pending: Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>,
+    options?: CompleteAuthorizationOptions,
+  ): Promise<TokenSet>
+  clientCredentials(options?: ClientCredentialsOptions): Promise<TokenSet>
+  refresh(refreshToken: string | TokenSet, options?: RefreshOptions): Promise<TokenSet>
+  /** Legacy resource owner password grant; see {@link passwordGrant}. */
+  password(options: PasswordGrantOptions): Promise<TokenSet>
+  startDeviceAuthorization(options?: GrantParameters): Promise<DeviceAuthorization>
+  revoke(token: string, options?: TokenHintOptions): Promise<void>
+  introspect(token: string, options?: TokenHintOptions): Promise<IntrospectionResult>
+  userInfo(accessToken: string, options?: UserInfoOptions): Promise<Record<string, unknown>>
+}
+
+/**
+ * Creates a client: discovers the server (or takes the metadata or endpoints given), picks
+ * the client authentication method, and returns every grant as a method.
+ */
+export async function createOAuthClient(options: OAuthClientOptions): Promise<OAuthClient> {
+  if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'createOAuthClient needs an options object')
+  const http: HttpOptions = {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    ...(options.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+    ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.dialect ? { dialect: options.dialect } : {}),
+  }
+  const metadata = await resolveMetadata(options, http)
+  const ctx = createContext(metadata, options, { http, ...(options.clock ? { clock: options.clock } : {}) })
+
+  return {
+    metadata,
+    context: ctx,
+    authorizationUrl: (o = {}) => {
+      const redirectUri = o.redirectUri ?? options.redirectUri
+      if (!redirectUri) throw new ConfigError('invalid_config', 'authorizationUrl needs a redirectUri (in the call or in createOAuthClient)')
+      return buildAuthorizationUrl(ctx, { ...o, redirectUri })
+    },
+    completeAuthorization: (url, pending, o) => completeAuthorization(ctx, url, pending, o),
+    clientCredentials: (o) => clientCredentialsGrant(ctx, o),
+    refresh: (token, o) => refreshGrant(ctx, typeof token === 'string' ? token : (token?.refreshToken as string), o),
+    password: (o) => passwordGrant(ctx, o),
+    startDeviceAuthorization: (o) => startDeviceAuthorization(ctx, o),
+    revoke: (token, o) => revokeToken(ctx, token, o),
+    introspect: (token, o) => introspectToken(ctx, token, o),
+    userInfo: (token, o) => fetchUserInfo(ctx, token, o),
+  }
+}

@@ -1,0 +1,155 @@
+import * as o from 'oauth4webapi'
+import { ConfigError, ResponseError, type ErrorCode } from '../errors.js'
+import { parseUrl } from '../internal/url.js'
+import type { TokenSet } from '../types.js'
+import { requestOptions, requireEndpoint, type OAuthContext } from './context.js'
+import { tokenExchange } from './token.js'
+import { translateError } from './translate.js'
+
+export interface AuthorizationUrlOptions {
+  redirectUri: string
+  scope?: string
+  /** Generated when not given. */
+  state?: string
+  /** Generated when `scope` contains `openid` and not given. */
+  nonce?: string
+  /** RFC 8707 resource indicator(s). */
+  resource?: string | string[]
+  /** Anything else: `prompt`, `login_hint`, `response_mode`, `audience`, … */
+  extraParams?: Record<string, string>
+}
+
+/**
+ * What the callback needs to complete: keep it (e.g. in sessionStorage) between the redirect
+ * and the callback. Plain data, safe to JSON-serialise; it holds the PKCE verifier, so never
+ * put it in a URL or a cookie readable by another origin.
+ */
+export interface PendingAuthorization {
+  url: string
+  state: string
+  codeVerifier: string
+  nonce?: string
+  redirectUri: string
+}
+
+/**
+ * Builds the authorization request URL with PKCE (S256, always), `state`, and `nonce` when
+ * `openid` is requested.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ */
+export async function buildAuthorizationUrl(ctx: OAuthContext, options: AuthorizationUrlOptions): Promise<PendingAuthorization> {
+  const endpoint = parseUrl(requireEndpoint(ctx, 'authorization_endpoint', 'authorization code flow'), 'authorization_endpoint')
+  if (!options?.redirectUri) throw new ConfigError('invalid_config', 'redirectUri is required for the authorization code flow')
+  parseUrl(options.redirectUri, 'redirectUri')
+  const codeVerifier = o.generateRandomCodeVerifier()
+  const state = options.state ?? o.generateRandomState()
+  const wantsOpenId = (options.scope ?? '').split(' ').includes('openid')
+  const nonce = options.nonce ?? (wantsOpenId ? o.generateRandomNonce() : undefined)
+
+  const params = endpoint.searchParams
+  params.set('response_type', 'code')
+  params.set('client_id', ctx.clientId)
+  params.set('redirect_uri', options.redirectUri)
+  if (options.scope) params.set('scope', options.scope)
+  params.set('state', state)
+  if (nonce) params.set('nonce', nonce)
+  params.set('code_challenge', await o.calculatePKCECodeChallenge(codeVerifier))
+  params.set('code_challenge_method', 'S256')
+  for (const resource of options.resource === undefined ? [] : [options.resource].flat()) params.append('resource', resource)
+  for (const [key, value] of Object.entries(options.extraParams ?? {})) params.set(key, value)
+
+  return { url: endpoint.href, state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}) }
+}
+
+/**
+ * Reads the authorization response from the callback URL — from the query, or from the
+ * fragment when the query has neither `code` nor `error` — and checks it: `state`
+ * (RFC 6749 §10.12) and, when the server advertises it, `iss` (RFC 9207 §2.4).
+ * Returns the validated parameters.
+ */
+export function parseCallback(
+  ctx: OAuthContext,
+  callbackUrl: string | URL,
+  expectedState: string,
+): URLSearchParams {
+  const url = parseUrl(callbackUrl, 'the callback URL')
+  let params = url.searchParams
+  if (!params.has('code') && !params.has('error') && url.hash.length > 1) {
+    params = new URLSearchParams(url.hash.slice(1))
+  }
+  let validated: URLSearchParams
+  try {
+    validated = o.validateAuthResponse(ctx.as, ctx.client, params, expectedState)
+  } catch (err) {
+    if (err instanceof o.OperationProcessingError) {
+      const code = classifyCallbackError(ctx, params, expectedState)
+      if (code) throw new ResponseError(code, `authorization callback rejected: ${CALLBACK_MESSAGES[code]}`, { cause: err })
+    }
+    throw translateError(err, 'authorization callback')
+  }
+  if (!validated.get('code')) {
+    throw new ResponseError('missing_code', 'authorization callback rejected: it carries neither "code" nor "error"; is this the redirect URI page?')
+  }
+  return validated
+}
+
+const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  missing_iss: 'the server advertises RFC 9207 "iss" but the response has none (possible mix-up attack); sign in again',
+  iss_mismatch: 'the "iss" parameter names another authorization server (possible mix-up attack); sign in again',
+  missing_state: 'the response has no "state"; it does not answer a request this client made, sign in again',
+  state_mismatch: 'the "state" does not match the pending request (stale tab, replay or forgery); sign in again',
+}
+
+/** Names which of oauth4webapi's checks failed, from the same data it checked. */
+function classifyCallbackError(ctx: OAuthContext, params: URLSearchParams, expectedState: string): ErrorCode | undefined {
+  const iss = params.get('iss')
+  if (!iss && ctx.metadata.authorization_response_iss_parameter_supported) return 'missing_iss'
+  if (iss && iss !== ctx.metadata.issuer) return 'iss_mismatch'
+  if (!params.has('state')) return 'missing_state'
+  if (params.get('state') !== expectedState) return 'state_mismatch'
+  return undefined
+}
+
+export interface CompleteAuthorizationOptions {
+  /** OpenID Connect `max_age` that was requested, to check `auth_time`. */
+  maxAge?: number
+  signal?: AbortSignal
+}
+
+/**
+ * Completes the authorization code flow from the callback URL: validates the response,
+ * exchanges the code with the PKCE verifier, and validates the ID token (nonce included)
+ * when there is one.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ */
+export async function completeAuthorization(
+  ctx: OAuthContext,
+  callbackUrl: string | URL,
+  pending: Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>,
+  options: CompleteAuthorizationOptions = {},
+): Promise<TokenSet> {
+  if (!pending?.state || !pending.codeVerifier || !pending.redirectUri) {
+    throw new ConfigError('invalid_config', 'completeAuthorization needs the pending authorization (state, codeVerifier, redirectUri) saved by buildAuthorizationUrl')
+  }
+  const params = parseCallback(ctx, callbackUrl, pending.state)
+  return tokenExchange(
+    ctx,
+    'authorization code exchange',
+    () =>
+      o.authorizationCodeGrantRequest(
+        ctx.as,
+        ctx.client,
+        ctx.clientAuth,
+        params,
+        pending.redirectUri,
+        pending.codeVerifier,
+        requestOptions(ctx, 'token', options.signal),
+      ),
+    (response) =>
+      o.processAuthorizationCodeResponse(ctx.as, ctx.client, response, {
+        ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
+        ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
+      }),
+  )
+}

@@ -1,0 +1,31 @@
+import * as o from 'oauth4webapi'
+import { ConfigError } from '../errors.js'
+import type { TokenSet } from '../types.js'
+import { requestOptions, type OAuthContext } from './context.js'
+import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
+
+export interface PasswordGrantOptions extends GrantParameters {
+  username: string
+  password: string
+}
+
+/**
+ * The resource owner password credentials grant. **Legacy**: OAuth 2.0 Security BCP (RFC 9700
+ * §2.4) says it MUST NOT be used; it remains for trusted first-party logins on servers that
+ * still offer it (EPISHIP does). Prefer authorization code + PKCE or the device flow.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
+ */
+export function passwordGrant(ctx: OAuthContext, options: PasswordGrantOptions): Promise<TokenSet> {
+  if (!options?.username || typeof options.password !== 'string') {
+    throw new ConfigError('invalid_config', 'the password grant needs username and password')
+  }
+  const params = grantParameters(options)
+  params.set('username', options.username)
+  params.set('password', options.password)
+  return tokenExchange(
+    ctx,
+    'password grant',
+    () => o.genericTokenEndpointRequest(ctx.as, ctx.client, ctx.clientAuth, 'password', params, requestOptions(ctx, 'token', options.signal)),
+    (response) => o.processGenericTokenEndpointResponse(ctx.as, ctx.client, response),
+  )
+}

@@ -1,0 +1,57 @@
+/**
+ * The normalised token set every grant returns (camelCase; absolute expiry).
+ *
+ * `expiresAt` is epoch milliseconds, or `undefined` when the server stated no usable lifetime
+ * (see docs/tokens.md for the policy on missing, zero, negative, empty and huge `expires_in`).
+ */
+export interface TokenSet {
+  accessToken: string
+  /** Lower-cased (`bearer`, `dpop`, …), as RFC 6749 §7.1 makes it case-insensitive. */
+  tokenType: string
+  expiresAt?: number
+  refreshToken?: string
+  /** The granted scope, when the server said (RFC 6749 §5.1). */
+  scope?: string
+  idToken?: string
+  /** Validated ID token claims, when an ID token came back. */
+  idTokenClaims?: Record<string, unknown>
+  /** Every other field the server sent, unchanged. */
+  extra: Record<string, unknown>
+}
+
+/** A JSON value as servers send it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** Authorization server metadata (RFC 8414 §2, OpenID Connect Discovery §3). Unknown fields are kept. */
+export interface AuthorizationServerMetadata {
+  issuer: string
+  authorization_endpoint?: string
+  token_endpoint?: string
+  jwks_uri?: string
+  registration_endpoint?: string
+  scopes_supported?: string[]
+  response_types_supported?: string[]
+  response_modes_supported?: string[]
+  grant_types_supported?: string[]
+  token_endpoint_auth_methods_supported?: string[]
+  token_endpoint_auth_signing_alg_values_supported?: string[]
+  revocation_endpoint?: string
+  introspection_endpoint?: string
+  userinfo_endpoint?: string
+  end_session_endpoint?: string
+  device_authorization_endpoint?: string
+  code_challenge_methods_supported?: string[]
+  authorization_response_iss_parameter_supported?: boolean
+  id_token_signing_alg_values_supported?: string[]
+  [key: string]: unknown
+}
+
+/** Protected resource metadata (RFC 9728 §2). */
+export interface ProtectedResourceMetadata {
+  resource: string
+  authorization_servers?: string[]
+  scopes_supported?: string[]
+  bearer_methods_supported?: string[]
+  resource_name?: string
+  [key: string]: unknown
+}

@@ -1,0 +1,96 @@
+import { ResponseError } from '../errors.js'
+import type { TokenSet } from '../types.js'
+
+/**
+ * The `expires_in` policy (docs/tokens.md), applied to a token endpoint's JSON before
+ * oauth4webapi validates it:
+ *
+ * - a positive number, or a string of decimal digits (`"3600"`), is a lifetime;
+ * - absent, `null`, `""`, `0` or negative means "the server stated no usable lifetime": the
+ *   field is dropped (kept raw in `extra.expires_in`) and `expiresAt` is `undefined`, so a
+ *   token is never "already expired" by accident; the token manager relies on a 401 instead;
+ * - larger than `maxLifetimeSeconds` (default one year) is clamped to it, so no expiry can
+ *   overflow a timer or keep a token for ever;
+ * - anything else (`"abc"`, `"12abc"`, `true`, an object) is a malformed response:
+ *   a ResponseError with code `invalid_response`. Nothing is coerced blindly.
+ */
+export interface ExpiresInPolicy {
+  /** The unit the server uses (RFC 6749 says seconds; some vendors send milliseconds). */
+  unit?: 'seconds' | 'milliseconds'
+  maxLifetimeSeconds?: number
+}
+
+export const DEFAULT_MAX_LIFETIME_SECONDS = 365 * 24 * 60 * 60
+
+const DECIMAL = /^\s*\d+(\.\d+)?\s*$/
+
+/** Normalises `expires_in` in place-safe fashion; returns a new object. */
+export function normalizeTokenResponseBody(
+  body: Record<string, unknown>,
+  policy: ExpiresInPolicy = {},
+  url?: string,
+): Record<string, unknown> {
+  if (!('expires_in' in body)) return body
+  const out: Record<string, unknown> = { ...body }
+  const raw = body.expires_in
+  let seconds: number | undefined
+  if (typeof raw === 'number' && Number.isFinite(raw)) {
+    seconds = raw
+  } else if (typeof raw === 'string' && DECIMAL.test(raw)) {
+    seconds = Number(raw)
+  } else if (raw === null || raw === '' || (typeof raw === 'string' && raw.trim() === '')) {
+    seconds = undefined
+  } else {
+    throw new ResponseError(
+      'invalid_response',
+      `token response "expires_in" must be a number of seconds; got ${describe(raw)}`,
+      url === undefined ? {} : { url },
+    )
+  }
+  if (seconds !== undefined && policy.unit === 'milliseconds') seconds = seconds / 1000
+  if (seconds === undefined || seconds <= 0) {
+    delete out.expires_in
+    out['oauthkit:expires_in'] = raw
+    return out
+  }
+  const max = policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS
+  out.expires_in = Math.min(seconds, max)
+  return out
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`
+  if (Array.isArray(value)) return 'an array'
+  return value === null ? 'null' : `a ${typeof value}`
+}
+
+const NAMED = new Set(['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'id_token'])
+
+/**
+ * Maps a validated token endpoint response (RFC 6749 §5.1) to a TokenSet.
+ * `previousRefreshToken` is kept when the response carries none (RFC 6749 §6: the server
+ * MAY issue a new refresh token; when it does not, the old one stays valid).
+ */
+export function toTokenSet(
+  body: Record<string, unknown>,
+  now: number,
+  options: { previousRefreshToken?: string; idTokenClaims?: Record<string, unknown> } = {},
+): TokenSet {
+  const extra: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'oauthkit:expires_in') extra.expires_in = value
+    else if (!NAMED.has(key)) extra[key] = value
+  }
+  const set: TokenSet = {
+    accessToken: body.access_token as string,
+    tokenType: String(body.token_type ?? 'bearer').toLowerCase(),
+    extra,
+  }
+  if (typeof body.expires_in === 'number') set.expiresAt = Math.round(now + body.expires_in * 1000)
+  const refreshToken = (body.refresh_token as string | undefined) ?? options.previousRefreshToken
+  if (refreshToken !== undefined) set.refreshToken = refreshToken
+  if (typeof body.scope === 'string') set.scope = body.scope
+  if (typeof body.id_token === 'string') set.idToken = body.id_token
+  if (options.idTokenClaims) set.idTokenClaims = options.idTokenClaims
+  return set
+}

@@ -1,0 +1,32 @@
+import { defineConfig } from 'tsup'
+
+// Two builds from one source. The ESM build leaves every dependency external, so bundlers
+// dedupe them with the application's copies. The CJS build inlines the ESM-only dependencies
+// (oauth4webapi, ky): `require()` of an ES module only works unflagged from Node 20.19, and
+// oauthkit promises Node >= 20.
+const entry = { index: 'src/index.ts' }
+
+// tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates (TS 7 drops the JS
+// API tsup needs, which is why the project stays on TypeScript 6).
+const dts = { compilerOptions: { ignoreDeprecations: '6.0' } }
+
+export default defineConfig([
+  {
+    entry,
+    format: ['esm'],
+    dts,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    treeshake: true,
+  },
+  {
+    entry,
+    format: ['cjs'],
+    dts,
+    sourcemap: true,
+    target: 'es2022',
+    treeshake: true,
+    noExternal: ['oauth4webapi', 'ky'],
+  },
+])
