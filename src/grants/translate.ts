@@ -51,7 +51,11 @@ export function translateError(err: unknown, operation: string, url?: string): O
     )
   }
   if (err instanceof o.OperationProcessingError) {
-    const code = CODES[err.code ?? ''] ?? 'invalid_response'
+    let code = CODES[err.code ?? ''] ?? 'invalid_response'
+    if (err.code === o.JSON_ATTRIBUTE_COMPARISON) {
+      const attribute = (err.cause as { attribute?: string } | undefined)?.attribute
+      code = attribute === 'issuer' ? 'issuer_mismatch' : attribute === 'resource' ? 'resource_mismatch' : 'invalid_response'
+    }
     const status = err.cause instanceof Response ? err.cause.status : undefined
     const Type = code === 'insecure_url' || code === 'missing_endpoint' ? ConfigError : ResponseError
     return new Type(code, `${operation} failed: ${err.message}${status ? ` (HTTP ${status})` : ''}`, {
@@ -75,7 +79,6 @@ const CODES: Record<string, ErrorCode> = {
   [o.RESPONSE_IS_NOT_JSON]: 'not_json',
   [o.PARSE_ERROR]: 'invalid_json',
   [o.RESPONSE_IS_NOT_CONFORM]: 'unexpected_status',
-  [o.JSON_ATTRIBUTE_COMPARISON]: 'issuer_mismatch',
   [o.INVALID_RESPONSE]: 'invalid_response',
   [o.JWT_TIMESTAMP_CHECK]: 'invalid_id_token',
   [o.JWT_CLAIM_COMPARISON]: 'invalid_id_token',

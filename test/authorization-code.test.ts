@@ -1,0 +1,196 @@
+import { http } from 'msw'
+import { describe, expect, it } from 'vitest'
+import { createOAuthClient, isOAuthKitError, type OAuthKitError } from '../src/index.js'
+import { ISSUER, fakeIdToken, metadata, tokenJson } from './support/as-mock.js'
+import { fakeClock, form, useStrictMsw } from './support/msw.js'
+
+const msw = useStrictMsw()
+const clock = fakeClock()
+const redirectUri = 'https://app.example.com/callback'
+
+async function client(extra: Record<string, unknown> = {}) {
+  return createOAuthClient({ clientId: 'spa', metadata: metadata(ISSUER, extra), redirectUri, clock })
+}
+
+async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
+  const err = await promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (e: unknown) => e,
+  )
+  expect(isOAuthKitError(err), String(err)).toBe(true)
+  return err as OAuthKitError
+}
+
+describe('authorization URL', () => {
+  it('always uses PKCE S256, adds state, nonce for openid, resource and extra parameters', async () => {
+    const c = await client()
+    const pending = await c.authorizationUrl({
+      scope: 'openid profile',
+      resource: ['https://api.example.com', 'https://files.example.com'],
+      extraParams: { prompt: 'login', audience: 'api' },
+    })
+    const url = new URL(pending.url)
+    expect(url.origin + url.pathname).toBe(`${ISSUER}/authorize`)
+    const p = url.searchParams
+    expect(p.get('response_type')).toBe('code')
+    expect(p.get('client_id')).toBe('spa')
+    expect(p.get('redirect_uri')).toBe(redirectUri)
+    expect(p.get('code_challenge_method')).toBe('S256')
+    expect(p.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(p.get('code_challenge')).not.toBe(pending.codeVerifier)
+    expect(p.get('state')).toBe(pending.state)
+    expect(p.get('nonce')).toBe(pending.nonce)
+    expect(p.getAll('resource')).toEqual(['https://api.example.com', 'https://files.example.com'])
+    expect(p.get('prompt')).toBe('login')
+    expect(p.get('audience')).toBe('api')
+    expect(url.href).not.toContain(pending.codeVerifier)
+  })
+
+  it('adds no nonce without openid, and a fresh state and verifier every time', async () => {
+    const c = await client()
+    const a = await c.authorizationUrl({ scope: 'read' })
+    const b = await c.authorizationUrl({ scope: 'read' })
+    expect(a.nonce).toBeUndefined()
+    expect(new URL(a.url).searchParams.has('nonce')).toBe(false)
+    expect(a.state).not.toBe(b.state)
+    expect(a.codeVerifier).not.toBe(b.codeVerifier)
+  })
+
+  it('needs an authorization endpoint', async () => {
+    const c = await createOAuthClient({ clientId: 'x', endpoints: { token: `${ISSUER}/token` }, redirectUri })
+    expect((await failure(c.authorizationUrl())).code).toBe('missing_endpoint')
+  })
+})
+
+describe('completing from the callback', () => {
+  function tokenEndpoint(body: Record<string, unknown> = { access_token: 'at', token_type: 'bearer', expires_in: 60 }) {
+    msw.server.use(
+      http.post(`${ISSUER}/token`, async ({ request }) => {
+        const params = await form(request)
+        if (params.get('grant_type') !== 'authorization_code' || params.get('code') !== 'the-code' || !params.get('code_verifier')) {
+          return tokenJson({ error: 'invalid_grant' }, { status: 400 })
+        }
+        return tokenJson(body)
+      }),
+    )
+  }
+
+  it('reads the code from the query and sends the verifier and redirect_uri', async () => {
+    tokenEndpoint()
+    const c = await client()
+    const pending = await c.authorizationUrl({ scope: 'read' })
+    const set = await c.completeAuthorization(`${redirectUri}?code=the-code&state=${pending.state}`, pending)
+    expect(set.accessToken).toBe('at')
+    const sent = await form(msw.requests[0]!)
+    expect(sent.get('code_verifier')).toBe(pending.codeVerifier)
+    expect(sent.get('redirect_uri')).toBe(redirectUri)
+    expect(sent.get('client_id')).toBe('spa')
+  })
+
+  it('reads the code from the fragment', async () => {
+    tokenEndpoint()
+    const c = await client()
+    const pending = await c.authorizationUrl({ scope: 'read' })
+    const set = await c.completeAuthorization(`${redirectUri}#code=the-code&state=${pending.state}`, pending)
+    expect(set.accessToken).toBe('at')
+  })
+
+  it('validates the ID token and its nonce', async () => {
+    const c = await client()
+    const pending = await c.authorizationUrl({ scope: 'openid' })
+    const now = Math.floor(clock.now() / 1000)
+    const claims = { iss: ISSUER, aud: 'spa', sub: 'u1', iat: now, exp: now + 60, nonce: pending.nonce }
+    tokenEndpoint({ access_token: 'at', token_type: 'bearer', id_token: fakeIdToken(claims) })
+    const set = await c.completeAuthorization(`${redirectUri}?code=the-code&state=${pending.state}`, pending)
+    expect(set.idTokenClaims).toMatchObject({ sub: 'u1' })
+  })
+
+  it('accepts RFC 9207 iss when the server advertises it', async () => {
+    tokenEndpoint()
+    const c = await client({ authorization_response_iss_parameter_supported: true })
+    const pending = await c.authorizationUrl()
+    const set = await c.completeAuthorization(`${redirectUri}?code=the-code&state=${pending.state}&iss=${encodeURIComponent(ISSUER)}`, pending)
+    expect(set.accessToken).toBe('at')
+  })
+})
+
+describe('callback: malformed answers each give a typed error before any token request', () => {
+  const cases: Array<[string, (state: string) => string, string, Record<string, unknown>?]> = [
+    ['wrong state', () => `?code=c&state=forged`, 'state_mismatch'],
+    ['missing state', () => `?code=c`, 'missing_state'],
+    ['wrong state in the fragment', () => `#code=c&state=forged`, 'state_mismatch'],
+    ['missing iss when advertised', (s) => `?code=c&state=${s}`, 'missing_iss', { authorization_response_iss_parameter_supported: true }],
+    ['wrong iss', (s) => `?code=c&state=${s}&iss=https%3A%2F%2Fevil.example.com`, 'iss_mismatch'],
+    ['no code and no error', (s) => `?state=${s}`, 'missing_code'],
+    ['an empty callback', () => ``, 'missing_state'],
+    ['duplicate code', (s) => `?code=a&code=b&state=${s}`, 'invalid_response'],
+    ['a JARM response', (s) => `?response=eyJ&state=${s}`, 'invalid_response'],
+    ['error=access_denied', (s) => `?error=access_denied&error_description=User%20said%20no&state=${s}`, 'oauth_error'],
+    ['error in the fragment', (s) => `#error=login_required&state=${s}`, 'oauth_error'],
+  ]
+  for (const [name, suffix, code, extra] of cases) {
+    it(`${name} → ${code}`, async () => {
+      const c = await client(extra)
+      const pending = await c.authorizationUrl()
+      const err = await failure(c.completeAuthorization(`${redirectUri}${suffix(pending.state)}`, pending))
+      expect(err.code).toBe(code)
+      if (code !== 'invalid_response') expect(err.recovery).toBe('reauthenticate')
+      expect(msw.requests).toHaveLength(0)
+    })
+  }
+
+  it('a callback that is not a URL is a ConfigError', async () => {
+    const c = await client()
+    const pending = await c.authorizationUrl()
+    expect((await failure(c.completeAuthorization('not a url', pending))).code).toBe('invalid_config')
+  })
+
+  it('missing pending data is a ConfigError', async () => {
+    const c = await client()
+    expect((await failure(c.completeAuthorization(`${redirectUri}?code=c`, {} as never))).code).toBe('invalid_config')
+  })
+
+  it('an ID token with the wrong nonce is refused', async () => {
+    const c = await client()
+    const pending = await c.authorizationUrl({ scope: 'openid' })
+    const now = Math.floor(clock.now() / 1000)
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson({
+          access_token: 'at',
+          token_type: 'bearer',
+          id_token: fakeIdToken({ iss: ISSUER, aud: 'spa', sub: 'u', iat: now, exp: now + 60, nonce: 'replayed' }),
+        }),
+      ),
+    )
+    const err = await failure(c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending))
+    expect(err.code).toBe('invalid_id_token')
+  })
+
+  it('an ID token for another audience is refused', async () => {
+    const c = await client()
+    const pending = await c.authorizationUrl({ scope: 'openid' })
+    const now = Math.floor(clock.now() / 1000)
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson({
+          access_token: 'at',
+          token_type: 'bearer',
+          id_token: fakeIdToken({ iss: ISSUER, aud: 'other', sub: 'u', iat: now, exp: now + 60, nonce: pending.nonce }),
+        }),
+      ),
+    )
+    expect((await failure(c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending))).code).toBe('invalid_id_token')
+  })
+
+  it('a missing ID token when openid was requested is refused', async () => {
+    const c = await client()
+    const pending = await c.authorizationUrl({ scope: 'openid' })
+    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer' })))
+    const err = await failure(c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending))
+    expect(err.code).toBe('invalid_response')
+  })
+})
+

@@ -1,0 +1,63 @@
+import { setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+
+/**
+ * A strict msw server: an unhandled request fails the test even when the code under test
+ * swallows the resulting network error, and every request is recorded so a test can assert
+ * that an expected request came (and how many times).
+ */
+export function useStrictMsw() {
+  const server = setupServer()
+  const unhandled: string[] = []
+  const requests: Request[] = []
+  server.events.on('request:start', ({ request }) => {
+    requests.push(request.clone())
+  })
+  beforeAll(() =>
+    server.listen({
+      onUnhandledRequest(request) {
+        unhandled.push(`${request.method} ${request.url}`)
+        throw new Error(`unhandled request: ${request.method} ${request.url}`)
+      },
+    }),
+  )
+  afterEach(() => {
+    server.resetHandlers()
+    const leaked = unhandled.splice(0)
+    requests.splice(0)
+    expect(leaked, 'requests with no handler').toEqual([])
+  })
+  afterAll(() => server.close())
+  return {
+    server,
+    /** Requests seen so far in this test (clones: bodies readable). */
+    requests,
+    count: (pathname: string, method?: string) =>
+      requests.filter((r) => new URL(r.url).pathname === pathname && (!method || r.method === method)).length,
+  }
+}
+
+/** Reads a form body. */
+export async function form(request: Request): Promise<URLSearchParams> {
+  return new URLSearchParams(await request.text())
+}
+
+/** A fake clock: time moves only when told; sleeping advances it. */
+export function fakeClock(start = Date.UTC(2026, 0, 1)) {
+  let now = start
+  const sleeps: number[] = []
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms
+    },
+    sleeps,
+    async sleep(ms: number, signal?: AbortSignal) {
+      if (signal?.aborted) throw signal.reason
+      sleeps.push(ms)
+      now += ms
+      await Promise.resolve()
+      if (signal?.aborted) throw signal.reason
+    },
+  }
+}
