@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createOAuthClient,
+  discover,
+  discoverFromResource,
+  isOAuthKitError,
+  registerClient,
+  type OAuthClient,
+  type OAuthKitError,
+} from '../../src/index.js'
+import { CONFIDENTIAL, PUBLIC, USER, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
+
+let servers: LocalServers
+let confidential: OAuthClient
+
+beforeAll(async () => {
+  servers = await startLocalServers({ accessTokenTtl: 30 })
+  confidential = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, redirectUri: servers.redirectUri, discoveryCache: false })
+})
+afterAll(() => servers?.stop())
+
+async function callApi(accessToken: string) {
+  const res = await fetch(`${servers.api}/me`, { headers: { authorization: `Bearer ${accessToken}` } })
+  return { status: res.status, body: res.ok ? ((await res.json()) as Record<string, unknown>) : undefined }
+}
+
+async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
+  const err = await promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (e: unknown) => e,
+  )
+  expect(isOAuthKitError(err), String(err)).toBe(true)
+  return err as OAuthKitError
+}
+
+async function signIn(client: OAuthClient, scope = 'openid offline_access profile') {
+  const pending = await client.authorizationUrl({ scope, extraParams: { prompt: 'consent' } })
+  const callback = await actAsUser(pending.url, { until: servers.redirectUri })
+  return { pending, callback, tokens: await client.completeAuthorization(callback, pending) }
+}
+
+describe('oidc-provider 8 on loopback', () => {
+  it('discovers the server (RFC 8414 falls back to OpenID Connect discovery)', async () => {
+    const found = await discover(servers.issuer, { cache: false })
+    expect(found.metadata.issuer).toBe(servers.issuer)
+    expect(found.url).toBe(`${servers.issuer}/.well-known/openid-configuration`)
+    expect(found.metadata.device_authorization_endpoint).toBeDefined()
+    expect(confidential.context.authMethod).toBe('client_secret_basic')
+  })
+
+  it("discovers the server from the API's 401 (RFC 9728)", async () => {
+    const res = await fetch(`${servers.api}/me`)
+    expect(res.status).toBe(401)
+    const found = await discoverFromResource(servers.api, { challenge: res, cache: false })
+    expect(found.authorizationServer.metadata.issuer).toBe(servers.issuer)
+  })
+
+  it('client_credentials with a resource indicator, then an authorized API call', async () => {
+    const tokens = await confidential.clientCredentials({ scope: 'api:read', resource: servers.api })
+    expect(tokens.expiresAt).toBeGreaterThan(Date.now())
+    const me = await callApi(tokens.accessToken)
+    expect(me).toMatchObject({ status: 200, body: { client: CONFIDENTIAL.clientId, scope: 'api:read' } })
+  })
+
+  it('authorization code + PKCE, confidential client: login and consent, ID token, userinfo', async () => {
+    const { callback, tokens } = await signIn(confidential)
+    expect(new URL(callback).searchParams.get('iss')).toBe(servers.issuer)
+    expect(tokens.refreshToken).toBeTruthy()
+    expect(tokens.idTokenClaims).toMatchObject({ sub: USER.login, iss: servers.issuer, aud: CONFIDENTIAL.clientId })
+    expect((await callApi(tokens.accessToken)).body).toMatchObject({ sub: USER.login })
+    for (const method of ['GET', 'POST'] as const) {
+      const info = await confidential.userInfo(tokens.accessToken, { method, expectedSubject: USER.login })
+      expect(info).toMatchObject({ sub: USER.login, name: USER.name })
+    }
+  })
+
+  it('authorization code + PKCE, public client (auth method none)', async () => {
+    const client = await createOAuthClient({ issuer: servers.issuer, ...PUBLIC, redirectUri: servers.redirectUri })
+    expect(client.context.authMethod).toBe('none')
+    const { tokens } = await signIn(client)
+    expect((await callApi(tokens.accessToken)).status).toBe(200)
+    const refreshed = await client.refresh(tokens)
+    expect(refreshed.accessToken).not.toBe(tokens.accessToken)
+  })
+
+  it('a replayed code is refused with invalid_grant', async () => {
+    const { pending, callback } = await signIn(confidential)
+    const err = await failure(confidential.completeAuthorization(callback, pending))
+    expect(err).toMatchObject({ code: 'oauth_error', error: 'invalid_grant', recovery: 'reauthenticate' })
+  })
+
+  it('refresh rotates the refresh token, and a rotated-out one is refused', async () => {
+    const { tokens } = await signIn(confidential)
+    const refreshed = await confidential.refresh(tokens)
+    expect(refreshed.refreshToken).toBeTruthy()
+    expect(refreshed.refreshToken).not.toBe(tokens.refreshToken)
+    expect((await callApi(refreshed.accessToken)).status).toBe(200)
+    const err = await failure(confidential.refresh(tokens.refreshToken!))
+    expect(err.error).toBe('invalid_grant')
+  })
+
+  it('device authorization: the user approves in a "browser", the device gets tokens', async () => {
+    const flow = await confidential.startDeviceAuthorization({ scope: 'openid offline_access' })
+    expect(flow.userCode).toMatch(/\w/)
+    expect(flow.verificationUriComplete).toContain('user_code=')
+    const waiting = flow.wait({ timeout: 30_000 })
+    await actAsUser(flow.verificationUriComplete!)
+    const tokens = await waiting
+    expect((await callApi(tokens.accessToken)).body).toMatchObject({ sub: USER.login })
+  })
+
+  it('device authorization refused by the user stops the wait with access_denied', async () => {
+    const flow = await confidential.startDeviceAuthorization({ scope: 'openid' })
+    const waiting = flow.wait({ timeout: 30_000 })
+    // Abort at the confirmation form: oidc-provider's "abort" answer.
+    const page = await fetch(flow.verificationUriComplete!)
+    const html = await page.text()
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1]
+    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+    await fetch(new URL('/device', servers.issuer), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ xsrf: xsrf!, user_code: flow.userCode, abort: 'yes' }),
+      redirect: 'manual',
+    })
+    const err = await failure(waiting)
+    expect(err).toMatchObject({ error: 'access_denied', recovery: 'reauthenticate' })
+  })
+
+  it('password grant (legacy), and a wrong password', async () => {
+    const tokens = await confidential.password({ username: USER.login, password: USER.password, scope: 'openid' })
+    expect((await callApi(tokens.accessToken)).status).toBe(200)
+    const err = await failure(confidential.password({ username: USER.login, password: 'nope' }))
+    expect(err.error).toBe('invalid_grant')
+  })
+
+  it('introspection and revocation of an access token and a refresh token', async () => {
+    const { tokens } = await signIn(confidential)
+    expect(await confidential.introspect(tokens.accessToken)).toMatchObject({ active: true, sub: USER.login })
+    await confidential.revoke(tokens.accessToken, { tokenTypeHint: 'access_token' })
+    expect(await confidential.introspect(tokens.accessToken)).toMatchObject({ active: false })
+    expect((await callApi(tokens.accessToken)).status).toBe(401)
+    await confidential.revoke(tokens.refreshToken!, { tokenTypeHint: 'refresh_token' })
+    expect((await failure(confidential.refresh(tokens.refreshToken!))).error).toBe('invalid_grant')
+  })
+
+  it('dynamic client registration, then the new client works', async () => {
+    const registered = await registerClient(confidential.metadata, {
+      client_name: 'registered by oauthkit',
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_post',
+    })
+    expect(registered.client_id).toBeTruthy()
+    const client = await createOAuthClient({
+      metadata: confidential.metadata,
+      clientId: registered.client_id,
+      clientSecret: registered.client_secret!,
+      tokenEndpointAuthMethod: 'client_secret_post',
+    })
+    const tokens = await client.clientCredentials()
+    expect((await callApi(tokens.accessToken)).status).toBe(200)
+  })
+
+  it('wrong client credentials are invalid_client (fix-config)', async () => {
+    const client = await createOAuthClient({ issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecret: 'wrong' })
+    const err = await failure(client.clientCredentials())
+    expect(err).toMatchObject({ error: 'invalid_client', recovery: 'fix-config' })
+    expect(err.message).not.toContain('wrong')
+  })
+})
