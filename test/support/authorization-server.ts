@@ -168,7 +168,7 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     }
     apiCalls.ok++
     res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ sub: token.accountId ?? null, client: token.clientId, scope: token.scope ?? '', path: url.pathname }))
+    res.end(JSON.stringify({ sub: ('accountId' in token ? token.accountId : undefined) ?? null, client: token.clientId, scope: token.scope ?? '', path: url.pathname }))
   }
 
   return {

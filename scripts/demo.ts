@@ -1,0 +1,97 @@
+/**
+ * `npm run demo`: every flow of oauthkit against a real authorization server (oidc-provider)
+ * and a small protected API, both started here on 127.0.0.1. No account anywhere needed.
+ * One line per step; exits non-zero if any step fails.
+ */
+import { createOAuthClient, discover, discoverFromResource, type TokenSet } from '../src/index.js'
+import { CONFIDENTIAL, USER, actAsUser, startLocalServers } from '../test/support/authorization-server.js'
+
+// oidc-provider announces its development defaults on the console; the demo is about oauthkit.
+for (const level of ['warn', 'info'] as const) {
+  const original = console[level].bind(console)
+  console[level] = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider')) return
+    original(...args)
+  }
+}
+
+const servers = await startLocalServers({ accessTokenTtl: 30 })
+let failed = false
+
+async function step<T>(name: string, run: () => Promise<T>, describe: (value: T) => string): Promise<T | undefined> {
+  const started = performance.now()
+  try {
+    const value = await run()
+    console.log(`✔ ${name.padEnd(26)} ${describe(value)}  (${Math.round(performance.now() - started)} ms)`)
+    return value
+  } catch (err) {
+    failed = true
+    console.log(`✘ ${name.padEnd(26)} ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`)
+    return undefined
+  }
+}
+
+async function callApi(tokens: TokenSet | undefined): Promise<Record<string, unknown>> {
+  if (!tokens) throw new Error('no token from the previous step')
+  const res = await fetch(`${servers.api}/me`, { headers: { authorization: `Bearer ${tokens.accessToken}` } })
+  if (!res.ok) throw new Error(`the API answered ${res.status}`)
+  return (await res.json()) as Record<string, unknown>
+}
+
+const short = (token: string | undefined) => (token ? `${token.slice(0, 6)}…` : 'none')
+
+try {
+  console.log(`authorization server ${servers.issuer}, API ${servers.api}\n`)
+  await step('discovery', () => discover(servers.issuer), (d) => `issuer ${d.metadata.issuer} from ${new URL(d.url).pathname}`)
+  await step(
+    'discovery from a 401',
+    async () => discoverFromResource(servers.api, { challenge: await fetch(`${servers.api}/me`) }),
+    (d) => `resource ${d.resource.metadata.resource} → ${d.authorizationServer.metadata.issuer}`,
+  )
+  const client = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, redirectUri: servers.redirectUri })
+
+  const m2m = await step('client_credentials', () => client.clientCredentials({ scope: 'api:read', resource: servers.api }), (t) => `access token ${short(t.accessToken)} expires in ${Math.round(((t.expiresAt ?? 0) - Date.now()) / 1000)} s`)
+  await step('authorized API call', () => callApi(m2m), (body) => `GET /me → client ${body.client}, scope ${body.scope}`)
+
+  const code = await step(
+    'authorization code + PKCE',
+    async () => {
+      const pending = await client.authorizationUrl({ scope: 'openid offline_access profile', extraParams: { prompt: 'consent' } })
+      const callback = await actAsUser(pending.url, { until: servers.redirectUri })
+      return client.completeAuthorization(callback, pending)
+    },
+    (t) => `signed in as ${t.idTokenClaims?.sub}; refresh token ${short(t.refreshToken)}`,
+  )
+  await step('API call as the user', () => callApi(code), (body) => `GET /me → sub ${body.sub}`)
+
+  const device = await step(
+    'device authorization',
+    async () => {
+      const flow = await client.startDeviceAuthorization({ scope: 'openid' })
+      console.log(`  … visit ${flow.verificationUri} and enter ${flow.userCode} (the demo approves it itself)`)
+      const waiting = flow.wait({ timeout: 60_000 })
+      await actAsUser(flow.verificationUriComplete ?? flow.verificationUri)
+      return waiting
+    },
+    (t) => `device got access token ${short(t.accessToken)}`,
+  )
+  await step('API call from the device', () => callApi(device), (body) => `GET /me → sub ${body.sub}`)
+
+  const refreshed = await step('refresh (rotation)', () => client.refresh(code as TokenSet), (t) => `new refresh token ${short(t.refreshToken)} (was ${short(code?.refreshToken)})`)
+  await step('introspection', () => client.introspect((refreshed as TokenSet).accessToken), (r) => `active ${r.active}, sub ${r.sub}, scope ${r.scope}`)
+  await step('userinfo', () => client.userInfo((refreshed as TokenSet).accessToken), (u) => `${u.name} (sub ${u.sub})`)
+  await step('password grant (legacy)', () => client.password({ username: USER.login, password: USER.password, scope: 'openid' }), (t) => `access token ${short(t.accessToken)}`)
+  await step(
+    'revocation',
+    async () => {
+      await client.revoke((refreshed as TokenSet).refreshToken as string, { tokenTypeHint: 'refresh_token' })
+      return client.introspect((refreshed as TokenSet).refreshToken as string)
+    },
+    (r) => `refresh token revoked; introspection says active ${r.active}`,
+  )
+} finally {
+  await servers.stop()
+}
+
+console.log(failed ? '\nsome steps failed' : '\nevery step worked')
+process.exit(failed ? 1 : 0)
