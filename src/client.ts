@@ -19,6 +19,10 @@ import { refreshGrant, type RefreshOptions } from './grants/refresh.js'
 import type { GrantParameters } from './grants/token.js'
 import type { AuthorizationServerMetadata, TokenSet } from './types.js'
 import { parseAuthorizationServerMetadata } from './wire/metadata.js'
+import { TokenManager, type TokenEvents } from './token/manager.js'
+import type { TokenStore } from './token/store.js'
+import type { Lock } from './token/lock.js'
+import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
 
 /** Endpoints given by hand, for servers that publish no discovery document. */
 export interface Endpoints {
@@ -110,6 +114,80 @@ export interface OAuthClient {
   revoke(token: string, options?: TokenHintOptions): Promise<void>
   introspect(token: string, options?: TokenHintOptions): Promise<IntrospectionResult>
   userInfo(accessToken: string, options?: UserInfoOptions): Promise<Record<string, unknown>>
+  /** A session: a token manager for this client, with an authorized fetch. */
+  session(options?: SessionOptions): Session
+}
+
+export interface SessionOptions extends Omit<GrantParameters, 'signal'> {
+  /**
+   * `client_credentials`: the session obtains its tokens itself, and runs the grant again with
+   * the same parameters when a token nears expiry (or refreshes, if the answer carried a
+   * refresh token). Omitted: the session holds tokens from a sign-in (`tokens`, `setTokens`).
+   */
+  grant?: 'client_credentials'
+  /** Tokens from a completed sign-in. */
+  tokens?: TokenSet
+  /** The API base URLs `session.fetch` may send the token to. Nothing else gets it. */
+  apiUrls?: Array<string | URL>
+  store?: TokenStore
+  lock?: Lock
+  lockName?: string
+  /** Refresh this many ms before expiry (default 60 000, never more than half the lifetime). */
+  skew?: number
+  backgroundRefresh?: boolean
+}
+
+/** A client's token manager plus an authorized fetch. Every method is safe to call concurrently. */
+export interface Session {
+  getAccessToken(options?: { signal?: AbortSignal }): Promise<string>
+  getTokens(options?: { signal?: AbortSignal }): Promise<TokenSet>
+  setTokens(tokens: TokenSet): Promise<TokenSet>
+  invalidate(accessToken: string): boolean
+  clear(): Promise<void>
+  on<K extends keyof TokenEvents>(event: K, listener: TokenEvents[K]): () => void
+  /** `fetch` with the bearer token attached to `apiUrls` only; see createAuthorizedFetch. */
+  fetch: typeof fetch
+  close(): void
+}
+
+/** Builds a session over a client context: the token manager gets the grant steps injected. */
+export function createSession(ctx: OAuthContext, options: SessionOptions = {}): Session {
+  const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, ...params } = options
+  if (grant !== undefined && grant !== 'client_credentials') {
+    throw new ConfigError('invalid_config', `session grant ${JSON.stringify(grant)} is not supported; use 'client_credentials', or sign in and pass tokens`)
+  }
+  const manager = new TokenManager({
+    ...(grant === 'client_credentials' ? { obtain: (signal?: AbortSignal) => clientCredentialsGrant(ctx, { ...params, ...(signal ? { signal } : {}) }) } : {}),
+    refresh: (refreshToken, signal) => refreshGrant(ctx, refreshToken, { ...params, ...(signal ? { signal } : {}) }),
+    ...(store ? { store } : {}),
+    ...(lock ? { lock } : {}),
+    ...(lockName ? { lockName } : {}),
+    ...(skew === undefined ? {} : { skew }),
+    ...(backgroundRefresh ? { backgroundRefresh } : {}),
+    clock: ctx.clock,
+  })
+  // Initial tokens are stored first; once that settled, calls take the manager's fast path.
+  let ready: Promise<unknown> | undefined = tokens ? manager.setTokens(tokens) : undefined
+  ready?.then(
+    () => (ready = undefined),
+    () => (ready = undefined),
+  )
+  const after = <T>(run: () => Promise<T>): Promise<T> => (ready ? ready.then(run, run) : run())
+  const authorized = apiUrls?.length
+    ? createAuthorizedFetch({ tokens: manager, allowedUrls: apiUrls, ...(ctx.http.fetch ? { fetch: ctx.http.fetch } : {}) })
+    : undefined
+  return {
+    getAccessToken: (o) => (ready ? after(() => manager.getAccessToken(o)) : manager.getAccessToken(o)),
+    getTokens: (o) => after(() => manager.getTokens(o)),
+    setTokens: (t) => manager.setTokens(t),
+    invalidate: (token) => manager.invalidate(token),
+    clear: () => manager.clear(),
+    on: (event, listener) => manager.on(event, listener),
+    fetch:
+      authorized ??
+      (() => Promise.reject(new ConfigError('invalid_config', 'session.fetch needs apiUrls: the API base URLs the token may be sent to'))),
+    close: () => manager.close(),
+  }
 }
 
 /**
@@ -145,5 +223,6 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     revoke: (token, o) => revokeToken(ctx, token, o),
     introspect: (token, o) => introspectToken(ctx, token, o),
     userInfo: (token, o) => fetchUserInfo(ctx, token, o),
+    session: (o) => createSession(ctx, o),
   }
 }

@@ -53,6 +53,10 @@ export type ErrorCode =
   | 'oauth_error'
   // device authorization ran past its own deadline
   | 'device_flow_expired'
+  // sessions
+  | 'sign_in_required'
+  | 'store_conflict'
+  | 'persist_failed'
 
 export interface OAuthKitErrorOptions {
   cause?: unknown
@@ -92,6 +96,9 @@ const DEFAULT_RECOVERY: Record<ErrorCode, Recovery> = {
   invalid_id_token: 'reauthenticate',
   oauth_error: 'fix-config',
   device_flow_expired: 'reauthenticate',
+  sign_in_required: 'reauthenticate',
+  store_conflict: 'retry',
+  persist_failed: 'retry',
 }
 
 /** Recovery for the `error` codes of RFC 6749, RFC 6750, RFC 8628 and OpenID Connect. */

@@ -1,8 +1,17 @@
 // The public surface of oauthkit: named re-exports only. Anything not listed here is private
 // on purpose (the transport internals, oauth4webapi objects) and may change without notice.
 
-export { createOAuthClient, resolveMetadata } from './client.js'
-export type { OAuthClient, OAuthClientOptions, Endpoints } from './client.js'
+export { createOAuthClient, resolveMetadata, createSession } from './client.js'
+export type { OAuthClient, OAuthClientOptions, Endpoints, Session, SessionOptions } from './client.js'
+
+export { TokenManager, DEFAULT_SKEW_MS } from './token/manager.js'
+export type { TokenManagerOptions, TokenEvents, AccessTokenSource } from './token/manager.js'
+export { memoryStore, webStorageStore } from './token/store.js'
+export type { TokenStore, StoredTokens } from './token/store.js'
+export { inProcessLock } from './token/lock.js'
+export type { Lock } from './token/lock.js'
+export { createAuthorizedFetch } from './fetch/authorized-fetch.js'
+export type { AuthorizedFetchOptions } from './fetch/authorized-fetch.js'
 
 export { discover, discoverResource, discoverFromResource, resourceMetadataUrl, DiscoveryCache } from './discovery/index.js'
 export type { DiscoveryOptions, Discovered, ResourceDiscovery } from './discovery/index.js'

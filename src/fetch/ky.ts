@@ -1,0 +1,67 @@
+// The only module that imports ky: the move to ky 2 (Node 22) is this one file.
+import ky, { type Hooks, type KyInstance, type Options } from 'ky'
+import { isOAuthKitError } from '../errors.js'
+import type { AccessTokenSource } from '../token/manager.js'
+import { asksForNewToken, checkInsufficientScope, urlMatcher } from './authorized-fetch.js'
+
+export interface KyAuthOptions {
+  /** The API base URLs the token may be sent to; nothing else gets it. */
+  allowedUrls: Array<string | URL>
+}
+
+/**
+ * Hooks to merge into your own ky instance: the bearer token on allowed URLs, one refresh and
+ * one retry on a 401 asking for a new token (only on the first attempt, so a second 401 is
+ * returned), and a typed error on 403 `insufficient_scope`. ky's own retry still handles
+ * idempotent requests on network errors and 5xx. When merging these into your own instance,
+ * also make `retry.shouldRetry` return false for oauthkit errors (as createAuthorizedKy does).
+ */
+export function kyAuthHooks(tokens: AccessTokenSource, options: KyAuthOptions): Hooks {
+  const isAllowed = urlMatcher(options.allowedUrls)
+  return {
+    beforeRequest: [
+      async (request) => {
+        if (!isAllowed(request.url)) {
+          request.headers.delete('authorization')
+          return
+        }
+        request.headers.set('authorization', `Bearer ${await tokens.getAccessToken(request.signal ? { signal: request.signal } : {})}`)
+      },
+    ],
+    afterResponse: [
+      async (request, _options, response, state) => {
+        if (!isAllowed(request.url)) return
+        if (asksForNewToken(response) && state.retryCount === 0) {
+          const used = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
+          if (used) tokens.invalidate(used)
+          const headers = new Headers(request.headers)
+          headers.set('authorization', `Bearer ${await tokens.getAccessToken()}`)
+          return ky.retry({ request: new Request(request, { headers }), delay: 0, code: 'TOKEN_REFRESHED' })
+        }
+        checkInsufficientScope(response, request.url)
+        return undefined
+      },
+    ],
+  }
+}
+
+/** A ky instance that attaches and renews the session's bearer token. */
+export function createAuthorizedKy(tokens: AccessTokenSource, options: KyAuthOptions & Options): KyInstance {
+  const { allowedUrls, hooks, retry, ...kyOptions } = options
+  const auth = kyAuthHooks(tokens, { allowedUrls })
+  const retryOptions = typeof retry === 'number' ? { limit: retry } : (retry ?? {})
+  return ky.create({
+    ...kyOptions,
+    retry: {
+      ...retryOptions,
+      // A token that could not be had is the token manager's business: it already coalesced
+      // the attempt and the next call tries again; ky retrying it would multiply requests.
+      shouldRetry: (state) => (isOAuthKitError(state.error) ? false : retryOptions.shouldRetry?.(state)),
+    },
+    hooks: {
+      ...hooks,
+      beforeRequest: [...(auth.beforeRequest ?? []), ...(hooks?.beforeRequest ?? [])],
+      afterResponse: [...(auth.afterResponse ?? []), ...(hooks?.afterResponse ?? [])],
+    },
+  })
+}

@@ -1,0 +1,29 @@
+/**
+ * The seam used around a refresh so that only one holder refreshes at a time. An in-process
+ * lock serialises callers in one process; cross-tab (Web Locks) and distributed (Redis)
+ * locks implement the same interface.
+ */
+export interface Lock {
+  /** Runs `task` while holding the lock named `name`; releases it however `task` ends. */
+  run<T>(name: string, task: () => Promise<T>): Promise<T>
+}
+
+/** Serialises tasks per name within this process (or page). */
+export function inProcessLock(): Lock {
+  const tails = new Map<string, Promise<unknown>>()
+  return {
+    run(name, task) {
+      const previous = tails.get(name) ?? Promise.resolve()
+      const result = previous.then(task, task)
+      const tail = result.then(
+        () => undefined,
+        () => undefined,
+      )
+      tails.set(name, tail)
+      void tail.then(() => {
+        if (tails.get(name) === tail) tails.delete(name)
+      })
+      return result
+    },
+  }
+}

@@ -1,0 +1,298 @@
+import { NetworkError, OAuthKitError, isOAuthKitError } from '../errors.js'
+import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../internal/clock.js'
+import type { TokenSet } from '../types.js'
+import { inProcessLock, type Lock } from './lock.js'
+import { memoryStore, type TokenStore } from './store.js'
+
+export interface TokenManagerOptions {
+  /** Gets a new token set from scratch (client_credentials, …). Absent for user sign-ins. */
+  obtain?: (signal?: AbortSignal) => Promise<TokenSet>
+  /** Exchanges a refresh token (injected: this layer knows no protocol). */
+  refresh?: (refreshToken: string, signal?: AbortSignal) => Promise<TokenSet>
+  /** Default: memory. */
+  store?: TokenStore
+  /** Held around every refresh. Default: an in-process lock. */
+  lock?: Lock
+  /** The lock's name; sessions sharing a store must share it. Default `oauthkit`. */
+  lockName?: string
+  clock?: Clock
+  /** Refresh this many ms before expiry, but never more than half the lifetime. Default 60 000. */
+  skew?: number
+  /** Refresh in the background ahead of expiry (the timer never keeps a Node process alive). */
+  backgroundRefresh?: boolean
+}
+
+export interface TokenEvents {
+  /** New tokens were stored. Awaited; a throwing listener makes the refresh fail with `persist_failed`. */
+  tokens: (tokens: TokenSet) => void | Promise<void>
+  /** A refresh failed for a reason other than a lost grant. */
+  'refresh-failed': (error: OAuthKitError) => void
+  /** The grant is gone: the user must sign in again. */
+  'sign-in-required': (error: OAuthKitError) => void
+}
+
+/** The token interface the fetch wrappers need. Safe to call concurrently. */
+export interface AccessTokenSource {
+  getAccessToken(options?: { signal?: AbortSignal }): Promise<string>
+  /** Marks `accessToken` bad if it is still the current one; returns whether it was. */
+  invalidate(accessToken: string): boolean
+}
+
+export const DEFAULT_SKEW_MS = 60_000
+
+interface Current {
+  tokens: TokenSet
+  version: number | undefined
+  /** When to refresh (epoch ms); undefined: the token states no expiry. */
+  refreshAt: number | undefined
+  stale: boolean
+}
+
+/**
+ * Keeps a valid access token: refreshes ahead of expiry, coalesces concurrent callers into one
+ * token request (single-flight), is safe with rotating refresh tokens, and re-reads the store
+ * before giving up on `invalid_grant` (another process may have rotated the token).
+ *
+ * `getAccessToken` does no work beyond reading the cached token while it is valid.
+ */
+export class TokenManager implements AccessTokenSource {
+  readonly #obtain: TokenManagerOptions['obtain']
+  readonly #refresh: TokenManagerOptions['refresh']
+  readonly #store: TokenStore
+  readonly #lock: Lock
+  readonly #lockName: string
+  readonly #clock: Clock
+  readonly #skew: number
+  readonly #background: boolean
+  readonly #listeners: { [K in keyof TokenEvents]: Set<TokenEvents[K]> } = {
+    tokens: new Set(),
+    'refresh-failed': new Set(),
+    'sign-in-required': new Set(),
+  }
+  #current: Current | undefined
+  #inflight: Promise<TokenSet> | undefined
+  /** Tokens the server issued that the store has not accepted yet: never refresh past them. */
+  #unsaved: TokenSet | undefined
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(options: TokenManagerOptions = {}) {
+    this.#obtain = options.obtain
+    this.#refresh = options.refresh
+    this.#store = options.store ?? memoryStore()
+    this.#lock = options.lock ?? inProcessLock()
+    this.#lockName = options.lockName ?? 'oauthkit'
+    this.#clock = options.clock ?? systemClock
+    this.#skew = Math.max(0, options.skew ?? DEFAULT_SKEW_MS)
+    this.#background = options.backgroundRefresh ?? false
+  }
+
+  getAccessToken(options: { signal?: AbortSignal } = {}): Promise<string> {
+    const c = this.#current
+    if (c && !c.stale && (c.refreshAt === undefined || this.#clock.now() < c.refreshAt)) return Promise.resolve(c.tokens.accessToken)
+    return withSignal(this.#ensureFresh(), options.signal).then((t) => t.accessToken)
+  }
+
+  /** The whole current token set, refreshed if needed. */
+  async getTokens(options: { signal?: AbortSignal } = {}): Promise<TokenSet> {
+    await this.getAccessToken(options)
+    return (this.#current as Current).tokens
+  }
+
+  /** The current access token without any I/O, or undefined. */
+  peek(): string | undefined {
+    return this.#current?.tokens.accessToken
+  }
+
+  invalidate(accessToken: string): boolean {
+    const c = this.#current
+    if (!c || c.tokens.accessToken !== accessToken) return false
+    c.stale = true
+    return true
+  }
+
+  /** Stores tokens obtained elsewhere (a completed sign-in). */
+  setTokens(tokens: TokenSet): Promise<TokenSet> {
+    return this.#lock.run(this.#lockName, async () => {
+      const stored = await this.#store.load()
+      return this.#commit(tokens, stored?.version)
+    })
+  }
+
+  /** Forgets the tokens here and in the store. */
+  async clear(): Promise<void> {
+    this.#stopTimer()
+    this.#current = undefined
+    this.#unsaved = undefined
+    await this.#store.clear()
+  }
+
+  on<K extends keyof TokenEvents>(event: K, listener: TokenEvents[K]): () => void {
+    this.#listeners[event].add(listener)
+    return () => this.#listeners[event].delete(listener)
+  }
+
+  /** Stops the background timer. */
+  close(): void {
+    this.#stopTimer()
+  }
+
+  #ensureFresh(): Promise<TokenSet> {
+    this.#inflight ??= this.#lock.run(this.#lockName, () => this.#renew()).finally(() => {
+      this.#inflight = undefined
+    })
+    return this.#inflight
+  }
+
+  #isFresh(c: Current | undefined): c is Current {
+    return !!c && !c.stale && (c.refreshAt === undefined || this.#clock.now() < c.refreshAt)
+  }
+
+  async #renew(): Promise<TokenSet> {
+    // Another tab or process may have renewed already: prefer what the store holds.
+    const stored = await this.#store.load()
+    if (stored && stored.version !== this.#current?.version) {
+      const staleToken = this.#current?.stale ? this.#current.tokens.accessToken : undefined
+      this.#current = this.#toCurrent(stored.tokens, stored.version)
+      if (stored.tokens.accessToken === staleToken) this.#current.stale = true
+      if (this.#isFresh(this.#current)) return this.#current.tokens
+    }
+    if (this.#unsaved) return this.#commit(this.#unsaved, stored?.version)
+
+    const refreshToken = this.#current?.tokens.refreshToken
+    let next: TokenSet
+    try {
+      if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken)
+      else if (this.#obtain) next = await this.#obtain()
+      else throw new OAuthKitError('sign_in_required', 'no tokens and no way to obtain them: sign in first')
+    } catch (err) {
+      next = await this.#recover(err, refreshToken)
+    }
+    return this.#commit(next, stored?.version)
+  }
+
+  /** After a failed refresh: re-read the store once on invalid_grant, then obtain, then give up. */
+  async #recover(err: unknown, usedRefreshToken: string | undefined): Promise<TokenSet> {
+    const error = toError(err)
+    if (error.code === 'sign_in_required') throw this.#signInRequired(error)
+    if (error.error !== 'invalid_grant' || usedRefreshToken === undefined) {
+      this.#emit('refresh-failed', error)
+      throw error
+    }
+    const again = await this.#store.load()
+    if (again && again.tokens.refreshToken !== usedRefreshToken) {
+      this.#current = this.#toCurrent(again.tokens, again.version)
+      if (this.#isFresh(this.#current)) return again.tokens
+      if (again.tokens.refreshToken && this.#refresh) {
+        try {
+          return await this.#refresh(again.tokens.refreshToken)
+        } catch (retryError) {
+          if (toError(retryError).error !== 'invalid_grant') throw toError(retryError)
+        }
+      }
+    }
+    if (this.#obtain) return this.#obtain()
+    throw this.#signInRequired(
+      new OAuthKitError('sign_in_required', 'the refresh token was refused (invalid_grant): sign in again', { cause: error, error: 'invalid_grant' }),
+    )
+  }
+
+  #signInRequired(error: OAuthKitError): OAuthKitError {
+    this.#stopTimer()
+    this.#current = undefined
+    this.#emit('sign-in-required', error)
+    return error
+  }
+
+  async #commit(tokens: TokenSet, expectedVersion: number | undefined): Promise<TokenSet> {
+    let version: number
+    try {
+      version = await this.#store.save(tokens, expectedVersion)
+    } catch (err) {
+      const stored = isOAuthKitError(err) && err.code === 'store_conflict' ? await this.#store.load() : undefined
+      if (stored) {
+        // Someone else stored a newer set meanwhile: use theirs when it is fresh.
+        const theirs = this.#toCurrent(stored.tokens, stored.version)
+        if (this.#isFresh(theirs)) {
+          this.#current = theirs
+          this.#unsaved = undefined
+          return theirs.tokens
+        }
+        return this.#commit(tokens, stored.version)
+      }
+      this.#unsaved = tokens
+      throw new OAuthKitError('persist_failed', 'the token store did not accept the new tokens; they are kept in memory and saved on the next attempt', { cause: err })
+    }
+    this.#unsaved = undefined
+    this.#current = this.#toCurrent(tokens, version)
+    this.#schedule()
+    for (const listener of this.#listeners.tokens) {
+      try {
+        await listener(tokens)
+      } catch (err) {
+        throw new OAuthKitError('persist_failed', 'a "tokens" listener failed; the tokens are stored and in use', { cause: err })
+      }
+    }
+    return tokens
+  }
+
+  #toCurrent(tokens: TokenSet, version: number | undefined): Current {
+    let refreshAt: number | undefined
+    if (tokens.expiresAt !== undefined) {
+      const lifetime = tokens.expiresAt - this.#clock.now()
+      refreshAt = tokens.expiresAt - Math.min(this.#skew, Math.max(0, lifetime / 2))
+    }
+    return { tokens, version, refreshAt, stale: false }
+  }
+
+  #schedule(): void {
+    this.#stopTimer()
+    const at = this.#current?.refreshAt
+    if (!this.#background || at === undefined) return
+    const delay = Math.min(Math.max(0, at - this.#clock.now()), MAX_TIMER_DELAY_MS)
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      // Failures reach 'refresh-failed' / 'sign-in-required'; the next caller tries again.
+      this.#ensureFresh().catch(() => {})
+    }, delay)
+    ;(this.#timer as { unref?: () => void }).unref?.()
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  #emit<K extends 'refresh-failed' | 'sign-in-required'>(event: K, error: OAuthKitError): void {
+    for (const listener of this.#listeners[event]) {
+      try {
+        listener(error)
+      } catch {
+        // a listener's own failure must not replace the error being reported
+      }
+    }
+  }
+}
+
+function toError(err: unknown): OAuthKitError {
+  if (isOAuthKitError(err)) return err
+  return new OAuthKitError('invalid_response', `token renewal failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+}
+
+function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(new NetworkError('aborted', 'waiting for a token was cancelled by the caller', { cause: signal.reason }))
+    if (signal.aborted) return abort()
+    signal.addEventListener('abort', abort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort)
+        reject(error)
+      },
+    )
+  })
+}

@@ -1,0 +1,433 @@
+import { delay, http, HttpResponse } from 'msw'
+import { describe, expect, it, vi } from 'vitest'
+import { createAuthorizedKy } from '../src/entries/ky.js'
+import {
+  createOAuthClient,
+  isOAuthKitError,
+  memoryStore,
+  TokenManager,
+  type OAuthKitError,
+  type Session,
+  type SessionOptions,
+  type TokenSet,
+  type TokenStore,
+} from '../src/index.js'
+import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
+import { fakeClock, form, useStrictMsw } from './support/msw.js'
+
+const msw = useStrictMsw()
+const API = 'https://api.example.com/v1'
+
+async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
+  const err = await promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (e: unknown) => e,
+  )
+  expect(isOAuthKitError(err), String(err)).toBe(true)
+  return err as OAuthKitError
+}
+
+/**
+ * A mocked authorization server and API that agree on which access tokens are valid.
+ * Tokens are `at-N` / `rt-N`; refresh tokens rotate and a used one is refused.
+ */
+function world(options: { lifetime?: number; failTokenRequests?: number; apiDelay?: () => number } = {}) {
+  const valid = new Set<string>()
+  const liveRefresh = new Set<string>(['rt-0'])
+  let issued = 0
+  let failures = options.failTokenRequests ?? 0
+  const grants: string[] = []
+  msw.server.use(
+    http.post(`${ISSUER}/token`, async ({ request }) => {
+      const params = await form(request)
+      grants.push(params.get('grant_type')!)
+      if (failures > 0) {
+        failures--
+        return tokenJson({ error: 'server_error' }, { status: 500 })
+      }
+      if (params.get('grant_type') === 'refresh_token') {
+        const used = params.get('refresh_token')!
+        if (!liveRefresh.delete(used)) return tokenJson({ error: 'invalid_grant' }, { status: 400 })
+      }
+      issued++
+      valid.add(`at-${issued}`)
+      liveRefresh.add(`rt-${issued}`)
+      return tokenJson({ access_token: `at-${issued}`, token_type: 'Bearer', expires_in: options.lifetime ?? 300, refresh_token: `rt-${issued}` })
+    }),
+    http.all(`${API}/*`, async ({ request }) => {
+      if (options.apiDelay) await delay(options.apiDelay())
+      const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
+      if (!token || !valid.has(token)) return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
+      return HttpResponse.json({ token })
+    }),
+  )
+  return {
+    valid,
+    tokenCalls: () => grants.length,
+    grants,
+    revokeAll: () => valid.clear(),
+  }
+}
+
+async function makeSession(clock = fakeClock(), options: SessionOptions = {}): Promise<Session> {
+  const client = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })
+  return client.session({ apiUrls: [API], ...options })
+}
+
+const expired = (clock: { now(): number }): TokenSet => ({
+  accessToken: 'at-0',
+  tokenType: 'bearer',
+  refreshToken: 'rt-0',
+  expiresAt: clock.now() - 1000,
+  extra: {},
+})
+
+type Caller = (url: string) => Promise<Response>
+const viaFetch = (s: Session): Caller => (url) => s.fetch(url)
+const viaKy = (s: Session): Caller => {
+  const api = createAuthorizedKy(s, { allowedUrls: [API], retry: { limit: 2 }, throwHttpErrors: false })
+  return (url) => api.get(url)
+}
+
+for (const [style, caller] of [
+  ['session.fetch', viaFetch],
+  ['ky', viaKy],
+] as const) {
+  describe(`coalescing through ${style}`, () => {
+    it('1,000 concurrent calls with an expired token cause exactly 1 token request', async () => {
+      const clock = fakeClock()
+      const w = world()
+      const session = await makeSession(clock, { tokens: expired(clock) })
+      const call = caller(session)
+      const responses = await Promise.all(Array.from({ length: 1000 }, (_, i) => call(`${API}/things/${i}`)))
+      expect(responses.every((r) => r.status === 200)).toBe(true)
+      expect(w.tokenCalls()).toBe(1)
+      expect(w.grants).toEqual(['refresh_token'])
+    })
+
+    it('100 simultaneous 401s cause exactly 1 refresh', async () => {
+      const clock = fakeClock()
+      const w = world()
+      const session = await makeSession(clock, { tokens: { ...expired(clock), expiresAt: clock.now() + 300_000 } })
+      const call = caller(session)
+      const responses = await Promise.all(Array.from({ length: 100 }, () => call(`${API}/x`)))
+      expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200))
+      expect(w.tokenCalls()).toBe(1)
+    })
+
+    it('401s for the old token spread over 200 ms after a refresh cause no second refresh', async () => {
+      const clock = fakeClock()
+      const w = world({ apiDelay: () => Math.floor(Math.random() * 200) })
+      const session = await makeSession(clock, { tokens: { ...expired(clock), expiresAt: clock.now() + 300_000 } })
+      const call = caller(session)
+      const responses = await Promise.all(Array.from({ length: 100 }, () => call(`${API}/slow`)))
+      expect(responses.every((r) => r.status === 200)).toBe(true)
+      expect(w.tokenCalls()).toBe(1)
+    })
+
+    it('a client_credentials cold start with 1,000 concurrent calls causes 1 token request', async () => {
+      const w = world()
+      const session = await makeSession(fakeClock(), { grant: 'client_credentials', scope: 'read' })
+      const call = caller(session)
+      const responses = await Promise.all(Array.from({ length: 1000 }, () => call(`${API}/m2m`)))
+      expect(responses.every((r) => r.status === 200)).toBe(true)
+      expect(w.grants).toEqual(['client_credentials'])
+    })
+
+    it('a failing refresh followed by new calls retries once, not in a loop', async () => {
+      const clock = fakeClock()
+      const w = world({ failTokenRequests: 1 })
+      const session = await makeSession(clock, { tokens: expired(clock) })
+      const call = caller(session)
+      const first = await Promise.allSettled(Array.from({ length: 50 }, () => call(`${API}/a`)))
+      expect(first.every((r) => r.status === 'rejected')).toBe(true)
+      expect(w.tokenCalls()).toBe(1)
+      const second = await Promise.all(Array.from({ length: 50 }, () => call(`${API}/b`)))
+      expect(second.every((r) => r.status === 200)).toBe(true)
+      expect(w.tokenCalls()).toBe(2)
+    })
+  })
+}
+
+describe('session.fetch', () => {
+  it('sends no token to an origin outside the allowed list', async () => {
+    world()
+    const seen: Array<string | null> = []
+    const record = ({ request }: { request: Request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({}))
+    msw.server.use(http.get('https://other.example.com/x', record), http.get('https://api.example.com/v2/not-under-v1', record))
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    await session.fetch('https://other.example.com/x')
+    await session.fetch('https://api.example.com/v2/not-under-v1')
+    await session.fetch(new Request('https://other.example.com/x', { headers: { 'x-a': '1' } }))
+    expect(seen).toEqual([null, null, null])
+    expect(msw.count('/token')).toBe(0)
+  })
+
+  for (const status of [302, 307]) {
+    it(`does not carry the token across a ${status} redirect to another origin`, async () => {
+      world()
+      const seen: Array<string | null> = []
+      msw.server.use(
+        http.all(`${API}/moved`, () => new HttpResponse(null, { status, headers: { location: 'https://collector.example.net/in' } })),
+        http.all('https://collector.example.net/in', ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({ ok: true }))),
+      )
+      const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+      const res = await session.fetch(`${API}/moved`, { method: 'POST', body: 'payload' })
+      expect(res.status).toBe(200)
+      expect(seen).toEqual([null])
+    })
+  }
+
+  it('ky does not carry the token across a redirect to another origin either', async () => {
+    world()
+    const seen: Array<string | null> = []
+    msw.server.use(
+      http.get(`${API}/moved`, () => new HttpResponse(null, { status: 302, headers: { location: 'https://collector.example.net/in' } })),
+      http.get('https://collector.example.net/in', ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({ ok: true }))),
+    )
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    const res = await viaKy(session)(`${API}/moved`)
+    expect(res.status).toBe(200)
+    expect(seen).toEqual([null])
+  })
+
+  it('keeps the token across a redirect that stays within the allowed URLs', async () => {
+    world()
+    msw.server.use(http.get(`${API}/old`, () => new HttpResponse(null, { status: 301, headers: { location: `${API}/new` } })))
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    const res = await session.fetch(`${API}/old`)
+    expect(res.status).toBe(200)
+  })
+
+  it('returns a second 401 as is', async () => {
+    const w = world()
+    msw.server.use(http.get(`${API}/always-401`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer' } })))
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    expect((await session.fetch(`${API}/always-401`)).status).toBe(401)
+    expect(w.tokenCalls()).toBe(2)
+  })
+
+  it('does not retry a body it cannot replay', async () => {
+    const w = world()
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    await session.getAccessToken()
+    w.revokeAll()
+    const body = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('x')), c.close()) })
+    const res = await session.fetch(`${API}/upload`, { method: 'POST', body, duplex: 'half' } as RequestInit)
+    expect(res.status).toBe(401)
+  })
+
+  it('a Basic challenge does not trigger a refresh', async () => {
+    const w = world()
+    msw.server.use(http.get(`${API}/basic`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } })))
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    expect((await session.fetch(`${API}/basic`)).status).toBe(401)
+    expect(w.tokenCalls()).toBe(1)
+  })
+
+  it('a 403 insufficient_scope is a typed error carrying the scope', async () => {
+    world()
+    msw.server.use(
+      http.get(`${API}/admin`, () => new HttpResponse(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin write"' } })),
+    )
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    const err = await failure(session.fetch(`${API}/admin`))
+    expect(err).toMatchObject({ error: 'insufficient_scope', scope: 'admin write', recovery: 'insufficient-scope', status: 403 })
+  })
+
+  it('without apiUrls, session.fetch explains what is missing', async () => {
+    const client = await createOAuthClient({ clientId: 'a', metadata: metadata() })
+    expect((await failure(client.session().fetch(`${API}/x`))).code).toBe('invalid_config')
+  })
+
+  it('never puts the token in the URL', async () => {
+    world()
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    await session.fetch(`${API}/q?x=1`)
+    const apiRequest = msw.requests.find((r) => r.url.startsWith(API))!
+    expect(apiRequest.url).toBe(`${API}/q?x=1`)
+  })
+})
+
+describe('token manager', () => {
+  it('refreshes ahead of expiry by the skew, but never more than half a short lifetime', async () => {
+    const clock = fakeClock()
+    const w = world({ lifetime: 30 })
+    const session = await makeSession(clock, { grant: 'client_credentials' })
+    await session.getAccessToken()
+    clock.advance(14_000)
+    await session.getAccessToken()
+    expect(w.tokenCalls()).toBe(1)
+    clock.advance(1_001) // 15 s before expiry: half the 30 s lifetime
+    await session.getAccessToken()
+    expect(w.tokenCalls()).toBe(2)
+  })
+
+  it('uses the default 60 s skew for long-lived tokens', async () => {
+    const clock = fakeClock()
+    const w = world({ lifetime: 3600 })
+    const session = await makeSession(clock, { grant: 'client_credentials' })
+    await session.getAccessToken()
+    clock.advance(3539_000)
+    await session.getAccessToken()
+    expect(w.tokenCalls()).toBe(1)
+    clock.advance(2_000)
+    await session.getAccessToken()
+    expect(w.tokenCalls()).toBe(2)
+  })
+
+  it('client_credentials runs the grant again with the same parameters, or refreshes when it got a refresh token', async () => {
+    const clock = fakeClock()
+    const w = world({ lifetime: 10 })
+    const session = await makeSession(clock, { grant: 'client_credentials', scope: 'read', audience: 'https://api', resource: 'https://api.example.com' })
+    await session.getAccessToken()
+    clock.advance(20_000)
+    await session.getAccessToken()
+    expect(w.grants).toEqual(['client_credentials', 'refresh_token'])
+    const sent = await form(msw.requests[1]!)
+    expect([sent.get('scope'), sent.get('audience'), sent.get('resource')]).toEqual(['read', 'https://api', 'https://api.example.com'])
+  })
+
+  it('a rotated-out refresh token is never sent again, even when the store failed', async () => {
+    const clock = fakeClock()
+    const w = world()
+    let failSave = false
+    const inner = memoryStore()
+    const flaky: TokenStore = {
+      load: () => inner.load(),
+      save: async (t, v) => {
+        if (failSave) {
+          failSave = false
+          throw new Error('disk full')
+        }
+        return inner.save(t, v)
+      },
+      clear: () => inner.clear(),
+    }
+    const manager = await makeSession(clock, { store: flaky })
+    await manager.setTokens(expired(clock))
+    failSave = true
+    const err = await failure(manager.getAccessToken())
+    expect(err.code).toBe('persist_failed')
+    expect(w.grants).toEqual(['refresh_token'])
+    const token = await manager.getAccessToken()
+    expect(token).toBe('at-1')
+    expect(w.grants).toEqual(['refresh_token'])
+    expect((await inner.load())?.tokens.refreshToken).toBe('rt-1')
+  })
+
+  it('on invalid_grant re-reads the store once (another process rotated it) before asking for sign-in', async () => {
+    const clock = fakeClock()
+    const w = world()
+    const shared = memoryStore()
+    // Another process already refreshed rt-0 → rt-1 and stored it; our first read was older.
+    await shared.save(expired(clock), undefined)
+    let firstLoad = true
+    const racy: TokenStore = {
+      load: async () => {
+        if (firstLoad) {
+          firstLoad = false
+          const other = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })
+          const rotated = await other.refresh('rt-0')
+          const before = await shared.load()
+          await shared.save(rotated, before!.version)
+          return before
+        }
+        return shared.load()
+      },
+      save: (t, v) => shared.save(t, v),
+      clear: () => shared.clear(),
+    }
+    const manager = new TokenManager({ store: racy, clock, refresh: async (rt) => (await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })).refresh(rt) })
+    const signIn = vi.fn()
+    manager.on('sign-in-required', signIn)
+    expect(await manager.getAccessToken()).toBe('at-1')
+    expect(signIn).not.toHaveBeenCalled()
+    expect(w.grants).toEqual(['refresh_token', 'refresh_token']) // the other process's, then our refused one
+  })
+
+  it('reports sign-in required when the refresh token is gone and nothing newer is stored', async () => {
+    const clock = fakeClock()
+    world()
+    const session = await makeSession(clock, { tokens: { ...expired(clock), refreshToken: 'rt-unknown' } })
+    const events: string[] = []
+    session.on('sign-in-required', (e) => events.push(e.code))
+    const err = await failure(session.getAccessToken())
+    expect(err).toMatchObject({ code: 'sign_in_required', recovery: 'reauthenticate' })
+    expect(events).toEqual(['sign_in_required'])
+  })
+
+  it('emits tokens changed, and a failing listener surfaces as an error', async () => {
+    const clock = fakeClock()
+    world()
+    const session = await makeSession(clock, { grant: 'client_credentials' })
+    const seen: string[] = []
+    const off = session.on('tokens', (t) => void seen.push(t.accessToken))
+    await session.getAccessToken()
+    expect(seen).toEqual(['at-1'])
+    off()
+    session.on('tokens', () => {
+      throw new Error('could not persist')
+    })
+    session.invalidate('at-1')
+    expect((await failure(session.getAccessToken())).code).toBe('persist_failed')
+  })
+
+  it('refresh-failed is emitted for a failure that is not a lost grant', async () => {
+    const clock = fakeClock()
+    world({ failTokenRequests: 1 })
+    const session = await makeSession(clock, { grant: 'client_credentials' })
+    const failed = vi.fn()
+    session.on('refresh-failed', failed)
+    await session.getAccessToken().catch(() => {})
+    expect(failed).toHaveBeenCalledOnce()
+  })
+
+  it('invalidate marks a token bad only if it is still the current one', async () => {
+    world()
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    const token = await session.getAccessToken()
+    expect(session.invalidate('some-old-token')).toBe(false)
+    expect(session.invalidate(token)).toBe(true)
+    expect(await session.getAccessToken()).not.toBe(token)
+  })
+
+  it('the background timer never overflows setTimeout and never keeps the process alive', async () => {
+    const clock = fakeClock()
+    const timers: Array<{ delay: number; unref: boolean }> = []
+    const realSetTimeout = globalThis.setTimeout
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      const handle = realSetTimeout(fn, 0x7fffffff)
+      const entry = { delay: ms ?? 0, unref: false }
+      timers.push(entry)
+      const original = handle.unref.bind(handle)
+      handle.unref = () => ((entry.unref = true), original())
+      return handle
+    }) as typeof setTimeout)
+    try {
+      const manager = new TokenManager({ clock, backgroundRefresh: true })
+      await manager.setTokens({ accessToken: 'a', tokenType: 'bearer', expiresAt: clock.now() + 365 * 24 * 3600 * 1000, extra: {} })
+      manager.close()
+    } finally {
+      spy.mockRestore()
+    }
+    expect(timers).toHaveLength(1)
+    expect(timers[0]!.delay).toBeLessThanOrEqual(2_147_483_647)
+    expect(timers[0]!.unref).toBe(true)
+  })
+
+  it('the request path reads the cached token without a token request or a store read', async () => {
+    world()
+    const inner = memoryStore()
+    let loads = 0
+    const counting: TokenStore = { ...inner, load: () => (loads++, inner.load()), save: (t, v) => inner.save(t, v), clear: () => inner.clear() }
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials', store: counting })
+    await session.getAccessToken()
+    const before = loads
+    for (let i = 0; i < 100; i++) await session.getAccessToken()
+    expect(loads).toBe(before)
+    expect(msw.count('/token')).toBe(1)
+  })
+})
