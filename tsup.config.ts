@@ -4,17 +4,19 @@ import { defineConfig } from 'tsup'
 // dedupe them with the application's copies. The CJS build inlines the ESM-only dependencies
 // (oauth4webapi, ky): `require()` of an ES module only works unflagged from Node 20.19, and
 // oauthkit promises Node >= 20.
-const entry = { index: 'src/index.ts', ky: 'src/entries/ky.ts' }
+const entry = { index: 'src/index.ts', ky: 'src/entries/ky.ts', node: 'src/entries/node.ts' }
 
 // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates (TS 7 drops the JS
 // API tsup needs, which is why the project stays on TypeScript 6).
 const dts = { compilerOptions: { ignoreDeprecations: '6.0' } }
+const tsconfig = 'tsconfig.build.json'
 
 export default defineConfig([
   {
     entry,
     format: ['esm'],
     dts,
+    tsconfig,
     sourcemap: true,
     clean: true,
     target: 'es2022',
@@ -24,6 +26,7 @@ export default defineConfig([
     entry,
     format: ['cjs'],
     dts,
+    tsconfig,
     sourcemap: true,
     target: 'es2022',
     treeshake: true,

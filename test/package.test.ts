@@ -4,7 +4,7 @@
  * `npm test` builds before vitest runs, so dist/ is fresh.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 
@@ -51,6 +51,40 @@ describe('the packed tarball', () => {
       scratch,
     )
     expect(out.trim()).toBe('function function true')
+  })
+
+  it('the subpath entries import as ESM and require as CJS', () => {
+    const esm = run(
+      'node',
+      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); console.log(typeof k.createAuthorizedKy, typeof k.kyAuthHooks, typeof n.fileStore)"],
+      scratch,
+    )
+    expect(esm.trim()).toBe('function function function')
+    const cjs = run(
+      'node',
+      ['--no-experimental-require-module', '-e', "const k = require('oauthkit/ky'); const n = require('oauthkit/node'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore)"],
+      scratch,
+    )
+    expect(cjs.trim()).toBe('function function')
+  })
+
+  it('the main entry never imports ky (it stays behind oauthkit/ky)', () => {
+    const dist = join(scratch, 'node_modules', 'oauthkit', 'dist')
+    const seen = new Set<string>()
+    const bare = new Set<string>()
+    const visit = (file: string) => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const text = readFileSync(join(dist, file), 'utf8')
+      for (const m of text.matchAll(/(?:^|[;\n])\s*(?:import|export)\b[^'"]*?['"]([^'"]+)['"]/g)) {
+        const spec = m[1]!
+        if (spec.startsWith('./')) visit(spec.slice(2))
+        else bare.add(spec)
+      }
+    }
+    visit('index.js')
+    expect([...bare].sort()).toEqual(['oauth4webapi', 'zod/mini'])
+    expect(readFileSync(join(dist, 'ky.js'), 'utf8')).toMatch(/from ['"]ky['"]/)
   })
 
   it('publint reports nothing', () => {

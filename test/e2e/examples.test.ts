@@ -1,6 +1,8 @@
 /** The examples run, unchanged, against the local authorization server and API. */
 import { spawn } from 'node:child_process'
-import { resolve } from 'node:path'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONFIDENTIAL, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
 
@@ -37,6 +39,35 @@ describe('examples', () => {
     })
     expect(result.out).toContain('→ 200')
     expect(result.code).toBe(0)
+  })
+
+  for (const file of ['examples/session-fetch.ts', 'examples/session-ky.ts']) {
+    it(`${file} calls the API through a session`, async () => {
+      const result = await runExample(file, {
+        OAUTH_ISSUER: servers.issuer,
+        OAUTH_CLIENT_ID: CONFIDENTIAL.clientId,
+        OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret,
+        API_URL: servers.api,
+      })
+      expect(result.out).toMatch(/50 of 50 calls succeeded|called the API as confidential-app/)
+      expect(result.code).toBe(0)
+    })
+  }
+
+  it('cli-file-store.ts signs in once, then starts signed in', async () => {
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'oauthkit-cli-')), 'tokens.json')
+    const env = { OAUTH_ISSUER: servers.issuer, OAUTH_CLIENT_ID: CONFIDENTIAL.clientId, OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret, API_URL: servers.api, TOKEN_FILE: tokenFile }
+    let approving: Promise<string> | undefined
+    const first = await runExample('examples/cli-file-store.ts', env, (line) => {
+      const url = /^Open (\S+) and enter/.exec(line)?.[1]
+      if (url) approving = actAsUser(url)
+    })
+    await approving
+    expect(first.out).toContain('GET /me → 200')
+    expect(first.code).toBe(0)
+    const second = await runExample('examples/cli-file-store.ts', env)
+    expect(second.out).not.toContain('Open ')
+    expect(second.out).toContain('GET /me → 200')
   })
 
   it('device-flow.ts shows a code and signs in once the user approves', async () => {
