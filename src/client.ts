@@ -3,7 +3,8 @@ import type { Clock } from './internal/clock.js'
 import type { Dialect } from './dialects/types.js'
 import type { HttpOptions } from './http/transport.js'
 import { discover, type DiscoveryCache } from './discovery/index.js'
-import { createContext, type ClientOptions, type OAuthContext } from './grants/context.js'
+import type { OAuthContext } from './grants/context.js'
+import { createContext, type ClientOptions } from './grants/client-auth.js'
 import {
   buildAuthorizationUrl,
   completeAuthorization,
@@ -143,6 +144,8 @@ export interface Session {
   getTokens(options?: { signal?: AbortSignal }): Promise<TokenSet>
   setTokens(tokens: TokenSet): Promise<TokenSet>
   invalidate(accessToken: string): boolean
+  /** The current token when it is valid, synchronously; undefined means call getAccessToken. */
+  validToken(): string | undefined
   clear(): Promise<void>
   on<K extends keyof TokenEvents>(event: K, listener: TokenEvents[K]): () => void
   /** `fetch` with the bearer token attached to `apiUrls` only; see createAuthorizedFetch. */
@@ -173,21 +176,21 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
     () => (ready = undefined),
   )
   const after = <T>(run: () => Promise<T>): Promise<T> => (ready ? ready.then(run, run) : run())
-  const authorized = apiUrls?.length
-    ? createAuthorizedFetch({ tokens: manager, allowedUrls: apiUrls, ...(ctx.http.fetch ? { fetch: ctx.http.fetch } : {}) })
-    : undefined
-  return {
+  const session: Session = {
     getAccessToken: (o) => (ready ? after(() => manager.getAccessToken(o)) : manager.getAccessToken(o)),
     getTokens: (o) => after(() => manager.getTokens(o)),
     setTokens: (t) => manager.setTokens(t),
     invalidate: (token) => manager.invalidate(token),
+    validToken: () => (ready ? undefined : manager.validToken()),
     clear: () => manager.clear(),
     on: (event, listener) => manager.on(event, listener),
-    fetch:
-      authorized ??
-      (() => Promise.reject(new ConfigError('invalid_config', 'session.fetch needs apiUrls: the API base URLs the token may be sent to'))),
+    fetch: () => Promise.reject(new ConfigError('invalid_config', 'session.fetch needs apiUrls: the API base URLs the token may be sent to')),
     close: () => manager.close(),
   }
+  if (apiUrls?.length) {
+    session.fetch = createAuthorizedFetch({ tokens: session, allowedUrls: apiUrls, ...(ctx.http.fetch ? { fetch: ctx.http.fetch } : {}) })
+  }
+  return session
 }
 
 /**

@@ -1,6 +1,7 @@
 import { delay, http, HttpResponse } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
 import { createAuthorizedKy } from '../src/entries/ky.js'
+import { urlMatcher } from '../src/fetch/authorized-fetch.js'
 import {
   createOAuthClient,
   isOAuthKitError,
@@ -249,6 +250,28 @@ describe('session.fetch', () => {
     const apiRequest = msw.requests.find((r) => r.url.startsWith(API))!
     expect(apiRequest.url).toBe(`${API}/q?x=1`)
   })
+})
+
+describe('allowed URL matching', () => {
+  const allowed = urlMatcher(['https://api.example.com/v1'])
+  const cases: Array<[string, boolean]> = [
+    ['https://api.example.com/v1', true],
+    ['https://api.example.com/v1/things?x=1', true],
+    ['https://API.EXAMPLE.COM/v1/things', true],
+    ['https://api.example.com:443/v1/things', true],
+    ['https://api.example.com/v10/things', false],
+    ['https://api.example.com/v1/../admin', false],
+    ['https://api.example.com/v1/%2e%2e/admin', false],
+    ['https://api.example.com.evil.net/v1/x', false],
+    ['https://api.example.com@evil.net/v1/x', false],
+    ['https://api.example.com\\@evil.net/v1/x', false],
+    ['http://api.example.com/v1/x', false],
+    ['https://api.example.com:8443/v1/x', false],
+    ['not a url', false],
+  ]
+  for (const [url, expected] of cases) {
+    it(`${url} → ${expected ? 'token' : 'no token'}`, () => expect(allowed(url)).toBe(expected))
+  }
 })
 
 describe('token manager', () => {

@@ -13,30 +13,37 @@ export interface AuthorizedFetchOptions {
   fetch?: typeof fetch
 }
 
-/** Matches URLs against the configured base URLs (origin + path prefix at a `/` boundary). */
+/**
+ * Matches URLs against the configured base URLs (origin + path prefix at a `/` boundary).
+ * A plain absolute URL string that starts with a base is matched without parsing (the
+ * request path); anything that could normalise differently (dot segments, backslashes,
+ * `@`, percent-encoded dots, other letter case) is parsed first.
+ */
 export function urlMatcher(allowed: Array<string | URL>): (url: string | URL) => boolean {
   if (!Array.isArray(allowed) || allowed.length === 0) {
     throw new ConfigError('invalid_config', 'allowedUrls must list the API base URLs the token may be sent to (e.g. ["https://api.example.com/v1"])')
   }
-  const bases = allowed.map((value) => {
+  const prefixes = allowed.map((value) => {
     let u: URL
     try {
       u = new URL(value)
     } catch {
       throw new ConfigError('invalid_config', `allowedUrls has ${JSON.stringify(String(value))}, which is not an absolute URL`)
     }
-    const path = u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`
-    return { origin: u.origin, path }
+    return `${u.origin}${u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`}`
   })
+  const UNSAFE = /[\\@]|\/\.|%2e/i
   return (url) => {
+    const href = typeof url === 'string' ? url : url.href
+    if (!UNSAFE.test(href) && prefixes.some((p) => href.startsWith(p) || `${href}/` === p)) return true
     let u: URL
     try {
-      u = typeof url === 'string' ? new URL(url) : url
+      u = new URL(href)
     } catch {
       return false
     }
-    const path = u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`
-    return bases.some((b) => b.origin === u.origin && path.startsWith(b.path))
+    const normal = `${u.origin}${u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`}`
+    return prefixes.some((p) => normal.startsWith(p))
   }
 }
 
@@ -44,6 +51,7 @@ export function urlMatcher(allowed: Array<string | URL>): (url: string | URL) =>
 const IN_BROWSER = typeof (globalThis as { document?: unknown }).document !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
 
 const MAX_REDIRECTS = 20
+const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
 
 /**
  * Throws a typed error for a 403 `insufficient_scope` challenge (RFC 6750 §3.1), carrying the
@@ -93,80 +101,113 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
   const isAllowed = urlMatcher(options.allowedUrls)
   const { tokens } = options
 
-  return async function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  return function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const doFetch = options.fetch ?? globalThis.fetch
     const request = input instanceof Request ? input : undefined
-    const href = request ? request.url : input instanceof URL ? input.href : String(input)
-    let url: URL
-    try {
-      url = new URL(href, (globalThis as { location?: { href: string } }).location?.href)
-    } catch {
-      return doFetch(input, init)
+    let href = request ? request.url : input instanceof URL ? input.href : String(input)
+    if (!/^https?:/i.test(href)) {
+      // a relative URL (browsers): resolve it against the page
+      try {
+        href = new URL(href, (globalThis as { location?: { href: string } }).location?.href).href
+      } catch {
+        return doFetch(input, init)
+      }
     }
-    if (!isAllowed(url)) return doFetch(input, init)
-
-    // What a retry or a redirect hop needs to send the request again.
-    const replay = request ? request.clone() : undefined
-    const replayable = request ? true : !(init?.body instanceof ReadableStream)
+    if (!isAllowed(href)) return doFetch(input, init)
     const followHere = !IN_BROWSER && (init?.redirect ?? request?.redirect ?? 'follow') === 'follow'
 
-    const send = (token: string, from?: Request): Promise<Response> => {
-      const base = from ?? request
-      const headers = new Headers(init?.headers ?? base?.headers)
-      headers.set('authorization', `Bearer ${token}`)
-      const nextInit: RequestInit = { ...init, headers, ...(followHere ? { redirect: 'manual' } : {}) }
-      return base ? doFetch(new Request(base, nextInit)) : doFetch(url, nextInit)
+    // The request path: a valid cached token, a URL and plain headers — no promise to wait
+    // for before sending, no Headers object, one continuation.
+    const cached = tokens.validToken?.()
+    const plain = cached !== undefined && !request ? plainHeaders(init?.headers, cached) : undefined
+    if (plain) {
+      const sent = doFetch(href, init ? { ...init, headers: plain, ...(followHere ? { redirect: 'manual' } : {}) } : { headers: plain, ...(followHere ? { redirect: 'manual' } : {}) })
+      return sent.then((response) => (needsCare(response) ? handle(response, cached as string, undefined, init, href, followHere) : response))
     }
+    return (async () => {
+      const replay = request ? request.clone() : undefined
+      const token = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
+      const response = await send(token, request, init, href, followHere)
+      return needsCare(response) ? handle(response, token, replay, init, href, followHere) : response
+    })()
+  }
 
-    const token = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
-    let response = await send(token, request)
-    if (followHere) response = await follow(response, url, init, replay, token)
+  function send(token: string, base: Request | undefined, init: RequestInit | undefined, href: string, followHere: boolean): Promise<Response> {
+    const doFetch = options.fetch ?? globalThis.fetch
+    const headers = new Headers(init?.headers ?? base?.headers)
+    headers.set('authorization', `Bearer ${token}`)
+    const nextInit: RequestInit = { ...init, headers, ...(followHere ? { redirect: 'manual' } : {}) }
+    return base ? doFetch(new Request(base, nextInit)) : doFetch(href, nextInit)
+  }
 
+  /** Redirects, a 401 asking for a new token, a 403 for more scope. */
+  async function handle(first: Response, token: string, replay: Request | undefined, init: RequestInit | undefined, href: string, followHere: boolean): Promise<Response> {
+    let response = first
+    if (followHere && isRedirect(response)) response = await follow(response, new URL(href), init, replay, token)
+    const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
     if (asksForNewToken(response) && replayable) {
       tokens.invalidate(token)
       const fresh = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
       void response.body?.cancel().catch(() => {})
-      response = await send(fresh, replay?.clone())
-      if (followHere) response = await follow(response, url, init, replay, fresh)
+      response = await send(fresh, replay?.clone(), init, href, followHere)
+      if (followHere && isRedirect(response)) response = await follow(response, new URL(href), init, replay, fresh)
     }
-    checkInsufficientScope(response, response.url || url.href)
+    checkInsufficientScope(response, response.url || href)
     return response
-
-    /** Follows redirects: the token goes only to allowed URLs; 303 (and 301/302 after POST) become GET. */
-    async function follow(first: Response, start: URL, reqInit: RequestInit | undefined, req: Request | undefined, bearer: string): Promise<Response> {
-      let response = first
-      let current = start
-      let method = (reqInit?.method ?? req?.method ?? 'GET').toUpperCase()
-      let body: BodyInit | null | undefined = reqInit?.body
-      for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-        const location = response.headers.get('location')
-        if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) return response
-        const next = new URL(location, current)
-        if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
-          method = method === 'HEAD' ? 'HEAD' : 'GET'
-          body = undefined
-        } else if (req && !reqInit?.body && method !== 'GET' && method !== 'HEAD') {
-          body = await req.clone().arrayBuffer()
-        }
-        const headers = new Headers(reqInit?.headers ?? req?.headers)
-        if (next.origin !== current.origin) {
-          headers.delete('cookie')
-          headers.delete('proxy-authorization')
-        }
-        if (method === 'GET' || method === 'HEAD') headers.delete('content-type')
-        if (isAllowed(next)) headers.set('authorization', `Bearer ${bearer}`)
-        else headers.delete('authorization')
-        void response.body?.cancel().catch(() => {})
-        response = await doFetch(next, {
-          ...reqInit,
-          method,
-          headers,
-          body: method === 'GET' || method === 'HEAD' ? null : (body ?? null),
-          redirect: 'manual',
-        })
-        current = next
-      }
-      return response
-    }
   }
+
+  /** Follows redirects: the token goes only to allowed URLs; 303 (and 301/302 after POST) become GET. */
+  async function follow(first: Response, start: URL, reqInit: RequestInit | undefined, req: Request | undefined, bearer: string): Promise<Response> {
+    const doFetch = options.fetch ?? globalThis.fetch
+    let response = first
+    let current = start
+    let method = (reqInit?.method ?? req?.method ?? 'GET').toUpperCase()
+    let body: BodyInit | null | undefined = reqInit?.body
+    for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
+      const location = isRedirect(response) ? response.headers.get('location') : null
+      if (!location) return response
+      const next = new URL(location, current)
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        method = method === 'HEAD' ? 'HEAD' : 'GET'
+        body = undefined
+      } else if (req && !reqInit?.body && method !== 'GET' && method !== 'HEAD') {
+        body = await req.clone().arrayBuffer()
+      }
+      const headers = new Headers(reqInit?.headers ?? req?.headers)
+      if (next.origin !== current.origin) {
+        headers.delete('cookie')
+        headers.delete('proxy-authorization')
+      }
+      if (method === 'GET' || method === 'HEAD') headers.delete('content-type')
+      if (isAllowed(next)) headers.set('authorization', `Bearer ${bearer}`)
+      else headers.delete('authorization')
+      void response.body?.cancel().catch(() => {})
+      response = await doFetch(next, {
+        ...reqInit,
+        method,
+        headers,
+        body: method === 'GET' || method === 'HEAD' ? null : (body ?? null),
+        redirect: 'manual',
+      })
+      current = next
+    }
+    return response
+  }
+}
+
+/** Statuses that need more than handing the response back. */
+function needsCare(response: Response): boolean {
+  const status = response.status
+  return status === 401 || status === 403 || isRedirect(response)
+}
+
+/**
+ * `init.headers` plus the bearer token as a plain object, when that is safe (absent or a
+ * plain object without an Authorization key of its own); otherwise undefined.
+ */
+function plainHeaders(headers: HeadersInit | undefined, token: string): Record<string, string> | undefined {
+  if (headers === undefined) return { authorization: `Bearer ${token}` }
+  if (headers instanceof Headers || Array.isArray(headers)) return undefined
+  for (const key in headers) if (key.toLowerCase() === 'authorization') return undefined
+  return { ...(headers as Record<string, string>), authorization: `Bearer ${token}` }
 }

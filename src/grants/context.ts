@@ -5,33 +5,8 @@ import { send, type HttpOptions } from '../http/transport.js'
 import type { Endpoint } from '../dialects/types.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 
-/**
- * How the client authenticates at the token, revocation and introspection endpoints.
- *
- * - `client_secret_basic`: RFC 6749 §2.3.1 — id and secret form-urlencoded, then Basic.
- * - `client_secret_basic_unencoded`: Basic over the raw `id:secret`, which many real servers
- *   expect instead (they break on the encoded form as others break without it).
- * - `client_secret_post`: id and secret in the form body.
- * - `private_key_jwt`: a signed client assertion (RFC 7523 §2.2, OpenID Connect Core §9).
- * - `none`: a public client; sends `client_id` only (and relies on PKCE).
- */
-export type AuthMethod =
-  | 'client_secret_basic'
-  | 'client_secret_basic_unencoded'
-  | 'client_secret_post'
-  | 'private_key_jwt'
-  | 'none'
-
-export interface ClientOptions {
-  clientId: string
-  clientSecret?: string
-  /** For `private_key_jwt`: a private CryptoKey, optionally with the `kid` to put in the header. */
-  privateKey?: CryptoKey | { key: CryptoKey; kid?: string }
-  /** Chosen from the server's `token_endpoint_auth_methods_supported` when not given. */
-  tokenEndpointAuthMethod?: AuthMethod
-  /** Expected ID token signature algorithm. Default `RS256` (OpenID Connect Core §2). */
-  idTokenSignedResponseAlg?: string
-}
+// Type-only: the secret- and key-based methods stay out of bundles that do not use them.
+import type { AuthMethod } from './client-auth.js'
 
 export interface ContextOptions {
   http?: HttpOptions
@@ -56,100 +31,37 @@ export interface OAuthContext {
   readonly clientAuth: o.ClientAuth
 }
 
-export function createContext(
+/**
+ * A context for a public client (`token_endpoint_auth_method` `none`: browsers, native apps,
+ * CLIs), without the code of the secret- and key-based methods.
+ */
+export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
+  return contextOf(metadata, clientId, 'none', o.None(), undefined, options)
+}
+
+/** @internal Assembles a context once the client authentication is decided. */
+export function contextOf(
   metadata: AuthorizationServerMetadata,
-  clientOptions: ClientOptions,
-  options: ContextOptions = {},
+  clientId: string,
+  authMethod: AuthMethod,
+  clientAuth: o.ClientAuth,
+  idTokenSignedResponseAlg: string | undefined,
+  options: ContextOptions,
 ): OAuthContext {
-  if (typeof clientOptions?.clientId !== 'string' || clientOptions.clientId === '') {
+  if (typeof clientId !== 'string' || clientId === '') {
     throw new ConfigError('invalid_config', 'clientId is required: pass the client identifier the authorization server issued')
   }
   const clock = options.clock ?? systemClock
-  const authMethod = chooseAuthMethod(metadata, clientOptions)
   const client: o.Client = {
-    client_id: clientOptions.clientId,
-    ...(clientOptions.idTokenSignedResponseAlg ? { id_token_signed_response_alg: clientOptions.idTokenSignedResponseAlg } : {}),
+    client_id: clientId,
+    ...(idTokenSignedResponseAlg ? { id_token_signed_response_alg: idTokenSignedResponseAlg } : {}),
   }
   // oauth4webapi validates JWT times against its own clock; skew it to ours.
   Object.defineProperty(client, o.clockSkew, {
     get: () => Math.round((clock.now() - Date.now()) / 1000),
     enumerable: false,
   })
-  return {
-    metadata,
-    clientId: clientOptions.clientId,
-    authMethod,
-    http: options.http ?? {},
-    clock,
-    as: metadata as o.AuthorizationServer,
-    client,
-    clientAuth: clientAuthFor(authMethod, clientOptions),
-  }
-}
-
-/**
- * The explicit choice when given; otherwise `private_key_jwt` with a key, `none` without a
- * secret, and with a secret the first of `client_secret_basic`, `client_secret_post` that the
- * server lists (RFC 8414 §2: an absent list means `client_secret_basic`).
- */
-export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions): AuthMethod {
-  const explicit = client.tokenEndpointAuthMethod
-  if (explicit) {
-    if (explicit.startsWith('client_secret') && !client.clientSecret) {
-      throw new ConfigError('invalid_config', `tokenEndpointAuthMethod ${explicit} needs clientSecret`)
-    }
-    if (explicit === 'private_key_jwt' && !client.privateKey) {
-      throw new ConfigError('invalid_config', 'tokenEndpointAuthMethod private_key_jwt needs privateKey')
-    }
-    if (!METHODS.includes(explicit)) {
-      throw new ConfigError('unsupported_auth_method', `tokenEndpointAuthMethod ${JSON.stringify(explicit)} is not one of ${METHODS.join(', ')}`)
-    }
-    return explicit
-  }
-  if (client.privateKey) return 'private_key_jwt'
-  if (!client.clientSecret) return 'none'
-  const supported = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic']
-  if (supported.includes('client_secret_basic')) return 'client_secret_basic'
-  if (supported.includes('client_secret_post')) return 'client_secret_post'
-  throw new ConfigError(
-    'unsupported_auth_method',
-    `the server supports none of the secret-based client authentication methods (it lists ${supported.join(', ') || 'nothing'}); pass tokenEndpointAuthMethod, or a privateKey for private_key_jwt`,
-  )
-}
-
-const METHODS: AuthMethod[] = [
-  'client_secret_basic',
-  'client_secret_basic_unencoded',
-  'client_secret_post',
-  'private_key_jwt',
-  'none',
-]
-
-function clientAuthFor(method: AuthMethod, client: ClientOptions): o.ClientAuth {
-  switch (method) {
-    case 'client_secret_basic':
-      return o.ClientSecretBasic(client.clientSecret as string)
-    case 'client_secret_basic_unencoded': {
-      const credentials = base64(`${client.clientId}:${client.clientSecret as string}`)
-      return (_as, _client, _body, headers) => {
-        headers.set('authorization', `Basic ${credentials}`)
-      }
-    }
-    case 'client_secret_post':
-      return o.ClientSecretPost(client.clientSecret as string)
-    case 'private_key_jwt': {
-      const key = client.privateKey as CryptoKey | { key: CryptoKey; kid?: string }
-      return o.PrivateKeyJwt('key' in key && !(key instanceof CryptoKey) ? key : { key: key as CryptoKey })
-    }
-    case 'none':
-      return o.None()
-  }
-}
-
-function base64(text: string): string {
-  let binary = ''
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte)
-  return btoa(binary)
+  return { metadata, clientId, authMethod, http: options.http ?? {}, clock, as: metadata as o.AuthorizationServer, client, clientAuth }
 }
 
 /** oauth4webapi request options that route through the oauthkit transport. */

@@ -36,6 +36,8 @@ export interface AccessTokenSource {
   getAccessToken(options?: { signal?: AbortSignal }): Promise<string>
   /** Marks `accessToken` bad if it is still the current one; returns whether it was. */
   invalidate(accessToken: string): boolean
+  /** The current token when it is valid, synchronously, or undefined (then call getAccessToken). */
+  validToken?(): string | undefined
 }
 
 export const DEFAULT_SKEW_MS = 60_000
@@ -87,9 +89,14 @@ export class TokenManager implements AccessTokenSource {
   }
 
   getAccessToken(options: { signal?: AbortSignal } = {}): Promise<string> {
-    const c = this.#current
-    if (c && !c.stale && (c.refreshAt === undefined || this.#clock.now() < c.refreshAt)) return Promise.resolve(c.tokens.accessToken)
+    const token = this.validToken()
+    if (token !== undefined) return Promise.resolve(token)
     return withSignal(this.#ensureFresh(), options.signal).then((t) => t.accessToken)
+  }
+
+  validToken(): string | undefined {
+    const c = this.#current
+    return this.#isFresh(c) ? c.tokens.accessToken : undefined
   }
 
   /** The whole current token set, refreshed if needed. */
