@@ -100,6 +100,8 @@ if (want('overhead')) {
   await manager.setTokens({ accessToken: 'fixed-token', tokenType: 'bearer', expiresAt: far, extra: {} })
   const authorized = oauthkit.createAuthorizedFetch({ tokens: manager, allowedUrls: [base] })
   const kyApi = createAuthorizedKy(manager, { allowedUrls: [base], retry: 0 })
+  const { default: ky } = await import('ky')
+  const kyPlain = ky.create({ retry: 0, hooks: { beforeRequest: [(request) => request.headers.set('authorization', 'Bearer fixed-token')] } })
   const badgateway = new OAuth2Fetch({
     client: new OAuth2Client({ server: base, clientId: 'x', tokenEndpoint: '/token' }),
     getNewToken: () => null,
@@ -113,6 +115,7 @@ if (want('overhead')) {
     raw: async () => (await fetch(url, { headers: { authorization: 'Bearer fixed-token' } })).arrayBuffer(),
     fetch: async () => (await authorized(url)).arrayBuffer(),
     ky: () => kyApi.get(url).arrayBuffer(),
+    'ky (plain, header hook)': () => kyPlain.get(url).arrayBuffer(),
     '@badgateway/oauth2-client': async () => (await badgateway.fetch(url)).arrayBuffer(),
     'openid-client': async () => (await openid.fetchProtectedResource(config, 'fixed-token', target, 'GET')).arrayBuffer(),
   }
