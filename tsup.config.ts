@@ -4,7 +4,13 @@ import { defineConfig } from 'tsup'
 // dedupe them with the application's copies. The CJS build inlines the ESM-only dependencies
 // (oauth4webapi, ky): `require()` of an ES module only works unflagged from Node 20.19, and
 // oauthkit promises Node >= 20.
-const entry = { index: 'src/index.ts', ky: 'src/entries/ky.ts', node: 'src/entries/node.ts' }
+const entry = {
+  index: 'src/index.ts',
+  ky: 'src/entries/ky.ts',
+  node: 'src/entries/node.ts',
+  dialects: 'src/entries/dialects.ts',
+  testing: 'src/entries/testing.ts',
+}
 
 // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates (TS 7 drops the JS
 // API tsup needs, which is why the project stays on TypeScript 6).

@@ -1,6 +1,6 @@
 import { ConfigError } from './errors.js'
 import type { Clock } from './internal/clock.js'
-import type { Dialect } from './dialects/types.js'
+import type { Dialect, Endpoints } from './dialects/types.js'
 import type { HttpOptions } from './http/transport.js'
 import { discover, type DiscoveryCache } from './discovery/index.js'
 import type { OAuthContext } from './grants/context.js'
@@ -8,6 +8,7 @@ import { createContext, type ClientOptions } from './grants/client-auth.js'
 import {
   buildAuthorizationUrl,
   completeAuthorization,
+  exchangeCode,
   type AuthorizationUrlOptions,
   type CompleteAuthorizationOptions,
   type PendingAuthorization,
@@ -24,19 +25,6 @@ import { TokenManager, type TokenEvents } from './token/manager.js'
 import type { TokenStore } from './token/store.js'
 import type { Lock } from './token/lock.js'
 import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
-
-/** Endpoints given by hand, for servers that publish no discovery document. */
-export interface Endpoints {
-  authorization?: string
-  token?: string
-  revocation?: string
-  introspection?: string
-  userinfo?: string
-  registration?: string
-  deviceAuthorization?: string
-  endSession?: string
-  jwks?: string
-}
 
 export interface OAuthClientOptions extends ClientOptions, Omit<HttpOptions, 'dialect'> {
   /** The issuer identifier: discovery runs from it unless `metadata` or `endpoints.token` is given. */
@@ -107,6 +95,8 @@ export interface OAuthClient {
     pending: Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>,
     options?: CompleteAuthorizationOptions,
   ): Promise<TokenSet>
+  /** Exchanges a code obtained without a redirect (see exchangeCode). */
+  exchangeCode(options: { code: string; redirectUri?: string; codeVerifier?: string; signal?: AbortSignal }): Promise<TokenSet>
   clientCredentials(options?: ClientCredentialsOptions): Promise<TokenSet>
   refresh(refreshToken: string | TokenSet, options?: RefreshOptions): Promise<TokenSet>
   /** Legacy resource owner password grant; see {@link passwordGrant}. */
@@ -206,6 +196,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.dialect ? { dialect: options.dialect } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   }
   const metadata = await resolveMetadata(options, http)
   const ctx = createContext(metadata, options, { http, ...(options.clock ? { clock: options.clock } : {}) })
@@ -219,6 +210,11 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
       return buildAuthorizationUrl(ctx, { ...o, redirectUri })
     },
     completeAuthorization: (url, pending, o) => completeAuthorization(ctx, url, pending, o),
+    exchangeCode: (o) => {
+      const redirectUri = o?.redirectUri ?? options.redirectUri
+      if (!redirectUri) throw new ConfigError('invalid_config', 'exchangeCode needs a redirectUri (in the call or in createOAuthClient)')
+      return exchangeCode(ctx, { ...o, redirectUri })
+    },
     clientCredentials: (o) => clientCredentialsGrant(ctx, o),
     refresh: (token, o) => refreshGrant(ctx, typeof token === 'string' ? token : (token?.refreshToken as string), o),
     password: (o) => passwordGrant(ctx, o),

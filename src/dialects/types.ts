@@ -10,6 +10,8 @@ export type Endpoint =
   | 'userinfo'
   | 'registration'
   | 'device_authorization'
+  /** A vendor's own endpoint outside OAuth (a direct code request, a token list). */
+  | 'vendor'
 
 /** A request as the transport is about to send it; a dialect may rewrite any part. */
 export interface OutgoingRequest {
@@ -19,17 +21,86 @@ export interface OutgoingRequest {
   body?: string | undefined
 }
 
+/** Where request parameters travel. */
+export type Placement = 'form' | 'json' | 'query' | 'header'
+
+/** How client credentials travel to the token endpoint. */
+export type CredentialsPlacement =
+  /** `Authorization: Basic` (RFC 6749 §2.3.1). */
+  | 'basic'
+  /** `client_id` / `client_secret` with the other parameters (wherever those go). */
+  | 'parameters'
+  /** In the query string of the POST URL, whatever the other parameters do. */
+  | 'query'
+
 /**
  * Vendor quirks as data plus small pure transforms, applied at the transport seam: after
- * oauth4webapi built a request, before it validates a response, so its strict checks still run.
+ * oauth4webapi built a request and before it validates a response, so its strict checks
+ * still run. Every field is optional; a dialect states only what differs from the standard.
+ * Combine dialects with `composeDialects`.
  */
 export interface Dialect {
   /** For messages: which vendor or document the dialect follows. */
   name: string
-  /** The unit of `expires_in` and the lifetime ceiling (see docs/tokens.md). */
+  /** Token endpoint requests (every grant, refresh included). */
+  token?: {
+    /** Where the parameters go. Default `form` (RFC 6749). */
+    placement?: Placement
+    /** Wire names: OAuth parameter → the name the server wants (`grant_type` → `x-grant-type`). */
+    names?: Record<string, string>
+    /** Headers to add, e.g. a `content-type` the server insists on. */
+    headers?: Record<string, string>
+    /** How client credentials travel. Default: the standard client authentication. */
+    credentials?: CredentialsPlacement
+    /** Parameters sent with every token request unless already present (e.g. a redirect URI the server wants on refresh too). */
+    addParameters?: Record<string, string>
+  }
+  /** The unit of `expires_in` and the lifetime ceiling (docs/tokens.md). */
   expiresIn?: ExpiresInPolicy
-  /** Rewrites a request (parameters moved to headers or the query, other names, …). */
+  /** The `token_type` to assume when a token response has none. */
+  defaultTokenType?: string
+  /** The authorization request (front channel). */
+  authorizationRequest?: {
+    /**
+     * `standard` (default): PKCE (S256), `state`, `nonce` with openid, and any extras.
+     * `exact`: only `response_type`, `client_id`, `redirect_uri`, `scope` and `state`, for
+     * servers that break on anything else (no PKCE: the server does not support it).
+     */
+    parameters?: 'standard' | 'exact'
+  }
+  /** The authorization response (the redirect back). */
+  authorizationResponse?: {
+    /** Where the server puts it. Default: the query, or the fragment when the query has none. */
+    mode?: 'query' | 'fragment'
+    /** Fields besides `code` to keep (they land in `TokenSet.extra`), e.g. `appCode`. */
+    extraFields?: string[]
+    /** `false` when the server does not echo `state` (then a missing state is accepted; a present one must still match). */
+    stateEchoed?: boolean
+  }
+  /** Revocation: the standard form body (RFC 7009), or the token in one header. */
+  revocation?: { header: string }
+  /** Anything the data cannot say: rewrite a request. Runs after the data-driven rewrite. */
   request?(endpoint: Endpoint, request: OutgoingRequest): OutgoingRequest
-  /** Rewrites a successful JSON body before it is validated (missing `token_type`, …). */
+  /** Rewrite a successful JSON body before it is validated. Runs after `defaultTokenType`. */
   responseBody?(endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown>
+}
+
+/** Endpoints given by hand, for servers that publish no discovery document. */
+export interface Endpoints {
+  authorization?: string
+  token?: string
+  revocation?: string
+  introspection?: string
+  userinfo?: string
+  registration?: string
+  deviceAuthorization?: string
+  endSession?: string
+  jwks?: string
+}
+
+/** What a vendor preset contributes to `createOAuthClient` options: spread it in. */
+export interface VendorPreset {
+  dialect: Dialect
+  issuer?: string
+  endpoints?: Endpoints
 }

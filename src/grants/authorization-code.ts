@@ -42,8 +42,20 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   const endpoint = parseUrl(requireEndpoint(ctx, 'authorization_endpoint', 'authorization code flow'), 'authorization_endpoint')
   if (!options?.redirectUri) throw new ConfigError('invalid_config', 'redirectUri is required for the authorization code flow')
   parseUrl(options.redirectUri, 'redirectUri')
-  const codeVerifier = o.generateRandomCodeVerifier()
   const state = options.state ?? o.generateRandomState()
+  const dialect = ctx.http.dialect
+  if (dialect?.authorizationRequest?.parameters === 'exact') {
+    // The server accepts exactly these five parameters (its dialect says so): no PKCE, no nonce.
+    if (!options.scope) throw new ConfigError('invalid_config', `${dialect.name} requires a scope in the authorization request`)
+    const params = endpoint.searchParams
+    params.set('response_type', 'code')
+    params.set('client_id', ctx.clientId)
+    params.set('redirect_uri', options.redirectUri)
+    params.set('scope', options.scope)
+    params.set('state', state)
+    return { url: endpoint.href, state, codeVerifier: '', redirectUri: options.redirectUri }
+  }
+  const codeVerifier = o.generateRandomCodeVerifier()
   const wantsOpenId = (options.scope ?? '').split(' ').includes('openid')
   const nonce = options.nonce ?? (wantsOpenId ? o.generateRandomNonce() : undefined)
 
@@ -74,13 +86,15 @@ export function parseCallback(
   expectedState: string,
 ): URLSearchParams {
   const url = parseUrl(callbackUrl, 'the callback URL')
-  let params = url.searchParams
-  if (!params.has('code') && !params.has('error') && url.hash.length > 1) {
-    params = new URLSearchParams(url.hash.slice(1))
-  }
+  const response = ctx.http.dialect?.authorizationResponse
+  const fragment = new URLSearchParams(url.hash.slice(1))
+  let params = response?.mode === 'fragment' ? fragment : url.searchParams
+  if (!response?.mode && !params.has('code') && !params.has('error') && url.hash.length > 1) params = fragment
+  // A server that does not echo state (its dialect says so): accept none, but check one that came.
+  const expected = response?.stateEchoed === false && !params.has('state') ? o.skipStateCheck : expectedState
   let validated: URLSearchParams
   try {
-    validated = o.validateAuthResponse(ctx.as, ctx.client, params, expectedState)
+    validated = o.validateAuthResponse(ctx.as, ctx.client, params, expected)
   } catch (err) {
     if (err instanceof o.OperationProcessingError) {
       const code = classifyCallbackError(ctx, params, expectedState)
@@ -129,11 +143,12 @@ export async function completeAuthorization(
   pending: Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>,
   options: CompleteAuthorizationOptions = {},
 ): Promise<TokenSet> {
-  if (!pending?.state || !pending.codeVerifier || !pending.redirectUri) {
+  const exact = ctx.http.dialect?.authorizationRequest?.parameters === 'exact'
+  if (!pending?.state || (!pending.codeVerifier && !exact) || !pending.redirectUri) {
     throw new ConfigError('invalid_config', 'completeAuthorization needs the pending authorization (state, codeVerifier, redirectUri) saved by buildAuthorizationUrl')
   }
   const params = parseCallback(ctx, callbackUrl, pending.state)
-  return tokenExchange(
+  const tokens = await tokenExchange(
     ctx,
     'authorization code exchange',
     () =>
@@ -143,7 +158,7 @@ export async function completeAuthorization(
         ctx.clientAuth,
         params,
         pending.redirectUri,
-        pending.codeVerifier,
+        pending.codeVerifier || o.nopkce,
         requestOptions(ctx, 'token', options.signal),
       ),
     (response) =>
@@ -151,5 +166,37 @@ export async function completeAuthorization(
         ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
         ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
       }),
+  )
+  // Extra fields of the authorization response the dialect keeps (e.g. an app code).
+  for (const field of ctx.http.dialect?.authorizationResponse?.extraFields ?? []) {
+    const value = params.get(field)
+    if (value !== null) tokens.extra[field] = value
+  }
+  return tokens
+}
+
+/**
+ * Exchanges an authorization code obtained without a browser redirect (a vendor's direct
+ * code endpoint, say). Prefer {@link completeAuthorization}, which also checks the response.
+ */
+export function exchangeCode(
+  ctx: OAuthContext,
+  options: { code: string; redirectUri: string; codeVerifier?: string; signal?: AbortSignal },
+): Promise<TokenSet> {
+  if (!options?.code || !options.redirectUri) throw new ConfigError('invalid_config', 'exchangeCode needs code and redirectUri')
+  return tokenExchange(
+    ctx,
+    'authorization code exchange',
+    () =>
+      o.authorizationCodeGrantRequest(
+        ctx.as,
+        ctx.client,
+        ctx.clientAuth,
+        new URLSearchParams({ code: options.code }),
+        options.redirectUri,
+        options.codeVerifier || o.nopkce,
+        requestOptions(ctx, 'token', options.signal),
+      ),
+    (response) => o.processAuthorizationCodeResponse(ctx.as, ctx.client, response),
   )
 }

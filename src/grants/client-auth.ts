@@ -1,6 +1,7 @@
 import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import type { AuthorizationServerMetadata } from '../types.js'
+import type { Dialect } from '../dialects/types.js'
 import { contextOf, type ContextOptions, type OAuthContext } from './context.js'
 
 /**
@@ -43,16 +44,17 @@ export function createContext(
   if (typeof clientOptions?.clientId !== 'string' || clientOptions.clientId === '') {
     throw new ConfigError('invalid_config', 'clientId is required: pass the client identifier the authorization server issued')
   }
-  const authMethod = chooseAuthMethod(metadata, clientOptions)
+  const authMethod = chooseAuthMethod(metadata, clientOptions, options.http?.dialect)
   return contextOf(metadata, clientOptions.clientId, authMethod, clientAuthFor(authMethod, clientOptions), clientOptions.idTokenSignedResponseAlg, options)
 }
 
 /**
  * The explicit choice when given; otherwise `private_key_jwt` with a key, `none` without a
- * secret, and with a secret the first of `client_secret_basic`, `client_secret_post` that the
- * server lists (RFC 8414 §2: an absent list means `client_secret_basic`).
+ * secret, what the dialect's credential placement implies, and with a secret the first of
+ * `client_secret_basic`, `client_secret_post` that the server lists (RFC 8414 §2: an absent
+ * list means `client_secret_basic`).
  */
-export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions): AuthMethod {
+export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Dialect): AuthMethod {
   const explicit = client.tokenEndpointAuthMethod
   if (explicit) {
     if (explicit.startsWith('client_secret') && !client.clientSecret) {
@@ -68,6 +70,10 @@ export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: 
   }
   if (client.privateKey) return 'private_key_jwt'
   if (!client.clientSecret) return 'none'
+  // A dialect that moves the credentials gets them as parameters, then places them.
+  const placement = dialect?.token?.credentials
+  if (placement === 'basic') return 'client_secret_basic'
+  if (placement === 'parameters' || placement === 'query') return 'client_secret_post'
   const supported = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic']
   if (supported.includes('client_secret_basic')) return 'client_secret_basic'
   if (supported.includes('client_secret_post')) return 'client_secret_post'

@@ -1,6 +1,7 @@
 import { NetworkError, ResponseError, redactUrl } from '../errors.js'
 import { assertSecureUrl } from '../internal/url.js'
 import type { Dialect, Endpoint, OutgoingRequest } from '../dialects/types.js'
+import { dialectRequest, dialectResponseBody } from '../dialects/apply.js'
 import { normalizeTokenResponseBody } from '../wire/token.js'
 
 /** How oauthkit talks HTTP. Every field is optional. */
@@ -16,6 +17,8 @@ export interface HttpOptions {
   /** Headers added to every request to an OAuth endpoint (a User-Agent, say). */
   headers?: Record<string, string>
   dialect?: Dialect
+  /** Told about anything oauthkit corrected on its own (an `expires_in` unit it had to guess). Never a secret in it. */
+  onWarning?: (warning: { code: string; message: string }) => void
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -39,6 +42,7 @@ const NAMES: Record<Endpoint, string> = {
   userinfo: 'userinfo endpoint',
   registration: 'registration endpoint',
   device_authorization: 'device authorization endpoint',
+  vendor: 'vendor endpoint',
 }
 
 /**
@@ -74,8 +78,8 @@ export async function send(
     headers,
     body: bodyText(init.body),
   }
-  if (http.dialect?.request) {
-    request = http.dialect.request(endpoint, request)
+  if (http.dialect) {
+    request = dialectRequest(http.dialect, endpoint, request)
     assertSecureUrl(request.url, http.allowInsecureHttp, `the ${name}`)
   }
 
@@ -148,8 +152,8 @@ export async function send(
     }
     if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
       let record = json as Record<string, unknown>
-      if (http.dialect?.responseBody) record = http.dialect.responseBody(endpoint, record)
-      if (endpoint === 'token') record = normalizeTokenResponseBody(record, http.dialect?.expiresIn, where)
+      if (http.dialect) record = dialectResponseBody(http.dialect, endpoint, record)
+      if (endpoint === 'token') record = normalizeTokenResponseBody(record, http.dialect?.expiresIn, where, http.onWarning)
       body = JSON.stringify(record)
     }
   }

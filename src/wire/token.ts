@@ -13,14 +13,22 @@ import type { TokenSet } from '../types.js'
  *   overflow a timer or keep a token for ever;
  * - anything else (`"abc"`, `"12abc"`, `true`, an object) is a malformed response:
  *   a ResponseError with code `invalid_response`. Nothing is coerced blindly.
+ *
+ * Unit sanity, reported through `onWarning`: with no declared unit, a value above 1,000,000
+ * (11.6 days as seconds, one hour is 3,600,000 as milliseconds) is read as milliseconds — no
+ * access token lives for weeks, and a vendor sending milliseconds would otherwise keep a
+ * token long after it died. With milliseconds declared, a value below 10,000 (10 s) is read
+ * as seconds — otherwise a mis-declared vendor would cause a refresh storm.
  */
 export interface ExpiresInPolicy {
-  /** The unit the server uses (RFC 6749 says seconds; some vendors send milliseconds). */
+  /** The unit the server uses (RFC 6749 says seconds; some vendors send milliseconds). Undeclared: seconds, with the sanity check above. */
   unit?: 'seconds' | 'milliseconds'
   maxLifetimeSeconds?: number
 }
 
 export const DEFAULT_MAX_LIFETIME_SECONDS = 365 * 24 * 60 * 60
+const SURELY_MILLISECONDS = 1_000_000
+const SURELY_SECONDS = 10_000
 
 const DECIMAL = /^\s*\d+(\.\d+)?\s*$/
 
@@ -29,6 +37,7 @@ export function normalizeTokenResponseBody(
   body: Record<string, unknown>,
   policy: ExpiresInPolicy = {},
   url?: string,
+  onWarning?: (warning: { code: string; message: string }) => void,
 ): Record<string, unknown> {
   if (!('expires_in' in body)) return body
   const out: Record<string, unknown> = { ...body }
@@ -47,7 +56,16 @@ export function normalizeTokenResponseBody(
       url === undefined ? {} : { url },
     )
   }
-  if (seconds !== undefined && policy.unit === 'milliseconds') seconds = seconds / 1000
+  if (seconds !== undefined && seconds > 0) {
+    if (policy.unit === 'milliseconds') {
+      if (seconds < SURELY_SECONDS) {
+        onWarning?.({ code: 'expires_in_unit', message: `expires_in ${seconds} is declared in milliseconds but is only plausible in seconds; read as seconds` })
+      } else seconds = seconds / 1000
+    } else if (policy.unit === undefined && seconds > SURELY_MILLISECONDS) {
+      onWarning?.({ code: 'expires_in_unit', message: `expires_in ${seconds} is implausible in seconds (${Math.round(seconds / 86400)} days); read as milliseconds. Declare the unit in a dialect to silence this` })
+      seconds = seconds / 1000
+    }
+  }
   if (seconds === undefined || seconds <= 0) {
     delete out.expires_in
     out['oauthkit:expires_in'] = raw

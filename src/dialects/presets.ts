@@ -1,0 +1,121 @@
+/**
+ * One preset per documented vendor (../shared/VENDORS.md). Each is data built from the
+ * dialect parts, with a comment naming the vendor document it follows; spread one into
+ * `createOAuthClient`: `createOAuthClient({ ...eptura({ site, redirectUri, scope }), clientId })`.
+ */
+import { ConfigError } from '../errors.js'
+import type { Dialect, VendorPreset } from './types.js'
+
+function base(value: string, what: string): string {
+  const withScheme = /^https?:\/\//i.test(value) ? value : `https://${value}`
+  try {
+    const url = new URL(withScheme)
+    return `${url.origin}${url.pathname.replace(/\/$/, '')}`
+  } catch {
+    throw new ConfigError('invalid_config', `${what} must be a host name or URL, got ${JSON.stringify(value)}`)
+  }
+}
+
+/**
+ * EPISHIP OAuth Authentication API (seeds/000): standard grants (`authorization_code`,
+ * `password`, `refresh_token`), space-separated scopes, no discovery document and no paths
+ * published — so every path is configurable; these defaults are the common ones.
+ */
+export function epishipPreset(options: {
+  baseUrl: string
+  paths?: { authorization?: string; token?: string; revocation?: string }
+}): VendorPreset {
+  const root = base(options.baseUrl, 'EPISHIP baseUrl')
+  const paths = { authorization: '/oauth/authorize', token: '/oauth/token', revocation: '/oauth/revoke', ...options.paths }
+  return {
+    dialect: { name: 'EPISHIP' },
+    issuer: root,
+    endpoints: { authorization: root + paths.authorization, token: root + paths.token, revocation: root + paths.revocation },
+  }
+}
+
+/**
+ * Epismo (seeds/001): standard OAuth 2.0 + OpenID Connect with RFC 8414 and OpenID
+ * discovery, dynamic registration, PKCE, userinfo, revocation, introspection. Nothing to
+ * bend: the preset is the issuer. MCP clients start from the MCP server with
+ * `discoverFromResource` (RFC 9728).
+ */
+export function epismoPreset(options: { issuer: string }): VendorPreset {
+  return { dialect: { name: 'Epismo' }, issuer: base(options.issuer, 'Epismo issuer') }
+}
+
+/**
+ * Eptura Workplace (seeds/002, "Using OAuth 2.0 to Access the API"):
+ * - browser sign-in at `<site>/login.html` with exactly `response_type`, `client_id`,
+ *   `redirect_uri`, `scope`, `state`; the code comes back in the fragment with `appCode`,
+ *   and the document shows no `state` in it;
+ * - token and refresh at `<site>/external/api/oauth2/token` with every parameter in an
+ *   `x-…` header and `Content-Type: application/json`; `x-scope` is the scope used for the
+ *   code, `x-redirect-uri` is sent on refresh too; `expires_in` is in milliseconds; refresh
+ *   tokens rotate;
+ * - revocation at `<site>/external/api/oauth2/revoke` with the single header `x-token`.
+ * The browserless code request (`x-auth-*` headers) is `requestEpturaCode` in `oauthkit/dialects`.
+ */
+export function epturaPreset(options: { site: string; redirectUri: string; scope: string }): VendorPreset {
+  const site = base(options.site, 'Eptura site')
+  const dialect: Dialect = {
+    name: 'Eptura Workplace',
+    token: {
+      placement: 'header',
+      credentials: 'parameters',
+      names: {
+        grant_type: 'x-grant-type',
+        redirect_uri: 'x-redirect-uri',
+        client_id: 'x-client-id',
+        client_secret: 'x-client-secret',
+        scope: 'x-scope',
+        code: 'x-auth-code',
+        refresh_token: 'x-refresh-token',
+      },
+      headers: { 'content-type': 'application/json' },
+      addParameters: { redirect_uri: options.redirectUri, scope: options.scope },
+    },
+    expiresIn: { unit: 'milliseconds' },
+    authorizationRequest: { parameters: 'exact' },
+    authorizationResponse: { mode: 'fragment', extraFields: ['appCode'], stateEchoed: false },
+    revocation: { header: 'x-token' },
+  }
+  return {
+    dialect,
+    issuer: site,
+    endpoints: {
+      authorization: `${site}/login.html`,
+      token: `${site}/external/api/oauth2/token`,
+      revocation: `${site}/external/api/oauth2/revoke`,
+    },
+  }
+}
+
+/**
+ * Organization API (seeds/003, "Authentication"): `client_credentials` at
+ * `https://{server}/oauth2/token` with the client credentials in `Authorization: Basic`;
+ * the answer carries a refresh token (`expires_in` in seconds), refreshed with
+ * `grant_type=refresh_token`, again with Basic. The document's alternative, "less secure":
+ * every parameter, credentials included, in the query string of the POST URL.
+ */
+export function organizationApiPreset(options: { server: string; credentials?: 'basic' | 'query' }): VendorPreset {
+  const root = base(options.server, 'Organization API server')
+  const dialect: Dialect =
+    options.credentials === 'query'
+      ? { name: 'Organization API (query parameters)', token: { placement: 'query', credentials: 'query' } }
+      : { name: 'Organization API', token: { credentials: 'basic' } }
+  return { dialect, issuer: root, endpoints: { token: `${root}/oauth2/token` } }
+}
+
+/**
+ * Bipsync (seeds/004, "OAuth Introduction"): RFC 8414 metadata at
+ * `https://{client}-api.bipsync.com/.well-known/oauth-authorization-server`; confidential
+ * applications (a secret) and public ones (PKCE, no secret); authorization code for a user or
+ * a service account (the same flow, signed in as the service account), refresh,
+ * client_credentials and device authorization; RFC 6749 §5.2 errors; tokens sent unaltered
+ * as `Bearer`. Standard throughout: the preset is the issuer.
+ */
+export function bipsyncPreset(options: { client: string } | { issuer: string }): VendorPreset {
+  const issuer = 'issuer' in options ? base(options.issuer, 'Bipsync issuer') : `https://${options.client}-api.bipsync.com`
+  return { dialect: { name: 'Bipsync' }, issuer }
+}

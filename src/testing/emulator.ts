@@ -1,0 +1,447 @@
+/**
+ * An OAuth 2.0 authorization server and a protected API as msw handlers, for testing code
+ * that uses oauthkit (or anything else) offline. Strict: it refuses what the standard — or
+ * the vendor document it emulates — does not allow, with RFC 6749 §5.2 error bodies.
+ */
+import { http, HttpResponse, type HttpHandler } from 'msw'
+
+export interface EmulatedClient {
+  clientId: string
+  /** Confidential clients have one; public clients none (then PKCE is required). */
+  clientSecret?: string
+  redirectUris?: string[]
+  grantTypes?: string[]
+}
+
+/** The parameters of a token request, wherever the vendor puts them. */
+export interface TokenRequestParts {
+  params: URLSearchParams
+  clientId?: string
+  clientSecret?: string
+}
+
+export class EmulatorRejection extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly status = 400,
+  ) {
+    super(description)
+  }
+}
+
+export interface EmulatorOptions {
+  /** The issuer and base URL, e.g. `https://as.example.com`. */
+  issuer: string
+  clients: EmulatedClient[]
+  /** username → password, for the password grant and for `approve`. */
+  users?: Record<string, string>
+  /** Endpoint paths; `false` turns one off. */
+  paths?: Partial<Record<'token' | 'authorize' | 'revoke' | 'introspect' | 'userinfo' | 'register' | 'device', string | false>>
+  /** Which well-known documents exist. Default both. */
+  discovery?: { oauth?: boolean; openid?: boolean }
+  /** Access-token lifetime in seconds. Default 3600. */
+  accessTokenTtl?: number
+  /** Rotate refresh tokens (a used one is refused afterwards). Default true. */
+  rotateRefreshTokens?: boolean
+  /** Issue a refresh token with client_credentials answers. Default false. */
+  refreshTokenWithClientCredentials?: boolean
+  /** Refuse a code exchange without PKCE. Default true. */
+  requirePkce?: boolean
+  /** Known scopes: a request for any other is refused with invalid_scope. */
+  scopes?: string[]
+  /** The protected API: any request under this base URL needs a valid bearer token. */
+  api?: string
+  /** RFC 9728: the API's 401 names this metadata URL, which serves `protectedResource`. */
+  resourceMetadata?: { url: string; document: Record<string, unknown> }
+  /** Scopes the API requires (all of them), answered with 403 insufficient_scope otherwise. */
+  apiScopes?: string[]
+  /** Vendor hooks. */
+  readTokenRequest?: (request: Request) => Promise<TokenRequestParts>
+  readRevocation?: (request: Request) => Promise<{ token: string; clientId?: string; clientSecret?: string }>
+  expiresIn?: (seconds: number) => number
+  /** Checks an authorization request URL (throws EmulatorRejection); returns the redirect. */
+  authorizationRedirect?: (redirectUri: string, answer: { code: string; state: string | null; iss: string }) => string
+  checkAuthorizationRequest?: (url: URL) => void
+  /** Whether an authorization code can be used without PKCE (servers without PKCE). */
+  allowNoPkceFor?: (clientId: string) => boolean
+  extraMetadata?: Record<string, unknown>
+}
+
+export interface Grant {
+  clientId: string
+  user?: string
+  scope: string
+  resource?: string
+}
+
+/** Reads a standard token request: form body, client auth by Basic (RFC 6749 §2.3.1) or body. */
+export async function readStandardTokenRequest(request: Request): Promise<TokenRequestParts> {
+  const type = request.headers.get('content-type') ?? ''
+  if (!type.startsWith('application/x-www-form-urlencoded')) {
+    throw new EmulatorRejection('invalid_request', 'token requests must be application/x-www-form-urlencoded (RFC 6749 §4.1.3)')
+  }
+  const params = new URLSearchParams(await request.text())
+  const parts: TokenRequestParts = { params }
+  const basic = /^Basic (.+)$/i.exec(request.headers.get('authorization') ?? '')
+  if (basic) {
+    const decoded = atob(basic[1]!)
+    const i = decoded.indexOf(':')
+    const decode = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '))
+    parts.clientId = decode(decoded.slice(0, i))
+    parts.clientSecret = decode(decoded.slice(i + 1))
+    if (params.has('client_secret')) throw new EmulatorRejection('invalid_request', 'client credentials in both the header and the body (RFC 6749 §2.3)')
+  } else {
+    const id = params.get('client_id')
+    const secret = params.get('client_secret')
+    if (id !== null) parts.clientId = id
+    if (secret !== null) parts.clientSecret = secret
+  }
+  return parts
+}
+
+const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+const random = (prefix: string) => `${prefix}-${b64url(crypto.getRandomValues(new Uint8Array(12)))}`
+async function s256(verifier: string) {
+  return b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))))
+}
+
+export function createEmulator(options: EmulatorOptions) {
+  const issuer = options.issuer.replace(/\/$/, '')
+  const path = (name: keyof NonNullable<EmulatorOptions['paths']>, fallback: string) => {
+    const value = options.paths?.[name]
+    return value === false ? undefined : `${issuer}${value ?? fallback}`
+  }
+  const endpoints = {
+    token: path('token', '/token'),
+    authorize: path('authorize', '/authorize'),
+    revoke: path('revoke', '/revoke'),
+    introspect: path('introspect', '/introspect'),
+    userinfo: path('userinfo', '/userinfo'),
+    register: path('register', '/register'),
+    device: path('device', '/device'),
+  }
+  const ttl = options.accessTokenTtl ?? 3600
+  const clients = new Map(options.clients.map((c) => [c.clientId, c]))
+  const codes = new Map<string, Grant & { redirectUri: string; challenge?: string; nonce?: string; used?: boolean }>()
+  const accessTokens = new Map<string, Grant & { expiresAt: number }>()
+  const refreshTokens = new Map<string, Grant>()
+  const devices = new Map<string, Grant & { userCode: string; approved?: string; denied?: boolean; expiresAt: number }>()
+  const stats = { tokenRequests: 0, grants: [] as string[], revoked: [] as string[] }
+
+  const metadata = {
+    issuer,
+    token_endpoint: endpoints.token,
+    authorization_endpoint: endpoints.authorize,
+    revocation_endpoint: endpoints.revoke,
+    introspection_endpoint: endpoints.introspect,
+    userinfo_endpoint: endpoints.userinfo,
+    registration_endpoint: endpoints.register,
+    device_authorization_endpoint: endpoints.device,
+    response_types_supported: ['code'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:ietf:params:oauth:grant-type:device_code'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    ...options.extraMetadata,
+  }
+
+  function checkScope(scope: string | null) {
+    if (!options.scopes || !scope) return
+    const unknown = scope.split(' ').filter((s) => s && !options.scopes!.includes(s))
+    if (unknown.length) throw new EmulatorRejection('invalid_scope', `unknown scope ${unknown.join(' ')}`)
+  }
+
+  const error = (e: EmulatorRejection) =>
+    HttpResponse.json({ error: e.error, error_description: e.description }, { status: e.status, headers: { 'cache-control': 'no-store' } })
+
+  function authenticate(parts: { clientId?: string; clientSecret?: string }): EmulatedClient {
+    const client = parts.clientId ? clients.get(parts.clientId) : undefined
+    if (!client) throw new EmulatorRejection('invalid_client', 'unknown client', 401)
+    if (client.clientSecret !== undefined && client.clientSecret !== parts.clientSecret) throw new EmulatorRejection('invalid_client', 'client authentication failed', 401)
+    if (client.clientSecret === undefined && parts.clientSecret !== undefined) throw new EmulatorRejection('invalid_client', 'public clients have no secret', 401)
+    return client
+  }
+
+  function issue(grant: Grant, withRefresh: boolean) {
+    const access = random('at')
+    accessTokens.set(access, { ...grant, expiresAt: Date.now() + ttl * 1000 })
+    const body: Record<string, unknown> = { access_token: access, token_type: 'Bearer', expires_in: options.expiresIn ? options.expiresIn(ttl) : ttl, scope: grant.scope }
+    if (withRefresh) {
+      const refresh = random('rt')
+      refreshTokens.set(refresh, grant)
+      body.refresh_token = refresh
+    }
+    return HttpResponse.json(body, { headers: { 'cache-control': 'no-store' } })
+  }
+
+  async function token(request: Request) {
+    stats.tokenRequests++
+    const parts = await (options.readTokenRequest ?? readStandardTokenRequest)(request)
+    const client = authenticate(parts)
+    const p = parts.params
+    const grantType = p.get('grant_type') ?? ''
+    stats.grants.push(grantType)
+    checkScope(p.get('scope'))
+    if (client.grantTypes && !client.grantTypes.includes(grantType)) throw new EmulatorRejection('unauthorized_client', `${grantType} is not enabled for this client`)
+    switch (grantType) {
+      case 'authorization_code': {
+        const code = codes.get(p.get('code') ?? '')
+        if (!code || code.used || code.clientId !== client.clientId) throw new EmulatorRejection('invalid_grant', 'unknown, used or foreign authorization code')
+        code.used = true
+        if (p.get('redirect_uri') !== code.redirectUri) throw new EmulatorRejection('invalid_grant', 'redirect_uri does not match the authorization request')
+        if (code.challenge) {
+          const verifier = p.get('code_verifier')
+          if (!verifier || (await s256(verifier)) !== code.challenge) throw new EmulatorRejection('invalid_grant', 'PKCE verification failed')
+        } else if ((options.requirePkce ?? true) && !options.allowNoPkceFor?.(client.clientId)) {
+          throw new EmulatorRejection('invalid_grant', 'PKCE is required')
+        }
+        return issue(code, true)
+      }
+      case 'refresh_token': {
+        const presented = p.get('refresh_token') ?? ''
+        const grant = refreshTokens.get(presented)
+        if (!grant || grant.clientId !== client.clientId) throw new EmulatorRejection('invalid_grant', 'unknown or rotated-out refresh token')
+        if (options.rotateRefreshTokens ?? true) refreshTokens.delete(presented)
+        const scope = p.get('scope') ?? grant.scope
+        const response = issue({ ...grant, scope }, options.rotateRefreshTokens ?? true)
+        if (!(options.rotateRefreshTokens ?? true)) return response
+        return response
+      }
+      case 'client_credentials': {
+        if (client.clientSecret === undefined) throw new EmulatorRejection('unauthorized_client', 'client_credentials needs a confidential client')
+        const resource = p.get('resource')
+        return issue({ clientId: client.clientId, scope: p.get('scope') ?? '', ...(resource ? { resource } : {}) }, options.refreshTokenWithClientCredentials ?? false)
+      }
+      case 'password': {
+        const user = p.get('username') ?? ''
+        if (!options.users || options.users[user] === undefined || options.users[user] !== p.get('password')) throw new EmulatorRejection('invalid_grant', 'invalid resource owner credentials')
+        return issue({ clientId: client.clientId, user, scope: p.get('scope') ?? '' }, true)
+      }
+      case 'urn:ietf:params:oauth:grant-type:device_code': {
+        const device = devices.get(p.get('device_code') ?? '')
+        if (!device || device.clientId !== client.clientId) throw new EmulatorRejection('invalid_grant', 'unknown device code')
+        if (Date.now() > device.expiresAt) throw new EmulatorRejection('expired_token', 'the device code expired')
+        if (device.denied) throw new EmulatorRejection('access_denied', 'the user refused')
+        if (!device.approved) throw new EmulatorRejection('authorization_pending', 'waiting for the user')
+        devices.delete(p.get('device_code') ?? '')
+        return issue({ clientId: client.clientId, user: device.approved, scope: device.scope }, true)
+      }
+      default:
+        throw new EmulatorRejection('unsupported_grant_type', `grant_type ${JSON.stringify(grantType)} is not supported`)
+    }
+  }
+
+  const guard = (run: (request: Request) => Promise<Response>) => async ({ request }: { request: Request }) => {
+    try {
+      return await run(request)
+    } catch (e) {
+      if (e instanceof EmulatorRejection) return error(e)
+      throw e
+    }
+  }
+
+  function bearer(request: Request) {
+    const value = /^Bearer (\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
+    const grant = value ? accessTokens.get(value) : undefined
+    return grant && grant.expiresAt > Date.now() ? grant : undefined
+  }
+  const unauthorized = () =>
+    new HttpResponse(null, {
+      status: 401,
+      headers: { 'www-authenticate': `Bearer error="invalid_token"${options.resourceMetadata ? `, resource_metadata="${options.resourceMetadata.url}"` : ''}` },
+    })
+
+  const handlers: HttpHandler[] = []
+  if (options.discovery?.oauth ?? true) handlers.push(http.get(`${issuer}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata)))
+  if (options.discovery?.openid ?? true) handlers.push(http.get(`${issuer}/.well-known/openid-configuration`, () => HttpResponse.json(metadata)))
+  if (endpoints.token) handlers.push(http.post(endpoints.token, guard(token)))
+  if (endpoints.revoke) {
+    handlers.push(
+      http.post(
+        endpoints.revoke,
+        guard(async (request) => {
+          const read = options.readRevocation ?? (async (r: Request) => {
+            const parts = await readStandardTokenRequest(r)
+            return { token: parts.params.get('token') ?? '', ...(parts.clientId ? { clientId: parts.clientId } : {}), ...(parts.clientSecret ? { clientSecret: parts.clientSecret } : {}) }
+          })
+          const { token: value, ...auth } = await read(request)
+          if (!options.readRevocation) authenticate(auth)
+          if (!value) throw new EmulatorRejection('invalid_request', 'no token to revoke')
+          accessTokens.delete(value)
+          refreshTokens.delete(value)
+          stats.revoked.push(value)
+          return new HttpResponse(null, { status: 200 })
+        }),
+      ),
+    )
+  }
+  if (endpoints.introspect) {
+    handlers.push(
+      http.post(
+        endpoints.introspect,
+        guard(async (request) => {
+          const parts = await readStandardTokenRequest(request)
+          authenticate(parts)
+          const value = parts.params.get('token') ?? ''
+          const grant = accessTokens.get(value)
+          const active = !!grant && grant.expiresAt > Date.now()
+          return HttpResponse.json(active ? { active, scope: grant.scope, client_id: grant.clientId, sub: grant.user, exp: Math.floor(grant.expiresAt / 1000) } : { active: refreshTokens.has(value) })
+        }),
+      ),
+    )
+  }
+  if (endpoints.userinfo) {
+    handlers.push(
+      http.all(endpoints.userinfo, ({ request }) => {
+        if (request.method !== 'GET' && request.method !== 'POST') return new HttpResponse(null, { status: 405 })
+        const grant = bearer(request)
+        if (!grant?.user) return unauthorized()
+        return HttpResponse.json({ sub: grant.user, name: grant.user })
+      }),
+    )
+  }
+  if (endpoints.register) {
+    handlers.push(
+      http.post(
+        endpoints.register,
+        guard(async (request) => {
+          const body = (await request.json().catch(() => undefined)) as Record<string, unknown> | undefined
+          const redirectUris = body?.redirect_uris
+          if (!body || (redirectUris !== undefined && (!Array.isArray(redirectUris) || redirectUris.some((u) => typeof u !== 'string' || !/^https:|^http:\/\/(127\.0\.0\.1|localhost)/.test(u))))) {
+            throw new EmulatorRejection('invalid_redirect_uri', 'redirect_uris must be https (or loopback) URLs')
+          }
+          const method = (body.token_endpoint_auth_method as string | undefined) ?? 'client_secret_basic'
+          const grantTypes = (body.grant_types as string[] | undefined) ?? ['authorization_code', 'refresh_token']
+          const registered: EmulatedClient = { clientId: random('client'), redirectUris: (redirectUris as string[] | undefined) ?? [], grantTypes }
+          if (method !== 'none') registered.clientSecret = random('secret')
+          clients.set(registered.clientId, registered)
+          return HttpResponse.json(
+            {
+              ...body,
+              client_id: registered.clientId,
+              grant_types: grantTypes,
+              token_endpoint_auth_method: method,
+              ...(registered.clientSecret ? { client_secret: registered.clientSecret, client_secret_expires_at: 0 } : {}),
+            },
+            { status: 201 },
+          )
+        }),
+      ),
+    )
+  }
+  if (endpoints.device) {
+    handlers.push(
+      http.post(
+        endpoints.device,
+        guard(async (request) => {
+          const parts = await readStandardTokenRequest(request)
+          const client = authenticate(parts)
+          const deviceCode = random('dc')
+          const userCode = b64url(crypto.getRandomValues(new Uint8Array(6))).toUpperCase().replace(/[^A-Z0-9]/g, 'X').slice(0, 8)
+          devices.set(deviceCode, { clientId: client.clientId, scope: parts.params.get('scope') ?? '', userCode, expiresAt: Date.now() + 600_000 })
+          return HttpResponse.json({
+            device_code: deviceCode,
+            user_code: userCode,
+            verification_uri: `${issuer}/activate`,
+            verification_uri_complete: `${issuer}/activate?user_code=${userCode}`,
+            expires_in: 600,
+            interval: 1,
+          })
+        }),
+      ),
+    )
+  }
+  if (options.resourceMetadata) {
+    const { url, document } = options.resourceMetadata
+    handlers.push(http.get(url, () => HttpResponse.json(document)))
+  }
+  if (options.api) {
+    const api = options.api.replace(/\/$/, '')
+    handlers.push(
+      http.all(`${api}/*`, ({ request }) => {
+        const grant = bearer(request)
+        if (!grant) return unauthorized()
+        const scopes = new Set(grant.scope.split(' '))
+        const missing = (options.apiScopes ?? []).filter((s) => !scopes.has(s))
+        if (missing.length) return new HttpResponse(null, { status: 403, headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${options.apiScopes!.join(' ')}"` } })
+        return HttpResponse.json({ sub: grant.user ?? null, client: grant.clientId, scope: grant.scope, resource: grant.resource ?? null, path: new URL(request.url).pathname })
+      }),
+    )
+  }
+
+  return {
+    handlers,
+    metadata,
+    stats,
+    /** Registers a client at run time (as if configured at the vendor). */
+    addClient(client: EmulatedClient) {
+      clients.set(client.clientId, client)
+    },
+    /**
+     * Plays the user at the authorization endpoint: checks the request as the server would,
+     * then returns the URL the browser is sent back to.
+     */
+    async approve(authorizationUrl: string, as: { user: string; deny?: boolean } = { user: Object.keys(options.users ?? { user: '' })[0] ?? 'user' }): Promise<string> {
+      const url = new URL(authorizationUrl)
+      if (!endpoints.authorize || `${url.origin}${url.pathname}` !== endpoints.authorize) throw new EmulatorRejection('invalid_request', `not this server's authorization endpoint: ${url.origin}${url.pathname}`)
+      options.checkAuthorizationRequest?.(url)
+      const q = url.searchParams
+      checkScope(q.get('scope'))
+      const client = clients.get(q.get('client_id') ?? '')
+      if (!client) throw new EmulatorRejection('invalid_request', 'unknown client_id')
+      const redirectUri = q.get('redirect_uri') ?? ''
+      if (client.redirectUris && !client.redirectUris.includes(redirectUri)) throw new EmulatorRejection('invalid_request', 'redirect_uri is not registered')
+      if (q.get('response_type') !== 'code') throw new EmulatorRejection('unsupported_response_type', 'only response_type=code')
+      const challenge = q.get('code_challenge') ?? undefined
+      if (challenge && q.get('code_challenge_method') !== 'S256') throw new EmulatorRejection('invalid_request', 'only S256 PKCE')
+      if (!challenge && (options.requirePkce ?? true) && !options.allowNoPkceFor?.(client.clientId)) throw new EmulatorRejection('invalid_request', 'PKCE (S256) is required')
+      const state = q.get('state')
+      const answer = new URL(redirectUri)
+      if (as.deny) {
+        answer.searchParams.set('error', 'access_denied')
+        if (state) answer.searchParams.set('state', state)
+        return answer.href
+      }
+      const code = random('code')
+      const resource = q.get('resource')
+      codes.set(code, {
+        clientId: client.clientId,
+        user: as.user,
+        scope: q.get('scope') ?? '',
+        redirectUri,
+        ...(challenge ? { challenge } : {}),
+        ...(resource ? { resource } : {}),
+      })
+      if (options.authorizationRedirect) return options.authorizationRedirect(redirectUri, { code, state, iss: issuer })
+      answer.searchParams.set('code', code)
+      if (state) answer.searchParams.set('state', state)
+      answer.searchParams.set('iss', issuer)
+      return answer.href
+    },
+    /** Plays the user on the device verification page. */
+    approveDevice(userCode: string, as: { user: string; deny?: boolean }) {
+      for (const device of devices.values()) {
+        if (device.userCode !== userCode) continue
+        if (as.deny) device.denied = true
+        else device.approved = as.user
+        return
+      }
+      throw new EmulatorRejection('invalid_request', `no pending device authorization for user code ${userCode}`)
+    },
+    /** The grant behind a request's bearer token, if it is valid (for vendor API handlers). */
+    verify: bearer,
+    /** Issues an authorization code directly (for vendor endpoints that hand out codes). */
+    createCode(grant: { clientId: string; user: string; scope: string; redirectUri: string }): string {
+      const code = random('code')
+      codes.set(code, grant)
+      return code
+    },
+    /** Makes every access token issued so far expire (to test refresh). */
+    expireAccessTokens() {
+      for (const grant of accessTokens.values()) grant.expiresAt = 0
+    },
+  }
+}
+
+export type Emulator = ReturnType<typeof createEmulator>

@@ -1,0 +1,50 @@
+import { ConfigError, ResponseError } from '../errors.js'
+
+/** One personal access token as EPISHIP lists it; every field the server sent is kept. */
+export interface PersonalAccessToken {
+  id: string
+  name?: string
+  scope?: string
+  [field: string]: unknown
+}
+
+export interface PersonalAccessTokensOptions {
+  /** The EPISHIP API base URL. */
+  baseUrl: string
+  /** An authorized fetch (`session.fetch`) whose allowed URLs include `baseUrl`. */
+  fetch: typeof fetch
+  /** The document publishes no paths: both are configurable. `{id}` is replaced. */
+  paths?: { list?: string; revoke?: string }
+}
+
+/**
+ * EPISHIP (seeds/000): "List all active Personal Access Tokens for the authenticated user"
+ * and "Revoke (delete) specific tokens". The document gives no paths or shapes; the defaults
+ * are the common REST ones and the list may be an array or `{ data: [...] }` / `{ tokens: [...] }`.
+ */
+export function personalAccessTokens(options: PersonalAccessTokensOptions) {
+  if (!options?.baseUrl || typeof options.fetch !== 'function') {
+    throw new ConfigError('invalid_config', 'personalAccessTokens needs baseUrl and an authorized fetch (session.fetch)')
+  }
+  const root = options.baseUrl.replace(/\/$/, '')
+  const paths = { list: '/oauth/personal_access_tokens', revoke: '/oauth/personal_access_tokens/{id}', ...options.paths }
+  return {
+    async list(): Promise<PersonalAccessToken[]> {
+      const url = root + paths.list
+      const res = await options.fetch(url, { headers: { accept: 'application/json' } })
+      if (!res.ok) throw new ResponseError('unexpected_status', `listing personal access tokens at ${url} answered ${res.status}`, { status: res.status, url, response: res })
+      const body = (await res.json().catch(() => undefined)) as unknown
+      const list = Array.isArray(body) ? body : ((body as { data?: unknown; tokens?: unknown })?.data ?? (body as { tokens?: unknown })?.tokens)
+      if (!Array.isArray(list) || !list.every((t) => t && typeof t === 'object' && ['string', 'number'].includes(typeof (t as { id?: unknown }).id))) {
+        throw new ResponseError('invalid_response', `personal access tokens at ${url}: expected a list of objects with an id`, { url })
+      }
+      return list.map((t) => ({ ...(t as object), id: String((t as { id: unknown }).id) }) as PersonalAccessToken)
+    },
+    async revoke(id: string): Promise<void> {
+      if (!id) throw new ConfigError('invalid_config', 'revoke needs the token id')
+      const url = root + paths.revoke.replace('{id}', encodeURIComponent(id))
+      const res = await options.fetch(url, { method: 'DELETE' })
+      if (!res.ok && res.status !== 404) throw new ResponseError('unexpected_status', `revoking personal access token ${id} answered ${res.status}`, { status: res.status, url, response: res })
+    },
+  }
+}
