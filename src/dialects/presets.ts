@@ -83,6 +83,7 @@ export function epturaPreset(options: { site: string; redirectUri: string; scope
   return {
     dialect,
     issuer: site,
+    redirectUri: options.redirectUri,
     endpoints: {
       authorization: `${site}/login.html`,
       token: `${site}/external/api/oauth2/token`,

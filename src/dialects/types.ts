@@ -103,4 +103,5 @@ export interface VendorPreset {
   dialect: Dialect
   issuer?: string
   endpoints?: Endpoints
+  redirectUri?: string
 }

@@ -184,6 +184,10 @@ export function exchangeCode(
   options: { code: string; redirectUri: string; codeVerifier?: string; signal?: AbortSignal },
 ): Promise<TokenSet> {
   if (!options?.code || !options.redirectUri) throw new ConfigError('invalid_config', 'exchangeCode needs code and redirectUri')
+  // There was no authorization response to check (no redirect, so no state and no mix-up);
+  // oauth4webapi still wants its validated parameters, so the code goes through its check.
+  const params = new URLSearchParams({ code: options.code })
+  if (ctx.metadata.authorization_response_iss_parameter_supported) params.set('iss', ctx.metadata.issuer)
   return tokenExchange(
     ctx,
     'authorization code exchange',
@@ -192,7 +196,7 @@ export function exchangeCode(
         ctx.as,
         ctx.client,
         ctx.clientAuth,
-        new URLSearchParams({ code: options.code }),
+        o.validateAuthResponse(ctx.as, ctx.client, params, o.skipStateCheck),
         options.redirectUri,
         options.codeVerifier || o.nopkce,
         requestOptions(ctx, 'token', options.signal),

@@ -28,7 +28,6 @@ export function epishipServer(options: { baseUrl: string; clients: EmulatedClien
     ])
   }
   const handlers = [
-    ...emulator.handlers,
     http.get(`${baseUrl}/oauth/personal_access_tokens`, ({ request }) => {
       const grant = emulator.verify(request)
       if (!grant?.user) return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
@@ -43,6 +42,7 @@ export function epishipServer(options: { baseUrl: string; clients: EmulatedClien
       list.splice(i, 1)
       return new HttpResponse(null, { status: 204 })
     }),
+    ...emulator.handlers,
   ]
   return { ...emulator, handlers, personalAccessTokens: personal }
 }
@@ -125,8 +125,8 @@ export function epturaServer(options: { site: string; clients: EmulatedClient[];
       return { token }
     },
   })
+  // Specific routes first: the generic API handler would answer users/me otherwise.
   const handlers = [
-    ...emulator.handlers,
     http.post(`${site}/external/api/oauth2/auth`, ({ request }) => {
       const h = (name: string) => request.headers.get(name) ?? ''
       const client = options.clients.find((c) => c.clientId === h('x-client-id'))
@@ -139,6 +139,7 @@ export function epturaServer(options: { site: string; clients: EmulatedClient[];
       if (!grant) return new HttpResponse(null, { status: 401 })
       return HttpResponse.json({ id: 42, userName: grant.user, email: `${grant.user}@example.com` })
     }),
+    ...emulator.handlers,
   ]
   return { ...emulator, handlers }
 }
