@@ -73,6 +73,7 @@ export interface Grant {
   user?: string
   scope: string
   resource?: string
+  nonce?: string
 }
 
 /** Reads a standard token request: form body, client auth by Basic (RFC 6749 §2.3.1) or body. */
@@ -167,12 +168,25 @@ export function createEmulator(options: EmulatorOptions) {
     const access = random('at')
     accessTokens.set(access, { ...grant, expiresAt: Date.now() + ttl * 1000 })
     const body: Record<string, unknown> = { access_token: access, token_type: 'Bearer', expires_in: options.expiresIn ? options.expiresIn(ttl) : ttl, scope: grant.scope }
+    if (grant.user && grant.scope.split(' ').includes('openid')) body.id_token = idToken(grant)
     if (withRefresh) {
       const refresh = random('rt')
       refreshTokens.set(refresh, grant)
       body.refresh_token = refresh
     }
     return HttpResponse.json(body, { headers: { 'cache-control': 'no-store' } })
+  }
+
+  /**
+   * An ID token with the claims OpenID Connect Core §2 requires. Its signature is not made
+   * with real keys: code-flow clients may rely on TLS instead of the signature (§3.1.3.7),
+   * which is what oauth4webapi does; a client that verifies signatures needs a real server.
+   */
+  function idToken(grant: Grant): string {
+    const now = Math.floor(Date.now() / 1000)
+    const part = (v: unknown) => b64url(new TextEncoder().encode(JSON.stringify(v)))
+    const claims = { iss: issuer, sub: grant.user, aud: grant.clientId, iat: now, exp: now + 300, ...(grant.nonce ? { nonce: grant.nonce } : {}) }
+    return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${b64url(crypto.getRandomValues(new Uint8Array(32)))}`
   }
 
   async function token(request: Request) {
@@ -358,16 +372,15 @@ export function createEmulator(options: EmulatorOptions) {
   }
   if (options.api) {
     const api = options.api.replace(/\/$/, '')
-    handlers.push(
-      http.all(`${api}/*`, ({ request }) => {
+    const answer = ({ request }: { request: Request }) => {
         const grant = bearer(request)
         if (!grant) return unauthorized()
         const scopes = new Set(grant.scope.split(' '))
         const missing = (options.apiScopes ?? []).filter((s) => !scopes.has(s))
         if (missing.length) return new HttpResponse(null, { status: 403, headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${options.apiScopes!.join(' ')}"` } })
         return HttpResponse.json({ sub: grant.user ?? null, client: grant.clientId, scope: grant.scope, resource: grant.resource ?? null, path: new URL(request.url).pathname })
-      }),
-    )
+    }
+    handlers.push(http.all(api, answer), http.all(`${api}/*`, answer))
   }
 
   return {
@@ -405,11 +418,13 @@ export function createEmulator(options: EmulatorOptions) {
       }
       const code = random('code')
       const resource = q.get('resource')
+      const nonce = q.get('nonce')
       codes.set(code, {
         clientId: client.clientId,
         user: as.user,
         scope: q.get('scope') ?? '',
         redirectUri,
+        ...(nonce ? { nonce } : {}),
         ...(challenge ? { challenge } : {}),
         ...(resource ? { resource } : {}),
       })
