@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // Examples import 'oauthkit' as users do; tests run them against the sources, not dist/.
+    alias: [
+      { find: /^oauthkit$/, replacement: src('index.ts') },
+      { find: /^oauthkit\/(ky|node|dialects|testing)$/, replacement: src('entries/$1.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js'
 import type { Clock } from './internal/clock.js'
 import type { Dialect, Endpoints } from './dialects/types.js'
+import { compileDialect } from './dialects/apply.js'
 import type { HttpOptions } from './http/transport.js'
 import { discover, type DiscoveryCache } from './discovery/index.js'
 import type { OAuthContext } from './grants/context.js'
@@ -195,7 +196,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     ...(options.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
     ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
     ...(options.headers ? { headers: options.headers } : {}),
-    ...(options.dialect ? { dialect: options.dialect } : {}),
+    ...(options.dialect ? { dialect: compileDialect(options.dialect) } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   }
   const metadata = await resolveMetadata(options, http)

@@ -41,5 +41,5 @@ export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata, 
 export type { Clock } from './internal/clock.js'
 export type { HttpOptions } from './http/transport.js'
 export type { Dialect, Endpoint, Endpoints, OutgoingRequest, Placement, CredentialsPlacement, VendorPreset } from './dialects/types.js'
-export { composeDialects } from './dialects/apply.js'
+export { composeDialects, compileDialect } from './dialects/apply.js'
 export type { ExpiresInPolicy } from './wire/token.js'

@@ -56,16 +56,22 @@ describe('the packed tarball', () => {
   it('the subpath entries import as ESM and require as CJS', () => {
     const esm = run(
       'node',
-      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); console.log(typeof k.createAuthorizedKy, typeof k.kyAuthHooks, typeof n.fileStore)"],
+      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); const d = await import('oauthkit/dialects'); console.log(typeof k.createAuthorizedKy, typeof k.kyAuthHooks, typeof n.fileStore, typeof d.epturaPreset)"],
       scratch,
     )
-    expect(esm.trim()).toBe('function function function')
+    expect(esm.trim()).toBe('function function function function')
     const cjs = run(
       'node',
-      ['--no-experimental-require-module', '-e', "const k = require('oauthkit/ky'); const n = require('oauthkit/node'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore)"],
+      ['--no-experimental-require-module', '-e', "const k = require('oauthkit/ky'); const n = require('oauthkit/node'); const d = require('oauthkit/dialects'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.organizationApiPreset)"],
       scratch,
     )
-    expect(cjs.trim()).toBe('function function')
+    expect(cjs.trim()).toBe('function function function')
+  })
+
+  it('oauthkit/testing imports with msw installed (an optional peer)', () => {
+    symlinkSync(join(root, 'node_modules', 'msw'), join(scratch, 'node_modules', 'msw'))
+    const out = run('node', ['--input-type=module', '-e', "const t = await import('oauthkit/testing'); console.log(typeof t.createEmulator, typeof t.epturaServer)"], scratch)
+    expect(out.trim()).toBe('function function')
   })
 
   it('the main entry never imports ky (it stays behind oauthkit/ky)', () => {

@@ -1,4 +1,21 @@
-import type { Dialect, Endpoint, OutgoingRequest } from './types.js'
+import { COMPILED, isCompiled, type Dialect, type Endpoint, type OutgoingRequest } from './types.js'
+
+/**
+ * Turns a dialect's data into its `request` / `responseBody` transforms (keeping the ones it
+ * had, which run after), so the transport only ever calls hooks — and bundles that use no
+ * dialect carry none of this code. Idempotent. `createOAuthClient`, `createContext` and the
+ * presets compile for you; with `createPublicContext`, pass `compileDialect(dialect)`.
+ */
+export function compileDialect(dialect: Dialect): Dialect {
+  if (isCompiled(dialect)) return dialect
+  return {
+    ...dialect,
+    request: (endpoint, request) => dialectRequest(dialect, endpoint, request),
+    responseBody: (endpoint, body) => dialectResponseBody(dialect, endpoint, body),
+    source: dialect,
+    [COMPILED]: true,
+  } as Dialect
+}
 
 /**
  * Applies a dialect's data to an outgoing request: where token parameters and client
@@ -72,7 +89,9 @@ export function dialectResponseBody(dialect: Dialect, endpoint: Endpoint, body: 
  * Combines dialects: later ones override the data of earlier ones field by field, and their
  * transforms run after the earlier ones'.
  */
-export function composeDialects(...dialects: Dialect[]): Dialect {
+export function composeDialects(...input: Dialect[]): Dialect {
+  // A compiled dialect's hooks already apply its data: compose from the data and the hooks it was given.
+  const dialects = input.map((d) => (isCompiled(d) ? (d as Dialect & { source?: Dialect }).source ?? d : d))
   const requests = dialects.map((d) => d.request).filter((f): f is NonNullable<Dialect['request']> => !!f)
   const bodies = dialects.map((d) => d.responseBody).filter((f): f is NonNullable<Dialect['responseBody']> => !!f)
   const merged: Dialect = { name: dialects.map((d) => d.name).join(' + ') }
@@ -94,5 +113,5 @@ export function composeDialects(...dialects: Dialect[]): Dialect {
   }
   if (requests.length) merged.request = (endpoint, request) => requests.reduce((r, f) => f(endpoint, r), request)
   if (bodies.length) merged.responseBody = (endpoint, body) => bodies.reduce((b, f) => f(endpoint, b), body)
-  return merged
+  return compileDialect(merged)
 }

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors.js'
 import type { Dialect, VendorPreset } from './types.js'
+import { compileDialect } from './apply.js'
 
 function base(value: string, what: string): string {
   const withScheme = /^https?:\/\//i.test(value) ? value : `https://${value}`
@@ -28,7 +29,7 @@ export function epishipPreset(options: {
   const root = base(options.baseUrl, 'EPISHIP baseUrl')
   const paths = { authorization: '/oauth/authorize', token: '/oauth/token', revocation: '/oauth/revoke', ...options.paths }
   return {
-    dialect: { name: 'EPISHIP' },
+    dialect: compileDialect({ name: 'EPISHIP' }),
     issuer: root,
     endpoints: { authorization: root + paths.authorization, token: root + paths.token, revocation: root + paths.revocation },
   }
@@ -41,7 +42,7 @@ export function epishipPreset(options: {
  * `discoverFromResource` (RFC 9728).
  */
 export function epismoPreset(options: { issuer: string }): VendorPreset {
-  return { dialect: { name: 'Epismo' }, issuer: base(options.issuer, 'Epismo issuer') }
+  return { dialect: compileDialect({ name: 'Epismo' }), issuer: base(options.issuer, 'Epismo issuer') }
 }
 
 /**
@@ -81,7 +82,7 @@ export function epturaPreset(options: { site: string; redirectUri: string; scope
     revocation: { header: 'x-token' },
   }
   return {
-    dialect,
+    dialect: compileDialect(dialect),
     issuer: site,
     redirectUri: options.redirectUri,
     endpoints: {
@@ -105,7 +106,7 @@ export function organizationApiPreset(options: { server: string; credentials?: '
     options.credentials === 'query'
       ? { name: 'Organization API (query parameters)', token: { placement: 'query', credentials: 'query' } }
       : { name: 'Organization API', token: { credentials: 'basic' } }
-  return { dialect, issuer: root, endpoints: { token: `${root}/oauth2/token` } }
+  return { dialect: compileDialect(dialect), issuer: root, endpoints: { token: `${root}/oauth2/token` } }
 }
 
 /**
@@ -118,5 +119,5 @@ export function organizationApiPreset(options: { server: string; credentials?: '
  */
 export function bipsyncPreset(options: { client: string } | { issuer: string }): VendorPreset {
   const issuer = 'issuer' in options ? base(options.issuer, 'Bipsync issuer') : `https://${options.client}-api.bipsync.com`
-  return { dialect: { name: 'Bipsync' }, issuer }
+  return { dialect: compileDialect({ name: 'Bipsync' }), issuer }
 }

@@ -105,3 +105,10 @@ export interface VendorPreset {
   endpoints?: Endpoints
   redirectUri?: string
 }
+
+/** Marks a dialect whose data `compileDialect` has turned into its `request` / `responseBody`. */
+export const COMPILED: unique symbol = Symbol.for('oauthkit.dialect.compiled')
+
+export function isCompiled(dialect: Dialect): boolean {
+  return (dialect as { [COMPILED]?: boolean })[COMPILED] === true
+}

@@ -1,6 +1,6 @@
 // `oauthkit/dialects`: vendor presets, the dialect toolkit, and the vendors' own operations.
 export { bipsyncPreset, epishipPreset, epismoPreset, epturaPreset, organizationApiPreset } from '../dialects/presets.js'
-export { composeDialects } from '../dialects/apply.js'
+export { composeDialects, compileDialect } from '../dialects/apply.js'
 export type { Dialect, VendorPreset, Placement, CredentialsPlacement, Endpoints } from '../dialects/types.js'
 export { requestEpturaCode } from '../vendors/eptura.js'
 export type { EpturaCodeRequest } from '../vendors/eptura.js'

@@ -2,6 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 import type { Dialect } from '../dialects/types.js'
+import { compileDialect } from '../dialects/apply.js'
 import { contextOf, type ContextOptions, type OAuthContext } from './context.js'
 
 /**
@@ -44,8 +45,10 @@ export function createContext(
   if (typeof clientOptions?.clientId !== 'string' || clientOptions.clientId === '') {
     throw new ConfigError('invalid_config', 'clientId is required: pass the client identifier the authorization server issued')
   }
-  const authMethod = chooseAuthMethod(metadata, clientOptions, options.http?.dialect)
-  return contextOf(metadata, clientOptions.clientId, authMethod, clientAuthFor(authMethod, clientOptions), clientOptions.idTokenSignedResponseAlg, options)
+  const dialect = options.http?.dialect
+  const http = dialect ? { ...options.http, dialect: compileDialect(dialect) } : options.http
+  const authMethod = chooseAuthMethod(metadata, clientOptions, dialect)
+  return contextOf(metadata, clientOptions.clientId, authMethod, clientAuthFor(authMethod, clientOptions), clientOptions.idTokenSignedResponseAlg, { ...options, ...(http ? { http } : {}) })
 }
 
 /**

@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import { systemClock, type Clock } from '../internal/clock.js'
 import { send, type HttpOptions } from '../http/transport.js'
-import type { Endpoint } from '../dialects/types.js'
+import { isCompiled, type Endpoint } from '../dialects/types.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 
 // Type-only: the secret- and key-based methods stay out of bundles that do not use them.
@@ -36,6 +36,9 @@ export interface OAuthContext {
  * CLIs), without the code of the secret- and key-based methods.
  */
 export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
+  if (options.http?.dialect && !isCompiled(options.http.dialect)) {
+    throw new ConfigError('invalid_config', `dialect ${options.http.dialect.name}: pass compileDialect(dialect) (or a preset) to createPublicContext; it does not compile dialects so that bundles without one stay small`)
+  }
   return contextOf(metadata, clientId, 'none', o.None(), undefined, options)
 }
 

@@ -1,7 +1,6 @@
 import { NetworkError, ResponseError, redactUrl } from '../errors.js'
 import { assertSecureUrl } from '../internal/url.js'
 import type { Dialect, Endpoint, OutgoingRequest } from '../dialects/types.js'
-import { dialectRequest, dialectResponseBody } from '../dialects/apply.js'
 import { normalizeTokenResponseBody } from '../wire/token.js'
 
 /** How oauthkit talks HTTP. Every field is optional. */
@@ -78,8 +77,8 @@ export async function send(
     headers,
     body: bodyText(init.body),
   }
-  if (http.dialect) {
-    request = dialectRequest(http.dialect, endpoint, request)
+  if (http.dialect?.request) {
+    request = http.dialect.request(endpoint, request)
     assertSecureUrl(request.url, http.allowInsecureHttp, `the ${name}`)
   }
 
@@ -152,7 +151,7 @@ export async function send(
     }
     if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
       let record = json as Record<string, unknown>
-      if (http.dialect) record = dialectResponseBody(http.dialect, endpoint, record)
+      if (http.dialect?.responseBody) record = http.dialect.responseBody(endpoint, record)
       if (endpoint === 'token') record = normalizeTokenResponseBody(record, http.dialect?.expiresIn, where, http.onWarning)
       body = JSON.stringify(record)
     }

@@ -59,7 +59,9 @@ export interface EmulatorOptions {
   /** Vendor hooks. */
   readTokenRequest?: (request: Request) => Promise<TokenRequestParts>
   readRevocation?: (request: Request) => Promise<{ token: string; clientId?: string; clientSecret?: string }>
-  expiresIn?: (seconds: number) => number
+  expiresIn?: (seconds: number) => unknown
+  /** Reshapes every successful token response (a vendor leaving out token_type, say). */
+  tokenResponse?: (body: Record<string, unknown>) => Record<string, unknown>
   /** Checks an authorization request URL (throws EmulatorRejection); returns the redirect. */
   authorizationRedirect?: (redirectUri: string, answer: { code: string; state: string | null; iss: string }) => string
   checkAuthorizationRequest?: (url: URL) => void
@@ -174,7 +176,7 @@ export function createEmulator(options: EmulatorOptions) {
       refreshTokens.set(refresh, grant)
       body.refresh_token = refresh
     }
-    return HttpResponse.json(body, { headers: { 'cache-control': 'no-store' } })
+    return HttpResponse.json(options.tokenResponse ? options.tokenResponse(body) : body, { headers: { 'cache-control': 'no-store' } })
   }
 
   /**
