@@ -48,6 +48,21 @@ describe('Epismo', () => {
     await expect(server.approve(authorize.href, { user: 'ann' })).rejects.toThrow(/PKCE/)
   })
 
+  it('a code obtained with PKCE but exchanged without the verifier is refused', async () => {
+    const server = setup()
+    const registered = await registerClient(server.metadata as never, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
+    const client = await createOAuthClient({ issuer, clientId: registered.client_id, redirectUri, discoveryCache: false })
+    const pending = await client.authorizationUrl({ scope: 'read' })
+    const code = new URL(await server.approve(pending.url, { user: 'ann' })).searchParams.get('code')!
+    const res = await fetch(`${issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: registered.client_id }),
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: 'invalid_grant', error_description: 'PKCE verification failed' })
+  })
+
   it('MCP: the 401 leads to RFC 9728 metadata, the authorization server, registration, and code + PKCE with resource', async () => {
     const server = setup()
     const challenge = await fetch(mcp)
