@@ -10,6 +10,7 @@ const entry = {
   node: 'src/entries/node.ts',
   dialects: 'src/entries/dialects.ts',
   testing: 'src/entries/testing.ts',
+  browser: 'src/entries/browser.ts',
 }
 
 // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates (TS 7 drops the JS

@@ -35,7 +35,7 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
-const nameOf = (file) => file.replace(/\.js$/, '').replace('__', '/')
+const nameOf = (file) => file.replace(/\.js$/, '').replace('__', '/').replace(/^oauthkit\/browser$/, 'oauthkit (createBrowserClient)')
 
 // ---------------------------------------------------------------- 1, 2: bundle sizes
 section('bundle sizes')

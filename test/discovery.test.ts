@@ -55,6 +55,19 @@ describe('discovery from an issuer', () => {
     expect(msw.requests).toHaveLength(3)
   })
 
+  it('moves on when a location fails like a CORS-less 404 does in a browser (a network error)', async () => {
+    msw.server.use(
+      http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.error()),
+      http.get(`${ISSUER}/.well-known/openid-configuration`, () => HttpResponse.json(metadata())),
+    )
+    expect((await discover(ISSUER, noCache)).url).toBe(`${ISSUER}/.well-known/openid-configuration`)
+  })
+
+  it('reports the network error when no location answers', async () => {
+    msw.server.use(http.get(`${ISSUER}/.well-known/*`, () => HttpResponse.error()))
+    expect((await failure(discover(ISSUER, noCache))).code).toBe('network_error')
+  })
+
   it('caches with a TTL and shares one request between concurrent callers', async () => {
     const clock = fakeClock()
     const cache = new DiscoveryCache(1000)

@@ -56,10 +56,10 @@ describe('the packed tarball', () => {
   it('the subpath entries import as ESM and require as CJS', () => {
     const esm = run(
       'node',
-      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); const d = await import('oauthkit/dialects'); console.log(typeof k.createAuthorizedKy, typeof k.kyAuthHooks, typeof n.fileStore, typeof d.epturaPreset)"],
+      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); const d = await import('oauthkit/dialects'); const b = await import('oauthkit/browser'); console.log(typeof k.createAuthorizedKy, typeof k.kyAuthHooks, typeof n.fileStore, typeof d.epturaPreset, typeof b.createBrowserClient)"],
       scratch,
     )
-    expect(esm.trim()).toBe('function function function function')
+    expect(esm.trim()).toBe('function function function function function')
     const cjs = run(
       'node',
       ['--no-experimental-require-module', '-e', "const k = require('oauthkit/ky'); const n = require('oauthkit/node'); const d = require('oauthkit/dialects'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.organizationApiPreset)"],

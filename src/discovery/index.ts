@@ -58,8 +58,19 @@ function wellKnownCandidates(issuer: URL): string[] {
 
 async function discoverUncached(expected: URL, options: DiscoveryOptions, clock: Clock): Promise<Discovered<AuthorizationServerMetadata>> {
   const tried: string[] = []
+  let networkError: OAuthKitError | undefined
   for (const url of wellKnownCandidates(expected)) {
-    const response = await send('discovery', url, { method: 'GET', headers: { accept: 'application/json' }, ...signalOf(options) }, options.http)
+    let response: Response
+    try {
+      response = await send('discovery', url, { method: 'GET', headers: { accept: 'application/json' }, ...signalOf(options) }, options.http)
+    } catch (err) {
+      // In a browser a 404 without CORS headers (common for unknown well-known paths) is a
+      // network error: try the next location; report the failure only if none answers.
+      if ((err as OAuthKitError).code !== 'network_error') throw err
+      networkError = err as OAuthKitError
+      tried.push(`${url} (network error)`)
+      continue
+    }
     if (response.status >= 400 && response.status < 500) {
       tried.push(`${url} (${response.status})`)
       continue
@@ -72,6 +83,7 @@ async function discoverUncached(expected: URL, options: DiscoveryOptions, clock:
     }
     return { metadata: parseAuthorizationServerMetadata(raw, url), url, fetchedAt: clock.now() }
   }
+  if (networkError && tried.every((t) => t.endsWith('(network error)'))) throw networkError
   throw new ResponseError(
     'discovery_failed',
     `no discovery document for issuer ${redactUrl(expected)}: tried ${tried.join(', ')}. Check the issuer, or give the metadata or endpoints by hand if the server publishes none`,

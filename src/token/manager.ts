@@ -125,6 +125,26 @@ export class TokenManager implements AccessTokenSource {
     })
   }
 
+  /**
+   * Takes tokens another holder (a tab, a process) already obtained and stored: in use at
+   * once, without the lock and without a `tokens` event. `persist` saves them into this
+   * manager's own store too (when it is not the shared one).
+   */
+  adopt(tokens: TokenSet, options: { persist?: boolean } = {}): void {
+    this.#current = this.#toCurrent(tokens, undefined)
+    this.#unsaved = undefined
+    this.#schedule()
+    if (options.persist) {
+      void this.#store
+        .load()
+        .then((stored) => this.#store.save(tokens, stored?.version))
+        .then((version) => {
+          if (this.#current?.tokens === tokens) this.#current.version = version
+        })
+        .catch(() => {})
+    }
+  }
+
   /** Forgets the tokens here and in the store. */
   async clear(): Promise<void> {
     this.#stopTimer()
@@ -155,6 +175,9 @@ export class TokenManager implements AccessTokenSource {
   }
 
   async #renew(): Promise<TokenSet> {
+    // Renewed while this call waited for the lock (adopted from another tab)?
+    const now = this.#current
+    if (this.#isFresh(now)) return now.tokens
     // Another tab or process may have renewed already: prefer what the store holds.
     const stored = await this.#store.load()
     if (stored && stored.version !== this.#current?.version) {

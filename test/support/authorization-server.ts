@@ -31,7 +31,11 @@ export interface LocalServers {
 export interface LocalServerOptions {
   /** Access-token lifetime in seconds. Default 60. */
   accessTokenTtl?: number
+  /** A single-page app at this origin: a public client `spa-app` with its redirect and CORS. */
+  spaOrigin?: string
 }
+
+export const SPA = { clientId: 'spa-app' }
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -66,7 +70,26 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
         response_types: ['code'],
         redirect_uris: [redirectUri],
       },
+      ...(options.spaOrigin
+        ? [
+            {
+              client_id: SPA.clientId,
+              token_endpoint_auth_method: 'none' as const,
+              application_type: 'web' as const,
+              grant_types: ['authorization_code', 'refresh_token'],
+              response_types: ['code' as const],
+              redirect_uris: [`${options.spaOrigin}/`],
+              post_logout_redirect_uris: [`${options.spaOrigin}/`],
+            },
+          ]
+        : []),
     ],
+    ...(options.spaOrigin
+      ? {
+          // The SPA calls the token and revocation endpoints cross-origin.
+          clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string }) => client.clientId === SPA.clientId && origin === options.spaOrigin,
+        }
+      : {}),
     pkce: { required: () => true },
     rotateRefreshToken: true,
     ttl: {
@@ -145,6 +168,15 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
   apiServer.on('request', (req, res) => void handleApi(req, res))
   async function handleApi(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', api)
+    if (options.spaOrigin) {
+      res.setHeader('access-control-allow-origin', options.spaOrigin)
+      res.setHeader('access-control-expose-headers', 'www-authenticate')
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'GET, POST' })
+        res.end()
+        return
+      }
+    }
     if (url.pathname === '/.well-known/oauth-protected-resource') {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ resource: api, authorization_servers: [issuer], scopes_supported: ['api:read'] }))

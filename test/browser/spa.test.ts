@@ -1,0 +1,162 @@
+/**
+ * The SPA example in real headless Chromium (Debian's, driven by playwright-core; nothing
+ * downloads a browser) against oidc-provider and a protected API on loopback.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startSpa, type RunningSpa } from '../../scripts/serve-spa.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const output = resolve(import.meta.dirname, '..', '..', 'test-output')
+const TTL = 4 // seconds: access tokens expire within the test
+
+/** `npm install && npm test` must do everything: install Debian's chromium when it is missing. */
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return
+  try {
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium'], { stdio: 'inherit', timeout: 600_000 })
+  } catch (err) {
+    throw new Error(`Debian's chromium is needed at ${CHROMIUM} for the browser tests and could not be installed: run apt-get install chromium as root, or set CHROMIUM_PATH`, { cause: err })
+  }
+}
+
+let spa: RunningSpa
+let browser: Browser
+
+beforeAll(async () => {
+  ensureChromium()
+  mkdirSync(output, { recursive: true })
+  spa = await startSpa({ accessTokenTtl: TTL })
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}, 600_000)
+afterAll(async () => {
+  await browser?.close()
+  await spa?.stop()
+})
+
+/** A browser context that can reach 127.0.0.1 only (the provider's pages import a web font). */
+async function newContext(): Promise<BrowserContext> {
+  const context = await browser.newContext()
+  await context.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()))
+  return context
+}
+
+const refreshes = () => spa.servers.tokenRequests.get('refresh_token') ?? 0
+
+async function signIn(page: Page, storage: string) {
+  await page.goto(`${spa.url}/?storage=${storage}`)
+  await expect.poll(() => page.textContent('#status')).toBe('Signed out.')
+  await page.click('#login')
+  // oidc-provider's development login form, then its consent form
+  await page.waitForSelector('input[name="login"]')
+  await page.fill('input[name="login"]', 'ada')
+  await page.fill('input[name="password"]', 'any password')
+  await page.click('button[type="submit"]')
+  await page.waitForSelector('button[type="submit"]:has-text("Continue")')
+  await page.click('button[type="submit"]')
+  await page.waitForURL(`${spa.url}/`)
+  await expect.poll(() => page.textContent('#user')).toBe('ada')
+}
+
+async function callApi(page: Page) {
+  await page.evaluate(() => ((document.getElementById('api') as HTMLElement).textContent = 'pending'))
+  await page.click('#call')
+  await expect.poll(() => page.textContent('#api')).toMatch(/^HTTP|failed/)
+  return (await page.textContent('#api')) ?? ''
+}
+
+describe('the SPA in Chromium', () => {
+  let context: BrowserContext
+  beforeAll(async () => {
+    context = await newContext()
+  })
+  afterAll(() => context?.close())
+
+  it('signs in with code + PKCE through the real login form, cleans the address bar, calls the API', async () => {
+    const page = await context.newPage()
+    await signIn(page, 'memory')
+    expect(page.url()).toBe(`${spa.url}/`) // no code or state left in the address bar
+    expect(await callApi(page)).toMatch(/HTTP 200[\s\S]*"sub": "ada"/)
+    await page.screenshot({ path: resolve(output, 'spa-signed-in.png') })
+  })
+
+  it('renews the expired access token without a reload', async () => {
+    const page = context.pages()[0]!
+    await page.evaluate(() => ((globalThis as { marker?: number }).marker = 42))
+    const before = refreshes()
+    const first = await callApi(page)
+    await page.waitForTimeout(TTL * 1000 + 500)
+    const second = await callApi(page)
+    expect(second).toMatch(/HTTP 200/)
+    expect(refreshes()).toBeGreaterThan(before)
+    expect(second.split('token').at(-1)).not.toBe(first.split('token').at(-1))
+    expect(await page.evaluate(() => (globalThis as { marker?: number }).marker)).toBe(42) // same page: no reload
+  })
+
+  it('memory storage: a reload signs out (nothing was written anywhere)', async () => {
+    const page = context.pages()[0]!
+    await page.reload()
+    await expect.poll(() => page.textContent('#status')).toBe('Signed out.')
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('tokens')))).toEqual([])
+  })
+
+  for (const storage of ['session', 'local']) {
+    it(`${storage}Storage: a reload stays signed in`, async () => {
+      const fresh = await newContext()
+      const page = await fresh.newPage()
+      await signIn(page, storage)
+      await page.reload()
+      await expect.poll(() => page.textContent('#user')).toBe('ada')
+      expect(await callApi(page)).toMatch(/HTTP 200/)
+      await fresh.close()
+    })
+  }
+
+  it('logout revokes the refresh token, clears storage and goes through the end-session endpoint', async () => {
+    const fresh = await newContext()
+    const page = await fresh.newPage()
+    await signIn(page, 'local')
+    const refreshToken = await page.evaluate(async () => {
+      const app = (globalThis as unknown as { oauthkitApp: { getAccessToken(): Promise<string> } }).oauthkitApp
+      await app.getAccessToken()
+      return JSON.parse(localStorage.getItem('oauthkit:spa-app:tokens') ?? '{}').tokens?.refreshToken as string
+    })
+    expect(refreshToken).toBeTruthy()
+    await page.click('#logout')
+    // oidc-provider asks to confirm the sign-out
+    await page.waitForSelector('button[autofocus]')
+    await page.click('button[autofocus]')
+    await page.waitForURL(`${spa.url}/`)
+    await expect.poll(() => page.textContent('#status')).toBe('Signed out.')
+    expect(await page.evaluate(() => localStorage.getItem('oauthkit:spa-app:tokens'))).toBeNull()
+    expect(await spa.servers.provider.RefreshToken.find(refreshToken)).toBeUndefined()
+    await fresh.close()
+  })
+})
+
+describe('two tabs', () => {
+  it('expired tokens in both, one moment: exactly one refresh, both get the new token; logout reaches the other tab', async () => {
+    const context = await newContext()
+    const one = await context.newPage()
+    await signIn(one, 'local')
+    const two = await context.newPage()
+    await two.goto(`${spa.url}/`)
+    await expect.poll(() => two.textContent('#user')).toBe('ada')
+    await one.waitForTimeout(TTL * 1000 + 500)
+    const before = refreshes()
+    const [a, b] = await Promise.all([callApi(one), callApi(two)])
+    expect(a).toMatch(/HTTP 200/)
+    expect(b).toMatch(/HTTP 200/)
+    expect(refreshes() - before).toBe(1)
+    expect(a.split('token').at(-1)).toBe(b.split('token').at(-1))
+    await one.click('#logout')
+    await expect.poll(() => two.textContent('#status')).toBe('Signed out (in this or another tab).')
+    await context.close()
+  })
+})
