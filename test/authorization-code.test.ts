@@ -1,8 +1,8 @@
 import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, isOAuthKitError, type OAuthKitError } from '../src/index.js'
+import { createOAuthClient } from '../src/index.js'
 import { ISSUER, fakeIdToken, metadata, tokenJson } from './support/as-mock.js'
-import { fakeClock, form, useStrictMsw } from './support/msw.js'
+import { fakeClock, form, useStrictMsw, failure } from './support/msw.js'
 
 const msw = useStrictMsw()
 const clock = fakeClock()
@@ -10,17 +10,6 @@ const redirectUri = 'https://app.example.com/callback'
 
 async function client(extra: Record<string, unknown> = {}) {
   return createOAuthClient({ clientId: 'spa', metadata: metadata(ISSUER, extra), redirectUri, clock })
-}
-
-async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  expect(isOAuthKitError(err), String(err)).toBe(true)
-  return err as OAuthKitError
 }
 
 describe('authorization URL', () => {

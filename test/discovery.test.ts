@@ -1,22 +1,11 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { DiscoveryCache, discover, discoverFromResource, discoverResource, resourceMetadataUrl, createOAuthClient, isOAuthKitError } from '../src/index.js'
+import { DiscoveryCache, discover, discoverFromResource, discoverResource, resourceMetadataUrl, createOAuthClient } from '../src/index.js'
 import { ISSUER, metadata } from './support/as-mock.js'
-import { fakeClock, useStrictMsw } from './support/msw.js'
+import { fakeClock, useStrictMsw, failure } from './support/msw.js'
 
 const msw = useStrictMsw()
 const noCache = { cache: false as const }
-
-async function failure(promise: Promise<unknown>) {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  expect(isOAuthKitError(err), String(err)).toBe(true)
-  return err as import('../src/index.js').OAuthKitError
-}
 
 describe('discovery from an issuer', () => {
   it('reads RFC 8414 metadata and keeps the URL that answered', async () => {

@@ -1,21 +1,10 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, isOAuthKitError, registerClient, type OAuthKitError, type OAuthClientOptions } from '../src/index.js'
+import { createOAuthClient, registerClient, type OAuthClientOptions } from '../src/index.js'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { fakeClock, form, useStrictMsw } from './support/msw.js'
+import { fakeClock, form, useStrictMsw, failure } from './support/msw.js'
 
 const msw = useStrictMsw()
-
-async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  expect(isOAuthKitError(err), String(err)).toBe(true)
-  return err as OAuthKitError
-}
 
 const ok = { access_token: 'at', token_type: 'Bearer', expires_in: 300 }
 

@@ -4,31 +4,19 @@ import { createAuthorizedKy } from '../src/entries/ky.js'
 import { urlMatcher } from '../src/fetch/authorized-fetch.js'
 import {
   createOAuthClient,
-  isOAuthKitError,
   memoryStore,
   TokenManager,
-  type OAuthKitError,
   type Session,
   type SessionOptions,
   type TokenSet,
   type TokenStore,
 } from '../src/index.js'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { fakeClock, form, useStrictMsw } from './support/msw.js'
+import { fakeClock, form, useStrictMsw, failure } from './support/msw.js'
 
 const msw = useStrictMsw()
 const API = 'https://api.example.com/v1'
 
-async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  expect(isOAuthKitError(err), String(err)).toBe(true)
-  return err as OAuthKitError
-}
 
 /**
  * A mocked authorization server and API that agree on which access tokens are valid.

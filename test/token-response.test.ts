@@ -1,8 +1,8 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, isOAuthKitError, type OAuthKitError } from '../src/index.js'
+import { createOAuthClient } from '../src/index.js'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { fakeClock, useStrictMsw } from './support/msw.js'
+import { fakeClock, useStrictMsw, failure } from './support/msw.js'
 
 const msw = useStrictMsw()
 const clock = fakeClock()
@@ -13,17 +13,6 @@ async function client() {
 
 function answer(reply: () => Response) {
   msw.server.use(http.post(`${ISSUER}/token`, reply))
-}
-
-async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  expect(isOAuthKitError(err), String(err)).toBe(true)
-  return err as OAuthKitError
 }
 
 describe('token response normalisation', () => {

@@ -2,22 +2,11 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { delay, http, HttpResponse } from 'msw'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createOAuthClient, isOAuthKitError, type OAuthKitError } from '../src/index.js'
+import { createOAuthClient } from '../src/index.js'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { useStrictMsw } from './support/msw.js'
+import { useStrictMsw, failure } from './support/msw.js'
 
 const msw = useStrictMsw()
-
-async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  expect(isOAuthKitError(err), String(err)).toBe(true)
-  return err as OAuthKitError
-}
 
 const client = (extra: Record<string, unknown> = {}) =>
   createOAuthClient({ clientId: 'svc', clientSecret: 'top-secret', metadata: metadata(), ...extra })

@@ -148,25 +148,10 @@ export async function completeAuthorization(
     throw new ConfigError('invalid_config', 'completeAuthorization needs the pending authorization (state, codeVerifier, redirectUri) saved by buildAuthorizationUrl')
   }
   const params = parseCallback(ctx, callbackUrl, pending.state)
-  const tokens = await tokenExchange(
-    ctx,
-    'authorization code exchange',
-    () =>
-      o.authorizationCodeGrantRequest(
-        ctx.as,
-        ctx.client,
-        ctx.clientAuth,
-        params,
-        pending.redirectUri,
-        pending.codeVerifier || o.nopkce,
-        requestOptions(ctx, 'token', options.signal),
-      ),
-    (response) =>
-      o.processAuthorizationCodeResponse(ctx.as, ctx.client, response, {
-        ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
-        ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
-      }),
-  )
+  const tokens = await codeGrant(ctx, params, pending.redirectUri, pending.codeVerifier, options.signal, {
+    ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
+    ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
+  })
   // Extra fields of the authorization response the dialect keeps (e.g. an app code).
   for (const field of ctx.http.dialect?.authorizationResponse?.extraFields ?? []) {
     const value = params.get(field)
@@ -188,19 +173,22 @@ export function exchangeCode(
   // oauth4webapi still wants its validated parameters, so the code goes through its check.
   const params = new URLSearchParams({ code: options.code })
   if (ctx.metadata.authorization_response_iss_parameter_supported) params.set('iss', ctx.metadata.issuer)
+  return codeGrant(ctx, o.validateAuthResponse(ctx.as, ctx.client, params, o.skipStateCheck), options.redirectUri, options.codeVerifier, options.signal)
+}
+
+/** The token request of the authorization code grant (RFC 6749 §4.1.3), with PKCE when there is a verifier. */
+function codeGrant(
+  ctx: OAuthContext,
+  params: URLSearchParams,
+  redirectUri: string,
+  codeVerifier: string | undefined,
+  signal: AbortSignal | undefined,
+  check: o.ProcessAuthorizationCodeResponseOptions = {},
+): Promise<TokenSet> {
   return tokenExchange(
     ctx,
     'authorization code exchange',
-    () =>
-      o.authorizationCodeGrantRequest(
-        ctx.as,
-        ctx.client,
-        ctx.clientAuth,
-        o.validateAuthResponse(ctx.as, ctx.client, params, o.skipStateCheck),
-        options.redirectUri,
-        options.codeVerifier || o.nopkce,
-        requestOptions(ctx, 'token', options.signal),
-      ),
-    (response) => o.processAuthorizationCodeResponse(ctx.as, ctx.client, response),
+    () => o.authorizationCodeGrantRequest(ctx.as, ctx.client, ctx.clientAuth, params, redirectUri, codeVerifier || o.nopkce, requestOptions(ctx, 'token', signal)),
+    (response) => o.processAuthorizationCodeResponse(ctx.as, ctx.client, response, check),
   )
 }

@@ -3,12 +3,11 @@ import {
   createOAuthClient,
   discover,
   discoverFromResource,
-  isOAuthKitError,
   registerClient,
   type OAuthClient,
-  type OAuthKitError,
 } from '../../src/index.js'
 import { CONFIDENTIAL, PUBLIC, USER, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
+import { failure } from '../support/msw.js'
 
 let servers: LocalServers
 let confidential: OAuthClient
@@ -24,16 +23,6 @@ async function callApi(accessToken: string) {
   return { status: res.status, body: res.ok ? ((await res.json()) as Record<string, unknown>) : undefined }
 }
 
-async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  expect(isOAuthKitError(err), String(err)).toBe(true)
-  return err as OAuthKitError
-}
 
 async function signIn(client: OAuthClient, scope = 'openid offline_access profile') {
   const pending = await client.authorizationUrl({ scope, extraParams: { prompt: 'consent' } })

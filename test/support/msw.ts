@@ -61,3 +61,16 @@ export function fakeClock(start = Date.UTC(2026, 0, 1)) {
     },
   }
 }
+
+/** Awaits a rejection and checks that it is an oauthkit error; fails the test otherwise. */
+export async function failure(promise: Promise<unknown>): Promise<import('../../src/index.js').OAuthKitError> {
+  const { isOAuthKitError } = await import('../../src/index.js')
+  const err = await promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (e: unknown) => e,
+  )
+  expect(isOAuthKitError(err), String(err)).toBe(true)
+  return err as import('../../src/index.js').OAuthKitError
+}

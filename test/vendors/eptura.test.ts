@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, isOAuthKitError, type OAuthKitError } from '../../src/index.js'
+import { createOAuthClient } from '../../src/index.js'
 import { epturaPreset, requestEpturaCode } from '../../src/entries/dialects.js'
 import { epturaServer } from '../../src/entries/testing.js'
-import { fakeClock, useStrictMsw } from '../support/msw.js'
+import { fakeClock, useStrictMsw, failure } from '../support/msw.js'
 
 const msw = useStrictMsw()
 const site = 'https://acme.eptura.example'
@@ -20,17 +20,6 @@ function setup() {
 }
 
 const preset = () => epturaPreset({ site, redirectUri, scope: 'email' })
-
-async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  expect(isOAuthKitError(err), String(err)).toBe(true)
-  return err as OAuthKitError
-}
 
 describe('Eptura Workplace', () => {
   it('browser sign-in: exactly five parameters to login.html, the code and appCode from the fragment', async () => {
