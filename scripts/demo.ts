@@ -38,7 +38,8 @@ async function callApi(tokens: TokenSet | undefined): Promise<Record<string, unk
   return (await res.json()) as Record<string, unknown>
 }
 
-const short = (token: string | undefined) => (token ? `${token.slice(0, 6)}…` : 'none')
+// Tokens are never printed, not even in part: only whether there is one.
+const short = (token: string | undefined) => (token ? `(${token.length} characters)` : 'none')
 
 try {
   console.log(`authorization server ${servers.issuer}, API ${servers.api}\n`)
@@ -50,8 +51,16 @@ try {
   )
   const client = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, redirectUri: servers.redirectUri })
 
-  const m2m = await step('client_credentials', () => client.clientCredentials({ scope: 'api:read', resource: servers.api }), (t) => `access token ${short(t.accessToken)} expires in ${Math.round(((t.expiresAt ?? 0) - Date.now()) / 1000)} s`)
-  await step('authorized API call', () => callApi(m2m), (body) => `GET /me → client ${body.client}, scope ${body.scope}`)
+  const session = client.session({ grant: 'client_credentials', scope: 'api:read', resource: servers.api, apiUrls: [servers.api] })
+  await step('client_credentials', () => session.getTokens(), (t) => `access token ${short(t.accessToken)} expires in ${Math.round(((t.expiresAt ?? 0) - Date.now()) / 1000)} s`)
+  await step(
+    'authorized API call',
+    async () => {
+      const responses = await Promise.all(Array.from({ length: 20 }, () => session.fetch(`${servers.api}/me`)))
+      return { body: (await responses[0]!.json()) as Record<string, unknown>, ok: responses.filter((r) => r.ok).length }
+    },
+    ({ body, ok }) => `session.fetch ×20 → ${ok} × 200 (client ${body.client}, scope ${body.scope}), ${servers.tokenRequests.get('client_credentials')} token request`,
+  )
 
   const code = await step(
     'authorization code + PKCE',
@@ -77,7 +86,7 @@ try {
   )
   await step('API call from the device', () => callApi(device), (body) => `GET /me → sub ${body.sub}`)
 
-  const refreshed = await step('refresh (rotation)', () => client.refresh(code as TokenSet), (t) => `new refresh token ${short(t.refreshToken)} (was ${short(code?.refreshToken)})`)
+  const refreshed = await step('refresh (rotation)', () => client.refresh(code as TokenSet), (t) => `rotated: the new refresh token differs from the old one: ${t.refreshToken !== code?.refreshToken}`)
   await step('introspection', () => client.introspect((refreshed as TokenSet).accessToken), (r) => `active ${r.active}, sub ${r.sub}, scope ${r.scope}`)
   await step('userinfo', () => client.userInfo((refreshed as TokenSet).accessToken), (u) => `${u.name} (sub ${u.sub})`)
   await step('password grant (legacy)', () => client.password({ username: USER.login, password: USER.password, scope: 'openid' }), (t) => `access token ${short(t.accessToken)}`)
