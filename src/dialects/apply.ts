@@ -21,7 +21,7 @@ export function compileDialect(dialect: Dialect): Dialect {
  * Applies a dialect's data to an outgoing request: where token parameters and client
  * credentials go and under which names, and how revocation sends the token. Pure.
  */
-export function dialectRequest(dialect: Dialect, endpoint: Endpoint, request: OutgoingRequest): OutgoingRequest {
+function dialectRequest(dialect: Dialect, endpoint: Endpoint, request: OutgoingRequest): OutgoingRequest {
   let out = request
   if (endpoint === 'token' && dialect.token) out = reshapeToken(dialect.token, out)
   if (endpoint === 'revocation' && dialect.revocation) {
@@ -77,7 +77,7 @@ function reshapeToken(shape: NonNullable<Dialect['token']>, request: OutgoingReq
 }
 
 /** Applies a dialect to a successful JSON body before validation. Pure. */
-export function dialectResponseBody(dialect: Dialect, endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown> {
+function dialectResponseBody(dialect: Dialect, endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown> {
   let out = body
   if (endpoint === 'token' && dialect.defaultTokenType && (out.token_type === undefined || out.token_type === null || out.token_type === '')) {
     out = { ...out, token_type: dialect.defaultTokenType }

@@ -105,11 +105,6 @@ export class TokenManager implements AccessTokenSource {
     return (this.#current as Current).tokens
   }
 
-  /** The current access token without any I/O, or undefined. */
-  peek(): string | undefined {
-    return this.#current?.tokens.accessToken
-  }
-
   invalidate(accessToken: string): boolean {
     const c = this.#current
     if (!c || c.tokens.accessToken !== accessToken) return false
@@ -233,12 +228,13 @@ export class TokenManager implements AccessTokenSource {
     return error
   }
 
-  async #commit(tokens: TokenSet, expectedVersion: number | undefined): Promise<TokenSet> {
+  async #commit(tokens: TokenSet, expectedVersion: number | undefined, attempt = 1): Promise<TokenSet> {
     let version: number
     try {
       version = await this.#store.save(tokens, expectedVersion)
     } catch (err) {
-      const stored = isOAuthKitError(err) && err.code === 'store_conflict' ? await this.#store.load() : undefined
+      // A conflict means another writer saved meanwhile; give up after a few rounds of it.
+      const stored = isOAuthKitError(err) && err.code === 'store_conflict' && attempt < 3 ? await this.#store.load() : undefined
       if (stored) {
         // Someone else stored a newer set meanwhile: use theirs when it is fresh.
         const theirs = this.#toCurrent(stored.tokens, stored.version)
@@ -247,7 +243,7 @@ export class TokenManager implements AccessTokenSource {
           this.#unsaved = undefined
           return theirs.tokens
         }
-        return this.#commit(tokens, stored.version)
+        return this.#commit(tokens, stored.version, attempt + 1)
       }
       this.#unsaved = tokens
       throw new OAuthKitError('persist_failed', 'the token store did not accept the new tokens; they are kept in memory and saved on the next attempt', { cause: err })
