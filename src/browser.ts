@@ -5,9 +5,9 @@
  * Composition only: the protocol is the plain functions, the tokens are a TokenManager.
  */
 import { ConfigError, isOAuthKitError } from './errors.js'
-import type { Clock } from './internal/clock.js'
-import type { Dialect, Endpoints } from './dialects/types.js'
-import { discover } from './discovery/index.js'
+import type { Dialect } from './dialects/types.js'
+import type { MetadataSource } from './discovery/resolve.js'
+import { resolveMetadata } from './discovery/resolve.js'
 import { createPublicContext, type OAuthContext } from './grants/context.js'
 import { buildAuthorizationUrl, completeAuthorization, type PendingAuthorization } from './grants/authorization-code.js'
 import { refreshGrant } from './grants/refresh.js'
@@ -16,17 +16,12 @@ import { TokenManager, type TokenEvents } from './token/manager.js'
 import { inProcessLock, type Lock } from './token/lock.js'
 import { memoryStore, webStorageStore, type TokenStore } from './token/store.js'
 import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
-import type { AuthorizationServerMetadata, TokenSet } from './types.js'
-import { parseAuthorizationServerMetadata } from './wire/metadata.js'
+import type { TokenSet } from './types.js'
 
-export interface BrowserClientOptions {
+export interface BrowserClientOptions extends MetadataSource {
   clientId: string
   /** Where the server sends the user back; handle it with `handleRedirectCallback()`. */
   redirectUri: string
-  /** Discovery from the issuer, unless `metadata` or `endpoints.token` is given. */
-  issuer?: string
-  metadata?: AuthorizationServerMetadata
-  endpoints?: Endpoints
   scope?: string
   /**
    * Where tokens live (docs/browser.md): `memory` (default; the least exposed, gone on reload),
@@ -42,7 +37,6 @@ export interface BrowserClientOptions {
   dialect?: Dialect
   fetch?: typeof fetch
   timeout?: number
-  clock?: Clock
   /** Prefix of the storage keys, the lock and the channel. Default `oauthkit:<clientId>`. */
   key?: string
 }
@@ -99,18 +93,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   let context: Promise<OAuthContext> | undefined
   const ctx = () =>
     (context ??= (async () => {
-      const byHand = options.endpoints?.token
-      const metadata = options.metadata ?? (byHand ? undefined : (await discover(options.issuer ?? '', http)).metadata)
-      const merged = parseAuthorizationServerMetadata(
-        {
-          ...(metadata ?? { issuer: options.issuer ?? new URL(byHand as string).origin }),
-          ...(options.endpoints?.authorization ? { authorization_endpoint: options.endpoints.authorization } : {}),
-          ...(byHand ? { token_endpoint: byHand } : {}),
-          ...(options.endpoints?.revocation ? { revocation_endpoint: options.endpoints.revocation } : {}),
-          ...(options.endpoints?.endSession ? { end_session_endpoint: options.endpoints.endSession } : {}),
-        },
-        'the browser client options',
-      )
+      const merged = await resolveMetadata(options, http.http)
       return createPublicContext(merged, options.clientId, http)
     })()).catch((err: unknown) => {
       context = undefined

@@ -1,9 +1,8 @@
 import { ConfigError } from './errors.js'
-import type { Clock } from './internal/clock.js'
-import type { Dialect, Endpoints } from './dialects/types.js'
+import type { Dialect } from './dialects/types.js'
 import { compileDialect } from './dialects/apply.js'
 import type { HttpOptions } from './http/transport.js'
-import { discover, type DiscoveryCache } from './discovery/index.js'
+import { resolveMetadata, type MetadataSource } from './discovery/resolve.js'
 import type { OAuthContext } from './grants/context.js'
 import { createContext, type ClientOptions } from './grants/client-auth.js'
 import {
@@ -21,65 +20,16 @@ import { passwordGrant, type PasswordGrantOptions } from './grants/password.js'
 import { refreshGrant, type RefreshOptions } from './grants/refresh.js'
 import type { GrantParameters } from './grants/token.js'
 import type { AuthorizationServerMetadata, TokenSet } from './types.js'
-import { parseAuthorizationServerMetadata } from './wire/metadata.js'
 import { TokenManager, type TokenEvents } from './token/manager.js'
 import type { TokenStore } from './token/store.js'
 import type { Lock } from './token/lock.js'
 import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
 
-export interface OAuthClientOptions extends ClientOptions, Omit<HttpOptions, 'dialect'> {
-  /** The issuer identifier: discovery runs from it unless `metadata` or `endpoints.token` is given. */
-  issuer?: string | URL
-  /** Metadata given by hand (no discovery). */
-  metadata?: AuthorizationServerMetadata
-  /** Endpoints given one by one; they override discovered or given metadata. */
-  endpoints?: Endpoints
+export interface OAuthClientOptions extends ClientOptions, Omit<HttpOptions, 'dialect'>, MetadataSource {
   /** Default redirect URI for the authorization code flow. */
   redirectUri?: string
   /** Vendor quirks; see `oauthkit/dialects`. */
   dialect?: Dialect
-  clock?: Clock
-  /** Discovery cache; `false` for none. Default: shared, one hour. */
-  discoveryCache?: DiscoveryCache | false
-  signal?: AbortSignal
-}
-
-const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata & string> = {
-  authorization: 'authorization_endpoint',
-  token: 'token_endpoint',
-  revocation: 'revocation_endpoint',
-  introspection: 'introspection_endpoint',
-  userinfo: 'userinfo_endpoint',
-  registration: 'registration_endpoint',
-  deviceAuthorization: 'device_authorization_endpoint',
-  endSession: 'end_session_endpoint',
-  jwks: 'jwks_uri',
-}
-
-/** Resolves the server metadata the options describe: given, built from endpoints, or discovered. */
-export async function resolveMetadata(options: OAuthClientOptions, http: HttpOptions): Promise<AuthorizationServerMetadata> {
-  const byHand: Record<string, string> = {}
-  for (const [key, field] of Object.entries(ENDPOINT_FIELDS)) {
-    const value = options.endpoints?.[key as keyof Endpoints]
-    if (value !== undefined) byHand[field] = value
-  }
-  let base: Record<string, unknown>
-  if (options.metadata) {
-    base = { ...options.metadata }
-  } else if (byHand.token_endpoint) {
-    base = { issuer: options.issuer ? String(options.issuer) : new URL(byHand.token_endpoint).origin }
-  } else if (options.issuer) {
-    const found = await discover(options.issuer, {
-      http,
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.discoveryCache === undefined ? {} : { cache: options.discoveryCache }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
-    base = { ...found.metadata }
-  } else {
-    throw new ConfigError('invalid_config', 'createOAuthClient needs an issuer (for discovery), metadata, or endpoints.token')
-  }
-  return parseAuthorizationServerMetadata({ ...base, ...byHand }, 'the client options')
 }
 
 /**

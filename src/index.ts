@@ -1,7 +1,9 @@
 // The public surface of oauthkit: named re-exports only. Anything not listed here is private
 // on purpose (the transport internals, oauth4webapi objects) and may change without notice.
 
-export { createOAuthClient, resolveMetadata, createSession } from './client.js'
+export { createOAuthClient, createSession } from './client.js'
+export { resolveMetadata } from './discovery/resolve.js'
+export type { MetadataSource } from './discovery/resolve.js'
 export type { OAuthClient, OAuthClientOptions, Session, SessionOptions } from './client.js'
 
 export { TokenManager, DEFAULT_SKEW_MS } from './token/manager.js'

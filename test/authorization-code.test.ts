@@ -141,38 +141,22 @@ describe('callback: malformed answers each give a typed error before any token r
     expect((await failure(c.completeAuthorization(`${redirectUri}?code=c`, {} as never))).code).toBe('invalid_config')
   })
 
-  it('an ID token with the wrong nonce is refused', async () => {
-    const c = await client()
-    const pending = await c.authorizationUrl({ scope: 'openid' })
-    const now = Math.floor(clock.now() / 1000)
-    msw.server.use(
-      http.post(`${ISSUER}/token`, () =>
-        tokenJson({
-          access_token: 'at',
-          token_type: 'bearer',
-          id_token: fakeIdToken({ iss: ISSUER, aud: 'spa', sub: 'u', iat: now, exp: now + 60, nonce: 'replayed' }),
-        }),
-      ),
-    )
-    const err = await failure(c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending))
-    expect(err.code).toBe('invalid_id_token')
-  })
-
-  it('an ID token for another audience is refused', async () => {
-    const c = await client()
-    const pending = await c.authorizationUrl({ scope: 'openid' })
-    const now = Math.floor(clock.now() / 1000)
-    msw.server.use(
-      http.post(`${ISSUER}/token`, () =>
-        tokenJson({
-          access_token: 'at',
-          token_type: 'bearer',
-          id_token: fakeIdToken({ iss: ISSUER, aud: 'other', sub: 'u', iat: now, exp: now + 60, nonce: pending.nonce }),
-        }),
-      ),
-    )
-    expect((await failure(c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending))).code).toBe('invalid_id_token')
-  })
+  for (const [name, claims] of [
+    ['the wrong nonce', { aud: 'spa', nonce: 'replayed' }],
+    ['another audience', { aud: 'other' }],
+    ['an expiry in the past', { aud: 'spa', exp: -60 }],
+  ] as const) {
+    it(`an ID token with ${name} is refused`, async () => {
+      const c = await client()
+      const pending = await c.authorizationUrl({ scope: 'openid' })
+      const now = Math.floor(clock.now() / 1000)
+      const base = { iss: ISSUER, sub: 'u', iat: now, exp: now + 60, nonce: pending.nonce }
+      const idToken = fakeIdToken({ ...base, ...claims, ...('exp' in claims ? { exp: now + claims.exp } : {}) })
+      msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer', id_token: idToken })))
+      const err = await failure(c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending))
+      expect(err.code).toBe('invalid_id_token')
+    })
+  }
 
   it('a missing ID token when openid was requested is refused', async () => {
     const c = await client()

@@ -429,6 +429,17 @@ describe('token manager', () => {
     expect(timers[0]!.unref).toBe(true)
   })
 
+  it('the background timer renews a token ahead of expiry without any caller (real timers)', async () => {
+    const w = world({ lifetime: 1 })
+    const client = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata() })
+    const session = client.session({ grant: 'client_credentials', backgroundRefresh: true })
+    const first = await session.getAccessToken()
+    // 1 s lifetime: renewal is due after half of it; nobody calls meanwhile.
+    await expect.poll(() => w.tokenCalls(), { timeout: 3000, interval: 50 }).toBe(2)
+    expect(session.validToken()).not.toBe(first)
+    session.close()
+  })
+
   it('the request path reads the cached token without a token request or a store read', async () => {
     world()
     const inner = memoryStore()

@@ -142,7 +142,10 @@ export async function send(
 
   let body: BodyInit | null = bytes
   const type = response.headers.get('content-type') ?? ''
-  if (response.ok && /[/+]json\b/i.test(type) && bytes.byteLength > 0) {
+  // Parse and re-serialise only when something rewrites the body: the token endpoint's
+  // `expires_in` policy, or a dialect. Other bodies pass through as read.
+  const rewrites = endpoint === 'token' || http.dialect?.responseBody !== undefined
+  if (rewrites && response.ok && /[/+]json\b/i.test(type) && bytes.byteLength > 0) {
     let json: unknown
     try {
       json = JSON.parse(new TextDecoder().decode(bytes))

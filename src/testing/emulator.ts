@@ -220,9 +220,7 @@ export function createEmulator(options: EmulatorOptions) {
         if (!grant || grant.clientId !== client.clientId) throw new EmulatorRejection('invalid_grant', 'unknown or rotated-out refresh token')
         if (options.rotateRefreshTokens ?? true) refreshTokens.delete(presented)
         const scope = p.get('scope') ?? grant.scope
-        const response = issue({ ...grant, scope }, options.rotateRefreshTokens ?? true)
-        if (!(options.rotateRefreshTokens ?? true)) return response
-        return response
+        return issue({ ...grant, scope }, options.rotateRefreshTokens ?? true)
       }
       case 'client_credentials': {
         if (client.clientSecret === undefined) throw new EmulatorRejection('unauthorized_client', 'client_credentials needs a confidential client')
@@ -448,6 +446,8 @@ export function createEmulator(options: EmulatorOptions) {
     },
     /** The grant behind a request's bearer token, if it is valid (for vendor API handlers). */
     verify: bearer,
+    /** The 401 a protected API answers without a valid token. */
+    unauthorized,
     /** Issues an authorization code directly (for vendor endpoints that hand out codes). */
     createCode(grant: { clientId: string; user: string; scope: string; redirectUri: string }): string {
       const code = random('code')

@@ -30,12 +30,12 @@ export function epishipServer(options: { baseUrl: string; clients: EmulatedClien
   const handlers = [
     http.get(`${baseUrl}/oauth/personal_access_tokens`, ({ request }) => {
       const grant = emulator.verify(request)
-      if (!grant?.user) return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
+      if (!grant?.user) return emulator.unauthorized()
       return HttpResponse.json(personal.get(grant.user) ?? [])
     }),
     http.delete(`${baseUrl}/oauth/personal_access_tokens/:id`, ({ request, params }) => {
       const grant = emulator.verify(request)
-      if (!grant?.user) return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
+      if (!grant?.user) return emulator.unauthorized()
       const list = personal.get(grant.user) ?? []
       const i = list.findIndex((t) => t.id === params.id)
       if (i < 0) return new HttpResponse(null, { status: 404 })
@@ -136,7 +136,7 @@ export function epturaServer(options: { site: string; clients: EmulatedClient[];
     }),
     http.get(`${site}/external/api/rest/v2/users/me`, ({ request }) => {
       const grant = emulator.verify(request)
-      if (!grant) return new HttpResponse(null, { status: 401 })
+      if (!grant) return emulator.unauthorized()
       return HttpResponse.json({ id: 42, userName: grant.user, email: `${grant.user}@example.com` })
     }),
     ...emulator.handlers,

@@ -1,0 +1,59 @@
+import { ConfigError } from '../errors.js'
+import type { Clock } from '../internal/clock.js'
+import type { Endpoints } from '../dialects/types.js'
+import type { HttpOptions } from '../http/transport.js'
+import type { AuthorizationServerMetadata } from '../types.js'
+import { parseAuthorizationServerMetadata } from '../wire/metadata.js'
+import { discover, type DiscoveryCache } from './index.js'
+
+/** Where a client's server metadata comes from: given, built from endpoints, or discovered. */
+export interface MetadataSource {
+  /** The issuer identifier: discovery runs from it unless `metadata` or `endpoints.token` is given. */
+  issuer?: string | URL
+  /** Metadata given by hand (no discovery). */
+  metadata?: AuthorizationServerMetadata
+  /** Endpoints given one by one; they override discovered or given metadata. */
+  endpoints?: Endpoints
+  clock?: Clock
+  /** Discovery cache; `false` for none. Default: shared, one hour. */
+  discoveryCache?: DiscoveryCache | false
+  signal?: AbortSignal
+}
+
+const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata & string> = {
+  authorization: 'authorization_endpoint',
+  token: 'token_endpoint',
+  revocation: 'revocation_endpoint',
+  introspection: 'introspection_endpoint',
+  userinfo: 'userinfo_endpoint',
+  registration: 'registration_endpoint',
+  deviceAuthorization: 'device_authorization_endpoint',
+  endSession: 'end_session_endpoint',
+  jwks: 'jwks_uri',
+}
+
+/** Resolves the server metadata a source describes, validated. */
+export async function resolveMetadata(source: MetadataSource, http: HttpOptions = {}): Promise<AuthorizationServerMetadata> {
+  const byHand: Record<string, string> = {}
+  for (const [key, field] of Object.entries(ENDPOINT_FIELDS)) {
+    const value = source.endpoints?.[key as keyof Endpoints]
+    if (value !== undefined) byHand[field] = value
+  }
+  let base: Record<string, unknown>
+  if (source.metadata) {
+    base = { ...source.metadata }
+  } else if (byHand.token_endpoint) {
+    base = { issuer: source.issuer ? String(source.issuer) : new URL(byHand.token_endpoint).origin }
+  } else if (source.issuer) {
+    const found = await discover(source.issuer, {
+      http,
+      ...(source.clock ? { clock: source.clock } : {}),
+      ...(source.discoveryCache === undefined ? {} : { cache: source.discoveryCache }),
+      ...(source.signal ? { signal: source.signal } : {}),
+    })
+    base = { ...found.metadata }
+  } else {
+    throw new ConfigError('invalid_config', 'a client needs an issuer (for discovery), metadata, or endpoints.token')
+  }
+  return parseAuthorizationServerMetadata({ ...base, ...byHand }, 'the client options')
+}
