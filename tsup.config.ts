@@ -18,6 +18,11 @@ const entry = {
 const dts = { compilerOptions: { ignoreDeprecations: '6.0' } }
 const tsconfig = 'tsconfig.build.json'
 
+// `__OAUTHKIT_BROWSER__` marks code only Node needs (the authorized fetch's redirect follower).
+// The browser build, picked by bundlers through package.json's `browser` condition, sets it so
+// that code drops out; the other builds keep it and decide at run time.
+const { node: _nodeOnly, ...browserEntry } = entry
+
 export default defineConfig([
   {
     entry,
@@ -28,6 +33,17 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
     treeshake: true,
+    define: { __OAUTHKIT_BROWSER__: 'false' },
+  },
+  {
+    entry: browserEntry,
+    outDir: 'dist/browser',
+    format: ['esm'],
+    tsconfig,
+    sourcemap: true,
+    target: 'es2022',
+    treeshake: true,
+    define: { __OAUTHKIT_BROWSER__: 'true' },
   },
   {
     entry,
@@ -38,5 +54,6 @@ export default defineConfig([
     target: 'es2022',
     treeshake: true,
     noExternal: ['oauth4webapi', 'ky'],
+    define: { __OAUTHKIT_BROWSER__: 'false' },
   },
 ])

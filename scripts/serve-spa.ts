@@ -26,6 +26,8 @@ export async function startSpa(options: { accessTokenTtl?: number } = {}): Promi
     target: 'es2022',
     write: false,
     alias: { 'oauthkit/browser': `${root}src/entries/browser.ts` },
+    // As the package's `browser` condition gives bundlers: Node-only code left out.
+    define: { __OAUTHKIT_BROWSER__: 'true' },
     logLevel: 'silent',
   })
   const js = bundle.outputFiles[0]!.text

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '..')
@@ -91,6 +92,28 @@ describe('the packed tarball', () => {
     visit('index.js')
     expect([...bare].sort()).toEqual(['oauth4webapi'])
     expect(readFileSync(join(dist, 'ky.js'), 'utf8')).toMatch(/from ['"]ky['"]/)
+  })
+
+  it('bundlers get the browser build through the `browser` condition, without the Node-only redirect follower', async () => {
+    const bundle = async (platform: 'browser' | 'node') => {
+      const out = await build({
+        stdin: { contents: "export { createAuthorizedFetch } from 'oauthkit'", resolveDir: scratch },
+        bundle: true,
+        platform,
+        format: 'esm',
+        write: false,
+        logLevel: 'silent',
+        metafile: true,
+      })
+      return { text: out.outputFiles[0]!.text, inputs: Object.keys(out.metafile.inputs) }
+    }
+    const browser = await bundle('browser')
+    const node = await bundle('node')
+    expect(browser.inputs.some((f) => f.includes('oauthkit/dist/browser/'))).toBe(true)
+    expect(node.inputs.some((f) => f.includes('oauthkit/dist/browser/'))).toBe(false)
+    // The follower strips these headers on a cross-origin hop; nothing else mentions them.
+    expect(node.text).toContain('proxy-authorization')
+    expect(browser.text).not.toContain('proxy-authorization')
   })
 
   it('publint reports nothing', () => {

@@ -37,6 +37,8 @@ async function gzipSize(entry: string): Promise<number> {
     target: 'es2022',
     write: false,
     logLevel: 'silent',
+    // What package.json's `browser` condition gives bundlers: the build with Node-only code left out.
+    define: { __OAUTHKIT_BROWSER__: 'true' },
     alias: { oauthkit: resolve(root, 'src/index.ts'), 'oauthkit/browser': resolve(root, 'src/entries/browser.ts') },
   })
   return gzipSync(out.outputFiles[0]!.contents, { level: 9 }).length

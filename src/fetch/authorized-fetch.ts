@@ -47,9 +47,6 @@ export function urlMatcher(allowed: Array<string | URL>): (url: string | URL) =>
   }
 }
 
-/** True where fetch's `redirect: 'manual'` hides the Location (browsers and their workers). */
-const IN_BROWSER = typeof (globalThis as { document?: unknown }).document !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
-
 const MAX_REDIRECTS = 20
 const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
 
@@ -114,7 +111,7 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
       }
     }
     if (!isAllowed(href)) return doFetch(input, init)
-    const followHere = !IN_BROWSER && (init?.redirect ?? request?.redirect ?? 'follow') === 'follow'
+    const followHere = follower !== undefined && (init?.redirect ?? request?.redirect ?? 'follow') === 'follow'
 
     // The request path: a valid cached token, a URL and plain headers — no promise to wait
     // for before sending, no Headers object, one continuation.
@@ -143,57 +140,82 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
   /** Redirects, a 401 asking for a new token, a 403 for more scope. */
   async function handle(first: Response, token: string, replay: Request | undefined, init: RequestInit | undefined, href: string, followHere: boolean): Promise<Response> {
     let response = first
-    if (followHere && isRedirect(response)) response = await follow(response, new URL(href), init, replay, token)
+    if (follower && followHere && isRedirect(response)) response = await follower(response, href, init, replay, token, isAllowed, options.fetch)
     const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
     if (asksForNewToken(response) && replayable) {
       tokens.invalidate(token)
       const fresh = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
       void response.body?.cancel().catch(() => {})
       response = await send(fresh, replay?.clone(), init, href, followHere)
-      if (followHere && isRedirect(response)) response = await follow(response, new URL(href), init, replay, fresh)
+      if (follower && followHere && isRedirect(response)) response = await follower(response, href, init, replay, fresh, isAllowed, options.fetch)
     }
     checkInsufficientScope(response, response.url || href)
     return response
   }
-
-  /** Follows redirects: the token goes only to allowed URLs; 303 (and 301/302 after POST) become GET. */
-  async function follow(first: Response, start: URL, reqInit: RequestInit | undefined, req: Request | undefined, bearer: string): Promise<Response> {
-    const doFetch = options.fetch ?? globalThis.fetch
-    let response = first
-    let current = start
-    let method = (reqInit?.method ?? req?.method ?? 'GET').toUpperCase()
-    let body: BodyInit | null | undefined = reqInit?.body
-    for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-      const location = isRedirect(response) ? response.headers.get('location') : null
-      if (!location) return response
-      const next = new URL(location, current)
-      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
-        method = method === 'HEAD' ? 'HEAD' : 'GET'
-        body = undefined
-      } else if (req && !reqInit?.body && method !== 'GET' && method !== 'HEAD') {
-        body = await req.clone().arrayBuffer()
-      }
-      const headers = new Headers(reqInit?.headers ?? req?.headers)
-      if (next.origin !== current.origin) {
-        headers.delete('cookie')
-        headers.delete('proxy-authorization')
-      }
-      if (method === 'GET' || method === 'HEAD') headers.delete('content-type')
-      if (isAllowed(next)) headers.set('authorization', `Bearer ${bearer}`)
-      else headers.delete('authorization')
-      void response.body?.cancel().catch(() => {})
-      response = await doFetch(next, {
-        ...reqInit,
-        method,
-        headers,
-        body: method === 'GET' || method === 'HEAD' ? null : (body ?? null),
-        redirect: 'manual',
-      })
-      current = next
-    }
-    return response
-  }
 }
+
+/** Follows redirects: the token goes only to allowed URLs; 303 (and 301/302 after POST) become GET. */
+async function followRedirects(
+  first: Response,
+  start: string,
+  reqInit: RequestInit | undefined,
+  req: Request | undefined,
+  bearer: string,
+  isAllowed: (url: URL) => boolean,
+  fetchOption: typeof fetch | undefined,
+): Promise<Response> {
+  const doFetch = fetchOption ?? globalThis.fetch
+  let response = first
+  let current = new URL(start)
+  let method = (reqInit?.method ?? req?.method ?? 'GET').toUpperCase()
+  let body: BodyInit | null | undefined = reqInit?.body
+  for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
+    const location = isRedirect(response) ? response.headers.get('location') : null
+    if (!location) return response
+    const next = new URL(location, current)
+    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+      method = method === 'HEAD' ? 'HEAD' : 'GET'
+      body = undefined
+    } else if (req && !reqInit?.body && method !== 'GET' && method !== 'HEAD') {
+      body = await req.clone().arrayBuffer()
+    }
+    const headers = new Headers(reqInit?.headers ?? req?.headers)
+    if (next.origin !== current.origin) {
+      headers.delete('cookie')
+      headers.delete('proxy-authorization')
+    }
+    if (method === 'GET' || method === 'HEAD') headers.delete('content-type')
+    if (isAllowed(next)) headers.set('authorization', `Bearer ${bearer}`)
+    else headers.delete('authorization')
+    void response.body?.cancel().catch(() => {})
+    response = await doFetch(next, {
+      ...reqInit,
+      method,
+      headers,
+      body: method === 'GET' || method === 'HEAD' ? null : (body ?? null),
+      redirect: 'manual',
+    })
+    current = next
+  }
+  return response
+}
+
+
+/** `true` in the browser build (package.json's `browser` condition), set by tsup's `define`. */
+declare const __OAUTHKIT_BROWSER__: boolean | undefined
+
+/**
+ * The redirect follower, where the authorized fetch follows redirects itself so that a hop gets
+ * the token only when it is an allowed URL. Not in browsers and their workers: `redirect:
+ * 'manual'` hides the Location there, and the platform already drops `Authorization` on a
+ * cross-origin hop. The browser build leaves the follower's code out altogether.
+ */
+const follower =
+  (typeof __OAUTHKIT_BROWSER__ !== 'undefined' && __OAUTHKIT_BROWSER__) ||
+  typeof (globalThis as { document?: unknown }).document !== 'undefined' ||
+  typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
+    ? undefined
+    : followRedirects
 
 /** Statuses that need more than handing the response back. */
 function needsCare(response: Response): boolean {
