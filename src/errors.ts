@@ -70,35 +70,24 @@ export interface OAuthKitErrorOptions {
   response?: Response
 }
 
-const DEFAULT_RECOVERY: Record<ErrorCode, Recovery> = {
-  invalid_config: 'fix-config',
-  insecure_url: 'fix-config',
-  missing_endpoint: 'fix-config',
-  unsupported_auth_method: 'fix-config',
+/** The recovery of each code whose recovery is not `fix-config` (the default). */
+const RECOVERY: Partial<Record<ErrorCode, Recovery>> = {
   network_error: 'retry',
   timeout: 'retry',
-  aborted: 'none',
-  redirect_refused: 'fix-config',
-  discovery_failed: 'fix-config',
   not_json: 'retry',
   invalid_json: 'retry',
-  response_too_large: 'fix-config',
   unexpected_status: 'retry',
-  issuer_mismatch: 'fix-config',
-  resource_mismatch: 'fix-config',
-  invalid_metadata: 'fix-config',
-  invalid_response: 'fix-config',
+  store_conflict: 'retry',
+  persist_failed: 'retry',
+  aborted: 'none',
   state_mismatch: 'reauthenticate',
   missing_state: 'reauthenticate',
   iss_mismatch: 'reauthenticate',
   missing_iss: 'reauthenticate',
   missing_code: 'reauthenticate',
   invalid_id_token: 'reauthenticate',
-  oauth_error: 'fix-config',
   device_flow_expired: 'reauthenticate',
   sign_in_required: 'reauthenticate',
-  store_conflict: 'retry',
-  persist_failed: 'retry',
 }
 
 /** Recovery for the `error` codes of RFC 6749, RFC 6750, RFC 8628 and OpenID Connect. */
@@ -136,10 +125,12 @@ export class OAuthKitError extends Error {
   constructor(code: ErrorCode, message: string, options: OAuthKitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
+    const error = options.error
     this.recovery =
       options.recovery ??
-      (options.error !== undefined ? OAUTH_ERROR_RECOVERY[options.error] : undefined) ??
-      DEFAULT_RECOVERY[code]
+      (error !== undefined && Object.hasOwn(OAUTH_ERROR_RECOVERY, error) ? OAUTH_ERROR_RECOVERY[error] : undefined) ??
+      RECOVERY[code] ??
+      'fix-config'
     if (options.status !== undefined) this.status = options.status
     if (options.error !== undefined) this.error = options.error
     if (options.errorDescription !== undefined) this.errorDescription = options.errorDescription

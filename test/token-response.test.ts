@@ -112,4 +112,12 @@ describe('token response: malformed answers each give a typed error', () => {
     const err = await failure((await client()).clientCredentials())
     expect(err.recovery).toBe('retry')
   })
+
+  it('an error code named like an Object property (constructor, __proto__) still gets a recovery class', async () => {
+    for (const error of ['constructor', '__proto__', 'toString']) {
+      answer(() => tokenJson({ error }, { status: 400 }))
+      const err = await failure((await client()).clientCredentials())
+      expect(err).toMatchObject({ code: 'oauth_error', error, recovery: 'fix-config' })
+    }
+  })
 })

@@ -43,21 +43,13 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   if (!options?.redirectUri) throw new ConfigError('invalid_config', 'redirectUri is required for the authorization code flow')
   parseUrl(options.redirectUri, 'redirectUri')
   const state = options.state ?? o.generateRandomState()
+  // A dialect may say the server accepts exactly response_type, client_id, redirect_uri, scope
+  // and state: then no PKCE, no nonce, no extras.
   const dialect = ctx.http.dialect
-  if (dialect?.authorizationRequest?.parameters === 'exact') {
-    // The server accepts exactly these five parameters (its dialect says so): no PKCE, no nonce.
-    if (!options.scope) throw new ConfigError('invalid_config', `${dialect.name} requires a scope in the authorization request`)
-    const params = endpoint.searchParams
-    params.set('response_type', 'code')
-    params.set('client_id', ctx.clientId)
-    params.set('redirect_uri', options.redirectUri)
-    params.set('scope', options.scope)
-    params.set('state', state)
-    return { url: endpoint.href, state, codeVerifier: '', redirectUri: options.redirectUri }
-  }
-  const codeVerifier = o.generateRandomCodeVerifier()
-  const wantsOpenId = (options.scope ?? '').split(' ').includes('openid')
-  const nonce = options.nonce ?? (wantsOpenId ? o.generateRandomNonce() : undefined)
+  const exact = dialect?.authorizationRequest?.parameters === 'exact'
+  if (exact && !options.scope) throw new ConfigError('invalid_config', `${dialect?.name} requires a scope in the authorization request`)
+  const codeVerifier = exact ? '' : o.generateRandomCodeVerifier()
+  const nonce = exact ? undefined : (options.nonce ?? ((options.scope ?? '').split(' ').includes('openid') ? o.generateRandomNonce() : undefined))
 
   const params = endpoint.searchParams
   params.set('response_type', 'code')
@@ -65,11 +57,13 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   params.set('redirect_uri', options.redirectUri)
   if (options.scope) params.set('scope', options.scope)
   params.set('state', state)
-  if (nonce) params.set('nonce', nonce)
-  params.set('code_challenge', await o.calculatePKCECodeChallenge(codeVerifier))
-  params.set('code_challenge_method', 'S256')
-  for (const resource of options.resource === undefined ? [] : [options.resource].flat()) params.append('resource', resource)
-  for (const [key, value] of Object.entries(options.extraParams ?? {})) params.set(key, value)
+  if (!exact) {
+    if (nonce) params.set('nonce', nonce)
+    params.set('code_challenge', await o.calculatePKCECodeChallenge(codeVerifier))
+    params.set('code_challenge_method', 'S256')
+    for (const resource of options.resource === undefined ? [] : [options.resource].flat()) params.append('resource', resource)
+    for (const [key, value] of Object.entries(options.extraParams ?? {})) params.set(key, value)
+  }
 
   return { url: endpoint.href, state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}) }
 }
@@ -103,16 +97,16 @@ export function parseCallback(
     throw translateError(err, 'authorization callback')
   }
   if (!validated.get('code')) {
-    throw new ResponseError('missing_code', 'authorization callback rejected: it carries neither "code" nor "error"; is this the redirect URI page?')
+    throw new ResponseError('missing_code', 'authorization callback rejected: neither "code" nor "error" in it; is this the redirect URI?')
   }
   return validated
 }
 
 const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  missing_iss: 'the server advertises RFC 9207 "iss" but the response has none (possible mix-up attack); sign in again',
-  iss_mismatch: 'the "iss" parameter names another authorization server (possible mix-up attack); sign in again',
-  missing_state: 'the response has no "state"; it does not answer a request this client made, sign in again',
-  state_mismatch: 'the "state" does not match the pending request (stale tab, replay or forgery); sign in again',
+  missing_iss: 'no "iss", though the server advertises RFC 9207 (possible mix-up attack); sign in again',
+  iss_mismatch: '"iss" names another authorization server (possible mix-up attack); sign in again',
+  missing_state: 'no "state": not an answer to a request of this client; sign in again',
+  state_mismatch: '"state" does not match the pending request (stale tab, replay or forgery); sign in again',
 }
 
 /** Names which of oauth4webapi's checks failed, from the same data it checked. */
@@ -145,7 +139,7 @@ export async function completeAuthorization(
 ): Promise<TokenSet> {
   const exact = ctx.http.dialect?.authorizationRequest?.parameters === 'exact'
   if (!pending?.state || (!pending.codeVerifier && !exact) || !pending.redirectUri) {
-    throw new ConfigError('invalid_config', 'completeAuthorization needs the pending authorization (state, codeVerifier, redirectUri) saved by buildAuthorizationUrl')
+    throw new ConfigError('invalid_config', 'completeAuthorization needs what buildAuthorizationUrl returned (state, codeVerifier, redirectUri)')
   }
   const params = parseCallback(ctx, callbackUrl, pending.state)
   const tokens = await codeGrant(ctx, params, pending.redirectUri, pending.codeVerifier, options.signal, {

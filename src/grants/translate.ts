@@ -7,49 +7,31 @@ import { ConfigError, OAuthKitError, OAuthServerError, ResponseError, isOAuthKit
  */
 export function translateError(err: unknown, operation: string, url?: string): OAuthKitError {
   if (isOAuthKitError(err)) return err
-  const at = url === undefined ? {} : { url }
+  const failed = `${operation} failed: `
 
+  // The server said no: a token endpoint's error body, a 401's challenge, or an error redirect.
+  let server: { status?: number; error: string; description?: string; errorUri?: unknown; scope?: string; response?: Response; said: string } | undefined
   if (err instanceof o.ResponseBodyError) {
-    const body = err.cause
-    return new OAuthServerError(
-      'oauth_error',
-      `${operation} failed: the server answered ${err.status} ${err.error}${describe(err.error_description)}`,
-      {
-        ...at,
-        cause: err,
-        status: err.status,
-        error: err.error,
-        ...opt('errorDescription', err.error_description),
-        ...opt('errorUri', typeof body.error_uri === 'string' ? body.error_uri : undefined),
-        response: err.response,
-      },
-    )
-  }
-  if (err instanceof o.AuthorizationResponseError) {
-    const errorUri = err.cause.get('error_uri') ?? undefined
-    return new OAuthServerError(
-      'oauth_error',
-      `${operation} failed: the authorization server redirected back with ${err.error}${describe(err.error_description)}`,
-      { ...at, cause: err, error: err.error, ...opt('errorDescription', err.error_description), ...opt('errorUri', errorUri) },
-    )
-  }
-  if (err instanceof o.WWWAuthenticateChallengeError) {
-    const params = err.cause[0]?.parameters
+    server = { status: err.status, response: err.response, error: err.error, description: err.error_description, errorUri: err.cause.error_uri, said: `the server answered ${err.status} ${err.error}` }
+  } else if (err instanceof o.WWWAuthenticateChallengeError) {
+    const challenge = err.cause[0]
+    const params = challenge?.parameters
     const error = params?.error ?? 'invalid_token'
-    return new OAuthServerError(
-      'oauth_error',
-      `${operation} failed: the server answered ${err.status} with a ${err.cause[0]?.scheme ?? ''} challenge: ${error}${describe(params?.error_description)}`,
-      {
-        ...at,
-        cause: err,
-        status: err.status,
-        error,
-        ...opt('errorDescription', params?.error_description),
-        ...opt('scope', params?.scope),
-        response: err.response,
-      },
-    )
+    server = { status: err.status, response: err.response, error, description: params?.error_description, scope: params?.scope, said: `the server answered ${err.status} with a ${challenge?.scheme ?? ''} challenge: ${error}` }
+  } else if (err instanceof o.AuthorizationResponseError) {
+    server = { error: err.error, description: err.error_description, errorUri: err.cause.get('error_uri'), said: `the authorization server redirected back with ${err.error}` }
   }
+  if (server) {
+    const { said, description, errorUri, ...fields } = server
+    return new OAuthServerError('oauth_error', failed + said + (description ? `: ${description.slice(0, 300)}` : ''), {
+      ...fields,
+      url,
+      cause: err,
+      errorDescription: description,
+      errorUri: typeof errorUri === 'string' ? errorUri : undefined,
+    })
+  }
+
   if (err instanceof o.OperationProcessingError) {
     let code = CODES[err.code ?? ''] ?? 'invalid_response'
     if (err.code === o.JSON_ATTRIBUTE_COMPARISON) {
@@ -58,21 +40,14 @@ export function translateError(err: unknown, operation: string, url?: string): O
     }
     const status = err.cause instanceof Response ? err.cause.status : undefined
     const Type = code === 'insecure_url' || code === 'missing_endpoint' ? ConfigError : ResponseError
-    return new Type(code, `${operation} failed: ${err.message}${status ? ` (HTTP ${status})` : ''}`, {
-      ...at,
-      cause: err,
-      ...opt('status', status),
-    })
-  }
-  if (err instanceof o.UnsupportedOperationError) {
-    return new ResponseError('invalid_response', `${operation} failed: ${err.message}`, { ...at, cause: err })
+    return new Type(code, failed + err.message + (status ? ` (HTTP ${status})` : ''), { url, cause: err, status })
   }
   if (err instanceof TypeError && typeof (err as { code?: unknown }).code === 'string') {
     // oauth4webapi's argument checks (ERR_INVALID_ARG_TYPE / _VALUE)
-    return new ConfigError('invalid_config', `${operation}: ${err.message}`, { ...at, cause: err })
+    return new ConfigError('invalid_config', `${operation}: ${err.message}`, { url, cause: err })
   }
-  const message = err instanceof Error ? err.message : String(err)
-  return new ResponseError('invalid_response', `${operation} failed: ${message}`, { ...at, cause: err })
+  // UnsupportedOperationError and anything unforeseen
+  return new ResponseError('invalid_response', failed + (err instanceof Error ? err.message : String(err)), { url, cause: err })
 }
 
 const CODES: Record<string, ErrorCode> = {
@@ -87,13 +62,4 @@ const CODES: Record<string, ErrorCode> = {
   [o.INVALID_SERVER_METADATA]: 'invalid_metadata',
   [o.HTTP_REQUEST_FORBIDDEN]: 'insecure_url',
   [o.REQUEST_PROTOCOL_FORBIDDEN]: 'insecure_url',
-}
-
-function describe(description: string | undefined): string {
-  return description ? `: ${description.slice(0, 300)}` : ''
-}
-
-/** `{ key: value }` when value is defined, `{}` otherwise (for exactOptionalPropertyTypes). */
-export function opt<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
 }

@@ -1,4 +1,4 @@
-import { NetworkError, ResponseError, redactUrl } from '../errors.js'
+import { NetworkError, ResponseError, redactUrl, type ErrorCode } from '../errors.js'
 import { assertSecureUrl } from '../internal/url.js'
 import type { Dialect, Endpoint, OutgoingRequest } from '../dialects/types.js'
 import { normalizeTokenResponseBody } from '../wire/token.js'
@@ -32,16 +32,9 @@ export interface TransportInit {
   signal?: AbortSignal
 }
 
-const NAMES: Record<Endpoint, string> = {
-  discovery: 'discovery document',
-  resource_metadata: 'protected resource metadata',
-  token: 'token endpoint',
-  revocation: 'revocation endpoint',
-  introspection: 'introspection endpoint',
-  userinfo: 'userinfo endpoint',
-  registration: 'registration endpoint',
-  device_authorization: 'device authorization endpoint',
-  vendor: 'vendor endpoint',
+/** How messages name an endpoint: "the token endpoint", "the discovery document", … */
+function nameOf(endpoint: Endpoint): string {
+  return endpoint === 'discovery' ? 'discovery document' : endpoint === 'resource_metadata' ? 'resource metadata' : `${endpoint.replace('_', ' ')} endpoint`
 }
 
 /**
@@ -63,7 +56,7 @@ export async function send(
   init: TransportInit,
   http: HttpOptions = {},
 ): Promise<Response> {
-  const name = NAMES[endpoint]
+  const name = nameOf(endpoint)
   const target = new URL(url)
   assertSecureUrl(target, http.allowInsecureHttp, `the ${name}`)
 
@@ -86,24 +79,14 @@ export async function send(
   const timeoutSignal = AbortSignal.timeout(timeout)
   const signal = init.signal ? AbortSignal.any([init.signal, timeoutSignal]) : timeoutSignal
   const where = redactUrl(request.url)
+  const the = `the ${name} ${where}`
   const fail = (err: unknown): never => {
-    if (init.signal?.aborted) {
-      throw new NetworkError('aborted', `request to the ${name} ${where} was aborted by the caller`, {
-        cause: init.signal.reason,
-        url: where,
-      })
-    }
-    if (timeoutSignal.aborted) {
-      throw new NetworkError(
-        'timeout',
-        `the ${name} ${where} did not answer within ${timeout} ms; raise the timeout option if the server is slow`,
-        { cause: err, url: where },
-      )
-    }
-    throw new NetworkError('network_error', `could not reach the ${name} ${where}: ${errorText(err)}`, {
-      cause: err,
-      url: where,
-    })
+    const [code, message, cause]: [ErrorCode, string, unknown] = init.signal?.aborted
+      ? ['aborted', `request to ${the} aborted by the caller`, init.signal.reason]
+      : timeoutSignal.aborted
+        ? ['timeout', `${the} did not answer within ${timeout} ms (the timeout option)`, err]
+        : ['network_error', `could not reach ${the}: ${errorText(err)}`, err]
+    throw new NetworkError(code, message, { cause, url: where })
   }
 
   const doFetch = http.fetch ?? globalThis.fetch
@@ -125,16 +108,14 @@ export async function send(
     void response.body?.cancel().catch(() => {})
     throw new NetworkError(
       'redirect_refused',
-      `the ${name} ${where} answered ${response.status || 'with a redirect'}${
-        location ? ` to ${redactUrl(new URL(location, request.url))}` : ''
-      }; oauthkit never follows redirects for OAuth requests (the body would be re-sent with its credentials): configure the final URL instead`,
+      `${the} redirected${location ? ` to ${redactUrl(new URL(location, request.url))}` : ''}; configure the final URL (redirects are not followed: they would re-send credentials)`,
       { status: response.status, url: where, response },
     )
   }
 
   let bytes: Uint8Array<ArrayBuffer>
   try {
-    bytes = await readCapped(response, http.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, where, name)
+    bytes = await readCapped(response, http.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, where, the)
   } catch (err) {
     if (err instanceof ResponseError) throw err
     return fail(err)
@@ -184,14 +165,10 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-async function readCapped(response: Response, max: number, where: string, name: string): Promise<Uint8Array<ArrayBuffer>> {
+async function readCapped(response: Response, max: number, where: string, the: string): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(response.headers.get('content-length'))
   const tooLarge = () =>
-    new ResponseError(
-      'response_too_large',
-      `the ${name} ${where} sent more than ${max} bytes; this is not an OAuth response (raise maxResponseBytes if it really is)`,
-      { status: response.status, url: where },
-    )
+    new ResponseError('response_too_large', `${the} sent over ${max} bytes (the maxResponseBytes option)`, { status: response.status, url: where })
   if (Number.isFinite(declared) && declared > max) {
     void response.body?.cancel().catch(() => {})
     throw tooLarge()
