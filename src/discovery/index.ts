@@ -86,7 +86,7 @@ async function discoverUncached(expected: URL, options: DiscoveryOptions, clock:
   if (networkError && tried.every((t) => t.endsWith('(network error)'))) throw networkError
   throw new ResponseError(
     'discovery_failed',
-    `no discovery document for issuer ${redactUrl(expected)}: tried ${tried.join(', ')}. Check the issuer, or give the metadata or endpoints by hand if the server publishes none`,
+    `no discovery document for issuer ${redactUrl(expected)} (tried ${tried.join(', ')}); check the issuer, or give the endpoints by hand`,
     { url: redactUrl(expected) },
   )
 }

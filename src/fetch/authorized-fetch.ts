@@ -21,7 +21,7 @@ export interface AuthorizedFetchOptions {
  */
 export function urlMatcher(allowed: Array<string | URL>): (url: string | URL) => boolean {
   if (!Array.isArray(allowed) || allowed.length === 0) {
-    throw new ConfigError('invalid_config', 'allowedUrls must list the API base URLs the token may be sent to (e.g. ["https://api.example.com/v1"])')
+    throw new ConfigError('invalid_config', 'allowedUrls must list the API base URLs that may get the token, e.g. ["https://api.example.com/v1"]')
   }
   const prefixes = allowed.map((value) => {
     let u: URL
@@ -61,7 +61,7 @@ export function checkInsufficientScope(response: Response, url: string): void {
   const scope = challenge.params.scope
   throw new OAuthServerError(
     'oauth_error',
-    `${redactUrl(url)} needs more scope${scope ? `: ${scope}` : ''}; request a token with it (sign in again with the scope added)`,
+    `${redactUrl(url)} needs more scope${scope ? `: ${scope}` : ''}; sign in again asking for it`,
     {
       status: 403,
       error: 'insufficient_scope',

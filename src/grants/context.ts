@@ -37,7 +37,7 @@ export interface OAuthContext {
  */
 export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
   if (options.http?.dialect && !isCompiled(options.http.dialect)) {
-    throw new ConfigError('invalid_config', `dialect ${options.http.dialect.name}: pass compileDialect(dialect) (or a preset) to createPublicContext; it does not compile dialects so that bundles without one stay small`)
+    throw new ConfigError('invalid_config', `dialect ${options.http.dialect.name}: pass compileDialect(dialect) or a preset to createPublicContext`)
   }
   return contextOf(metadata, clientId, 'none', o.None(), undefined, options)
 }
@@ -52,7 +52,7 @@ export function contextOf(
   options: ContextOptions,
 ): OAuthContext {
   if (typeof clientId !== 'string' || clientId === '') {
-    throw new ConfigError('invalid_config', 'clientId is required: pass the client identifier the authorization server issued')
+    throw new ConfigError('invalid_config', 'clientId is required: the client identifier the authorization server issued')
   }
   const clock = options.clock ?? systemClock
   const client: o.Client = {
@@ -83,7 +83,7 @@ export function requireEndpoint(ctx: OAuthContext, field: keyof AuthorizationSer
   if (typeof value !== 'string') {
     throw new ConfigError(
       'missing_endpoint',
-      `${operation} needs ${field}, which the server metadata of ${ctx.metadata.issuer} does not give; pass it in endpoints`,
+      `${operation} needs ${field}, which the metadata of ${ctx.metadata.issuer} lacks; give it in endpoints`,
     )
   }
   return value

@@ -33,7 +33,7 @@ export function assertSecureUrl(url: URL, allowInsecureHttp: boolean | undefined
     if (allowInsecureHttp || isLoopbackHost(url.hostname)) return
     throw new ConfigError(
       'insecure_url',
-      `${what} ${redactUrl(url)} uses plain http: on a non-loopback host; use https:, or pass allowInsecureHttp: true if this really is a trusted network`,
+      `${what} ${redactUrl(url)} is plain http: off loopback; use https: (or allowInsecureHttp: true on a trusted network)`,
       { url: redactUrl(url) },
     )
   }

@@ -246,7 +246,7 @@ export class TokenManager implements AccessTokenSource {
         return this.#commit(tokens, stored.version, attempt + 1)
       }
       this.#unsaved = tokens
-      throw new OAuthKitError('persist_failed', 'the token store did not accept the new tokens; they are kept in memory and saved on the next attempt', { cause: err })
+      throw new OAuthKitError('persist_failed', 'the token store refused the new tokens; they are kept in memory and saved on the next renewal', { cause: err })
     }
     this.#unsaved = undefined
     this.#current = this.#toCurrent(tokens, version)
@@ -255,7 +255,7 @@ export class TokenManager implements AccessTokenSource {
       try {
         await listener(tokens)
       } catch (err) {
-        throw new OAuthKitError('persist_failed', 'a "tokens" listener failed; the tokens are stored and in use', { cause: err })
+        throw new OAuthKitError('persist_failed', 'a "tokens" listener failed (the tokens are stored and in use)', { cause: err })
       }
     }
     return tokens

@@ -6,64 +6,66 @@ import type { AuthorizationServerMetadata, ProtectedResourceMetadata } from '../
  * gzip for a one-field object, a third of the SPA bundle budget, for checks this simple.)
  */
 type Kind = 'string' | 'url' | 'strings' | 'urls' | 'boolean'
-type Spec = Record<string, readonly [Kind, 'required' | 'optional']>
+/** The fields checked, by kind; `required` lists the ones that must be present. Unknown fields are kept. */
+type Spec = Partial<Record<Kind | 'required', string[]>>
 
 /**
  * RFC 8414 §2 metadata, the fields oauthkit reads. `issuer` is REQUIRED by the RFC;
  * `token_endpoint` is required here because every grant needs it. `response_types_supported`,
  * REQUIRED by the RFC, is not enforced: real servers omit it and nothing here depends on it.
- * Unknown fields are kept.
  */
 const AUTHORIZATION_SERVER: Spec = {
-  issuer: ['string', 'required'],
-  token_endpoint: ['url', 'required'],
-  authorization_endpoint: ['url', 'optional'],
-  jwks_uri: ['url', 'optional'],
-  registration_endpoint: ['url', 'optional'],
-  revocation_endpoint: ['url', 'optional'],
-  introspection_endpoint: ['url', 'optional'],
-  userinfo_endpoint: ['url', 'optional'],
-  end_session_endpoint: ['url', 'optional'],
-  device_authorization_endpoint: ['url', 'optional'],
-  scopes_supported: ['strings', 'optional'],
-  response_types_supported: ['strings', 'optional'],
-  response_modes_supported: ['strings', 'optional'],
-  grant_types_supported: ['strings', 'optional'],
-  token_endpoint_auth_methods_supported: ['strings', 'optional'],
-  code_challenge_methods_supported: ['strings', 'optional'],
-  authorization_response_iss_parameter_supported: ['boolean', 'optional'],
+  required: ['issuer', 'token_endpoint'],
+  string: ['issuer'],
+  url: [
+    'token_endpoint',
+    'authorization_endpoint',
+    'jwks_uri',
+    'registration_endpoint',
+    'revocation_endpoint',
+    'introspection_endpoint',
+    'userinfo_endpoint',
+    'end_session_endpoint',
+    'device_authorization_endpoint',
+  ],
+  strings: [
+    'scopes_supported',
+    'response_types_supported',
+    'response_modes_supported',
+    'grant_types_supported',
+    'token_endpoint_auth_methods_supported',
+    'code_challenge_methods_supported',
+  ],
+  boolean: ['authorization_response_iss_parameter_supported'],
 }
 
 /** RFC 9728 §2: `resource` is REQUIRED. */
 const PROTECTED_RESOURCE: Spec = {
-  resource: ['string', 'required'],
-  authorization_servers: ['urls', 'optional'],
-  scopes_supported: ['strings', 'optional'],
-  bearer_methods_supported: ['strings', 'optional'],
+  required: ['resource'],
+  string: ['resource'],
+  urls: ['authorization_servers'],
+  strings: ['scopes_supported', 'bearer_methods_supported'],
 }
 
 const isUrl = (v: unknown) => typeof v === 'string' && URL.canParse(v)
-const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string')
 const CHECKS: Record<Kind, [(v: unknown) => boolean, string]> = {
-  string: [(v) => typeof v === 'string', 'must be a string'],
-  url: [isUrl, 'must be an absolute URL'],
-  strings: [isStrings, 'must be an array of strings'],
-  urls: [(v) => Array.isArray(v) && v.every(isUrl), 'must be an array of absolute URLs'],
-  boolean: [(v) => typeof v === 'boolean', 'must be a boolean'],
+  string: [(v) => typeof v === 'string', 'a string'],
+  url: [isUrl, 'an absolute URL'],
+  strings: [(v) => Array.isArray(v) && v.every((s) => typeof s === 'string'), 'an array of strings'],
+  urls: [(v) => Array.isArray(v) && v.every(isUrl), 'an array of absolute URLs'],
+  boolean: [(v) => typeof v === 'boolean', 'a boolean'],
 }
 
 function check(spec: Spec, value: unknown, what: string, source: string): Record<string, unknown> {
   const problems: string[] = []
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    problems.push('(document): must be a JSON object')
+    problems.push('it is not a JSON object')
   } else {
-    for (const [field, [kind, presence]] of Object.entries(spec)) {
-      const v = (value as Record<string, unknown>)[field]
-      if (v === undefined) {
-        if (presence === 'required') problems.push(`${field}: is required`)
-      } else if (!CHECKS[kind][0](v)) {
-        problems.push(`${field}: ${CHECKS[kind][1]}`)
-      }
+    const record = value as Record<string, unknown>
+    for (const field of spec.required ?? []) if (record[field] === undefined) problems.push(`${field} is required`)
+    for (const kind of Object.keys(CHECKS) as Kind[]) {
+      const [ok, must] = CHECKS[kind]
+      for (const field of spec[kind] ?? []) if (record[field] !== undefined && !ok(record[field])) problems.push(`${field} must be ${must}`)
     }
   }
   if (problems.length) {

@@ -59,10 +59,10 @@ export function normalizeTokenResponseBody(
   if (seconds !== undefined && seconds > 0) {
     if (policy.unit === 'milliseconds') {
       if (seconds < SURELY_SECONDS) {
-        onWarning?.({ code: 'expires_in_unit', message: `expires_in ${seconds} is declared in milliseconds but is only plausible in seconds; read as seconds` })
+        onWarning?.({ code: 'expires_in_unit', message: `expires_in ${seconds} is implausible in the declared milliseconds; read as seconds` })
       } else seconds = seconds / 1000
     } else if (policy.unit === undefined && seconds > SURELY_MILLISECONDS) {
-      onWarning?.({ code: 'expires_in_unit', message: `expires_in ${seconds} is implausible in seconds (${Math.round(seconds / 86400)} days); read as milliseconds. Declare the unit in a dialect to silence this` })
+      onWarning?.({ code: 'expires_in_unit', message: `expires_in ${seconds} is implausible in seconds; read as milliseconds (declare the unit in a dialect)` })
       seconds = seconds / 1000
     }
   }
