@@ -11,21 +11,22 @@ import { describe, expect, it } from 'vitest'
 const root = resolve(import.meta.dirname, '..')
 
 /**
- * 15.75 KiB gzip. Why this number: the SPA path measured 15.0 KiB (oauth4webapi's part is
- * about 6.6 KiB of it) after zod and the secret-based client authentication were taken out
- * of it; then 15.53 KiB after two additions the browser needs (discovery moving on after a
- * CORS-less 404, and tokens adopted from another tab). The goal is 13 KiB (benchmark issue);
- * until then this ceiling stops any regression. Lower it whenever the measurement drops.
+ * 15 KiB gzip. Why this number: the SPA path measures 14.91 KiB (2026-11-22). Of that,
+ * oauth4webapi (the protocol and its checks) is 5.9 KiB. The rest was cut from 21.6 KiB by
+ * taking zod and the secret-based client authentication out of the browser path, a browser
+ * build without the Node-only redirect follower, and shorter messages. The benchmark issue
+ * asked for 13 KiB; with every message of ours over 15 characters deleted the path would
+ * still be 13.6 KiB, so that number needs features out of the default path (see the issue's
+ * note). Until then this ceiling stops any regression. Lower it whenever the measurement drops.
  */
-const SPA_BUDGET_GZIP_BYTES = 15.75 * 1024
+const SPA_BUDGET_GZIP_BYTES = 15 * 1024
 
 /**
- * 17.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
+ * 16.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measured 17.3 KiB when it landed (oidc-client-ts: 17.2 KiB);
- * the way down is the same as for the SPA path (the 13 KiB goal of the benchmark issue).
+ * revocation and end-session. Measures 16.49 KiB (oidc-client-ts: 17.2 KiB).
  */
-const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 17.75 * 1024
+const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 16.75 * 1024
 
 async function gzipSize(entry: string): Promise<number> {
   const out = await build({
