@@ -200,7 +200,6 @@ async function followRedirects(
   return response
 }
 
-
 /** `true` in the browser build (package.json's `browser` condition), set by tsup's `define`. */
 declare const __OAUTHKIT_BROWSER__: boolean | undefined
 
