@@ -48,6 +48,8 @@ export function urlMatcher(allowed: Array<string | URL>): (url: string | URL) =>
 }
 
 const MAX_REDIRECTS = 20
+const MANUAL = { redirect: 'manual' } as const
+type Follower = typeof followRedirects
 const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
 
 /**
@@ -111,43 +113,44 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
       }
     }
     if (!isAllowed(href)) return doFetch(input, init)
-    const followHere = follower !== undefined && (init?.redirect ?? request?.redirect ?? 'follow') === 'follow'
+    // Follow redirects here (Node) only where the caller left fetch to follow them.
+    const follow = (init?.redirect ?? request?.redirect ?? 'follow') === 'follow' ? follower : undefined
 
     // The request path: a valid cached token, a URL and plain headers — no promise to wait
     // for before sending, no Headers object, one continuation.
     const cached = tokens.validToken?.()
     const plain = cached !== undefined && !request ? plainHeaders(init?.headers, cached) : undefined
     if (plain) {
-      const sent = doFetch(href, init ? { ...init, headers: plain, ...(followHere ? { redirect: 'manual' } : {}) } : { headers: plain, ...(followHere ? { redirect: 'manual' } : {}) })
-      return sent.then((response) => (needsCare(response) ? handle(response, cached as string, undefined, init, href, followHere) : response))
+      const sent = doFetch(href, { ...init, headers: plain, ...(follow ? MANUAL : {}) })
+      return sent.then((response) => (needsCare(response) ? handle(response, cached as string, undefined, init, href, follow) : response))
     }
     return (async () => {
       const replay = request ? request.clone() : undefined
       const token = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
-      const response = await send(token, request, init, href, followHere)
-      return needsCare(response) ? handle(response, token, replay, init, href, followHere) : response
+      const response = await send(token, request, init, href, follow)
+      return needsCare(response) ? handle(response, token, replay, init, href, follow) : response
     })()
   }
 
-  function send(token: string, base: Request | undefined, init: RequestInit | undefined, href: string, followHere: boolean): Promise<Response> {
+  function send(token: string, base: Request | undefined, init: RequestInit | undefined, href: string, follow: Follower | undefined): Promise<Response> {
     const doFetch = options.fetch ?? globalThis.fetch
     const headers = new Headers(init?.headers ?? base?.headers)
     headers.set('authorization', `Bearer ${token}`)
-    const nextInit: RequestInit = { ...init, headers, ...(followHere ? { redirect: 'manual' } : {}) }
+    const nextInit: RequestInit = { ...init, headers, ...(follow ? MANUAL : {}) }
     return base ? doFetch(new Request(base, nextInit)) : doFetch(href, nextInit)
   }
 
   /** Redirects, a 401 asking for a new token, a 403 for more scope. */
-  async function handle(first: Response, token: string, replay: Request | undefined, init: RequestInit | undefined, href: string, followHere: boolean): Promise<Response> {
+  async function handle(first: Response, token: string, replay: Request | undefined, init: RequestInit | undefined, href: string, follow: Follower | undefined): Promise<Response> {
     let response = first
-    if (follower && followHere && isRedirect(response)) response = await follower(response, href, init, replay, token, isAllowed, options.fetch)
+    if (follow && isRedirect(response)) response = await follow(response, href, init, replay, token, isAllowed, options.fetch)
     const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
     if (asksForNewToken(response) && replayable) {
       tokens.invalidate(token)
       const fresh = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
       void response.body?.cancel().catch(() => {})
-      response = await send(fresh, replay?.clone(), init, href, followHere)
-      if (follower && followHere && isRedirect(response)) response = await follower(response, href, init, replay, fresh, isAllowed, options.fetch)
+      response = await send(fresh, replay?.clone(), init, href, follow)
+      if (follow && isRedirect(response)) response = await follow(response, href, init, replay, fresh, isAllowed, options.fetch)
     }
     checkInsufficientScope(response, response.url || href)
     return response
