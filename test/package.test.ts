@@ -4,7 +4,7 @@
  * `npm test` builds before vitest runs, so dist/ is fresh.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 const root = resolve(import.meta.dirname, '..')
 const scratch = join(root, '.tmp', 'package-test')
 let tarball = ''
+let unpackedSize = 0
 
 function run(cmd: string, args: string[], cwd = root): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } })
@@ -21,8 +22,10 @@ beforeAll(() => {
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it)')
   rmSync(scratch, { recursive: true, force: true })
   mkdirSync(join(scratch, 'node_modules', 'oauthkit'), { recursive: true })
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch])) as Array<{ filename: string }>
+  // `npm test` built dist/ just before; packing must not rebuild it under the other test files.
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch])) as Array<{ filename: string; unpackedSize: number }>
   tarball = join(scratch, packed[0]!.filename)
+  unpackedSize = packed[0]!.unpackedSize
   run('tar', ['-xzf', tarball, '-C', join(scratch, 'node_modules', 'oauthkit'), '--strip-components=1'])
   // The runtime dependencies come from this checkout: no network needed.
   for (const dep of ['oauth4webapi', 'ky']) symlinkSync(join(root, 'node_modules', dep), join(scratch, 'node_modules', dep))
@@ -37,7 +40,24 @@ describe('the packed tarball', () => {
     expect(files).toContain('package/dist/index.d.ts')
     expect(files).toContain('package/dist/index.d.cts')
     expect(files).toContain('package/README.md')
+    expect(files).toContain('package/LICENSE')
     expect(files.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toBe(false)
+    // No source maps: they embedded every source and were two thirds of the package.
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
+  })
+
+  it('stays under 600 KB unpacked', () => {
+    // Measured 596 KB with the CJS build split into shared chunks (it inlines oauth4webapi and
+    // ky, ESM-only, once instead of once per entry).
+    expect(unpackedSize).toBeLessThan(600_000)
+  })
+
+  it('names its licence, repository, homepage and issue tracker', () => {
+    const manifest = JSON.parse(readFileSync(join(scratch, 'node_modules', 'oauthkit', 'package.json'), 'utf8')) as Record<string, unknown>
+    expect(manifest.license).toBe('MIT')
+    expect(manifest.repository).toMatchObject({ type: 'git' })
+    expect(typeof manifest.homepage).toBe('string')
+    expect(manifest.bugs).toMatchObject({ url: expect.any(String) })
   })
 
   it('imports as ESM', () => {
@@ -115,6 +135,21 @@ describe('the packed tarball', () => {
     expect(node.text).toContain('proxy-authorization')
     expect(browser.text).not.toContain('proxy-authorization')
   })
+
+  it('`npm pack` from a tree without dist/ builds first (prepack) and ships the build', () => {
+    // A copy of what a clean clone has, with this checkout's node_modules.
+    const clone = join(root, '.tmp', 'pack-clone')
+    rmSync(clone, { recursive: true, force: true })
+    mkdirSync(clone, { recursive: true })
+    for (const entry of ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'tsup.config.ts', 'src']) {
+      cpSync(join(root, entry), join(clone, entry), { recursive: true })
+    }
+    symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'))
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--dry-run'], clone)) as Array<{ files: Array<{ path: string }> }>
+    const files = packed[0]!.files.map((f) => f.path)
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/browser/index.js']))
+    rmSync(clone, { recursive: true, force: true })
+  }, 120_000)
 
   it('publint reports nothing', () => {
     const out = run(join(root, 'node_modules', '.bin', 'publint'), ['run', '--strict', join(scratch, 'node_modules', 'oauthkit')])
