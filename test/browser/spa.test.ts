@@ -2,7 +2,6 @@
  * The SPA example in real headless Chromium (Debian's, driven by playwright-core; nothing
  * downloads a browser) against oidc-provider and a protected API on loopback.
  */
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
@@ -13,21 +12,23 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const output = resolve(import.meta.dirname, '..', '..', 'test-output')
 const TTL = 4 // seconds: access tokens expire within the test
 
-/** `npm install && npm test` must do everything: install Debian's chromium when it is missing. */
-function ensureChromium() {
-  if (existsSync(CHROMIUM)) return
-  try {
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium'], { stdio: 'inherit', timeout: 600_000 })
-  } catch (err) {
-    throw new Error(`Debian's chromium is needed at ${CHROMIUM} for the browser tests and could not be installed: run apt-get install chromium as root, or set CHROMIUM_PATH`, { cause: err })
-  }
+/**
+ * Tests never install anything: `.ci/run` installs Debian's chromium. Without it, a local run
+ * skips this suite with one line saying how to get it; under CI (CI=true) it is a failure.
+ */
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium) {
+  const why = `browser suite: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
+  if (process.env.CI === 'true') throw new Error(`${why}; CI must have it`)
+  // eslint-disable-next-line no-console -- the one line that says why the suite did not run
+  console.warn(`skipped: ${why}`)
 }
 
 let spa: RunningSpa
 let browser: Browser
 
 beforeAll(async () => {
-  ensureChromium()
+  if (!haveChromium) return
   mkdirSync(output, { recursive: true })
   spa = await startSpa({ accessTokenTtl: TTL })
   browser = await chromium.launch({
@@ -71,7 +72,7 @@ async function callApi(page: Page) {
   return (await page.textContent('#api')) ?? ''
 }
 
-describe('the SPA in Chromium', () => {
+describe.runIf(haveChromium)('the SPA in Chromium', () => {
   let context: BrowserContext
   beforeAll(async () => {
     context = await newContext()
@@ -142,7 +143,7 @@ describe('the SPA in Chromium', () => {
   })
 })
 
-describe('two tabs', () => {
+describe.runIf(haveChromium)('two tabs', () => {
   it('expired tokens in both, one moment: exactly one refresh, both get the new token; logout reaches the other tab', async () => {
     const context = await newContext()
     const one = await context.newPage()

@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { randomBytes } from 'node:crypto'
 import Provider, { errors } from 'oidc-provider'
 
 export const CONFIDENTIAL = { clientId: 'confidential-app', clientSecret: 'confidential-secret-0123456789' }
@@ -37,6 +38,25 @@ export interface LocalServerOptions {
 
 export const SPA = { clientId: 'spa-app' }
 
+/**
+ * oidc-provider prints a WARNING or NOTICE for every development shortcut a test server takes
+ * on purpose (in-memory storage, generated keys, its built-in login, device and logout pages). Those
+ * lines are dropped, once, for this process; anything else it prints still shows.
+ */
+const EXPECTED_NOTICES = /oidc-provider (?:WARNING|NOTICE): (?:a quick start development-only|default features\.\w+\.\w+Source function)/
+let quieted = false
+function quietExpectedNotices() {
+  if (quieted) return
+  quieted = true
+  for (const method of ['warn', 'info'] as const) {
+    const original = console[method].bind(console)
+    console[method] = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && EXPECTED_NOTICES.test(args[0])) return
+      original(...args)
+    }
+  }
+}
+
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return (server.address() as AddressInfo).port
@@ -51,7 +71,9 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
   const api = `http://127.0.0.1:${await listen(apiServer)}`
   const redirectUri = `${api}/callback`
 
+  quietExpectedNotices()
   const provider = new Provider(issuer, {
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
     clients: [
       {
         client_id: CONFIDENTIAL.clientId,
@@ -112,7 +134,11 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     features: {
       devInteractions: { enabled: true },
       deviceFlow: { enabled: true },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // A public client may introspect only its own tokens (oidc-provider's default, stated).
+        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
+      },
       revocation: { enabled: true },
       registration: { enabled: true },
       clientCredentials: { enabled: true },
