@@ -6,6 +6,7 @@ import { defineConfig } from 'tsup'
 // oauthkit promises Node >= 20.
 const entry = {
   index: 'src/index.ts',
+  m2m: 'src/entries/m2m.ts',
   ky: 'src/entries/ky.ts',
   node: 'src/entries/node.ts',
   dialects: 'src/entries/dialects.ts',
@@ -24,7 +25,8 @@ const tsconfig = 'tsconfig.build.json'
 // `__OAUTHKIT_BROWSER__` marks code only Node needs (the authorized fetch's redirect follower).
 // The browser build, picked by bundlers through package.json's `browser` condition, sets it so
 // that code drops out; the other builds keep it and decide at run time.
-const { node: _nodeOnly, ...browserEntry } = entry
+// `oauthkit/testing` has no Node-only code and shares no module with the rest: browsers use its ESM build.
+const { node: _nodeOnly, testing: _sameForBrowsers, ...browserEntry } = entry
 
 // Quiet: `npm test` and `npm pack` show results, not a file listing (errors still print).
 const quiet = { silent: true }
@@ -62,6 +64,10 @@ export default defineConfig([
     noExternal: ['oauth4webapi', 'ky'],
     // Shared chunks, as in the ESM build: each entry would otherwise carry its own oauth4webapi.
     splitting: true,
+    // The compatibility build, with oauth4webapi and ky inlined: whitespace and syntax are
+    // minified (names are kept, so stack traces still read), which keeps the package small.
+    minifyWhitespace: true,
+    minifySyntax: true,
     define: { __OAUTHKIT_BROWSER__: 'false' },
   },
 ])

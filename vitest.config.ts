@@ -8,7 +8,7 @@ export default defineConfig({
     // Examples import 'oauthkit' as users do; tests run them against the sources, not dist/.
     alias: [
       { find: /^oauthkit$/, replacement: src('index.ts') },
-      { find: /^oauthkit\/(ky|node|dialects|testing|browser)$/, replacement: src('entries/$1.ts') },
+      { find: /^oauthkit\/(ky|node|dialects|testing|browser|m2m)$/, replacement: src('entries/$1.ts') },
     ],
   },
   test: {

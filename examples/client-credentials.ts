@@ -14,7 +14,7 @@ if (!OAUTH_ISSUER || !OAUTH_CLIENT_ID || !OAUTH_CLIENT_SECRET || !API_URL) {
 
 try {
   const client = await createOAuthClient({ issuer: OAUTH_ISSUER, clientId: OAUTH_CLIENT_ID, clientSecret: OAUTH_CLIENT_SECRET })
-  const tokens = await client.clientCredentials({ scope: OAUTH_SCOPE ?? 'api:read', resource: new URL(API_URL).origin })
+  const tokens = await client.clientCredentialsGrant({ scope: OAUTH_SCOPE ?? 'api:read', resource: new URL(API_URL).origin })
   const res = await fetch(API_URL, { headers: { authorization: `Bearer ${tokens.accessToken}` } })
   console.log(`GET ${API_URL} → ${res.status}`, await res.json())
 } catch (err) {

@@ -6,9 +6,9 @@
  * Everything else is standard, so the dialect says only this. docs/dialects.md walks through it;
  * test/vendors/custom-dialect.test.ts runs it.
  */
-import { createOAuthClient, type Dialect } from 'oauthkit'
+import { createOAuthClient, defineDialect } from 'oauthkit'
 
-export const acmeCloud: Dialect = {
+export const acmeCloud = defineDialect({
   name: 'Acme Cloud',
   token: {
     placement: 'json',
@@ -17,7 +17,7 @@ export const acmeCloud: Dialect = {
   },
   expiresIn: { unit: 'milliseconds' },
   defaultTokenType: 'bearer',
-}
+})
 
 export function acmeCloudClient(options: { clientId: string; clientSecret: string }) {
   return createOAuthClient({

@@ -16,7 +16,7 @@ if (!OAUTH_ISSUER || !OAUTH_CLIENT_ID || !OAUTH_CLIENT_SECRET || !API_URL) {
 
 const client = await createOAuthClient({ issuer: OAUTH_ISSUER, clientId: OAUTH_CLIENT_ID, clientSecret: OAUTH_CLIENT_SECRET })
 const session = client.session({ grant: 'client_credentials', scope: 'api:read', resource: API_URL })
-const api = createAuthorizedKy(session, { allowedUrls: [API_URL], prefixUrl: API_URL, timeout: 10_000 })
+const api = createAuthorizedKy(session, { apiUrls: [API_URL], prefixUrl: API_URL, timeout: 10_000 })
 
 const me = await api.get('me').json<{ client: string; scope: string }>()
 console.log(`called the API as ${me.client} with scope ${me.scope}`)

@@ -13,7 +13,7 @@ const redirectUri = 'http://127.0.0.1:8765/callback'
 const { authorizationServer } = await discoverFromResource(mcp, { challenge: await fetch(mcp) })
 const registered = await registerClient(authorizationServer.metadata, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', client_name: 'example MCP client' })
 const client = await createOAuthClient({ metadata: authorizationServer.metadata, clientId: registered.client_id, redirectUri })
-const pending: PendingAuthorization = await client.authorizationUrl({ scope: 'mcp offline_access', resource: mcp })
+const pending: PendingAuthorization = await client.buildAuthorizationUrl({ scope: 'mcp offline_access', resource: mcp })
 console.log(`open ${pending.url}`)
 
 export async function complete(callbackUrl: string) {

@@ -65,7 +65,7 @@ try {
   const code = await step(
     'authorization code + PKCE',
     async () => {
-      const pending = await client.authorizationUrl({ scope: 'openid offline_access profile', extraParams: { prompt: 'consent' } })
+      const pending = await client.buildAuthorizationUrl({ scope: 'openid offline_access profile', extraParams: { prompt: 'consent' } })
       const callback = await actAsUser(pending.url, { until: servers.redirectUri })
       return client.completeAuthorization(callback, pending)
     },
@@ -86,15 +86,15 @@ try {
   )
   await step('API call from the device', () => callApi(device), (body) => `GET /me → sub ${body.sub}`)
 
-  const refreshed = await step('refresh (rotation)', () => client.refresh(code as TokenSet), (t) => `rotated: the new refresh token differs from the old one: ${t.refreshToken !== code?.refreshToken}`)
-  await step('introspection', () => client.introspect((refreshed as TokenSet).accessToken), (r) => `active ${r.active}, sub ${r.sub}, scope ${r.scope}`)
-  await step('userinfo', () => client.userInfo((refreshed as TokenSet).accessToken), (u) => `${u.name} (sub ${u.sub})`)
-  await step('password grant (legacy)', () => client.password({ username: USER.login, password: USER.password, scope: 'openid' }), (t) => `access token ${short(t.accessToken)}`)
+  const refreshed = await step('refresh (rotation)', () => client.refreshGrant(code as TokenSet), (t) => `rotated: the new refresh token differs from the old one: ${t.refreshToken !== code?.refreshToken}`)
+  await step('introspection', () => client.introspectToken((refreshed as TokenSet).accessToken), (r) => `active ${r.active}, sub ${r.sub}, scope ${r.scope}`)
+  await step('userinfo', () => client.fetchUserInfo((refreshed as TokenSet).accessToken), (u) => `${u.name} (sub ${u.sub})`)
+  await step('password grant (legacy)', () => client.passwordGrant({ username: USER.login, password: USER.password, scope: 'openid' }), (t) => `access token ${short(t.accessToken)}`)
   await step(
     'revocation',
     async () => {
-      await client.revoke((refreshed as TokenSet).refreshToken as string, { tokenTypeHint: 'refresh_token' })
-      return client.introspect((refreshed as TokenSet).refreshToken as string)
+      await client.revokeToken((refreshed as TokenSet).refreshToken as string, { tokenTypeHint: 'refresh_token' })
+      return client.introspectToken((refreshed as TokenSet).refreshToken as string)
     },
     (r) => `refresh token revoked; introspection says active ${r.active}`,
   )

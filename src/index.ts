@@ -1,29 +1,32 @@
 // The public surface of oauthkit: named re-exports only. Anything not listed here is private
-// on purpose (the transport internals, oauth4webapi objects) and may change without notice.
+// on purpose (the transport, the operation runner, oauth4webapi objects) and may change
+// without notice. No oauth4webapi type appears in the published declarations.
 
-export { createOAuthClient, createSession } from './client.js'
-export { resolveMetadata } from './discovery/resolve.js'
-export type { MetadataSource } from './discovery/resolve.js'
-export type { OAuthClient, OAuthClientOptions, Session, SessionOptions } from './client.js'
+// ---- Start here: a client, a session, the one configuration shape, the errors.
+export { createOAuthClient } from './client.js'
+export type { OAuthClient, OAuthClientOptions } from './client.js'
+export { createClientCredentialsSession } from './m2m.js'
+export type { ClientCredentialsSessionOptions } from './m2m.js'
+export { createSession } from './session.js'
+export type { Session, SessionOptions } from './session.js'
+export type { HttpOptions } from './http/options.js'
+export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from './errors.js'
+export type { ErrorCode, Recovery } from './errors.js'
+export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata, JsonValue } from './types.js'
 
-export { TokenManager, DEFAULT_SKEW_MS } from './token/manager.js'
-export type { TokenManagerOptions, TokenEvents, AccessTokenSource } from './token/manager.js'
-export { memoryStore, webStorageStore } from './token/store.js'
-export type { TokenStore, StoredTokens } from './token/store.js'
-export { inProcessLock } from './token/lock.js'
-export type { Lock } from './token/lock.js'
-export { createAuthorizedFetch } from './fetch/authorized-fetch.js'
-export type { AuthorizedFetchOptions } from './fetch/authorized-fetch.js'
-
-export { discover, discoverResource, discoverFromResource, resourceMetadataUrl, DiscoveryCache } from './discovery/index.js'
-export type { DiscoveryOptions, Discovered, ResourceDiscovery } from './discovery/index.js'
-
+// ---- Building blocks: every protocol step as a plain function of a context.
 export { createContext, chooseAuthMethod } from './grants/client-auth.js'
 export type { ClientOptions, AuthMethod } from './grants/client-auth.js'
 export { createPublicContext } from './grants/context.js'
 export type { OAuthContext, ContextOptions } from './grants/context.js'
+export { resolveMetadata } from './discovery/resolve.js'
+export type { MetadataSource } from './discovery/resolve.js'
+export { discover, discoverResource, discoverFromResource, resourceMetadataUrl, DiscoveryCache } from './discovery/index.js'
+export type { DiscoveryOptions, Discovered, ResourceDiscovery } from './discovery/index.js'
 export { buildAuthorizationUrl, parseCallback, completeAuthorization, exchangeCode } from './grants/authorization-code.js'
 export type { AuthorizationUrlOptions, PendingAuthorization, CompleteAuthorizationOptions } from './grants/authorization-code.js'
+export { buildEndSessionUrl } from './grants/end-session.js'
+export type { EndSessionOptions } from './grants/end-session.js'
 export { clientCredentialsGrant } from './grants/client-credentials.js'
 export type { ClientCredentialsOptions } from './grants/client-credentials.js'
 export { refreshGrant } from './grants/refresh.js'
@@ -33,15 +36,21 @@ export type { PasswordGrantOptions } from './grants/password.js'
 export { startDeviceAuthorization } from './grants/device.js'
 export type { DeviceAuthorization, DeviceWaitOptions } from './grants/device.js'
 export { revokeToken, introspectToken, fetchUserInfo, registerClient } from './grants/endpoints.js'
-export type { TokenHintOptions, IntrospectionResult, UserInfoOptions, ClientMetadata, RegisterOptions } from './grants/endpoints.js'
+export type { TokenHintOptions, IntrospectionResult, UserInfo, UserInfoOptions, ClientMetadata, RegisterOptions } from './grants/endpoints.js'
 export type { GrantParameters } from './grants/token.js'
 
-export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from './errors.js'
-export type { ErrorCode, Recovery } from './errors.js'
-
-export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata, JsonValue } from './types.js'
+// ---- Tokens: the manager, stores, locks, and the authorized fetch.
+export { TokenManager, DEFAULT_SKEW_MS } from './token/manager.js'
+export type { TokenManagerOptions, TokenEvents, AccessTokenSource } from './token/manager.js'
+export { memoryStore, webStorageStore } from './token/store.js'
+export type { TokenStore, StoredTokens } from './token/store.js'
+export { inProcessLock } from './token/lock.js'
+export type { Lock } from './token/lock.js'
+export { createAuthorizedFetch } from './fetch/authorized-fetch.js'
+export type { AuthorizedFetchOptions } from './fetch/authorized-fetch.js'
 export type { Clock } from './internal/clock.js'
-export type { HttpOptions } from './http/transport.js'
-export type { Dialect, Endpoint, Endpoints, OutgoingRequest, Placement, CredentialsPlacement, VendorPreset } from './dialects/types.js'
-export { composeDialects, compileDialect } from './dialects/apply.js'
+
+// ---- Dialects: vendor quirks as declared data (presets live in `oauthkit/dialects`).
+export { defineDialect, composeDialects, compileDialect } from './dialects/apply.js'
+export type { Dialect, DialectSpec, Endpoint, Endpoints, OutgoingRequest, Placement, CredentialsPlacement, VendorPreset } from './dialects/types.js'
 export type { ExpiresInPolicy } from './wire/token.js'

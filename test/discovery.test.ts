@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { DiscoveryCache, discover, discoverFromResource, discoverResource, resourceMetadataUrl, createOAuthClient } from '../src/index.js'
+import { DiscoveryCache, defineDialect, discover, discoverFromResource, discoverResource, resourceMetadataUrl, createOAuthClient } from '../src/index.js'
 import { ISSUER, metadata } from './support/as-mock.js'
 import { fakeClock, useStrictMsw, failure } from './support/msw.js'
 
@@ -69,6 +69,35 @@ describe('discovery from an issuer', () => {
     clock.advance(2)
     await discover(ISSUER, { cache, clock })
     expect(msw.requests).toHaveLength(2)
+  })
+
+  it('two clients for one issuer with their own fetch and dialect each discover through their own fetch, and each one\'s dialect is used', async () => {
+    const calls = { a: 0, b: 0 }
+    const via = (name: 'a' | 'b'): typeof fetch => (input, init) => {
+      calls[name]++
+      return fetch(input, init)
+    }
+    msw.server.use(
+      http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata())),
+      http.post(`${ISSUER}/token`, async ({ request }) => {
+        const marker = request.headers.get('x-dialect') ?? new URLSearchParams(await request.text()).get('dialect')
+        return HttpResponse.json({ access_token: `token-for-${marker}`, token_type: 'bearer', expires_in: 60 })
+      }),
+    )
+    const configA = { fetch: via('a'), dialect: defineDialect({ name: 'A', token: { headers: { 'x-dialect': 'A' } } }) }
+    const configB = { fetch: via('b'), dialect: defineDialect({ name: 'B', token: { addParameters: { dialect: 'B' } } }) }
+    // Both use the default shared cache: it must not hand b the document a fetched.
+    const a = await createOAuthClient({ issuer: ISSUER, clientId: 'a', ...configA })
+    const b = await createOAuthClient({ issuer: ISSUER, clientId: 'b', ...configB })
+    expect(calls).toEqual({ a: 1, b: 1 })
+    expect((await a.clientCredentialsGrant()).accessToken).toBe('token-for-A')
+    expect((await b.clientCredentialsGrant()).accessToken).toBe('token-for-B')
+    expect(calls).toEqual({ a: 2, b: 2 })
+    // The same configuration again shares the cached document; other headers do not.
+    await createOAuthClient({ issuer: ISSUER, clientId: 'a2', ...configA })
+    expect(calls).toEqual({ a: 2, b: 2 })
+    await createOAuthClient({ issuer: ISSUER, clientId: 'a3', ...configA, headers: { 'user-agent': 'other' } })
+    expect(calls).toEqual({ a: 3, b: 2 })
   })
 
   it('does not cache a failure', async () => {

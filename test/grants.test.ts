@@ -1,6 +1,7 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, registerClient, type OAuthClientOptions } from '../src/index.js'
+import { createClientCredentialsSession, createOAuthClient, registerClient, type OAuthClientOptions } from '../src/index.js'
+import { createClientCredentialsSession as fromM2mEntry } from 'oauthkit/m2m'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
 import { fakeClock, form, useStrictMsw, failure } from './support/msw.js'
 
@@ -32,6 +33,50 @@ describe('client_credentials', () => {
     expect(sent.getAll('resource')).toEqual(['https://a.example', 'https://b.example'])
     expect(sent.get('audience')).toBe('https://api.example')
     expect(sent.get('tenant')).toBe('t1')
+  })
+})
+
+describe('oauthkit/m2m: createClientCredentialsSession', () => {
+  it('discovers, gets one token for many concurrent calls, and sends it to apiUrls only', async () => {
+    expect(fromM2mEntry).toBe(createClientCredentialsSession)
+    let tokenRequests = 0
+    const api = 'https://api.example.com/v1'
+    msw.server.use(
+      http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata())),
+      http.post(`${ISSUER}/token`, async ({ request }) => {
+        tokenRequests++
+        expect((await form(request)).get('scope')).toBe('read')
+        return tokenJson(ok)
+      }),
+      http.get(`${api}/things`, ({ request }) => HttpResponse.json({ auth: request.headers.get('authorization') })),
+      http.get('https://elsewhere.example.com/x', ({ request }) => HttpResponse.json({ auth: request.headers.get('authorization') })),
+    )
+    const session = await createClientCredentialsSession({ issuer: ISSUER, clientId: 'svc', clientSecret: 'secret', scope: 'read', apiUrls: [api], discoveryCache: false })
+    const bodies = await Promise.all(Array.from({ length: 50 }, () => session.fetch(`${api}/things`).then((r) => r.json())))
+    expect(bodies.every((b) => b.auth === 'Bearer at')).toBe(true)
+    expect(tokenRequests).toBe(1)
+    expect(await (await session.fetch('https://elsewhere.example.com/x')).json()).toEqual({ auth: null })
+  })
+
+  it('refuses a privateKey with a ConfigError that names the way (its signer stays out of the bundle)', async () => {
+    const { privateKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+    const options = { clientId: 'svc', metadata: metadata(), privateKey } as unknown as Parameters<typeof createClientCredentialsSession>[0]
+    const err = await failure(createClientCredentialsSession(options))
+    expect(err.code).toBe('unsupported_auth_method')
+    expect(err.message).toMatch(/createOAuthClient/)
+  })
+})
+
+describe('renamed client methods keep their old names until 1.0', () => {
+  it('each deprecated method is the renamed one', async () => {
+    const c = await client()
+    expect(c.authorizationUrl).toBe(c.buildAuthorizationUrl)
+    expect(c.clientCredentials).toBe(c.clientCredentialsGrant)
+    expect(c.refresh).toBe(c.refreshGrant)
+    expect(c.password).toBe(c.passwordGrant)
+    expect(c.revoke).toBe(c.revokeToken)
+    expect(c.introspect).toBe(c.introspectToken)
+    expect(c.userInfo).toBe(c.fetchUserInfo)
   })
 })
 

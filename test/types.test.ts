@@ -6,6 +6,7 @@
 import { describe, expectTypeOf, it, expect } from 'vitest'
 import {
   createAuthorizedFetch,
+  defineDialect,
   createOAuthClient,
   isOAuthKitError,
   OAuthKitError,
@@ -13,6 +14,7 @@ import {
   TokenManager,
   type AccessTokenSource,
   type Dialect,
+  type DialectSpec,
   type ErrorCode,
   type OAuthClient,
   type Recovery,
@@ -70,13 +72,25 @@ describe('public types', () => {
   it('dialects: data with closed vocabularies; presets are dialects', () => {
     expectTypeOf(organizationApiPreset).returns.toEqualTypeOf<VendorPreset>()
     expectTypeOf<VendorPreset['dialect']>().toEqualTypeOf<Dialect>()
-    const ok: Dialect = { name: 'x', token: { placement: 'header', credentials: 'query' }, expiresIn: { unit: 'milliseconds' } }
-    void ok
+    const ok: DialectSpec = { name: 'x', token: { placement: 'header', credentials: 'query' }, expiresIn: { unit: 'milliseconds' } }
+    expectTypeOf(defineDialect(ok)).toEqualTypeOf<Dialect>()
     // @ts-expect-error `body` is not a placement (form, json, query, header)
-    const badPlacement: Dialect = { name: 'x', token: { placement: 'body' } }
+    const badPlacement: DialectSpec = { name: 'x', token: { placement: 'body' } }
     // @ts-expect-error `minutes` is not a unit of expires_in
-    const badUnit: Dialect = { name: 'x', expiresIn: { unit: 'minutes' } }
+    const badUnit: DialectSpec = { name: 'x', expiresIn: { unit: 'minutes' } }
     void badPlacement
     void badUnit
+  })
+
+  it('a dialect is declared: a plain object where a Dialect is expected does not compile', () => {
+    const plain = { name: 'Acme', expiresIn: { unit: 'milliseconds' as const } }
+    // @ts-expect-error a plain object is not a declared dialect: pass defineDialect(plain)
+    const undeclared: Dialect = plain
+    void undeclared
+    // @ts-expect-error createOAuthClient takes declared dialects only
+    expectTypeOf(createOAuthClient).toBeCallableWith({ issuer: 'https://as.example', clientId: 'c', dialect: plain })
+    expectTypeOf(createOAuthClient).toBeCallableWith({ issuer: 'https://as.example', clientId: 'c', dialect: defineDialect(plain) })
+    // @ts-expect-error so does the browser client
+    expectTypeOf(createBrowserClient).toBeCallableWith({ issuer: 'https://as.example', clientId: 'c', redirectUri: 'https://app.example/', dialect: plain })
   })
 })

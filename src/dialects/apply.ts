@@ -1,27 +1,37 @@
-import { COMPILED, isCompiled, type Dialect, type Endpoint, type OutgoingRequest } from './types.js'
+import { ConfigError } from '../errors.js'
+import { HOOKS, hooksOf, type Dialect, type DialectSpec, type Endpoint, type OutgoingRequest } from './types.js'
 
 /**
- * Turns a dialect's data into its `request` / `responseBody` transforms (keeping the ones it
- * had, which run after), so the transport only ever calls hooks — and bundles that use no
- * dialect carry none of this code. Idempotent. `createOAuthClient`, `createContext` and the
- * presets compile for you; with `createPublicContext`, pass `compileDialect(dialect)`.
+ * Declares a dialect: checks its name and compiles its data and its own hooks into the two
+ * transforms the operation path runs, so bundles that use no dialect carry none of this code.
+ * Idempotent: a declared dialect comes back as it is.
+ *
+ * @example
+ * const acme = defineDialect({ name: 'Acme', expiresIn: { unit: 'milliseconds' }, token: { placement: 'json' } })
+ * const client = await createOAuthClient({ issuer, clientId, clientSecret, dialect: acme })
  */
-export function compileDialect(dialect: Dialect): Dialect {
-  if (isCompiled(dialect)) return dialect
-  return {
-    ...dialect,
-    request: (endpoint, request) => dialectRequest(dialect, endpoint, request),
-    responseBody: (endpoint, body) => dialectResponseBody(dialect, endpoint, body),
-    source: dialect,
-    [COMPILED]: true,
-  } as Dialect
+export function defineDialect(spec: DialectSpec | Dialect): Dialect {
+  if (hooksOf(spec)) return spec as Dialect
+  if (typeof spec?.name !== 'string' || spec.name === '') {
+    throw new ConfigError('invalid_config', 'a dialect needs a name (the vendor or document it follows), for messages')
+  }
+  const hooks = {
+    request: (endpoint: Endpoint, request: OutgoingRequest) => dialectRequest(spec, endpoint, request),
+    response: (endpoint: Endpoint, body: Record<string, unknown>) => dialectResponseBody(spec, endpoint, body),
+  }
+  return Object.freeze({ ...spec, [HOOKS]: hooks }) as Dialect
 }
+
+/**
+ * @deprecated Renamed {@link defineDialect}; this alias stays until 1.0.
+ */
+export const compileDialect: (spec: DialectSpec | Dialect) => Dialect = defineDialect
 
 /**
  * Applies a dialect's data to an outgoing request: where token parameters and client
  * credentials go and under which names, and how revocation sends the token. Pure.
  */
-function dialectRequest(dialect: Dialect, endpoint: Endpoint, request: OutgoingRequest): OutgoingRequest {
+function dialectRequest(dialect: DialectSpec, endpoint: Endpoint, request: OutgoingRequest): OutgoingRequest {
   let out = request
   if (endpoint === 'token' && dialect.token) out = reshapeToken(dialect.token, out)
   if (endpoint === 'revocation' && dialect.revocation) {
@@ -34,7 +44,7 @@ function dialectRequest(dialect: Dialect, endpoint: Endpoint, request: OutgoingR
   return dialect.request ? dialect.request(endpoint, out) : out
 }
 
-function reshapeToken(shape: NonNullable<Dialect['token']>, request: OutgoingRequest): OutgoingRequest {
+function reshapeToken(shape: NonNullable<DialectSpec['token']>, request: OutgoingRequest): OutgoingRequest {
   const params = new URLSearchParams(request.body ?? '')
   for (const [key, value] of Object.entries(shape.addParameters ?? {})) if (!params.has(key)) params.set(key, value)
   const url = new URL(request.url)
@@ -77,7 +87,7 @@ function reshapeToken(shape: NonNullable<Dialect['token']>, request: OutgoingReq
 }
 
 /** Applies a dialect to a successful JSON body before validation. Pure. */
-function dialectResponseBody(dialect: Dialect, endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown> {
+function dialectResponseBody(dialect: DialectSpec, endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown> {
   let out = body
   if (endpoint === 'token' && dialect.defaultTokenType && (out.token_type === undefined || out.token_type === null || out.token_type === '')) {
     out = { ...out, token_type: dialect.defaultTokenType }
@@ -87,14 +97,15 @@ function dialectResponseBody(dialect: Dialect, endpoint: Endpoint, body: Record<
 
 /**
  * Combines dialects: later ones override the data of earlier ones field by field, and their
- * transforms run after the earlier ones'.
+ * own hooks run after the earlier ones'.
+ *
+ * @example
+ * const dialect = composeDialects(epturaPreset({ site, redirectUri, scope }).dialect, { name: 'my tweaks', defaultTokenType: 'bearer' })
  */
-export function composeDialects(...input: Dialect[]): Dialect {
-  // A compiled dialect's hooks already apply its data: compose from the data and the hooks it was given.
-  const dialects = input.map((d) => (isCompiled(d) ? (d as Dialect & { source?: Dialect }).source ?? d : d))
-  const requests = dialects.map((d) => d.request).filter((f): f is NonNullable<Dialect['request']> => !!f)
-  const bodies = dialects.map((d) => d.responseBody).filter((f): f is NonNullable<Dialect['responseBody']> => !!f)
-  const merged: Dialect = { name: dialects.map((d) => d.name).join(' + ') }
+export function composeDialects(...dialects: Array<DialectSpec | Dialect>): Dialect {
+  const requests = dialects.map((d) => d.request).filter((f): f is NonNullable<DialectSpec['request']> => !!f)
+  const bodies = dialects.map((d) => d.responseBody).filter((f): f is NonNullable<DialectSpec['responseBody']> => !!f)
+  const merged: DialectSpec = { name: dialects.map((d) => d.name).join(' + ') }
   for (const d of dialects) {
     if (d.token) {
       merged.token = {
@@ -113,5 +124,5 @@ export function composeDialects(...input: Dialect[]): Dialect {
   }
   if (requests.length) merged.request = (endpoint, request) => requests.reduce((r, f) => f(endpoint, r), request)
   if (bodies.length) merged.responseBody = (endpoint, body) => bodies.reduce((b, f) => f(endpoint, b), body)
-  return compileDialect(merged)
+  return defineDialect(merged)
 }

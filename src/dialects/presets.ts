@@ -4,8 +4,8 @@
  * `createOAuthClient`: `createOAuthClient({ ...eptura({ site, redirectUri, scope }), clientId })`.
  */
 import { ConfigError } from '../errors.js'
-import type { Dialect, VendorPreset } from './types.js'
-import { compileDialect } from './apply.js'
+import type { DialectSpec, VendorPreset } from './types.js'
+import { defineDialect } from './apply.js'
 
 function base(value: string, what: string): string {
   const withScheme = /^https?:\/\//i.test(value) ? value : `https://${value}`
@@ -29,7 +29,7 @@ export function epishipPreset(options: {
   const root = base(options.baseUrl, 'EPISHIP baseUrl')
   const paths = { authorization: '/oauth/authorize', token: '/oauth/token', revocation: '/oauth/revoke', ...options.paths }
   return {
-    dialect: compileDialect({ name: 'EPISHIP' }),
+    dialect: defineDialect({ name: 'EPISHIP' }),
     issuer: root,
     endpoints: { authorization: root + paths.authorization, token: root + paths.token, revocation: root + paths.revocation },
   }
@@ -42,7 +42,7 @@ export function epishipPreset(options: {
  * `discoverFromResource` (RFC 9728).
  */
 export function epismoPreset(options: { issuer: string }): VendorPreset {
-  return { dialect: compileDialect({ name: 'Epismo' }), issuer: base(options.issuer, 'Epismo issuer') }
+  return { dialect: defineDialect({ name: 'Epismo' }), issuer: base(options.issuer, 'Epismo issuer') }
 }
 
 /**
@@ -59,7 +59,7 @@ export function epismoPreset(options: { issuer: string }): VendorPreset {
  */
 export function epturaPreset(options: { site: string; redirectUri: string; scope: string }): VendorPreset {
   const site = base(options.site, 'Eptura site')
-  const dialect: Dialect = {
+  const dialect: DialectSpec = {
     name: 'Eptura Workplace',
     token: {
       placement: 'header',
@@ -82,7 +82,7 @@ export function epturaPreset(options: { site: string; redirectUri: string; scope
     revocation: { header: 'x-token' },
   }
   return {
-    dialect: compileDialect(dialect),
+    dialect: defineDialect(dialect),
     issuer: site,
     redirectUri: options.redirectUri,
     endpoints: {
@@ -102,11 +102,11 @@ export function epturaPreset(options: { site: string; redirectUri: string; scope
  */
 export function organizationApiPreset(options: { server: string; credentials?: 'basic' | 'query' }): VendorPreset {
   const root = base(options.server, 'Organization API server')
-  const dialect: Dialect =
+  const dialect: DialectSpec =
     options.credentials === 'query'
       ? { name: 'Organization API (query parameters)', token: { placement: 'query', credentials: 'query' } }
       : { name: 'Organization API', token: { credentials: 'basic' } }
-  return { dialect: compileDialect(dialect), issuer: root, endpoints: { token: `${root}/oauth2/token` } }
+  return { dialect: defineDialect(dialect), issuer: root, endpoints: { token: `${root}/oauth2/token` } }
 }
 
 /**
@@ -119,5 +119,5 @@ export function organizationApiPreset(options: { server: string; credentials?: '
  */
 export function bipsyncPreset(options: { client: string } | { issuer: string }): VendorPreset {
   const issuer = 'issuer' in options ? base(options.issuer, 'Bipsync issuer') : `https://${options.client}-api.bipsync.com`
-  return { dialect: compileDialect({ name: 'Bipsync' }), issuer }
+  return { dialect: defineDialect({ name: 'Bipsync' }), issuer }
 }

@@ -34,12 +34,12 @@ export type CredentialsPlacement =
   | 'query'
 
 /**
- * Vendor quirks as data plus small pure transforms, applied at the transport seam: after
- * oauth4webapi built a request and before it validates a response, so its strict checks
- * still run. Every field is optional; a dialect states only what differs from the standard.
- * Combine dialects with `composeDialects`.
+ * What a dialect says: vendor quirks as data plus small pure transforms, applied on the
+ * operation path after the protocol layer built a request and before it validates a
+ * response, so its strict checks still run. Every field is optional; a dialect states only what differs
+ * from the standard. Turn it into a {@link Dialect} with `defineDialect`.
  */
-export interface Dialect {
+export interface DialectSpec {
   /** For messages: which vendor or document the dialect follows. */
   name: string
   /** Token endpoint requests (every grant, refresh included). */
@@ -85,6 +85,27 @@ export interface Dialect {
   responseBody?(endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown>
 }
 
+/** The two transforms a declared dialect runs: its data and its own hooks, compiled into one each. */
+export interface DialectHooks {
+  request(endpoint: Endpoint, request: OutgoingRequest): OutgoingRequest
+  response(endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown>
+}
+
+/** Where a declared dialect keeps its compiled hooks (shared by every copy of oauthkit). */
+export const HOOKS: unique symbol = Symbol.for('oauthkit.dialect.hooks') as never
+
+/**
+ * A declared dialect: a {@link DialectSpec} that `defineDialect` (or a preset, or
+ * `composeDialects`) has checked and compiled. Only such a value is accepted where a dialect
+ * is configured, so a plain object is a type error rather than a quirk silently ignored.
+ */
+export type Dialect = Readonly<DialectSpec> & { readonly [HOOKS]: DialectHooks }
+
+/** The compiled hooks of a declared dialect, or undefined for anything else. */
+export function hooksOf(dialect: unknown): DialectHooks | undefined {
+  return (dialect as { [HOOKS]?: DialectHooks } | undefined)?.[HOOKS]
+}
+
 /** Endpoints given by hand, for servers that publish no discovery document. */
 export interface Endpoints {
   authorization?: string
@@ -104,11 +125,4 @@ export interface VendorPreset {
   issuer?: string
   endpoints?: Endpoints
   redirectUri?: string
-}
-
-/** Marks a dialect whose data `compileDialect` has turned into its `request` / `responseBody`. */
-export const COMPILED: unique symbol = Symbol.for('oauthkit.dialect.compiled')
-
-export function isCompiled(dialect: Dialect): boolean {
-  return (dialect as { [COMPILED]?: boolean })[COMPILED] === true
 }

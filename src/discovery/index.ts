@@ -1,20 +1,31 @@
 import * as o from 'oauth4webapi'
 import { ConfigError, ResponseError, redactUrl, type OAuthKitError } from '../errors.js'
-import { systemClock, type Clock } from '../internal/clock.js'
+import { systemClock } from '../internal/clock.js'
 import { parseUrl } from '../internal/url.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
-import { send, type HttpOptions } from '../http/transport.js'
-import { translateError } from '../grants/translate.js'
+import { pickHttpOptions, type HttpOptions } from '../http/options.js'
+import { runOperation } from '../grants/operation.js'
 import { parseAuthorizationServerMetadata, parseProtectedResourceMetadata } from '../wire/metadata.js'
 import type { AuthorizationServerMetadata, ProtectedResourceMetadata } from '../types.js'
-import { DiscoveryCache, sharedDiscoveryCache } from './cache.js'
+import { DiscoveryCache, configurationKey, sharedDiscoveryCache } from './cache.js'
 
-export interface DiscoveryOptions {
-  http?: HttpOptions
-  clock?: Clock
-  /** A cache of your own, or `false` for none. Default: one shared cache, one hour TTL. */
+/** Discovery options: the {@link HttpOptions} fields, flat, and the cache to use. */
+export interface DiscoveryOptions extends HttpOptions {
+  /**
+   * A cache of your own, or `false` for none. Default: one shared cache, one hour TTL, whose
+   * entries are keyed by everything that changes the answer (`fetch`, dialect, headers, the
+   * http policy): two configurations never share a result.
+   */
   cache?: DiscoveryCache | false
-  signal?: AbortSignal
+  /** @deprecated Pass the HttpOptions fields flat. */
+  http?: HttpOptions
+}
+
+/** Runs `load` through the cache the options name, under a key that includes the configuration. */
+function cached<T>(key: string, options: DiscoveryOptions, http: HttpOptions, load: () => Promise<T>): Promise<T> {
+  if (options.cache === false) return load()
+  const clock = http.clock ?? systemClock
+  return (options.cache ?? sharedDiscoveryCache()).get(`${key} ${configurationKey(http)}`, clock.now(), load)
 }
 
 export interface Discovered<T> {
@@ -40,10 +51,8 @@ export function discover(issuer: string | URL, options: DiscoveryOptions = {}): 
   if (expected.search || expected.hash) {
     throw new ConfigError('invalid_config', `issuer ${redactUrl(expected)} must have no query or fragment (RFC 8414 §2)`)
   }
-  const clock = options.clock ?? systemClock
-  const load = () => discoverUncached(expected, options, clock)
-  if (options.cache === false) return load()
-  return (options.cache ?? sharedDiscoveryCache()).get(`as ${expected.href}`, clock.now(), load)
+  const http = pickHttpOptions(options)
+  return cached(`as ${expected.href}`, options, http, () => discoverUncached(expected, http))
 }
 
 function wellKnownCandidates(issuer: URL): string[] {
@@ -56,13 +65,23 @@ function wellKnownCandidates(issuer: URL): string[] {
   return [...new Set(list)]
 }
 
-async function discoverUncached(expected: URL, options: DiscoveryOptions, clock: Clock): Promise<Discovered<AuthorizationServerMetadata>> {
+async function discoverUncached(expected: URL, http: HttpOptions): Promise<Discovered<AuthorizationServerMetadata>> {
   const tried: string[] = []
   let networkError: OAuthKitError | undefined
   for (const url of wellKnownCandidates(expected)) {
-    let response: Response
+    let found: Discovered<AuthorizationServerMetadata> | number
     try {
-      response = await send('discovery', url, { method: 'GET', headers: { accept: 'application/json' }, ...signalOf(options) }, options.http)
+      found = await runOperation(http, {
+        name: `discovery at ${redactUrl(url)}`,
+        endpoint: 'discovery',
+        url,
+        request: (_, send) => send(url, { method: 'GET', headers: { accept: 'application/json' } }),
+        // A 4xx moves on to the next location.
+        process: async (response) =>
+          response.status >= 400 && response.status < 500
+            ? response.status
+            : { metadata: parseAuthorizationServerMetadata(await o.processDiscoveryResponse(expected, response), url), url, fetchedAt: (http.clock ?? systemClock).now() },
+      })
     } catch (err) {
       // In a browser a 404 without CORS headers (common for unknown well-known paths) is a
       // network error: try the next location; report the failure only if none answers.
@@ -71,17 +90,8 @@ async function discoverUncached(expected: URL, options: DiscoveryOptions, clock:
       tried.push(`${url} (network error)`)
       continue
     }
-    if (response.status >= 400 && response.status < 500) {
-      tried.push(`${url} (${response.status})`)
-      continue
-    }
-    let raw: o.AuthorizationServer
-    try {
-      raw = await o.processDiscoveryResponse(expected, response)
-    } catch (err) {
-      throw discoveryError(err, url, expected.href, 'issuer')
-    }
-    return { metadata: parseAuthorizationServerMetadata(raw, url), url, fetchedAt: clock.now() }
+    if (typeof found !== 'number') return found
+    tried.push(`${url} (${found})`)
   }
   if (networkError && tried.every((t) => t.endsWith('(network error)'))) throw networkError
   throw new ResponseError(
@@ -89,21 +99,6 @@ async function discoverUncached(expected: URL, options: DiscoveryOptions, clock:
     `no discovery document for issuer ${redactUrl(expected)} (tried ${tried.join(', ')}); check the issuer, or give the endpoints by hand`,
     { url: redactUrl(expected) },
   )
-}
-
-function discoveryError(err: unknown, url: string, expected: string, attribute: 'issuer' | 'resource'): OAuthKitError {
-  const translated = translateError(err, `discovery at ${url}`, url)
-  if (translated.code !== 'issuer_mismatch') return translated
-  const body = ((err as { cause?: { body?: Record<string, unknown> } }).cause?.body ?? {}) as Record<string, unknown>
-  return new ResponseError(
-    attribute === 'issuer' ? 'issuer_mismatch' : 'resource_mismatch',
-    `discovery at ${url} failed: the document names ${attribute} ${JSON.stringify(body[attribute])} but ${JSON.stringify(expected)} was asked for (RFC ${attribute === 'issuer' ? '8414 §3.3' : '9728 §3.3'}); refusing it`,
-    { url, cause: err },
-  )
-}
-
-function signalOf(options: { signal?: AbortSignal }) {
-  return options.signal ? { signal: options.signal } : {}
 }
 
 /**
@@ -123,20 +118,21 @@ export function discoverResource(
   const metadataUrl = options.metadataUrl
     ? parseUrl(options.metadataUrl, 'resource_metadata')
     : new URL(`${id.origin}/.well-known/oauth-protected-resource${id.pathname.replace(/\/$/, '')}${id.search}`)
-  const clock = options.clock ?? systemClock
-  const load = async (): Promise<Discovered<ProtectedResourceMetadata>> => {
-    const url = metadataUrl.href
-    const response = await send('resource_metadata', url, { method: 'GET', headers: { accept: 'application/json' }, ...signalOf(options) }, options.http)
-    let raw: o.ResourceServer
-    try {
-      raw = await o.processResourceDiscoveryResponse(id, response)
-    } catch (err) {
-      throw discoveryError(err, redactUrl(url), id.href, 'resource')
-    }
-    return { metadata: parseProtectedResourceMetadata(raw, redactUrl(url)), url, fetchedAt: clock.now() }
-  }
-  if (options.cache === false) return load()
-  return (options.cache ?? sharedDiscoveryCache()).get(`pr ${id.href} ${metadataUrl.href}`, clock.now(), load)
+  const http = pickHttpOptions(options)
+  const url = metadataUrl.href
+  const load = () =>
+    runOperation(http, {
+      name: `resource discovery at ${redactUrl(url)}`,
+      endpoint: 'resource_metadata',
+      url,
+      request: (_, send) => send(url, { method: 'GET', headers: { accept: 'application/json' } }),
+      process: async (response): Promise<Discovered<ProtectedResourceMetadata>> => ({
+        metadata: parseProtectedResourceMetadata(await o.processResourceDiscoveryResponse(id, response), redactUrl(url)),
+        url,
+        fetchedAt: (http.clock ?? systemClock).now(),
+      }),
+    })
+  return cached(`pr ${id.href} ${url}`, options, http, load)
 }
 
 /**

@@ -1,7 +1,6 @@
 import { ConfigError } from '../errors.js'
-import type { Clock } from '../internal/clock.js'
 import type { Endpoints } from '../dialects/types.js'
-import type { HttpOptions } from '../http/transport.js'
+import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 import { parseAuthorizationServerMetadata } from '../wire/metadata.js'
 import { discover, type DiscoveryCache } from './index.js'
@@ -14,10 +13,8 @@ export interface MetadataSource {
   metadata?: AuthorizationServerMetadata
   /** Endpoints given one by one; they override discovered or given metadata. */
   endpoints?: Endpoints
-  clock?: Clock
-  /** Discovery cache; `false` for none. Default: shared, one hour. */
+  /** Discovery cache; `false` for none. Default: shared, one hour, keyed by the configuration too. */
   discoveryCache?: DiscoveryCache | false
-  signal?: AbortSignal
 }
 
 const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata & string> = {
@@ -32,8 +29,14 @@ const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata
   jwks: 'jwks_uri',
 }
 
-/** Resolves the server metadata a source describes, validated. */
-export async function resolveMetadata(source: MetadataSource, http: HttpOptions = {}): Promise<AuthorizationServerMetadata> {
+/**
+ * Resolves the server metadata a source describes, validated: given, built from endpoints, or
+ * discovered (with the {@link HttpOptions} given, or those in the source itself).
+ *
+ * @example
+ * const metadata = await resolveMetadata({ issuer: 'https://auth.example.com', endpoints: { revocation: 'https://auth.example.com/revoke' } })
+ */
+export async function resolveMetadata(source: MetadataSource & HttpOptions, http: HttpOptions = pickHttpOptions(source)): Promise<AuthorizationServerMetadata> {
   const byHand: Record<string, string> = {}
   for (const [key, field] of Object.entries(ENDPOINT_FIELDS)) {
     const value = source.endpoints?.[key as keyof Endpoints]
@@ -45,12 +48,7 @@ export async function resolveMetadata(source: MetadataSource, http: HttpOptions 
   } else if (byHand.token_endpoint) {
     base = { issuer: source.issuer ? String(source.issuer) : new URL(byHand.token_endpoint).origin }
   } else if (source.issuer) {
-    const found = await discover(source.issuer, {
-      http,
-      ...(source.clock ? { clock: source.clock } : {}),
-      ...(source.discoveryCache === undefined ? {} : { cache: source.discoveryCache }),
-      ...(source.signal ? { signal: source.signal } : {}),
-    })
+    const found = await discover(source.issuer, { ...http, ...(source.discoveryCache === undefined ? {} : { cache: source.discoveryCache }) })
     base = { ...found.metadata }
   } else {
     throw new ConfigError('invalid_config', 'a client needs an issuer (for discovery), metadata, or endpoints.token')

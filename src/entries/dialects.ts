@@ -1,7 +1,7 @@
 // `oauthkit/dialects`: vendor presets, the dialect toolkit, and the vendors' own operations.
 export { bipsyncPreset, epishipPreset, epismoPreset, epturaPreset, organizationApiPreset } from '../dialects/presets.js'
-export { composeDialects, compileDialect } from '../dialects/apply.js'
-export type { Dialect, VendorPreset, Placement, CredentialsPlacement, Endpoints } from '../dialects/types.js'
+export { defineDialect, composeDialects, compileDialect } from '../dialects/apply.js'
+export type { Dialect, DialectSpec, VendorPreset, Placement, CredentialsPlacement, Endpoints } from '../dialects/types.js'
 export { requestEpturaCode } from '../vendors/eptura.js'
 export type { EpturaCodeRequest } from '../vendors/eptura.js'
 export { personalAccessTokens } from '../vendors/epiship.js'

@@ -8,7 +8,9 @@ export interface AuthorizedFetchOptions {
    * The API base URLs the token may be sent to (origin plus path prefix). Nothing is guessed:
    * any other URL gets the request without a token.
    */
-  allowedUrls: Array<string | URL>
+  apiUrls?: Array<string | URL>
+  /** @deprecated Renamed `apiUrls` (the name sessions and the browser client use); kept until 1.0. */
+  allowedUrls?: Array<string | URL>
   /** The fetch to wrap; defaults to `globalThis.fetch`, looked up at call time. */
   fetch?: typeof fetch
 }
@@ -21,14 +23,14 @@ export interface AuthorizedFetchOptions {
  */
 export function urlMatcher(allowed: Array<string | URL>): (url: string | URL) => boolean {
   if (!Array.isArray(allowed) || allowed.length === 0) {
-    throw new ConfigError('invalid_config', 'allowedUrls must list the API base URLs that may get the token, e.g. ["https://api.example.com/v1"]')
+    throw new ConfigError('invalid_config', 'apiUrls must list the API base URLs that may get the token, e.g. ["https://api.example.com/v1"]')
   }
   const prefixes = allowed.map((value) => {
     let u: URL
     try {
       u = new URL(value)
     } catch {
-      throw new ConfigError('invalid_config', `allowedUrls has ${JSON.stringify(String(value))}, which is not an absolute URL`)
+      throw new ConfigError('invalid_config', `apiUrls has ${JSON.stringify(String(value).replace(/[?#].*/s, ''))}, which is not an absolute URL`)
     }
     return `${u.origin}${u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`}`
   })
@@ -95,9 +97,13 @@ export function asksForNewToken(response: Response): boolean {
  *   the platform does the same: the Fetch standard drops `Authorization` on a cross-origin
  *   redirect);
  * - never puts a token in a URL.
+ *
+ * @example
+ * const api = createAuthorizedFetch({ tokens: session, apiUrls: ['https://api.example.com/v1'] })
+ * const res = await api('https://api.example.com/v1/things')
  */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
-  const isAllowed = urlMatcher(options.allowedUrls)
+  const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>)
   const { tokens } = options
 
   return function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {

@@ -6,7 +6,9 @@ import { asksForNewToken, checkInsufficientScope, urlMatcher } from './authorize
 
 export interface KyAuthOptions {
   /** The API base URLs the token may be sent to; nothing else gets it. */
-  allowedUrls: Array<string | URL>
+  apiUrls?: Array<string | URL>
+  /** @deprecated Renamed `apiUrls` (the name sessions and the browser client use); kept until 1.0. */
+  allowedUrls?: Array<string | URL>
 }
 
 /**
@@ -15,9 +17,12 @@ export interface KyAuthOptions {
  * returned), and a typed error on 403 `insufficient_scope`. ky's own retry still handles
  * idempotent requests on network errors and 5xx. When merging these into your own instance,
  * also make `retry.shouldRetry` return false for oauthkit errors (as createAuthorizedKy does).
+ *
+ * @example
+ * const api = ky.create({ hooks: kyAuthHooks(session, { apiUrls: ['https://api.example.com'] }) })
  */
 export function kyAuthHooks(tokens: AccessTokenSource, options: KyAuthOptions): Hooks {
-  const isAllowed = urlMatcher(options.allowedUrls)
+  const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>)
   return {
     beforeRequest: [
       async (request) => {
@@ -45,10 +50,16 @@ export function kyAuthHooks(tokens: AccessTokenSource, options: KyAuthOptions): 
   }
 }
 
-/** A ky instance that attaches and renews the session's bearer token. */
+/**
+ * A ky instance that attaches and renews the session's bearer token.
+ *
+ * @example
+ * const api = createAuthorizedKy(session, { apiUrls: ['https://api.example.com/v1'], prefixUrl: 'https://api.example.com/v1' })
+ * const things = await api.get('things').json()
+ */
 export function createAuthorizedKy(tokens: AccessTokenSource, options: KyAuthOptions & Options): KyInstance {
-  const { allowedUrls, hooks, retry, ...kyOptions } = options
-  const auth = kyAuthHooks(tokens, { allowedUrls })
+  const { apiUrls, allowedUrls, hooks, retry, ...kyOptions } = options
+  const auth = kyAuthHooks(tokens, { apiUrls: (apiUrls ?? allowedUrls) as Array<string | URL> })
   const retryOptions = typeof retry === 'number' ? { limit: retry } : (retry ?? {})
   return ky.create({
     ...kyOptions,

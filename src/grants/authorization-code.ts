@@ -2,7 +2,8 @@ import * as o from 'oauth4webapi'
 import { ConfigError, ResponseError, type ErrorCode } from '../errors.js'
 import { parseUrl } from '../internal/url.js'
 import type { TokenSet } from '../types.js'
-import { requestOptions, requireEndpoint, type OAuthContext } from './context.js'
+import { int, type OAuthContext } from './context.js'
+import { missingEndpoint } from './operation.js'
 import { tokenExchange } from './token.js'
 import { translateError } from './translate.js'
 
@@ -39,13 +40,15 @@ export interface PendingAuthorization {
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
  */
 export async function buildAuthorizationUrl(ctx: OAuthContext, options: AuthorizationUrlOptions): Promise<PendingAuthorization> {
-  const endpoint = parseUrl(requireEndpoint(ctx, 'authorization_endpoint', 'authorization code flow'), 'authorization_endpoint')
+  const authorizationEndpoint = ctx.metadata.authorization_endpoint
+  if (typeof authorizationEndpoint !== 'string') throw missingEndpoint('the authorization code flow', 'authorization_endpoint', ctx.metadata)
+  const endpoint = parseUrl(authorizationEndpoint, 'authorization_endpoint')
   if (!options?.redirectUri) throw new ConfigError('invalid_config', 'redirectUri is required for the authorization code flow')
   parseUrl(options.redirectUri, 'redirectUri')
   const state = options.state ?? o.generateRandomState()
   // A dialect may say the server accepts exactly response_type, client_id, redirect_uri, scope
   // and state: then no PKCE, no nonce, no extras.
-  const dialect = ctx.http.dialect
+  const dialect = int(ctx).options.dialect
   const exact = dialect?.authorizationRequest?.parameters === 'exact'
   if (exact && !options.scope) throw new ConfigError('invalid_config', `${dialect?.name} requires a scope in the authorization request`)
   const codeVerifier = exact ? '' : o.generateRandomCodeVerifier()
@@ -80,7 +83,8 @@ export function parseCallback(
   expectedState: string,
 ): URLSearchParams {
   const url = parseUrl(callbackUrl, 'the callback URL')
-  const response = ctx.http.dialect?.authorizationResponse
+  const { as, client, options } = int(ctx)
+  const response = options.dialect?.authorizationResponse
   const fragment = new URLSearchParams(url.hash.slice(1))
   let params = response?.mode === 'fragment' ? fragment : url.searchParams
   if (!response?.mode && !params.has('code') && !params.has('error') && url.hash.length > 1) params = fragment
@@ -88,7 +92,7 @@ export function parseCallback(
   const expected = response?.stateEchoed === false && !params.has('state') ? o.skipStateCheck : expectedState
   let validated: URLSearchParams
   try {
-    validated = o.validateAuthResponse(ctx.as, ctx.client, params, expected)
+    validated = o.validateAuthResponse(as, client, params, expected)
   } catch (err) {
     if (err instanceof o.OperationProcessingError) {
       const code = classifyCallbackError(ctx, params, expectedState)
@@ -137,7 +141,8 @@ export async function completeAuthorization(
   pending: Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>,
   options: CompleteAuthorizationOptions = {},
 ): Promise<TokenSet> {
-  const exact = ctx.http.dialect?.authorizationRequest?.parameters === 'exact'
+  const { dialect } = int(ctx).options
+  const exact = dialect?.authorizationRequest?.parameters === 'exact'
   if (!pending?.state || (!pending.codeVerifier && !exact) || !pending.redirectUri) {
     throw new ConfigError('invalid_config', 'completeAuthorization needs what buildAuthorizationUrl returned (state, codeVerifier, redirectUri)')
   }
@@ -147,7 +152,7 @@ export async function completeAuthorization(
     ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
   })
   // Extra fields of the authorization response the dialect keeps (e.g. an app code).
-  for (const field of ctx.http.dialect?.authorizationResponse?.extraFields ?? []) {
+  for (const field of dialect?.authorizationResponse?.extraFields ?? []) {
     const value = params.get(field)
     if (value !== null) tokens.extra[field] = value
   }
@@ -167,7 +172,8 @@ export function exchangeCode(
   // oauth4webapi still wants its validated parameters, so the code goes through its check.
   const params = new URLSearchParams({ code: options.code })
   if (ctx.metadata.authorization_response_iss_parameter_supported) params.set('iss', ctx.metadata.issuer)
-  return codeGrant(ctx, o.validateAuthResponse(ctx.as, ctx.client, params, o.skipStateCheck), options.redirectUri, options.codeVerifier, options.signal)
+  const { as, client } = int(ctx)
+  return codeGrant(ctx, o.validateAuthResponse(as, client, params, o.skipStateCheck), options.redirectUri, options.codeVerifier, options.signal)
 }
 
 /** The token request of the authorization code grant (RFC 6749 §4.1.3), with PKCE when there is a verifier. */
@@ -179,10 +185,12 @@ function codeGrant(
   signal: AbortSignal | undefined,
   check: o.ProcessAuthorizationCodeResponseOptions = {},
 ): Promise<TokenSet> {
+  const { as, client, clientAuth } = int(ctx)
   return tokenExchange(
     ctx,
     'authorization code exchange',
-    () => o.authorizationCodeGrantRequest(ctx.as, ctx.client, ctx.clientAuth, params, redirectUri, codeVerifier || o.nopkce, requestOptions(ctx, 'token', signal)),
-    (response) => o.processAuthorizationCodeResponse(ctx.as, ctx.client, response, check),
+    (request) => o.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier || o.nopkce, request),
+    (response) => o.processAuthorizationCodeResponse(as, client, response, check),
+    signal,
   )
 }

@@ -1,27 +1,13 @@
 import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import type { AuthorizationServerMetadata } from '../types.js'
-import type { Dialect } from '../dialects/types.js'
-import { compileDialect } from '../dialects/apply.js'
-import { contextOf, type ContextOptions, type OAuthContext } from './context.js'
+import type { DialectSpec } from '../dialects/types.js'
+import { pickHttpOptions } from '../http/options.js'
+import { contextOf, type AuthMethod, type ContextOptions, type OAuthContext } from './context.js'
 
-/**
- * How the client authenticates at the token, revocation and introspection endpoints.
- *
- * - `client_secret_basic`: RFC 6749 §2.3.1 — id and secret form-urlencoded, then Basic.
- * - `client_secret_basic_unencoded`: Basic over the raw `id:secret`, which many real servers
- *   expect instead (they break on the encoded form as others break without it).
- * - `client_secret_post`: id and secret in the form body.
- * - `private_key_jwt`: a signed client assertion (RFC 7523 §2.2, OpenID Connect Core §9).
- * - `none`: a public client; sends `client_id` only (and relies on PKCE).
- */
-export type AuthMethod =
-  | 'client_secret_basic'
-  | 'client_secret_basic_unencoded'
-  | 'client_secret_post'
-  | 'private_key_jwt'
-  | 'none'
+export type { AuthMethod }
 
+/** Who the client is and how it proves it. */
 export interface ClientOptions {
   clientId: string
   clientSecret?: string
@@ -35,20 +21,40 @@ export interface ClientOptions {
 
 /**
  * A context for any client: the authentication method is the one given, or chosen from the
- * server's metadata (see {@link chooseAuthMethod}).
+ * server's metadata (see {@link chooseAuthMethod}). Every operation is a plain function of it.
+ *
+ * @example
+ * const ctx = createContext(metadata, { clientId, clientSecret }, { timeout: 10_000 })
+ * const tokens = await clientCredentialsGrant(ctx, { scope: 'read' })
  */
-export function createContext(
+export function createContext(metadata: AuthorizationServerMetadata, clientOptions: ClientOptions, options: ContextOptions = {}): OAuthContext {
+  return secretContext(metadata, clientOptions, options, privateKeyJwt)
+}
+
+/**
+ * {@link createContext} with the private_key_jwt signer injected: without one (the
+ * machine-to-machine entry), the signing code stays out of the bundle and a `privateKey` is
+ * refused with a ConfigError.
+ */
+export function secretContext(
   metadata: AuthorizationServerMetadata,
   clientOptions: ClientOptions,
-  options: ContextOptions = {},
+  options: ContextOptions,
+  signer?: (key: NonNullable<ClientOptions['privateKey']>) => o.ClientAuth,
 ): OAuthContext {
-  if (typeof clientOptions?.clientId !== 'string' || clientOptions.clientId === '') {
-    throw new ConfigError('invalid_config', 'clientId is required: pass the client identifier the authorization server issued')
-  }
-  const dialect = options.http?.dialect
-  const http = dialect ? { ...options.http, dialect: compileDialect(dialect) } : options.http
-  const authMethod = chooseAuthMethod(metadata, clientOptions, dialect)
-  return contextOf(metadata, clientOptions.clientId, authMethod, clientAuthFor(authMethod, clientOptions), clientOptions.idTokenSignedResponseAlg, { ...options, ...(http ? { http } : {}) })
+  if (!clientOptions || typeof clientOptions !== 'object') throw new ConfigError('invalid_config', 'createContext needs the client options ({ clientId, … })')
+  const flat = pickHttpOptions(options)
+  const authMethod = chooseAuthMethod(metadata, clientOptions, flat.dialect)
+  let clientAuth: o.ClientAuth
+  if (authMethod === 'private_key_jwt') {
+    if (!signer) throw new ConfigError('unsupported_auth_method', 'private_key_jwt: use createOAuthClient({ …, privateKey }).session({ grant: \'client_credentials\' }) (oauthkit/m2m leaves the signing code out)')
+    clientAuth = signer(clientOptions.privateKey as NonNullable<ClientOptions['privateKey']>)
+  } else clientAuth = secretAuth(authMethod, clientOptions)
+  return contextOf(metadata, clientOptions.clientId, authMethod, clientAuth, clientOptions.idTokenSignedResponseAlg, flat)
+}
+
+function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientAuth {
+  return o.PrivateKeyJwt('key' in key && !(key instanceof CryptoKey) ? key : { key: key as CryptoKey })
 }
 
 /**
@@ -57,7 +63,7 @@ export function createContext(
  * `client_secret_basic`, `client_secret_post` that the server lists (RFC 8414 §2: an absent
  * list means `client_secret_basic`).
  */
-export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Dialect): AuthMethod {
+export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Pick<DialectSpec, 'token'>): AuthMethod {
   const explicit = client.tokenEndpointAuthMethod
   if (explicit) {
     if (explicit.startsWith('client_secret') && !client.clientSecret) {
@@ -94,7 +100,7 @@ const METHODS: AuthMethod[] = [
   'none',
 ]
 
-function clientAuthFor(method: AuthMethod, client: ClientOptions): o.ClientAuth {
+function secretAuth(method: Exclude<AuthMethod, 'private_key_jwt'>, client: ClientOptions): o.ClientAuth {
   switch (method) {
     case 'client_secret_basic':
       return o.ClientSecretBasic(client.clientSecret as string)
@@ -106,10 +112,6 @@ function clientAuthFor(method: AuthMethod, client: ClientOptions): o.ClientAuth 
     }
     case 'client_secret_post':
       return o.ClientSecretPost(client.clientSecret as string)
-    case 'private_key_jwt': {
-      const key = client.privateKey as CryptoKey | { key: CryptoKey; kid?: string }
-      return o.PrivateKeyJwt('key' in key && !(key instanceof CryptoKey) ? key : { key: key as CryptoKey })
-    }
     case 'none':
       return o.None()
   }

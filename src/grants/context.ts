@@ -1,58 +1,89 @@
 import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import { systemClock, type Clock } from '../internal/clock.js'
-import { send, type HttpOptions } from '../http/transport.js'
-import { isCompiled, type Endpoint } from '../dialects/types.js'
+import { hooksOf } from '../dialects/types.js'
+import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 
-// Type-only: the secret- and key-based methods stay out of bundles that do not use them.
-import type { AuthMethod } from './client-auth.js'
+/**
+ * How the client authenticates at the token, revocation and introspection endpoints.
+ *
+ * - `client_secret_basic`: RFC 6749 §2.3.1 — id and secret form-urlencoded, then Basic.
+ * - `client_secret_basic_unencoded`: Basic over the raw `id:secret`, which many real servers
+ *   expect instead (they break on the encoded form as others break without it).
+ * - `client_secret_post`: id and secret in the form body.
+ * - `private_key_jwt`: a signed client assertion (RFC 7523 §2.2, OpenID Connect Core §9).
+ * - `none`: a public client; sends `client_id` only (and relies on PKCE).
+ */
+export type AuthMethod = 'client_secret_basic' | 'client_secret_basic_unencoded' | 'client_secret_post' | 'private_key_jwt' | 'none'
 
-export interface ContextOptions {
+/**
+ * @deprecated The nested form of {@link HttpOptions}: pass the fields flat
+ * (`{ fetch, clock }` rather than `{ http: { fetch }, clock }`). Accepted until 1.0.
+ */
+export interface ContextOptions extends HttpOptions {
+  /** @deprecated Pass these fields flat. */
   http?: HttpOptions
-  clock?: Clock
 }
 
 /**
- * Everything a protocol operation needs: server metadata, client, how it authenticates, how it
- * talks HTTP and what time it is. Immutable; build one with {@link createContext}.
+ * Everything a protocol operation needs — server metadata, client, how it authenticates, how
+ * it talks HTTP and what time it is — as one immutable value. Build one with `createContext`
+ * (any client) or `createPublicContext` (public clients); its internals are private.
  */
 export interface OAuthContext {
   readonly metadata: AuthorizationServerMetadata
   readonly clientId: string
   readonly authMethod: AuthMethod
-  readonly http: HttpOptions
-  readonly clock: Clock
-  /** @internal */
-  readonly as: o.AuthorizationServer
-  /** @internal */
-  readonly client: o.Client
-  /** @internal */
-  readonly clientAuth: o.ClientAuth
+}
+
+/** What operations read from a context; never part of the published types. */
+export interface ContextInternals {
+  as: o.AuthorizationServer
+  client: o.Client
+  clientAuth: o.ClientAuth
+  options: HttpOptions
+  clock: Clock
+}
+
+// A module-level WeakMap keeps the internals off the public object (and out of its types).
+const internals = new WeakMap<OAuthContext, ContextInternals>()
+
+/** The internals of a context made by createContext / createPublicContext. */
+export function int(ctx: OAuthContext): ContextInternals {
+  const found = internals.get(ctx)
+  if (!found) throw new ConfigError('invalid_config', 'not an oauthkit context: make one with createContext or createPublicContext (or use client.context)')
+  return found
 }
 
 /**
  * A context for a public client (`token_endpoint_auth_method` `none`: browsers, native apps,
  * CLIs), without the code of the secret- and key-based methods.
+ *
+ * @example
+ * const { metadata } = await discover('https://auth.example.com')
+ * const ctx = createPublicContext(metadata, 'my-spa')
+ * const pending = await buildAuthorizationUrl(ctx, { redirectUri: location.origin, scope: 'openid' })
  */
 export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
-  if (options.http?.dialect && !isCompiled(options.http.dialect)) {
-    throw new ConfigError('invalid_config', `dialect ${options.http.dialect.name}: pass compileDialect(dialect) or a preset to createPublicContext`)
-  }
   return contextOf(metadata, clientId, 'none', o.None(), undefined, options)
 }
 
-/** @internal Assembles a context once the client authentication is decided. */
+/** Assembles a context once the client authentication is decided. */
 export function contextOf(
   metadata: AuthorizationServerMetadata,
   clientId: string,
   authMethod: AuthMethod,
   clientAuth: o.ClientAuth,
   idTokenSignedResponseAlg: string | undefined,
-  options: ContextOptions,
+  given: ContextOptions,
 ): OAuthContext {
   if (typeof clientId !== 'string' || clientId === '') {
     throw new ConfigError('invalid_config', 'clientId is required: the client identifier the authorization server issued')
+  }
+  const options = pickHttpOptions(given)
+  if (options.dialect !== undefined && !hooksOf(options.dialect)) {
+    throw new ConfigError('invalid_config', 'dialect: declare it with defineDialect(…) (or use a preset); a plain object would be ignored')
   }
   const clock = options.clock ?? systemClock
   const client: o.Client = {
@@ -64,27 +95,7 @@ export function contextOf(
     get: () => Math.round((clock.now() - Date.now()) / 1000),
     enumerable: false,
   })
-  return { metadata, clientId, authMethod, http: options.http ?? {}, clock, as: metadata as o.AuthorizationServer, client, clientAuth }
-}
-
-/** oauth4webapi request options that route through the oauthkit transport. */
-export function requestOptions(ctx: Pick<OAuthContext, 'http'>, endpoint: Endpoint, signal?: AbortSignal) {
-  return {
-    [o.customFetch]: (url: string, init: Parameters<typeof send>[2]) => send(endpoint, url, init, ctx.http),
-    // The transport enforces the http: policy (loopback allowed, others only by opt-in).
-    [o.allowInsecureRequests]: true,
-    ...(signal ? { signal } : {}),
-  }
-}
-
-/** Throws a ConfigError when the server metadata lacks an endpoint an operation needs. */
-export function requireEndpoint(ctx: OAuthContext, field: keyof AuthorizationServerMetadata & string, operation: string): string {
-  const value = ctx.metadata[field]
-  if (typeof value !== 'string') {
-    throw new ConfigError(
-      'missing_endpoint',
-      `${operation} needs ${field}, which the metadata of ${ctx.metadata.issuer} lacks; give it in endpoints`,
-    )
-  }
-  return value
+  const ctx: OAuthContext = Object.freeze({ metadata, clientId, authMethod })
+  internals.set(ctx, { as: metadata as o.AuthorizationServer, client, clientAuth, options, clock })
+  return ctx
 }

@@ -1,9 +1,9 @@
 import * as o from 'oauth4webapi'
-import { NetworkError, OAuthKitError, redactUrl } from '../errors.js'
+import { NetworkError, OAuthKitError } from '../errors.js'
 import type { TokenSet } from '../types.js'
-import { requestOptions, requireEndpoint, type OAuthContext } from './context.js'
+import { int, type OAuthContext } from './context.js'
+import { runOperation } from './operation.js'
 import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
-import { translateError } from './translate.js'
 
 export interface DeviceWaitOptions {
   signal?: AbortSignal
@@ -32,65 +32,72 @@ const SLOW_DOWN_S = 5
 /**
  * Starts the device authorization grant.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+ *
+ * @example
+ * const flow = await startDeviceAuthorization(ctx, { scope: 'openid offline_access' })
+ * console.log(`Open ${flow.verificationUri} and enter ${flow.userCode}`)
+ * const tokens = await flow.wait()
  */
 export async function startDeviceAuthorization(ctx: OAuthContext, options: GrantParameters = {}): Promise<DeviceAuthorization> {
-  const url = redactUrl(requireEndpoint(ctx, 'device_authorization_endpoint', 'device authorization'))
-  let started: o.DeviceAuthorizationResponse
-  try {
-    const response = await o.deviceAuthorizationRequest(
-      ctx.as,
-      ctx.client,
-      ctx.clientAuth,
-      grantParameters(options),
-      requestOptions(ctx, 'device_authorization', options.signal),
-    )
-    started = await o.processDeviceAuthorizationResponse(ctx.as, ctx.client, response)
-  } catch (err) {
-    throw translateError(err, 'device authorization', url)
-  }
-  const deviceCode = started.device_code
-  const expiresAt = ctx.clock.now() + started.expires_in * 1000
-  const initialInterval = typeof started.interval === 'number' && started.interval > 0 ? started.interval : DEFAULT_INTERVAL_S
-
-  const flow: DeviceAuthorization = {
+  const { as, client, clientAuth, options: http, clock } = int(ctx)
+  const started = await runOperation(
+    http,
+    {
+      name: 'device authorization',
+      endpoint: 'device_authorization',
+      url: ctx.metadata.device_authorization_endpoint,
+      field: 'device_authorization_endpoint',
+      metadata: ctx.metadata,
+      request: (request) => o.deviceAuthorizationRequest(as, client, clientAuth, grantParameters(options), request),
+      process: (response) => o.processDeviceAuthorizationResponse(as, client, response),
+    },
+    options.signal,
+  )
+  const expiresAt = clock.now() + started.expires_in * 1000
+  const interval = typeof started.interval === 'number' && started.interval > 0 ? started.interval : DEFAULT_INTERVAL_S
+  return {
     userCode: started.user_code,
     verificationUri: started.verification_uri,
     ...(started.verification_uri_complete ? { verificationUriComplete: started.verification_uri_complete } : {}),
     expiresAt,
-    interval: initialInterval,
-    async wait(waitOptions = {}) {
-      const { signal } = waitOptions
-      const deadline = Math.min(expiresAt, waitOptions.timeout === undefined ? Infinity : ctx.clock.now() + waitOptions.timeout)
-      let interval = initialInterval
-      for (;;) {
-        const remaining = deadline - ctx.clock.now()
-        if (remaining <= 0) throw expired(deadline < expiresAt)
-        try {
-          await ctx.clock.sleep(Math.min(interval * 1000, remaining), signal)
-        } catch (err) {
-          throw new NetworkError('aborted', 'device authorization: waiting was cancelled by the caller', { cause: err })
-        }
-        if (ctx.clock.now() >= deadline) throw expired(deadline < expiresAt)
-        try {
-          return await tokenExchange(
-            ctx,
-            'device_code grant',
-            () => o.deviceCodeGrantRequest(ctx.as, ctx.client, ctx.clientAuth, deviceCode, requestOptions(ctx, 'token', signal)),
-            (response) => o.processDeviceCodeResponse(ctx.as, ctx.client, response),
-          )
-        } catch (err) {
-          const error = (err as OAuthKitError).error
-          if (error === 'authorization_pending') continue
-          if (error === 'slow_down') {
-            interval += SLOW_DOWN_S
-            continue
-          }
-          throw err // access_denied, expired_token and everything else end the wait
-        }
-      }
-    },
+    interval,
+    wait: (waitOptions = {}) => poll(ctx, started.device_code, expiresAt, interval, waitOptions),
   }
-  return flow
+}
+
+/** RFC 8628 §3.4–3.5: polls at the interval until the user approves, refuses, or time runs out. */
+async function poll(ctx: OAuthContext, deviceCode: string, expiresAt: number, initialInterval: number, options: DeviceWaitOptions): Promise<TokenSet> {
+  const { as, client, clientAuth, clock } = int(ctx)
+  const { signal } = options
+  const deadline = Math.min(expiresAt, options.timeout === undefined ? Infinity : clock.now() + options.timeout)
+  let interval = initialInterval
+  for (;;) {
+    const remaining = deadline - clock.now()
+    if (remaining <= 0) throw expired(deadline < expiresAt)
+    try {
+      await clock.sleep(Math.min(interval * 1000, remaining), signal)
+    } catch (err) {
+      throw new NetworkError('aborted', 'device authorization: waiting was cancelled by the caller', { cause: err })
+    }
+    if (clock.now() >= deadline) throw expired(deadline < expiresAt)
+    try {
+      return await tokenExchange(
+        ctx,
+        'device_code grant',
+        (request) => o.deviceCodeGrantRequest(as, client, clientAuth, deviceCode, request),
+        (response) => o.processDeviceCodeResponse(as, client, response),
+        signal,
+      )
+    } catch (err) {
+      const error = (err as OAuthKitError).error
+      if (error === 'authorization_pending') continue
+      if (error === 'slow_down') {
+        interval += SLOW_DOWN_S
+        continue
+      }
+      throw err // access_denied, expired_token and everything else end the wait
+    }
+  }
 }
 
 function expired(ownDeadline: boolean): OAuthKitError {

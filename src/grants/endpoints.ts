@@ -1,10 +1,10 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, redactUrl } from '../errors.js'
+import { ConfigError } from '../errors.js'
 import { parseUrl } from '../internal/url.js'
+import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import type { AuthorizationServerMetadata } from '../types.js'
-import type { HttpOptions } from '../http/transport.js'
-import { requestOptions, requireEndpoint, type OAuthContext } from './context.js'
-import { translateError } from './translate.js'
+import { int, type OAuthContext } from './context.js'
+import { runOperation } from './operation.js'
 
 export interface TokenHintOptions {
   /** `access_token` or `refresh_token` (RFC 7009 §2.1, RFC 7662 §2.1). */
@@ -24,40 +24,85 @@ function requireToken(token: unknown, operation: string): asserts token is strin
  * Revokes an access or refresh token. Succeeds also for a token the server does not know
  * (RFC 7009 §2.2: "invalid tokens do not cause an error response").
  * @see https://www.rfc-editor.org/rfc/rfc7009
+ *
+ * @example
+ * await revokeToken(ctx, tokens.refreshToken, { tokenTypeHint: 'refresh_token' })
  */
 export async function revokeToken(ctx: OAuthContext, token: string, options: TokenHintOptions = {}): Promise<void> {
   requireToken(token, 'revocation')
-  const url = redactUrl(requireEndpoint(ctx, 'revocation_endpoint', 'revocation'))
-  try {
-    const response = await o.revocationRequest(ctx.as, ctx.client, ctx.clientAuth, token, {
-      ...requestOptions(ctx, 'revocation', options.signal),
-      ...hint(options),
-    })
-    await o.processRevocationResponse(response)
-  } catch (err) {
-    throw translateError(err, 'revocation', url)
-  }
+  const { as, client, clientAuth, options: http } = int(ctx)
+  await runOperation(
+    http,
+    {
+      name: 'revocation',
+      endpoint: 'revocation',
+      url: ctx.metadata.revocation_endpoint,
+      field: 'revocation_endpoint',
+      metadata: ctx.metadata,
+      request: (request) => o.revocationRequest(as, client, clientAuth, token, { ...request, ...hint(options) }),
+      process: (response) => o.processRevocationResponse(response),
+    },
+    options.signal,
+  )
 }
 
-/** RFC 7662 §2.2 introspection answer; every field but `active` is optional. */
-export type IntrospectionResult = o.IntrospectionResponse
+/** RFC 7662 §2.2 introspection answer; every field but `active` is optional, and unknown fields are kept. */
+export interface IntrospectionResult {
+  readonly active: boolean
+  readonly client_id?: string
+  readonly exp?: number
+  readonly iat?: number
+  readonly sid?: string
+  readonly iss?: string
+  readonly jti?: string
+  readonly username?: string
+  readonly aud?: string | string[]
+  readonly scope?: string
+  readonly sub?: string
+  readonly nbf?: number
+  readonly token_type?: string
+  readonly cnf?: { readonly jkt?: string; readonly [claim: string]: unknown }
+  readonly [claim: string]: unknown
+}
 
 /**
  * Asks the server whether a token is active, and what it carries.
  * @see https://www.rfc-editor.org/rfc/rfc7662
+ *
+ * @example
+ * const { active, scope } = await introspectToken(ctx, accessToken)
  */
 export async function introspectToken(ctx: OAuthContext, token: string, options: TokenHintOptions = {}): Promise<IntrospectionResult> {
   requireToken(token, 'introspection')
-  const url = redactUrl(requireEndpoint(ctx, 'introspection_endpoint', 'introspection'))
-  try {
-    const response = await o.introspectionRequest(ctx.as, ctx.client, ctx.clientAuth, token, {
-      ...requestOptions(ctx, 'introspection', options.signal),
-      ...hint(options),
-    })
-    return await o.processIntrospectionResponse(ctx.as, ctx.client, response)
-  } catch (err) {
-    throw translateError(err, 'introspection', url)
-  }
+  const { as, client, clientAuth, options: http } = int(ctx)
+  return runOperation(
+    http,
+    {
+      name: 'introspection',
+      endpoint: 'introspection',
+      url: ctx.metadata.introspection_endpoint,
+      field: 'introspection_endpoint',
+      metadata: ctx.metadata,
+      request: (request) => o.introspectionRequest(as, client, clientAuth, token, { ...request, ...hint(options) }),
+      process: async (response) => (await o.processIntrospectionResponse(as, client, response)) as IntrospectionResult,
+    },
+    options.signal,
+  )
+}
+
+/** OpenID Connect UserInfo claims (Core §5.3.2): `sub` always, the standard claims and any other the server sent. */
+export interface UserInfo {
+  readonly sub: string
+  readonly name?: string
+  readonly given_name?: string
+  readonly family_name?: string
+  readonly preferred_username?: string
+  readonly email?: string
+  readonly email_verified?: boolean
+  readonly picture?: string
+  readonly locale?: string
+  readonly updated_at?: number
+  readonly [claim: string]: unknown
 }
 
 export interface UserInfoOptions {
@@ -71,27 +116,31 @@ export interface UserInfoOptions {
 /**
  * Fetches the OpenID Connect UserInfo claims for an access token.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+ *
+ * @example
+ * const me = await fetchUserInfo(ctx, tokens.accessToken, { expectedSubject: tokens.idTokenClaims?.sub as string })
  */
-export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, options: UserInfoOptions = {}): Promise<o.UserInfoResponse> {
+export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, options: UserInfoOptions = {}): Promise<UserInfo> {
   requireToken(accessToken, 'userinfo')
-  const endpoint = requireEndpoint(ctx, 'userinfo_endpoint', 'userinfo')
-  const subject = options.expectedSubject ?? o.skipSubjectCheck
-  try {
-    const response =
-      options.method === 'POST'
-        ? await o.protectedResourceRequest(
-            accessToken,
-            'POST',
-            parseUrl(endpoint, 'userinfo_endpoint'),
-            new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }),
-            '',
-            requestOptions(ctx, 'userinfo', options.signal),
-          )
-        : await o.userInfoRequest(ctx.as, ctx.client, accessToken, requestOptions(ctx, 'userinfo', options.signal))
-    return await o.processUserInfoResponse(ctx.as, ctx.client, subject, response)
-  } catch (err) {
-    throw translateError(err, 'userinfo', redactUrl(endpoint))
-  }
+  const { as, client, options: http } = int(ctx)
+  const endpoint = ctx.metadata.userinfo_endpoint
+  const post = () => new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' })
+  return runOperation(
+    http,
+    {
+      name: 'userinfo',
+      endpoint: 'userinfo',
+      url: endpoint,
+      field: 'userinfo_endpoint',
+      metadata: ctx.metadata,
+      request: (request) =>
+        options.method === 'POST'
+          ? o.protectedResourceRequest(accessToken, 'POST', parseUrl(endpoint as string, 'userinfo_endpoint'), post(), '', request)
+          : o.userInfoRequest(as, client, accessToken, request),
+      process: async (response) => (await o.processUserInfoResponse(as, client, options.expectedSubject ?? o.skipSubjectCheck, response)) as UserInfo,
+    },
+    options.signal,
+  )
 }
 
 /** Client metadata sent to and returned by the registration endpoint (RFC 7591 §2). */
@@ -107,33 +156,38 @@ export interface ClientMetadata {
   [key: string]: unknown
 }
 
-export interface RegisterOptions {
+/** Registration options: the {@link HttpOptions} fields, flat, and an initial access token. */
+export interface RegisterOptions extends HttpOptions {
   /** RFC 7591 §3: an initial access token, when the server requires one. */
   initialAccessToken?: string
+  /** @deprecated Pass the HttpOptions fields flat. */
   http?: HttpOptions
-  signal?: AbortSignal
 }
 
 /**
  * Dynamic client registration. Needs no client yet, only the server metadata.
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
+ *
+ * @example
+ * const { client_id } = await registerClient(metadata, { redirect_uris: ['http://127.0.0.1:8765/cb'], token_endpoint_auth_method: 'none' })
  */
-export async function registerClient(
+export function registerClient(
   metadata: AuthorizationServerMetadata,
   client: ClientMetadata,
   options: RegisterOptions = {},
 ): Promise<ClientMetadata & { client_id: string }> {
-  const endpoint = metadata.registration_endpoint
-  if (typeof endpoint !== 'string') {
-    throw new ConfigError('missing_endpoint', `the server ${metadata.issuer} has no registration_endpoint: register the client by hand`)
-  }
-  try {
-    const response = await o.dynamicClientRegistrationRequest(metadata as o.AuthorizationServer, client as Partial<o.Client>, {
-      ...requestOptions({ http: options.http ?? {} }, 'registration', options.signal),
-      ...(options.initialAccessToken ? { initialAccessToken: options.initialAccessToken } : {}),
-    })
-    return (await o.processDynamicClientRegistrationResponse(response)) as ClientMetadata & { client_id: string }
-  } catch (err) {
-    throw translateError(err, 'client registration', redactUrl(endpoint))
-  }
+  const endpoint = metadata?.registration_endpoint
+  return runOperation(pickHttpOptions(options), {
+    name: 'client registration',
+    endpoint: 'registration',
+    url: typeof endpoint === 'string' ? endpoint : undefined,
+    field: 'registration_endpoint',
+    metadata,
+    request: (request) =>
+      o.dynamicClientRegistrationRequest(metadata as o.AuthorizationServer, client as Partial<o.Client>, {
+        ...request,
+        ...(options.initialAccessToken ? { initialAccessToken: options.initialAccessToken } : {}),
+      }),
+    process: async (response) => (await o.processDynamicClientRegistrationResponse(response)) as ClientMetadata & { client_id: string },
+  })
 }

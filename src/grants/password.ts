@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import type { TokenSet } from '../types.js'
-import { requestOptions, type OAuthContext } from './context.js'
+import { int, type OAuthContext } from './context.js'
 import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
 
 export interface PasswordGrantOptions extends GrantParameters {
@@ -14,6 +14,9 @@ export interface PasswordGrantOptions extends GrantParameters {
  * §2.4) says it MUST NOT be used; it remains for trusted first-party logins on servers that
  * still offer it (EPISHIP does). Prefer authorization code + PKCE or the device flow.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
+ *
+ * @example
+ * const tokens = await passwordGrant(ctx, { username, password, scope: 'read' })
  */
 export function passwordGrant(ctx: OAuthContext, options: PasswordGrantOptions): Promise<TokenSet> {
   if (!options?.username || typeof options.password !== 'string') {
@@ -22,10 +25,12 @@ export function passwordGrant(ctx: OAuthContext, options: PasswordGrantOptions):
   const params = grantParameters(options)
   params.set('username', options.username)
   params.set('password', options.password)
+  const { as, client, clientAuth } = int(ctx)
   return tokenExchange(
     ctx,
     'password grant',
-    () => o.genericTokenEndpointRequest(ctx.as, ctx.client, ctx.clientAuth, 'password', params, requestOptions(ctx, 'token', options.signal)),
-    (response) => o.processGenericTokenEndpointResponse(ctx.as, ctx.client, response),
+    (request) => o.genericTokenEndpointRequest(as, client, clientAuth, 'password', params, request),
+    (response) => o.processGenericTokenEndpointResponse(as, client, response),
+    options.signal,
   )
 }

@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import type { TokenSet } from '../types.js'
-import { requestOptions, type OAuthContext } from './context.js'
+import { int, type OAuthContext } from './context.js'
 import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
 
 export type RefreshOptions = GrantParameters
@@ -10,20 +10,21 @@ export type RefreshOptions = GrantParameters
  * Exchanges a refresh token for a new token set. When the server rotates the refresh token
  * the new one is returned; when it sends none, the one given is kept (RFC 6749 §6).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ *
+ * @example
+ * const fresh = await refreshGrant(ctx, tokens.refreshToken)
  */
 export function refreshGrant(ctx: OAuthContext, refreshToken: string, options: RefreshOptions = {}): Promise<TokenSet> {
   if (typeof refreshToken !== 'string' || refreshToken === '') {
     throw new ConfigError('invalid_config', 'refresh needs a refresh token; this token set has none (was offline_access requested?)')
   }
+  const { as, client, clientAuth } = int(ctx)
   return tokenExchange(
     ctx,
     'refresh_token grant',
-    () =>
-      o.refreshTokenGrantRequest(ctx.as, ctx.client, ctx.clientAuth, refreshToken, {
-        ...requestOptions(ctx, 'token', options.signal),
-        additionalParameters: grantParameters(options),
-      }),
-    (response) => o.processRefreshTokenResponse(ctx.as, ctx.client, response),
+    (request) => o.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, { ...request, additionalParameters: grantParameters(options) }),
+    (response) => o.processRefreshTokenResponse(as, client, response),
+    options.signal,
     refreshToken,
   )
 }

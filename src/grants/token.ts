@@ -1,36 +1,51 @@
 import * as o from 'oauth4webapi'
-import { redactUrl } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { toTokenSet } from '../wire/token.js'
-import { requireEndpoint, type OAuthContext } from './context.js'
-import { translateError } from './translate.js'
+import { int, type OAuthContext } from './context.js'
+import { runOperation, type RequestOptions } from './operation.js'
 
 /**
- * Runs one token endpoint exchange: oauth4webapi builds and validates, the transport sends,
- * errors are translated once, the answer becomes a TokenSet.
+ * One token endpoint exchange on the operation path: oauth4webapi builds and validates, the
+ * answer becomes a TokenSet (with the validated ID token claims, when there is an ID token).
  */
-export async function tokenExchange(
+export function tokenExchange(
   ctx: OAuthContext,
-  operation: string,
-  request: () => Promise<Response>,
+  name: string,
+  request: (options: RequestOptions) => Promise<Response>,
   process: (response: Response) => Promise<o.TokenEndpointResponse>,
+  signal: AbortSignal | undefined,
   previousRefreshToken?: string,
 ): Promise<TokenSet> {
-  const url = redactUrl(requireEndpoint(ctx, 'token_endpoint', operation))
-  try {
-    const response = await request()
-    const body = await process(response)
-    const claims = body.id_token ? o.getValidatedIdTokenClaims(body) : undefined
-    return toTokenSet(body as Record<string, unknown>, ctx.clock.now(), {
-      ...(previousRefreshToken === undefined ? {} : { previousRefreshToken }),
-      ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}),
-    })
-  } catch (err) {
-    throw translateError(err, operation, url)
-  }
+  const { options, clock } = int(ctx)
+  const url = ctx.metadata.token_endpoint
+  return runOperation(
+    options,
+    {
+      name,
+      endpoint: 'token',
+      url,
+      field: 'token_endpoint',
+      metadata: ctx.metadata,
+      request,
+      process: async (response) => {
+        const body = await process(response)
+        const claims = body.id_token ? o.getValidatedIdTokenClaims(body) : undefined
+        return toTokenSet(body as Record<string, unknown>, clock.now(), {
+          ...(previousRefreshToken === undefined ? {} : { previousRefreshToken }),
+          ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}),
+        })
+      },
+    },
+    signal,
+  )
 }
 
-/** Extra parameters common to the grants: RFC 8707 `resource`, `audience`, anything else. */
+/**
+ * Parameters common to the grants: scope, RFC 8707 `resource`, `audience`, anything else.
+ *
+ * @example
+ * await clientCredentialsGrant(ctx, { scope: 'read', resource: 'https://api.example.com', extraParams: { tenant: 'a' } })
+ */
 export interface GrantParameters {
   scope?: string
   /** RFC 8707 resource indicator(s). */

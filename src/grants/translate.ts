@@ -33,10 +33,13 @@ export function translateError(err: unknown, operation: string, url?: string): O
   }
 
   if (err instanceof o.OperationProcessingError) {
-    let code = CODES[err.code ?? ''] ?? 'invalid_response'
+    const code = CODES[err.code ?? ''] ?? 'invalid_response'
     if (err.code === o.JSON_ATTRIBUTE_COMPARISON) {
-      const attribute = (err.cause as { attribute?: string } | undefined)?.attribute
-      code = attribute === 'issuer' ? 'issuer_mismatch' : attribute === 'resource' ? 'resource_mismatch' : 'invalid_response'
+      const { attribute, expected, body } = (err.cause ?? {}) as { attribute?: string; expected?: string; body?: Record<string, unknown> }
+      // RFC 8414 §3.3 / RFC 9728 §3.3: the document must name exactly what was asked for.
+      if (attribute === 'issuer' || attribute === 'resource') {
+        return new ResponseError(`${attribute}_mismatch`, `${failed}the document names ${attribute} ${JSON.stringify(body?.[attribute])?.slice(0, 200)}, not ${expected}; refusing it`, { url, cause: err })
+      }
     }
     const status = err.cause instanceof Response ? err.cause.status : undefined
     const Type = code === 'insecure_url' || code === 'missing_endpoint' ? ConfigError : ResponseError

@@ -182,7 +182,7 @@ export function createEmulator(options: EmulatorOptions) {
   /**
    * An ID token with the claims OpenID Connect Core §2 requires. Its signature is not made
    * with real keys: code-flow clients may rely on TLS instead of the signature (§3.1.3.7),
-   * which is what oauth4webapi does; a client that verifies signatures needs a real server.
+   * which is what the protocol layer does for code-flow ID tokens; a client that verifies signatures needs a real server.
    */
   function idToken(grant: Grant): string {
     const now = Math.floor(Date.now() / 1000)

@@ -27,3 +27,24 @@ export function inProcessLock(): Lock {
     },
   }
 }
+
+/**
+ * A lock shared by the origin's tabs (the Web Locks API), or an in-tab lock where the API is
+ * missing. The browser client holds it around every refresh.
+ *
+ * @example
+ * const manager = new TokenManager({ lock: webLock(), lockName: 'my-app:refresh', refresh })
+ */
+export function webLock(): Lock {
+  const locks = (globalThis.navigator as { locks?: { request(name: string, cb: () => Promise<unknown>): Promise<unknown> } } | undefined)?.locks
+  if (!locks) return inProcessLock()
+  return {
+    run<T>(name: string, task: () => Promise<T>): Promise<T> {
+      return locks.request(name, async () => {
+        // Let a BroadcastChannel message from the previous holder land first.
+        await new Promise((resolve) => setTimeout(resolve, 0))
+        return task()
+      }) as Promise<T>
+    },
+  }
+}

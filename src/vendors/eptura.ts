@@ -1,15 +1,17 @@
 import { ConfigError, ResponseError } from '../errors.js'
-import { send, type HttpOptions } from '../http/transport.js'
+import { pickHttpOptions, type HttpOptions } from '../http/options.js'
+import { runOperation } from '../grants/operation.js'
 
-export interface EpturaCodeRequest {
+/** What Eptura's direct code request needs, and the {@link HttpOptions}, flat. */
+export interface EpturaCodeRequest extends HttpOptions {
   site: string
   username: string
   password: string
   clientId: string
   redirectUri: string
   scope: string
+  /** @deprecated Pass the HttpOptions fields flat. */
   http?: HttpOptions
-  signal?: AbortSignal
 }
 
 /**
@@ -18,6 +20,10 @@ export interface EpturaCodeRequest {
  * headers; the answer is `{ "code": "…" }`. Exchange it with `client.exchangeCode({ code })`.
  * The code expires after 5 minutes. The password travels in a header, as the vendor requires:
  * over https only (the transport enforces it).
+ *
+ * @example
+ * const code = await requestEpturaCode({ site, username, password, clientId, redirectUri, scope: 'email' })
+ * const tokens = await client.exchangeCode({ code })
  */
 export async function requestEpturaCode(options: EpturaCodeRequest): Promise<string> {
   for (const field of ['site', 'username', 'password', 'clientId', 'redirectUri', 'scope'] as const) {
@@ -25,24 +31,28 @@ export async function requestEpturaCode(options: EpturaCodeRequest): Promise<str
   }
   const site = /^https?:\/\//i.test(options.site) ? options.site : `https://${options.site}`
   const url = new URL('/external/api/oauth2/auth', site)
-  const response = await send(
-    'vendor',
-    url,
-    {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-auth-username': options.username,
-        'x-auth-password': options.password,
-        'x-client-id': options.clientId,
-        'x-redirect-uri': options.redirectUri,
-        'x-scope': options.scope,
-      },
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
-    options.http,
-  )
   const where = `${url.origin}${url.pathname}`
+  return runOperation(pickHttpOptions(options), {
+    name: 'Eptura code request',
+    endpoint: 'vendor',
+    url: url.href,
+    request: (_, send) =>
+      send(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-auth-username': options.username,
+          'x-auth-password': options.password,
+          'x-client-id': options.clientId,
+          'x-redirect-uri': options.redirectUri,
+          'x-scope': options.scope,
+        },
+      }),
+    process: (response) => epturaCode(response, where),
+  })
+}
+
+async function epturaCode(response: Response, where: string): Promise<string> {
   let body: unknown
   try {
     body = await response.json()

@@ -2,8 +2,8 @@ import { ResponseError } from '../errors.js'
 import type { TokenSet } from '../types.js'
 
 /**
- * The `expires_in` policy (docs/tokens.md), applied to a token endpoint's JSON before
- * oauth4webapi validates it:
+ * The `expires_in` policy (docs/tokens.md), applied to a token endpoint's JSON before the
+ * protocol checks validate it:
  *
  * - a positive number, or a string of decimal digits (`"3600"`), is a lifetime;
  * - absent, `null`, `""`, `0` or negative means "the server stated no usable lifetime": the

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { acmeCloud, acmeCloudClient } from '../../examples/dialect-from-scratch.js'
-import { compileDialect, composeDialects, createOAuthClient, createPublicContext, isOAuthKitError, type Dialect } from '../../src/index.js'
+import { compileDialect, composeDialects, createOAuthClient, createPublicContext, defineDialect, isOAuthKitError, type Dialect, type DialectSpec } from '../../src/index.js'
 import { createEmulator, EmulatorRejection } from '../../src/entries/testing.js'
 import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
 import { fakeClock, useStrictMsw } from '../support/msw.js'
@@ -47,8 +47,8 @@ describe('a dialect written from scratch (examples/dialect-from-scratch.ts)', ()
 describe('composing dialects', () => {
   it('later data wins field by field and transforms run in order', async () => {
     const seen: string[] = []
-    const a: Dialect = { name: 'A', token: { names: { grant_type: 'gt' }, headers: { 'x-a': '1' } }, request: (_e, r) => (seen.push('a'), r) }
-    const b: Dialect = { name: 'B', token: { headers: { 'x-b': '2' } }, expiresIn: { unit: 'milliseconds' }, request: (_e, r) => (seen.push('b'), r) }
+    const a: DialectSpec = { name: 'A', token: { names: { grant_type: 'gt' }, headers: { 'x-a': '1' } }, request: (_e, r) => (seen.push('a'), r) }
+    const b: DialectSpec = { name: 'B', token: { headers: { 'x-b': '2' } }, expiresIn: { unit: 'milliseconds' }, request: (_e, r) => (seen.push('b'), r) }
     const both = composeDialects(a, b)
     expect(both.name).toBe('A + B')
     expect(both.token).toMatchObject({ names: { grant_type: 'gt' }, headers: { 'x-a': '1', 'x-b': '2' } })
@@ -64,22 +64,25 @@ describe('composing dialects', () => {
 })
 
 describe('dialects with the plain functions', () => {
-  it('createPublicContext refuses raw dialect data (it would be ignored) and takes a compiled one', () => {
-    const raw: Dialect = { name: 'raw', token: { placement: 'json' } }
+  it('createPublicContext refuses raw dialect data (it would be ignored) and takes a declared one', () => {
+    const raw: DialectSpec = { name: 'raw', token: { placement: 'json' } }
     const err = (() => {
       try {
-        createPublicContext(metadata(), 'spa', { http: { dialect: raw } })
+        createPublicContext(metadata(), 'spa', { dialect: raw as Dialect })
       } catch (e) {
         return e
       }
     })()
-    expect(isOAuthKitError(err) && err.message).toMatch(/compileDialect/)
+    expect(isOAuthKitError(err) && err.message).toMatch(/defineDialect/)
+    expect(createPublicContext(metadata(), 'spa', { dialect: defineDialect(raw) }).clientId).toBe('spa')
+    // The deprecated names still work: compileDialect, and the nested { http: { dialect } }.
     expect(createPublicContext(metadata(), 'spa', { http: { dialect: compileDialect(raw) } }).clientId).toBe('spa')
   })
 })
 
 describe('expires_in unit sanity', () => {
-  async function lifetime(expiresIn: unknown, dialect?: Dialect) {
+  async function lifetime(expiresIn: unknown, spec?: DialectSpec) {
+    const dialect = spec && defineDialect(spec)
     const clock = fakeClock()
     const onWarning = vi.fn()
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'x', token_type: 'bearer', expires_in: expiresIn })))

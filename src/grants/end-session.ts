@@ -1,0 +1,30 @@
+import { parseUrl } from '../internal/url.js'
+import type { OAuthContext } from './context.js'
+
+export interface EndSessionOptions {
+  /** The ID token of the session to end (OpenID Connect RP-Initiated Logout §2). */
+  idTokenHint?: string
+  /** Where the server sends the user afterwards; must be registered. */
+  postLogoutRedirectUri?: string
+  state?: string
+}
+
+/**
+ * The URL that ends the user's session at the authorization server (OpenID Connect
+ * RP-Initiated Logout 1.0 §2), or undefined when the server has no `end_session_endpoint`.
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+ *
+ * @example
+ * const url = buildEndSessionUrl(ctx, { idTokenHint: tokens.idToken, postLogoutRedirectUri: location.origin })
+ * if (url) location.assign(url)
+ */
+export function buildEndSessionUrl(ctx: OAuthContext, options: EndSessionOptions = {}): string | undefined {
+  const endpoint = ctx.metadata.end_session_endpoint
+  if (endpoint === undefined) return undefined
+  const url = parseUrl(endpoint, 'end_session_endpoint')
+  url.searchParams.set('client_id', ctx.clientId)
+  if (options.idTokenHint) url.searchParams.set('id_token_hint', options.idTokenHint)
+  if (options.postLogoutRedirectUri) url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri)
+  if (options.state) url.searchParams.set('state', options.state)
+  return url.href
+}

@@ -1,0 +1,93 @@
+import * as o from 'oauth4webapi'
+import { ConfigError, redactUrl } from '../errors.js'
+import { hooksOf, type Endpoint } from '../dialects/types.js'
+import type { HttpOptions } from '../http/options.js'
+import { outgoing, rebuilt, send, type TransportInit } from '../http/transport.js'
+import { normalizeTokenResponseBody } from '../wire/token.js'
+import type { AuthorizationServerMetadata } from '../types.js'
+import { translateError } from './translate.js'
+
+/** The options oauth4webapi's request functions take, routed through {@link exchange}. */
+export type RequestOptions = {
+  [o.customFetch]: (url: string, init: TransportInit) => Promise<Response>
+  [o.allowInsecureRequests]: true
+  signal?: AbortSignal
+}
+
+/** One call to one endpoint, as the runner sees it. */
+export interface Operation<T> {
+  /** Reads as the start of a sentence in messages: "client_credentials grant", "discovery". */
+  name: string
+  endpoint: Endpoint
+  /** The endpoint's URL; undefined when the metadata lacks it (then `field` names it). */
+  url: string | undefined
+  /** The metadata field the URL comes from, for the "missing endpoint" message. */
+  field?: string
+  metadata?: AuthorizationServerMetadata
+  /**
+   * Builds and sends the request: usually an oauth4webapi `…Request` function given
+   * `options`; discovery and vendor calls send their own through `send` (the same path).
+   */
+  request(options: RequestOptions, send: (url: string | URL, init: TransportInit) => Promise<Response>): Promise<Response>
+  /** Validates the response (usually an oauth4webapi `process…Response` function) and maps it. */
+  process(response: Response): Promise<T>
+}
+
+/**
+ * The one operation path: endpoint check → request (dialect rewrite → transport → response
+ * rewrite) → processing → one error translation. Every endpoint call goes through it.
+ */
+export async function runOperation<T>(options: HttpOptions, op: Operation<T>, signal?: AbortSignal): Promise<T> {
+  if (op.url === undefined) throw missingEndpoint(op.name, op.field, op.metadata)
+  const where = redactUrl(op.url)
+  try {
+    const request = requestOptions(options, op.endpoint, signal ?? options.signal)
+    const response = await op.request(request, (url, init) => exchange(op.endpoint, url, { ...init, ...(request.signal ? { signal: request.signal } : {}) }, options))
+    return await op.process(response)
+  } catch (err) {
+    throw translateError(err, op.name, where)
+  }
+}
+
+/** The error for an operation whose endpoint the metadata lacks. */
+export function missingEndpoint(name: string, field = 'an endpoint', metadata?: AuthorizationServerMetadata): ConfigError {
+  return new ConfigError('missing_endpoint', `${name} needs ${field}, which the metadata of ${metadata?.issuer ?? 'the server'} lacks; give it in endpoints`)
+}
+
+/** oauth4webapi request options whose every request goes through {@link exchange}. */
+export function requestOptions(options: HttpOptions, endpoint: Endpoint, signal?: AbortSignal): RequestOptions {
+  return {
+    [o.customFetch]: (url, init) => exchange(endpoint, url, init, options),
+    // The transport enforces the http: policy (loopback allowed, others only by opt-in).
+    [o.allowInsecureRequests]: true,
+    ...(signal ? { signal } : {}),
+  }
+}
+
+/**
+ * One HTTP exchange of the operation path: the dialect rewrites the request, the transport
+ * sends it, and a successful JSON body is rewritten (dialect, then the `expires_in` policy for
+ * the token endpoint) before anything validates it, so oauth4webapi's checks still run.
+ */
+export async function exchange(endpoint: Endpoint, url: string | URL, init: TransportInit, options: HttpOptions): Promise<Response> {
+  const hooks = hooksOf(options.dialect)
+  let request = outgoing(url, init, options)
+  if (hooks) request = hooks.request(endpoint, request)
+  const response = await send(endpoint, request, init.signal, options)
+  // Parse and re-serialise only when something rewrites the body.
+  if (!(endpoint === 'token' || hooks) || !response.ok || !/[/+]json\b/i.test(response.headers.get('content-type') ?? '')) return response
+  const text = await response.text()
+  let record: unknown
+  try {
+    record = JSON.parse(text)
+  } catch {
+    record = undefined // left for the processing step to report as invalid JSON
+  }
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return rebuilt(response, text)
+  let body = record as Record<string, unknown>
+  if (hooks) body = hooks.response(endpoint, body)
+  if (endpoint === 'token') {
+    body = normalizeTokenResponseBody(body, options.dialect?.expiresIn, redactUrl(request.url), options.onWarning)
+  }
+  return rebuilt(response, JSON.stringify(body))
+}

@@ -1,0 +1,45 @@
+import type { Clock } from '../internal/clock.js'
+import type { Dialect } from '../dialects/types.js'
+
+/**
+ * The one configuration shape of everything in oauthkit that talks to a server: clients
+ * (`createOAuthClient`, `createBrowserClient`, `createClientCredentialsSession`), the plain
+ * functions' contexts, discovery, registration and the vendors' own operations all take these
+ * fields, flat, beside their own. Every field is optional.
+ *
+ * @example
+ * const options: HttpOptions = { timeout: 10_000, headers: { 'user-agent': 'my-app/1.0' }, onWarning: (w) => log.warn(w.message) }
+ * const client = await createOAuthClient({ issuer, clientId, clientSecret, ...options })
+ */
+export interface HttpOptions {
+  /** The fetch to use; defaults to `globalThis.fetch`, looked up at call time. */
+  fetch?: typeof fetch
+  /** Milliseconds before a request (headers and body) is abandoned. Default 30 000. */
+  timeout?: number
+  /** Allow plain `http:` to hosts other than loopback. Default false. */
+  allowInsecureHttp?: boolean
+  /** The largest response body read, in bytes. Default 1 MiB. */
+  maxResponseBytes?: number
+  /** Headers added to every request to an OAuth endpoint (a User-Agent, say). */
+  headers?: Record<string, string>
+  /** Vendor quirks: a preset's dialect, or one declared with `defineDialect`. */
+  dialect?: Dialect
+  /** Told about anything oauthkit corrected on its own (an `expires_in` unit it had to guess). Never a secret in it. */
+  onWarning?: (warning: { code: string; message: string }) => void
+  /** Where time comes from (tests, or a server clock known to be off). Default: the system clock. */
+  clock?: Clock
+  /** Cancels the requests this configuration makes (for a client: its discovery). */
+  signal?: AbortSignal
+}
+
+const FIELDS = ['fetch', 'timeout', 'allowInsecureHttp', 'maxResponseBytes', 'headers', 'dialect', 'onWarning', 'clock', 'signal'] as const
+
+/**
+ * The {@link HttpOptions} fields of a larger options object, plus the deprecated nested
+ * `http` / `clock` form (`{ http: { fetch }, clock }`), which flat fields override.
+ */
+export function pickHttpOptions(options: (HttpOptions & { http?: HttpOptions }) | undefined): HttpOptions {
+  const out: Record<string, unknown> = { ...options?.http }
+  for (const key of FIELDS) if (options?.[key] !== undefined) out[key] = options[key]
+  return out as HttpOptions
+}

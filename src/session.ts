@@ -1,0 +1,93 @@
+import { ConfigError } from './errors.js'
+import { systemClock } from './internal/clock.js'
+import { int, type OAuthContext } from './grants/context.js'
+import { clientCredentialsGrant } from './grants/client-credentials.js'
+import { refreshGrant } from './grants/refresh.js'
+import type { GrantParameters } from './grants/token.js'
+import type { TokenSet } from './types.js'
+import { TokenManager, type TokenEvents } from './token/manager.js'
+import type { TokenStore } from './token/store.js'
+import type { Lock } from './token/lock.js'
+import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
+
+export interface SessionOptions extends Omit<GrantParameters, 'signal'> {
+  /**
+   * `client_credentials`: the session obtains its tokens itself, and runs the grant again with
+   * the same parameters when a token nears expiry (or refreshes, if the answer carried a
+   * refresh token). Omitted: the session holds tokens from a sign-in (`tokens`, `setTokens`).
+   */
+  grant?: 'client_credentials'
+  /** Tokens from a completed sign-in. */
+  tokens?: TokenSet
+  /** The API base URLs `session.fetch` may send the token to. Nothing else gets it. */
+  apiUrls?: Array<string | URL>
+  store?: TokenStore
+  lock?: Lock
+  lockName?: string
+  /** Refresh this many ms before expiry (default 60 000, never more than half the lifetime). */
+  skew?: number
+  backgroundRefresh?: boolean
+}
+
+/** A client's token manager plus an authorized fetch. Every method is safe to call concurrently. */
+export interface Session {
+  getAccessToken(options?: { signal?: AbortSignal }): Promise<string>
+  getTokens(options?: { signal?: AbortSignal }): Promise<TokenSet>
+  setTokens(tokens: TokenSet): Promise<TokenSet>
+  invalidate(accessToken: string): boolean
+  /** The current token when it is valid, synchronously; undefined means call getAccessToken. */
+  validToken(): string | undefined
+  clear(): Promise<void>
+  on<K extends keyof TokenEvents>(event: K, listener: TokenEvents[K]): () => void
+  /** `fetch` with the bearer token attached to `apiUrls` only; see createAuthorizedFetch. */
+  fetch: typeof fetch
+  close(): void
+}
+
+/**
+ * Builds a session over a client context: the token manager gets the grant steps injected.
+ *
+ * @example
+ * const session = createSession(ctx, { grant: 'client_credentials', scope: 'read', apiUrls: ['https://api.example.com'] })
+ * const res = await session.fetch('https://api.example.com/things')
+ */
+export function createSession(ctx: OAuthContext, options: SessionOptions = {}): Session {
+  const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, ...params } = options
+  if (grant !== undefined && grant !== 'client_credentials') {
+    throw new ConfigError('invalid_config', `session grant ${JSON.stringify(grant)} is not supported; use 'client_credentials', or sign in and pass tokens`)
+  }
+  const http = int(ctx).options
+  const manager = new TokenManager({
+    ...(grant === 'client_credentials' ? { obtain: (signal?: AbortSignal) => clientCredentialsGrant(ctx, { ...params, ...(signal ? { signal } : {}) }) } : {}),
+    refresh: (refreshToken, signal) => refreshGrant(ctx, refreshToken, { ...params, ...(signal ? { signal } : {}) }),
+    ...(store ? { store } : {}),
+    ...(lock ? { lock } : {}),
+    ...(lockName ? { lockName } : {}),
+    ...(skew === undefined ? {} : { skew }),
+    ...(backgroundRefresh ? { backgroundRefresh } : {}),
+    clock: http.clock ?? systemClock,
+  })
+  // Initial tokens are stored first; once that settled, calls take the manager's fast path.
+  let ready: Promise<unknown> | undefined = tokens ? manager.setTokens(tokens) : undefined
+  ready?.then(
+    () => (ready = undefined),
+    () => (ready = undefined),
+  )
+  const after = <T>(run: () => Promise<T>): Promise<T> => (ready ? ready.then(run, run) : run())
+  const session: Session = {
+    getAccessToken: (o) => (ready ? after(() => manager.getAccessToken(o)) : manager.getAccessToken(o)),
+    getTokens: (o) => after(() => manager.getTokens(o)),
+    setTokens: (t) => manager.setTokens(t),
+    invalidate: (token) => manager.invalidate(token),
+    validToken: () => (ready ? undefined : manager.validToken()),
+    clear: () => manager.clear(),
+    on: (event, listener) => manager.on(event, listener),
+    fetch: () => Promise.reject(new ConfigError('invalid_config', 'session.fetch needs apiUrls: the API base URLs the token may be sent to')),
+    close: () => manager.close(),
+  }
+  if (apiUrls?.length) {
+    session.fetch = createAuthorizedFetch({ tokens: session, apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}) })
+  }
+  return session
+}
+
