@@ -5,7 +5,7 @@ import { ISSUER, metadata } from './support/as-mock.js'
 import { fakeClock, useStrictMsw, failure } from './support/msw.js'
 
 const msw = useStrictMsw()
-const noCache = { cache: false as const }
+const noCache = { discoveryCache: false as const }
 
 describe('discovery from an issuer', () => {
   it('reads RFC 8414 metadata and keeps the URL that answered', async () => {

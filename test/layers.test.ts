@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { join, posix, relative, resolve } from 'node:path'
+import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '..')
@@ -140,6 +141,22 @@ describe('architecture', () => {
     const index = sources.find((s) => s.file === 'index.ts')!.text
     const code = index.split('\n').filter((l) => l.trim() && !l.trim().startsWith('//'))
     expect(code.every((l) => /^export (type )?\{.*\} from '.+'$/.test(l.trim()))).toBe(true)
+  })
+
+  it('no function in src/ is longer than 60 lines (the shipped emulators included)', () => {
+    const long: string[] = []
+    for (const { file, text } of sources) {
+      const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+      const visit = (node: ts.Node) => {
+        if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+          const lines = sf.getLineAndCharacterOfPosition(node.end).line - sf.getLineAndCharacterOfPosition(node.getStart()).line + 1
+          if (lines > 60) long.push(`${file}:${sf.getLineAndCharacterOfPosition(node.getStart()).line + 1} (${lines} lines)`)
+        }
+        ts.forEachChild(node, visit)
+      }
+      visit(sf)
+    }
+    expect(long).toEqual([])
   })
 
   it('core code names no vendor', () => {

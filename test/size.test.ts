@@ -39,8 +39,8 @@ const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 17.25 * 1024
  */
 const M2M_BUDGET_GZIP_BYTES = 15.5 * 1024
 
-async function gzipSize(entry: string, platform: 'browser' | 'node' = 'browser'): Promise<number> {
-  const out = await build({
+async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
+  return build({
     entryPoints: [resolve(root, entry)],
     bundle: true,
     minify: true,
@@ -52,7 +52,12 @@ async function gzipSize(entry: string, platform: 'browser' | 'node' = 'browser')
     // What package.json's `browser` condition gives bundlers: the build with Node-only code left out.
     define: { __OAUTHKIT_BROWSER__: platform === 'browser' ? 'true' : 'false' },
     alias: { oauthkit: resolve(root, 'src/index.ts'), 'oauthkit/browser': resolve(root, 'src/entries/browser.ts'), 'oauthkit/m2m': resolve(root, 'src/entries/m2m.ts') },
+    metafile: true,
   })
+}
+
+async function gzipSize(entry: string, platform: 'browser' | 'node' = 'browser'): Promise<number> {
+  const out = await bundle(entry, platform)
   return gzipSync(out.outputFiles[0]!.contents, { level: 9 }).length
 }
 
@@ -70,5 +75,12 @@ describe('size budget', () => {
   it(`the machine-to-machine session stays within ${M2M_BUDGET_GZIP_BYTES / 1024} KiB gzip`, async () => {
     const size = await gzipSize('bench/entries/m2m/oauthkit.js', 'node')
     expect(size, `M2M bundle is ${(size / 1024).toFixed(2)} KiB gzip`).toBeLessThanOrEqual(M2M_BUDGET_GZIP_BYTES)
+  })
+
+  it('the machine-to-machine entry pulls in no authorization code, device, password, introspection, userinfo, registration or dialect code', async () => {
+    const inputs = Object.keys((await bundle('bench/entries/m2m/oauthkit.js', 'node')).metafile.inputs)
+    expect(inputs.some((f) => f.endsWith('src/grants/client-credentials.ts'))).toBe(true)
+    const foreign = ['grants/authorization-code.ts', 'grants/device.ts', 'grants/password.ts', 'grants/endpoints.ts', 'dialects/apply.ts', 'browser/', 'client.ts']
+    expect(inputs.filter((f) => foreign.some((name) => f.includes(`src/${name}`)))).toEqual([])
   })
 })

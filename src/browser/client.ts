@@ -81,6 +81,61 @@ function lazyContext(options: BrowserClientOptions, http: HttpOptions): () => Pr
     })
 }
 
+/** What the browser client's operations share. */
+interface Parts {
+  options: BrowserClientOptions
+  ctx: () => Promise<OAuthContext>
+  manager: TokenManager
+  pending: ReturnType<typeof pendingSignIns>
+  tabs: ReturnType<typeof connectTabs>
+  logoutListeners: Set<() => void>
+}
+
+async function login(p: Parts, o: Parameters<BrowserClient['login']>[0] = {}): Promise<void> {
+  const scope = o.scope ?? p.options.scope
+  const started = await buildAuthorizationUrl(await p.ctx(), {
+    redirectUri: p.options.redirectUri,
+    ...(scope ? { scope } : {}),
+    ...(o.extraParams ? { extraParams: o.extraParams } : {}),
+  })
+  p.pending.save({ ...started, ...(o.returnTo ? { returnTo: o.returnTo } : {}) })
+  location.assign(started.url)
+}
+
+async function handleRedirectCallback(p: Parts, url: string): Promise<{ tokens: TokenSet; returnTo?: string }> {
+  const address = new URL(url)
+  const saved = p.pending.take(callbackParams(address).get('state') ?? '')
+  if (!saved) throw new ConfigError('invalid_config', 'no pending sign-in for this callback (already used, or started in another tab): sign in again')
+  cleanAddressBar(address)
+  const tokens = await completeAuthorization(await p.ctx(), url, saved)
+  await p.manager.setTokens(tokens)
+  return saved.returnTo ? { tokens, returnTo: saved.returnTo } : { tokens }
+}
+
+async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}): Promise<void> {
+  const c = await p.ctx()
+  const tokens = await p.manager.getTokens().catch(() => undefined)
+  if (tokens?.refreshToken && c.metadata.revocation_endpoint) {
+    await revokeToken(c, tokens.refreshToken, { tokenTypeHint: 'refresh_token' }).catch(() => {})
+  }
+  await p.manager.clear()
+  p.tabs.logout()
+  p.logoutListeners.forEach((l) => l())
+  const back = o.returnTo ?? p.options.postLogoutRedirectUri
+  const endSession = buildEndSessionUrl(c, { ...(tokens?.idToken ? { idTokenHint: tokens.idToken } : {}), ...(back ? { postLogoutRedirectUri: back } : {}) })
+  if (endSession && o.redirect !== false) location.assign(endSession)
+}
+
+async function isAuthenticated(manager: TokenManager): Promise<boolean> {
+  try {
+    await manager.getAccessToken()
+    return true
+  } catch (err) {
+    if (isOAuthKitError(err) && err.recovery === 'reauthenticate') return false
+    throw err
+  }
+}
+
 /**
  * The single-page-app client: sign-in, renewal without a reload, storage, and tabs that never
  * refresh twice.
@@ -104,59 +159,21 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     ...(http.clock ? { clock: http.clock } : {}),
   })
   const tabs = connectTabs(key, manager, { persistAdopted: options.storage !== 'local', onLogout: () => logoutListeners.forEach((l) => l()) })
-  const pending = pendingSignIns(key)
-
+  const p: Parts = { options, ctx, manager, pending: pendingSignIns(key), tabs, logoutListeners }
   return {
-    async login(o = {}) {
-      const scope = o.scope ?? options.scope
-      const started = await buildAuthorizationUrl(await ctx(), {
-        redirectUri: options.redirectUri,
-        ...(scope ? { scope } : {}),
-        ...(o.extraParams ? { extraParams: o.extraParams } : {}),
-      })
-      pending.save({ ...started, ...(o.returnTo ? { returnTo: o.returnTo } : {}) })
-      location.assign(started.url)
-    },
+    login: (o) => login(p, o),
     isCallback(url = location.href) {
       const params = callbackParams(new URL(url))
       return params.has('code') || params.has('error')
     },
-    async handleRedirectCallback(url = location.href) {
-      const address = new URL(url)
-      const saved = pending.take(callbackParams(address).get('state') ?? '')
-      if (!saved) throw new ConfigError('invalid_config', 'no pending sign-in for this callback (already used, or started in another tab): sign in again')
-      cleanAddressBar(address)
-      const tokens = await completeAuthorization(await ctx(), url, saved)
-      await manager.setTokens(tokens)
-      return saved.returnTo ? { tokens, returnTo: saved.returnTo } : { tokens }
-    },
-    async isAuthenticated() {
-      try {
-        await manager.getAccessToken()
-        return true
-      } catch (err) {
-        if (isOAuthKitError(err) && err.recovery === 'reauthenticate') return false
-        throw err
-      }
-    },
+    handleRedirectCallback: (url = location.href) => handleRedirectCallback(p, url),
+    isAuthenticated: () => isAuthenticated(manager),
     getAccessToken: () => manager.getAccessToken(),
     getUser: () => manager.getTokens().then((t) => t.idTokenClaims, () => undefined),
     fetch: options.apiUrls?.length
       ? createAuthorizedFetch({ tokens: manager, apiUrls: options.apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}) })
       : () => Promise.reject(new ConfigError('invalid_config', 'fetch needs apiUrls: the API base URLs the token may be sent to')),
-    async logout(o = {}) {
-      const c = await ctx()
-      const tokens = await manager.getTokens().catch(() => undefined)
-      if (tokens?.refreshToken && c.metadata.revocation_endpoint) {
-        await revokeToken(c, tokens.refreshToken, { tokenTypeHint: 'refresh_token' }).catch(() => {})
-      }
-      await manager.clear()
-      tabs.logout()
-      logoutListeners.forEach((l) => l())
-      const back = o.returnTo ?? options.postLogoutRedirectUri
-      const endSession = buildEndSessionUrl(c, { ...(tokens?.idToken ? { idTokenHint: tokens.idToken } : {}), ...(back ? { postLogoutRedirectUri: back } : {}) })
-      if (endSession && o.redirect !== false) location.assign(endSession)
-    },
+    logout: (o) => logout(p, o),
     on(event, listener) {
       if (event !== 'logout') return manager.on(event as keyof TokenEvents, listener as never)
       logoutListeners.add(listener as () => void)

@@ -16,6 +16,8 @@ export interface DiscoveryOptions extends HttpOptions {
    * entries are keyed by everything that changes the answer (`fetch`, dialect, headers, the
    * http policy): two configurations never share a result.
    */
+  discoveryCache?: DiscoveryCache | false
+  /** @deprecated Renamed `discoveryCache`, as on the clients; kept until 1.0. */
   cache?: DiscoveryCache | false
   /** @deprecated Pass the HttpOptions fields flat. */
   http?: HttpOptions
@@ -23,9 +25,9 @@ export interface DiscoveryOptions extends HttpOptions {
 
 /** Runs `load` through the cache the options name, under a key that includes the configuration. */
 function cached<T>(key: string, options: DiscoveryOptions, http: HttpOptions, load: () => Promise<T>): Promise<T> {
-  if (options.cache === false) return load()
-  const clock = http.clock ?? systemClock
-  return (options.cache ?? sharedDiscoveryCache()).get(`${key} ${configurationKey(http)}`, clock.now(), load)
+  const cache = options.discoveryCache ?? options.cache
+  if (cache === false) return load()
+  return (cache ?? sharedDiscoveryCache()).get(`${key} ${configurationKey(http)}`, (http.clock ?? systemClock).now(), load)
 }
 
 export interface Discovered<T> {

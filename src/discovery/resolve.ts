@@ -48,7 +48,7 @@ export async function resolveMetadata(source: MetadataSource & HttpOptions, http
   } else if (byHand.token_endpoint) {
     base = { issuer: source.issuer ? String(source.issuer) : new URL(byHand.token_endpoint).origin }
   } else if (source.issuer) {
-    const found = await discover(source.issuer, { ...http, ...(source.discoveryCache === undefined ? {} : { cache: source.discoveryCache }) })
+    const found = await discover(source.issuer, { ...http, ...(source.discoveryCache === undefined ? {} : { discoveryCache: source.discoveryCache }) })
     base = { ...found.metadata }
   } else {
     throw new ConfigError('invalid_config', 'a client needs an issuer (for discovery), metadata, or endpoints.token')

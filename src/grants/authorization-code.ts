@@ -1,11 +1,11 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, ResponseError, type ErrorCode } from '../errors.js'
+import { ConfigError, ResponseError } from '../errors.js'
 import { parseUrl } from '../internal/url.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { missingEndpoint } from './operation.js'
 import { tokenExchange } from './token.js'
-import { translateError } from './translate.js'
+import { translateCallbackError } from './translate.js'
 
 export interface AuthorizationUrlOptions {
   redirectUri: string
@@ -94,33 +94,12 @@ export function parseCallback(
   try {
     validated = o.validateAuthResponse(as, client, params, expected)
   } catch (err) {
-    if (err instanceof o.OperationProcessingError) {
-      const code = classifyCallbackError(ctx, params, expectedState)
-      if (code) throw new ResponseError(code, `authorization callback rejected: ${CALLBACK_MESSAGES[code]}`, { cause: err })
-    }
-    throw translateError(err, 'authorization callback')
+    throw translateCallbackError(err, params, expectedState, ctx.metadata)
   }
   if (!validated.get('code')) {
     throw new ResponseError('missing_code', 'authorization callback rejected: neither "code" nor "error" in it; is this the redirect URI?')
   }
   return validated
-}
-
-const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  missing_iss: 'no "iss", though the server advertises RFC 9207 (possible mix-up attack); sign in again',
-  iss_mismatch: '"iss" names another authorization server (possible mix-up attack); sign in again',
-  missing_state: 'no "state": not an answer to a request of this client; sign in again',
-  state_mismatch: '"state" does not match the pending request (stale tab, replay or forgery); sign in again',
-}
-
-/** Names which of oauth4webapi's checks failed, from the same data it checked. */
-function classifyCallbackError(ctx: OAuthContext, params: URLSearchParams, expectedState: string): ErrorCode | undefined {
-  const iss = params.get('iss')
-  if (!iss && ctx.metadata.authorization_response_iss_parameter_supported) return 'missing_iss'
-  if (iss && iss !== ctx.metadata.issuer) return 'iss_mismatch'
-  if (!params.has('state')) return 'missing_state'
-  if (params.get('state') !== expectedState) return 'state_mismatch'
-  return undefined
 }
 
 export interface CompleteAuthorizationOptions {

@@ -1,5 +1,6 @@
 import * as o from 'oauth4webapi'
 import { ConfigError, OAuthKitError, OAuthServerError, ResponseError, isOAuthKitError, type ErrorCode } from '../errors.js'
+import type { AuthorizationServerMetadata } from '../types.js'
 
 /**
  * The one place where errors from below (oauth4webapi, the platform) become oauthkit errors.
@@ -65,4 +66,33 @@ const CODES: Record<string, ErrorCode> = {
   [o.INVALID_SERVER_METADATA]: 'invalid_metadata',
   [o.HTTP_REQUEST_FORBIDDEN]: 'insecure_url',
   [o.REQUEST_PROTOCOL_FORBIDDEN]: 'insecure_url',
+}
+
+const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  missing_iss: 'no "iss", though the server advertises RFC 9207 (possible mix-up attack); sign in again',
+  iss_mismatch: '"iss" names another authorization server (possible mix-up attack); sign in again',
+  missing_state: 'no "state": not an answer to a request of this client; sign in again',
+  state_mismatch: '"state" does not match the pending request (stale tab, replay or forgery); sign in again',
+}
+
+/**
+ * An authorization response's check failed: names which one (state, RFC 6749 §10.12; `iss`,
+ * RFC 9207 §2.4) from the same data oauth4webapi checked; anything else as translateError.
+ */
+export function translateCallbackError(err: unknown, params: URLSearchParams, expectedState: string, metadata: AuthorizationServerMetadata): OAuthKitError {
+  if (err instanceof o.OperationProcessingError) {
+    const iss = params.get('iss')
+    const code: ErrorCode | undefined =
+      !iss && metadata.authorization_response_iss_parameter_supported
+        ? 'missing_iss'
+        : iss && iss !== metadata.issuer
+          ? 'iss_mismatch'
+          : !params.has('state')
+            ? 'missing_state'
+            : params.get('state') !== expectedState
+              ? 'state_mismatch'
+              : undefined
+    if (code) return new ResponseError(code, `authorization callback rejected: ${CALLBACK_MESSAGES[code]}`, { cause: err })
+  }
+  return translateError(err, 'authorization callback')
 }
