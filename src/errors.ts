@@ -22,6 +22,9 @@ export type Recovery =
   /** Nothing to recover: the caller cancelled. */
   | 'none'
 
+/**
+ * The stable codes of oauthkit errors: branch on these, not on messages. docs/errors.md says what each means.
+ */
 export type ErrorCode =
   // configuration and arguments
   | 'invalid_config'
@@ -107,6 +110,17 @@ const OAUTH_ERROR_RECOVERY: Record<string, Recovery> = {
   authorization_pending: 'retry',
 }
 
+/**
+ * The one error class oauthkit throws (and its subclasses): a stable `code`, a `recovery`, the server's `error` when there was one; no secret in it.
+ *
+ * @example
+ * try {
+ *   await session.fetch(url)
+ * } catch (err) {
+ *   if (isOAuthKitError(err) && err.recovery === 'reauthenticate') await app.login()
+ *   else throw err
+ * }
+ */
 export class OAuthKitError extends Error {
   override name = 'OAuthKitError'
   readonly code: ErrorCode
@@ -145,18 +159,27 @@ export class OAuthKitError extends Error {
   }
 }
 
-/** The options, the metadata or an argument is wrong. Always `recovery: 'fix-config'`. */
-export class ConfigError extends OAuthKitError {
+/** The options, the metadata or an argument is wrong. Always `recovery: 'fix-config'`.
+ *
+ * @example
+ * if (err instanceof ConfigError) console.error(`fix the configuration: ${err.message}`)
+ */export class ConfigError extends OAuthKitError {
   override name = 'ConfigError'
 }
 
-/** The request did not complete: network failure, timeout, cancellation, refused redirect. */
-export class NetworkError extends OAuthKitError {
+/** The request did not complete: network failure, timeout, cancellation, refused redirect.
+ *
+ * @example
+ * if (err instanceof NetworkError && err.code === 'timeout') retryLater()
+ */export class NetworkError extends OAuthKitError {
   override name = 'NetworkError'
 }
 
-/** A server answered with something the protocol does not allow. */
-export class ResponseError extends OAuthKitError {
+/** A server answered with something the protocol does not allow.
+ *
+ * @example
+ * if (err instanceof ResponseError) console.error(err.code, err.status, err.url)
+ */export class ResponseError extends OAuthKitError {
   override name = 'ResponseError'
 }
 
@@ -164,8 +187,10 @@ export class ResponseError extends OAuthKitError {
  * A server answered with an OAuth error (`error`, `error_description`, `error_uri`): from the
  * token endpoint (RFC 6749 §5.2), the authorization response (§4.1.2.1) or a resource's
  * `WWW-Authenticate` challenge (RFC 6750 §3).
- */
-export class OAuthServerError extends OAuthKitError {
+ *
+ * @example
+ * if (err instanceof OAuthServerError && err.error === 'invalid_grant') await app.login()
+ */export class OAuthServerError extends OAuthKitError {
   override name = 'OAuthServerError'
 }
 
@@ -174,8 +199,10 @@ const NAMES = new Set(['OAuthKitError', 'ConfigError', 'NetworkError', 'Response
 /**
  * True for any oauthkit error, also one thrown by another copy of oauthkit or from another
  * realm (an iframe, a worker): it matches on `name` and `code` as well as on the class.
- */
-export function isOAuthKitError(value: unknown): value is OAuthKitError {
+ *
+ * @example
+ * if (isOAuthKitError(err)) console.error(err.code, err.recovery)
+ */export function isOAuthKitError(value: unknown): value is OAuthKitError {
   if (value instanceof OAuthKitError) return true
   return (
     typeof value === 'object' &&

@@ -10,6 +10,9 @@ import type { TokenStore } from './token/store.js'
 import type { Lock } from './token/lock.js'
 import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
 
+/**
+ * Options of a session: how it gets tokens (`grant`, or `tokens` from a sign-in), where the token may go (`apiUrls`), and how tokens are kept and renewed.
+ */
 export interface SessionOptions extends Omit<GrantParameters, 'signal'> {
   /**
    * `client_credentials`: the session obtains its tokens itself, and runs the grant again with

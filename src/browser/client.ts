@@ -41,6 +41,9 @@ export interface BrowserClientOptions extends MetadataSource, HttpOptions {
   key?: string
 }
 
+/**
+ * The browser client: sign-in, callback, the token, an authorized fetch, logout and events.
+ */
 export interface BrowserClient {
   /** Redirects to the authorization server (PKCE, state, nonce kept in sessionStorage for the callback). */
   login(options?: { scope?: string; extraParams?: Record<string, string>; returnTo?: string }): Promise<void>
@@ -60,6 +63,9 @@ export interface BrowserClient {
   on<K extends keyof BrowserEvents>(event: K, listener: BrowserEvents[K]): () => void
 }
 
+/**
+ * The browser client's events: the token manager's, and `logout` from this or another tab.
+ */
 export interface BrowserEvents extends TokenEvents {
   /** This tab or another one signed out. */
   logout: () => void

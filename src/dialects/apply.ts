@@ -23,7 +23,11 @@ export function defineDialect(spec: DialectSpec | Dialect): Dialect {
 }
 
 /**
+ * The old name of {@link defineDialect}.
+ *
  * @deprecated Renamed {@link defineDialect}; this alias stays until 1.0.
+ * @example
+ * const acme = compileDialect({ name: 'Acme' }) // prefer defineDialect
  */
 export const compileDialect: (spec: DialectSpec | Dialect) => Dialect = defineDialect
 

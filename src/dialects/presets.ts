@@ -21,8 +21,10 @@ function base(value: string, what: string): string {
  * EPISHIP OAuth Authentication API (seeds/000): standard grants (`authorization_code`,
  * `password`, `refresh_token`), space-separated scopes, no discovery document and no paths
  * published — so every path is configurable; these defaults are the common ones.
- */
-export function epishipPreset(options: {
+ *
+ * @example
+ * const client = await createOAuthClient({ ...epishipPreset({ baseUrl: 'https://api.epishiphq.com' }), clientId, clientSecret })
+ */export function epishipPreset(options: {
   baseUrl: string
   paths?: { authorization?: string; token?: string; revocation?: string }
 }): VendorPreset {
@@ -40,8 +42,10 @@ export function epishipPreset(options: {
  * discovery, dynamic registration, PKCE, userinfo, revocation, introspection. Nothing to
  * bend: the preset is the issuer. MCP clients start from the MCP server with
  * `discoverFromResource` (RFC 9728).
- */
-export function epismoPreset(options: { issuer: string }): VendorPreset {
+ *
+ * @example
+ * const client = await createOAuthClient({ ...epismoPreset({ issuer: 'https://auth.epismo.ai' }), clientId })
+ */export function epismoPreset(options: { issuer: string }): VendorPreset {
   return { dialect: defineDialect({ name: 'Epismo' }), issuer: base(options.issuer, 'Epismo issuer') }
 }
 
@@ -56,8 +60,10 @@ export function epismoPreset(options: { issuer: string }): VendorPreset {
  *   tokens rotate;
  * - revocation at `<site>/external/api/oauth2/revoke` with the single header `x-token`.
  * The browserless code request (`x-auth-*` headers) is `requestEpturaCode` in `oauthkit/dialects`.
- */
-export function epturaPreset(options: { site: string; redirectUri: string; scope: string }): VendorPreset {
+ *
+ * @example
+ * const client = await createOAuthClient({ ...epturaPreset({ site: 'acme.eptura.com', redirectUri, scope: 'email' }), clientId, clientSecret })
+ */export function epturaPreset(options: { site: string; redirectUri: string; scope: string }): VendorPreset {
   const site = base(options.site, 'Eptura site')
   const dialect: DialectSpec = {
     name: 'Eptura Workplace',
@@ -99,8 +105,11 @@ export function epturaPreset(options: { site: string; redirectUri: string; scope
  * the answer carries a refresh token (`expires_in` in seconds), refreshed with
  * `grant_type=refresh_token`, again with Basic. The document's alternative, "less secure":
  * every parameter, credentials included, in the query string of the POST URL.
- */
-export function organizationApiPreset(options: { server: string; credentials?: 'basic' | 'query' }): VendorPreset {
+ *
+ * @example
+ * const org = await createOAuthClient({ ...organizationApiPreset({ server }), clientId, clientSecret })
+ * const session = org.session({ grant: 'client_credentials', apiUrls: [`https://${server}/api`] })
+ */export function organizationApiPreset(options: { server: string; credentials?: 'basic' | 'query' }): VendorPreset {
   const root = base(options.server, 'Organization API server')
   const dialect: DialectSpec =
     options.credentials === 'query'
@@ -116,8 +125,10 @@ export function organizationApiPreset(options: { server: string; credentials?: '
  * a service account (the same flow, signed in as the service account), refresh,
  * client_credentials and device authorization; RFC 6749 §5.2 errors; tokens sent unaltered
  * as `Bearer`. Standard throughout: the preset is the issuer.
- */
-export function bipsyncPreset(options: { client: string } | { issuer: string }): VendorPreset {
+ *
+ * @example
+ * const client = await createOAuthClient({ ...bipsyncPreset({ client: 'acme' }), clientId, clientSecret })
+ */export function bipsyncPreset(options: { client: string } | { issuer: string }): VendorPreset {
   const issuer = 'issuer' in options ? base(options.issuer, 'Bipsync issuer') : `https://${options.client}-api.bipsync.com`
   return { dialect: defineDialect({ name: 'Bipsync' }), issuer }
 }

@@ -30,6 +30,9 @@ function cached<T>(key: string, options: DiscoveryOptions, http: HttpOptions, lo
   return (cache ?? sharedDiscoveryCache()).get(`${key} ${configurationKey(http)}`, (http.clock ?? systemClock).now(), load)
 }
 
+/**
+ * A discovered document: the metadata, the URL that served it, and when.
+ */
 export interface Discovered<T> {
   metadata: T
   /** The URL that answered. */
@@ -47,8 +50,10 @@ export interface Discovered<T> {
  *
  * A 4xx moves on to the next; anything else that is not valid metadata stops with a typed
  * error. The document's `issuer` must be identical to the one asked for (RFC 8414 §3.3).
- */
-export function discover(issuer: string | URL, options: DiscoveryOptions = {}): Promise<Discovered<AuthorizationServerMetadata>> {
+ *
+ * @example
+ * const { metadata, url } = await discover('https://auth.example.com')
+ */export function discover(issuer: string | URL, options: DiscoveryOptions = {}): Promise<Discovered<AuthorizationServerMetadata>> {
   const expected = parseUrl(issuer, 'issuer')
   if (expected.search || expected.hash) {
     throw new ConfigError('invalid_config', `issuer ${redactUrl(expected)} must have no query or fragment (RFC 8414 §2)`)
@@ -110,8 +115,11 @@ async function discoverUncached(expected: URL, http: HttpOptions): Promise<Disco
  * `/.well-known/oauth-protected-resource` inserted before its path (RFC 9728 §3.1), or from
  * `metadataUrl` when given (as in a 401's `resource_metadata`). Either way the document's
  * `resource` must be identical to the resource identifier (RFC 9728 §3.3).
- */
-export function discoverResource(
+ *
+ * @example
+ * const { metadata } = await discoverResource('https://mcp.example.com/mcp')
+ * const issuer = metadata.authorization_servers?.[0]
+ */export function discoverResource(
   resource: string | URL,
   options: DiscoveryOptions & { metadataUrl?: string | URL } = {},
 ): Promise<Discovered<ProtectedResourceMetadata>> {
@@ -140,12 +148,17 @@ export function discoverResource(
 /**
  * The `resource_metadata` URL of a 401's `WWW-Authenticate: Bearer` challenge (RFC 9728 §5.1),
  * or undefined when there is none.
- */
-export function resourceMetadataUrl(responseOrHeader: Response | string | null): string | undefined {
+ *
+ * @example
+ * const url = resourceMetadataUrl(response) // from WWW-Authenticate: Bearer resource_metadata="…"
+ */export function resourceMetadataUrl(responseOrHeader: Response | string | null): string | undefined {
   const header = typeof responseOrHeader === 'string' || responseOrHeader === null ? responseOrHeader : responseOrHeader.headers.get('www-authenticate')
   return bearerChallenge(header)?.params.resource_metadata
 }
 
+/**
+ * What discoverFromResource found: the protected resource metadata and its authorization server.
+ */
 export interface ResourceDiscovery {
   resource: Discovered<ProtectedResourceMetadata>
   authorizationServer: Discovered<AuthorizationServerMetadata>
@@ -155,8 +168,13 @@ export interface ResourceDiscovery {
  * From a protected resource to its authorization server: RFC 9728 metadata (from the resource
  * URL, or from the `resource_metadata` of a 401 when `challenge` is given), then RFC 8414 /
  * OpenID Connect discovery of the first authorization server it names.
- */
-export async function discoverFromResource(
+ *
+ * @example
+ * const res = await fetch(mcpUrl)
+ * if (res.status === 401) {
+ *   const { authorizationServer } = await discoverFromResource(mcpUrl, { challenge: res })
+ * }
+ */export async function discoverFromResource(
   resource: string | URL,
   options: DiscoveryOptions & { challenge?: Response | string } = {},
 ): Promise<ResourceDiscovery> {

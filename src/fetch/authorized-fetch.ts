@@ -2,6 +2,9 @@ import { ConfigError, OAuthServerError, redactUrl } from '../errors.js'
 import { bearerChallenge, parseWwwAuthenticate } from '../internal/www-authenticate.js'
 import type { AccessTokenSource } from '../token/manager.js'
 
+/**
+ * Options of createAuthorizedFetch: where tokens come from, the API base URLs they may go to, and the fetch to wrap.
+ */
 export interface AuthorizedFetchOptions {
   tokens: AccessTokenSource
   /**

@@ -4,6 +4,9 @@ import { isOAuthKitError } from '../errors.js'
 import type { AccessTokenSource } from '../token/manager.js'
 import { asksForNewToken, checkInsufficientScope, urlMatcher } from './authorized-fetch.js'
 
+/**
+ * Where the ky integration may send the token: the API base URLs.
+ */
 export interface KyAuthOptions {
   /** The API base URLs the token may be sent to; nothing else gets it. */
   apiUrls?: Array<string | URL>

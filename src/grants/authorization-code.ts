@@ -7,6 +7,9 @@ import { missingEndpoint } from './operation.js'
 import { tokenExchange } from './token.js'
 import { translateCallbackError } from './translate.js'
 
+/**
+ * What an authorization request asks for: the redirect URI, scope, and optional state, nonce, resource and extra parameters.
+ */
 export interface AuthorizationUrlOptions {
   redirectUri: string
   scope?: string
@@ -38,8 +41,12 @@ export interface PendingAuthorization {
  * `openid` is requested.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
- */
-export async function buildAuthorizationUrl(ctx: OAuthContext, options: AuthorizationUrlOptions): Promise<PendingAuthorization> {
+ *
+ * @example
+ * const pending = await buildAuthorizationUrl(ctx, { redirectUri: 'http://127.0.0.1:8765/cb', scope: 'openid offline_access' })
+ * sessionStorage.setItem('pending', JSON.stringify(pending))
+ * location.assign(pending.url)
+ */export async function buildAuthorizationUrl(ctx: OAuthContext, options: AuthorizationUrlOptions): Promise<PendingAuthorization> {
   const authorizationEndpoint = ctx.metadata.authorization_endpoint
   if (typeof authorizationEndpoint !== 'string') throw missingEndpoint('the authorization code flow', 'authorization_endpoint', ctx.metadata)
   const endpoint = parseUrl(authorizationEndpoint, 'authorization_endpoint')
@@ -76,8 +83,11 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
  * fragment when the query has neither `code` nor `error` — and checks it: `state`
  * (RFC 6749 §10.12) and, when the server advertises it, `iss` (RFC 9207 §2.4).
  * Returns the validated parameters.
- */
-export function parseCallback(
+ *
+ * @example
+ * const params = parseCallback(ctx, location.href, pending.state)
+ * const code = params.get('code')
+ */export function parseCallback(
   ctx: OAuthContext,
   callbackUrl: string | URL,
   expectedState: string,
@@ -102,6 +112,9 @@ export function parseCallback(
   return validated
 }
 
+/**
+ * Extra checks and cancellation for completing the authorization code flow.
+ */
 export interface CompleteAuthorizationOptions {
   /** OpenID Connect `max_age` that was requested, to check `auth_time`. */
   maxAge?: number
@@ -113,8 +126,11 @@ export interface CompleteAuthorizationOptions {
  * exchanges the code with the PKCE verifier, and validates the ID token (nonce included)
  * when there is one.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
- */
-export async function completeAuthorization(
+ *
+ * @example
+ * const pending = JSON.parse(sessionStorage.getItem('pending')!)
+ * const tokens = await completeAuthorization(ctx, location.href, pending)
+ */export async function completeAuthorization(
   ctx: OAuthContext,
   callbackUrl: string | URL,
   pending: Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>,
@@ -141,8 +157,11 @@ export async function completeAuthorization(
 /**
  * Exchanges an authorization code obtained without a browser redirect (a vendor's direct
  * code endpoint, say). Prefer {@link completeAuthorization}, which also checks the response.
- */
-export function exchangeCode(
+ *
+ * @example
+ * const code = await requestEpturaCode({ site, username, password, clientId, redirectUri, scope })
+ * const tokens = await exchangeCode(ctx, { code, redirectUri })
+ */export function exchangeCode(
   ctx: OAuthContext,
   options: { code: string; redirectUri: string; codeVerifier?: string; signal?: AbortSignal },
 ): Promise<TokenSet> {

@@ -62,8 +62,10 @@ function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientA
  * secret, what the dialect's credential placement implies, and with a secret the first of
  * `client_secret_basic`, `client_secret_post` that the server lists (RFC 8414 §2: an absent
  * list means `client_secret_basic`).
- */
-export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Pick<DialectSpec, 'token'>): AuthMethod {
+ *
+ * @example
+ * chooseAuthMethod(metadata, { clientId, clientSecret }) // 'client_secret_basic' unless the server lists only post
+ */export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Pick<DialectSpec, 'token'>): AuthMethod {
   const explicit = client.tokenEndpointAuthMethod
   if (explicit) {
     if (explicit.startsWith('client_secret') && !client.clientSecret) {

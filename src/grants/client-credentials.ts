@@ -3,6 +3,9 @@ import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
 
+/**
+ * Parameters of the client credentials grant: scope, resource, audience, extra parameters, cancellation.
+ */
 export type ClientCredentialsOptions = GrantParameters
 
 /**

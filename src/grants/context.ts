@@ -18,8 +18,8 @@ import type { AuthorizationServerMetadata } from '../types.js'
 export type AuthMethod = 'client_secret_basic' | 'client_secret_basic_unencoded' | 'client_secret_post' | 'private_key_jwt' | 'none'
 
 /**
- * @deprecated The nested form of {@link HttpOptions}: pass the fields flat
- * (`{ fetch, clock }` rather than `{ http: { fetch }, clock }`). Accepted until 1.0.
+ * Options of createContext and createPublicContext: the {@link HttpOptions}, flat (the nested
+ * `{ http: { fetch }, clock }` form is deprecated and accepted until 1.0).
  */
 export interface ContextOptions extends HttpOptions {
   /** @deprecated Pass these fields flat. */

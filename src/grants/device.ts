@@ -5,6 +5,9 @@ import { int, type OAuthContext } from './context.js'
 import { runOperation } from './operation.js'
 import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
 
+/**
+ * How long DeviceAuthorization.wait() polls, and its cancellation.
+ */
 export interface DeviceWaitOptions {
   signal?: AbortSignal
   /** Give up after this many milliseconds even if the code has not expired yet. */

@@ -1,6 +1,9 @@
 import { parseUrl } from '../internal/url.js'
 import type { OAuthContext } from './context.js'
 
+/**
+ * What the end-session URL carries: the ID token hint, where to return, a state.
+ */
 export interface EndSessionOptions {
   /** The ID token of the session to end (OpenID Connect RP-Initiated Logout §2). */
   idTokenHint?: string

@@ -6,6 +6,9 @@ import type { AuthorizationServerMetadata } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { runOperation } from './operation.js'
 
+/**
+ * Options of revocation and introspection: the token type hint and cancellation.
+ */
 export interface TokenHintOptions {
   /** `access_token` or `refresh_token` (RFC 7009 §2.1, RFC 7662 §2.1). */
   tokenTypeHint?: 'access_token' | 'refresh_token' | (string & {})
@@ -105,6 +108,9 @@ export interface UserInfo {
   readonly [claim: string]: unknown
 }
 
+/**
+ * Options of fetchUserInfo: the HTTP method, the subject to check, cancellation.
+ */
 export interface UserInfoOptions {
   /** OpenID Connect Core §5.3.1 allows both. Default `GET`. */
   method?: 'GET' | 'POST'

@@ -4,6 +4,9 @@ import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
 
+/**
+ * The password grant's credentials, with the common grant parameters.
+ */
 export interface PasswordGrantOptions extends GrantParameters {
   username: string
   password: string

@@ -4,6 +4,9 @@ import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
 
+/**
+ * Parameters of a refresh: a narrower scope, resource or audience, extra parameters, cancellation.
+ */
 export type RefreshOptions = GrantParameters
 
 /**

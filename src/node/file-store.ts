@@ -11,8 +11,11 @@ import { storeConflict, type StoredTokens, type TokenStore } from '../token/stor
  * 0700), replaced atomically (written to a temporary file in the same folder, then renamed),
  * so a crash never leaves half a file. The version check is compare-and-swap within one
  * process; several processes sharing the file should also share a lock around refreshes.
- */
-export function fileStore(path: string): TokenStore {
+ *
+ * @example
+ * import { fileStore } from 'oauthkit/node'
+ * const session = client.session({ tokens, store: fileStore(join(homedir(), '.config', 'my-cli', 'tokens.json')) })
+ */export function fileStore(path: string): TokenStore {
   if (typeof path !== 'string' || path === '') throw new ConfigError('invalid_config', 'fileStore needs a file path')
 
   async function read(): Promise<StoredTokens | undefined> {

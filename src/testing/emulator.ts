@@ -5,6 +5,9 @@
  */
 import { http, HttpResponse, type HttpHandler } from 'msw'
 
+/**
+ * A client the emulated server knows: its id, its secret (none for a public client), redirect URIs and grant types.
+ */
 export interface EmulatedClient {
   clientId: string
   /** Confidential clients have one; public clients none (then PKCE is required). */
@@ -20,6 +23,12 @@ export interface TokenRequestParts {
   clientSecret?: string
 }
 
+/**
+ * Thrown by emulator code to answer with an RFC 6749 §5.2 error body.
+ *
+ * @example
+ * throw new EmulatorRejection('invalid_request', 'the x-scope header is required')
+ */
 export class EmulatorRejection extends Error {
   constructor(
     readonly error: string,
@@ -30,6 +39,9 @@ export class EmulatorRejection extends Error {
   }
 }
 
+/**
+ * What the emulated server offers and how strict it is; the hooks make it a vendor.
+ */
 export interface EmulatorOptions {
   /** The issuer and base URL, e.g. `https://as.example.com`. */
   issuer: string
@@ -70,6 +82,9 @@ export interface EmulatorOptions {
   extraMetadata?: Record<string, unknown>
 }
 
+/**
+ * What a token or code was issued for: client, user, scope, resource, nonce.
+ */
 export interface Grant {
   clientId: string
   user?: string
@@ -78,8 +93,11 @@ export interface Grant {
   nonce?: string
 }
 
-/** Reads a standard token request: form body, client auth by Basic (RFC 6749 §2.3.1) or body. */
-export async function readStandardTokenRequest(request: Request): Promise<TokenRequestParts> {
+/** Reads a standard token request: form body, client auth by Basic (RFC 6749 §2.3.1) or body.
+ *
+ * @example
+ * const emulator = createEmulator({ issuer, clients, readTokenRequest: async (r) => ({ ...(await readStandardTokenRequest(r)) }) })
+ */export async function readStandardTokenRequest(request: Request): Promise<TokenRequestParts> {
   const type = request.headers.get('content-type') ?? ''
   if (!type.startsWith('application/x-www-form-urlencoded')) {
     throw new EmulatorRejection('invalid_request', 'token requests must be application/x-www-form-urlencoded (RFC 6749 §4.1.3)')
@@ -487,4 +505,7 @@ export function createEmulator(options: EmulatorOptions) {
   }
 }
 
+/**
+ * A running emulator: its msw handlers, metadata and statistics, and the ways to play the user.
+ */
 export type Emulator = ReturnType<typeof createEmulator>

@@ -8,8 +8,12 @@ import { createEmulator, EmulatorRejection, readStandardTokenRequest, type Emula
 
 const hostUrl = (value: string) => (/^https?:\/\//.test(value) ? value : `https://${value}`).replace(/\/$/, '')
 
-/** EPISHIP (seeds/000): no discovery; password, code, refresh; scopes like "all billing"; personal access tokens. */
-export function epishipServer(options: { baseUrl: string; clients: EmulatedClient[]; users: Record<string, string> }) {
+/** EPISHIP (seeds/000): no discovery; password, code, refresh; scopes like "all billing"; personal access tokens.
+ *
+ * @example
+ * const epishp = epishipServer({ baseUrl, clients: [{ clientId: 'app', clientSecret: 's' }], users: { ann: 'pw' } })
+ * const server = setupServer(...epishp.handlers)
+ */export function epishipServer(options: { baseUrl: string; clients: EmulatedClient[]; users: Record<string, string> }) {
   const baseUrl = hostUrl(options.baseUrl)
   const emulator = createEmulator({
     issuer: baseUrl,
@@ -51,8 +55,10 @@ export function epishipServer(options: { baseUrl: string; clients: EmulatedClien
  * Epismo (seeds/001): both well-known documents, registration at /oauth/register, code +
  * PKCE (an exchange without PKCE is refused), /oauth/token, /oauth/userinfo (GET and POST),
  * /oauth/revoke, /oauth/introspect; and an MCP server whose 401 points to RFC 9728 metadata.
- */
-export function epismoServer(options: { issuer: string; clients?: EmulatedClient[]; users?: Record<string, string>; mcp?: string; api?: string }) {
+ *
+ * @example
+ * const epismo = epismoServer({ issuer: 'https://auth.epismo.test', mcp: 'https://mcp.epismo.test/mcp' })
+ */export function epismoServer(options: { issuer: string; clients?: EmulatedClient[]; users?: Record<string, string>; mcp?: string; api?: string }) {
   const issuer = hostUrl(options.issuer)
   const mcp = options.mcp ? new URL(options.mcp) : undefined
   const emulator = createEmulator({
@@ -83,8 +89,10 @@ export function epismoServer(options: { issuer: string; clients?: EmulatedClient
  * fragment with appCode and no state; every token parameter in an x- header (a body is
  * refused), Content-Type application/json; expires_in in milliseconds; rotating refresh
  * tokens; revocation by the x-token header; the browserless code request with x-auth-*.
- */
-export function epturaServer(options: { site: string; clients: EmulatedClient[]; users: Record<string, string> }) {
+ *
+ * @example
+ * const eptura = epturaServer({ site: 'https://acme.eptura.test', clients: [{ clientId: 'app', clientSecret: 's' }], users: { ann: 'pw' } })
+ */export function epturaServer(options: { site: string; clients: EmulatedClient[]; users: Record<string, string> }) {
   const site = hostUrl(options.site)
   const FIVE = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state']
   const emulator = createEmulator({
@@ -148,8 +156,10 @@ export function epturaServer(options: { site: string; clients: EmulatedClient[];
  * Organization API (seeds/003): client_credentials at /oauth2/token answered with a refresh
  * token. In `basic` mode credentials must come as Basic (in the body they are refused); in
  * `query` mode everything must come in the query string of the POST URL.
- */
-export function organizationApiServer(options: { server: string; clients: EmulatedClient[]; credentials?: 'basic' | 'query' }) {
+ *
+ * @example
+ * const org = organizationApiServer({ server: 'org.example.test', clients: [{ clientId: 'svc', clientSecret: 's' }] })
+ */export function organizationApiServer(options: { server: string; clients: EmulatedClient[]; credentials?: 'basic' | 'query' }) {
   const root = hostUrl(options.server)
   const query = options.credentials === 'query'
   return createEmulator({
@@ -181,8 +191,10 @@ export function organizationApiServer(options: { server: string; clients: Emulat
  * Bipsync (seeds/004): RFC 8414 metadata at https://{client}-api.bipsync.com; confidential
  * and public applications (public ones must use PKCE); authorization code (users and service
  * accounts), refresh, client_credentials, device authorization.
- */
-export function bipsyncServer(options: { client: string; clients: EmulatedClient[]; users: Record<string, string> }) {
+ *
+ * @example
+ * const bipsync = bipsyncServer({ client: 'acme', clients: [{ clientId: 'app' }], users: { ann: 'pw' } })
+ */export function bipsyncServer(options: { client: string; clients: EmulatedClient[]; users: Record<string, string> }) {
   const issuer = `https://${options.client}-api.bipsync.com`
   const confidential = new Set(options.clients.filter((c) => c.clientSecret !== undefined).map((c) => c.clientId))
   return createEmulator({

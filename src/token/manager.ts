@@ -4,6 +4,9 @@ import type { TokenSet } from '../types.js'
 import { inProcessLock, type Lock } from './lock.js'
 import { memoryStore, type TokenStore } from './store.js'
 
+/**
+ * How a TokenManager gets and keeps tokens: the injected grant steps, the store, the lock, the clock and the renewal timing.
+ */
 export interface TokenManagerOptions {
   /** Gets a new token set from scratch (client_credentials, …). Absent for user sign-ins. */
   obtain?: (signal?: AbortSignal) => Promise<TokenSet>
@@ -22,6 +25,9 @@ export interface TokenManagerOptions {
   backgroundRefresh?: boolean
 }
 
+/**
+ * The events of a token manager or session, with their listeners (`on(event, listener)`).
+ */
 export interface TokenEvents {
   /** New tokens were stored. Awaited; a throwing listener makes the refresh fail with `persist_failed`. */
   tokens: (tokens: TokenSet) => void | Promise<void>
@@ -40,6 +46,9 @@ export interface AccessTokenSource {
   validToken?(): string | undefined
 }
 
+/**
+ * How long before expiry a token is renewed by default (60 s, never more than half its lifetime).
+ */
 export const DEFAULT_SKEW_MS = 60_000
 
 interface Current {
@@ -56,8 +65,12 @@ interface Current {
  * before giving up on `invalid_grant` (another process may have rotated the token).
  *
  * `getAccessToken` does no work beyond reading the cached token while it is valid.
- */
-export class TokenManager implements AccessTokenSource {
+ *
+ * @example
+ * const manager = new TokenManager({ refresh: (rt) => refreshGrant(ctx, rt), store: memoryStore() })
+ * await manager.setTokens(tokens)
+ * const token = await manager.getAccessToken() // renewed ahead of expiry, once for all callers
+ */export class TokenManager implements AccessTokenSource {
   readonly #obtain: TokenManagerOptions['obtain']
   readonly #refresh: TokenManagerOptions['refresh']
   readonly #store: TokenStore

@@ -23,8 +23,11 @@ export function storeConflict(found: number | undefined, expected: number | unde
   return new OAuthKitError('store_conflict', `token store changed underneath: expected version ${expected ?? 'empty'}, found ${found ?? 'empty'}`)
 }
 
-/** The default store: memory only, lost with the process or page. The safest choice in a browser. */
-export function memoryStore(initial?: TokenSet): TokenStore {
+/** The default store: memory only, lost with the process or page. The safest choice in a browser.
+ *
+ * @example
+ * const session = client.session({ grant: 'client_credentials', store: memoryStore() })
+ */export function memoryStore(initial?: TokenSet): TokenStore {
   let current: StoredTokens | undefined = initial ? { tokens: initial, version: 1 } : undefined
   return {
     async load() {
@@ -48,8 +51,10 @@ export function memoryStore(initial?: TokenSet): TokenStore {
  * origin, so an XSS bug exposes the tokens; `sessionStorage` is per tab and survives reloads,
  * `localStorage` is shared by the origin's tabs and survives restarts. Memory (the default)
  * exposes the least, at the price of a sign-in after every reload.
- */
-export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): TokenStore {
+ *
+ * @example
+ * const manager = new TokenManager({ store: webStorageStore(sessionStorage, 'my-app:tokens'), refresh })
+ */export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): TokenStore {
   const read = (): StoredTokens | undefined => {
     const raw = storage.getItem(key)
     if (!raw) return undefined

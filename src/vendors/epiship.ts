@@ -8,6 +8,9 @@ export interface PersonalAccessToken {
   [field: string]: unknown
 }
 
+/**
+ * Where EPISHIP lists and revokes personal access tokens, and the authorized fetch to use.
+ */
 export interface PersonalAccessTokensOptions {
   /** The EPISHIP API base URL. */
   baseUrl: string
@@ -21,8 +24,11 @@ export interface PersonalAccessTokensOptions {
  * EPISHIP (seeds/000): "List all active Personal Access Tokens for the authenticated user"
  * and "Revoke (delete) specific tokens". The document gives no paths or shapes; the defaults
  * are the common REST ones and the list may be an array or `{ data: [...] }` / `{ tokens: [...] }`.
- */
-export function personalAccessTokens(options: PersonalAccessTokensOptions) {
+ *
+ * @example
+ * const pats = personalAccessTokens({ baseUrl, fetch: session.fetch })
+ * for (const t of await pats.list()) console.log(t.id, t.name)
+ */export function personalAccessTokens(options: PersonalAccessTokensOptions) {
   if (!options?.baseUrl || typeof options.fetch !== 'function') {
     throw new ConfigError('invalid_config', 'personalAccessTokens needs baseUrl and an authorized fetch (session.fetch)')
   }
