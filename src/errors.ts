@@ -159,27 +159,33 @@ export class OAuthKitError extends Error {
   }
 }
 
-/** The options, the metadata or an argument is wrong. Always `recovery: 'fix-config'`.
+/**
+ * The options, the metadata or an argument is wrong. Always `recovery: 'fix-config'`.
  *
  * @example
  * if (err instanceof ConfigError) console.error(`fix the configuration: ${err.message}`)
- */export class ConfigError extends OAuthKitError {
+ */
+export class ConfigError extends OAuthKitError {
   override name = 'ConfigError'
 }
 
-/** The request did not complete: network failure, timeout, cancellation, refused redirect.
+/**
+ * The request did not complete: network failure, timeout, cancellation, refused redirect.
  *
  * @example
  * if (err instanceof NetworkError && err.code === 'timeout') retryLater()
- */export class NetworkError extends OAuthKitError {
+ */
+export class NetworkError extends OAuthKitError {
   override name = 'NetworkError'
 }
 
-/** A server answered with something the protocol does not allow.
+/**
+ * A server answered with something the protocol does not allow.
  *
  * @example
  * if (err instanceof ResponseError) console.error(err.code, err.status, err.url)
- */export class ResponseError extends OAuthKitError {
+ */
+export class ResponseError extends OAuthKitError {
   override name = 'ResponseError'
 }
 
@@ -190,7 +196,8 @@ export class OAuthKitError extends Error {
  *
  * @example
  * if (err instanceof OAuthServerError && err.error === 'invalid_grant') await app.login()
- */export class OAuthServerError extends OAuthKitError {
+ */
+export class OAuthServerError extends OAuthKitError {
   override name = 'OAuthServerError'
 }
 
@@ -202,7 +209,8 @@ const NAMES = new Set(['OAuthKitError', 'ConfigError', 'NetworkError', 'Response
  *
  * @example
  * if (isOAuthKitError(err)) console.error(err.code, err.recovery)
- */export function isOAuthKitError(value: unknown): value is OAuthKitError {
+ */
+export function isOAuthKitError(value: unknown): value is OAuthKitError {
   if (value instanceof OAuthKitError) return true
   return (
     typeof value === 'object' &&

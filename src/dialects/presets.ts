@@ -24,7 +24,8 @@ function base(value: string, what: string): string {
  *
  * @example
  * const client = await createOAuthClient({ ...epishipPreset({ baseUrl: 'https://api.epishiphq.com' }), clientId, clientSecret })
- */export function epishipPreset(options: {
+ */
+export function epishipPreset(options: {
   baseUrl: string
   paths?: { authorization?: string; token?: string; revocation?: string }
 }): VendorPreset {
@@ -45,7 +46,8 @@ function base(value: string, what: string): string {
  *
  * @example
  * const client = await createOAuthClient({ ...epismoPreset({ issuer: 'https://auth.epismo.ai' }), clientId })
- */export function epismoPreset(options: { issuer: string }): VendorPreset {
+ */
+export function epismoPreset(options: { issuer: string }): VendorPreset {
   return { dialect: defineDialect({ name: 'Epismo' }), issuer: base(options.issuer, 'Epismo issuer') }
 }
 
@@ -63,7 +65,8 @@ function base(value: string, what: string): string {
  *
  * @example
  * const client = await createOAuthClient({ ...epturaPreset({ site: 'acme.eptura.com', redirectUri, scope: 'email' }), clientId, clientSecret })
- */export function epturaPreset(options: { site: string; redirectUri: string; scope: string }): VendorPreset {
+ */
+export function epturaPreset(options: { site: string; redirectUri: string; scope: string }): VendorPreset {
   const site = base(options.site, 'Eptura site')
   const dialect: DialectSpec = {
     name: 'Eptura Workplace',
@@ -109,7 +112,8 @@ function base(value: string, what: string): string {
  * @example
  * const org = await createOAuthClient({ ...organizationApiPreset({ server }), clientId, clientSecret })
  * const session = org.session({ grant: 'client_credentials', apiUrls: [`https://${server}/api`] })
- */export function organizationApiPreset(options: { server: string; credentials?: 'basic' | 'query' }): VendorPreset {
+ */
+export function organizationApiPreset(options: { server: string; credentials?: 'basic' | 'query' }): VendorPreset {
   const root = base(options.server, 'Organization API server')
   const dialect: DialectSpec =
     options.credentials === 'query'
@@ -128,7 +132,8 @@ function base(value: string, what: string): string {
  *
  * @example
  * const client = await createOAuthClient({ ...bipsyncPreset({ client: 'acme' }), clientId, clientSecret })
- */export function bipsyncPreset(options: { client: string } | { issuer: string }): VendorPreset {
+ */
+export function bipsyncPreset(options: { client: string } | { issuer: string }): VendorPreset {
   const issuer = 'issuer' in options ? base(options.issuer, 'Bipsync issuer') : `https://${options.client}-api.bipsync.com`
   return { dialect: defineDialect({ name: 'Bipsync' }), issuer }
 }

@@ -53,7 +53,8 @@ export interface Discovered<T> {
  *
  * @example
  * const { metadata, url } = await discover('https://auth.example.com')
- */export function discover(issuer: string | URL, options: DiscoveryOptions = {}): Promise<Discovered<AuthorizationServerMetadata>> {
+ */
+export function discover(issuer: string | URL, options: DiscoveryOptions = {}): Promise<Discovered<AuthorizationServerMetadata>> {
   const expected = parseUrl(issuer, 'issuer')
   if (expected.search || expected.hash) {
     throw new ConfigError('invalid_config', `issuer ${redactUrl(expected)} must have no query or fragment (RFC 8414 §2)`)
@@ -119,7 +120,8 @@ async function discoverUncached(expected: URL, http: HttpOptions): Promise<Disco
  * @example
  * const { metadata } = await discoverResource('https://mcp.example.com/mcp')
  * const issuer = metadata.authorization_servers?.[0]
- */export function discoverResource(
+ */
+export function discoverResource(
   resource: string | URL,
   options: DiscoveryOptions & { metadataUrl?: string | URL } = {},
 ): Promise<Discovered<ProtectedResourceMetadata>> {
@@ -151,7 +153,8 @@ async function discoverUncached(expected: URL, http: HttpOptions): Promise<Disco
  *
  * @example
  * const url = resourceMetadataUrl(response) // from WWW-Authenticate: Bearer resource_metadata="…"
- */export function resourceMetadataUrl(responseOrHeader: Response | string | null): string | undefined {
+ */
+export function resourceMetadataUrl(responseOrHeader: Response | string | null): string | undefined {
   const header = typeof responseOrHeader === 'string' || responseOrHeader === null ? responseOrHeader : responseOrHeader.headers.get('www-authenticate')
   return bearerChallenge(header)?.params.resource_metadata
 }
@@ -174,7 +177,8 @@ export interface ResourceDiscovery {
  * if (res.status === 401) {
  *   const { authorizationServer } = await discoverFromResource(mcpUrl, { challenge: res })
  * }
- */export async function discoverFromResource(
+ */
+export async function discoverFromResource(
   resource: string | URL,
   options: DiscoveryOptions & { challenge?: Response | string } = {},
 ): Promise<ResourceDiscovery> {

@@ -46,7 +46,8 @@ export interface PendingAuthorization {
  * const pending = await buildAuthorizationUrl(ctx, { redirectUri: 'http://127.0.0.1:8765/cb', scope: 'openid offline_access' })
  * sessionStorage.setItem('pending', JSON.stringify(pending))
  * location.assign(pending.url)
- */export async function buildAuthorizationUrl(ctx: OAuthContext, options: AuthorizationUrlOptions): Promise<PendingAuthorization> {
+ */
+export async function buildAuthorizationUrl(ctx: OAuthContext, options: AuthorizationUrlOptions): Promise<PendingAuthorization> {
   const authorizationEndpoint = ctx.metadata.authorization_endpoint
   if (typeof authorizationEndpoint !== 'string') throw missingEndpoint('the authorization code flow', 'authorization_endpoint', ctx.metadata)
   const endpoint = parseUrl(authorizationEndpoint, 'authorization_endpoint')
@@ -87,7 +88,8 @@ export interface PendingAuthorization {
  * @example
  * const params = parseCallback(ctx, location.href, pending.state)
  * const code = params.get('code')
- */export function parseCallback(
+ */
+export function parseCallback(
   ctx: OAuthContext,
   callbackUrl: string | URL,
   expectedState: string,
@@ -130,7 +132,8 @@ export interface CompleteAuthorizationOptions {
  * @example
  * const pending = JSON.parse(sessionStorage.getItem('pending')!)
  * const tokens = await completeAuthorization(ctx, location.href, pending)
- */export async function completeAuthorization(
+ */
+export async function completeAuthorization(
   ctx: OAuthContext,
   callbackUrl: string | URL,
   pending: Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>,
@@ -161,7 +164,8 @@ export interface CompleteAuthorizationOptions {
  * @example
  * const code = await requestEpturaCode({ site, username, password, clientId, redirectUri, scope })
  * const tokens = await exchangeCode(ctx, { code, redirectUri })
- */export function exchangeCode(
+ */
+export function exchangeCode(
   ctx: OAuthContext,
   options: { code: string; redirectUri: string; codeVerifier?: string; signal?: AbortSignal },
 ): Promise<TokenSet> {

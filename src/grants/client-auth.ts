@@ -65,7 +65,8 @@ function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientA
  *
  * @example
  * chooseAuthMethod(metadata, { clientId, clientSecret }) // 'client_secret_basic' unless the server lists only post
- */export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Pick<DialectSpec, 'token'>): AuthMethod {
+ */
+export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Pick<DialectSpec, 'token'>): AuthMethod {
   const explicit = client.tokenEndpointAuthMethod
   if (explicit) {
     if (explicit.startsWith('client_secret') && !client.clientSecret) {

@@ -15,7 +15,8 @@ import { storeConflict, type StoredTokens, type TokenStore } from '../token/stor
  * @example
  * import { fileStore } from 'oauthkit/node'
  * const session = client.session({ tokens, store: fileStore(join(homedir(), '.config', 'my-cli', 'tokens.json')) })
- */export function fileStore(path: string): TokenStore {
+ */
+export function fileStore(path: string): TokenStore {
   if (typeof path !== 'string' || path === '') throw new ConfigError('invalid_config', 'fileStore needs a file path')
 
   async function read(): Promise<StoredTokens | undefined> {

@@ -93,11 +93,13 @@ export interface Grant {
   nonce?: string
 }
 
-/** Reads a standard token request: form body, client auth by Basic (RFC 6749 §2.3.1) or body.
+/**
+ * Reads a standard token request: form body, client auth by Basic (RFC 6749 §2.3.1) or body.
  *
  * @example
  * const emulator = createEmulator({ issuer, clients, readTokenRequest: async (r) => ({ ...(await readStandardTokenRequest(r)) }) })
- */export async function readStandardTokenRequest(request: Request): Promise<TokenRequestParts> {
+ */
+export async function readStandardTokenRequest(request: Request): Promise<TokenRequestParts> {
   const type = request.headers.get('content-type') ?? ''
   if (!type.startsWith('application/x-www-form-urlencoded')) {
     throw new EmulatorRejection('invalid_request', 'token requests must be application/x-www-form-urlencoded (RFC 6749 §4.1.3)')

@@ -8,12 +8,14 @@ import { createEmulator, EmulatorRejection, readStandardTokenRequest, type Emula
 
 const hostUrl = (value: string) => (/^https?:\/\//.test(value) ? value : `https://${value}`).replace(/\/$/, '')
 
-/** EPISHIP (seeds/000): no discovery; password, code, refresh; scopes like "all billing"; personal access tokens.
+/**
+ * EPISHIP (seeds/000): no discovery; password, code, refresh; scopes like "all billing"; personal access tokens.
  *
  * @example
  * const epishp = epishipServer({ baseUrl, clients: [{ clientId: 'app', clientSecret: 's' }], users: { ann: 'pw' } })
  * const server = setupServer(...epishp.handlers)
- */export function epishipServer(options: { baseUrl: string; clients: EmulatedClient[]; users: Record<string, string> }) {
+ */
+export function epishipServer(options: { baseUrl: string; clients: EmulatedClient[]; users: Record<string, string> }) {
   const baseUrl = hostUrl(options.baseUrl)
   const emulator = createEmulator({
     issuer: baseUrl,
@@ -58,7 +60,8 @@ const hostUrl = (value: string) => (/^https?:\/\//.test(value) ? value : `https:
  *
  * @example
  * const epismo = epismoServer({ issuer: 'https://auth.epismo.test', mcp: 'https://mcp.epismo.test/mcp' })
- */export function epismoServer(options: { issuer: string; clients?: EmulatedClient[]; users?: Record<string, string>; mcp?: string; api?: string }) {
+ */
+export function epismoServer(options: { issuer: string; clients?: EmulatedClient[]; users?: Record<string, string>; mcp?: string; api?: string }) {
   const issuer = hostUrl(options.issuer)
   const mcp = options.mcp ? new URL(options.mcp) : undefined
   const emulator = createEmulator({
@@ -92,7 +95,8 @@ const hostUrl = (value: string) => (/^https?:\/\//.test(value) ? value : `https:
  *
  * @example
  * const eptura = epturaServer({ site: 'https://acme.eptura.test', clients: [{ clientId: 'app', clientSecret: 's' }], users: { ann: 'pw' } })
- */export function epturaServer(options: { site: string; clients: EmulatedClient[]; users: Record<string, string> }) {
+ */
+export function epturaServer(options: { site: string; clients: EmulatedClient[]; users: Record<string, string> }) {
   const site = hostUrl(options.site)
   const FIVE = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state']
   const emulator = createEmulator({
@@ -159,7 +163,8 @@ const hostUrl = (value: string) => (/^https?:\/\//.test(value) ? value : `https:
  *
  * @example
  * const org = organizationApiServer({ server: 'org.example.test', clients: [{ clientId: 'svc', clientSecret: 's' }] })
- */export function organizationApiServer(options: { server: string; clients: EmulatedClient[]; credentials?: 'basic' | 'query' }) {
+ */
+export function organizationApiServer(options: { server: string; clients: EmulatedClient[]; credentials?: 'basic' | 'query' }) {
   const root = hostUrl(options.server)
   const query = options.credentials === 'query'
   return createEmulator({
@@ -194,7 +199,8 @@ const hostUrl = (value: string) => (/^https?:\/\//.test(value) ? value : `https:
  *
  * @example
  * const bipsync = bipsyncServer({ client: 'acme', clients: [{ clientId: 'app' }], users: { ann: 'pw' } })
- */export function bipsyncServer(options: { client: string; clients: EmulatedClient[]; users: Record<string, string> }) {
+ */
+export function bipsyncServer(options: { client: string; clients: EmulatedClient[]; users: Record<string, string> }) {
   const issuer = `https://${options.client}-api.bipsync.com`
   const confidential = new Set(options.clients.filter((c) => c.clientSecret !== undefined).map((c) => c.clientId))
   return createEmulator({

@@ -8,12 +8,14 @@ export interface Lock {
   run<T>(name: string, task: () => Promise<T>): Promise<T>
 }
 
-/** Serialises tasks per name within this process (or page).
+/**
+ * Serialises tasks per name within this process (or page).
  *
  * @example
  * const lock = inProcessLock()
  * const a = client.session({ store, lock }), b = client.session({ store, lock }) // renew once between them
- */export function inProcessLock(): Lock {
+ */
+export function inProcessLock(): Lock {
   const tails = new Map<string, Promise<unknown>>()
   return {
     run(name, task) {

@@ -70,7 +70,8 @@ interface Current {
  * const manager = new TokenManager({ refresh: (rt) => refreshGrant(ctx, rt), store: memoryStore() })
  * await manager.setTokens(tokens)
  * const token = await manager.getAccessToken() // renewed ahead of expiry, once for all callers
- */export class TokenManager implements AccessTokenSource {
+ */
+export class TokenManager implements AccessTokenSource {
   readonly #obtain: TokenManagerOptions['obtain']
   readonly #refresh: TokenManagerOptions['refresh']
   readonly #store: TokenStore

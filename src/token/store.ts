@@ -23,11 +23,13 @@ export function storeConflict(found: number | undefined, expected: number | unde
   return new OAuthKitError('store_conflict', `token store changed underneath: expected version ${expected ?? 'empty'}, found ${found ?? 'empty'}`)
 }
 
-/** The default store: memory only, lost with the process or page. The safest choice in a browser.
+/**
+ * The default store: memory only, lost with the process or page. The safest choice in a browser.
  *
  * @example
  * const session = client.session({ grant: 'client_credentials', store: memoryStore() })
- */export function memoryStore(initial?: TokenSet): TokenStore {
+ */
+export function memoryStore(initial?: TokenSet): TokenStore {
   let current: StoredTokens | undefined = initial ? { tokens: initial, version: 1 } : undefined
   return {
     async load() {
@@ -54,7 +56,8 @@ export function storeConflict(found: number | undefined, expected: number | unde
  *
  * @example
  * const manager = new TokenManager({ store: webStorageStore(sessionStorage, 'my-app:tokens'), refresh })
- */export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): TokenStore {
+ */
+export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): TokenStore {
   const read = (): StoredTokens | undefined => {
     const raw = storage.getItem(key)
     if (!raw) return undefined

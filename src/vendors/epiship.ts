@@ -28,7 +28,8 @@ export interface PersonalAccessTokensOptions {
  * @example
  * const pats = personalAccessTokens({ baseUrl, fetch: session.fetch })
  * for (const t of await pats.list()) console.log(t.id, t.name)
- */export function personalAccessTokens(options: PersonalAccessTokensOptions) {
+ */
+export function personalAccessTokens(options: PersonalAccessTokensOptions) {
   if (!options?.baseUrl || typeof options.fetch !== 'function') {
     throw new ConfigError('invalid_config', 'personalAccessTokens needs baseUrl and an authorized fetch (session.fetch)')
   }
