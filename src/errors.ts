@@ -63,38 +63,49 @@ export type ErrorCode =
 
 export interface OAuthKitErrorOptions {
   cause?: unknown
-  recovery?: Recovery
   status?: number
   error?: string
   errorDescription?: string
   errorUri?: string
   scope?: string
   url?: string
+  /** Seconds the server asked to wait (its `Retry-After`). */
+  retryAfter?: number
   response?: Response
 }
 
-/** The recovery of each code whose recovery is not `fix-config` (the default). */
-const RECOVERY: Partial<Record<ErrorCode, Recovery>> = {
-  network_error: 'retry',
-  timeout: 'retry',
-  not_json: 'retry',
-  invalid_json: 'retry',
-  unexpected_status: 'retry',
-  store_conflict: 'retry',
-  persist_failed: 'retry',
-  aborted: 'none',
-  state_mismatch: 'reauthenticate',
-  missing_state: 'reauthenticate',
-  iss_mismatch: 'reauthenticate',
-  missing_iss: 'reauthenticate',
-  missing_code: 'reauthenticate',
-  invalid_id_token: 'reauthenticate',
-  device_flow_expired: 'reauthenticate',
-  sign_in_required: 'reauthenticate',
+/** The classes of the error family, by name. */
+export type ErrorClassName = 'OAuthKitError' | 'ConfigError' | 'NetworkError' | 'ResponseError' | 'OAuthServerError'
+
+/**
+ * The one table: each code's class, and its recovery when neither the HTTP status nor the
+ * server's `error` decides (see {@link recoveryOf}), as rows of codes that share both.
+ * docs/errors.md is checked against it.
+ */
+export const ERROR_TABLE: ReadonlyArray<readonly [ErrorClassName, Recovery, string]> = [
+  ['ConfigError', 'fix-config', 'invalid_config insecure_url missing_endpoint unsupported_auth_method'],
+  ['NetworkError', 'retry', 'network_error timeout'],
+  ['NetworkError', 'none', 'aborted'],
+  ['NetworkError', 'fix-config', 'redirect_refused'],
+  ['ResponseError', 'fix-config', 'discovery_failed not_json invalid_json response_too_large unexpected_status issuer_mismatch resource_mismatch invalid_metadata invalid_response'],
+  ['ResponseError', 'reauthenticate', 'state_mismatch missing_state iss_mismatch missing_iss missing_code invalid_id_token'],
+  ['OAuthServerError', 'fix-config', 'oauth_error'],
+  ['OAuthKitError', 'reauthenticate', 'device_flow_expired sign_in_required'],
+  ['OAuthKitError', 'retry', 'store_conflict persist_failed'],
+]
+
+/** The row of {@link ERROR_TABLE} a code is in. */
+export function errorRow(code: ErrorCode): readonly [ErrorClassName, Recovery, string] | undefined {
+  return ERROR_TABLE.find((row) => row[2].split(' ').includes(code))
 }
 
-/** Recovery for the `error` codes of RFC 6749, RFC 6750, RFC 8628 and OpenID Connect. */
-const OAUTH_ERROR_RECOVERY: Record<string, Recovery> = {
+/**
+ * The recovery of the OAuth `error` codes (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 8628
+ * §3.5; OpenID Connect Core §3.1.2.6) that is not `fix-config`: `invalid_client`,
+ * `invalid_request`, `invalid_scope`, `unauthorized_client`, `unsupported_grant_type` and
+ * every unknown code are the client's to fix.
+ */
+export const OAUTH_ERROR_RECOVERY: Readonly<Record<string, Recovery>> = {
   invalid_grant: 'reauthenticate',
   access_denied: 'reauthenticate',
   expired_token: 'reauthenticate',
@@ -108,6 +119,58 @@ const OAUTH_ERROR_RECOVERY: Record<string, Recovery> = {
   server_error: 'retry',
   slow_down: 'retry',
   authorization_pending: 'retry',
+}
+
+/**
+ * What a caller should do, from the code, the HTTP status and the server's `error`, in this
+ * order: a 429 is always `retry` (the server said "later"); a known OAuth `error` decides;
+ * any other 5xx is `retry`; otherwise the code's row of {@link ERROR_TABLE}.
+ */
+export function recoveryOf(code: ErrorCode, status?: number, error?: string): Recovery {
+  if (status === 429) return 'retry'
+  if (error !== undefined && Object.hasOwn(OAUTH_ERROR_RECOVERY, error)) return OAUTH_ERROR_RECOVERY[error] as Recovery
+  if (status !== undefined && status >= 500 && code !== 'aborted') return 'retry'
+  return errorRow(code)?.[1] ?? 'fix-config'
+}
+
+/**
+ * Text from outside (a server's `error_description`, an excerpt of a body, a platform's
+ * message) made fit for a message: control characters and markup removed, URLs without their
+ * query or fragment, whitespace collapsed, at most `max` characters.
+ */
+export function cleanText(value: unknown, max = 200): string {
+  let text: string
+  try {
+    text = String(value)
+  } catch {
+    text = '(unprintable)'
+  }
+  text = text
+    .slice(0, max * 4)
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'<>]*)[?#][^\s"'<>]*/gi, '$1')
+    // eslint-disable-next-line no-control-regex -- terminal escape sequences (colours, titles) go whole
+    .replace(/\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?)/g, '')
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}
+
+/**
+ * What an error keeps of its cause: an oauthkit error as it is; anything else (oauth4webapi's
+ * errors carry the response body, the platform's may carry a URL) as a plain Error with the
+ * name, the cleaned message and the code only, so no token or secret can ride along.
+ */
+function safeCause(cause: unknown): unknown {
+  if (cause === undefined || isOAuthKitError(cause)) return cause
+  const source = (typeof cause === 'object' && cause !== null ? cause : {}) as { name?: unknown; message?: unknown; code?: unknown; cause?: { code?: unknown } }
+  const safe = new Error(cleanText(source.message ?? cause, 300)) as Error & { code?: string }
+  if (typeof source.name === 'string') safe.name = cleanText(source.name, 60)
+  const code = typeof source.code === 'string' ? source.code : typeof source.cause?.code === 'string' ? source.cause.code : undefined
+  if (code !== undefined) safe.code = cleanText(code, 60)
+  return safe
 }
 
 /**
@@ -134,23 +197,23 @@ export class OAuthKitError extends Error {
   readonly scope?: string
   /** The URL involved, without its query string or fragment. */
   readonly url?: string
+  /** Seconds the server asked to wait before trying again (its `Retry-After`), when it said. */
+  readonly retryAfter?: number
   declare readonly response?: Response
 
   constructor(code: ErrorCode, message: string, options: OAuthKitErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    const cause = safeCause(options.cause)
+    super(message, cause === undefined ? undefined : { cause })
     this.code = code
-    const error = options.error
-    this.recovery =
-      options.recovery ??
-      (error !== undefined && Object.hasOwn(OAUTH_ERROR_RECOVERY, error) ? OAUTH_ERROR_RECOVERY[error] : undefined) ??
-      RECOVERY[code] ??
-      'fix-config'
+    const error = options.error === undefined ? undefined : cleanText(options.error, 100)
+    this.recovery = recoveryOf(code, options.status, error)
     if (options.status !== undefined) this.status = options.status
-    if (options.error !== undefined) this.error = options.error
-    if (options.errorDescription !== undefined) this.errorDescription = options.errorDescription
-    if (options.errorUri !== undefined) this.errorUri = options.errorUri
-    if (options.scope !== undefined) this.scope = options.scope
+    if (error !== undefined) this.error = error
+    if (options.errorDescription !== undefined) this.errorDescription = cleanText(options.errorDescription, 500)
+    if (typeof options.errorUri === 'string') this.errorUri = cleanText(options.errorUri, 500)
+    if (options.scope !== undefined) this.scope = cleanText(options.scope, 500)
     if (options.url !== undefined) this.url = options.url
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter
     Object.defineProperty(this, 'response', {
       value: options.response,
       enumerable: false,
@@ -160,7 +223,7 @@ export class OAuthKitError extends Error {
 }
 
 /**
- * The options, the metadata or an argument is wrong. Always `recovery: 'fix-config'`.
+ * The options, the metadata or an argument is wrong.
  *
  * @example
  * if (err instanceof ConfigError) console.error(`fix the configuration: ${err.message}`)
@@ -228,4 +291,16 @@ export function redactUrl(url: string | URL): string {
   } catch {
     return '(invalid URL)'
   }
+}
+
+const CLASSES = { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError }
+
+/**
+ * An error of the class {@link ERROR_TABLE} gives its code.
+ *
+ * @example
+ * throw oauthKitError('unexpected_status', 'the token endpoint answered 502', { status: 502 })
+ */
+export function oauthKitError(code: ErrorCode, message: string, options: OAuthKitErrorOptions = {}): OAuthKitError {
+  return new CLASSES[errorRow(code)?.[0] ?? 'OAuthKitError'](code, message, options)
 }

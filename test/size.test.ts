@@ -14,30 +14,39 @@ const root = resolve(import.meta.dirname, '..')
 /**
  * The ceilings follow the measurements; lower each whenever its measurement drops. The
  * structure issue (#10) asks for 14 KiB (SPA), 15.5 KiB (browser client) and 13 KiB (M2M);
- * these are not reached yet, so the ceilings stop regressions from today's numbers.
+ * these are not reached, and the errors issue (#11) pulls the other way, so the ceilings stop
+ * regressions from today's numbers. Measured 2026-11-30, each with what it cost:
  *
- * SPA, 15.5 KiB gzip: measures 15.30 KiB (2026-11-30). oauth4webapi (the protocol and its
- * checks) is 5.9 KiB of it. It was 14.91 before the one operation path (endpoint check,
- * dialect rewrite, transport, response rewrite, processing, translation in one runner) and the
- * discovery cache keyed by configuration (a second client with its own fetch or dialect was
- * handed the first one's document); together they cost 0.39 KiB.
+ * - 14.91 → 15.30 KiB (SPA): the one operation path (endpoint check, dialect rewrite,
+ *   transport, response rewrite, processing, translation in one runner) and the discovery
+ *   cache keyed by configuration (a second client with its own fetch or dialect was handed the
+ *   first one's document).
+ * - 15.30 → 16.50 KiB (SPA): errors that tell the truth (#11): recovery from one table and the
+ *   status, the server's body error over a challenge's default, what came back (status,
+ *   content type, a cleaned excerpt with the request's secrets redacted) and Retry-After kept
+ *   from every unsuccessful answer, server text cleaned of control characters and markup, and
+ *   causes reduced to name, message and code so that no token rides along.
+ *
+ * oauth4webapi (the protocol and its checks) is 5.9 KiB of the SPA path.
  */
-const SPA_BUDGET_GZIP_BYTES = 15.5 * 1024
+const SPA_BUDGET_GZIP_BYTES = 16.75 * 1024
 
 /**
- * 17.25 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
+ * 18.5 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measures 16.95 KiB (oidc-client-ts: 17.2 KiB).
+ * revocation and end-session. Measures 18.26 KiB (16.95 before #11's error work, as above;
+ * oidc-client-ts: 17.2 KiB).
  */
-const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 17.25 * 1024
+const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 18.5 * 1024
 
 /**
- * 15.5 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
+ * 16.5 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
  * authentication with a secret, the client_credentials grant and refresh, the token manager and
- * the authorized fetch with its Node redirect follower. Measures 15.08 KiB; `createOAuthClient`
- * doing the same measures 20.1 KiB, because it binds every grant.
+ * the authorized fetch with its Node redirect follower. Measures 16.26 KiB (15.08 before #11's
+ * error work); `createOAuthClient` doing the same measures about 21 KiB, because it binds every
+ * grant.
  */
-const M2M_BUDGET_GZIP_BYTES = 15.5 * 1024
+const M2M_BUDGET_GZIP_BYTES = 16.5 * 1024
 
 async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
   return build({

@@ -43,7 +43,10 @@ export async function revokeToken(ctx: OAuthContext, token: string, options: Tok
       field: 'revocation_endpoint',
       metadata: ctx.metadata,
       request: (request) => o.revocationRequest(as, client, clientAuth, token, { ...request, ...hint(options) }),
-      process: (response) => o.processRevocationResponse(response),
+      // RFC 7009 §2.2 says 200; servers answer 204 too, and any 2xx means the token is gone.
+      process: async (response) => {
+        if (!response.ok) await o.processRevocationResponse(response)
+      },
     },
     options.signal,
   )

@@ -1,11 +1,12 @@
 import * as o from 'oauth4webapi'
 import { ConfigError, redactUrl } from '../errors.js'
-import { hooksOf, type Endpoint } from '../dialects/types.js'
+import { hooksOf, type Endpoint, type OutgoingRequest } from '../dialects/types.js'
 import type { HttpOptions } from '../http/options.js'
 import { outgoing, rebuilt, send, type TransportInit } from '../http/transport.js'
+import { systemClock } from '../internal/clock.js'
 import { normalizeTokenResponseBody } from '../wire/token.js'
 import type { AuthorizationServerMetadata } from '../types.js'
-import { translateError } from './translate.js'
+import { rememberAnswer, translateError } from './translate.js'
 
 /** The options oauth4webapi's request functions take, routed through {@link exchange}. */
 export type RequestOptions = {
@@ -72,10 +73,19 @@ export function requestOptions(options: HttpOptions, endpoint: Endpoint, signal?
 export async function exchange(endpoint: Endpoint, url: string | URL, init: TransportInit, options: HttpOptions): Promise<Response> {
   const hooks = hooksOf(options.dialect)
   let request = outgoing(url, init, options)
+  const secrets = secretsOf(request)
   if (hooks) request = hooks.request(endpoint, request)
   const response = await send(endpoint, request, init.signal, options)
+  const json = /[/+]json\b/i.test(response.headers.get('content-type') ?? '')
+  if (!response.ok || !json) {
+    // What came back, for the error that follows (with the request's secrets redacted).
+    const text = await response.text()
+    const out = rebuilt(response, text)
+    rememberAnswer(out, text, secrets, (options.clock ?? systemClock).now())
+    return out
+  }
   // Parse and re-serialise only when something rewrites the body.
-  if (!(endpoint === 'token' || hooks) || !response.ok || !/[/+]json\b/i.test(response.headers.get('content-type') ?? '')) return response
+  if (!(endpoint === 'token' || hooks)) return response
   const text = await response.text()
   let record: unknown
   try {
@@ -90,4 +100,28 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
     body = normalizeTokenResponseBody(body, options.dialect?.expiresIn, redactUrl(request.url), options.onWarning)
   }
   return rebuilt(response, JSON.stringify(body))
+}
+
+/** Parameters that are not secret; every other value a request carries is redacted from what an error quotes. */
+const PUBLIC_PARAMETERS = new Set(['grant_type', 'scope', 'redirect_uri', 'client_id', 'resource', 'audience', 'token_type_hint', 'client_assertion_type', 'code_challenge_method', 'username'])
+
+/** The values a request carries in its body, its query and its headers (but the plainly public ones). */
+function secretsOf(request: OutgoingRequest): string[] {
+  let body: Iterable<[string, unknown]> = new URLSearchParams(request.body ?? '')
+  try {
+    if (request.body?.startsWith('{')) body = Object.entries(JSON.parse(request.body) as object)
+  } catch {
+    // read as a form
+  }
+  const found: string[] = []
+  for (const [name, value] of [...request.url.searchParams, ...body, ...request.headers]) {
+    if (typeof value === 'string' && value.length >= 6 && !PUBLIC_PARAMETERS.has(name) && !/^(content-type|accept|user-agent)$/i.test(name)) found.push(value, ...value.split(/\s+/))
+  }
+  const basic = /^basic\s+(\S+)/i.exec(request.headers.get('authorization') ?? '')?.[1]
+  try {
+    if (basic) found.push(...atob(basic).split(':').map(decodeURIComponent))
+  } catch {
+    // not Basic credentials after all
+  }
+  return found.filter((value) => value.length >= 6)
 }

@@ -1,57 +1,142 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, OAuthKitError, OAuthServerError, ResponseError, isOAuthKitError, type ErrorCode } from '../errors.js'
+import { cleanText, isOAuthKitError, oauthKitError, type ErrorCode, type OAuthKitError } from '../errors.js'
 import type { AuthorizationServerMetadata } from '../types.js'
+
+/** What came back in an unsuccessful answer, read once on the operation path. */
+interface Answer {
+  status: number
+  contentType: string
+  /** A short, cleaned excerpt of a body that is not an OAuth error, with the request's secrets redacted. */
+  excerpt: string
+  /** The OAuth error the body carried (RFC 6749 §5.2), when it carried one. */
+  oauth?: { error: string; description?: string; uri?: string }
+  /** Seconds from the `Retry-After` header. */
+  retryAfter?: number
+}
+
+const answers = new WeakMap<Response, Answer>()
+
+/**
+ * Records an unsuccessful answer for {@link translateError}: its OAuth error body if any, else
+ * a cleaned excerpt, and `Retry-After`. `secrets` (what the request carried: client secret,
+ * codes, tokens, passwords) are redacted from everything kept, in case the server echoes them.
+ */
+export function rememberAnswer(response: Response, text: string, secrets: string[], now: number): void {
+  const redact = (value: string) => secrets.reduce((t, secret) => t.split(secret).join('[redacted]'), value)
+  const contentType = cleanText(response.headers.get('content-type')?.split(';')[0] ?? 'no content type', 60)
+  // A successful answer may carry tokens: only its content type is kept.
+  const excerpt = response.ok ? '' : cleanText(redact(text), 120) || '(empty body)'
+  const answer: Answer = { status: response.status, contentType, excerpt }
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  const { error, error_description: description, error_uri: uri } = (body ?? {}) as Record<string, unknown>
+  if (typeof error === 'string' && error !== '') {
+    answer.oauth = { error: redact(error) }
+    if (description !== undefined && description !== null) answer.oauth.description = redact(typeof description === 'string' ? description : JSON.stringify(description))
+    if (typeof uri === 'string') answer.oauth.uri = redact(uri)
+  }
+  const retryAfter = retryAfterSeconds(response.headers.get('retry-after'), now)
+  if (retryAfter !== undefined) answer.retryAfter = retryAfter
+  answers.set(response, answer)
+}
+
+/** RFC 9110 §10.2.3: delay-seconds or an HTTP-date; at most a day is believed. */
+export function retryAfterSeconds(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined
+  const value = header.trim()
+  const seconds = /^\d+$/.test(value) ? Number(value) : (Date.parse(value) - now) / 1000
+  return Number.isFinite(seconds) ? Math.min(Math.max(0, Math.ceil(seconds)), 86_400) : undefined
+}
+
+function said(answer: Answer, problem: string): string {
+  return `the server answered ${answer.status} (${answer.contentType})${answer.excerpt ? `: ${answer.excerpt}` : `; ${problem}`}`
+}
+
+/**
+ * The error for an unsuccessful answer to a request that oauth4webapi did not process (a
+ * vendor's own endpoint): the server's OAuth error when the body has one; a 400, 401 or 403
+ * without one as `refused` (e.g. `access_denied` for credentials a user typed); anything else
+ * as `unexpected_status`, saying what came back.
+ */
+export function answerError(response: Response, operation: string, url: string, refused: string): OAuthKitError {
+  const answer = answers.get(response) ?? { status: response.status, contentType: '', excerpt: '' }
+  const context = { url, status: answer.status, ...(answer.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }) }
+  const error = answer.oauth?.error ?? ([400, 401, 403].includes(answer.status) ? refused : undefined)
+  if (error === undefined) return oauthKitError('unexpected_status', `${operation} failed: ${said(answer, 'unexpected status')}`, context)
+  // Without an OAuth error body, what the server said (cleaned, secrets redacted) is the description.
+  const description = answer.oauth ? answer.oauth.description : answer.excerpt
+  return oauthKitError('oauth_error', `${operation} failed: ${cleanText(error, 60)}: the server answered ${answer.status}${description ? ` (${cleanText(description)})` : ''}`, {
+    ...context,
+    error,
+    ...(description ? { errorDescription: description } : {}),
+  })
+}
 
 /**
  * The one place where errors from below (oauth4webapi, the platform) become oauthkit errors.
  * `operation` reads as the start of a sentence: "client_credentials grant", "discovery", …
+ * The server's OAuth error in the body wins over a default taken from a `WWW-Authenticate`
+ * challenge; text from the server is cleaned before it reaches a message.
  */
 export function translateError(err: unknown, operation: string, url?: string): OAuthKitError {
   if (isOAuthKitError(err)) return err
   const failed = `${operation} failed: `
+  const response = (err as { response?: unknown }).response ?? (err as { cause?: unknown }).cause
+  const answer = response instanceof Response ? answers.get(response) : undefined
+  const context = { url, cause: err, ...(answer ? { status: answer.status } : {}), ...(answer?.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }) }
 
-  // The server said no: a token endpoint's error body, a 401's challenge, or an error redirect.
-  let server: { status?: number; error: string; description?: string; errorUri?: unknown; scope?: string; response?: Response; said: string } | undefined
-  if (err instanceof o.ResponseBodyError) {
-    server = { status: err.status, response: err.response, error: err.error, description: err.error_description, errorUri: err.cause.error_uri, said: `the server answered ${err.status} ${err.error}` }
-  } else if (err instanceof o.WWWAuthenticateChallengeError) {
-    const challenge = err.cause[0]
+  if (err instanceof o.ResponseBodyError || err instanceof o.WWWAuthenticateChallengeError) {
+    const challenge = err instanceof o.WWWAuthenticateChallengeError ? err.cause[0] : undefined
     const params = challenge?.parameters
-    const error = params?.error ?? 'invalid_token'
-    server = { status: err.status, response: err.response, error, description: params?.error_description, scope: params?.scope, said: `the server answered ${err.status} with a ${challenge?.scheme ?? ''} challenge: ${error}` }
-  } else if (err instanceof o.AuthorizationResponseError) {
-    server = { error: err.error, description: err.error_description, errorUri: err.cause.get('error_uri'), said: `the authorization server redirected back with ${err.error}` }
-  }
-  if (server) {
-    const { said, description, errorUri, ...fields } = server
-    return new OAuthServerError('oauth_error', failed + said + (description ? `: ${description.slice(0, 300)}` : ''), {
-      ...fields,
-      url,
-      cause: err,
-      errorDescription: description,
-      errorUri: typeof errorUri === 'string' ? errorUri : undefined,
+    // A body error wins; else the challenge's error; else what a challenge without one means.
+    const fallback = challenge && !/^(bearer|dpop)$/i.test(challenge.scheme) ? 'invalid_client' : 'invalid_token'
+    const error = answer?.oauth?.error ?? (err instanceof o.ResponseBodyError ? err.error : (params?.error ?? fallback))
+    const description = answer?.oauth?.description ?? params?.error_description
+    const scope = params?.scope
+    const how = challenge && !answer?.oauth ? ` with a ${cleanText(challenge.scheme, 20)} challenge` : ''
+    return oauthKitError('oauth_error', `${failed}the server answered ${err.status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}`, {
+      ...context,
+      status: err.status,
+      error,
+      ...(description === undefined ? {} : { errorDescription: description }),
+      ...(answer?.oauth?.uri ? { errorUri: answer.oauth.uri } : {}),
+      ...(scope ? { scope } : {}),
+      response: err.response,
     })
   }
-
+  if (err instanceof o.AuthorizationResponseError) {
+    const description = err.cause.get('error_description') ?? undefined
+    const errorUri = err.cause.get('error_uri') ?? undefined
+    return oauthKitError('oauth_error', `${failed}the authorization server redirected back with ${cleanText(err.error, 60)}${description ? ` (${cleanText(description)})` : ''}`, {
+      ...context,
+      error: err.error,
+      ...(description === undefined ? {} : { errorDescription: description }),
+      ...(errorUri === undefined ? {} : { errorUri }),
+    })
+  }
   if (err instanceof o.OperationProcessingError) {
     const code = CODES[err.code ?? ''] ?? 'invalid_response'
     if (err.code === o.JSON_ATTRIBUTE_COMPARISON) {
       const { attribute, expected, body } = (err.cause ?? {}) as { attribute?: string; expected?: string; body?: Record<string, unknown> }
       // RFC 8414 §3.3 / RFC 9728 §3.3: the document must name exactly what was asked for.
       if (attribute === 'issuer' || attribute === 'resource') {
-        return new ResponseError(`${attribute}_mismatch`, `${failed}the document names ${attribute} ${JSON.stringify(body?.[attribute])?.slice(0, 200)}, not ${expected}; refusing it`, { url, cause: err })
+        return oauthKitError(`${attribute}_mismatch`, `${failed}the document names ${attribute} ${cleanText(JSON.stringify(body?.[attribute]), 100)}, not ${expected}; refusing it`, { url, cause: err })
       }
     }
-    const status = err.cause instanceof Response ? err.cause.status : undefined
-    const Type = code === 'insecure_url' || code === 'missing_endpoint' ? ConfigError : ResponseError
-    return new Type(code, failed + err.message + (status ? ` (HTTP ${status})` : ''), { url, cause: err, status })
+    // An unsuccessful answer that is no OAuth error is, first of all, an unexpected status.
+    const truthful = answer && answer.status >= 300 && (code === 'not_json' || code === 'invalid_json') ? 'unexpected_status' : code
+    return oauthKitError(truthful, failed + (answer ? said(answer, cleanText(err.message)) : cleanText(err.message)), context)
   }
   if (err instanceof TypeError && typeof (err as { code?: unknown }).code === 'string') {
     // oauth4webapi's argument checks (ERR_INVALID_ARG_TYPE / _VALUE)
-    return new ConfigError('invalid_config', `${operation}: ${err.message}`, { url, cause: err })
+    return oauthKitError('invalid_config', `${operation}: ${cleanText(err.message)}`, { url, cause: err })
   }
   // UnsupportedOperationError and anything unforeseen
-  return new ResponseError('invalid_response', failed + (err instanceof Error ? err.message : String(err)), { url, cause: err })
+  return oauthKitError('invalid_response', failed + cleanText(err instanceof Error ? err.message : err), context)
 }
 
 const CODES: Record<string, ErrorCode> = {
@@ -92,7 +177,7 @@ export function translateCallbackError(err: unknown, params: URLSearchParams, ex
             : params.get('state') !== expectedState
               ? 'state_mismatch'
               : undefined
-    if (code) return new ResponseError(code, `authorization callback rejected: ${CALLBACK_MESSAGES[code]}`, { cause: err })
+    if (code) return oauthKitError(code, `authorization callback rejected: ${CALLBACK_MESSAGES[code]}`, { cause: err })
   }
   return translateError(err, 'authorization callback')
 }

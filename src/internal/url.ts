@@ -1,4 +1,4 @@
-import { ConfigError, redactUrl } from '../errors.js'
+import { ConfigError, cleanText, redactUrl } from '../errors.js'
 
 /** `localhost`, `127.0.0.0/8` and `[::1]`: the hosts where plain `http:` is allowed by default. */
 function isLoopbackHost(hostname: string): boolean {
@@ -18,7 +18,8 @@ export function parseUrl(value: string | URL, what: string): URL {
   try {
     return new URL(value)
   } catch {
-    throw new ConfigError('invalid_config', `${what} is not an absolute URL: ${JSON.stringify(String(value).slice(0, 200))}`)
+    // Quoted without its query or fragment: a request path may carry a code or a token there.
+    throw new ConfigError('invalid_config', `${what} is not an absolute URL: ${JSON.stringify(cleanText(String(value).replace(/[?#].*/s, ''), 100))}`)
   }
 }
 

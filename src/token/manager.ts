@@ -115,8 +115,11 @@ export class TokenManager implements AccessTokenSource {
 
   /** The whole current token set, refreshed if needed. */
   async getTokens(options: { signal?: AbortSignal } = {}): Promise<TokenSet> {
-    await this.getAccessToken(options)
-    return (this.#current as Current).tokens
+    const token = await this.getAccessToken(options)
+    const current = this.#current
+    // clear() (a sign-out) may have run while the token was on its way.
+    if (current?.tokens.accessToken !== token) throw new OAuthKitError('sign_in_required', 'the tokens were cleared (signed out) while being read: sign in again')
+    return current.tokens
   }
 
   invalidate(accessToken: string): boolean {

@@ -1,6 +1,8 @@
 import { ConfigError, ResponseError } from '../errors.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { runOperation } from '../grants/operation.js'
+import { answerError } from '../grants/translate.js'
+import { parseUrl } from '../internal/url.js'
 
 /** What Eptura's direct code request needs, and the {@link HttpOptions}, flat. */
 export interface EpturaCodeRequest extends HttpOptions {
@@ -30,7 +32,7 @@ export async function requestEpturaCode(options: EpturaCodeRequest): Promise<str
     if (!options?.[field]) throw new ConfigError('invalid_config', `requestEpturaCode needs ${field}`)
   }
   const site = /^https?:\/\//i.test(options.site) ? options.site : `https://${options.site}`
-  const url = new URL('/external/api/oauth2/auth', site)
+  const url = new URL('/external/api/oauth2/auth', parseUrl(site, 'site'))
   const where = `${url.origin}${url.pathname}`
   return runOperation(pickHttpOptions(options), {
     name: 'Eptura code request',
@@ -53,18 +55,13 @@ export async function requestEpturaCode(options: EpturaCodeRequest): Promise<str
 }
 
 async function epturaCode(response: Response, where: string): Promise<string> {
+  // A refusal without an OAuth error body is the user's username or password (access_denied: ask again).
+  if (!response.ok) throw answerError(response, `Eptura code request at ${where}`, where, 'access_denied')
   let body: unknown
   try {
     body = await response.json()
   } catch (err) {
     throw new ResponseError('invalid_json', `Eptura code request at ${where} answered ${response.status} without JSON`, { status: response.status, url: where, cause: err })
-  }
-  if (!response.ok) {
-    throw new ResponseError('unexpected_status', `Eptura code request at ${where} was refused (HTTP ${response.status}); check the username, password, client id and redirect URI`, {
-      status: response.status,
-      url: where,
-      response,
-    })
   }
   const code = (body as { code?: unknown })?.code
   if (typeof code !== 'string' || code === '') {
