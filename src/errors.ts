@@ -166,7 +166,9 @@ export function cleanText(value: unknown, max = 200): string {
 function safeCause(cause: unknown): unknown {
   if (cause === undefined || isOAuthKitError(cause)) return cause
   const source = (typeof cause === 'object' && cause !== null ? cause : {}) as { name?: unknown; message?: unknown; code?: unknown; cause?: { code?: unknown } }
-  const safe = new Error(cleanText(source.message ?? cause, 300)) as Error & { code?: string }
+  // A parser's message may quote the text it failed on (newer V8 does): that text may be a token.
+  const message = cause instanceof SyntaxError ? 'the text is not valid JSON' : cleanText(source.message ?? cause, 300)
+  const safe = new Error(message) as Error & { code?: string }
   if (typeof source.name === 'string') safe.name = cleanText(source.name, 60)
   const code = typeof source.code === 'string' ? source.code : typeof source.cause?.code === 'string' ? source.cause.code : undefined
   if (code !== undefined) safe.code = cleanText(code, 60)

@@ -12,6 +12,8 @@ interface Answer {
   oauth?: { error: string; description?: string; uri?: string }
   /** Seconds from the `Retry-After` header. */
   retryAfter?: number
+  /** Replaces the request's secrets in text from this answer (a challenge's parameters, say). */
+  redact: (text: string) => string
 }
 
 const answers = new WeakMap<Response, Answer>()
@@ -26,7 +28,7 @@ export function rememberAnswer(response: Response, text: string, secrets: string
   const contentType = cleanText(response.headers.get('content-type')?.split(';')[0] ?? 'no content type', 60)
   // A successful answer may carry tokens: only its content type is kept.
   const excerpt = response.ok ? '' : cleanText(redact(text), 120) || '(empty body)'
-  const answer: Answer = { status: response.status, contentType, excerpt }
+  const answer: Answer = { status: response.status, contentType, excerpt, redact }
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -63,7 +65,7 @@ function said(answer: Answer, problem: string): string {
  * as `unexpected_status`, saying what came back.
  */
 export function answerError(response: Response, operation: string, url: string, refused: string): OAuthKitError {
-  const answer = answers.get(response) ?? { status: response.status, contentType: '', excerpt: '' }
+  const answer = answers.get(response) ?? { status: response.status, contentType: '', excerpt: '', redact: (text: string) => text }
   const context = { url, status: answer.status, ...(answer.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }) }
   const error = answer.oauth?.error ?? ([400, 401, 403].includes(answer.status) ? refused : undefined)
   if (error === undefined) return oauthKitError('unexpected_status', `${operation} failed: ${said(answer, 'unexpected status')}`, context)
@@ -89,23 +91,27 @@ export function translateError(err: unknown, operation: string, url?: string): O
   const answer = response instanceof Response ? answers.get(response) : undefined
   const context = { url, cause: err, ...(answer ? { status: answer.status } : {}), ...(answer?.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }) }
 
-  if (err instanceof o.ResponseBodyError || err instanceof o.WWWAuthenticateChallengeError) {
+  // An OAuth error body wins, whatever the status (a 503 with temporarily_unavailable, say).
+  const bodyError = answer?.oauth && err instanceof o.OperationProcessingError && err.code === o.RESPONSE_IS_NOT_CONFORM
+  if (err instanceof o.ResponseBodyError || err instanceof o.WWWAuthenticateChallengeError || bodyError) {
+    const status = answer?.status ?? (err as o.ResponseBodyError).status
     const challenge = err instanceof o.WWWAuthenticateChallengeError ? err.cause[0] : undefined
     const params = challenge?.parameters
     // A body error wins; else the challenge's error; else what a challenge without one means.
     const fallback = challenge && !/^(bearer|dpop)$/i.test(challenge.scheme) ? 'invalid_client' : 'invalid_token'
-    const error = answer?.oauth?.error ?? (err instanceof o.ResponseBodyError ? err.error : (params?.error ?? fallback))
-    const description = answer?.oauth?.description ?? params?.error_description
+    const redact = answer?.redact ?? ((text: string) => text)
+    const error = answer?.oauth?.error ?? redact(err instanceof o.ResponseBodyError ? err.error : (params?.error ?? fallback))
+    const description = answer?.oauth?.description ?? (params?.error_description === undefined ? undefined : redact(params.error_description))
     const scope = params?.scope
     const how = challenge && !answer?.oauth ? ` with a ${cleanText(challenge.scheme, 20)} challenge` : ''
-    return oauthKitError('oauth_error', `${failed}the server answered ${err.status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}`, {
+    return oauthKitError('oauth_error', `${failed}the server answered ${status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}`, {
       ...context,
-      status: err.status,
+      status,
       error,
       ...(description === undefined ? {} : { errorDescription: description }),
       ...(answer?.oauth?.uri ? { errorUri: answer.oauth.uri } : {}),
       ...(scope ? { scope } : {}),
-      response: err.response,
+      ...(response instanceof Response ? { response } : {}),
     })
   }
   if (err instanceof o.AuthorizationResponseError) {

@@ -1,4 +1,4 @@
-import { NetworkError, ResponseError, redactUrl, type ErrorCode } from '../errors.js'
+import { NetworkError, ResponseError, cleanText, redactUrl, type ErrorCode } from '../errors.js'
 import { assertSecureUrl } from '../internal/url.js'
 import type { Endpoint, OutgoingRequest } from '../dialects/types.js'
 import type { HttpOptions } from './options.js'
@@ -58,6 +58,8 @@ export async function send(endpoint: Endpoint, request: OutgoingRequest, signal:
 
   let response: Response
   try {
+    // Cancelled already: nothing is sent.
+    if (signal?.aborted) throw signal.reason
     response = await (options.fetch ?? globalThis.fetch)(request.url.href, {
       method: request.method,
       headers: request.headers,
@@ -112,10 +114,11 @@ function bodyText(body: unknown): string | undefined {
   throw new TypeError('oauthkit transport only sends string or form bodies')
 }
 
+/** The platform's reason, for a message: its code (`ECONNREFUSED`), else its cleaned message (URLs without their query). */
 function errorText(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } })?.cause
-  if (cause?.code) return cause.code
-  return err instanceof Error ? err.message : String(err)
+  const cause = (err as { cause?: { code?: unknown } })?.cause
+  if (typeof cause?.code === 'string') return cleanText(cause.code, 60)
+  return cleanText(err instanceof Error ? err.message : err)
 }
 
 async function readCapped(response: Response, max: number, where: string, the: string): Promise<Uint8Array<ArrayBuffer>> {
