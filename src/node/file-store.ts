@@ -5,6 +5,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { storeConflict, type StoredTokens, type TokenStore } from '../token/store.js'
+import { isTokenSet } from '../wire/token.js'
 
 /**
  * Keeps tokens in a JSON file readable by the owner only (mode 0600; the folder is created
@@ -25,11 +26,11 @@ export function fileStore(path: string): TokenStore {
       raw = await readFile(path, 'utf8')
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw err
+      throw new ConfigError('invalid_config', `the token file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): check its path and permissions`, { cause: err })
     }
     try {
       const parsed = JSON.parse(raw) as StoredTokens
-      return typeof parsed?.tokens?.accessToken === 'string' && typeof parsed.version === 'number' ? parsed : undefined
+      return isTokenSet(parsed?.tokens) && Number.isSafeInteger(parsed.version) ? parsed : undefined
     } catch {
       return undefined // a corrupt file is treated as empty: the next sign-in overwrites it
     }

@@ -2,7 +2,8 @@ import { NetworkError, OAuthKitError, isOAuthKitError } from '../errors.js'
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../internal/clock.js'
 import type { TokenSet } from '../types.js'
 import { inProcessLock, type Lock } from './lock.js'
-import { memoryStore, type TokenStore } from './store.js'
+import { memoryStore, type StoredTokens, type TokenStore } from './store.js'
+import { isTokenSet } from '../wire/token.js'
 
 /**
  * How a TokenManager gets and keeps tokens: the injected grant steps, the store, the lock, the clock and the renewal timing.
@@ -132,7 +133,7 @@ export class TokenManager implements AccessTokenSource {
   /** Stores tokens obtained elsewhere (a completed sign-in). */
   setTokens(tokens: TokenSet): Promise<TokenSet> {
     return this.#lock.run(this.#lockName, async () => {
-      const stored = await this.#store.load()
+      const stored = await this.#load()
       return this.#commit(tokens, stored?.version)
     })
   }
@@ -162,7 +163,9 @@ export class TokenManager implements AccessTokenSource {
     this.#stopTimer()
     this.#current = undefined
     this.#unsaved = undefined
-    await this.#store.clear()
+    await this.#store.clear().catch((err: unknown) => {
+      throw isOAuthKitError(err) ? err : new OAuthKitError('persist_failed', 'the token store could not be cleared', { cause: err })
+    })
   }
 
   on<K extends keyof TokenEvents>(event: K, listener: TokenEvents[K]): () => void {
@@ -173,6 +176,17 @@ export class TokenManager implements AccessTokenSource {
   /** Stops the background timer. */
   close(): void {
     this.#stopTimer()
+  }
+
+  /** The store's tokens, when they are a TokenSet (anything else is no tokens); a failing store is persist_failed. */
+  async #load(): Promise<StoredTokens | undefined> {
+    let stored: StoredTokens | undefined
+    try {
+      stored = await this.#store.load()
+    } catch (err) {
+      throw isOAuthKitError(err) ? err : new OAuthKitError('persist_failed', 'the token store could not be read', { cause: err })
+    }
+    return stored && isTokenSet(stored.tokens) ? stored : undefined
   }
 
   #ensureFresh(): Promise<TokenSet> {
@@ -191,7 +205,7 @@ export class TokenManager implements AccessTokenSource {
     const now = this.#current
     if (this.#isFresh(now)) return now.tokens
     // Another tab or process may have renewed already: prefer what the store holds.
-    const stored = await this.#store.load()
+    const stored = await this.#load()
     if (stored && stored.version !== this.#current?.version) {
       const staleToken = this.#current?.stale ? this.#current.tokens.accessToken : undefined
       this.#current = this.#toCurrent(stored.tokens, stored.version)
@@ -220,7 +234,7 @@ export class TokenManager implements AccessTokenSource {
       this.#emit('refresh-failed', error)
       throw error
     }
-    const again = await this.#store.load()
+    const again = await this.#load()
     if (again && again.tokens.refreshToken !== usedRefreshToken) {
       this.#current = this.#toCurrent(again.tokens, again.version)
       if (this.#isFresh(this.#current)) return again.tokens
@@ -251,7 +265,7 @@ export class TokenManager implements AccessTokenSource {
       version = await this.#store.save(tokens, expectedVersion)
     } catch (err) {
       // A conflict means another writer saved meanwhile; give up after a few rounds of it.
-      const stored = isOAuthKitError(err) && err.code === 'store_conflict' && attempt < 3 ? await this.#store.load() : undefined
+      const stored = isOAuthKitError(err) && err.code === 'store_conflict' && attempt < 3 ? await this.#load() : undefined
       if (stored) {
         // Someone else stored a newer set meanwhile: use theirs when it is fresh.
         const theirs = this.#toCurrent(stored.tokens, stored.version)

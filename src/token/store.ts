@@ -1,5 +1,6 @@
 import { OAuthKitError } from '../errors.js'
 import type { TokenSet } from '../types.js'
+import { isTokenSet } from '../wire/token.js'
 
 /** A token set as a store holds it, with the version used for compare-and-swap. */
 export interface StoredTokens {
@@ -63,7 +64,7 @@ export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): Toke
     if (!raw) return undefined
     try {
       const parsed = JSON.parse(raw) as StoredTokens
-      return typeof parsed?.tokens?.accessToken === 'string' && typeof parsed.version === 'number' ? parsed : undefined
+      return isTokenSet(parsed?.tokens) && Number.isSafeInteger(parsed.version) ? parsed : undefined
     } catch {
       return undefined
     }
