@@ -27,21 +27,34 @@ const tsconfig = 'tsconfig.build.json'
 // that code drops out; the other builds keep it and decide at run time.
 // `oauthkit/testing` has no Node-only code and shares no module with the rest: browsers use its ESM build.
 const { node: _nodeOnly, testing: _sameForBrowsers, ...browserEntry } = entry
+const { testing, ...library } = entry
 
 // Quiet: `npm test` and `npm pack` show results, not a file listing (errors still print).
+// No `clean` here: the builds run in parallel, so `npm run build` empties dist/ before tsup.
 const quiet = { silent: true }
 
 export default defineConfig([
   {
     ...quiet,
-    entry,
+    entry: library,
     format: ['esm'],
     dts,
     tsconfig,
-    clean: true,
     target: 'es2022',
     treeshake: true,
     define: { __OAUTHKIT_BROWSER__: 'false' },
+  },
+  {
+    // The emulators (`oauthkit/testing`), standalone: whitespace and syntax minified, names kept.
+    ...quiet,
+    entry: { testing },
+    format: ['esm'],
+    dts,
+    tsconfig,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    target: 'es2022',
+    treeshake: true,
   },
   {
     ...quiet,

@@ -160,10 +160,10 @@ const CODES: Record<string, ErrorCode> = {
 }
 
 const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  missing_iss: 'no "iss", though the server advertises RFC 9207 (possible mix-up attack); sign in again',
-  iss_mismatch: '"iss" names another authorization server (possible mix-up attack); sign in again',
-  missing_state: 'no "state": not an answer to a request of this client; sign in again',
-  state_mismatch: '"state" does not match the pending request (stale tab, replay or forgery); sign in again',
+  missing_iss: 'no "iss", though the server advertises RFC 9207 (mix-up defence); sign in again',
+  iss_mismatch: '"iss" names another server (mix-up defence); sign in again',
+  missing_state: 'no "state": not an answer to this client; sign in again',
+  state_mismatch: '"state" is not the pending request\'s (stale tab, replay or forgery); sign in again',
 }
 
 /**

@@ -113,27 +113,25 @@ export function toTokenSet(
   return set
 }
 
-const optional = (value: unknown, type: 'string' | 'number') => value === undefined || (typeof value === type && (type !== 'number' || Number.isFinite(value)))
-
 /**
  * Whether a value read from outside this process (a store, another tab) is a TokenSet: an
  * access token and a token type that are strings, the optional fields of their types, `extra`
  * an object. Anything else is treated as no tokens at all.
  */
 export function isTokenSet(value: unknown): value is TokenSet {
-  const t = value as Record<string, unknown> | null
+  const t = (value ?? 0) as Record<string, unknown>
+  const has = (key: string, type: string) => t[key] === undefined || typeof t[key] === type
   return (
     typeof t === 'object' &&
-    t !== null &&
     typeof t.accessToken === 'string' &&
     t.accessToken !== '' &&
     typeof t.tokenType === 'string' &&
-    optional(t.expiresAt, 'number') &&
-    optional(t.refreshToken, 'string') &&
-    optional(t.scope, 'string') &&
-    optional(t.idToken, 'string') &&
-    (t.idTokenClaims === undefined || (typeof t.idTokenClaims === 'object' && t.idTokenClaims !== null)) &&
     typeof t.extra === 'object' &&
-    t.extra !== null
+    t.extra !== null &&
+    (t.expiresAt === undefined || Number.isFinite(t.expiresAt)) &&
+    has('refreshToken', 'string') &&
+    has('scope', 'string') &&
+    has('idToken', 'string') &&
+    has('idTokenClaims', 'object')
   )
 }
