@@ -29,6 +29,11 @@ const tsconfig = 'tsconfig.build.json'
 const { node: _nodeOnly, testing: _sameForBrowsers, ...browserEntry } = entry
 const { testing, ...library } = entry
 
+// Every build has its whitespace and syntax minified, names kept (stack traces still read):
+// the package stays under 600 KB with its three builds (ESM, browser ESM, CJS with oauth4webapi
+// and ky inlined) and the declarations. The readable sources are the repository's src/.
+const compact = { minifyWhitespace: true, minifySyntax: true }
+
 // Quiet: `npm test` and `npm pack` show results, not a file listing (errors still print).
 // No `clean` here: the builds run in parallel, so `npm run build` empties dist/ before tsup.
 const quiet = { silent: true }
@@ -40,19 +45,19 @@ export default defineConfig([
     format: ['esm'],
     dts,
     tsconfig,
+    ...compact,
     target: 'es2022',
     treeshake: true,
     define: { __OAUTHKIT_BROWSER__: 'false' },
   },
   {
-    // The emulators (`oauthkit/testing`), standalone: whitespace and syntax minified, names kept.
+    // The emulators (`oauthkit/testing`), standalone: they share no module with the rest.
     ...quiet,
     entry: { testing },
     format: ['esm'],
     dts,
     tsconfig,
-    minifyWhitespace: true,
-    minifySyntax: true,
+    ...compact,
     target: 'es2022',
     treeshake: true,
   },
@@ -61,10 +66,7 @@ export default defineConfig([
     entry: browserEntry,
     outDir: 'dist/browser',
     format: ['esm'],
-    // Read by bundlers, which minify anyway: whitespace and syntax minified here too (names
-    // kept), which keeps the package small. The Node ESM build stays as written.
-    minifyWhitespace: true,
-    minifySyntax: true,
+    ...compact,
     tsconfig,
     target: 'es2022',
     treeshake: true,
@@ -81,10 +83,7 @@ export default defineConfig([
     noExternal: ['oauth4webapi', 'ky'],
     // Shared chunks, as in the ESM build: each entry would otherwise carry its own oauth4webapi.
     splitting: true,
-    // The compatibility build, with oauth4webapi and ky inlined: whitespace and syntax are
-    // minified (names are kept, so stack traces still read), which keeps the package small.
-    minifyWhitespace: true,
-    minifySyntax: true,
+    ...compact,
     define: { __OAUTHKIT_BROWSER__: 'false' },
   },
 ])

@@ -1,3 +1,4 @@
+import { ConfigError } from './errors.js'
 import { pickHttpOptions, type HttpOptions } from './http/options.js'
 import { resolveMetadata, type MetadataSource } from './discovery/resolve.js'
 import { secretContext, type ClientOptions } from './grants/client-auth.js'
@@ -21,6 +22,7 @@ export interface ClientCredentialsSessionOptions extends Omit<ClientOptions, 'pr
  * const res = await session.fetch('https://api.example.com/things')
  */
 export async function createClientCredentialsSession(options: ClientCredentialsSessionOptions): Promise<Session> {
+  if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'createClientCredentialsSession needs an options object')
   const { signal, ...http } = pickHttpOptions(options)
   const metadata = await resolveMetadata(options, { ...http, ...(signal ? { signal } : {}) })
   const session: Record<string, unknown> = { grant: 'client_credentials' }

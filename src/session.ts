@@ -55,6 +55,7 @@ export interface Session {
  * const res = await session.fetch('https://api.example.com/things')
  */
 export function createSession(ctx: OAuthContext, options: SessionOptions = {}): Session {
+  options ??= {}
   const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, ...params } = options
   if (grant !== undefined && grant !== 'client_credentials') {
     throw new ConfigError('invalid_config', `session grant ${JSON.stringify(grant)} is not supported; use 'client_credentials', or sign in and pass tokens`)

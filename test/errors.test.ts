@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, createContext, completeAuthorization, TokenManager, memoryStore, type ErrorCode, type Recovery } from '../src/index.js'
+import { createOAuthClient, createContext, createSession, completeAuthorization, TokenManager, memoryStore, type ErrorCode, type Recovery } from '../src/index.js'
 import { ERROR_TABLE, errorRow, recoveryOf, cleanText } from '../src/errors.js'
 import { requestEpturaCode } from '../src/entries/dialects.js'
 import { epturaServer } from '../src/entries/testing.js'
@@ -138,6 +138,12 @@ describe('no raw error escapes', () => {
   it('a Location header that does not parse is still redirect_refused', async () => {
     tokenAnswer(() => new HttpResponse(null, { status: 302, headers: { location: 'http://[bad' } }))
     expect(await failure((await client()).clientCredentialsGrant())).toMatchObject({ code: 'redirect_refused', recovery: 'fix-config' })
+  })
+
+  it("session.fetch given a redirect whose Location does not parse answers with the redirect, as fetch's manual mode does", async () => {
+    msw.server.use(http.get('https://api.example.com/v1/x', () => new HttpResponse(null, { status: 302, headers: { location: 'http://[bad' } })))
+    const session = createSession(createContext(metadata(), { clientId: 'svc', clientSecret: 's' }), { tokens: { accessToken: 'at', tokenType: 'bearer', extra: {} }, apiUrls: ['https://api.example.com/v1'] })
+    expect((await session.fetch('https://api.example.com/v1/x')).status).toBe(302)
   })
 
   it('getTokens() racing clear() rejects with sign_in_required', async () => {

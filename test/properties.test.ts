@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check'
 import { describe, it } from 'vitest'
-import { PARSERS } from './support/fuzz.js'
+import { PARSERS, PUBLIC_FUNCTIONS } from './support/fuzz.js'
 
 const RUNS = 10_000
 
@@ -14,4 +14,15 @@ describe('parsers of outside input never crash, hang or leak', () => {
       await fc.assert(property as unknown as fc.IAsyncProperty<unknown[]>, { numRuns: RUNS, seed: 20261130, endOnFailure: true })
     }, 120_000)
   }
+
+  it(`every public function, with arbitrary arguments, returns or rejects with an OAuthKitError: ${RUNS} calls`, async () => {
+    // Nothing may leave the process: a stray global fetch answers offline.
+    const original = globalThis.fetch
+    globalThis.fetch = async () => new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } })
+    try {
+      await fc.assert(PUBLIC_FUNCTIONS as unknown as fc.IAsyncProperty<unknown[]>, { numRuns: RUNS, seed: 20261130, endOnFailure: true })
+    } finally {
+      globalThis.fetch = original
+    }
+  }, 120_000)
 })

@@ -26,29 +26,30 @@ const root = resolve(import.meta.dirname, '..')
  *   content type, a cleaned excerpt with the request's secrets redacted) and Retry-After kept
  *   from every unsuccessful answer, server text cleaned of control characters and markup, and
  *   causes reduced to name, message and code so that no token rides along.
- * - 16.50 → 16.76 KiB (SPA): token sets read from a store or another tab are checked
- *   (isTokenSet) and a failing store is a typed error — found by the property tests.
+ * - 16.50 → 16.90 KiB (SPA): token sets read from a store or another tab are checked
+ *   (isTokenSet), a failing store is a typed error, and no public function throws a raw error
+ *   whatever its arguments — all found by the property tests.
  *
  * oauth4webapi (the protocol and its checks) is 5.9 KiB of the SPA path.
  */
 const SPA_BUDGET_GZIP_BYTES = 17 * 1024
 
 /**
- * 18.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
+ * 19 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measures 18.58 KiB (16.95 before #11's error work, as above;
+ * revocation and end-session. Measures 18.76 KiB (16.95 before #11's error work, as above;
  * oidc-client-ts: 17.2 KiB).
  */
-const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 18.75 * 1024
+const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 19 * 1024
 
 /**
- * 16.5 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
+ * 17 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
  * authentication with a secret, the client_credentials grant and refresh, the token manager and
- * the authorized fetch with its Node redirect follower. Measures 16.56 KiB (15.08 before #11's
+ * the authorized fetch with its Node redirect follower. Measures 16.78 KiB (15.08 before #11's
  * error work); `createOAuthClient` doing the same measures about 21 KiB, because it binds every
  * grant.
  */
-const M2M_BUDGET_GZIP_BYTES = 16.75 * 1024
+const M2M_BUDGET_GZIP_BYTES = 17 * 1024
 
 async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
   return build({

@@ -5,6 +5,7 @@
  * Composition only: the protocol is the plain functions, the tokens are a TokenManager.
  */
 import { ConfigError, isOAuthKitError } from '../errors.js'
+import { parseUrl } from '../internal/url.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { resolveMetadata, type MetadataSource } from '../discovery/resolve.js'
 import { createPublicContext, type OAuthContext } from '../grants/context.js'
@@ -109,7 +110,7 @@ async function login(p: Parts, o: Parameters<BrowserClient['login']>[0] = {}): P
 }
 
 async function handleRedirectCallback(p: Parts, url: string): Promise<{ tokens: TokenSet; returnTo?: string }> {
-  const address = new URL(url)
+  const address = parseUrl(url, 'the callback URL')
   const saved = p.pending.take(callbackParams(address).get('state') ?? '')
   if (!saved) throw new ConfigError('invalid_config', 'no pending sign-in for this callback (already used, or started in another tab): sign in again')
   cleanAddressBar(address)
@@ -169,8 +170,9 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   return {
     login: (o) => login(p, o),
     isCallback(url = location.href) {
-      const params = callbackParams(new URL(url))
-      return params.has('code') || params.has('error')
+      const address = URL.canParse(url) ? new URL(url) : undefined
+      const params = address && callbackParams(address)
+      return !!params && (params.has('code') || params.has('error'))
     },
     handleRedirectCallback: (url = location.href) => handleRedirectCallback(p, url),
     isAuthenticated: () => isAuthenticated(manager),

@@ -107,6 +107,7 @@ function dialectResponseBody(dialect: DialectSpec, endpoint: Endpoint, body: Rec
  * const dialect = composeDialects(epturaPreset({ site, redirectUri, scope }).dialect, { name: 'my tweaks', defaultTokenType: 'bearer' })
  */
 export function composeDialects(...dialects: Array<DialectSpec | Dialect>): Dialect {
+  if (dialects.some((d) => typeof d !== 'object' || d === null)) throw new ConfigError('invalid_config', 'composeDialects takes dialects (objects with a name)')
   const requests = dialects.map((d) => d.request).filter((f): f is NonNullable<DialectSpec['request']> => !!f)
   const bodies = dialects.map((d) => d.responseBody).filter((f): f is NonNullable<DialectSpec['responseBody']> => !!f)
   const merged: DialectSpec = { name: dialects.map((d) => d.name).join(' + ') }

@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
 import { ConfigError, ResponseError, redactUrl, type OAuthKitError } from '../errors.js'
 import { systemClock } from '../internal/clock.js'
-import { parseUrl } from '../internal/url.js'
+import { assertSecureUrl, parseUrl } from '../internal/url.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { runOperation } from '../grants/operation.js'
@@ -54,12 +54,14 @@ export interface Discovered<T> {
  * @example
  * const { metadata, url } = await discover('https://auth.example.com')
  */
-export function discover(issuer: string | URL, options: DiscoveryOptions = {}): Promise<Discovered<AuthorizationServerMetadata>> {
+export async function discover(issuer: string | URL, options: DiscoveryOptions = {}): Promise<Discovered<AuthorizationServerMetadata>> {
+  options ??= {}
   const expected = parseUrl(issuer, 'issuer')
   if (expected.search || expected.hash) {
     throw new ConfigError('invalid_config', `issuer ${redactUrl(expected)} must have no query or fragment (RFC 8414 §2)`)
   }
   const http = pickHttpOptions(options)
+  assertSecureUrl(expected, http.allowInsecureHttp, 'the issuer')
   return cached(`as ${expected.href}`, options, http, () => discoverUncached(expected, http))
 }
 
@@ -121,11 +123,13 @@ async function discoverUncached(expected: URL, http: HttpOptions): Promise<Disco
  * const { metadata } = await discoverResource('https://mcp.example.com/mcp')
  * const issuer = metadata.authorization_servers?.[0]
  */
-export function discoverResource(
+export async function discoverResource(
   resource: string | URL,
   options: DiscoveryOptions & { metadataUrl?: string | URL } = {},
 ): Promise<Discovered<ProtectedResourceMetadata>> {
+  options ??= {}
   const id = parseUrl(resource, 'resource')
+  assertSecureUrl(id, options.allowInsecureHttp ?? options.http?.allowInsecureHttp, 'the resource')
   id.hash = ''
   const metadataUrl = options.metadataUrl
     ? parseUrl(options.metadataUrl, 'resource_metadata')
@@ -155,7 +159,7 @@ export function discoverResource(
  * const url = resourceMetadataUrl(response) // from WWW-Authenticate: Bearer resource_metadata="…"
  */
 export function resourceMetadataUrl(responseOrHeader: Response | string | null): string | undefined {
-  const header = typeof responseOrHeader === 'string' || responseOrHeader === null ? responseOrHeader : responseOrHeader.headers.get('www-authenticate')
+  const header = typeof responseOrHeader === 'string' ? responseOrHeader : responseOrHeader instanceof Response ? responseOrHeader.headers.get('www-authenticate') : null
   return bearerChallenge(header)?.params.resource_metadata
 }
 
@@ -182,6 +186,7 @@ export async function discoverFromResource(
   resource: string | URL,
   options: DiscoveryOptions & { challenge?: Response | string } = {},
 ): Promise<ResourceDiscovery> {
+  options ??= {}
   const fromChallenge = options.challenge === undefined ? undefined : resourceMetadataUrl(options.challenge)
   if (options.challenge !== undefined && !fromChallenge) {
     throw new ResponseError('invalid_response', 'the 401 carries no WWW-Authenticate Bearer challenge with resource_metadata (RFC 9728 §5.1)')

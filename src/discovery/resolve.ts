@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js'
 import type { Endpoints } from '../dialects/types.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
+import { parseUrl } from '../internal/url.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 import { parseAuthorizationServerMetadata } from '../wire/metadata.js'
 import { discover, type DiscoveryCache } from './index.js'
@@ -37,6 +38,7 @@ const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata
  * const metadata = await resolveMetadata({ issuer: 'https://auth.example.com', endpoints: { revocation: 'https://auth.example.com/revoke' } })
  */
 export async function resolveMetadata(source: MetadataSource & HttpOptions, http: HttpOptions = pickHttpOptions(source)): Promise<AuthorizationServerMetadata> {
+  if (!source || typeof source !== 'object') throw new ConfigError('invalid_config', 'resolveMetadata needs an issuer, metadata or endpoints.token')
   const byHand: Record<string, string> = {}
   for (const [key, field] of Object.entries(ENDPOINT_FIELDS)) {
     const value = source.endpoints?.[key as keyof Endpoints]
@@ -46,7 +48,7 @@ export async function resolveMetadata(source: MetadataSource & HttpOptions, http
   if (source.metadata) {
     base = { ...source.metadata }
   } else if (byHand.token_endpoint) {
-    base = { issuer: source.issuer ? String(source.issuer) : new URL(byHand.token_endpoint).origin }
+    base = { issuer: source.issuer ? String(source.issuer) : parseUrl(byHand.token_endpoint, 'endpoints.token').origin }
   } else if (source.issuer) {
     const found = await discover(source.issuer, { ...http, ...(source.discoveryCache === undefined ? {} : { discoveryCache: source.discoveryCache }) })
     base = { ...found.metadata }

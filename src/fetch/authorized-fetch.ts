@@ -106,22 +106,15 @@ export function asksForNewToken(response: Response): boolean {
  * const res = await api('https://api.example.com/v1/things')
  */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
+  if (typeof options?.tokens?.getAccessToken !== 'function') throw new ConfigError('invalid_config', 'createAuthorizedFetch needs tokens: a session, a TokenManager or another AccessTokenSource')
   const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>)
   const { tokens } = options
 
   return function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const doFetch = options.fetch ?? globalThis.fetch
     const request = input instanceof Request ? input : undefined
-    let href = request ? request.url : input instanceof URL ? input.href : String(input)
-    if (!/^https?:/i.test(href)) {
-      // a relative URL (browsers): resolve it against the page
-      try {
-        href = new URL(href, (globalThis as { location?: { href: string } }).location?.href).href
-      } catch {
-        return doFetch(input, init)
-      }
-    }
-    if (!isAllowed(href)) return doFetch(input, init)
+    const href = hrefOf(input)
+    if (href === undefined || !isAllowed(href)) return doFetch(input, init)
     // Follow redirects here (Node) only where the caller left fetch to follow them.
     const follow = (init?.redirect ?? request?.redirect ?? 'follow') === 'follow' ? follower : undefined
 
@@ -183,7 +176,8 @@ async function followRedirects(
   let body: BodyInit | null | undefined = reqInit?.body
   for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
     const location = isRedirect(response) ? response.headers.get('location') : null
-    if (!location) return response
+    // No Location, or one that does not parse: the redirect is the answer, as with `redirect: 'manual'`.
+    if (location === null || !URL.canParse(location, current)) return response
     const next = new URL(location, current)
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
       method = method === 'HEAD' ? 'HEAD' : 'GET'
@@ -227,6 +221,14 @@ const follower =
   typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
     ? undefined
     : followRedirects
+
+/** The absolute URL a fetch call targets (a relative one resolved against the page, in browsers), or undefined. */
+function hrefOf(input: RequestInfo | URL): string | undefined {
+  const href = input instanceof Request ? input.url : input instanceof URL ? input.href : String(input)
+  if (/^https?:/i.test(href)) return href
+  const page = (globalThis as { location?: { href: string } }).location?.href
+  return URL.canParse(href, page) ? new URL(href, page).href : undefined
+}
 
 /** Statuses that need more than handing the response back. */
 function needsCare(response: Response): boolean {

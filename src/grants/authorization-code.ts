@@ -48,6 +48,7 @@ export interface PendingAuthorization {
  * location.assign(pending.url)
  */
 export async function buildAuthorizationUrl(ctx: OAuthContext, options: AuthorizationUrlOptions): Promise<PendingAuthorization> {
+  int(ctx)
   const authorizationEndpoint = ctx.metadata.authorization_endpoint
   if (typeof authorizationEndpoint !== 'string') throw missingEndpoint('the authorization code flow', 'authorization_endpoint', ctx.metadata)
   const endpoint = parseUrl(authorizationEndpoint, 'authorization_endpoint')
@@ -139,6 +140,7 @@ export async function completeAuthorization(
   pending: Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>,
   options: CompleteAuthorizationOptions = {},
 ): Promise<TokenSet> {
+  options ??= {}
   const { dialect } = int(ctx).options
   const exact = dialect?.authorizationRequest?.parameters === 'exact'
   if (!pending?.state || (!pending.codeVerifier && !exact) || !pending.redirectUri) {
@@ -165,16 +167,16 @@ export async function completeAuthorization(
  * const code = await requestEpturaCode({ site, username, password, clientId, redirectUri, scope })
  * const tokens = await exchangeCode(ctx, { code, redirectUri })
  */
-export function exchangeCode(
+export async function exchangeCode(
   ctx: OAuthContext,
   options: { code: string; redirectUri: string; codeVerifier?: string; signal?: AbortSignal },
 ): Promise<TokenSet> {
+  const { as, client } = int(ctx)
   if (!options?.code || !options.redirectUri) throw new ConfigError('invalid_config', 'exchangeCode needs code and redirectUri')
   // There was no authorization response to check (no redirect, so no state and no mix-up);
   // oauth4webapi still wants its validated parameters, so the code goes through its check.
   const params = new URLSearchParams({ code: options.code })
   if (ctx.metadata.authorization_response_iss_parameter_supported) params.set('iss', ctx.metadata.issuer)
-  const { as, client } = int(ctx)
   return codeGrant(ctx, o.validateAuthResponse(as, client, params, o.skipStateCheck), options.redirectUri, options.codeVerifier, options.signal)
 }
 

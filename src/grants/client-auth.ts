@@ -28,6 +28,7 @@ export interface ClientOptions {
  * const tokens = await clientCredentialsGrant(ctx, { scope: 'read' })
  */
 export function createContext(metadata: AuthorizationServerMetadata, clientOptions: ClientOptions, options: ContextOptions = {}): OAuthContext {
+  options ??= {}
   return secretContext(metadata, clientOptions, options, privateKeyJwt)
 }
 
@@ -67,6 +68,7 @@ function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientA
  * chooseAuthMethod(metadata, { clientId, clientSecret }) // 'client_secret_basic' unless the server lists only post
  */
 export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Pick<DialectSpec, 'token'>): AuthMethod {
+  if (typeof client !== 'object' || client === null) throw new ConfigError('invalid_config', 'chooseAuthMethod needs the client options ({ clientId, clientSecret | privateKey })')
   const explicit = client.tokenEndpointAuthMethod
   if (explicit) {
     if (explicit.startsWith('client_secret') && !client.clientSecret) {
@@ -86,7 +88,8 @@ export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: 
   const placement = dialect?.token?.credentials
   if (placement === 'basic') return 'client_secret_basic'
   if (placement === 'parameters' || placement === 'query') return 'client_secret_post'
-  const supported = metadata.token_endpoint_auth_methods_supported ?? ['client_secret_basic']
+  const listed = metadata?.token_endpoint_auth_methods_supported
+  const supported = Array.isArray(listed) ? listed : ['client_secret_basic']
   if (supported.includes('client_secret_basic')) return 'client_secret_basic'
   if (supported.includes('client_secret_post')) return 'client_secret_post'
   throw new ConfigError(

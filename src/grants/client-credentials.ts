@@ -15,7 +15,8 @@ export type ClientCredentialsOptions = GrantParameters
  * @example
  * const tokens = await clientCredentialsGrant(ctx, { scope: 'read' })
  */
-export function clientCredentialsGrant(ctx: OAuthContext, options: ClientCredentialsOptions = {}): Promise<TokenSet> {
+export async function clientCredentialsGrant(ctx: OAuthContext, options: ClientCredentialsOptions = {}): Promise<TokenSet> {
+  options ??= {}
   const { as, client, clientAuth } = int(ctx)
   return tokenExchange(
     ctx,

@@ -66,6 +66,7 @@ export function int(ctx: OAuthContext): ContextInternals {
  * const pending = await buildAuthorizationUrl(ctx, { redirectUri: location.origin, scope: 'openid' })
  */
 export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
+  options ??= {}
   return contextOf(metadata, clientId, 'none', o.None(), undefined, options)
 }
 

@@ -42,6 +42,7 @@ const SLOW_DOWN_S = 5
  * const tokens = await flow.wait()
  */
 export async function startDeviceAuthorization(ctx: OAuthContext, options: GrantParameters = {}): Promise<DeviceAuthorization> {
+  options ??= {}
   const { as, client, clientAuth, options: http, clock } = int(ctx)
   const started = await runOperation(
     http,

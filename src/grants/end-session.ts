@@ -1,5 +1,5 @@
 import { parseUrl } from '../internal/url.js'
-import type { OAuthContext } from './context.js'
+import { int, type OAuthContext } from './context.js'
 
 /**
  * What the end-session URL carries: the ID token hint, where to return, a state.
@@ -22,6 +22,8 @@ export interface EndSessionOptions {
  * if (url) location.assign(url)
  */
 export function buildEndSessionUrl(ctx: OAuthContext, options: EndSessionOptions = {}): string | undefined {
+  options ??= {}
+  int(ctx)
   const endpoint = ctx.metadata.end_session_endpoint
   if (endpoint === undefined) return undefined
   const url = parseUrl(endpoint, 'end_session_endpoint')

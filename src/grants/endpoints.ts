@@ -32,6 +32,7 @@ function requireToken(token: unknown, operation: string): asserts token is strin
  * await revokeToken(ctx, tokens.refreshToken, { tokenTypeHint: 'refresh_token' })
  */
 export async function revokeToken(ctx: OAuthContext, token: string, options: TokenHintOptions = {}): Promise<void> {
+  options ??= {}
   requireToken(token, 'revocation')
   const { as, client, clientAuth, options: http } = int(ctx)
   await runOperation(
@@ -79,6 +80,7 @@ export interface IntrospectionResult {
  * const { active, scope } = await introspectToken(ctx, accessToken)
  */
 export async function introspectToken(ctx: OAuthContext, token: string, options: TokenHintOptions = {}): Promise<IntrospectionResult> {
+  options ??= {}
   requireToken(token, 'introspection')
   const { as, client, clientAuth, options: http } = int(ctx)
   return runOperation(
@@ -130,6 +132,7 @@ export interface UserInfoOptions {
  * const me = await fetchUserInfo(ctx, tokens.accessToken, { expectedSubject: tokens.idTokenClaims?.sub as string })
  */
 export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, options: UserInfoOptions = {}): Promise<UserInfo> {
+  options ??= {}
   requireToken(accessToken, 'userinfo')
   const { as, client, options: http } = int(ctx)
   const endpoint = ctx.metadata.userinfo_endpoint
@@ -180,11 +183,12 @@ export interface RegisterOptions extends HttpOptions {
  * @example
  * const { client_id } = await registerClient(metadata, { redirect_uris: ['http://127.0.0.1:8765/cb'], token_endpoint_auth_method: 'none' })
  */
-export function registerClient(
+export async function registerClient(
   metadata: AuthorizationServerMetadata,
   client: ClientMetadata,
   options: RegisterOptions = {},
 ): Promise<ClientMetadata & { client_id: string }> {
+  options ??= {}
   const endpoint = metadata?.registration_endpoint
   return runOperation(pickHttpOptions(options), {
     name: 'client registration',

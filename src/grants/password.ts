@@ -21,7 +21,7 @@ export interface PasswordGrantOptions extends GrantParameters {
  * @example
  * const tokens = await passwordGrant(ctx, { username, password, scope: 'read' })
  */
-export function passwordGrant(ctx: OAuthContext, options: PasswordGrantOptions): Promise<TokenSet> {
+export async function passwordGrant(ctx: OAuthContext, options: PasswordGrantOptions): Promise<TokenSet> {
   if (!options?.username || typeof options.password !== 'string') {
     throw new ConfigError('invalid_config', 'the password grant needs username and password')
   }

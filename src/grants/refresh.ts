@@ -17,7 +17,8 @@ export type RefreshOptions = GrantParameters
  * @example
  * const fresh = await refreshGrant(ctx, tokens.refreshToken)
  */
-export function refreshGrant(ctx: OAuthContext, refreshToken: string, options: RefreshOptions = {}): Promise<TokenSet> {
+export async function refreshGrant(ctx: OAuthContext, refreshToken: string, options: RefreshOptions = {}): Promise<TokenSet> {
+  options ??= {}
   if (typeof refreshToken !== 'string' || refreshToken === '') {
     throw new ConfigError('invalid_config', 'refresh needs a refresh token; this token set has none (was offline_access requested?)')
   }

@@ -19,7 +19,7 @@ export function parseUrl(value: string | URL, what: string): URL {
     return new URL(value)
   } catch {
     // Quoted without its query or fragment: a request path may carry a code or a token there.
-    throw new ConfigError('invalid_config', `${what} is not an absolute URL: ${JSON.stringify(cleanText(String(value).replace(/[?#].*/s, ''), 100))}`)
+    throw new ConfigError('invalid_config', `${what} is not an absolute URL: ${JSON.stringify(cleanText(value, 400).replace(/[?#].*/s, '').slice(0, 100))}`)
   }
 }
 

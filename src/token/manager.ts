@@ -93,6 +93,7 @@ export class TokenManager implements AccessTokenSource {
   #timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(options: TokenManagerOptions = {}) {
+    options ??= {}
     this.#obtain = options.obtain
     this.#refresh = options.refresh
     this.#store = options.store ?? memoryStore()

@@ -6,6 +6,7 @@
  */
 import { inspect } from 'node:util'
 import fc from 'fast-check'
+import * as oauthkit from '../../src/index.js'
 import {
   clientCredentialsGrant,
   createContext,
@@ -148,3 +149,35 @@ export const PARSERS = {
     },
   ),
 }
+
+/** A fetch that answers every request 200 with an empty JSON object: nothing leaves the process. */
+const offline: typeof fetch = async () => new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } })
+
+/** Plausible and implausible arguments: strings, URLs, objects with option-like fields, anything. */
+const argument = fc.oneof(
+  fc.anything(),
+  fc.webUrl(),
+  fc.record({ clientId: fc.oneof(fc.string(), fc.anything()), issuer: fc.oneof(fc.webUrl(), fc.anything()), redirectUri: fc.oneof(fc.webUrl(), fc.string()), apiUrls: fc.oneof(fc.array(fc.webUrl()), fc.anything()), scope: fc.string(), state: fc.string(), codeVerifier: fc.string(), fetch: fc.constant(offline), metadata: fc.oneof(fc.constant(metadata()), fc.anything()) }, { requiredKeys: [] }),
+)
+
+const VALUE_EXPORTS = Object.entries(oauthkit).filter(([name, value]) => typeof value === 'function' && !['OAuthKitError', 'ConfigError', 'NetworkError', 'ResponseError', 'OAuthServerError'].includes(name))
+
+/** Calls a public function (or constructor) and whatever function it returns, with the arguments given. */
+async function callPublic(name: string, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<void> {
+  let result: unknown
+  try {
+    result = /^[A-Z]/.test(name) ? new (fn as unknown as new (...a: unknown[]) => unknown)(...args) : fn(...args)
+  } catch (err) {
+    if (!isOAuthKitError(err)) throw new Error(`${name} threw a raw error: ${inspect(err)}`, { cause: err })
+    return
+  }
+  if (result instanceof Promise) await settlesTyped(result.then((value) => (typeof value === 'object' && value !== null && 'close' in value && typeof value.close === 'function' ? value.close() : value)))
+  else if (typeof result === 'function' && name === 'createAuthorizedFetch') await settlesTyped(Promise.resolve().then(() => (result as (...a: unknown[]) => unknown)(...args)))
+}
+
+/** Every public function of the main entry, called with arbitrary arguments (a real context first, half the time). */
+export const PUBLIC_FUNCTIONS = fc.asyncProperty(fc.constantFrom(...VALUE_EXPORTS.map(([name]) => name)), fc.boolean(), fc.array(argument, { maxLength: 3 }), async (name, withContext, rest) => {
+  const fn = (oauthkit as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!
+  const ctx = createContext(metadata(), { clientId: 'app', clientSecret: SECRET }, { fetch: offline, timeout: 200 })
+  await callPublic(name, fn, withContext ? [ctx, ...rest] : rest)
+})
