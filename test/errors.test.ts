@@ -9,7 +9,7 @@ import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, createContext, createSession, completeAuthorization, TokenManager, memoryStore, type ErrorCode, type Recovery } from '../src/index.js'
 import { ERROR_TABLE, errorRow, recoveryOf, cleanText } from '../src/errors.js'
-import { requestEpturaCode } from '../src/entries/dialects.js'
+import { personalAccessTokens, requestEpturaCode } from '../src/entries/dialects.js'
 import { epturaServer } from '../src/entries/testing.js'
 import { ISSUER, metadata } from './support/as-mock.js'
 import { failure, fakeClock, useStrictMsw } from './support/msw.js'
@@ -60,6 +60,7 @@ describe('what the server said, told truthfully', () => {
     const err = await failure((await client()).clientCredentialsGrant())
     expect(err).toMatchObject({ code: 'oauth_error', error: 'invalid_client', recovery: 'fix-config', status: 401, name: 'OAuthServerError' })
     expect(err.message).toContain('client authentication failed')
+    expect(err.message).toContain('check the client id, its secret or key')
   })
 
   it('a 401 with a Basic challenge and no body error is invalid_client; a Bearer one is invalid_token', async () => {
@@ -99,6 +100,7 @@ describe('what the server said, told truthfully', () => {
     expect(err).toMatchObject({ error: 'invalid_scope', recovery: 'fix-config' })
     expect(err.message).toContain('invalid_scope')
     expect(err.message).toContain('scope "admin" is not allowed')
+    expect(err.message).toContain('the scope asked for is wrong or not allowed for this client')
   })
 
   it('error_description of any JSON type is no crash; control characters, escapes, markup and length are cleaned', async () => {
@@ -131,6 +133,23 @@ describe('what the server said, told truthfully', () => {
     expect(err).toMatchObject({ code: 'oauth_error', error: 'access_denied', recovery: 'reauthenticate', status: 401 })
     expect(err.message).toContain('invalid credentials')
     expect(JSON.stringify(err) + err.message).not.toContain('wrong-pass-123')
+  })
+})
+
+describe("EPISHIP's personal access tokens", () => {
+  it('surface what the server said: a 401 is a refused token (reauthenticate), a 503 is retry, a network failure is typed', async () => {
+    const base = 'https://api.epiship.example'
+    const answers = [
+      () => HttpResponse.json({ message: 'token expired' }, { status: 401 }),
+      () => new HttpResponse('maintenance', { status: 503, headers: { 'retry-after': '60' } }),
+      () => HttpResponse.error(),
+    ]
+    let next = 0
+    msw.server.use(http.get(`${base}/oauth/personal_access_tokens`, () => answers[next++]!()))
+    const pats = personalAccessTokens({ baseUrl: base, fetch })
+    expect(await failure(pats.list())).toMatchObject({ code: 'oauth_error', error: 'invalid_token', recovery: 'reauthenticate', status: 401 })
+    expect(await failure(pats.list())).toMatchObject({ code: 'unexpected_status', recovery: 'retry', retryAfter: 60 })
+    expect(await failure(pats.list())).toMatchObject({ code: 'network_error', recovery: 'retry' })
   })
 })
 

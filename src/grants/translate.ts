@@ -58,6 +58,13 @@ function said(answer: Answer, problem: string): string {
   return `the server answered ${answer.status} (${answer.contentType})${answer.excerpt ? `: ${answer.excerpt}` : `; ${problem}`}`
 }
 
+/** What to do about the server errors that are the client's to fix, said in the message. */
+const HINTS: Record<string, string> = {
+  invalid_client: '; check the client id, its secret or key, and the authentication method',
+  invalid_scope: '; the scope asked for is wrong or not allowed for this client',
+  unauthorized_client: '; this client may not use this grant (check its registration)',
+}
+
 /**
  * The error for an unsuccessful answer to a request that oauth4webapi did not process (a
  * vendor's own endpoint): the server's OAuth error when the body has one; a 400, 401 or 403
@@ -104,7 +111,8 @@ export function translateError(err: unknown, operation: string, url?: string): O
     const description = answer?.oauth?.description ?? (params?.error_description === undefined ? undefined : redact(params.error_description))
     const scope = params?.scope
     const how = challenge && !answer?.oauth ? ` with a ${cleanText(challenge.scheme, 20)} challenge` : ''
-    return oauthKitError('oauth_error', `${failed}the server answered ${status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}`, {
+    const hint = Object.hasOwn(HINTS, error) ? HINTS[error] : ''
+    return oauthKitError('oauth_error', `${failed}the server answered ${status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}${hint}`, {
       ...context,
       status,
       error,

@@ -1,4 +1,5 @@
-import { ConfigError, ResponseError } from '../errors.js'
+import { ConfigError, NetworkError, ResponseError, cleanText, isOAuthKitError, redactUrl } from '../errors.js'
+import { answerError, rememberAnswer } from '../grants/translate.js'
 
 /** One personal access token as EPISHIP lists it; every field the server sent is kept. */
 export interface PersonalAccessToken {
@@ -38,20 +39,36 @@ export function personalAccessTokens(options: PersonalAccessTokensOptions) {
   return {
     async list(): Promise<PersonalAccessToken[]> {
       const url = root + paths.list
-      const res = await options.fetch(url, { headers: { accept: 'application/json' } })
-      if (!res.ok) throw new ResponseError('unexpected_status', `listing personal access tokens at ${url} answered ${res.status}`, { status: res.status, url, response: res })
+      const res = await call(options.fetch, url, { headers: { accept: 'application/json' } }, 'listing personal access tokens')
       const body = (await res.json().catch(() => undefined)) as unknown
       const list = Array.isArray(body) ? body : ((body as { data?: unknown; tokens?: unknown })?.data ?? (body as { tokens?: unknown })?.tokens)
       if (!Array.isArray(list) || !list.every((t) => t && typeof t === 'object' && ['string', 'number'].includes(typeof (t as { id?: unknown }).id))) {
-        throw new ResponseError('invalid_response', `personal access tokens at ${url}: expected a list of objects with an id`, { url })
+        throw new ResponseError('invalid_response', `personal access tokens at ${redactUrl(url)}: expected a list of objects with an id`, { url: redactUrl(url) })
       }
       return list.map((t) => ({ ...(t as object), id: String((t as { id: unknown }).id) }) as PersonalAccessToken)
     },
     async revoke(id: string): Promise<void> {
       if (!id) throw new ConfigError('invalid_config', 'revoke needs the token id')
       const url = root + paths.revoke.replace('{id}', encodeURIComponent(id))
-      const res = await options.fetch(url, { method: 'DELETE' })
-      if (!res.ok && res.status !== 404) throw new ResponseError('unexpected_status', `revoking personal access token ${id} answered ${res.status}`, { status: res.status, url, response: res })
+      // Already gone (404) is what was asked for.
+      await call(options.fetch, url, { method: 'DELETE' }, `revoking personal access token ${cleanText(id, 40)}`, 404)
     },
   }
+}
+
+/**
+ * One call to EPISHIP's API through the authorized fetch: a network failure is a NetworkError,
+ * and an unsuccessful answer the server's error (a 401 without one: the token is refused).
+ */
+async function call(fetch: typeof globalThis.fetch, url: string, init: RequestInit, what: string, alsoOk?: number): Promise<Response> {
+  let res: Response
+  try {
+    res = await fetch(url, init)
+  } catch (err) {
+    if (isOAuthKitError(err)) throw err
+    throw new NetworkError('network_error', `${what} at ${redactUrl(url)} failed: could not reach the server`, { cause: err, url: redactUrl(url) })
+  }
+  if (res.ok || res.status === alsoOk) return res
+  rememberAnswer(res, await res.text().catch(() => ''), [], Date.now())
+  throw answerError(res, `${what} at ${redactUrl(url)}`, redactUrl(url), res.status === 401 ? 'invalid_token' : 'access_denied')
 }
