@@ -60,7 +60,7 @@ describe('what the server said, told truthfully', () => {
     const err = await failure((await client()).clientCredentialsGrant())
     expect(err).toMatchObject({ code: 'oauth_error', error: 'invalid_client', recovery: 'fix-config', status: 401, name: 'OAuthServerError' })
     expect(err.message).toContain('client authentication failed')
-    expect(err.message).toContain('check the client id, its secret or key')
+    expect(err.message).toContain('check the client id and its credentials')
   })
 
   it('a 401 with a Basic challenge and no body error is invalid_client; a Bearer one is invalid_token', async () => {

@@ -60,9 +60,9 @@ function said(answer: Answer, problem: string): string {
 
 /** What to do about the server errors that are the client's to fix, said in the message. */
 const HINTS: Record<string, string> = {
-  invalid_client: '; check the client id, its secret or key, and the authentication method',
+  invalid_client: '; check the client id and its credentials',
   invalid_scope: '; the scope asked for is wrong or not allowed for this client',
-  unauthorized_client: '; this client may not use this grant (check its registration)',
+  unauthorized_client: '; this client may not use this grant',
 }
 
 /**
