@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { cleanText, isOAuthKitError, oauthKitError, type ErrorCode, type OAuthKitError } from '../errors.js'
+import { cleanText, isOAuthKitError, oauthKitError, redactUrl, type ErrorCode, type OAuthKitError } from '../errors.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 
 /** What came back in an unsuccessful answer, read once on the operation path. */
@@ -94,7 +94,7 @@ export function answerError(response: Response, operation: string, url: string, 
 export function translateError(err: unknown, operation: string, url?: string): OAuthKitError {
   if (isOAuthKitError(err)) return err
   const failed = `${operation} failed: `
-  const response = (err as { response?: unknown }).response ?? (err as { cause?: unknown }).cause
+  const response = (err as { response?: unknown } | undefined)?.response ?? (err as { cause?: unknown } | undefined)?.cause
   const answer = response instanceof Response ? answers.get(response) : undefined
   const context = { url, cause: err, ...(answer ? { status: answer.status } : {}), ...(answer?.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }) }
 
@@ -138,7 +138,7 @@ export function translateError(err: unknown, operation: string, url?: string): O
       const { attribute, expected, body } = (err.cause ?? {}) as { attribute?: string; expected?: string; body?: Record<string, unknown> }
       // RFC 8414 §3.3 / RFC 9728 §3.3: the document must name exactly what was asked for.
       if (attribute === 'issuer' || attribute === 'resource') {
-        return oauthKitError(`${attribute}_mismatch`, `${failed}the document names ${attribute} ${cleanText(JSON.stringify(body?.[attribute]), 100)}, not ${expected}; refusing it`, { url, cause: err })
+        return oauthKitError(`${attribute}_mismatch`, `${failed}the document names ${attribute} ${cleanText(JSON.stringify(body?.[attribute]), 100)}, not ${redactUrl(String(expected))}; refusing it`, { url, cause: err })
       }
     }
     // An unsuccessful answer that is no OAuth error is, first of all, an unexpected status.
