@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { cleanText, isOAuthKitError, oauthKitError, redactUrl, type ErrorCode, type OAuthKitError } from '../errors.js'
+import { cleanText, isOAuthKitError, oauthKitError, redactUrl, type ErrorCode, type OAuthKitError, type OAuthKitErrorOptions } from '../errors.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 
 /** What came back in an unsuccessful answer, read once on the operation path. */
@@ -101,26 +101,7 @@ export function translateError(err: unknown, operation: string, url?: string): O
   // An OAuth error body wins, whatever the status (a 503 with temporarily_unavailable, say).
   const bodyError = answer?.oauth && err instanceof o.OperationProcessingError && err.code === o.RESPONSE_IS_NOT_CONFORM
   if (err instanceof o.ResponseBodyError || err instanceof o.WWWAuthenticateChallengeError || bodyError) {
-    const status = answer?.status ?? (err as o.ResponseBodyError).status
-    const challenge = err instanceof o.WWWAuthenticateChallengeError ? err.cause[0] : undefined
-    const params = challenge?.parameters
-    // A body error wins; else the challenge's error; else what a challenge without one means.
-    const fallback = challenge && !/^(bearer|dpop)$/i.test(challenge.scheme) ? 'invalid_client' : 'invalid_token'
-    const redact = answer?.redact ?? ((text: string) => text)
-    const error = answer?.oauth?.error ?? redact(err instanceof o.ResponseBodyError ? err.error : (params?.error ?? fallback))
-    const description = answer?.oauth?.description ?? (params?.error_description === undefined ? undefined : redact(params.error_description))
-    const scope = params?.scope
-    const how = challenge && !answer?.oauth ? ` with a ${cleanText(challenge.scheme, 20)} challenge` : ''
-    const hint = Object.hasOwn(HINTS, error) ? HINTS[error] : ''
-    return oauthKitError('oauth_error', `${failed}the server answered ${status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}${hint}`, {
-      ...context,
-      status,
-      error,
-      ...(description === undefined ? {} : { errorDescription: description }),
-      ...(answer?.oauth?.uri ? { errorUri: answer.oauth.uri } : {}),
-      ...(scope ? { scope } : {}),
-      ...(response instanceof Response ? { response } : {}),
-    })
+    return serverError(err, answer, response instanceof Response ? response : undefined, failed, context)
   }
   if (err instanceof o.AuthorizationResponseError) {
     const description = err.cause.get('error_description') ?? undefined
@@ -151,6 +132,28 @@ export function translateError(err: unknown, operation: string, url?: string): O
   }
   // UnsupportedOperationError and anything unforeseen
   return oauthKitError('invalid_response', failed + cleanText(err instanceof Error ? err.message : err), context)
+}
+
+/** The server said no: its OAuth error body (which wins), else a challenge's error, else what a challenge without one means. */
+function serverError(err: o.ResponseBodyError | o.WWWAuthenticateChallengeError | o.OperationProcessingError, answer: Answer | undefined, response: Response | undefined, failed: string, context: OAuthKitErrorOptions): OAuthKitError {
+  const status = answer?.status ?? (err as o.ResponseBodyError).status
+  const challenge = err instanceof o.WWWAuthenticateChallengeError ? err.cause[0] : undefined
+  const params = challenge?.parameters
+  const fallback = challenge && !/^(bearer|dpop)$/i.test(challenge.scheme) ? 'invalid_client' : 'invalid_token'
+  const redact = answer?.redact ?? ((text: string) => text)
+  const error = answer?.oauth?.error ?? redact(err instanceof o.ResponseBodyError ? err.error : (params?.error ?? fallback))
+  const description = answer?.oauth?.description ?? (params?.error_description === undefined ? undefined : redact(params.error_description))
+  const how = challenge && !answer?.oauth ? ` with a ${cleanText(challenge.scheme, 20)} challenge` : ''
+  const hint = Object.hasOwn(HINTS, error) ? HINTS[error] : ''
+  return oauthKitError('oauth_error', `${failed}the server answered ${status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}${hint}`, {
+    ...context,
+    status,
+    error,
+    ...(description === undefined ? {} : { errorDescription: description }),
+    ...(answer?.oauth?.uri ? { errorUri: answer.oauth.uri } : {}),
+    ...(params?.scope ? { scope: params.scope } : {}),
+    ...(response ? { response } : {}),
+  })
 }
 
 const CODES: Record<string, ErrorCode> = {
