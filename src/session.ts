@@ -90,7 +90,7 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
     close: () => manager.close(),
   }
   if (apiUrls?.length) {
-    session.fetch = createAuthorizedFetch({ tokens: session, apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}) })
+    session.fetch = createAuthorizedFetch({ tokens: session, apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}), ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}) })
   }
   return session
 }

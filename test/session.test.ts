@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { createAuthorizedKy } from '../src/entries/ky.js'
 import { urlMatcher } from '../src/fetch/authorized-fetch.js'
 import {
+  createAuthorizedFetch,
   createOAuthClient,
   memoryStore,
   TokenManager,
@@ -180,6 +181,63 @@ describe('session.fetch', () => {
     const res = await viaKy(session)(`${API}/moved`)
     expect(res.status).toBe(200)
     expect(seen).toEqual([null])
+  })
+
+  it('a cross-origin 307/308 never carries the body (nor the token, cookies or content type); a same-origin one does', async () => {
+    world()
+    const hops: Array<{ url: string; method: string; body: string; authorization: string | null; cookie: string | null; type: string | null }> = []
+    const record = async ({ request }: { request: Request }) => {
+      hops.push({ url: request.url, method: request.method, body: await request.text(), authorization: request.headers.get('authorization'), cookie: request.headers.get('cookie'), type: request.headers.get('content-type') })
+      return HttpResponse.json({ ok: true })
+    }
+    msw.server.use(
+      http.post(`${API}/away`, () => new HttpResponse(null, { status: 307, headers: { location: 'https://collector.example.net/in' } })),
+      http.put(`${API}/away-308`, () => new HttpResponse(null, { status: 308, headers: { location: 'https://collector.example.net/in' } })),
+      http.post(`${API}/here`, () => new HttpResponse(null, { status: 307, headers: { location: `${API}/there` } })),
+      http.all('https://collector.example.net/in', record),
+      http.post(`${API}/there`, record),
+    )
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    const secretBody = JSON.stringify({ card: '4111 1111 1111 1111' })
+    const init = (method: string) => ({ method, body: secretBody, headers: { 'content-type': 'application/json', cookie: 'sid=abc' } })
+    await session.fetch(`${API}/away`, init('POST'))
+    await session.fetch(`${API}/away-308`, init('PUT'))
+    await session.fetch(`${API}/here`, init('POST'))
+    expect(hops.map(({ url, ...rest }) => [new URL(url).host, rest])).toEqual([
+      ['collector.example.net', { method: 'POST', body: '', authorization: null, cookie: null, type: null }],
+      ['collector.example.net', { method: 'PUT', body: '', authorization: null, cookie: null, type: null }],
+      ['api.example.com', { method: 'POST', body: secretBody, authorization: 'Bearer at-1', cookie: 'sid=abc', type: 'application/json' }],
+    ])
+  })
+
+  it("crossOriginRedirects: 'stop' hands a cross-origin redirect back instead of following it", async () => {
+    world()
+    msw.server.use(http.post(`${API}/away`, () => new HttpResponse(null, { status: 307, headers: { location: 'https://collector.example.net/in' } })))
+    const client = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock: fakeClock() })
+    const session = client.session({ grant: 'client_credentials' })
+    const api = createAuthorizedFetch({ tokens: session, apiUrls: [API], crossOriginRedirects: 'stop' })
+    const res = await api(`${API}/away`, { method: 'POST', body: 'x' })
+    expect(res.status).toBe(307)
+  })
+
+  it('sends a bearer token over plain http only to loopback, or with allowInsecureHttp (RFC 6750 §5.3)', async () => {
+    const client = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata() })
+    for (const apiUrl of ['http://api.example.test', 'http://localhost.evil.test/v1', 'http://127.0.0.1.nip.example/v1']) {
+      const err = (() => {
+        try {
+          client.session({ grant: 'client_credentials', apiUrls: [apiUrl] })
+        } catch (e) {
+          return e as { code?: string }
+        }
+      })()
+      expect(err?.code, apiUrl).toBe('insecure_url')
+      expect(() => createAuthorizedKy(client.session({}), { apiUrls: [apiUrl] }), apiUrl).toThrow(/plain http/)
+    }
+    for (const apiUrl of ['http://127.0.0.1:8080/v1', 'http://localhost:3000', 'http://[::1]:9/x', 'https://api.example.test']) {
+      expect(() => client.session({ grant: 'client_credentials', apiUrls: [apiUrl] }), apiUrl).not.toThrow()
+    }
+    const opted = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), allowInsecureHttp: true })
+    expect(() => opted.session({ grant: 'client_credentials', apiUrls: ['http://api.internal.test'] })).not.toThrow()
   })
 
   it('keeps the token across a redirect that stays within the allowed URLs', async () => {

@@ -44,13 +44,14 @@ const SPA_BUDGET_GZIP_BYTES = 17.25 * 1024
 const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 19 * 1024
 
 /**
- * 17 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
+ * 17.25 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
  * authentication with a secret, the client_credentials grant and refresh, the token manager and
- * the authorized fetch with its Node redirect follower. Measures 16.78 KiB (15.08 before #11's
- * error work); `createOAuthClient` doing the same measures 21.9 KiB, because it binds every
+ * the authorized fetch with its Node redirect follower. Measures 17.01 KiB (15.08 before #11's
+ * error work, 16.78 before cross-origin redirects lost the body and apiUrls were held to
+ * https, #12); `createOAuthClient` doing the same measures 21.9 KiB, because it binds every
  * grant.
  */
-const M2M_BUDGET_GZIP_BYTES = 17 * 1024
+const M2M_BUDGET_GZIP_BYTES = 17.25 * 1024
 
 async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
   return build({

@@ -179,7 +179,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     getAccessToken: () => manager.getAccessToken(),
     getUser: () => manager.getTokens().then((t) => t.idTokenClaims, () => undefined),
     fetch: options.apiUrls?.length
-      ? createAuthorizedFetch({ tokens: manager, apiUrls: options.apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}) })
+      ? createAuthorizedFetch({ tokens: manager, apiUrls: options.apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}), ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}) })
       : () => Promise.reject(new ConfigError('invalid_config', 'fetch needs apiUrls: the API base URLs the token may be sent to')),
     logout: (o) => logout(p, o),
     on(event, listener) {

@@ -1,4 +1,5 @@
-import { ConfigError, OAuthServerError, redactUrl } from '../errors.js'
+import { ConfigError, OAuthServerError, cleanText, redactUrl } from '../errors.js'
+import { assertSecureUrl } from '../internal/url.js'
 import { bearerChallenge, parseWwwAuthenticate } from '../internal/www-authenticate.js'
 import type { AccessTokenSource } from '../token/manager.js'
 
@@ -16,6 +17,14 @@ export interface AuthorizedFetchOptions {
   allowedUrls?: Array<string | URL>
   /** The fetch to wrap; defaults to `globalThis.fetch`, looked up at call time. */
   fetch?: typeof fetch
+  /** Allow `apiUrls` on plain `http:` off loopback (the token would cross the network in clear). Default false. */
+  allowInsecureHttp?: boolean
+  /**
+   * A redirect to another origin (Node; browsers follow redirects themselves): followed
+   * without the request body and without the token (`without-body`, the default), or
+   * returned to the caller as it is (`stop`). Never followed with the body.
+   */
+  crossOriginRedirects?: 'without-body' | 'stop'
 }
 
 /**
@@ -24,7 +33,7 @@ export interface AuthorizedFetchOptions {
  * request path); anything that could normalise differently (dot segments, backslashes,
  * `@`, percent-encoded dots, other letter case) is parsed first.
  */
-export function urlMatcher(allowed: Array<string | URL>): (url: string | URL) => boolean {
+export function urlMatcher(allowed: Array<string | URL>, allowInsecureHttp?: boolean): (url: string | URL) => boolean {
   if (!Array.isArray(allowed) || allowed.length === 0) {
     throw new ConfigError('invalid_config', 'apiUrls must list the API base URLs that may get the token, e.g. ["https://api.example.com/v1"]')
   }
@@ -33,8 +42,10 @@ export function urlMatcher(allowed: Array<string | URL>): (url: string | URL) =>
     try {
       u = new URL(value)
     } catch {
-      throw new ConfigError('invalid_config', `apiUrls has ${JSON.stringify(String(value).replace(/[?#].*/s, ''))}, which is not an absolute URL`)
+      throw new ConfigError('invalid_config', `apiUrls has ${JSON.stringify(cleanText(value, 400).replace(/[?#].*/s, '').slice(0, 100))}, which is not an absolute URL`)
     }
+    // RFC 6750 §5.3: a bearer token only over TLS (loopback, and an explicit opt-in, excepted).
+    assertSecureUrl(u, allowInsecureHttp, 'the API base URL')
     return `${u.origin}${u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`}`
   })
   const UNSAFE = /[\\@]|\/\.|%2e/i
@@ -53,6 +64,12 @@ export function urlMatcher(allowed: Array<string | URL>): (url: string | URL) =>
 }
 
 const MAX_REDIRECTS = 20
+/** What the redirect follower needs to know of its authorized fetch. */
+interface Hops {
+  isAllowed: (url: URL) => boolean
+  fetch: typeof fetch | undefined
+  stopCrossOrigin: boolean
+}
 const MANUAL = { redirect: 'manual' } as const
 type Follower = typeof followRedirects
 const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
@@ -107,8 +124,9 @@ export function asksForNewToken(response: Response): boolean {
  */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
   if (typeof options?.tokens?.getAccessToken !== 'function') throw new ConfigError('invalid_config', 'createAuthorizedFetch needs tokens: a session, a TokenManager or another AccessTokenSource')
-  const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>)
+  const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>, options.allowInsecureHttp)
   const { tokens } = options
+  const hops: Hops = { isAllowed, fetch: options.fetch, stopCrossOrigin: options.crossOriginRedirects === 'stop' }
 
   return function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const doFetch = options.fetch ?? globalThis.fetch
@@ -145,31 +163,27 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
   /** Redirects, a 401 asking for a new token, a 403 for more scope. */
   async function handle(first: Response, token: string, replay: Request | undefined, init: RequestInit | undefined, href: string, follow: Follower | undefined): Promise<Response> {
     let response = first
-    if (follow && isRedirect(response)) response = await follow(response, href, init, replay, token, isAllowed, options.fetch)
+    if (follow && isRedirect(response)) response = await follow(response, href, init, replay, token, hops)
     const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
     if (asksForNewToken(response) && replayable) {
       tokens.invalidate(token)
       const fresh = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
       void response.body?.cancel().catch(() => {})
       response = await send(fresh, replay?.clone(), init, href, follow)
-      if (follow && isRedirect(response)) response = await follow(response, href, init, replay, fresh, isAllowed, options.fetch)
+      if (follow && isRedirect(response)) response = await follow(response, href, init, replay, fresh, hops)
     }
     checkInsufficientScope(response, response.url || href)
     return response
   }
 }
 
-/** Follows redirects: the token goes only to allowed URLs; 303 (and 301/302 after POST) become GET. */
-async function followRedirects(
-  first: Response,
-  start: string,
-  reqInit: RequestInit | undefined,
-  req: Request | undefined,
-  bearer: string,
-  isAllowed: (url: URL) => boolean,
-  fetchOption: typeof fetch | undefined,
-): Promise<Response> {
-  const doFetch = fetchOption ?? globalThis.fetch
+/**
+ * Follows redirects: the token goes only to allowed URLs; 303 (and 301/302 after POST) become
+ * GET; a hop to another origin never carries the body, the cookies or a proxy's credentials —
+ * or is not taken at all (`crossOriginRedirects: 'stop'`).
+ */
+async function followRedirects(first: Response, start: string, reqInit: RequestInit | undefined, req: Request | undefined, bearer: string, hops: Hops): Promise<Response> {
+  const doFetch = hops.fetch ?? globalThis.fetch
   let response = first
   let current = new URL(start)
   let method = (reqInit?.method ?? req?.method ?? 'GET').toUpperCase()
@@ -179,6 +193,8 @@ async function followRedirects(
     // No Location, or one that does not parse: the redirect is the answer, as with `redirect: 'manual'`.
     if (location === null || !URL.canParse(location, current)) return response
     const next = new URL(location, current)
+    const crossOrigin = next.origin !== current.origin
+    if (crossOrigin && hops.stopCrossOrigin) return response
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
       method = method === 'HEAD' ? 'HEAD' : 'GET'
       body = undefined
@@ -186,21 +202,16 @@ async function followRedirects(
       body = await req.clone().arrayBuffer()
     }
     const headers = new Headers(reqInit?.headers ?? req?.headers)
-    if (next.origin !== current.origin) {
-      headers.delete('cookie')
-      headers.delete('proxy-authorization')
+    if (crossOrigin) {
+      // The body was meant for the origin asked; another origin gets none of it.
+      body = undefined
+      for (const name of ['cookie', 'proxy-authorization', 'content-type', 'content-length']) headers.delete(name)
     }
     if (method === 'GET' || method === 'HEAD') headers.delete('content-type')
-    if (isAllowed(next)) headers.set('authorization', `Bearer ${bearer}`)
+    if (hops.isAllowed(next)) headers.set('authorization', `Bearer ${bearer}`)
     else headers.delete('authorization')
     void response.body?.cancel().catch(() => {})
-    response = await doFetch(next, {
-      ...reqInit,
-      method,
-      headers,
-      body: method === 'GET' || method === 'HEAD' ? null : (body ?? null),
-      redirect: 'manual',
-    })
+    response = await doFetch(next, { ...reqInit, method, headers, body: method === 'GET' || method === 'HEAD' ? null : (body ?? null), redirect: 'manual' })
     current = next
   }
   return response

@@ -12,6 +12,8 @@ export interface KyAuthOptions {
   apiUrls?: Array<string | URL>
   /** @deprecated Renamed `apiUrls` (the name sessions and the browser client use); kept until 1.0. */
   allowedUrls?: Array<string | URL>
+  /** Allow `apiUrls` on plain `http:` off loopback (the token would cross the network in clear). Default false. */
+  allowInsecureHttp?: boolean
 }
 
 /**
@@ -25,7 +27,7 @@ export interface KyAuthOptions {
  * const api = ky.create({ hooks: kyAuthHooks(session, { apiUrls: ['https://api.example.com'] }) })
  */
 export function kyAuthHooks(tokens: AccessTokenSource, options: KyAuthOptions): Hooks {
-  const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>)
+  const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>, options.allowInsecureHttp)
   return {
     beforeRequest: [
       async (request) => {
@@ -61,8 +63,8 @@ export function kyAuthHooks(tokens: AccessTokenSource, options: KyAuthOptions): 
  * const things = await api.get('things').json()
  */
 export function createAuthorizedKy(tokens: AccessTokenSource, options: KyAuthOptions & Options): KyInstance {
-  const { apiUrls, allowedUrls, hooks, retry, ...kyOptions } = options
-  const auth = kyAuthHooks(tokens, { apiUrls: (apiUrls ?? allowedUrls) as Array<string | URL> })
+  const { apiUrls, allowedUrls, allowInsecureHttp, hooks, retry, ...kyOptions } = options
+  const auth = kyAuthHooks(tokens, { apiUrls: (apiUrls ?? allowedUrls) as Array<string | URL>, ...(allowInsecureHttp ? { allowInsecureHttp } : {}) })
   const retryOptions = typeof retry === 'number' ? { limit: retry } : (retry ?? {})
   return ky.create({
     ...kyOptions,
