@@ -141,6 +141,43 @@ for (const [style, caller] of [
   })
 }
 
+describe('a refresh token the server refused', () => {
+  const set = (rt: string, expiresAt: number): TokenSet => ({ accessToken: `at-for-${rt}`, tokenType: 'bearer', refreshToken: rt, expiresAt, extra: {} })
+
+  it('leaves the store (its access token marked expired) and is never sent again', async () => {
+    const clock = fakeClock()
+    const store = memoryStore()
+    const refresh = vi.fn(async () => Promise.reject(Object.assign(new Error('refused'), { name: 'OAuthServerError', code: 'oauth_error', recovery: 'reauthenticate', error: 'invalid_grant' })))
+    const manager = new TokenManager({ store, clock, refresh })
+    await manager.setTokens(set('rt-dead', clock.now() - 1))
+    for (let i = 0; i < 3; i++) expect((await failure(manager.getAccessToken())).code).toBe('sign_in_required')
+    expect(refresh).toHaveBeenCalledTimes(1)
+    const left = (await store.load())!.tokens
+    expect(left.refreshToken).toBeUndefined()
+    expect(left.expiresAt).toBeLessThanOrEqual(clock.now())
+  })
+
+  it('is not removed when another holder stored a newer set meanwhile (compare-and-swap)', async () => {
+    const clock = fakeClock()
+    const inner = memoryStore()
+    const newer = set('rt-newer', clock.now() + 600_000)
+    let loads = 0
+    // The third load (the one before removal) finds what another holder saved in between.
+    const store: TokenStore = {
+      ...inner,
+      load: async () => {
+        if (++loads === 3) await inner.save(newer, (await inner.load())?.version)
+        return inner.load()
+      },
+    }
+    const refresh = vi.fn(async () => Promise.reject(Object.assign(new Error('refused'), { name: 'OAuthServerError', code: 'oauth_error', recovery: 'reauthenticate', error: 'invalid_grant' })))
+    const manager = new TokenManager({ store, clock, refresh })
+    await inner.save(set('rt-dead', clock.now() - 1), undefined)
+    await failure(manager.getAccessToken())
+    expect((await inner.load())!.tokens).toEqual(newer)
+  })
+})
+
 describe('session.fetch', () => {
   it('sends no token to an origin outside the allowed list', async () => {
     world()

@@ -36,12 +36,13 @@ const root = resolve(import.meta.dirname, '..')
 const SPA_BUDGET_GZIP_BYTES = 17.25 * 1024
 
 /**
- * 19 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
+ * 19.25 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measures 18.76 KiB (16.95 before #11's error work, as above;
+ * revocation and end-session. Measures 19.02 KiB (16.95 before #11's error work, as above;
+ * 18.76 before #12's https-only apiUrls and the removal of a refused refresh token;
  * oidc-client-ts: 17.2 KiB).
  */
-const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 19 * 1024
+const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 19.25 * 1024
 
 /**
  * 17.25 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client

@@ -236,6 +236,7 @@ export class TokenManager implements AccessTokenSource {
       throw error
     }
     const again = await this.#load()
+    let refused = usedRefreshToken
     if (again && again.tokens.refreshToken !== usedRefreshToken) {
       this.#current = this.#toCurrent(again.tokens, again.version)
       if (this.#isFresh(this.#current)) return again.tokens
@@ -244,13 +245,32 @@ export class TokenManager implements AccessTokenSource {
           return await this.#refresh(again.tokens.refreshToken)
         } catch (retryError) {
           if (toError(retryError).error !== 'invalid_grant') throw toError(retryError)
+          refused = again.tokens.refreshToken
         }
       }
     }
+    await this.#forget(refused)
     if (this.#obtain) return this.#obtain()
     throw this.#signInRequired(
       new OAuthKitError('sign_in_required', 'the refresh token was refused (invalid_grant): sign in again', { cause: error, error: 'invalid_grant' }),
     )
+  }
+
+  /**
+   * A refresh token the server refused is never sent again: it leaves the store, and the access
+   * token of that grant is marked expired, but only if the store still holds that refresh token
+   * (a compare-and-swap on the version), so a newer set another holder saved meanwhile stays.
+   * A store that fails here changes nothing the caller is told.
+   */
+  async #forget(refused: string): Promise<void> {
+    try {
+      const stored = await this.#load()
+      if (stored?.tokens.refreshToken !== refused) return
+      const { refreshToken: _refused, ...rest } = stored.tokens
+      await this.#store.save({ ...rest, expiresAt: Math.min(rest.expiresAt ?? Infinity, this.#clock.now()) }, stored.version)
+    } catch {
+      // a conflict means someone else wrote: theirs is newer
+    }
   }
 
   #signInRequired(error: OAuthKitError): OAuthKitError {

@@ -4,7 +4,8 @@
  * invalid_grant anywhere.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createOAuthClient, type OAuthClient } from '../../src/index.js'
+import { createOAuthClient, memoryStore, type OAuthClient } from '../../src/index.js'
+import { failure } from '../support/msw.js'
 import { createAuthorizedKy } from '../../src/entries/ky.js'
 import { CONFIDENTIAL, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
 
@@ -54,4 +55,27 @@ describe('a session over 30 s of 5 s tokens', () => {
     expect(refreshes).toBeLessThanOrEqual(15)
     expect(servers.apiCalls.unauthorized).toBe(0)
   }, 60_000)
+})
+
+describe('a refresh token the server refused (#12: refused tokens are gone)', () => {
+  it('is removed from the store and never sent again', async () => {
+    const pending = await client.buildAuthorizationUrl({ scope: 'openid offline_access', extraParams: { prompt: 'consent' } })
+    const tokens = await client.completeAuthorization(await actAsUser(pending.url, { until: servers.redirectUri }), pending)
+    const store = memoryStore()
+    const session = client.session({ tokens, store, apiUrls: [servers.api] })
+    await session.getAccessToken()
+    // The grant ends at the server (a revocation, an administrator, a reuse detection).
+    await client.revokeToken(tokens.refreshToken!, { tokenTypeHint: 'refresh_token' })
+    const before = servers.tokenRequests.get('refresh_token') ?? 0
+    const signInRequired: string[] = []
+    session.on('sign-in-required', (e) => signInRequired.push(e.code))
+    for (let i = 0; i < 3; i++) {
+      session.invalidate((await store.load())?.tokens.accessToken ?? '')
+      expect((await failure(session.getAccessToken())).code).toBe('sign_in_required')
+    }
+    expect((servers.tokenRequests.get('refresh_token') ?? 0) - before).toBe(1)
+    expect((await store.load())?.tokens.refreshToken).toBeUndefined()
+    expect(signInRequired[0]).toBe('sign_in_required')
+    session.close()
+  }, 30_000)
 })
