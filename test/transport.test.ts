@@ -141,6 +141,27 @@ describe('against real sockets on loopback', () => {
     expect(received).toEqual([])
   })
 
+  it("session.fetch: an API's 307 to another origin is followed without the body or the token (real sockets)", async () => {
+    const received: Array<{ method?: string; body: string; authorization?: string }> = []
+    const other = await listen((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c))
+      req.on('end', () => {
+        received.push({ method: req.method, body, authorization: req.headers.authorization })
+        res.end('{}')
+      })
+    })
+    const api = await listen((_req, res) => {
+      res.writeHead(307, { location: `${other}/collect` })
+      res.end()
+    })
+    const c = await createOAuthClient({ clientId: 'a', clientSecret: 's', endpoints: { token: `${api}/token` } })
+    const session = c.session({ tokens: { accessToken: 'the-access-token', tokenType: 'bearer', extra: {} }, apiUrls: [api] })
+    const res = await session.fetch(`${api}/orders`, { method: 'POST', body: '{"card":"4111"}', headers: { 'content-type': 'application/json' } })
+    expect(res.status).toBe(200)
+    expect(received).toEqual([{ method: 'POST', body: '', authorization: undefined }])
+  })
+
   it('a server that accepts and never answers times out', async () => {
     const silent = await listen(() => {
       /* never answers */
