@@ -97,12 +97,14 @@ export function checkInsufficientScope(response: Response, url: string): void {
   )
 }
 
-/** A 401 that asks for a (new) bearer token: a Bearer challenge, or no challenge at all. */
+/** A 401 that asks for a (new) bearer token (a Bearer challenge, or no challenge at all), or a 403 whose Bearer challenge says `invalid_token`. */
 export function asksForNewToken(response: Response): boolean {
-  if (response.status !== 401) return false
+  if (response.status !== 401 && response.status !== 403) return false
   const header = response.headers.get('www-authenticate')
-  if (!header) return true
-  return parseWwwAuthenticate(header).some((c) => c.scheme.toLowerCase() === 'bearer')
+  if (!header) return response.status === 401
+  const bearer = parseWwwAuthenticate(header).filter((c) => c.scheme.toLowerCase() === 'bearer')
+  // RFC 6750 §3.1 says 401 for an expired or revoked token; servers also answer 403 + invalid_token.
+  return response.status === 401 ? bearer.length > 0 : bearer.some((c) => c.params.error === 'invalid_token')
 }
 
 /**

@@ -95,6 +95,13 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
   }
   if (record === null || typeof record !== 'object' || Array.isArray(record)) return rebuilt(response, text)
   let body = record as Record<string, unknown>
+  if (endpoint === 'token' && typeof body.error === 'string' && body.access_token === undefined) {
+    // An OAuth error served with a 2xx (GitHub does): read as the error it is (RFC 6749 §5.2 says 400).
+    options.onWarning?.({ code: 'error_on_success_status', message: `the token endpoint answered ${response.status} with an OAuth error; read as 400` })
+    const error = new Response(text, { status: 400, headers: response.headers })
+    rememberAnswer(error, text, secrets, (options.clock ?? systemClock).now())
+    return error
+  }
   if (hooks) body = hooks.response(endpoint, body)
   if (endpoint === 'token') {
     body = normalizeTokenResponseBody(body, options.dialect?.expiresIn, redactUrl(request.url), options.onWarning)

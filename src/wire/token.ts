@@ -39,6 +39,7 @@ export function normalizeTokenResponseBody(
   url?: string,
   onWarning?: (warning: { code: string; message: string }) => void,
 ): Record<string, unknown> {
+  body = withoutNulls(body, onWarning)
   if (!('expires_in' in body)) return body
   const out: Record<string, unknown> = { ...body }
   const raw = body.expires_in
@@ -73,6 +74,18 @@ export function normalizeTokenResponseBody(
   }
   const max = policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS
   out.expires_in = Math.min(seconds, max)
+  return out
+}
+
+/** Optional fields a server sends as `null` where it means "absent" (seen with every vendor). */
+const OPTIONAL = ['refresh_token', 'scope', 'id_token', 'refresh_token_expires_in']
+
+function withoutNulls(body: Record<string, unknown>, onWarning?: (warning: { code: string; message: string }) => void): Record<string, unknown> {
+  const nulls = OPTIONAL.filter((field) => body[field] === null)
+  if (nulls.length === 0) return body
+  onWarning?.({ code: 'null_field', message: `the token response has ${nulls.join(', ')} null; read as absent` })
+  const out = { ...body }
+  for (const field of nulls) delete out[field]
   return out
 }
 
