@@ -5,7 +5,7 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
 import { createOAuthClient } from '../src/index.js'
-import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
+import { ISSUER, fakeIdToken, metadata, tokenJson } from './support/as-mock.js'
 import { failure, useStrictMsw } from './support/msw.js'
 
 const msw = useStrictMsw()
@@ -62,5 +62,21 @@ describe('deviations of real servers', () => {
     const session = c.session({ grant: 'client_credentials', apiUrls: ['https://api.example.com'] })
     expect((await session.fetch('https://api.example.com/forbidden')).status).toBe(403)
     expect(msw.count('/token')).toBe(1)
+  })
+})
+
+describe('a refresh stays with the signed-in user (OpenID Connect Core §12.2)', () => {
+  const now = () => Math.floor(Date.now() / 1000)
+  const idToken = (sub: string) => fakeIdToken({ iss: ISSUER, sub, aud: 'app', iat: now(), exp: now() + 300 })
+
+  it('an ID token for another user from a refresh is refused (invalid_id_token); the same user passes', async () => {
+    let sub = 'mallory'
+    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: `at-${sub}`, token_type: 'bearer', expires_in: 300, refresh_token: 'rt-2', id_token: idToken(sub) })))
+    const { c } = await client()
+    const signedIn = { accessToken: 'at-0', tokenType: 'bearer', expiresAt: Date.now() - 1, refreshToken: 'rt-1', idToken: idToken('alice'), idTokenClaims: { sub: 'alice', iss: ISSUER }, extra: {} }
+    const session = c.session({ tokens: signedIn })
+    expect(await failure(session.getAccessToken())).toMatchObject({ code: 'invalid_id_token', recovery: 'reauthenticate' })
+    sub = 'alice'
+    expect(await c.refreshGrant('rt-1', { expectedSubject: 'alice' })).toMatchObject({ accessToken: 'at-alice' })
   })
 })

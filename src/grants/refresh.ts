@@ -1,13 +1,17 @@
 import * as o from 'oauth4webapi'
-import { ConfigError } from '../errors.js'
+import { ConfigError, ResponseError } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
 
-/**
- * Parameters of a refresh: a narrower scope, resource or audience, extra parameters, cancellation.
- */
-export type RefreshOptions = GrantParameters
+/** Parameters of a refresh: a narrower scope, resource or audience, extra parameters, cancellation, and the user it must stay. */
+export interface RefreshOptions extends GrantParameters {
+  /**
+   * The `sub` of the signed-in user's ID token: an ID token in the answer must have the same
+   * (OpenID Connect Core §12.2). Sessions and the browser client pass it for you.
+   */
+  expectedSubject?: string
+}
 
 /**
  * Exchanges a refresh token for a new token set. When the server rotates the refresh token
@@ -23,7 +27,7 @@ export async function refreshGrant(ctx: OAuthContext, refreshToken: string, opti
     throw new ConfigError('invalid_config', 'refresh needs a refresh token; this token set has none (was offline_access requested?)')
   }
   const { as, client, clientAuth } = int(ctx)
-  return tokenExchange(
+  const tokens = await tokenExchange(
     ctx,
     'refresh_token grant',
     (request) => o.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, { ...request, additionalParameters: grantParameters(options) }),
@@ -31,4 +35,11 @@ export async function refreshGrant(ctx: OAuthContext, refreshToken: string, opti
     options.signal,
     refreshToken,
   )
+  // OpenID Connect Core §12.2: "its sub Claim Value MUST be the same as in the ID Token issued
+  // when the original authentication occurred" (its iss is checked against the issuer already).
+  const sub = tokens.idTokenClaims?.sub
+  if (options.expectedSubject !== undefined && sub !== undefined && sub !== options.expectedSubject) {
+    throw new ResponseError('invalid_id_token', 'refresh_token grant failed: the new ID token is for another user (its sub changed); refusing it: sign in again')
+  }
+  return tokens
 }

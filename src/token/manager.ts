@@ -11,8 +11,8 @@ import { isTokenSet } from '../wire/token.js'
 export interface TokenManagerOptions {
   /** Gets a new token set from scratch (client_credentials, …). Absent for user sign-ins. */
   obtain?: (signal?: AbortSignal) => Promise<TokenSet>
-  /** Exchanges a refresh token (injected: this layer knows no protocol). */
-  refresh?: (refreshToken: string, signal?: AbortSignal) => Promise<TokenSet>
+  /** Exchanges a refresh token (injected: this layer knows no protocol); `current` is the set it belongs to. */
+  refresh?: (refreshToken: string, signal?: AbortSignal, current?: TokenSet) => Promise<TokenSet>
   /** Default: memory. */
   store?: TokenStore
   /** Held around every refresh. Default: an in-process lock. */
@@ -218,7 +218,7 @@ export class TokenManager implements AccessTokenSource {
     const refreshToken = this.#current?.tokens.refreshToken
     let next: TokenSet
     try {
-      if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken)
+      if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken, undefined, this.#current?.tokens)
       else if (this.#obtain) next = await this.#obtain()
       else throw new OAuthKitError('sign_in_required', 'no tokens and no way to obtain them: sign in first')
     } catch (err) {
@@ -242,7 +242,7 @@ export class TokenManager implements AccessTokenSource {
       if (this.#isFresh(this.#current)) return again.tokens
       if (again.tokens.refreshToken && this.#refresh) {
         try {
-          return await this.#refresh(again.tokens.refreshToken)
+          return await this.#refresh(again.tokens.refreshToken, undefined, again.tokens)
         } catch (retryError) {
           if (toError(retryError).error !== 'invalid_grant') throw toError(retryError)
           refused = again.tokens.refreshToken
