@@ -10,6 +10,7 @@ import {
   type AuthorizationUrlOptions,
   type CompleteAuthorizationOptions,
   type PendingAuthorization,
+  type PendingCompletion,
 } from './grants/authorization-code.js'
 import { clientCredentialsGrant, type ClientCredentialsOptions } from './grants/client-credentials.js'
 import { startDeviceAuthorization, type DeviceAuthorization } from './grants/device.js'
@@ -26,7 +27,7 @@ export interface OAuthClientOptions extends ClientOptions, HttpOptions, Metadata
   redirectUri?: string
 }
 
-type Pending = Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>
+type Pending = PendingCompletion
 type ExchangeCodeOptions = { code: string; redirectUri?: string; codeVerifier?: string; signal?: AbortSignal }
 
 /**

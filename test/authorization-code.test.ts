@@ -66,6 +66,28 @@ describe('completing from the callback', () => {
     )
   }
 
+  it('a pending authorization completes once: a second completion sends nothing (stale_sign_in)', async () => {
+    tokenEndpoint()
+    const c = await client()
+    const pending = await c.buildAuthorizationUrl({ scope: 'read' })
+    const callback = `${redirectUri}?code=the-code&state=${pending.state}`
+    await c.completeAuthorization(callback, pending)
+    expect(await failure(c.completeAuthorization(callback, pending))).toMatchObject({ code: 'stale_sign_in', recovery: 'reauthenticate' })
+    expect(msw.count('/token')).toBe(1)
+  })
+
+  it('a pending authorization expires after ten minutes by default (maxPendingAge), before any request', async () => {
+    const c = await client()
+    const pending = await c.buildAuthorizationUrl({ scope: 'read' })
+    expect(pending.createdAt).toBe(clock.now())
+    clock.advance(10 * 60_000 + 1)
+    const callback = `${redirectUri}?code=the-code&state=${pending.state}`
+    expect(await failure(c.completeAuthorization(callback, pending))).toMatchObject({ code: 'stale_sign_in' })
+    expect(msw.count('/token')).toBe(0)
+    tokenEndpoint()
+    expect((await c.completeAuthorization(callback, pending, { maxPendingAge: 20 * 60_000 })).accessToken).toBe('at')
+  })
+
   it('reads the code from the query and sends the verifier and redirect_uri', async () => {
     tokenEndpoint()
     const c = await client()

@@ -85,6 +85,7 @@ const ANSWERS: Record<string, Answer> = {
 }
 
 const meta = metadata()
+let completions = 0
 const ctxWith = (http: HttpOptions, secret = true) =>
   createContext(meta, secret ? { clientId: 'app', clientSecret: CANARY.secret } : { clientId: 'app' }, { ...http, timeout: 50 })
 
@@ -95,8 +96,10 @@ const OPERATIONS: Record<string, (http: HttpOptions) => Promise<unknown>> = {
   refresh: (http) => refreshGrant(ctxWith(http), CANARY.refresh),
   password: (http) => passwordGrant(ctxWith(http), { username: 'ann', password: CANARY.password }),
   'code exchange': (http) => exchangeCode(ctxWith(http), { code: CANARY.code, redirectUri: 'https://app.example/cb', codeVerifier: CANARY.verifier }),
-  'callback and exchange': (http) =>
-    completeAuthorization(ctxWith(http), `https://app.example/cb?code=${CANARY.code}&state=s&iss=${encodeURIComponent(ISSUER)}`, { state: 's', codeVerifier: CANARY.verifier, redirectUri: 'https://app.example/cb' }),
+  'callback and exchange': (http) => {
+    const state = `s-${++completions}` // each completion is a sign-in of its own (a state completes once)
+    return completeAuthorization(ctxWith(http), `https://app.example/cb?code=${CANARY.code}&state=${state}&iss=${encodeURIComponent(ISSUER)}`, { state, codeVerifier: CANARY.verifier, redirectUri: 'https://app.example/cb' })
+  },
   'device authorization': (http) => startDeviceAuthorization(ctxWith(http)),
   revocation: (http) => revokeToken(ctxWith(http), CANARY.refresh),
   introspection: (http) => introspectToken(ctxWith(http), CANARY.access),

@@ -137,6 +137,12 @@ const SCENARIOS: Scenario[] = [
       return (await startDeviceAuthorization(createContext(metadata(), secret, { fetch, clock }))).wait()
     },
   },
+  {
+    code: 'stale_sign_in',
+    outcome: 'signed-in-again',
+    call: (clock) => () =>
+      completeAuthorization(createPublicContext(metadata(), 'app', { clock }), 'https://app.example/cb?code=c&state=old', { state: 'old', codeVerifier: 'v'.repeat(43), redirectUri: 'https://app.example/cb', createdAt: clock.now() - 3_600_000 }),
+  },
   { code: 'sign_in_required', outcome: 'signed-in-again', call: (clock) => () => createSession(createContext(metadata(), secret, { clock })).getAccessToken() },
   { code: 'persist_failed', outcome: 'done', call: (clock) => {
     let saves = 0

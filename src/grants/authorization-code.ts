@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, ResponseError } from '../errors.js'
+import { ConfigError, OAuthKitError, ResponseError } from '../errors.js'
 import { parseUrl } from '../internal/url.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
@@ -34,6 +34,28 @@ export interface PendingAuthorization {
   codeVerifier: string
   nonce?: string
   redirectUri: string
+  /** When the sign-in started (epoch ms): a pending authorization expires (`maxPendingAge`). */
+  createdAt?: number
+}
+
+/** The fields of a pending authorization that completing it needs. */
+export type PendingCompletion = Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce' | 'createdAt'>
+
+/** Ten minutes: the lifetime RFC 6749 §4.1.2 recommends at most for an authorization code. */
+export const DEFAULT_MAX_PENDING_AGE_MS = 10 * 60 * 1000
+
+/**
+ * The states this process has completed, with when: a callback is redeemed once (the back
+ * button or a replayed URL sends nothing). Entries older than the longest pending age asked
+ * for are pruned, so the set stays small.
+ */
+const completed = new Map<string, number>()
+
+function consume(state: string, now: number, maxAge: number): boolean {
+  for (const [key, at] of completed) if (now - at > Math.max(maxAge, DEFAULT_MAX_PENDING_AGE_MS) || completed.size > 10_000) completed.delete(key)
+  if (completed.has(state)) return false
+  completed.set(state, now)
+  return true
 }
 
 /**
@@ -77,7 +99,7 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
     for (const [key, value] of Object.entries(options.extraParams ?? {})) params.set(key, value)
   }
 
-  return { url: endpoint.href, state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}) }
+  return { url: endpoint.href, state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}), createdAt: int(ctx).clock.now() }
 }
 
 /**
@@ -121,6 +143,8 @@ export function parseCallback(
 export interface CompleteAuthorizationOptions {
   /** OpenID Connect `max_age` that was requested, to check `auth_time`. */
   maxAge?: number
+  /** How old (ms) a pending authorization may be when it completes. Default ten minutes. */
+  maxPendingAge?: number
   signal?: AbortSignal
 }
 
@@ -137,16 +161,23 @@ export interface CompleteAuthorizationOptions {
 export async function completeAuthorization(
   ctx: OAuthContext,
   callbackUrl: string | URL,
-  pending: Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce'>,
+  pending: PendingCompletion,
   options: CompleteAuthorizationOptions = {},
 ): Promise<TokenSet> {
   options ??= {}
-  const { dialect } = int(ctx).options
+  const { options: http, clock } = int(ctx)
+  const { dialect } = http
   const exact = dialect?.authorizationRequest?.parameters === 'exact'
   if (!pending?.state || (!pending.codeVerifier && !exact) || !pending.redirectUri) {
     throw new ConfigError('invalid_config', 'completeAuthorization needs what buildAuthorizationUrl returned (state, codeVerifier, redirectUri)')
   }
   const params = parseCallback(ctx, callbackUrl, pending.state)
+  const now = clock.now()
+  const maxAge = options.maxPendingAge ?? DEFAULT_MAX_PENDING_AGE_MS
+  if (typeof pending.createdAt === 'number' && now - pending.createdAt > maxAge) {
+    throw new OAuthKitError('stale_sign_in', `the sign-in started ${Math.round((now - pending.createdAt) / 60_000)} min ago, longer than maxPendingAge allows: sign in again`)
+  }
+  if (!consume(pending.state, now, maxAge)) throw new OAuthKitError('stale_sign_in', 'this sign-in was already completed (a replayed callback, or the back button): sign in again')
   const tokens = await codeGrant(ctx, params, pending.redirectUri, pending.codeVerifier, options.signal, {
     ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
     ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),

@@ -74,10 +74,27 @@ describe('oidc-provider 8 on loopback', () => {
     expect(refreshed.accessToken).not.toBe(tokens.accessToken)
   })
 
-  it('a replayed code is refused with invalid_grant', async () => {
-    const { pending, callback } = await signIn(confidential)
+  it('a replayed callback sends nothing and the first sign-in stays valid; a replayed code (from elsewhere) is invalid_grant', async () => {
+    const { tokens, pending, callback } = await signIn(confidential)
+    const exchanges = servers.tokenRequests.get('authorization_code') ?? 0
     const err = await failure(confidential.completeAuthorization(callback, pending))
-    expect(err).toMatchObject({ code: 'oauth_error', error: 'invalid_grant', recovery: 'reauthenticate' })
+    expect(err).toMatchObject({ code: 'stale_sign_in', recovery: 'reauthenticate' })
+    expect(servers.tokenRequests.get('authorization_code')).toBe(exchanges)
+    expect((await callApi(tokens.accessToken)).status).toBe(200)
+    // The code sent again by something that does not share this process's memory: the server refuses it.
+    const code = new URL(callback).searchParams.get('code')!
+    const replayed = await failure(confidential.exchangeCode({ code, codeVerifier: pending.codeVerifier }))
+    expect(replayed).toMatchObject({ code: 'oauth_error', error: 'invalid_grant', recovery: 'reauthenticate' })
+  })
+
+  it('two sign-ins each complete once, and a pending authorization expires', async () => {
+    const first = await signIn(confidential)
+    const second = await signIn(confidential)
+    expect(first.tokens.accessToken).not.toBe(second.tokens.accessToken)
+    const pending = await confidential.buildAuthorizationUrl({ scope: 'openid' })
+    const callback = await actAsUser(pending.url, { until: servers.redirectUri })
+    const err = await failure(confidential.completeAuthorization(callback, { ...pending, createdAt: Date.now() - 11 * 60_000 }))
+    expect(err.code).toBe('stale_sign_in')
   })
 
   it('refresh rotates the refresh token, and a rotated-out one is refused', async () => {
