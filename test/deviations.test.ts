@@ -80,3 +80,24 @@ describe('a refresh stays with the signed-in user (OpenID Connect Core §12.2)',
     expect(await c.refreshGrant('rt-1', { expectedSubject: 'alice' })).toMatchObject({ accessToken: 'at-alice' })
   })
 })
+
+describe('token JSON with another content type (Eptura sends text/plain)', () => {
+  it('is normalised exactly as JSON is: expires_in units and the lifetime ceiling included', async () => {
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () => new HttpResponse(JSON.stringify({ access_token: 'at', token_type: 'bearer', expires_in: 3_600_000, scope: 'read' }), { headers: { 'content-type': 'text/plain' } })),
+    )
+    const { c, warnings } = await client()
+    const before = Date.now()
+    const tokens = await c.clientCredentialsGrant()
+    expect(tokens.accessToken).toBe('at')
+    // 3,600,000 is only plausible in milliseconds: one hour, not a thousand hours.
+    expect(tokens.expiresAt! - before).toBeLessThanOrEqual(3_600_000 + 1000)
+    expect(warnings()).toEqual(['token_content_type', 'expires_in_unit'])
+  })
+
+  it('a text/plain body that is not JSON is still an error that says what came back', async () => {
+    msw.server.use(http.post(`${ISSUER}/token`, () => new HttpResponse('access_token=at&token_type=bearer', { headers: { 'content-type': 'text/plain' } })))
+    const { c } = await client()
+    expect(await failure(c.clientCredentialsGrant())).toMatchObject({ code: 'not_json', recovery: 'fix-config' })
+  })
+})

@@ -30,19 +30,20 @@ const root = resolve(import.meta.dirname, '..')
  *   (isTokenSet), a failing store is a typed error, no public function throws a raw error
  *   whatever its arguments — all found by the property tests — and the messages of the
  *   client's own mistakes (invalid_client, invalid_scope) say what to do.
- * - 17.00 → 17.67 KiB (SPA): #12 in part — apiUrls held to https, a cross-origin redirect
+ * - 17.00 → 17.76 KiB (SPA): #12 in part — apiUrls held to https, a cross-origin redirect
  *   without the body, a refused refresh token removed, nulls read as absent, an error on a 2xx
- *   read as the error, a 403 invalid_token renewed, a refresh's ID token held to the same user,
- *   a pending sign-in completed once and expiring.
+ *   read as the error, token JSON of another content type normalised as JSON, a 403
+ *   invalid_token renewed, a refresh's ID token held to the same user, a pending sign-in
+ *   completed once and expiring.
  *
  * oauth4webapi (the protocol and its checks) is 5.9 KiB of the SPA path.
  */
-const SPA_BUDGET_GZIP_BYTES = 17.75 * 1024
+const SPA_BUDGET_GZIP_BYTES = 18 * 1024
 
 /**
  * 19.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measures 19.56 KiB (16.95 before #11's error work, 18.76 before
+ * revocation and end-session. Measures 19.64 KiB (16.95 before #11's error work, 18.76 before
  * #12's part, as above;
  * oidc-client-ts: 17.2 KiB).
  */
@@ -51,7 +52,7 @@ const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 19.75 * 1024
 /**
  * 17.5 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
  * authentication with a secret, the client_credentials grant and refresh, the token manager and
- * the authorized fetch with its Node redirect follower. Measures 17.41 KiB (15.08 before #11's
+ * the authorized fetch with its Node redirect follower. Measures 17.49 KiB (15.08 before #11's
  * error work, 16.78 before #12's part); `createOAuthClient` doing the same measures 22.6 KiB, because it binds every
  * grant.
  */

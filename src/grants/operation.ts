@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, redactUrl } from '../errors.js'
+import { ConfigError, cleanText, redactUrl } from '../errors.js'
 import { hooksOf, type Endpoint, type OutgoingRequest } from '../dialects/types.js'
 import type { HttpOptions } from '../http/options.js'
 import { outgoing, rebuilt, send, type TransportInit } from '../http/transport.js'
@@ -76,37 +76,44 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
   const secrets = secretsOf(request)
   if (hooks) request = hooks.request(endpoint, request)
   const response = await send(endpoint, request, init.signal, options)
-  const json = /[/+]json\b/i.test(response.headers.get('content-type') ?? '')
-  if (!response.ok || !json) {
+  const type = response.headers.get('content-type') ?? ''
+  const json = /[/+]json\b/i.test(type)
+  // Parse and re-serialise only when something rewrites the body.
+  if (response.ok && json && !(endpoint === 'token' || hooks)) return response
+  const text = await response.text()
+  const now = (options.clock ?? systemClock).now()
+  const record = response.ok && (json || endpoint === 'token') ? jsonObject(text) : undefined
+  if (!record) {
     // What came back, for the error that follows (with the request's secrets redacted).
-    const text = await response.text()
     const out = rebuilt(response, text)
-    rememberAnswer(out, text, secrets, (options.clock ?? systemClock).now())
+    rememberAnswer(out, text, secrets, now)
     return out
   }
-  // Parse and re-serialise only when something rewrites the body.
-  if (!(endpoint === 'token' || hooks)) return response
-  const text = await response.text()
-  let record: unknown
-  try {
-    record = JSON.parse(text)
-  } catch {
-    record = undefined // left for the processing step to report as invalid JSON
-  }
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) return rebuilt(response, text)
-  let body = record as Record<string, unknown>
+  const warn = options.onWarning
+  if (!json) warn?.({ code: 'token_content_type', message: `the token endpoint sent JSON as ${cleanText(type, 60) || 'no content type'}; read as JSON` })
+  const headers = new Headers(response.headers)
+  headers.set('content-type', 'application/json')
+  let body = record
   if (endpoint === 'token' && typeof body.error === 'string' && body.access_token === undefined) {
     // An OAuth error served with a 2xx (GitHub does): read as the error it is (RFC 6749 §5.2 says 400).
-    options.onWarning?.({ code: 'error_on_success_status', message: `the token endpoint answered ${response.status} with an OAuth error; read as 400` })
-    const error = new Response(text, { status: 400, headers: response.headers })
-    rememberAnswer(error, text, secrets, (options.clock ?? systemClock).now())
+    warn?.({ code: 'error_on_success_status', message: `the token endpoint answered ${response.status} with an OAuth error; read as 400` })
+    const error = new Response(text, { status: 400, headers })
+    rememberAnswer(error, text, secrets, now)
     return error
   }
   if (hooks) body = hooks.response(endpoint, body)
-  if (endpoint === 'token') {
-    body = normalizeTokenResponseBody(body, options.dialect?.expiresIn, redactUrl(request.url), options.onWarning)
+  if (endpoint === 'token') body = normalizeTokenResponseBody(body, options.dialect?.expiresIn, redactUrl(request.url), warn)
+  return rebuilt(new Response(null, { status: response.status, statusText: response.statusText, headers }), JSON.stringify(body))
+}
+
+/** The JSON object a text holds, or undefined (not JSON, or not an object: left for processing to report). */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
   }
-  return rebuilt(response, JSON.stringify(body))
 }
 
 /** Parameters that are not secret; every other value a request carries is redacted from what an error quotes. */
