@@ -56,7 +56,7 @@ export function missingEndpoint(name: string, field = 'an endpoint', metadata?: 
 }
 
 /** oauth4webapi request options whose every request goes through {@link exchange}. */
-export function requestOptions(options: HttpOptions, endpoint: Endpoint, signal?: AbortSignal): RequestOptions {
+function requestOptions(options: HttpOptions, endpoint: Endpoint, signal?: AbortSignal): RequestOptions {
   return {
     [o.customFetch]: (url, init) => exchange(endpoint, url, init, options),
     // The transport enforces the http: policy (loopback allowed, others only by opt-in).

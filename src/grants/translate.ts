@@ -47,7 +47,7 @@ export function rememberAnswer(response: Response, text: string, secrets: string
 }
 
 /** RFC 9110 §10.2.3: delay-seconds or an HTTP-date; at most a day is believed. */
-export function retryAfterSeconds(header: string | null, now: number): number | undefined {
+function retryAfterSeconds(header: string | null, now: number): number | undefined {
   if (header === null) return undefined
   const value = header.trim()
   const seconds = /^\d+$/.test(value) ? Number(value) : (Date.parse(value) - now) / 1000

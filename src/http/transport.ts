@@ -16,7 +16,7 @@ export interface TransportInit {
 }
 
 /** How messages name an endpoint: "the token endpoint", "the discovery document", … */
-export function endpointName(endpoint: Endpoint): string {
+function endpointName(endpoint: Endpoint): string {
   return endpoint === 'discovery' ? 'discovery document' : endpoint === 'resource_metadata' ? 'resource metadata' : `${endpoint.replace('_', ' ')} endpoint`
 }
 
