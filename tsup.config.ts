@@ -27,7 +27,6 @@ const tsconfig = 'tsconfig.build.json'
 // that code drops out; the other builds keep it and decide at run time.
 // `oauthkit/testing` has no Node-only code and shares no module with the rest: browsers use its ESM build.
 const { node: _nodeOnly, testing: _sameForBrowsers, ...browserEntry } = entry
-const { testing, ...library } = entry
 
 // Every build has its whitespace and syntax minified, names kept (stack traces still read):
 // the package stays under 600 KB with its three builds (ESM, browser ESM, CJS with oauth4webapi
@@ -35,13 +34,13 @@ const { testing, ...library } = entry
 const compact = { minifyWhitespace: true, minifySyntax: true }
 
 // Quiet: `npm test` and `npm pack` show results, not a file listing (errors still print).
-// No `clean` here: the builds run in parallel, so `npm run build` empties dist/ before tsup.
+// No `clean` here: `npm run build` empties dist/ before tsup.
 const quiet = { silent: true }
 
 export default defineConfig([
   {
     ...quiet,
-    entry: library,
+    entry,
     format: ['esm'],
     dts,
     tsconfig,
@@ -49,17 +48,6 @@ export default defineConfig([
     target: 'es2022',
     treeshake: true,
     define: { __OAUTHKIT_BROWSER__: 'false' },
-  },
-  {
-    // The emulators (`oauthkit/testing`), standalone: they share no module with the rest.
-    ...quiet,
-    entry: { testing },
-    format: ['esm'],
-    dts,
-    tsconfig,
-    ...compact,
-    target: 'es2022',
-    treeshake: true,
   },
   {
     ...quiet,

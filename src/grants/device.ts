@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { NetworkError, OAuthKitError } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
-import { runOperation } from './operation.js'
+import { runAt } from './operation.js'
 import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
 
 /**
@@ -43,15 +43,12 @@ const SLOW_DOWN_S = 5
  */
 export async function startDeviceAuthorization(ctx: OAuthContext, options: GrantParameters = {}): Promise<DeviceAuthorization> {
   options ??= {}
-  const { as, client, clientAuth, options: http, clock } = int(ctx)
-  const started = await runOperation(
-    http,
+  const { as, client, clientAuth, clock } = int(ctx)
+  const started = await runAt(
+    ctx,
     {
       name: 'device authorization',
       endpoint: 'device_authorization',
-      url: ctx.metadata.device_authorization_endpoint,
-      field: 'device_authorization_endpoint',
-      metadata: ctx.metadata,
       request: (request) => o.deviceAuthorizationRequest(as, client, clientAuth, grantParameters(options), request),
       process: (response) => o.processDeviceAuthorizationResponse(as, client, response),
     },

@@ -4,7 +4,7 @@ import { parseUrl } from '../internal/url.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 import { int, type OAuthContext } from './context.js'
-import { runOperation } from './operation.js'
+import { runAt, runOperation } from './operation.js'
 
 /**
  * Options of revocation and introspection: the token type hint and cancellation.
@@ -34,15 +34,12 @@ function requireToken(token: unknown, operation: string): asserts token is strin
 export async function revokeToken(ctx: OAuthContext, token: string, options: TokenHintOptions = {}): Promise<void> {
   options ??= {}
   requireToken(token, 'revocation')
-  const { as, client, clientAuth, options: http } = int(ctx)
-  await runOperation(
-    http,
+  const { as, client, clientAuth } = int(ctx)
+  await runAt(
+    ctx,
     {
       name: 'revocation',
       endpoint: 'revocation',
-      url: ctx.metadata.revocation_endpoint,
-      field: 'revocation_endpoint',
-      metadata: ctx.metadata,
       request: (request) => o.revocationRequest(as, client, clientAuth, token, { ...request, ...hint(options) }),
       // RFC 7009 §2.2 says 200; servers answer 204 too, and any 2xx means the token is gone.
       process: async (response) => {
@@ -82,15 +79,12 @@ export interface IntrospectionResult {
 export async function introspectToken(ctx: OAuthContext, token: string, options: TokenHintOptions = {}): Promise<IntrospectionResult> {
   options ??= {}
   requireToken(token, 'introspection')
-  const { as, client, clientAuth, options: http } = int(ctx)
-  return runOperation(
-    http,
+  const { as, client, clientAuth } = int(ctx)
+  return runAt(
+    ctx,
     {
       name: 'introspection',
       endpoint: 'introspection',
-      url: ctx.metadata.introspection_endpoint,
-      field: 'introspection_endpoint',
-      metadata: ctx.metadata,
       request: (request) => o.introspectionRequest(as, client, clientAuth, token, { ...request, ...hint(options) }),
       process: async (response) => (await o.processIntrospectionResponse(as, client, response)) as IntrospectionResult,
     },
@@ -134,17 +128,14 @@ export interface UserInfoOptions {
 export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, options: UserInfoOptions = {}): Promise<UserInfo> {
   options ??= {}
   requireToken(accessToken, 'userinfo')
-  const { as, client, options: http } = int(ctx)
+  const { as, client } = int(ctx)
   const endpoint = ctx.metadata.userinfo_endpoint
   const post = () => new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' })
-  return runOperation(
-    http,
+  return runAt(
+    ctx,
     {
       name: 'userinfo',
       endpoint: 'userinfo',
-      url: endpoint,
-      field: 'userinfo_endpoint',
-      metadata: ctx.metadata,
       request: (request) =>
         options.method === 'POST'
           ? o.protectedResourceRequest(accessToken, 'POST', parseUrl(endpoint as string, 'userinfo_endpoint'), post(), '', request)
@@ -189,12 +180,9 @@ export async function registerClient(
   options: RegisterOptions = {},
 ): Promise<ClientMetadata & { client_id: string }> {
   options ??= {}
-  const endpoint = metadata?.registration_endpoint
   return runOperation(pickHttpOptions(options), {
     name: 'client registration',
     endpoint: 'registration',
-    url: typeof endpoint === 'string' ? endpoint : undefined,
-    field: 'registration_endpoint',
     metadata,
     request: (request) =>
       o.dynamicClientRegistrationRequest(metadata as o.AuthorizationServer, client as Partial<o.Client>, {

@@ -6,6 +6,7 @@ import { outgoing, rebuilt, send, type TransportInit } from '../http/transport.j
 import { systemClock } from '../internal/clock.js'
 import { normalizeTokenResponseBody } from '../wire/token.js'
 import type { AuthorizationServerMetadata } from '../types.js'
+import { int, type OAuthContext } from './context.js'
 import { rememberAnswer, translateError } from './translate.js'
 
 /** The options oauth4webapi's request functions take, routed through {@link exchange}. */
@@ -20,10 +21,9 @@ export interface Operation<T> {
   /** Reads as the start of a sentence in messages: "client_credentials grant", "discovery". */
   name: string
   endpoint: Endpoint
-  /** The endpoint's URL; undefined when the metadata lacks it (then `field` names it). */
-  url: string | undefined
-  /** The metadata field the URL comes from, for the "missing endpoint" message. */
-  field?: string
+  /** The URL, for calls outside the metadata (discovery, a vendor's endpoint)… */
+  url?: string
+  /** …or the server metadata whose `<endpoint>_endpoint` field gives it. */
   metadata?: AuthorizationServerMetadata
   /**
    * Builds and sends the request: usually an oauth4webapi `…Request` function given
@@ -39,8 +39,10 @@ export interface Operation<T> {
  * rewrite) → processing → one error translation. Every endpoint call goes through it.
  */
 export async function runOperation<T>(options: HttpOptions, op: Operation<T>, signal?: AbortSignal): Promise<T> {
-  if (op.url === undefined) throw missingEndpoint(op.name, op.field, op.metadata)
-  const where = redactUrl(op.url)
+  const field = `${op.endpoint}_endpoint`
+  const url = op.url ?? op.metadata?.[field]
+  if (typeof url !== 'string') throw missingEndpoint(op.name, field, op.metadata)
+  const where = redactUrl(url)
   try {
     const request = requestOptions(options, op.endpoint, signal ?? options.signal)
     const response = await op.request(request, (url, init) => exchange(op.endpoint, url, { ...init, ...(request.signal ? { signal: request.signal } : {}) }, options))
@@ -48,6 +50,11 @@ export async function runOperation<T>(options: HttpOptions, op: Operation<T>, si
   } catch (err) {
     throw translateError(err, op.name, where)
   }
+}
+
+/** An operation at one of a context's endpoints, with the context's options. */
+export function runAt<T>(ctx: OAuthContext, op: Omit<Operation<T>, 'url' | 'metadata'>, signal?: AbortSignal): Promise<T> {
+  return runOperation(int(ctx).options, { ...op, metadata: ctx.metadata }, signal)
 }
 
 /** The error for an operation whose endpoint the metadata lacks. */
@@ -72,9 +79,8 @@ function requestOptions(options: HttpOptions, endpoint: Endpoint, signal?: Abort
  */
 export async function exchange(endpoint: Endpoint, url: string | URL, init: TransportInit, options: HttpOptions): Promise<Response> {
   const hooks = hooksOf(options.dialect)
-  let request = outgoing(url, init, options)
-  const secrets = secretsOf(request)
-  if (hooks) request = hooks.request(endpoint, request)
+  const asked = outgoing(url, init, options)
+  const request = hooks ? hooks.request(endpoint, asked) : asked
   const response = await send(endpoint, request, init.signal, options)
   const type = response.headers.get('content-type') ?? ''
   const json = /[/+]json\b/i.test(type)
@@ -86,7 +92,7 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
   if (!record) {
     // What came back, for the error that follows (with the request's secrets redacted).
     const out = rebuilt(response, text)
-    rememberAnswer(out, text, secrets, now)
+    rememberAnswer(out, text, response.ok ? [] : secretsOf(asked), now)
     return out
   }
   const warn = options.onWarning
@@ -98,7 +104,7 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
     // An OAuth error served with a 2xx (GitHub does): read as the error it is (RFC 6749 §5.2 says 400).
     warn?.({ code: 'error_on_success_status', message: `the token endpoint answered ${response.status} with an OAuth error; read as 400` })
     const error = new Response(text, { status: 400, headers })
-    rememberAnswer(error, text, secrets, now)
+    rememberAnswer(error, text, secretsOf(asked), now)
     return error
   }
   if (hooks) body = hooks.response(endpoint, body)
@@ -119,7 +125,11 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
 /** Parameters that are not secret; every other value a request carries is redacted from what an error quotes. */
 const PUBLIC_PARAMETERS = new Set(['grant_type', 'scope', 'redirect_uri', 'client_id', 'resource', 'audience', 'token_type_hint', 'client_assertion_type', 'code_challenge_method', 'username'])
 
-/** The values a request carries in its body, its query and its headers (but the plainly public ones). */
+/**
+ * The values a request carries in its body, its query and its headers (but the plainly public
+ * ones), read from the request as it was before any dialect rewrite, and only when an error may
+ * quote the answer.
+ */
 function secretsOf(request: OutgoingRequest): string[] {
   let body: Iterable<[string, unknown]> = new URLSearchParams(request.body ?? '')
   try {

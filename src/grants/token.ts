@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import type { TokenSet } from '../types.js'
 import { toTokenSet } from '../wire/token.js'
 import { int, type OAuthContext } from './context.js'
-import { runOperation, type RequestOptions } from './operation.js'
+import { runAt, type RequestOptions } from './operation.js'
 
 /**
  * One token endpoint exchange on the operation path: oauth4webapi builds and validates, the
@@ -16,16 +16,12 @@ export function tokenExchange(
   signal: AbortSignal | undefined,
   previousRefreshToken?: string,
 ): Promise<TokenSet> {
-  const { options, clock } = int(ctx)
-  const url = ctx.metadata.token_endpoint
-  return runOperation(
-    options,
+  const { clock } = int(ctx)
+  return runAt(
+    ctx,
     {
       name,
       endpoint: 'token',
-      url,
-      field: 'token_endpoint',
-      metadata: ctx.metadata,
       request,
       process: async (response) => {
         const body = await process(response)

@@ -41,7 +41,7 @@ describe('examples', () => {
     expect(result.code).toBe(0)
   })
 
-  for (const file of ['examples/session-fetch.ts', 'examples/session-ky.ts']) {
+  for (const file of ['examples/session-fetch.ts', 'examples/session-ky.ts', 'examples/m2m-session.ts']) {
     it(`${file} calls the API through a session`, async () => {
       const result = await runExample(file, {
         OAUTH_ISSUER: servers.issuer,
@@ -49,7 +49,7 @@ describe('examples', () => {
         OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret,
         API_URL: servers.api,
       })
-      expect(result.out).toMatch(/50 of 50 calls succeeded|called the API as confidential-app/)
+      expect(result.out).toMatch(/50 of 50 calls succeeded|20 of 20 calls succeeded|called the API as confidential-app/)
       expect(result.code).toBe(0)
     })
   }

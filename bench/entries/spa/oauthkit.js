@@ -7,7 +7,7 @@ if (location.search.includes('code=')) {
   const tokens = await completeAuthorization(ctx, location.href, pending)
   const manager = new TokenManager({ refresh: (rt) => refreshGrant(ctx, rt) })
   await manager.setTokens(tokens)
-  const api = createAuthorizedFetch({ tokens: manager, allowedUrls: ['https://api.example.com'] })
+  const api = createAuthorizedFetch({ tokens: manager, apiUrls: ['https://api.example.com'] })
   console.log(await (await api('https://api.example.com/me')).json())
 } else {
   const pending = await buildAuthorizationUrl(ctx, { redirectUri: location.origin, scope: 'openid' })
