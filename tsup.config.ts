@@ -37,12 +37,18 @@ const compact = { minifyWhitespace: true, minifySyntax: true }
 // No `clean` here: `npm run build` empties dist/ before tsup.
 const quiet = { silent: true }
 
+// One set of declarations: the CJS build's (`.d.cts`). The ESM entries' `.d.ts` are one-line
+// re-exports of them, written by scripts/types.mjs: the same types whether a consumer imports
+// or requires, and the package half as heavy in declarations. oauthkit/testing keeps its own
+// ESM declarations (its CJS ones reach msw's CommonJS types, which an ESM consumer must not).
+const esmDts = { ...dts, entry: { testing: entry.testing } }
+
 export default defineConfig([
   {
     ...quiet,
     entry,
     format: ['esm'],
-    dts,
+    dts: esmDts,
     tsconfig,
     ...compact,
     target: 'es2022',
