@@ -91,7 +91,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
   const methods = {
     buildAuthorizationUrl: (o: Partial<AuthorizationUrlOptions> = {}) => buildAuthorizationUrl(ctx, { ...o, redirectUri: redirectUri(o.redirectUri, 'buildAuthorizationUrl') }),
     clientCredentialsGrant: (o?: ClientCredentialsOptions) => clientCredentialsGrant(ctx, o),
-    refreshGrant: (token: string | TokenSet, o?: RefreshOptions) => refreshGrant(ctx, typeof token === 'string' ? token : (token?.refreshToken as string), o),
+    refreshGrant: (token: string | TokenSet, o?: RefreshOptions) => refreshGrant(ctx, token, o),
     passwordGrant: (o: PasswordGrantOptions) => passwordGrant(ctx, o),
     revokeToken: (token: string, o?: TokenHintOptions) => revokeToken(ctx, token, o),
     introspectToken: (token: string, o?: TokenHintOptions) => introspectToken(ctx, token, o),

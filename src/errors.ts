@@ -44,6 +44,7 @@ export type ErrorCode =
   | 'unexpected_status'
   | 'issuer_mismatch'
   | 'resource_mismatch'
+  | 'untrusted_issuer'
   | 'invalid_metadata'
   | 'invalid_response'
   | 'state_mismatch'
@@ -89,7 +90,7 @@ export const ERROR_TABLE: ReadonlyArray<readonly [ErrorClassName, Recovery, stri
   ['NetworkError', 'retry', 'network_error timeout'],
   ['NetworkError', 'none', 'aborted'],
   ['NetworkError', 'fix-config', 'redirect_refused'],
-  ['ResponseError', 'fix-config', 'discovery_failed not_json invalid_json response_too_large unexpected_status issuer_mismatch resource_mismatch invalid_metadata invalid_response'],
+  ['ResponseError', 'fix-config', 'discovery_failed not_json invalid_json response_too_large unexpected_status issuer_mismatch resource_mismatch untrusted_issuer invalid_metadata invalid_response'],
   ['ResponseError', 'reauthenticate', 'state_mismatch missing_state iss_mismatch missing_iss missing_code invalid_id_token'],
   ['OAuthServerError', 'fix-config', 'oauth_error'],
   ['OAuthKitError', 'reauthenticate', 'device_flow_expired sign_in_required stale_sign_in'],

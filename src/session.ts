@@ -47,12 +47,6 @@ export interface Session {
   close(): void
 }
 
-/** The signed-in user a refresh must stay with (OpenID Connect Core §12.2), when there was an ID token. */
-export function subjectOf(tokens: TokenSet | undefined): { expectedSubject?: string } {
-  const sub = tokens?.idTokenClaims?.sub
-  return typeof sub === 'string' ? { expectedSubject: sub } : {}
-}
-
 /**
  * Builds a session over a client context: the token manager gets the grant steps injected.
  *
@@ -69,7 +63,7 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
   const http = int(ctx).options
   const manager = new TokenManager({
     ...(grant === 'client_credentials' ? { obtain: (signal?: AbortSignal) => clientCredentialsGrant(ctx, { ...params, ...(signal ? { signal } : {}) }) } : {}),
-    refresh: (refreshToken, signal, current) => refreshGrant(ctx, refreshToken, { ...params, ...(signal ? { signal } : {}), ...subjectOf(current) }),
+    refresh: (refreshToken, signal, current) => refreshGrant(ctx, current ?? refreshToken, { ...params, ...(signal ? { signal } : {}) }),
     ...(store ? { store } : {}),
     ...(lock ? { lock } : {}),
     ...(lockName ? { lockName } : {}),

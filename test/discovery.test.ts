@@ -224,8 +224,49 @@ describe('protected resource metadata (RFC 9728)', () => {
     expect(err.code).toBe('invalid_metadata')
   })
 
-  it('a 401 without resource_metadata is a typed error', async () => {
-    const err = await failure(discoverFromResource(resource, { ...noCache, challenge: 'Bearer realm="x"' }))
-    expect(err.code).toBe('invalid_response')
+  it('a 401 without resource_metadata: the path-aware well-known URL, then the root one (MCP authorization)', async () => {
+    const asDocument = http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata()))
+    msw.server.use(http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => HttpResponse.json(prm)), asDocument)
+    const pathAware = await discoverFromResource(resource, { ...noCache, challenge: 'Bearer realm="x"' })
+    expect(pathAware.resource.url).toBe('https://mcp.example.com/.well-known/oauth-protected-resource/mcp')
+
+    msw.server.resetHandlers()
+    msw.server.use(
+      http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => new HttpResponse('not here', { status: 404 })),
+      // The root document describes the origin (RFC 9728 §3.3: the identifier the URL was built from).
+      http.get('https://mcp.example.com/.well-known/oauth-protected-resource', () => HttpResponse.json({ ...prm, resource: 'https://mcp.example.com' })),
+      asDocument,
+    )
+    const root = await discoverFromResource(resource, { ...noCache, challenge: new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer' } }) })
+    expect(root.resource.url).toBe('https://mcp.example.com/.well-known/oauth-protected-resource')
+    expect(root.authorizationServer.metadata.issuer).toBe(ISSUER)
+    expect(msw.requests.slice(-3).map((r) => new URL(r.url).pathname)).toEqual([
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-authorization-server',
+    ])
+  })
+
+  it('the root document must describe the origin, and neither document found is a typed error', async () => {
+    msw.server.use(http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => new HttpResponse(null, { status: 404 })))
+    msw.server.use(http.get('https://mcp.example.com/.well-known/oauth-protected-resource', () => HttpResponse.json({ ...prm, resource: 'https://other.example.com' })))
+    expect(await failure(discoverResource(resource, noCache))).toMatchObject({ code: 'resource_mismatch' })
+    msw.server.use(http.get('https://mcp.example.com/.well-known/oauth-protected-resource', () => new HttpResponse(null, { status: 404 })))
+    expect(await failure(discoverResource(resource, noCache))).toMatchObject({ code: 'unexpected_status', status: 404 })
+  })
+
+  it('trustedIssuers: the first trusted authorization server the resource names is used; none trusted is untrusted_issuer', async () => {
+    const evil = 'https://evil.example.com'
+    msw.server.use(
+      http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => HttpResponse.json({ ...prm, authorization_servers: [evil, ISSUER] })),
+      http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata())),
+    )
+    const found = await discoverFromResource(resource, { ...noCache, trustedIssuers: [new URL(ISSUER)] })
+    expect(found.authorizationServer.metadata.issuer).toBe(ISSUER)
+    const err = await failure(discoverFromResource(resource, { ...noCache, trustedIssuers: ['https://mine.example.com'] }))
+    expect(err).toMatchObject({ code: 'untrusted_issuer', recovery: 'fix-config' })
+    expect(err.message).toContain(evil)
+    // Nothing was asked of a server the application does not trust.
+    expect(msw.requests.some((r) => r.url.startsWith(evil))).toBe(false)
   })
 })

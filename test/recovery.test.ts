@@ -13,6 +13,7 @@ import {
   createPublicContext,
   createSession,
   discover,
+  discoverFromResource,
   discoverResource,
   refreshGrant,
   startDeviceAuthorization,
@@ -100,6 +101,17 @@ const SCENARIOS: Scenario[] = [
     code: 'resource_mismatch',
     outcome: 'stopped',
     call: (clock) => () => discoverResource('https://api.example.com', { fetch: flaky(() => json(200, { resource: 'https://other.example.com' })), clock, discoveryCache: false }),
+  },
+  {
+    code: 'untrusted_issuer',
+    outcome: 'stopped',
+    call: (clock) => () =>
+      discoverFromResource('https://api.example.com', {
+        fetch: flaky(() => json(200, { resource: 'https://api.example.com/', authorization_servers: ['https://evil.example.com'] })),
+        clock,
+        discoveryCache: false,
+        trustedIssuers: [ISSUER],
+      }),
   },
   { code: 'invalid_metadata', outcome: 'stopped', call: (clock) => () => discover(ISSUER, { fetch: flaky(() => json(200, { issuer: ISSUER })), clock, discoveryCache: false }) },
   { code: 'invalid_response', outcome: 'stopped', call: cc(flaky(() => json(200, { token_type: 'bearer' }))) },

@@ -35,28 +35,33 @@ const root = resolve(import.meta.dirname, '..')
  *   read as the error, token JSON of another content type normalised as JSON, a 403
  *   invalid_token renewed, a refresh's ID token held to the same user, a pending sign-in
  *   completed once and expiring.
+ * - 17.76 → 18.17 KiB (SPA): the rest of #12 on this path — the expires_in policy made
+ *   explicit (a declared unit never overridden; over the ceiling, the JWT access token's exp,
+ *   else the ceiling, with a warning), comma-separated scopes normalised, an absent scope read
+ *   as the one requested or held, implicit-flow tokens in the callback refused, and
+ *   sign-in-required said once per lost grant.
  *
  * oauth4webapi (the protocol and its checks) is 5.9 KiB of the SPA path.
  */
-const SPA_BUDGET_GZIP_BYTES = 18 * 1024
+const SPA_BUDGET_GZIP_BYTES = 18.25 * 1024
 
 /**
  * 19.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measures 19.64 KiB (16.95 before #11's error work, 18.76 before
- * #12's part, as above;
- * oidc-client-ts: 17.2 KiB).
+ * revocation and end-session. Measures 20.04 KiB (16.95 before #11's error work, 18.76 before
+ * #12, 19.64 before #12's second part, as above; oidc-client-ts: 17.2 KiB).
  */
-const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 19.75 * 1024
+const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 20.25 * 1024
 
 /**
  * 17.5 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
  * authentication with a secret, the client_credentials grant and refresh, the token manager and
- * the authorized fetch with its Node redirect follower. Measures 17.49 KiB (15.08 before #11's
- * error work, 16.78 before #12's part); `createOAuthClient` doing the same measures 22.7 KiB, because it binds every
- * grant.
+ * the authorized fetch with its Node redirect follower. Measures 17.79 KiB (15.08 before #11's
+ * error work, 16.78 before #12, 17.49 before #12's second part: the expires_in policy and the
+ * scope reading, as above); `createOAuthClient` doing the same measures 22.7 KiB, because it
+ * binds every grant.
  */
-const M2M_BUDGET_GZIP_BYTES = 17.5 * 1024
+const M2M_BUDGET_GZIP_BYTES = 18 * 1024
 
 async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
   return build({

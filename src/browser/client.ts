@@ -17,7 +17,6 @@ import { TokenManager, type TokenEvents } from '../token/manager.js'
 import { webLock } from '../token/lock.js'
 import { memoryStore, webStorageStore, type TokenStore } from '../token/store.js'
 import { createAuthorizedFetch } from '../fetch/authorized-fetch.js'
-import { subjectOf } from '../session.js'
 import type { TokenSet } from '../types.js'
 import { callbackParams, cleanAddressBar } from './callback.js'
 import { pendingSignIns } from './pending.js'
@@ -163,7 +162,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     store: storeFor(options.storage, key),
     lock: webLock(),
     lockName: `${key}:refresh`,
-    refresh: async (refreshToken, _signal, current) => refreshGrant(await ctx(), refreshToken, { ...(options.scope ? { scope: options.scope } : {}), ...subjectOf(current) }),
+    refresh: async (refreshToken, _signal, current) => refreshGrant(await ctx(), current ?? refreshToken, options.scope ? { scope: options.scope } : {}),
     ...(http.clock ? { clock: http.clock } : {}),
   })
   const tabs = connectTabs(key, manager, { persistAdopted: options.storage !== 'local', onLogout: () => logoutListeners.forEach((l) => l()) })

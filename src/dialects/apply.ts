@@ -18,6 +18,7 @@ export function defineDialect(spec: DialectSpec | Dialect): Dialect {
   const hooks = {
     request: (endpoint: Endpoint, request: OutgoingRequest) => dialectRequest(spec, endpoint, request),
     response: (endpoint: Endpoint, body: Record<string, unknown>) => dialectResponseBody(spec, endpoint, body),
+    error: (text: string) => (spec.errors ? standardError(spec.errors, text) : text),
   }
   return Object.freeze({ ...spec, [HOOKS]: hooks }) as Dialect
 }
@@ -99,6 +100,20 @@ function dialectResponseBody(dialect: DialectSpec, endpoint: Endpoint, body: Rec
   return dialect.responseBody ? dialect.responseBody(endpoint, out) : out
 }
 
+/** An OAuth error body with a vendor's code, rewritten with the standard code it maps to (the vendor's code leads the description). */
+function standardError(errors: Record<string, string>, text: string): string {
+  let body: Record<string, unknown>
+  try {
+    body = JSON.parse(text) as Record<string, unknown>
+  } catch {
+    return text
+  }
+  const code = body?.error
+  if (typeof code !== 'string' || !Object.hasOwn(errors, code)) return text
+  const description = typeof body.error_description === 'string' ? `${code}: ${body.error_description}` : code
+  return JSON.stringify({ ...body, error: errors[code], error_description: description })
+}
+
 /**
  * Combines dialects: later ones override the data of earlier ones field by field, and their
  * own hooks run after the earlier ones'.
@@ -126,6 +141,7 @@ export function composeDialects(...dialects: Array<DialectSpec | Dialect>): Dial
     if (d.authorizationRequest) merged.authorizationRequest = { ...merged.authorizationRequest, ...d.authorizationRequest }
     if (d.authorizationResponse) merged.authorizationResponse = { ...merged.authorizationResponse, ...d.authorizationResponse }
     if (d.revocation) merged.revocation = d.revocation
+    if (d.errors) merged.errors = { ...merged.errors, ...d.errors }
   }
   if (requests.length) merged.request = (endpoint, request) => requests.reduce((r, f) => f(endpoint, r), request)
   if (bodies.length) merged.responseBody = (endpoint, body) => bodies.reduce((b, f) => f(endpoint, b), body)

@@ -77,6 +77,12 @@ export interface DialectSpec {
     /** `false` when the server does not echo `state` (then a missing state is accepted; a present one must still match). */
     stateEchoed?: boolean
   }
+  /**
+   * The vendor's own OAuth error codes, mapped onto the standard ones so that recovery works:
+   * `{ refresh_token_not_found: 'invalid_grant' }` makes a dead refresh token a sign-in, not a
+   * configuration error. The vendor's code is kept at the start of `errorDescription`.
+   */
+  errors?: Record<string, string>
   /** Revocation: the standard form body (RFC 7009), or the token in one header. */
   revocation?: { header: string }
   /** Anything the data cannot say: rewrite a request. Runs after the data-driven rewrite. */
@@ -89,6 +95,8 @@ export interface DialectSpec {
 export interface DialectHooks {
   request(endpoint: Endpoint, request: OutgoingRequest): OutgoingRequest
   response(endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown>
+  /** Rewrites the text of any answer that carries an OAuth error the dialect maps. */
+  error(text: string): string
 }
 
 /** Where a declared dialect keeps its compiled hooks (shared by every copy of oauthkit). */

@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, ResponseError, redactUrl, type OAuthKitError } from '../errors.js'
+import { ConfigError, ResponseError, cleanText, redactUrl, type OAuthKitError } from '../errors.js'
 import { systemClock } from '../internal/clock.js'
 import { assertSecureUrl, parseUrl } from '../internal/url.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
@@ -114,10 +114,13 @@ async function discoverUncached(expected: URL, http: HttpOptions): Promise<Disco
 /**
  * Fetches RFC 9728 protected resource metadata.
  *
- * `resource` is the resource identifier (the URL you call); the metadata is read from
- * `/.well-known/oauth-protected-resource` inserted before its path (RFC 9728 §3.1), or from
- * `metadataUrl` when given (as in a 401's `resource_metadata`). Either way the document's
- * `resource` must be identical to the resource identifier (RFC 9728 §3.3).
+ * `resource` is the resource identifier (the URL you call). The metadata is read from
+ * `metadataUrl` when given (as in a 401's `resource_metadata`); else from
+ * `/.well-known/oauth-protected-resource` inserted before the resource's path (RFC 9728 §3.1),
+ * and when that answers 4xx, from the same name at the root, which describes the origin (as the
+ * MCP authorization spec has clients try). The document's `resource` must be identical to the
+ * resource identifier the URL was built from (RFC 9728 §3.3): the resource, or for the root
+ * document its origin.
  *
  * @example
  * const { metadata } = await discoverResource('https://mcp.example.com/mcp')
@@ -131,22 +134,32 @@ export async function discoverResource(
   const id = parseUrl(resource, 'resource')
   assertSecureUrl(id, options.allowInsecureHttp ?? options.http?.allowInsecureHttp, 'the resource')
   id.hash = ''
-  const metadataUrl = options.metadataUrl
-    ? parseUrl(options.metadataUrl, 'resource_metadata')
-    : new URL(`${id.origin}/.well-known/oauth-protected-resource${id.pathname.replace(/\/$/, '')}${id.search}`)
   const http = pickHttpOptions(options)
-  const url = metadataUrl.href
+  if (options.metadataUrl) return resourceDocument(id, parseUrl(options.metadataUrl, 'resource_metadata').href, options, http)
+  const root = `${id.origin}/.well-known/oauth-protected-resource`
+  const pathAware = `${root}${id.pathname.replace(/\/$/, '')}${id.search}`
+  const found = pathAware === root ? undefined : await resourceDocument(id, pathAware, options, http, true)
+  return found ?? resourceDocument(new URL(id.origin), root, options, http)
+}
+
+/** One protected resource metadata document, cached; with `orMissing`, undefined for a 4xx. */
+function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http: HttpOptions): Promise<Discovered<ProtectedResourceMetadata>>
+function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http: HttpOptions, orMissing: true): Promise<Discovered<ProtectedResourceMetadata> | undefined>
+function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http: HttpOptions, orMissing = false): Promise<Discovered<ProtectedResourceMetadata> | undefined> {
   const load = () =>
     runOperation(http, {
       name: `resource discovery at ${redactUrl(url)}`,
       endpoint: 'resource_metadata',
       url,
       request: (_, send) => send(url, { method: 'GET', headers: { accept: 'application/json' } }),
-      process: async (response): Promise<Discovered<ProtectedResourceMetadata>> => ({
-        metadata: parseProtectedResourceMetadata(await o.processResourceDiscoveryResponse(id, response), redactUrl(url)),
-        url,
-        fetchedAt: (http.clock ?? systemClock).now(),
-      }),
+      process: async (response) =>
+        orMissing && response.status >= 400 && response.status < 500
+          ? undefined
+          : {
+              metadata: parseProtectedResourceMetadata(await o.processResourceDiscoveryResponse(id, response), redactUrl(url)),
+              url,
+              fetchedAt: (http.clock ?? systemClock).now(),
+            },
     })
   return cached(`pr ${id.href} ${url}`, options, http, load)
 }
@@ -172,9 +185,25 @@ export interface ResourceDiscovery {
 }
 
 /**
- * From a protected resource to its authorization server: RFC 9728 metadata (from the resource
- * URL, or from the `resource_metadata` of a 401 when `challenge` is given), then RFC 8414 /
- * OpenID Connect discovery of the first authorization server it names.
+ * Options of discoverFromResource: discovery options, the 401 to start from, and the
+ * authorization servers the application trusts.
+ */
+export interface ResourceDiscoveryOptions extends DiscoveryOptions {
+  /** The 401 (or its `WWW-Authenticate` header): its `resource_metadata` is used when it has one. */
+  challenge?: Response | string
+  /**
+   * The issuers the application trusts. The first authorization server the resource names
+   * that is in this list is used; when it names none of them, an `untrusted_issuer` error.
+   * Without it, the first one named is followed, whoever it is.
+   */
+  trustedIssuers?: Array<string | URL>
+}
+
+/**
+ * From a protected resource to its authorization server: RFC 9728 metadata (from the
+ * `resource_metadata` of a 401 when `challenge` has one, else from the resource's well-known
+ * URLs, path-aware first, then the root), then RFC 8414 / OpenID Connect discovery of the first
+ * authorization server it names (of those in `trustedIssuers`, when given).
  *
  * @example
  * const res = await fetch(mcpUrl)
@@ -184,19 +213,18 @@ export interface ResourceDiscovery {
  */
 export async function discoverFromResource(
   resource: string | URL,
-  options: DiscoveryOptions & { challenge?: Response | string } = {},
+  options: ResourceDiscoveryOptions = {},
 ): Promise<ResourceDiscovery> {
   options ??= {}
   const fromChallenge = options.challenge === undefined ? undefined : resourceMetadataUrl(options.challenge)
-  if (options.challenge !== undefined && !fromChallenge) {
-    throw new ResponseError('invalid_response', 'the 401 carries no WWW-Authenticate Bearer challenge with resource_metadata (RFC 9728 §5.1)')
-  }
   const pr = await discoverResource(resource, { ...options, ...(fromChallenge ? { metadataUrl: fromChallenge } : {}) })
-  const issuer = pr.metadata.authorization_servers?.[0]
+  const named = pr.metadata.authorization_servers ?? []
+  const where = { url: redactUrl(pr.url) }
+  if (!named.length) throw new ResponseError('invalid_metadata', `protected resource metadata from ${where.url} names no authorization_servers`, where)
+  const trusted = options.trustedIssuers?.map((issuer) => parseUrl(issuer, 'trustedIssuers').href)
+  const issuer = trusted ? named.find((name) => URL.canParse(name) && trusted.includes(new URL(name).href)) : named[0]
   if (!issuer) {
-    throw new ResponseError('invalid_metadata', `protected resource metadata from ${redactUrl(pr.url)} names no authorization_servers`, {
-      url: redactUrl(pr.url),
-    })
+    throw new ResponseError('untrusted_issuer', `the resource names authorization servers ${cleanText(named.join(', '), 200)}, none of them in trustedIssuers; refusing to follow it (add the issuer if you trust it)`, where)
   }
   return { resource: pr, authorizationServer: await discover(issuer, options) }
 }

@@ -34,12 +34,14 @@ export interface PendingAuthorization {
   codeVerifier: string
   nonce?: string
   redirectUri: string
+  /** The scope asked for: a token response without `scope` was granted it (RFC 6749 §5.1). */
+  scope?: string
   /** When the sign-in started (epoch ms): a pending authorization expires (`maxPendingAge`). */
   createdAt?: number
 }
 
 /** The fields of a pending authorization that completing it needs. */
-export type PendingCompletion = Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce' | 'createdAt'>
+export type PendingCompletion = Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce' | 'createdAt' | 'scope'>
 
 /** Ten minutes: the lifetime RFC 6749 §4.1.2 recommends at most for an authorization code. */
 export const DEFAULT_MAX_PENDING_AGE_MS = 10 * 60 * 1000
@@ -99,13 +101,15 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
     for (const [key, value] of Object.entries(options.extraParams ?? {})) params.set(key, value)
   }
 
-  return { url: endpoint.href, state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}), createdAt: int(ctx).clock.now() }
+  const scope = options.scope ? { scope: options.scope } : {}
+  return { url: endpoint.href, state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}), ...scope, createdAt: int(ctx).clock.now() }
 }
 
 /**
  * Reads the authorization response from the callback URL — from the query, or from the
  * fragment when the query has neither `code` nor `error` — and checks it: `state`
- * (RFC 6749 §10.12) and, when the server advertises it, `iss` (RFC 9207 §2.4).
+ * (RFC 6749 §10.12), when the server advertises it `iss` (RFC 9207 §2.4), and no
+ * `access_token` or `id_token` anywhere in it (implicit-flow leftovers are refused).
  * Returns the validated parameters.
  *
  * @example
@@ -121,6 +125,10 @@ export function parseCallback(
   const { as, client, options } = int(ctx)
   const response = options.dialect?.authorizationResponse
   const fragment = new URLSearchParams(url.hash.slice(1))
+  // Tokens in the front channel are an implicit or hybrid response (or one injected beside a
+  // code): this client asked for response_type=code only (RFC 9700 §2.1.2), so none is redeemed.
+  const leftover = ['access_token', 'id_token'].find((name) => url.searchParams.has(name) || fragment.has(name))
+  if (leftover) throw new ResponseError('invalid_response', `authorization callback rejected: ${leftover} in it (an implicit-flow answer; check the client's response_type); nothing was redeemed`)
   let params = response?.mode === 'fragment' ? fragment : url.searchParams
   if (!response?.mode && !params.has('code') && !params.has('error') && url.hash.length > 1) params = fragment
   // A server that does not echo state (its dialect says so): accept none, but check one that came.
@@ -178,7 +186,7 @@ export async function completeAuthorization(
     throw new OAuthKitError('stale_sign_in', `the sign-in started ${Math.round((now - pending.createdAt) / 60_000)} min ago, longer than maxPendingAge allows: sign in again`)
   }
   if (!consume(pending.state, now, maxAge)) throw new OAuthKitError('stale_sign_in', 'this sign-in was already completed (a replayed callback, or the back button): sign in again')
-  const tokens = await codeGrant(ctx, params, pending.redirectUri, pending.codeVerifier, options.signal, {
+  const tokens = await codeGrant(ctx, params, pending, options.signal, {
     ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
     ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
   })
@@ -208,15 +216,14 @@ export async function exchangeCode(
   // oauth4webapi still wants its validated parameters, so the code goes through its check.
   const params = new URLSearchParams({ code: options.code })
   if (ctx.metadata.authorization_response_iss_parameter_supported) params.set('iss', ctx.metadata.issuer)
-  return codeGrant(ctx, o.validateAuthResponse(as, client, params, o.skipStateCheck), options.redirectUri, options.codeVerifier, options.signal)
+  return codeGrant(ctx, o.validateAuthResponse(as, client, params, o.skipStateCheck), options, options.signal)
 }
 
 /** The token request of the authorization code grant (RFC 6749 §4.1.3), with PKCE when there is a verifier. */
 function codeGrant(
   ctx: OAuthContext,
   params: URLSearchParams,
-  redirectUri: string,
-  codeVerifier: string | undefined,
+  { redirectUri, codeVerifier, scope }: { redirectUri: string; codeVerifier?: string | undefined; scope?: string | undefined },
   signal: AbortSignal | undefined,
   check: o.ProcessAuthorizationCodeResponseOptions = {},
 ): Promise<TokenSet> {
@@ -227,5 +234,6 @@ function codeGrant(
     (request) => o.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier || o.nopkce, request),
     (response) => o.processAuthorizationCodeResponse(as, client, response, check),
     signal,
+    { requestedScope: scope },
   )
 }

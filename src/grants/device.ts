@@ -62,16 +62,17 @@ export async function startDeviceAuthorization(ctx: OAuthContext, options: Grant
     ...(started.verification_uri_complete ? { verificationUriComplete: started.verification_uri_complete } : {}),
     expiresAt,
     interval,
-    wait: (waitOptions = {}) => poll(ctx, started.device_code, expiresAt, interval, waitOptions),
+    wait: (waitOptions = {}) => poll(ctx, { deviceCode: started.device_code, expiresAt, interval, scope: options.scope }, waitOptions),
   }
 }
 
 /** RFC 8628 §3.4–3.5: polls at the interval until the user approves, refuses, or time runs out. */
-async function poll(ctx: OAuthContext, deviceCode: string, expiresAt: number, initialInterval: number, options: DeviceWaitOptions): Promise<TokenSet> {
+async function poll(ctx: OAuthContext, flow: { deviceCode: string; expiresAt: number; interval: number; scope: string | undefined }, options: DeviceWaitOptions): Promise<TokenSet> {
   const { as, client, clientAuth, clock } = int(ctx)
+  const { deviceCode, expiresAt } = flow
   const { signal } = options
   const deadline = Math.min(expiresAt, options.timeout === undefined ? Infinity : clock.now() + options.timeout)
-  let interval = initialInterval
+  let interval = flow.interval
   for (;;) {
     const remaining = deadline - clock.now()
     if (remaining <= 0) throw expired(deadline < expiresAt)
@@ -88,6 +89,7 @@ async function poll(ctx: OAuthContext, deviceCode: string, expiresAt: number, in
         (request) => o.deviceCodeGrantRequest(as, client, clientAuth, deviceCode, request),
         (response) => o.processDeviceCodeResponse(as, client, response),
         signal,
+        { requestedScope: flow.scope },
       )
     } catch (err) {
       const error = (err as OAuthKitError).error

@@ -4,7 +4,7 @@ import { parseUrl } from '../internal/url.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 import { int, type OAuthContext } from './context.js'
-import { runAt, runOperation } from './operation.js'
+import { runAt, runOperation, type RequestOptions } from './operation.js'
 
 /**
  * Options of revocation and introspection: the token type hint and cancellation.
@@ -107,6 +107,9 @@ export interface UserInfo {
   readonly [claim: string]: unknown
 }
 
+/** The public-key algorithms a signed userinfo answer may use when the server names none (never `none`, never HMAC). */
+const SIGNING_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'Ed25519', 'EdDSA']
+
 /**
  * Options of fetchUserInfo: the HTTP method, the subject to check, cancellation.
  */
@@ -119,7 +122,8 @@ export interface UserInfoOptions {
 }
 
 /**
- * Fetches the OpenID Connect UserInfo claims for an access token.
+ * Fetches the OpenID Connect UserInfo claims for an access token. A signed (JWT) answer is
+ * verified against the server's `jwks_uri` keys, and refused when it cannot be.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  *
  * @example
@@ -131,6 +135,7 @@ export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, opti
   const { as, client } = int(ctx)
   const endpoint = ctx.metadata.userinfo_endpoint
   const post = () => new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' })
+  let sent: RequestOptions
   return runAt(
     ctx,
     {
@@ -138,9 +143,17 @@ export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, opti
       endpoint: 'userinfo',
       request: (request) =>
         options.method === 'POST'
-          ? o.protectedResourceRequest(accessToken, 'POST', parseUrl(endpoint as string, 'userinfo_endpoint'), post(), '', request)
-          : o.userInfoRequest(as, client, accessToken, request),
-      process: async (response) => (await o.processUserInfoResponse(as, client, options.expectedSubject ?? o.skipSubjectCheck, response)) as UserInfo,
+          ? o.protectedResourceRequest(accessToken, 'POST', parseUrl(endpoint as string, 'userinfo_endpoint'), post(), '', (sent = request))
+          : o.userInfoRequest(as, client, accessToken, (sent = request)),
+      process: async (response) => {
+        // A signed answer (Core §5.3.2) is believed only once its signature checks out against
+        // the server's keys: no jwks_uri, or a key or algorithm that does not fit, is an error.
+        const signed = /^application\/jwt\b/i.test(response.headers.get('content-type') ?? '')
+        const algs = signed && !as.userinfo_signing_alg_values_supported ? { ...as, userinfo_signing_alg_values_supported: SIGNING_ALGS } : as
+        const claims = await o.processUserInfoResponse(algs, client, options.expectedSubject ?? o.skipSubjectCheck, response)
+        if (signed) await o.validateApplicationLevelSignature(as, response, sent)
+        return claims as UserInfo
+      },
     },
     options.signal,
   )

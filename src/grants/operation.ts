@@ -86,7 +86,7 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
   const json = /[/+]json\b/i.test(type)
   // Parse and re-serialise only when something rewrites the body.
   if (response.ok && json && !(endpoint === 'token' || hooks)) return response
-  const text = await response.text()
+  const text = hooks ? hooks.error(await response.text()) : await response.text()
   const now = (options.clock ?? systemClock).now()
   const record = response.ok && (json || endpoint === 'token') ? jsonObject(text) : undefined
   if (!record) {
@@ -108,7 +108,7 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
     return error
   }
   if (hooks) body = hooks.response(endpoint, body)
-  if (endpoint === 'token') body = normalizeTokenResponseBody(body, options.dialect?.expiresIn, redactUrl(request.url), warn)
+  if (endpoint === 'token') body = normalizeTokenResponseBody(body, { policy: options.dialect?.expiresIn, url: redactUrl(request.url), now, onWarning: warn })
   return rebuilt(new Response(null, { status: response.status, statusText: response.statusText, headers }), JSON.stringify(body))
 }
 

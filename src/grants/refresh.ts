@@ -8,7 +8,7 @@ import { grantParameters, tokenExchange, type GrantParameters } from './token.js
 export interface RefreshOptions extends GrantParameters {
   /**
    * The `sub` of the signed-in user's ID token: an ID token in the answer must have the same
-   * (OpenID Connect Core §12.2). Sessions and the browser client pass it for you.
+   * (OpenID Connect Core §12.2). Taken from the token set when you pass one.
    */
   expectedSubject?: string
 }
@@ -16,30 +16,37 @@ export interface RefreshOptions extends GrantParameters {
 /**
  * Exchanges a refresh token for a new token set. When the server rotates the refresh token
  * the new one is returned; when it sends none, the one given is kept (RFC 6749 §6).
+ *
+ * Given the whole token set, a refresh also keeps what it holds: an answer without `scope`
+ * has the scope held (RFC 6749 §6: the scope is unchanged unless a narrower one is asked for),
+ * and an ID token in the answer must be for the same user.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  *
  * @example
- * const fresh = await refreshGrant(ctx, tokens.refreshToken)
+ * const fresh = await refreshGrant(ctx, tokens) // or refreshGrant(ctx, tokens.refreshToken)
  */
-export async function refreshGrant(ctx: OAuthContext, refreshToken: string, options: RefreshOptions = {}): Promise<TokenSet> {
+export async function refreshGrant(ctx: OAuthContext, tokens: string | TokenSet, options: RefreshOptions = {}): Promise<TokenSet> {
   options ??= {}
+  const held = typeof tokens === 'object' && tokens !== null ? tokens : undefined
+  const refreshToken = held ? held.refreshToken : tokens
   if (typeof refreshToken !== 'string' || refreshToken === '') {
     throw new ConfigError('invalid_config', 'refresh needs a refresh token; this token set has none (was offline_access requested?)')
   }
   const { as, client, clientAuth } = int(ctx)
-  const tokens = await tokenExchange(
+  const fresh = await tokenExchange(
     ctx,
     'refresh_token grant',
     (request) => o.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, { ...request, additionalParameters: grantParameters(options) }),
     (response) => o.processRefreshTokenResponse(as, client, response),
     options.signal,
-    refreshToken,
+    { previousRefreshToken: refreshToken, requestedScope: options.scope ?? held?.scope },
   )
   // OpenID Connect Core §12.2: "its sub Claim Value MUST be the same as in the ID Token issued
   // when the original authentication occurred" (its iss is checked against the issuer already).
-  const sub = tokens.idTokenClaims?.sub
-  if (options.expectedSubject !== undefined && sub !== undefined && sub !== options.expectedSubject) {
+  const expected = options.expectedSubject ?? held?.idTokenClaims?.sub
+  const sub = fresh.idTokenClaims?.sub
+  if (typeof expected === 'string' && sub !== undefined && sub !== expected) {
     throw new ResponseError('invalid_id_token', 'refresh_token grant failed: the new ID token is for another user (its sub changed); refusing it: sign in again')
   }
-  return tokens
+  return fresh
 }

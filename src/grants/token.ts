@@ -1,12 +1,13 @@
 import * as o from 'oauth4webapi'
 import type { TokenSet } from '../types.js'
-import { toTokenSet } from '../wire/token.js'
+import { toTokenSet, type TokenSetContext } from '../wire/token.js'
 import { int, type OAuthContext } from './context.js'
 import { runAt, type RequestOptions } from './operation.js'
 
 /**
  * One token endpoint exchange on the operation path: oauth4webapi builds and validates, the
- * answer becomes a TokenSet (with the validated ID token claims, when there is an ID token).
+ * answer becomes a TokenSet (with the validated ID token claims, when there is an ID token),
+ * read against what the request `held`: the refresh token it sent, the scope it asked for.
  */
 export function tokenExchange(
   ctx: OAuthContext,
@@ -14,7 +15,7 @@ export function tokenExchange(
   request: (options: RequestOptions) => Promise<Response>,
   process: (response: Response) => Promise<o.TokenEndpointResponse>,
   signal: AbortSignal | undefined,
-  previousRefreshToken?: string,
+  held: Omit<TokenSetContext, 'idTokenClaims'> = {},
 ): Promise<TokenSet> {
   const { clock } = int(ctx)
   return runAt(
@@ -26,10 +27,7 @@ export function tokenExchange(
       process: async (response) => {
         const body = await process(response)
         const claims = body.id_token ? o.getValidatedIdTokenClaims(body) : undefined
-        return toTokenSet(body as Record<string, unknown>, clock.now(), {
-          ...(previousRefreshToken === undefined ? {} : { previousRefreshToken }),
-          ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}),
-        })
+        return toTokenSet(body as Record<string, unknown>, clock.now(), { ...held, ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}) })
       },
     },
     signal,

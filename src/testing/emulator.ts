@@ -64,8 +64,11 @@ export interface EmulatorOptions {
   scopes?: string[]
   /** The protected API: any request under this base URL needs a valid bearer token. */
   api?: string
-  /** RFC 9728: the API's 401 names this metadata URL, which serves `protectedResource`. */
-  resourceMetadata?: { url: string; document: Record<string, unknown> }
+  /**
+   * RFC 9728: this metadata URL serves `document`; the API's 401 names it unless
+   * `inChallenge` is false (clients must then find it at the well-known URLs).
+   */
+  resourceMetadata?: { url: string; document: Record<string, unknown>; inChallenge?: boolean }
   /** Scopes the API requires (all of them), answered with 403 insufficient_scope otherwise. */
   apiScopes?: string[]
   /** Vendor hooks. */
@@ -356,7 +359,7 @@ function bearer(s: State, request: Request) {
 }
 
 function unauthorized(s: State) {
-  const metadata = s.options.resourceMetadata ? `, resource_metadata="${s.options.resourceMetadata.url}"` : ''
+  const metadata = s.options.resourceMetadata && s.options.resourceMetadata.inChallenge !== false ? `, resource_metadata="${s.options.resourceMetadata.url}"` : ''
   return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token"${metadata}` } })
 }
 

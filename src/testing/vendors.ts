@@ -56,12 +56,13 @@ export function epishipServer(options: { baseUrl: string; clients: EmulatedClien
 /**
  * Epismo (seeds/001): both well-known documents, registration at /oauth/register, code +
  * PKCE (an exchange without PKCE is refused), /oauth/token, /oauth/userinfo (GET and POST),
- * /oauth/revoke, /oauth/introspect; and an MCP server whose 401 points to RFC 9728 metadata.
+ * /oauth/revoke, /oauth/introspect; and an MCP server whose 401 points to RFC 9728 metadata
+ * (or, with `mcpChallengeNamesMetadata: false`, only serves it at the path-aware well-known URL).
  *
  * @example
  * const epismo = epismoServer({ issuer: 'https://auth.epismo.test', mcp: 'https://mcp.epismo.test/mcp' })
  */
-export function epismoServer(options: { issuer: string; clients?: EmulatedClient[]; users?: Record<string, string>; mcp?: string; api?: string }) {
+export function epismoServer(options: { issuer: string; clients?: EmulatedClient[]; users?: Record<string, string>; mcp?: string; api?: string; mcpChallengeNamesMetadata?: boolean }) {
   const issuer = hostUrl(options.issuer)
   const mcp = options.mcp ? new URL(options.mcp) : undefined
   const emulator = createEmulator({
@@ -78,6 +79,7 @@ export function epismoServer(options: { issuer: string; clients?: EmulatedClient
           resourceMetadata: {
             url: `${mcp.origin}/.well-known/oauth-protected-resource${mcp.pathname.replace(/\/$/, '')}`,
             document: { resource: mcp.href.replace(/\/$/, ''), authorization_servers: [issuer], scopes_supported: ['mcp'] },
+            inChallenge: options.mcpChallengeNamesMetadata ?? true,
           },
         }
       : options.api

@@ -34,7 +34,10 @@ export interface TokenEvents {
   tokens: (tokens: TokenSet) => void | Promise<void>
   /** A refresh failed for a reason other than a lost grant. */
   'refresh-failed': (error: OAuthKitError) => void
-  /** The grant is gone: the user must sign in again. */
+  /**
+   * The grant is gone: the user must sign in again. Emitted once when it is lost; later calls
+   * reject with `sign_in_required` without emitting again, until new tokens arrive.
+   */
   'sign-in-required': (error: OAuthKitError) => void
 }
 
@@ -91,6 +94,8 @@ export class TokenManager implements AccessTokenSource {
   /** Tokens the server issued that the store has not accepted yet: never refresh past them. */
   #unsaved: TokenSet | undefined
   #timer: ReturnType<typeof setTimeout> | undefined
+  /** Whether 'sign-in-required' was emitted since the last tokens. */
+  #signedOut = false
 
   constructor(options: TokenManagerOptions = {}) {
     options ??= {}
@@ -147,6 +152,7 @@ export class TokenManager implements AccessTokenSource {
   adopt(tokens: TokenSet, options: { persist?: boolean } = {}): void {
     this.#current = this.#toCurrent(tokens, undefined)
     this.#unsaved = undefined
+    this.#signedOut = false
     this.#schedule()
     if (options.persist) {
       void this.#store
@@ -191,9 +197,16 @@ export class TokenManager implements AccessTokenSource {
   }
 
   #ensureFresh(): Promise<TokenSet> {
-    this.#inflight ??= this.#lock.run(this.#lockName, () => this.#renew()).finally(() => {
-      this.#inflight = undefined
-    })
+    this.#inflight ??= this.#lock
+      .run(this.#lockName, () => this.#renew())
+      .then((tokens) => {
+        // Tokens again (renewed, or another holder signed in): a later loss is news again.
+        this.#signedOut = false
+        return tokens
+      })
+      .finally(() => {
+        this.#inflight = undefined
+      })
     return this.#inflight
   }
 
@@ -276,7 +289,8 @@ export class TokenManager implements AccessTokenSource {
   #signInRequired(error: OAuthKitError): OAuthKitError {
     this.#stopTimer()
     this.#current = undefined
-    this.#emit('sign-in-required', error)
+    if (!this.#signedOut) this.#emit('sign-in-required', error)
+    this.#signedOut = true
     return error
   }
 
@@ -301,6 +315,7 @@ export class TokenManager implements AccessTokenSource {
       throw new OAuthKitError('persist_failed', 'the token store refused the new tokens; they are kept in memory and saved on the next renewal', { cause: err })
     }
     this.#unsaved = undefined
+    this.#signedOut = false
     this.#current = this.#toCurrent(tokens, version)
     this.#schedule()
     for (const listener of this.#listeners.tokens) {

@@ -5,75 +5,103 @@ import type { TokenSet } from '../types.js'
  * The `expires_in` policy (docs/tokens.md), applied to a token endpoint's JSON before the
  * protocol checks validate it:
  *
- * - a positive number, or a string of decimal digits (`"3600"`), is a lifetime;
+ * - a positive number, or a string of decimal digits (`"3600"`), is a lifetime in the unit
+ *   the dialect declares (seconds when it declares none, as RFC 6749 §5.1 says). A declared
+ *   unit is never second-guessed;
  * - absent, `null`, `""`, `0` or negative means "the server stated no usable lifetime": the
  *   field is dropped (kept raw in `extra.expires_in`) and `expiresAt` is `undefined`, so a
  *   token is never "already expired" by accident; the token manager relies on a 401 instead;
- * - larger than `maxLifetimeSeconds` (default one year) is clamped to it, so no expiry can
- *   overflow a timer or keep a token for ever;
+ * - a lifetime over `maxLifetimeSeconds` (default one year) is implausible: it is read from
+ *   the access token's own `exp` when that is a JWT with a plausible one, else capped at the
+ *   ceiling, with an `expires_in_implausible` warning either way, so no expiry can overflow a
+ *   timer or keep a token for ever;
  * - anything else (`"abc"`, `"12abc"`, `true`, an object) is a malformed response:
  *   a ResponseError with code `invalid_response`. Nothing is coerced blindly.
- *
- * Unit sanity, reported through `onWarning`: with no declared unit, a value above 1,000,000
- * (11.6 days as seconds, one hour is 3,600,000 as milliseconds) is read as milliseconds — no
- * access token lives for weeks, and a vendor sending milliseconds would otherwise keep a
- * token long after it died. With milliseconds declared, a value below 10,000 (10 s) is read
- * as seconds — otherwise a mis-declared vendor would cause a refresh storm.
  */
 export interface ExpiresInPolicy {
-  /** The unit the server uses (RFC 6749 says seconds; some vendors send milliseconds). Undeclared: seconds, with the sanity check above. */
+  /** The unit the server uses: RFC 6749 says seconds (the default); some vendors send milliseconds. */
   unit?: 'seconds' | 'milliseconds'
+  /** The longest lifetime believed, in seconds. Default one year. */
   maxLifetimeSeconds?: number
 }
 
 export const DEFAULT_MAX_LIFETIME_SECONDS = 365 * 24 * 60 * 60
-const SURELY_MILLISECONDS = 1_000_000
-const SURELY_SECONDS = 10_000
 
 const DECIMAL = /^\s*\d+(\.\d+)?\s*$/
 
-/** Normalises `expires_in` in place-safe fashion; returns a new object. */
-export function normalizeTokenResponseBody(
-  body: Record<string, unknown>,
-  policy: ExpiresInPolicy = {},
-  url?: string,
-  onWarning?: (warning: { code: string; message: string }) => void,
-): Record<string, unknown> {
-  body = withoutNulls(body, onWarning)
-  if (!('expires_in' in body)) return body
-  const out: Record<string, unknown> = { ...body }
-  const raw = body.expires_in
-  let seconds: number | undefined
-  if (typeof raw === 'number' && Number.isFinite(raw)) {
-    seconds = raw
-  } else if (typeof raw === 'string' && DECIMAL.test(raw)) {
-    seconds = Number(raw)
-  } else if (raw === null || raw === '' || (typeof raw === 'string' && raw.trim() === '')) {
-    seconds = undefined
-  } else {
+/** Where a token response is normalised: the dialect's policy, the time, and who hears of deviations. */
+export interface NormalizeContext {
+  policy?: ExpiresInPolicy | undefined
+  /** For messages (redacted). */
+  url?: string
+  /** Epoch ms, for a JWT access token's `exp`. */
+  now: number
+  onWarning?: ((warning: { code: string; message: string }) => void) | undefined
+}
+
+/** Normalises a token response body (nulls, scope separators, `expires_in`); returns a new object. */
+export function normalizeTokenResponseBody(body: Record<string, unknown>, context: NormalizeContext): Record<string, unknown> {
+  const { policy = {}, onWarning } = context
+  const out = withSpacedScope(withoutNulls(body, onWarning), onWarning)
+  if (!('expires_in' in out)) return out
+  const raw = out.expires_in
+  let seconds = lifetime(raw, context.url)
+  if (seconds === undefined) {
+    delete out.expires_in
+    out['oauthkit:expires_in'] = raw
+    return out
+  }
+  if (policy.unit === 'milliseconds') seconds /= 1000
+  const max = policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS
+  if (seconds > max) {
+    const exp = jwtLifetime(out.access_token, context.now, max)
+    onWarning?.({ code: 'expires_in_implausible', message: `expires_in ${String(raw).slice(0, 20)} is over the ${max} s ceiling; read as ${exp ?? max} s${exp ? " (the access token's exp)" : ''}` })
+    seconds = exp ?? max
+  }
+  out.expires_in = seconds
+  return out
+}
+
+/** A stated lifetime (a positive number), undefined for "none stated", or a typed error for a malformed value. */
+function lifetime(raw: unknown, url: string | undefined): number | undefined {
+  let value: number
+  if (typeof raw === 'number' && Number.isFinite(raw)) value = raw
+  else if (typeof raw === 'string' && DECIMAL.test(raw)) value = Number(raw)
+  else if (raw === null || (typeof raw === 'string' && raw.trim() === '')) return undefined
+  else {
     throw new ResponseError(
       'invalid_response',
       `token response "expires_in" must be a number of seconds; got ${describe(raw)}`,
       url === undefined ? {} : { url },
     )
   }
-  if (seconds !== undefined && seconds > 0) {
-    if (policy.unit === 'milliseconds') {
-      if (seconds < SURELY_SECONDS) {
-        onWarning?.({ code: 'expires_in_unit', message: `expires_in ${seconds} is implausible in the declared milliseconds; read as seconds` })
-      } else seconds = seconds / 1000
-    } else if (policy.unit === undefined && seconds > SURELY_MILLISECONDS) {
-      onWarning?.({ code: 'expires_in_unit', message: `expires_in ${seconds} is implausible in seconds; read as milliseconds (declare the unit in a dialect)` })
-      seconds = seconds / 1000
-    }
+  return value > 0 ? value : undefined
+}
+
+/** The seconds left before a JWT access token's `exp`, when it is a JWT with a plausible one; the token is not verified (it is the server's, not ours to check). */
+function jwtLifetime(token: unknown, now: number, max: number): number | undefined {
+  const payload = typeof token === 'string' ? token.split('.') : []
+  if (payload.length !== 3) return undefined
+  try {
+    const claims = JSON.parse(atob(payload[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown }
+    const left = typeof claims?.exp === 'number' ? Math.floor(claims.exp - now / 1000) : 0
+    return left > 0 && left <= max ? left : undefined
+  } catch {
+    return undefined
   }
-  if (seconds === undefined || seconds <= 0) {
-    delete out.expires_in
-    out['oauthkit:expires_in'] = raw
-    return out
-  }
-  const max = policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS
-  out.expires_in = Math.min(seconds, max)
+}
+
+/**
+ * `scope` with commas for separators (`"read,write"`, GitHub and others): read as the
+ * space-separated list RFC 6749 §3.3 defines; the raw value is kept in `extra.scope`.
+ */
+function withSpacedScope(body: Record<string, unknown>, onWarning?: (warning: { code: string; message: string }) => void): Record<string, unknown> {
+  const scope = body.scope
+  const out = { ...body }
+  if (typeof scope !== 'string' || !scope.includes(',')) return out
+  out.scope = scope.split(/[\s,]+/).filter(Boolean).join(' ')
+  out['oauthkit:scope'] = scope
+  onWarning?.({ code: 'scope_commas', message: 'the token response separates scopes with commas; read as spaces (RFC 6749 §3.3)' })
   return out
 }
 
@@ -97,6 +125,15 @@ function describe(value: unknown): string {
 
 const NAMED = new Set(['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'id_token'])
 
+/** What a token response is read against: what the request held and asked for. */
+export interface TokenSetContext {
+  /** Kept when the response carries no refresh token (RFC 6749 §6). */
+  previousRefreshToken?: string | undefined
+  /** The scope asked for (or, on a refresh, the scope held): a response without `scope` was granted it (RFC 6749 §5.1). */
+  requestedScope?: string | undefined
+  idTokenClaims?: Record<string, unknown>
+}
+
 /**
  * Maps a validated token endpoint response (RFC 6749 §5.1) to a TokenSet.
  * `previousRefreshToken` is kept when the response carries none (RFC 6749 §6: the server
@@ -105,11 +142,11 @@ const NAMED = new Set(['access_token', 'token_type', 'expires_in', 'refresh_toke
 export function toTokenSet(
   body: Record<string, unknown>,
   now: number,
-  options: { previousRefreshToken?: string; idTokenClaims?: Record<string, unknown> } = {},
+  options: TokenSetContext = {},
 ): TokenSet {
   const extra: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(body)) {
-    if (key === 'oauthkit:expires_in') extra.expires_in = value
+    if (key.startsWith('oauthkit:')) extra[key.slice(9)] = value
     else if (!NAMED.has(key)) extra[key] = value
   }
   const set: TokenSet = {
@@ -120,7 +157,8 @@ export function toTokenSet(
   if (typeof body.expires_in === 'number') set.expiresAt = Math.round(now + body.expires_in * 1000)
   const refreshToken = (body.refresh_token as string | undefined) ?? options.previousRefreshToken
   if (refreshToken !== undefined) set.refreshToken = refreshToken
-  if (typeof body.scope === 'string') set.scope = body.scope
+  const scope = typeof body.scope === 'string' ? body.scope : options.requestedScope
+  if (scope !== undefined) set.scope = scope
   if (typeof body.id_token === 'string') set.idToken = body.id_token
   if (options.idTokenClaims) set.idTokenClaims = options.idTokenClaims
   return set

@@ -42,8 +42,14 @@ describe('oidc-provider 8 on loopback', () => {
   it("discovers the server from the API's 401 (RFC 9728)", async () => {
     const res = await fetch(`${servers.api}/me`)
     expect(res.status).toBe(401)
-    const found = await discoverFromResource(servers.api, { challenge: res, cache: false })
+    const found = await discoverFromResource(servers.api, { challenge: res, cache: false, trustedIssuers: [servers.issuer] })
     expect(found.authorizationServer.metadata.issuer).toBe(servers.issuer)
+    // A challenge without resource_metadata: the path-aware well-known URL (no document), then the root one.
+    const plain = await discoverFromResource(`${servers.api}/me`, { challenge: 'Bearer error="invalid_token"', discoveryCache: false })
+    expect(plain.resource.url).toBe(`${servers.api}/.well-known/oauth-protected-resource`)
+    expect(plain.authorizationServer.metadata.issuer).toBe(servers.issuer)
+    const untrusted = await failure(discoverFromResource(servers.api, { discoveryCache: false, trustedIssuers: ['https://as.example.com'] }))
+    expect(untrusted.code).toBe('untrusted_issuer')
   })
 
   it('client_credentials with a resource indicator, then an authorized API call', async () => {

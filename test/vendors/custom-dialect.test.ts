@@ -80,30 +80,49 @@ describe('dialects with the plain functions', () => {
   })
 })
 
-describe('expires_in unit sanity', () => {
-  async function lifetime(expiresIn: unknown, spec?: DialectSpec) {
+describe('the expires_in policy (docs/tokens.md)', () => {
+  async function lifetime(expiresIn: unknown, spec?: DialectSpec, accessToken = 'opaque') {
     const dialect = spec && defineDialect(spec)
     const clock = fakeClock()
     const onWarning = vi.fn()
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'x', token_type: 'bearer', expires_in: expiresIn })))
+    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: accessToken, token_type: 'bearer', expires_in: expiresIn })))
     const client = await createOAuthClient({ clientId: 'c', metadata: metadata(), clock, onWarning, ...(dialect ? { dialect } : {}) })
     const tokens = await client.clientCredentials()
     return { seconds: (tokens.expiresAt! - clock.now()) / 1000, warnings: onWarning.mock.calls.map((c) => c[0].code) }
   }
+  const year = 365 * 24 * 3600
+  const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
+  const inSeconds = (ms: number) => Math.floor(ms / 1000)
 
-  it('an undeclared unit with a value only plausible in milliseconds is read as milliseconds, and reported', async () => {
-    expect(await lifetime(3_600_000)).toEqual({ seconds: 3600, warnings: ['expires_in_unit'] })
-  })
-
-  it('a plausible number of seconds is left alone', async () => {
+  it('with no unit declared, a lifetime a real server issues in seconds is seconds: one day, 30 days, 3,600,000 s', async () => {
     expect(await lifetime(86_400)).toEqual({ seconds: 86_400, warnings: [] })
+    expect(await lifetime(2_592_000)).toEqual({ seconds: 2_592_000, warnings: [] })
+    // No heuristic second-guesses a value a year or less: declare milliseconds in a dialect.
+    expect(await lifetime(3_600_000)).toEqual({ seconds: 3_600_000, warnings: [] })
+    expect(await lifetime(year)).toEqual({ seconds: year, warnings: [] })
   })
 
-  it('milliseconds declared but a value only plausible in seconds is read as seconds (no refresh storm), and reported', async () => {
-    expect(await lifetime(3600, { name: 'mis-declared', expiresIn: { unit: 'milliseconds' } })).toEqual({ seconds: 3600, warnings: ['expires_in_unit'] })
+  it('a declared unit is never overridden: Eptura-style 5000 ms is five seconds, 3,600,000 ms one hour, silently', async () => {
+    const ms: DialectSpec = { name: 'ms', expiresIn: { unit: 'milliseconds' } }
+    expect(await lifetime(5000, ms)).toEqual({ seconds: 5, warnings: [] })
+    expect(await lifetime('3600000', ms)).toEqual({ seconds: 3600, warnings: [] })
+    expect(await lifetime(3600, { name: 'seconds', expiresIn: { unit: 'seconds' } })).toEqual({ seconds: 3600, warnings: [] })
   })
 
-  it('milliseconds declared and sent is converted silently', async () => {
-    expect(await lifetime(3_600_000, { name: 'ms', expiresIn: { unit: 'milliseconds' } })).toEqual({ seconds: 3600, warnings: [] })
+  it("more than a year is implausible: read from a JWT access token's exp, with a warning", async () => {
+    const exp = inSeconds(fakeClock().now()) + 3600
+    expect(await lifetime(3_600_000_000, undefined, jwt({ sub: 'svc', exp }))).toEqual({ seconds: 3600, warnings: ['expires_in_implausible'] })
+  })
+
+  it('more than a year, with an opaque token or a JWT whose exp does not help, is capped at the ceiling, with a warning', async () => {
+    const now = inSeconds(fakeClock().now())
+    for (const token of ['opaque', jwt({ exp: now - 10 }), jwt({ exp: now + 2 * year }), jwt({ exp: 'soon' }), 'a.!!!.c', 'a.b.c.d']) {
+      expect(await lifetime(1e12, undefined, token)).toEqual({ seconds: year, warnings: ['expires_in_implausible'] })
+    }
+    expect(await lifetime(2 * year * 1000, { name: 'ms', expiresIn: { unit: 'milliseconds' } })).toEqual({ seconds: year, warnings: ['expires_in_implausible'] })
+  })
+
+  it('a dialect may set its own ceiling', async () => {
+    expect(await lifetime(172_800, { name: 'short', expiresIn: { maxLifetimeSeconds: 86_400 } })).toEqual({ seconds: 86_400, warnings: ['expires_in_implausible'] })
   })
 })

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createOAuthClient, discover, discoverFromResource, registerClient } from '../../src/index.js'
 import { epismoPreset } from '../../src/entries/dialects.js'
 import { epismoServer } from '../../src/entries/testing.js'
@@ -88,4 +88,29 @@ describe('Epismo', () => {
     const err = await client.session({ tokens, apiUrls: [mcp] }).fetch(mcp).catch((e: unknown) => e)
     expect(err).toMatchObject({ error: 'insufficient_scope', scope: 'mcp', recovery: 'insufficient-scope' })
   })
+})
+
+describe('examples/vendor-epismo-mcp.ts', () => {
+  for (const mcpChallengeNamesMetadata of [true, false]) {
+    it(`runs end to end ${mcpChallengeNamesMetadata ? 'with' : 'without'} resource_metadata in the 401`, async () => {
+      const server = epismoServer({ issuer, mcp, users: { ann: 'pw' }, mcpChallengeNamesMetadata })
+      msw.server.use(...server.handlers)
+      const printed: string[] = []
+      const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line))
+      vi.resetModules()
+      vi.stubEnv('EPISMO_MCP', mcp)
+      try {
+        const example = await import('../../examples/vendor-epismo-mcp.js')
+        const url = /^open (\S+)$/.exec(printed[0] ?? '')?.[1]
+        expect(url).toBeDefined()
+        const res = await example.complete(await server.approve(url!, { user: 'ann' }))
+        expect(await res.json()).toMatchObject({ sub: 'ann', resource: mcp })
+      } finally {
+        log.mockRestore()
+        vi.unstubAllEnvs()
+      }
+      const paths = msw.requests.map((r) => new URL(r.url).pathname)
+      expect(paths.filter((p) => p.startsWith('/.well-known/oauth-protected-resource'))).toEqual(['/.well-known/oauth-protected-resource/mcp'])
+    })
+  }
 })
