@@ -74,3 +74,23 @@ export async function failure(promise: Promise<unknown>): Promise<import('../../
   expect(isOAuthKitError(err), String(err)).toBe(true)
   return err as import('../../src/index.js').OAuthKitError
 }
+
+/**
+ * An `onWarning` for clients under test that records each warning's code; after each test,
+ * the codes must be those the test expected (none unless it said otherwise with `expect`).
+ */
+export function useWarnings() {
+  const seen: string[] = []
+  let expected: string[] = []
+  afterEach(() => {
+    const codes = seen.splice(0)
+    const wanted = expected
+    expected = []
+    expect(codes, 'onWarning codes').toEqual(wanted)
+  })
+  return {
+    onWarning: (warning: { code: string }) => void seen.push(warning.code),
+    /** Declares the warning codes this test expects, in order. */
+    expect: (...codes: string[]) => void (expected = codes),
+  }
+}

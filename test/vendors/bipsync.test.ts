@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { createOAuthClient, isOAuthKitError } from '../../src/index.js'
 import { bipsyncPreset } from '../../src/entries/dialects.js'
 import { bipsyncServer } from '../../src/entries/testing.js'
-import { fakeClock, useStrictMsw } from '../support/msw.js'
+import { fakeClock, useStrictMsw, useWarnings } from '../support/msw.js'
 
 const msw = useStrictMsw()
+// The vendors follow their documents: their flows raise no deviation warning.
+const warnings = useWarnings()
 const redirectUri = 'https://partner.example.com/cb'
 const api = 'https://acme-api.bipsync.com/v1'
 
@@ -21,7 +23,7 @@ function setup() {
   return server
 }
 
-const confidential = () => createOAuthClient({ ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'c-secret', redirectUri, discoveryCache: false })
+const confidential = () => createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'c-secret', redirectUri, discoveryCache: false })
 
 describe('Bipsync', () => {
   it('discovers RFC 8414 metadata at {client}-api.bipsync.com', async () => {
@@ -47,7 +49,7 @@ describe('Bipsync', () => {
 
   it('public application: PKCE and no secret; without PKCE it is refused', async () => {
     const server = setup()
-    const c = await createOAuthClient({ ...bipsyncPreset({ client: 'acme' }), clientId: 'native', redirectUri, discoveryCache: false })
+    const c = await createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'native', redirectUri, discoveryCache: false })
     expect(c.context.authMethod).toBe('none')
     const pending = await c.authorizationUrl({ scope: 'read' })
     const tokens = await c.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
@@ -66,7 +68,7 @@ describe('Bipsync', () => {
 
   it('device authorization: the user approves on another device', async () => {
     const server = setup()
-    const c = await createOAuthClient({ ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'c-secret', clock: fakeClock(Date.now()), discoveryCache: false })
+    const c = await createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'c-secret', clock: fakeClock(Date.now()), discoveryCache: false })
     const flow = await c.startDeviceAuthorization({ scope: 'read' })
     server.approveDevice(flow.userCode, { user: 'ann' })
     const tokens = await flow.wait()
@@ -75,7 +77,7 @@ describe('Bipsync', () => {
 
   it('errors follow RFC 6749 §5.2 and arrive typed', async () => {
     setup()
-    const c = await createOAuthClient({ ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'wrong', discoveryCache: false })
+    const c = await createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'wrong', discoveryCache: false })
     const err = await c.clientCredentials().catch((e: unknown) => e)
     expect(isOAuthKitError(err) && { error: err.error, status: err.status, recovery: err.recovery }).toEqual({ error: 'invalid_client', status: 401, recovery: 'fix-config' })
   })

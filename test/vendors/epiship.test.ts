@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { createOAuthClient, isOAuthKitError } from '../../src/index.js'
 import { epishipPreset, personalAccessTokens } from '../../src/entries/dialects.js'
 import { epishipServer } from '../../src/entries/testing.js'
-import { useStrictMsw } from '../support/msw.js'
+import { useStrictMsw, useWarnings } from '../support/msw.js'
 
 const msw = useStrictMsw()
+// The vendors follow their documents: their flows raise no deviation warning.
+const warnings = useWarnings()
 const baseUrl = 'https://api.epiship.example'
 const redirectUri = 'https://app.example.com/cb'
 
@@ -14,7 +16,7 @@ function setup() {
   return server
 }
 
-const client = () => createOAuthClient({ ...epishipPreset({ baseUrl }), clientId: 'first-party', clientSecret: 'fp-secret', redirectUri })
+const client = () => createOAuthClient({ onWarning: warnings.onWarning, ...epishipPreset({ baseUrl }), clientId: 'first-party', clientSecret: 'fp-secret', redirectUri })
 
 describe('EPISHIP', () => {
   it('has no discovery: hand-configured endpoints, no well-known request', async () => {

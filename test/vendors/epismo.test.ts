@@ -2,9 +2,11 @@ import { describe, expect, it, vi } from 'vitest'
 import { createOAuthClient, discover, discoverFromResource, registerClient } from '../../src/index.js'
 import { epismoPreset } from '../../src/entries/dialects.js'
 import { epismoServer } from '../../src/entries/testing.js'
-import { useStrictMsw } from '../support/msw.js'
+import { useStrictMsw, useWarnings } from '../support/msw.js'
 
 const msw = useStrictMsw()
+// The vendors follow their documents: their flows raise no deviation warning.
+const warnings = useWarnings()
 const issuer = 'https://auth.epismo.example'
 const mcp = 'https://mcp.epismo.example/mcp'
 const redirectUri = 'http://127.0.0.1:8765/callback'
@@ -30,7 +32,7 @@ describe('Epismo', () => {
     const { metadata } = await discover(issuer, { cache: false })
     const registered = await registerClient(metadata, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', client_name: 'cli' })
     expect(registered.grant_types).toEqual(['authorization_code', 'refresh_token'])
-    const client = await createOAuthClient({ ...epismoPreset({ issuer }), clientId: registered.client_id, redirectUri, discoveryCache: false })
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, ...epismoPreset({ issuer }), clientId: registered.client_id, redirectUri, discoveryCache: false })
     const pending = await client.authorizationUrl({ scope: 'openid read write offline_access' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
     for (const method of ['GET', 'POST'] as const) expect(await client.userInfo(tokens.accessToken, { method })).toMatchObject({ sub: 'ann' })
@@ -51,7 +53,7 @@ describe('Epismo', () => {
   it('a code obtained with PKCE but exchanged without the verifier is refused', async () => {
     const server = setup()
     const registered = await registerClient(server.metadata as never, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
-    const client = await createOAuthClient({ issuer, clientId: registered.client_id, redirectUri, discoveryCache: false })
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, issuer, clientId: registered.client_id, redirectUri, discoveryCache: false })
     const pending = await client.authorizationUrl({ scope: 'read' })
     const code = new URL(await server.approve(pending.url, { user: 'ann' })).searchParams.get('code')!
     const res = await fetch(`${issuer}/oauth/token`, {
@@ -70,7 +72,7 @@ describe('Epismo', () => {
     const found = await discoverFromResource(mcp, { challenge, cache: false })
     expect(found.resource.metadata.scopes_supported).toEqual(['mcp'])
     const registered = await registerClient(found.authorizationServer.metadata, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
-    const client = await createOAuthClient({ metadata: found.authorizationServer.metadata, clientId: registered.client_id, redirectUri })
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, metadata: found.authorizationServer.metadata, clientId: registered.client_id, redirectUri })
     const pending = await client.authorizationUrl({ scope: 'mcp', resource: mcp })
     expect(new URL(pending.url).searchParams.get('resource')).toBe(mcp)
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
@@ -82,7 +84,7 @@ describe('Epismo', () => {
   it('without the mcp scope the MCP server answers insufficient_scope, as a typed error', async () => {
     const server = setup()
     const registered = await registerClient(server.metadata as never, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
-    const client = await createOAuthClient({ issuer, clientId: registered.client_id, redirectUri, discoveryCache: false })
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, issuer, clientId: registered.client_id, redirectUri, discoveryCache: false })
     const pending = await client.authorizationUrl({ scope: 'read' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
     const err = await client.session({ tokens, apiUrls: [mcp] }).fetch(mcp).catch((e: unknown) => e)

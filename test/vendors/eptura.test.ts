@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { createOAuthClient } from '../../src/index.js'
 import { epturaPreset, requestEpturaCode } from '../../src/entries/dialects.js'
 import { epturaServer } from '../../src/entries/testing.js'
-import { fakeClock, useStrictMsw, failure } from '../support/msw.js'
+import { fakeClock, useStrictMsw, failure, useWarnings } from '../support/msw.js'
 
 const msw = useStrictMsw()
+// The vendors follow their documents: their flows raise no deviation warning.
+const warnings = useWarnings()
 const site = 'https://acme.eptura.example'
 const redirectUri = 'https://app.example.com/eptura/callback'
 const user = { login: 'ann', password: 'pw-ann' }
@@ -24,7 +26,7 @@ const preset = () => epturaPreset({ site, redirectUri, scope: 'email' })
 describe('Eptura Workplace', () => {
   it('browser sign-in: exactly five parameters to login.html, the code and appCode from the fragment', async () => {
     const server = setup()
-    const client = await createOAuthClient({ ...preset(), clientId: 'js-app' })
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'js-app' })
     const pending = await client.authorizationUrl({ scope: 'email' })
     const url = new URL(pending.url)
     expect(`${url.origin}${url.pathname}`).toBe(`${site}/login.html`)
@@ -43,7 +45,7 @@ describe('Eptura Workplace', () => {
   it('without a browser: the x-auth-* code request, then the header-only token exchange', async () => {
     setup()
     const code = await requestEpturaCode({ site, username: user.login, password: user.password, clientId: 'web-app', redirectUri, scope: 'email' })
-    const client = await createOAuthClient({ ...preset(), clientId: 'web-app', clientSecret: 'web-secret' })
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'web-app', clientSecret: 'web-secret' })
     const tokens = await client.exchangeCode({ code })
     expect(tokens.accessToken).toMatch(/^at-/)
     const tokenRequest = msw.requests.find((r) => r.url.endsWith('/oauth2/token'))!
@@ -63,7 +65,7 @@ describe('Eptura Workplace', () => {
 
   it('refresh in headers with rotation; the rotated-out refresh token is refused', async () => {
     const server = setup()
-    const client = await createOAuthClient({ ...preset(), clientId: 'js-app' })
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'js-app' })
     const pending = await client.authorizationUrl({ scope: 'email' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: user.login }), pending)
     const refreshed = await client.refresh(tokens)
@@ -77,7 +79,7 @@ describe('Eptura Workplace', () => {
 
   it('revocation with the single x-token header', async () => {
     const server = setup()
-    const client = await createOAuthClient({ ...preset(), clientId: 'js-app' })
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'js-app' })
     const pending = await client.authorizationUrl({ scope: 'email' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: user.login }), pending)
     await client.revoke(tokens.accessToken)
@@ -90,7 +92,7 @@ describe('Eptura Workplace', () => {
   it('the authorized fetch calls users/me and refreshes automatically with millisecond expiry and rotation', async () => {
     const server = setup()
     const clock = fakeClock(Date.now())
-    const client = await createOAuthClient({ ...preset(), clientId: 'js-app', clock })
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'js-app', clock })
     const pending = await client.authorizationUrl({ scope: 'email' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: user.login }), pending)
     const session = client.session({ tokens, apiUrls: [`${site}/external/api/rest/v2`] })
@@ -104,7 +106,7 @@ describe('Eptura Workplace', () => {
 
   it('the emulator is strict: a standard client (parameters in the body, PKCE) is refused', async () => {
     const server = setup()
-    const plain = await createOAuthClient({ clientId: 'js-app', endpoints: { token: `${site}/external/api/oauth2/token`, authorization: `${site}/login.html` }, redirectUri })
+    const plain = await createOAuthClient({ onWarning: warnings.onWarning, clientId: 'js-app', endpoints: { token: `${site}/external/api/oauth2/token`, authorization: `${site}/login.html` }, redirectUri })
     const pending = await plain.authorizationUrl({ scope: 'email' })
     await expect(server.approve(pending.url, { user: user.login })).rejects.toThrow(/exactly/)
     const code = await requestEpturaCode({ site, username: user.login, password: user.password, clientId: 'js-app', redirectUri, scope: 'email' })

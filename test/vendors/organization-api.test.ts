@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { createOAuthClient, isOAuthKitError } from '../../src/index.js'
 import { organizationApiPreset } from '../../src/entries/dialects.js'
 import { organizationApiServer } from '../../src/entries/testing.js'
-import { fakeClock, useStrictMsw } from '../support/msw.js'
+import { fakeClock, useStrictMsw, useWarnings } from '../support/msw.js'
 
 const msw = useStrictMsw()
+// The vendors follow their documents: their flows raise no deviation warning.
+const warnings = useWarnings()
 const server = 'org.example.com'
 const api = `https://${server}/api`
 const credentials = { clientId: 'org-client', clientSecret: 'org-secret' }
@@ -15,7 +17,7 @@ for (const mode of ['basic', 'query'] as const) {
       const emulator = organizationApiServer({ server, clients: [credentials], credentials: mode })
       msw.server.use(...emulator.handlers)
       const clock = fakeClock(Date.now())
-      const client = await createOAuthClient({ ...organizationApiPreset({ server, credentials: mode }), ...credentials, clock })
+      const client = await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server, credentials: mode }), ...credentials, clock })
       const session = client.session({ grant: 'client_credentials', apiUrls: [api] })
       const first = await session.getTokens()
       expect(first.refreshToken).toBeTruthy()
@@ -43,8 +45,8 @@ for (const mode of ['basic', 'query'] as const) {
       const emulator = organizationApiServer({ server, clients: [credentials], credentials: mode })
       msw.server.use(...emulator.handlers)
       const other = mode === 'basic'
-        ? await createOAuthClient({ ...organizationApiPreset({ server }), ...credentials, tokenEndpointAuthMethod: 'client_secret_post' })
-        : await createOAuthClient({ ...organizationApiPreset({ server, credentials: 'basic' }), ...credentials })
+        ? await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server }), ...credentials, tokenEndpointAuthMethod: 'client_secret_post' })
+        : await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server, credentials: 'basic' }), ...credentials })
       const err = await other.clientCredentials().catch((e: unknown) => e)
       expect(isOAuthKitError(err) && err.error).toMatch(/invalid_request|invalid_client/)
     })
@@ -53,7 +55,7 @@ for (const mode of ['basic', 'query'] as const) {
 
 it('an error in the query-parameter mode never shows the secret', async () => {
   msw.server.use(...organizationApiServer({ server, clients: [{ clientId: 'org-client', clientSecret: 'right' }], credentials: 'query' }).handlers)
-  const client = await createOAuthClient({ ...organizationApiPreset({ server, credentials: 'query' }), clientId: 'org-client', clientSecret: 'wrong-secret-value' })
+  const client = await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server, credentials: 'query' }), clientId: 'org-client', clientSecret: 'wrong-secret-value' })
   const err = await client.clientCredentials().catch((e: unknown) => e)
   expect(isOAuthKitError(err) && err.error).toBe('invalid_client')
   expect(JSON.stringify({ ...(err as object), message: (err as Error).message })).not.toContain('wrong-secret-value')
