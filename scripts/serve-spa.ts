@@ -17,9 +17,9 @@ export interface RunningSpa {
   stop(): Promise<void>
 }
 
-export async function startSpa(options: { accessTokenTtl?: number } = {}): Promise<RunningSpa> {
-  const bundle = await build({
-    entryPoints: [`${root}examples/spa/app.ts`],
+async function bundle(entry: string): Promise<string> {
+  const out = await build({
+    entryPoints: [`${root}examples/spa/${entry}`],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -30,12 +30,19 @@ export async function startSpa(options: { accessTokenTtl?: number } = {}): Promi
     define: { __OAUTHKIT_BROWSER__: 'true' },
     logLevel: 'silent',
   })
-  const js = bundle.outputFiles[0]!.text
+  return out.outputFiles[0]!.text
+}
+
+/** The page, its service worker (/sw.js, with its own callback page), and the servers; `lockTimeout` shortens the cross-tab lock's. */
+export async function startSpa(options: { accessTokenTtl?: number; lockTimeout?: number } = {}): Promise<RunningSpa> {
+  const [js, sw] = await Promise.all([bundle('app.ts'), bundle('service-worker.ts')])
   const html = readFileSync(`${root}examples/spa/index.html`, 'utf8')
   let config = '{}'
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (path === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
+    else if (path === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(sw)
+    else if (path === '/sw-callback') res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>signed in</title><link rel="icon" href="data:,">')
     else if (path === '/config.json') res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(config)
     else if (path === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html)
     else res.writeHead(404).end()
@@ -43,7 +50,7 @@ export async function startSpa(options: { accessTokenTtl?: number } = {}): Promi
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const servers = await startLocalServers({ spaOrigin: url, ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}) })
-  config = JSON.stringify({ issuer: servers.issuer, clientId: SPA.clientId, api: servers.api })
+  config = JSON.stringify({ issuer: servers.issuer, clientId: SPA.clientId, api: servers.api, ...(options.lockTimeout ? { lockTimeout: options.lockTimeout } : {}) })
   return {
     url,
     servers,

@@ -59,6 +59,7 @@ export type ErrorCode =
   | 'device_flow_expired'
   // a pending sign-in already completed, or too old
   | 'stale_sign_in'
+  | 'no_pending_sign_in'
   // sessions
   | 'sign_in_required'
   | 'store_conflict'
@@ -93,7 +94,7 @@ export const ERROR_TABLE: ReadonlyArray<readonly [ErrorClassName, Recovery, stri
   ['ResponseError', 'fix-config', 'discovery_failed not_json invalid_json response_too_large unexpected_status issuer_mismatch resource_mismatch untrusted_issuer invalid_metadata invalid_response'],
   ['ResponseError', 'reauthenticate', 'state_mismatch missing_state iss_mismatch missing_iss missing_code invalid_id_token'],
   ['OAuthServerError', 'fix-config', 'oauth_error'],
-  ['OAuthKitError', 'reauthenticate', 'device_flow_expired sign_in_required stale_sign_in'],
+  ['OAuthKitError', 'reauthenticate', 'device_flow_expired sign_in_required stale_sign_in no_pending_sign_in'],
   ['OAuthKitError', 'retry', 'store_conflict persist_failed'],
 ]
 

@@ -25,6 +25,7 @@ import {
   type TokenStore,
 } from '../src/index.js'
 import { ERROR_TABLE } from '../src/errors.js'
+import { createBrowserClient } from '../src/entries/browser.js'
 import { ISSUER, metadata } from './support/as-mock.js'
 import { fakeClock } from './support/msw.js'
 
@@ -154,6 +155,11 @@ const SCENARIOS: Scenario[] = [
     outcome: 'signed-in-again',
     call: (clock) => () =>
       completeAuthorization(createPublicContext(metadata(), 'app', { clock }), 'https://app.example/cb?code=c&state=old', { state: 'old', codeVerifier: 'v'.repeat(43), redirectUri: 'https://app.example/cb', createdAt: clock.now() - 3_600_000 }),
+  },
+  {
+    code: 'no_pending_sign_in',
+    outcome: 'signed-in-again',
+    call: (clock) => () => createBrowserClient({ metadata: metadata(), clientId: 'spa', redirectUri: 'https://app.example/cb', clock }).handleRedirectCallback('https://app.example/cb?code=c&state=forged'),
   },
   { code: 'sign_in_required', outcome: 'signed-in-again', call: (clock) => () => createSession(createContext(metadata(), secret, { clock })).getAccessToken() },
   { code: 'persist_failed', outcome: 'done', call: (clock) => {

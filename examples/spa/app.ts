@@ -3,12 +3,14 @@
  * call an API with a token that renews itself, sign out (in every tab). Served by
  * `npm run spa` (scripts/serve-spa.ts) against the local authorization server.
  */
-import { createBrowserClient } from 'oauthkit/browser'
+import { createBrowserClient, isOAuthKitError } from 'oauthkit/browser'
 
 interface Config {
   issuer: string
   clientId: string
   api: string
+  /** How long a tab waits for the cross-tab lock (the tests shorten it). */
+  lockTimeout?: number
 }
 
 const config = (await (await fetch('/config.json')).json()) as Config
@@ -25,35 +27,43 @@ const app = createBrowserClient({
   scope: 'openid profile offline_access',
   storage,
   apiUrls: [config.api],
+  ...(config.lockTimeout ? { lockTimeout: config.lockTimeout } : {}),
 })
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement
+const describe = (err: unknown) => (isOAuthKitError(err) ? `${err.code}: ${err.message}` : String(err))
 
 async function render(note?: string) {
   $('storage').textContent = storage
+  $('route').textContent = location.hash || '(none)'
+  // Queries only: they renew nothing and ask no server.
   const user = (await app.isAuthenticated()) ? await app.getUser() : undefined
   $('user').textContent = user ? String(user.name ?? user.sub) : 'nobody'
   $('status').textContent = note ?? (user ? 'Signed in.' : 'Signed out.')
 }
 
 $('login').onclick = () => void app.login({ extraParams: { prompt: 'consent' } })
-$('logout').onclick = () => void app.logout()
+$('logout').onclick = async () => {
+  const { error } = await app.logout()
+  if (error) $('api').textContent = `revocation failed: ${describe(error)}`
+}
 $('call').onclick = async () => {
   try {
     const res = await app.fetch(`${config.api}/me`)
     const token = await app.getAccessToken()
     $('api').textContent = `HTTP ${res.status}\n${JSON.stringify(await res.json(), null, 2)}\ntoken …${token.slice(-6)}`
   } catch (err) {
-    $('api').textContent = `failed: ${err instanceof Error ? err.message : String(err)}`
+    $('api').textContent = `failed: ${describe(err)}`
   }
 }
 app.on('logout', () => void render('Signed out (in this or another tab).'))
+app.on('sign-in-required', () => void render('Signed out: sign in again.'))
 
 try {
   if (app.isCallback()) await app.handleRedirectCallback()
   await render()
 } catch (err) {
-  await render(`Sign-in failed: ${err instanceof Error ? err.message : String(err)}`)
+  await render(`Sign-in failed: ${describe(err)}`)
 }
 // For the browser tests: the client, to look at its state.
 ;(globalThis as { oauthkitApp?: unknown }).oauthkitApp = app

@@ -4,7 +4,8 @@
  * all of them (a Web Lock plus a BroadcastChannel), and signing out in one signs out all.
  * Composition only: the protocol is the plain functions, the tokens are a TokenManager.
  */
-import { ConfigError, isOAuthKitError } from '../errors.js'
+import { ConfigError, OAuthKitError, isOAuthKitError } from '../errors.js'
+import { systemClock } from '../internal/clock.js'
 import { parseUrl } from '../internal/url.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { resolveMetadata, type MetadataSource } from '../discovery/resolve.js'
@@ -12,55 +13,88 @@ import { createPublicContext, type OAuthContext } from '../grants/context.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../grants/authorization-code.js'
 import { buildEndSessionUrl } from '../grants/end-session.js'
 import { refreshGrant } from '../grants/refresh.js'
-import { revokeToken } from '../grants/endpoints.js'
+import { fetchUserInfo, revokeToken, type UserInfo } from '../grants/endpoints.js'
 import { TokenManager, type TokenEvents } from '../token/manager.js'
 import { webLock } from '../token/lock.js'
 import { memoryStore, webStorageStore, type TokenStore } from '../token/store.js'
 import { createAuthorizedFetch } from '../fetch/authorized-fetch.js'
 import type { TokenSet } from '../types.js'
-import { callbackParams, cleanAddressBar } from './callback.js'
+import { callbackParams, withoutResponse } from './callback.js'
 import { pendingSignIns } from './pending.js'
-import { connectTabs } from './tabs.js'
+import { connectTabs, fingerprint } from './tabs.js'
 
 /** Options of {@link createBrowserClient}: the client, the server, the storage and the {@link HttpOptions}, flat. */
 export interface BrowserClientOptions extends MetadataSource, HttpOptions {
   clientId: string
   /** Where the server sends the user back; handle it with `handleRedirectCallback()`. */
   redirectUri: string
+  /** Asked for at sign-in. A refresh asks for none: it keeps what was granted (RFC 6749 §6). */
   scope?: string
   /**
-   * Where tokens live (docs/browser.md): `memory` (default; the least exposed, gone on reload),
-   * `session` (sessionStorage: survives reloads of this tab), `local` (localStorage: shared by
+   * Where tokens live and what tabs share (docs/browser.md): `memory` (default; the least
+   * exposed, gone on reload, each tab signs in on its own), `session` (sessionStorage: survives
+   * reloads of this tab; each tab signs in on its own), `local` (localStorage: one sign-in for
    * the origin's tabs, survives restarts; the widest exposure to XSS).
    */
   storage?: 'memory' | 'session' | 'local'
+  /** A store of your own (an extension's storage, IndexedDB), instead of `storage`; its tabs sign in on their own. */
+  store?: TokenStore
   /** API base URLs `fetch` may send the token to. */
   apiUrls?: Array<string | URL>
   /** Where the end-session endpoint sends the user after logout. */
   postLogoutRedirectUri?: string
   /** Prefix of the storage keys, the lock and the channel. Default `oauthkit:<clientId>`. */
   key?: string
+  /** How long (ms) a tab waits for the cross-tab lock before taking it over from a holder that never lets go. Default 40 s. */
+  lockTimeout?: number
+}
+
+/** What `logout()` did about the server: whether the token was revoked, and why not when it failed. */
+export interface LogoutResult {
+  /** The refresh token (or, without one, the access token) was revoked (RFC 7009). */
+  revoked: boolean
+  /** Why revocation failed; the user is signed out here and in every tab all the same. */
+  error?: OAuthKitError
+}
+
+/** Options of `login()` and `createLoginUrl()`. */
+export interface LoginOptions {
+  scope?: string
+  extraParams?: Record<string, string>
+  /** Given back by `handleRedirectCallback()`, for the app to go to. */
+  returnTo?: string
 }
 
 /**
  * The browser client: sign-in, callback, the token, an authorized fetch, logout and events.
  */
 export interface BrowserClient {
-  /** Redirects to the authorization server (PKCE, state, nonce kept in sessionStorage for the callback). */
-  login(options?: { scope?: string; extraParams?: Record<string, string>; returnTo?: string }): Promise<void>
+  /** Redirects to the authorization server (PKCE, state, nonce and the hash route kept in sessionStorage for the callback). */
+  login(options?: LoginOptions): Promise<void>
+  /** The authorization URL, without going there (a popup, an extension's `launchWebAuthFlow`); the callback completes it as after `login()`. */
+  createLoginUrl(options?: LoginOptions): Promise<string>
   /** True when `url` (default: the current address) is an authorization response. */
   isCallback(url?: string): boolean
-  /** Completes sign-in from the query or the fragment, then cleans the address bar. */
+  /**
+   * Completes sign-in from the query or the fragment. The response leaves the address bar
+   * first (the app's own hash route stays), so an error is never repeated by a reload.
+   */
   handleRedirectCallback(url?: string): Promise<{ tokens: TokenSet; returnTo?: string }>
-  /** Signed in with a token that is or can be made valid. */
+  /** Whether this tab holds tokens that are valid or renewable. Asks no server, renews nothing, emits nothing. */
   isAuthenticated(): Promise<boolean>
   getAccessToken(): Promise<string>
-  /** ID token claims of the signed-in user, if any. */
+  /** ID token claims of the signed-in user, if any. Asks no server, renews nothing. */
   getUser(): Promise<Record<string, unknown> | undefined>
+  /** The protocol context (the server's metadata and this client), for the plain functions: `getUserInfo(app)` uses it. */
+  getContext(): Promise<OAuthContext>
   /** `fetch` with the bearer token attached to `apiUrls` only. */
   fetch: typeof fetch
-  /** Revokes the refresh token, clears storage in every tab, and goes to the end-session endpoint if the server has one. */
-  logout(options?: { returnTo?: string; redirect?: boolean }): Promise<void>
+  /**
+   * Signs out in every tab: revokes with the tokens held (no renewal first), clears them, and
+   * goes to the end-session endpoint if the server has one (with the ID token only when
+   * `idTokenHint` is true). Resolves with what the revocation did.
+   */
+  logout(options?: { returnTo?: string; redirect?: boolean; idTokenHint?: boolean }): Promise<LogoutResult>
   on<K extends keyof BrowserEvents>(event: K, listener: BrowserEvents[K]): () => void
 }
 
@@ -72,17 +106,18 @@ export interface BrowserEvents extends TokenEvents {
   logout: () => void
 }
 
-function storeFor(storage: BrowserClientOptions['storage'], key: string): TokenStore {
-  if (storage === 'local') return webStorageStore(localStorage, `${key}:tokens`)
-  if (storage === 'session') return webStorageStore(sessionStorage, `${key}:tokens`)
+function storeFor(options: BrowserClientOptions, key: string): TokenStore {
+  if (options.store) return options.store
+  if (options.storage === 'local') return webStorageStore(localStorage, `${key}:tokens`)
+  if (options.storage === 'session') return webStorageStore(sessionStorage, `${key}:tokens`)
   return memoryStore()
 }
 
-/** The public-client context, resolved once on first use (and again after a failure). */
+/** The public-client context, resolved once on first use (and again after a failure); an OpenID provider's document is asked for first. */
 function lazyContext(options: BrowserClientOptions, http: HttpOptions): () => Promise<OAuthContext> {
   let context: Promise<OAuthContext> | undefined
   return () =>
-    (context ??= resolveMetadata(options, http).then((metadata) => createPublicContext(metadata, options.clientId, http))).catch((err: unknown) => {
+    (context ??= resolveMetadata({ wellKnownFirst: 'openid-configuration', ...options }, http).then((metadata) => createPublicContext(metadata, options.clientId, http))).catch((err: unknown) => {
       context = undefined
       throw err
     })
@@ -96,56 +131,79 @@ interface Parts {
   pending: ReturnType<typeof pendingSignIns>
   tabs: ReturnType<typeof connectTabs>
   logoutListeners: Set<() => void>
+  /** Forgets this tab's tokens of a grant (by refresh token fingerprint), or a refused grant's leftovers. */
+  forget: (grant: string | undefined) => Promise<void>
 }
 
-async function login(p: Parts, o: Parameters<BrowserClient['login']>[0] = {}): Promise<void> {
+async function createLoginUrl(p: Parts, o: LoginOptions = {}): Promise<string> {
   const scope = o.scope ?? p.options.scope
   const started = await buildAuthorizationUrl(await p.ctx(), {
     redirectUri: p.options.redirectUri,
     ...(scope ? { scope } : {}),
     ...(o.extraParams ? { extraParams: o.extraParams } : {}),
   })
-  p.pending.save({ ...started, ...(o.returnTo ? { returnTo: o.returnTo } : {}) })
-  location.assign(started.url)
+  const hash = typeof location === 'object' ? location.hash : ''
+  p.pending.save({ ...started, ...(o.returnTo ? { returnTo: o.returnTo } : {}), ...(hash ? { hash } : {}) })
+  return started.url
 }
 
 async function handleRedirectCallback(p: Parts, url: string): Promise<{ tokens: TokenSet; returnTo?: string }> {
   const address = parseUrl(url, 'the callback URL')
   const saved = p.pending.take(callbackParams(address).get('state') ?? '')
-  if (!saved) throw new ConfigError('invalid_config', 'no pending sign-in for this callback (already used, or started in another tab): sign in again')
-  cleanAddressBar(address)
+  // Out of the address bar before anything can fail: a reload must not repeat the callback.
+  if (typeof history === 'object') history.replaceState(history.state, '', withoutResponse(address, p.options.dialect?.authorizationResponse?.extraFields, saved?.hash))
+  if (!saved) throw new OAuthKitError('no_pending_sign_in', 'this callback matches no sign-in started in this tab (a replayed or forged callback, or one over ten minutes old): sign in again')
   const tokens = await completeAuthorization(await p.ctx(), url, saved)
   await p.manager.setTokens(tokens)
   return saved.returnTo ? { tokens, returnTo: saved.returnTo } : { tokens }
 }
 
-async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}): Promise<void> {
+async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}): Promise<LogoutResult> {
   const c = await p.ctx()
-  const tokens = await p.manager.getTokens().catch(() => undefined)
-  if (tokens?.refreshToken && c.metadata.revocation_endpoint) {
-    await revokeToken(c, tokens.refreshToken, { tokenTypeHint: 'refresh_token' }).catch(() => {})
+  const held = (await p.manager.peek())?.tokens
+  const token = held?.refreshToken ?? held?.accessToken
+  const result: LogoutResult = { revoked: false }
+  if (token && c.metadata.revocation_endpoint) {
+    await revokeToken(c, token, { tokenTypeHint: held?.refreshToken ? 'refresh_token' : 'access_token' }).then(
+      () => void (result.revoked = true),
+      (err: OAuthKitError) => void (result.error = err),
+    )
   }
   await p.manager.clear()
   p.tabs.logout()
   p.logoutListeners.forEach((l) => l())
   const back = o.returnTo ?? p.options.postLogoutRedirectUri
-  const endSession = buildEndSessionUrl(c, { ...(tokens?.idToken ? { idTokenHint: tokens.idToken } : {}), ...(back ? { postLogoutRedirectUri: back } : {}) })
+  const endSession = buildEndSessionUrl(c, { ...(o.idTokenHint && held?.idToken ? { idTokenHint: held.idToken } : {}), ...(back ? { postLogoutRedirectUri: back } : {}) })
   if (endSession && o.redirect !== false) location.assign(endSession)
+  return result
 }
 
-async function isAuthenticated(manager: TokenManager): Promise<boolean> {
+/**
+ * The refresh step, tab-safe: a refresh token another tab already rotated is never sent (the
+ * tab holding the current tokens is asked for them instead); a rotation is recorded for the
+ * tabs that missed it; a refused grant is announced, so every tab forgets it.
+ */
+async function refreshStep(p: Parts, refreshToken: string, current: TokenSet | undefined): Promise<TokenSet> {
+  const grant = fingerprint(refreshToken) as string
+  if (await p.tabs.spent(grant)) {
+    const theirs = await p.tabs.ask(grant)
+    if (theirs) return theirs
+    void p.forget(grant)
+    throw new OAuthKitError('sign_in_required', 'another tab renewed this sign-in and holds its tokens, but did not answer: sign in again')
+  }
   try {
-    await manager.getAccessToken()
-    return true
+    const next = await refreshGrant(await p.ctx(), current ?? refreshToken)
+    await p.tabs.rotated(grant, fingerprint(next.refreshToken)).catch(() => {})
+    return next
   } catch (err) {
-    if (isOAuthKitError(err) && err.recovery === 'reauthenticate') return false
+    if (isOAuthKitError(err) && err.error === 'invalid_grant') p.tabs.dead(grant)
     throw err
   }
 }
 
 /**
  * The single-page-app client: sign-in, renewal without a reload, storage, and tabs that never
- * refresh twice.
+ * refresh twice nor replay a rotated refresh token.
  *
  * @example
  * const app = createBrowserClient({ issuer, clientId, redirectUri: `${location.origin}/`, scope: 'openid profile', apiUrls: [api] })
@@ -156,36 +214,62 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   if (!options?.clientId || !options.redirectUri) throw new ConfigError('invalid_config', 'createBrowserClient needs clientId and redirectUri')
   const key = options.key ?? `oauthkit:${options.clientId}`
   const http = pickHttpOptions(options)
-  const ctx = lazyContext(options, http)
-  const logoutListeners = new Set<() => void>()
-  const manager = new TokenManager({
-    store: storeFor(options.storage, key),
-    lock: webLock(),
+  const clock = http.clock ?? systemClock
+  const p = { options, ctx: lazyContext(options, http), pending: pendingSignIns(key, () => clock.now()), logoutListeners: new Set<() => void>() } as Parts
+  p.manager = new TokenManager({
+    store: storeFor(options, key),
+    lock: webLock(options.lockTimeout === undefined ? {} : { timeout: options.lockTimeout }),
     lockName: `${key}:refresh`,
-    refresh: async (refreshToken, _signal, current) => refreshGrant(await ctx(), current ?? refreshToken, options.scope ? { scope: options.scope } : {}),
-    ...(http.clock ? { clock: http.clock } : {}),
+    refresh: (refreshToken, _signal, current) => refreshStep(p, refreshToken, current),
+    clock,
   })
-  const tabs = connectTabs(key, manager, { persistAdopted: options.storage !== 'local', onLogout: () => logoutListeners.forEach((l) => l()) })
-  const p: Parts = { options, ctx, manager, pending: pendingSignIns(key), tabs, logoutListeners }
+  // A grant's tokens, or a refused grant's leftovers (no refresh token, expired), leave this tab and its store.
+  p.forget = (grant) => p.manager.forget((t) => (grant !== undefined && fingerprint(t.refreshToken) === grant) || (!t.refreshToken && (t.expiresAt ?? Infinity) <= clock.now()))
+  p.manager.on('sign-in-required', () => void p.forget(undefined))
+  const shared = options.storage === 'local' && !options.store
+  p.tabs = connectTabs(key, p.manager, { shared, persistAdopted: !shared, forget: p.forget, onLogout: () => p.logoutListeners.forEach((l) => l()), now: () => clock.now() })
+  return clientMethods(p, http)
+}
+
+function clientMethods(p: Parts, http: HttpOptions): BrowserClient {
+  const { manager, options } = p
   return {
-    login: (o) => login(p, o),
+    login: async (o) => location.assign(await createLoginUrl(p, o)),
+    createLoginUrl: (o) => createLoginUrl(p, o),
     isCallback(url = location.href) {
       const address = URL.canParse(url) ? new URL(url) : undefined
       const params = address && callbackParams(address)
       return !!params && (params.has('code') || params.has('error'))
     },
     handleRedirectCallback: (url = location.href) => handleRedirectCallback(p, url),
-    isAuthenticated: () => isAuthenticated(manager),
+    isAuthenticated: async () => {
+      const held = await manager.peek()
+      return !!held && (held.valid || held.tokens.refreshToken !== undefined)
+    },
     getAccessToken: () => manager.getAccessToken(),
-    getUser: () => manager.getTokens().then((t) => t.idTokenClaims, () => undefined),
+    getUser: async () => (await manager.peek())?.tokens.idTokenClaims,
+    getContext: () => p.ctx(),
     fetch: options.apiUrls?.length
       ? createAuthorizedFetch({ tokens: manager, apiUrls: options.apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}), ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}) })
       : () => Promise.reject(new ConfigError('invalid_config', 'fetch needs apiUrls: the API base URLs the token may be sent to')),
     logout: (o) => logout(p, o),
     on(event, listener) {
       if (event !== 'logout') return manager.on(event as keyof TokenEvents, listener as never)
-      logoutListeners.add(listener as () => void)
-      return () => logoutListeners.delete(listener as () => void)
+      p.logoutListeners.add(listener as () => void)
+      return () => p.logoutListeners.delete(listener as () => void)
     },
   }
+}
+
+/**
+ * The signed-in user's claims from the userinfo endpoint (a signed answer verified against the
+ * server's keys), held to the user of the ID token. A function rather than a method, so that
+ * apps that never call it do not carry its JWT verification.
+ *
+ * @example
+ * const me = await getUserInfo(app)
+ */
+export async function getUserInfo(app: BrowserClient): Promise<UserInfo> {
+  const [ctx, token, user] = await Promise.all([app.getContext(), app.getAccessToken(), app.getUser()])
+  return fetchUserInfo(ctx, token, typeof user?.sub === 'string' ? { expectedSubject: user.sub } : {})
 }

@@ -1,43 +1,170 @@
-import type { TokenManager } from '../token/manager.js'
+import { sameUser, type TokenManager } from '../token/manager.js'
 import type { TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
 
-type Message = { type: 'tokens'; tokens: TokenSet } | { type: 'logout' }
+/**
+ * What the tabs of one client say to each other. A grant is named by the fingerprint of its
+ * refresh token (never the token): `tokens` is a new set, `from` the grant it renewed (absent
+ * for a new sign-in); `dead`, a grant the server refused; `ask`, a tab that missed a rotation
+ * asking whoever holds its grant now.
+ */
+type Message = { type: 'tokens'; tokens: TokenSet; from?: string } | { type: 'logout' } | { type: 'dead'; grant: string } | { type: 'ask'; grant: string }
 
 /** A message from another tab, checked: anything that is not one of ours (or not well-formed) is ignored. */
 export function readTabMessage(data: unknown): Message | undefined {
-  const message = data as { type?: unknown; tokens?: unknown } | null | undefined
+  const message = data as { type?: unknown; tokens?: unknown; from?: unknown; grant?: unknown } | null | undefined
   if (typeof message !== 'object' || message === null) return undefined
   if (message.type === 'logout') return { type: 'logout' }
-  if (message.type === 'tokens' && isTokenSet(message.tokens)) return { type: 'tokens', tokens: message.tokens }
-  return undefined
+  if ((message.type === 'dead' || message.type === 'ask') && typeof message.grant === 'string') return { type: message.type, grant: message.grant } as Message
+  if (message.type !== 'tokens' || !isTokenSet(message.tokens) || (message.from !== undefined && typeof message.from !== 'string')) return undefined
+  return message.from === undefined ? { type: 'tokens', tokens: message.tokens } : { type: 'tokens', tokens: message.tokens, from: message.from }
 }
 
 /**
- * The origin's tabs, over a BroadcastChannel: one tab's new tokens reach the others (adopted
- * without a request or a lock), and a logout anywhere signs out everywhere.
+ * A short fingerprint of a refresh token (53 bits of a non-cryptographic hash): enough to tell
+ * grants apart between the tabs of one browser, and nothing that could be used as the token.
  */
-export function connectTabs(key: string, manager: TokenManager, options: { persistAdopted: boolean; onLogout: () => void }) {
-  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(key) : undefined
-  let received: TokenSet | undefined
-  manager.on('tokens', (tokens) => {
-    if (tokens !== received) channel?.postMessage({ type: 'tokens', tokens } satisfies Message)
-  })
-  if (channel) {
-    channel.onmessage = (event: MessageEvent<unknown>) => {
-      const message = readTabMessage(event.data)
-      if (message?.type === 'tokens') {
-        received = message.tokens
-        manager.adopt(message.tokens, { persist: options.persistAdopted })
-      } else if (message?.type === 'logout') {
-        void manager.clear().then(options.onLogout)
-      }
-    }
+export function fingerprint(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined
+  let h1 = 0xdeadbeef
+  let h2 = 0x41c6ce57
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i)
+    h1 = Math.imul(h1 ^ c, 2654435761)
+    h2 = Math.imul(h2 ^ c, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
+}
+
+/** How long a rotation is remembered: longer than a tab stays asleep with a refresh token worth replaying. */
+const LEDGER_MS = 2 * 86_400_000
+
+type Rotations = Record<string, [next: string, at: number]>
+
+/**
+ * The rotations this origin's tabs made, in IndexedDB: old grant fingerprint → new one. No
+ * token is written, only fingerprints, so a tab that missed a rotation (asleep, or a copy of
+ * another tab's sessionStorage) knows its refresh token is spent before sending it. IndexedDB,
+ * not localStorage: a tab reading localStorage may see another renderer's write late, an
+ * IndexedDB transaction sees every one that committed before it began. Without IndexedDB (Node,
+ * tests) there is no ledger: nothing is ever spent.
+ */
+function ledger(name: string) {
+  const idb = typeof indexedDB === 'object' ? indexedDB : undefined
+  let db: Promise<IDBDatabase> | undefined
+  const request = <T>(open: () => IDBRequest<T>) => new Promise<T>((resolve, reject) => Object.assign(open(), { onsuccess: (e: Event) => resolve((e.target as IDBRequest<T>).result), onerror: () => reject(new Error('IndexedDB failed')) }))
+  const store = async (mode: IDBTransactionMode) => {
+    db ??= request(() => Object.assign(idb!.open(name, 1), { onupgradeneeded: (e: Event) => (e.target as IDBOpenDBRequest).result.createObjectStore('r') }))
+    return (await db).transaction('r', mode).objectStore('r')
+  }
+  const read = async (): Promise<Rotations> => {
+    if (!idb) return {}
+    const s = await store('readonly')
+    return ((await request(() => s.get('all'))) as Rotations | undefined) ?? {}
   }
   return {
+    /** Records that `from` was rotated into `to` (committed before this resolves), and forgets rotations older than the ledger keeps. */
+    async rotated(from: string, to: string, now: number): Promise<void> {
+      if (!idb) return
+      const kept = Object.entries(await read()).filter(([, [, at]]) => now - at < LEDGER_MS)
+      const s = await store('readwrite')
+      await new Promise((resolve, reject) => {
+        s.put(Object.fromEntries([...kept, [from, [to, now]]]), 'all')
+        Object.assign(s.transaction, { oncomplete: resolve, onerror: reject, onabort: reject })
+      })
+    },
+    /** Whether `grant` was rotated, and whether `held` is one of its successors. */
+    async successor(grant: string, held?: string): Promise<{ spent: boolean; leadsTo: boolean }> {
+      const entries = await read().catch((): Rotations => ({}))
+      const seen = new Set<string>()
+      let at = grant
+      while (Object.hasOwn(entries, at) && !seen.has(at)) {
+        seen.add(at)
+        at = entries[at]![0]
+        if (at === held) return { spent: true, leadsTo: true }
+      }
+      return { spent: seen.size > 0, leadsTo: false }
+    },
+  }
+}
+
+/** What connectTabs needs to know of the client. */
+export interface TabOptions {
+  /** Whether tabs share one sign-in (`local` storage): then a sign-in in one is every tab's. */
+  shared: boolean
+  /** Save adopted tokens into this tab's own store too (when it is not the shared one). */
+  persistAdopted: boolean
+  /** Forget this tab's tokens of the grant `grant` (the server refused it, or another tab signed out). */
+  forget: (grant: string | undefined) => Promise<void>
+  onLogout: () => void
+  now: () => number
+}
+
+/**
+ * The origin's tabs, over a BroadcastChannel and the rotation ledger (docs/browser.md):
+ * a tab adopts the renewals of the grant it holds and nothing else (a new sign-in too when
+ * tabs share one); a refused grant is forgotten by every tab that holds it; a tab that
+ * finds its refresh token spent asks for the current tokens instead of sending it.
+ */
+export function connectTabs(key: string, manager: TokenManager, options: TabOptions) {
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(key) : undefined
+  const rotations = ledger(`${key}:rotations`)
+  const post = (message: Message) => channel?.postMessage(message)
+  let received: TokenSet | undefined
+  /** The grant the next `tokens` event renewed (set by the refresh step, read once). */
+  let renewed: string | undefined
+  const waiting = new Map<string, (tokens: TokenSet) => void>()
+
+  manager.on('tokens', (tokens) => {
+    const from = renewed
+    renewed = undefined
+    if (tokens !== received) post(from === undefined ? { type: 'tokens', tokens } : { type: 'tokens', tokens, from })
+  })
+  if (channel) channel.onmessage = (event: MessageEvent<unknown>) => void receive(readTabMessage(event.data))
+  // Where a channel can keep a process alive (Node, in tests or server rendering), it does not.
+  ;(channel as { unref?: () => void } | undefined)?.unref?.()
+
+  async function receive(message: Message | undefined): Promise<void> {
+    if (!message) return
+    if (message.type === 'logout') return void manager.clear().then(options.onLogout, options.onLogout)
+    const mine = (await manager.peek())?.tokens
+    const grant = fingerprint(mine?.refreshToken)
+    if (message.type === 'dead') {
+      if (grant === message.grant) await options.forget(grant)
+    } else if (message.type === 'ask') {
+      if (mine && grant !== undefined && (await rotations.successor(message.grant, grant)).leadsTo) post({ type: 'tokens', tokens: mine, from: message.grant })
+    } else if (message.from !== undefined ? message.from === grant : options.shared && (!mine || sameUser(mine, message.tokens))) {
+      received = message.tokens
+      waiting.get(message.from ?? '')?.(message.tokens)
+      manager.adopt(message.tokens, { persist: options.persistAdopted })
+    }
+  }
+
+  return {
     /** Tells the other tabs this one signed out. */
-    logout(): void {
-      channel?.postMessage({ type: 'logout' } satisfies Message)
+    logout: () => post({ type: 'logout' }),
+    /** Tells the other tabs the server refused this grant. */
+    dead: (grant: string) => post({ type: 'dead', grant }),
+    /** Records a rotation before its tokens are stored and announced. */
+    async rotated(from: string, to: string | undefined): Promise<void> {
+      renewed = from
+      if (to !== undefined && to !== from) await rotations.rotated(from, to, options.now())
+    },
+    /** Whether another tab already rotated this grant's refresh token (sending it would be a replay). */
+    spent: async (grant: string) => (await rotations.successor(grant)).spent,
+    /** The current tokens of a spent grant, from the tab that holds them, or undefined when none answers within `timeout` ms. */
+    async ask(grant: string, timeout = 1000): Promise<TokenSet | undefined> {
+      const answer = new Promise<TokenSet | undefined>((resolve) => {
+        waiting.set(grant, resolve)
+        setTimeout(resolve, timeout)
+      })
+      post({ type: 'ask', grant })
+      const tokens = await answer
+      waiting.delete(grant)
+      renewed = grant
+      return tokens
     },
   }
 }

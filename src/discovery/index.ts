@@ -19,6 +19,12 @@ export interface DiscoveryOptions extends HttpOptions {
   discoveryCache?: DiscoveryCache | false
   /** @deprecated Renamed `discoveryCache`, as on the clients; kept until 1.0. */
   cache?: DiscoveryCache | false
+  /**
+   * Which document to ask for first: `oauth-authorization-server` (RFC 8414, the default) or
+   * `openid-configuration` (OpenID Connect). In a browser every miss is a console error (a 404
+   * without CORS headers), so the browser client asks an OpenID provider's first.
+   */
+  wellKnownFirst?: 'oauth-authorization-server' | 'openid-configuration'
   /** @deprecated Pass the HttpOptions fields flat. */
   http?: HttpOptions
 }
@@ -46,7 +52,9 @@ export interface Discovered<T> {
  *
  * 1. RFC 8414 §3.1: `/.well-known/oauth-authorization-server` inserted before the issuer's path;
  * 2. OpenID Connect Discovery §4.1: `/.well-known/openid-configuration` appended to the issuer;
- * 3. RFC 8414 §5: `/.well-known/openid-configuration` inserted before the issuer's path.
+ * 3. RFC 8414 §5: `/.well-known/openid-configuration` inserted before the issuer's path
+ *
+ * (with `wellKnownFirst: 'openid-configuration'`, 2 and 3 before 1).
  *
  * A 4xx moves on to the next; anything else that is not valid metadata stops with a typed
  * error. The document's `issuer` must be identical to the one asked for (RFC 8414 §3.3).
@@ -62,23 +70,21 @@ export async function discover(issuer: string | URL, options: DiscoveryOptions =
   }
   const http = pickHttpOptions(options)
   assertSecureUrl(expected, http.allowInsecureHttp, 'the issuer')
-  return cached(`as ${expected.href}`, options, http, () => discoverUncached(expected, http))
+  const first = options.wellKnownFirst ?? 'oauth-authorization-server'
+  return cached(`as ${first} ${expected.href}`, options, http, () => discoverUncached(expected, http, first))
 }
 
-function wellKnownCandidates(issuer: URL): string[] {
+function wellKnownCandidates(issuer: URL, first: DiscoveryOptions['wellKnownFirst']): string[] {
   const path = issuer.pathname.replace(/\/$/, '')
-  const list = [
-    `${issuer.origin}/.well-known/oauth-authorization-server${path}`,
-    `${issuer.origin}${path}/.well-known/openid-configuration`,
-    `${issuer.origin}/.well-known/openid-configuration${path}`,
-  ]
-  return [...new Set(list)]
+  const oauth = `${issuer.origin}/.well-known/oauth-authorization-server${path}`
+  const list = [`${issuer.origin}${path}/.well-known/openid-configuration`, `${issuer.origin}/.well-known/openid-configuration${path}`]
+  return [...new Set(first === 'openid-configuration' ? [...list, oauth] : [oauth, ...list])]
 }
 
-async function discoverUncached(expected: URL, http: HttpOptions): Promise<Discovered<AuthorizationServerMetadata>> {
+async function discoverUncached(expected: URL, http: HttpOptions, first: DiscoveryOptions['wellKnownFirst']): Promise<Discovered<AuthorizationServerMetadata>> {
   const tried: string[] = []
   let networkError: OAuthKitError | undefined
-  for (const url of wellKnownCandidates(expected)) {
+  for (const url of wellKnownCandidates(expected, first)) {
     let found: Discovered<AuthorizationServerMetadata> | number
     try {
       found = await runOperation(http, {

@@ -4,7 +4,7 @@ import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { parseUrl } from '../internal/url.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 import { parseAuthorizationServerMetadata } from '../wire/metadata.js'
-import { discover, type DiscoveryCache } from './index.js'
+import { discover, type DiscoveryCache, type DiscoveryOptions } from './index.js'
 
 /** Where a client's server metadata comes from: given, built from endpoints, or discovered. */
 export interface MetadataSource {
@@ -16,6 +16,8 @@ export interface MetadataSource {
   endpoints?: Endpoints
   /** Discovery cache; `false` for none. Default: shared, one hour, keyed by the configuration too. */
   discoveryCache?: DiscoveryCache | false
+  /** Which well-known document discovery asks for first (see `discover`). */
+  wellKnownFirst?: DiscoveryOptions['wellKnownFirst']
 }
 
 const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata & string> = {
@@ -50,7 +52,8 @@ export async function resolveMetadata(source: MetadataSource & HttpOptions, http
   } else if (byHand.token_endpoint) {
     base = { issuer: source.issuer ? String(source.issuer) : parseUrl(byHand.token_endpoint, 'endpoints.token').origin }
   } else if (source.issuer) {
-    const found = await discover(source.issuer, { ...http, ...(source.discoveryCache === undefined ? {} : { discoveryCache: source.discoveryCache }) })
+    const { discoveryCache, wellKnownFirst } = source
+    const found = await discover(source.issuer, { ...http, ...(discoveryCache === undefined ? {} : { discoveryCache }), ...(wellKnownFirst ? { wellKnownFirst } : {}) })
     base = { ...found.metadata }
   } else {
     throw new ConfigError('invalid_config', 'a client needs an issuer (for discovery), metadata, or endpoints.token')

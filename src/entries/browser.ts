@@ -1,6 +1,11 @@
-// `oauthkit/browser`: the single-page-app client.
-export { createBrowserClient } from '../browser/client.js'
-export type { BrowserClient, BrowserClientOptions, BrowserEvents } from '../browser/client.js'
+// `oauthkit/browser`: the single-page-app client, and what an SPA needs beside it (one import).
+export { createBrowserClient, getUserInfo } from '../browser/client.js'
+export type { BrowserClient, BrowserClientOptions, BrowserEvents, LoginOptions, LogoutResult } from '../browser/client.js'
+export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from '../errors.js'
+export type { ErrorCode, Recovery } from '../errors.js'
+export type { TokenSet } from '../types.js'
+export type { UserInfo } from '../grants/endpoints.js'
+export type { TokenStore, StoredTokens } from '../token/store.js'
 export { webLock } from '../token/lock.js'
 export { defineDialect, compileDialect } from '../dialects/apply.js'
 export type { HttpOptions } from '../http/options.js'

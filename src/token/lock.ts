@@ -34,23 +34,42 @@ export function inProcessLock(): Lock {
   }
 }
 
+/** The Web Locks API, as much of it as the lock uses. */
+type WebLocks = { request(name: string, options: { signal?: AbortSignal; steal?: boolean }, cb: () => Promise<unknown>): Promise<unknown> }
+
 /**
  * A lock shared by the origin's tabs (the Web Locks API), or an in-tab lock where the API is
  * missing. The browser client holds it around every refresh.
  *
+ * Bounded: a tab that waits longer than `timeout` (default 40 s, more than a token request may
+ * take) takes the lock over from a holder that never lets go (a hung store, a frozen tab), one
+ * such tab at a time. The holder's task is not stopped; if it still sends a refresh later, the rotation ledger stops it
+ * from sending a refresh token already spent (docs/browser.md).
+ *
  * @example
- * const manager = new TokenManager({ lock: webLock(), lockName: 'my-app:refresh', refresh })
+ * const manager = new TokenManager({ lock: webLock({ timeout: 10_000 }), lockName: 'my-app:refresh', refresh })
  */
-export function webLock(): Lock {
-  const locks = (globalThis.navigator as { locks?: { request(name: string, cb: () => Promise<unknown>): Promise<unknown> } } | undefined)?.locks
+export function webLock(options: { timeout?: number } = {}): Lock {
+  const locks = (globalThis.navigator as { locks?: WebLocks } | undefined)?.locks
   if (!locks) return inProcessLock()
+  const timeout = options.timeout ?? 40_000
   return {
-    run<T>(name: string, task: () => Promise<T>): Promise<T> {
-      return locks.request(name, async () => {
+    async run<T>(name: string, task: () => Promise<T>): Promise<T> {
+      let started = false
+      const held = async () => {
+        started = true
         // Let a BroadcastChannel message from the previous holder land first.
         await new Promise((resolve) => setTimeout(resolve, 0))
         return task()
-      }) as Promise<T>
+      }
+      try {
+        return (await locks.request(name, { signal: AbortSignal.timeout(timeout) }, held)) as T
+      } catch (err) {
+        if (started) throw err
+        // One takeover at a time: a second tab that timed out too waits for the first to finish
+        // (then finds the lock free) instead of robbing it mid-refresh.
+        return (await locks.request(`${name}:takeover`, {}, () => locks.request(name, { steal: true }, held))) as T
+      }
     },
   }
 }

@@ -136,6 +136,17 @@ export class TokenManager implements AccessTokenSource {
     return true
   }
 
+  /**
+   * The tokens held, as they are, and whether their access token is believed valid now (not
+   * expired, not invalidated): from memory, else read from the store. Never refreshes,
+   * never emits, never takes the lock; a store that fails to read is no tokens.
+   */
+  async peek(): Promise<{ tokens: TokenSet; valid: boolean } | undefined> {
+    const c = this.#current ?? (await this.#load().then((s) => s && this.#toCurrent(s.tokens, s.version), () => undefined))
+    const expiresAt = c?.tokens.expiresAt
+    return c && { tokens: c.tokens, valid: !c.stale && (expiresAt === undefined || this.#clock.now() < expiresAt) }
+  }
+
   /** Stores tokens obtained elsewhere (a completed sign-in). */
   setTokens(tokens: TokenSet): Promise<TokenSet> {
     return this.#lock.run(this.#lockName, async () => {
@@ -163,6 +174,21 @@ export class TokenManager implements AccessTokenSource {
         })
         .catch(() => {})
     }
+  }
+
+  /**
+   * Forgets the tokens that `matches` selects, here and in the store, under the lock: for a
+   * grant another holder learned is dead. Tokens that do not match (a newer sign-in) stay.
+   */
+  async forget(matches: (tokens: TokenSet) => boolean): Promise<void> {
+    await this.#lock.run(this.#lockName, async () => {
+      if (this.#current && matches(this.#current.tokens)) {
+        this.#stopTimer()
+        this.#current = undefined
+      }
+      const stored = await this.#load().catch(() => undefined)
+      if (stored && matches(stored.tokens)) await this.#store.clear().catch(() => {})
+    })
   }
 
   /** Forgets the tokens here and in the store. */
@@ -221,6 +247,8 @@ export class TokenManager implements AccessTokenSource {
     // Another tab or process may have renewed already: prefer what the store holds.
     const stored = await this.#load()
     if (stored && stored.version !== this.#current?.version) {
+      // Another holder signed in as someone else meanwhile: never switch users silently.
+      if (!sameUser(this.#current?.tokens, stored.tokens)) throw this.#signInRequired(new OAuthKitError('sign_in_required', 'the stored tokens are now another user\'s (signed in elsewhere): sign in again'))
       const staleToken = this.#current?.stale ? this.#current.tokens.accessToken : undefined
       this.#current = this.#toCurrent(stored.tokens, stored.version)
       if (stored.tokens.accessToken === staleToken) this.#current.stale = true
@@ -388,4 +416,11 @@ function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
       },
     )
   })
+}
+
+/** Whether two token sets are the same user's as far as their ID tokens tell (no ID token: nothing says otherwise). */
+export function sameUser(a: TokenSet | undefined, b: TokenSet): boolean {
+  const one = a?.idTokenClaims?.sub
+  const two = b.idTokenClaims?.sub
+  return one === undefined || two === undefined || one === two
 }

@@ -100,7 +100,8 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
               application_type: 'web' as const,
               grant_types: ['authorization_code', 'refresh_token'],
               response_types: ['code' as const],
-              redirect_uris: [`${options.spaOrigin}/`],
+              // The page, and a service worker's own callback page (test/browser).
+              redirect_uris: [`${options.spaOrigin}/`, `${options.spaOrigin}/sw-callback`],
               post_logout_redirect_uris: [`${options.spaOrigin}/`],
             },
           ]
@@ -110,6 +111,11 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
       ? {
           // The SPA calls the token and revocation endpoints cross-origin.
           clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string }) => client.clientId === SPA.clientId && origin === options.spaOrigin,
+          // As oidc-provider's documentation suggests for public web clients doing code flow: a
+          // refresh token without offline_access (which it grants only with prompt=consent). The
+          // SPA then holds a refresh token for less scope than it asked for.
+          issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean; clientAuthMethod?: string | undefined }, code: { scopes: Set<string> }) =>
+            client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client.clientAuthMethod === 'none'),
         }
       : {}),
     pkce: { required: () => true },

@@ -1,0 +1,384 @@
+/**
+ * Browser sessions that never fight (#13), in real Chromium against oidc-provider with
+ * refresh-token rotation and reuse detection (a rotated-out refresh token sent again revokes
+ * the whole grant): what tabs share for each storage choice, tabs that missed a rotation,
+ * refused grants, a lock held for ever, callbacks that go wrong, a hash route, logout with an
+ * expired token, and the client in a service worker. Every console error of every page fails.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startSpa, type RunningSpa } from '../../scripts/serve-spa.js'
+import { approve, callApi, consoleErrors, expectedConsoleErrors, haveChromium, launch, newContext, signIn } from './support.js'
+
+const TTL = 3 // seconds: access tokens expire within each test
+const KEY = 'oauthkit:spa-app:tokens'
+let spa: RunningSpa
+let browser: Browser
+
+beforeAll(async () => {
+  if (!haveChromium) return
+  spa = await startSpa({ accessTokenTtl: TTL, lockTimeout: 1500 })
+  browser = await launch()
+}, 600_000)
+afterAll(async () => {
+  await browser?.close()
+  await spa?.stop()
+})
+
+const refreshes = () => spa.servers.tokenRequests.get('refresh_token') ?? 0
+const codeExchanges = () => spa.servers.tokenRequests.get('authorization_code') ?? 0
+const expire = (page: Page) => page.waitForTimeout(TTL * 1000 + 300)
+const status = (page: Page) => page.textContent('#status')
+const patiently = { timeout: 15_000 }
+/** The example app's client, in the page. */
+type App = { isAuthenticated(): Promise<boolean>; getUser(): Promise<{ sub?: string } | undefined>; login(): Promise<void>; createLoginUrl(): Promise<string> }
+const app = (page: Page) => ({
+  authenticated: () => page.evaluate(() => (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.isAuthenticated()),
+  user: () => page.evaluate(async () => (await (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.getUser())?.sub),
+})
+const stored = (page: Page, where: 'localStorage' | 'sessionStorage') =>
+  page.evaluate(([w, k]) => (globalThis as unknown as Record<string, Storage>)[w!]!.getItem(k!), [where, KEY])
+const refreshTokenIn = (raw: string | null) => (raw ? (JSON.parse(raw) as { tokens: { refreshToken?: string } }).tokens.refreshToken : undefined)
+
+/** A second tab opened by the first (window.open): Chromium copies the opener's sessionStorage into it. */
+async function duplicate(context: BrowserContext, page: Page): Promise<Page> {
+  const [copy] = await Promise.all([context.waitForEvent('page'), page.evaluate(() => void window.open(location.href))])
+  await expect.poll(() => status(copy), patiently).toBe('Signed in.')
+  return copy
+}
+
+/** Revokes a refresh token at the server, as an administrator or a reuse detection would end the grant. */
+async function revoke(refreshToken: string) {
+  const res = await fetch(`${spa.servers.issuer}/token/revocation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token', client_id: 'spa-app' }),
+  })
+  expect(res.status).toBe(200)
+}
+
+describe.runIf(haveChromium)('renewal asks for no more than was granted (RFC 6749 §6)', () => {
+  it("the README's snippet, scope with offline_access and a plain login(), against a server that grants less: renewal keeps working", async () => {
+    const context = await newContext(browser)
+    const page = await context.newPage()
+    await page.goto(`${spa.url}/?storage=memory`)
+    await expect.poll(() => status(page)).toBe('Signed out.')
+    // No prompt=consent: oidc-provider drops offline_access, and still issues a refresh token to this public web client.
+    await page.evaluate(() => void (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.login())
+    await approve(page, 'ada', `${spa.url}/`)
+    await page.waitForURL(`${spa.url}/`)
+    await expect.poll(() => page.textContent('#user')).toBe('ada')
+    for (let round = 0; round < 2; round++) {
+      await expire(page)
+      const before = refreshes()
+      expect(await callApi(page)).toMatch(/HTTP 200/)
+      expect(refreshes() - before).toBe(1)
+      expect(await app(page).authenticated()).toBe(true)
+    }
+    await context.close()
+  })
+})
+
+describe.runIf(haveChromium)('memory: every tab signs in on its own', () => {
+  it('two tabs, two users: each renews its own grant, and neither is ever switched to the other user', async () => {
+    const context = await newContext(browser)
+    const one = await context.newPage()
+    await signIn(one, spa.url, 'memory', 'ada')
+    const two = await context.newPage()
+    await signIn(two, spa.url, 'memory', 'bob')
+    await expire(one)
+    const before = refreshes()
+    const [a, b] = await Promise.all([callApi(one), callApi(two)])
+    expect(a).toMatch(/HTTP 200[\s\S]*"sub": "ada"/)
+    expect(b).toMatch(/HTTP 200[\s\S]*"sub": "bob"/)
+    expect(refreshes() - before).toBe(2)
+    expect([await app(one).user(), await app(two).user()]).toEqual(['ada', 'bob'])
+    await context.close()
+  })
+
+  it('two tabs signing in at the same moment both succeed (each completes its own pending sign-in)', async () => {
+    const context = await newContext(browser)
+    const [one, two] = [await context.newPage(), await context.newPage()]
+    for (const page of [one, two]) {
+      await page.goto(`${spa.url}/?storage=memory`)
+      await expect.poll(() => status(page)).toBe('Signed out.')
+    }
+    // Both sign-ins are under way before either comes back (the provider's own pages are then
+    // used one after the other: it keeps one login session per browser).
+    await Promise.all([one.click('#login'), two.click('#login')])
+    await approve(one, 'ada', `${spa.url}/`)
+    await expect.poll(() => one.textContent('#user'), patiently).toBe('ada')
+    await two.reload() // its login form was issued before the provider's session existed
+    await approve(two, 'ada', `${spa.url}/`)
+    await expect.poll(() => two.textContent('#user'), patiently).toBe('ada')
+    await context.close()
+  })
+})
+
+describe.runIf(haveChromium)('session: a tab and its copies share one grant', () => {
+  it('a copy (window.open) adopts the rotation its twin made: one refresh, no replay', async () => {
+    const context = await newContext(browser)
+    const one = await context.newPage()
+    await signIn(one, spa.url, 'session')
+    const two = await duplicate(context, one)
+    await expire(one)
+    const before = refreshes()
+    expect(await callApi(one)).toMatch(/HTTP 200/)
+    expect(await callApi(two)).toMatch(/HTTP 200/)
+    expect(refreshes() - before).toBe(1)
+    expect(refreshTokenIn(await stored(two, 'sessionStorage'))).toBe(refreshTokenIn(await stored(one, 'sessionStorage')))
+    await context.close()
+  })
+
+  /**
+   * Two tabs of one grant; the first renews (rotating the refresh token), and the second is made
+   * as if it had been asleep: its storage back to the spent refresh token, and a reload. `gone`
+   * closes the first tab before the second wakes.
+   */
+  async function missedRotation(gone = false) {
+    const context = await newContext(browser)
+    const one = await context.newPage()
+    await signIn(one, spa.url, 'session')
+    const two = await duplicate(context, one)
+    const missed = await stored(two, 'sessionStorage')
+    await expire(one)
+    expect(await callApi(one)).toMatch(/HTTP 200/) // rotates; two adopts it, then "misses" it:
+    const current = refreshTokenIn(await stored(one, 'sessionStorage'))!
+    if (gone) await one.close()
+    await two.evaluate(([k, v]) => sessionStorage.setItem(k!, v!), [KEY, missed])
+    await two.reload()
+    await expect.poll(() => status(two), patiently).toBe('Signed in.')
+    return { context, one, two, current }
+  }
+
+  it('a tab that missed a rotation gets the current tokens from the tab that holds them, without sending its spent refresh token', async () => {
+    const { context, one, two } = await missedRotation()
+    const before = refreshes()
+    expect(await callApi(two)).toMatch(/HTTP 200/)
+    expect(refreshes() - before).toBe(0)
+    expect(await callApi(one)).toMatch(/HTTP 200/) // the grant is alive: nothing was replayed
+    await context.close()
+  })
+
+  it('when the tab holding the current tokens is gone, the one that missed the rotation is told to sign in, and the grant stays alive', async () => {
+    const { context, two, current } = await missedRotation(true)
+    const before = refreshes()
+    expect(await callApi(two)).toMatch(/failed: sign_in_required/)
+    expect(refreshes() - before).toBe(0)
+    expect(await spa.servers.provider.RefreshToken.find(current)).toBeDefined()
+    expect(await stored(two, 'sessionStorage')).toBeNull()
+    await context.close()
+  })
+
+  it('a refused grant is forgotten by every tab that holds it, and their storage is cleared', async () => {
+    const context = await newContext(browser)
+    const one = await context.newPage()
+    await signIn(one, spa.url, 'session')
+    const two = await duplicate(context, one)
+    await revoke(refreshTokenIn(await stored(one, 'sessionStorage'))!)
+    await expire(one)
+    expect(await callApi(one)).toMatch(/failed: sign_in_required/)
+    await expect.poll(() => app(two).authenticated()).toBe(false)
+    expect(await stored(one, 'sessionStorage')).toBeNull()
+    await expect.poll(() => stored(two, 'sessionStorage')).toBeNull()
+    // The one refused refresh, as Chromium logs any 4xx a page fetched.
+    expect(expectedConsoleErrors(/\/token: .* 400 /)).toBe(1)
+    await context.close()
+  })
+})
+
+describe.runIf(haveChromium)('local: one sign-in for every tab', () => {
+  it('a refused grant signs every tab out once, and the shared storage is cleared', async () => {
+    const context = await newContext(browser)
+    const one = await context.newPage()
+    await signIn(one, spa.url, 'local')
+    const two = await context.newPage()
+    await two.goto(`${spa.url}/`)
+    await expect.poll(() => status(two)).toBe('Signed in.')
+    await revoke(refreshTokenIn(await stored(one, 'localStorage'))!)
+    await expire(one)
+    const before = refreshes()
+    expect(await callApi(one)).toMatch(/failed: sign_in_required/)
+    await expect.poll(() => app(two).authenticated()).toBe(false)
+    expect(await callApi(two)).toMatch(/failed: sign_in_required/)
+    expect(refreshes() - before).toBe(1)
+    expect(await stored(one, 'localStorage')).toBeNull()
+    expect(expectedConsoleErrors(/\/token: .* 400 /)).toBe(1)
+    await context.close()
+  })
+
+  it('another user signing in elsewhere never becomes this tab\'s user silently: this tab is told to sign in', async () => {
+    const context = await newContext(browser)
+    const one = await context.newPage()
+    await signIn(one, spa.url, 'local', 'ada')
+    const two = await context.newPage()
+    await signIn(two, spa.url, 'local', 'bob')
+    expect(await app(one).user()).toBe('ada')
+    await expire(one)
+    expect(await callApi(one)).toMatch(/failed: sign_in_required/)
+    expect(await callApi(two)).toMatch(/HTTP 200[\s\S]*"sub": "bob"/)
+    await context.close()
+  })
+
+  it('three tabs, one holding the lock for ever: the others take it over after the timeout and renew once', async () => {
+    const context = await newContext(browser)
+    const one = await context.newPage()
+    await signIn(one, spa.url, 'local')
+    const [two, three] = [await context.newPage(), await context.newPage()]
+    for (const page of [two, three]) {
+      await page.goto(`${spa.url}/`)
+      await expect.poll(() => status(page)).toBe('Signed in.')
+    }
+    // Taken over, this request rejects: caught, as a hung tab's own code would be.
+    await three.evaluate(() => void navigator.locks.request('oauthkit:spa-app:refresh', () => new Promise(() => {})).catch(() => {}))
+    await expire(one)
+    const before = refreshes()
+    const [a, b] = await Promise.all([callApi(one), callApi(two)])
+    expect(a).toMatch(/HTTP 200/)
+    expect(b).toMatch(/HTTP 200/)
+    expect(refreshes() - before).toBe(1)
+    await context.close()
+  })
+})
+
+describe.runIf(haveChromium)('callbacks that go wrong are typed, leave the address bar, and a reload does not repeat them', () => {
+  async function failedThenReload(page: Page, code: string) {
+    await expect.poll(() => status(page)).toMatch(new RegExp(`^Sign-in failed: ${code}`))
+    expect(new URL(page.url()).search).not.toMatch(/code=|state=|error=/)
+    await page.reload()
+    await expect.poll(() => status(page)).toMatch(/^Signed (out|in)\.$/)
+  }
+
+  it('a forged callback (a state no sign-in started): no_pending_sign_in, nothing sent', async () => {
+    const context = await newContext(browser)
+    const page = await context.newPage()
+    const before = codeExchanges()
+    await page.goto(`${spa.url}/?code=forged-code&state=forged-state`)
+    await failedThenReload(page, 'no_pending_sign_in')
+    expect(codeExchanges()).toBe(before)
+    await context.close()
+  })
+
+  it('a replayed callback (the back button, an old URL): no_pending_sign_in, nothing sent, the sign-in stays', async () => {
+    const context = await newContext(browser)
+    const page = await context.newPage()
+    let callback = ''
+    page.on('request', (request) => {
+      if (request.url().startsWith(`${spa.url}/?code=`)) callback = request.url()
+    })
+    await signIn(page, spa.url, 'session')
+    expect(callback).toMatch(/code=/)
+    const before = codeExchanges()
+    await page.goto(callback)
+    await failedThenReload(page, 'no_pending_sign_in')
+    expect(codeExchanges()).toBe(before)
+    await expect.poll(() => status(page)).toBe('Signed in.')
+    await context.close()
+  })
+
+  it('a stale sign-in (started over ten minutes ago): stale_sign_in, nothing sent', async () => {
+    const context = await newContext(browser)
+    const page = await context.newPage()
+    await page.goto(`${spa.url}/?storage=memory`)
+    await expect.poll(() => status(page)).toBe('Signed out.')
+    const url = await page.evaluate(async () => {
+      const login = await (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.createLoginUrl()
+      for (const key of Object.keys(sessionStorage).filter((k) => k.includes(':pending:'))) {
+        sessionStorage.setItem(key, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key)!), createdAt: Date.now() - 11 * 60_000 }))
+      }
+      return login
+    })
+    const before = codeExchanges()
+    await page.goto(url)
+    await approve(page, 'ada', `${spa.url}/`)
+    await failedThenReload(page, 'stale_sign_in')
+    expect(codeExchanges()).toBe(before)
+    await context.close()
+  })
+
+  it('a denied sign-in (the user cancels): oauth_error access_denied', async () => {
+    const context = await newContext(browser)
+    const page = await context.newPage()
+    await page.goto(`${spa.url}/?storage=memory`)
+    await expect.poll(() => status(page)).toBe('Signed out.')
+    await page.click('#login')
+    await page.waitForSelector('input[name="login"]')
+    await page.click('text=[ Cancel ]')
+    await failedThenReload(page, 'oauth_error')
+    await context.close()
+  })
+
+  it("the application's hash route is kept across sign-in", async () => {
+    const context = await newContext(browser)
+    const page = await context.newPage()
+    await page.goto(`${spa.url}/?storage=memory#/inbox`)
+    await expect.poll(() => status(page)).toBe('Signed out.')
+    await page.click('#login')
+    await approve(page, 'ada', `${spa.url}/`)
+    await expect.poll(() => page.textContent('#user')).toBe('ada')
+    expect(page.url()).toBe(`${spa.url}/#/inbox`)
+    expect(await page.textContent('#route')).toBe('#/inbox')
+    await context.close()
+  })
+})
+
+describe.runIf(haveChromium)('queries that do not act', () => {
+  it('logout with an expired access token renews nothing, revokes at the server, and sends no ID token', async () => {
+    const context = await newContext(browser)
+    const page = await context.newPage()
+    await signIn(page, spa.url, 'local')
+    const refreshToken = refreshTokenIn(await stored(page, 'localStorage'))!
+    await expire(page)
+    const before = refreshes()
+    expect(await app(page).authenticated()).toBe(true) // renewable: asks no server
+    expect(await app(page).user()).toBe('ada')
+    const endSession = page.waitForRequest((request) => request.url().startsWith(`${spa.servers.issuer}/session/end`))
+    await page.click('#logout')
+    expect(new URL((await endSession).url()).searchParams.has('id_token_hint')).toBe(false)
+    await page.waitForSelector('button[autofocus]')
+    await page.click('button[autofocus]')
+    await page.waitForURL(`${spa.url}/`)
+    await expect.poll(() => status(page)).toBe('Signed out.')
+    expect(refreshes()).toBe(before)
+    expect(await spa.servers.provider.RefreshToken.find(refreshToken)).toBeUndefined()
+    expect(await stored(page, 'localStorage')).toBeNull()
+    await context.close()
+  })
+})
+
+describe.runIf(haveChromium)('where there is no DOM', () => {
+  it('a service worker signs in with memory storage, completes the callback a page hands it, and calls the API', async () => {
+    const context = await newContext(browser)
+    const page = await context.newPage()
+    await page.goto(`${spa.url}/sw-callback`)
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.register('/sw.js', { type: 'module' })
+      await navigator.serviceWorker.ready
+    })
+    const ask = (message: { type: string; url?: string }) =>
+      page.evaluate(
+        (m) =>
+          new Promise<{ ok: boolean; result?: unknown; error?: string }>((resolve) => {
+            const channel = new MessageChannel()
+            channel.port1.onmessage = (event) => resolve(event.data)
+            void navigator.serviceWorker.ready.then((r) => r.active!.postMessage(m, [channel.port2]))
+          }),
+        message,
+      )
+    const login = await ask({ type: 'login-url' })
+    expect(login.ok).toBe(true)
+    await page.goto(login.result as string)
+    await approve(page, 'ada', `${spa.url}/sw-callback`)
+    await page.waitForURL(/\/sw-callback\?/)
+    expect(await ask({ type: 'callback', url: page.url() })).toEqual({ ok: true, result: 'ada' })
+    expect(await ask({ type: 'call' })).toMatchObject({ ok: true, result: { status: 200, body: { sub: 'ada' } } })
+    expect(await ask({ type: 'state' })).toEqual({ ok: true, result: { authenticated: true, user: 'ada' } })
+    await context.close()
+  })
+})
+
+describe.runIf(haveChromium)('the console', () => {
+  it('shows no error on any page over the whole suite', () => {
+    expect(consoleErrors).toEqual([])
+  })
+})
