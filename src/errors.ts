@@ -62,6 +62,7 @@ export type ErrorCode =
   | 'no_pending_sign_in'
   // sessions
   | 'sign_in_required'
+  | 'circuit_open'
   | 'store_conflict'
   | 'persist_failed'
 
@@ -95,7 +96,7 @@ export const ERROR_TABLE: ReadonlyArray<readonly [ErrorClassName, Recovery, stri
   ['ResponseError', 'reauthenticate', 'state_mismatch missing_state iss_mismatch missing_iss missing_code invalid_id_token'],
   ['OAuthServerError', 'fix-config', 'oauth_error'],
   ['OAuthKitError', 'reauthenticate', 'device_flow_expired sign_in_required stale_sign_in no_pending_sign_in'],
-  ['OAuthKitError', 'retry', 'store_conflict persist_failed'],
+  ['OAuthKitError', 'retry', 'store_conflict persist_failed circuit_open'],
 ]
 
 /** The row of {@link ERROR_TABLE} a code is in. */
@@ -309,4 +310,24 @@ const CLASSES = { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuth
  */
 export function oauthKitError(code: ErrorCode, message: string, options: OAuthKitErrorOptions = {}): OAuthKitError {
   return new CLASSES[errorRow(code)?.[0] ?? 'OAuthKitError'](code, message, options)
+}
+
+/** A passing failure: the same request may succeed later (network, timeout, 429, 5xx, `temporarily_unavailable`). */
+export function isTransient(err: unknown): err is OAuthKitError {
+  return isOAuthKitError(err) && err.recovery === 'retry'
+}
+
+/**
+ * A passing failure after which the server certainly did nothing: it said so (429, 503,
+ * `temporarily_unavailable`). Anything else transient — a timeout, a reset connection, a 500 —
+ * may have been processed, which matters for a request that spends something (a rotating
+ * refresh token).
+ */
+export function isUnprocessed(err: unknown): boolean {
+  return isTransient(err) && (err.status === 429 || err.status === 503 || err.error === 'temporarily_unavailable')
+}
+
+/** What failed, for an event: never a message (messages are safe too, but events stay plain data). */
+export function reasonOf(err: OAuthKitError): string {
+  return [err.code, err.error ?? err.status].filter((part) => part !== undefined).join(' ')
 }

@@ -31,4 +31,4 @@ export async function createClientCredentialsSession(options: ClientCredentialsS
 }
 
 /** The session's own fields; the rest of the options describe the client and the server. */
-const SESSION_FIELDS = ['scope', 'resource', 'audience', 'extraParams', 'apiUrls', 'store', 'lock', 'lockName', 'skew', 'backgroundRefresh'] as const
+const SESSION_FIELDS = ['scope', 'resource', 'audience', 'extraParams', 'apiUrls', 'store', 'lock', 'lockName', 'skew', 'backgroundRefresh', 'retry'] as const

@@ -4,7 +4,7 @@ import { int, type OAuthContext } from './grants/context.js'
 import { clientCredentialsGrant } from './grants/client-credentials.js'
 import { refreshGrant } from './grants/refresh.js'
 import type { GrantParameters } from './grants/token.js'
-import type { TokenSet } from './types.js'
+import type { RetryPolicy, TokenSet } from './types.js'
 import { TokenManager, type TokenEvents } from './token/manager.js'
 import type { TokenStore } from './token/store.js'
 import type { Lock } from './token/lock.js'
@@ -62,8 +62,10 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
   }
   const http = int(ctx).options
   const manager = new TokenManager({
-    ...(grant === 'client_credentials' ? { obtain: (signal?: AbortSignal) => clientCredentialsGrant(ctx, { ...params, ...(signal ? { signal } : {}) }) } : {}),
-    refresh: (refreshToken, signal, current) => refreshGrant(ctx, current ?? refreshToken, { ...params, ...(signal ? { signal } : {}) }),
+    // The manager hands the steps its retry policy (the session's, reporting `retry` events).
+    ...(grant === 'client_credentials' ? { obtain: (signal?: AbortSignal, retry?: RetryPolicy | false) => clientCredentialsGrant(ctx, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) }) } : {}),
+    refresh: (refreshToken, signal, current, retry) => refreshGrant(ctx, current ?? refreshToken, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) }),
+    ...(params.retry === undefined ? {} : { retry: params.retry }),
     ...(store ? { store } : {}),
     ...(lock ? { lock } : {}),
     ...(lockName ? { lockName } : {}),

@@ -55,3 +55,40 @@ export interface ProtectedResourceMetadata {
   resource_name?: string
   [key: string]: unknown
 }
+
+/**
+ * How token requests are retried after a passing failure (docs/sessions.md). Every field is
+ * optional; `false` instead of a policy turns retrying off.
+ *
+ * @example
+ * const client = await createOAuthClient({ issuer, clientId, clientSecret, retry: { attempts: 5, maxElapsed: 30_000 } })
+ */
+export interface RetryPolicy {
+  /** Tries in all, the first included. Default 5. */
+  attempts?: number
+  /** The first backoff step (ms); each next one doubles, and the wait is a random part of it (full jitter). Default 250. */
+  baseDelay?: number
+  /**
+   * The longest wait between two tries (ms). A server's `Retry-After` is waited out when it is
+   * no longer than this; a longer one ends the retries (the error carries `retryAfter`), so
+   * nothing is ever sent sooner than the server asked. Default 5 000.
+   */
+  maxDelay?: number
+  /** No try starts later than this (ms) after the first. Default 15 000. */
+  maxElapsed?: number
+  /** Told of each retry before its wait. Nothing secret is in the event. */
+  onRetry?: (event: RetryEvent) => void
+  /** The jitter's source of numbers in [0, 1). Default `Math.random` (tests give their own). */
+  random?: () => number
+}
+
+/** One retry of a token request: which operation, which try comes next, after what wait, and why. */
+export interface RetryEvent {
+  operation: string
+  /** The try about to be made (2 for the first retry). */
+  attempt: number
+  /** The wait before it (ms). */
+  delay: number
+  /** What failed: the error code, and the server's `error` or the HTTP status when there was one. */
+  reason: string
+}

@@ -73,8 +73,9 @@ interface Scenario {
 }
 
 const secret = { clientId: 'app', clientSecret: 'app-secret' }
+// retry: false, so that the application sees each failure (the built-in retries are tested on their own, test/resilience.test.ts).
 const cc = (fetch: HttpOptions['fetch'], more: Record<string, unknown> = {}, meta = metadata()) => (clock: ReturnType<typeof fakeClock>) => () =>
-  clientCredentialsGrant(createContext(meta as never, secret, { fetch, clock, timeout: 1000, ...more }))
+  clientCredentialsGrant(createContext(meta as never, secret, { fetch, clock, timeout: 1000, retry: false, ...more }))
 const never = () => new Promise<Response>(() => {})
 const failingStore: TokenStore = { load: async () => undefined, save: async () => Promise.reject(new Error('disk full')), clear: async () => {} }
 
@@ -160,6 +161,20 @@ const SCENARIOS: Scenario[] = [
     code: 'no_pending_sign_in',
     outcome: 'signed-in-again',
     call: (clock) => () => createBrowserClient({ metadata: metadata(), clientId: 'spa', redirectUri: 'https://app.example/cb', clock }).handleRedirectCallback('https://app.example/cb?code=c&state=forged'),
+  },
+  {
+    code: 'circuit_open',
+    outcome: 'done',
+    // A renewal fails; a second caller a moment later is told at once; after retryAfter, the probe renews.
+    call: (clock) => {
+      const session = createSession(createContext(metadata(), secret, { fetch: flaky(() => json(500, { error: 'server_error' }), 1), clock, retry: false }), { grant: 'client_credentials' })
+      let first = true
+      return async () => {
+        if (first) await session.getAccessToken().catch(() => {})
+        first = false
+        return session.getAccessToken()
+      }
+    },
   },
   { code: 'sign_in_required', outcome: 'signed-in-again', call: (clock) => () => createSession(createContext(metadata(), secret, { clock })).getAccessToken() },
   { code: 'persist_failed', outcome: 'done', call: (clock) => {

@@ -126,14 +126,19 @@ for (const [style, caller] of [
       expect(w.grants).toEqual(['client_credentials'])
     })
 
-    it('a failing refresh followed by new calls retries once, not in a loop', async () => {
+    it('a failed refresh pauses renewal: callers fail at once (circuit_open) until the pause ends, then one probe renews for all', async () => {
       const clock = fakeClock()
       const w = world({ failTokenRequests: 1 })
       const session = await makeSession(clock, { tokens: expired(clock) })
       const call = caller(session)
+      // A 500 on a refresh may have spent the rotating refresh token: not resent at once.
       const first = await Promise.allSettled(Array.from({ length: 50 }, () => call(`${API}/a`)))
       expect(first.every((r) => r.status === 'rejected')).toBe(true)
       expect(w.tokenCalls()).toBe(1)
+      const paused = await Promise.allSettled(Array.from({ length: 50 }, () => call(`${API}/a`)))
+      expect(paused.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : r.status))).toEqual(Array(50).fill('circuit_open'))
+      expect(w.tokenCalls()).toBe(1)
+      clock.advance(1000)
       const second = await Promise.all(Array.from({ length: 50 }, () => call(`${API}/b`)))
       expect(second.every((r) => r.status === 200)).toBe(true)
       expect(w.tokenCalls()).toBe(2)
@@ -481,9 +486,9 @@ describe('token manager', () => {
     expect((await failure(session.getAccessToken())).code).toBe('persist_failed')
   })
 
-  it('refresh-failed is emitted for a failure that is not a lost grant', async () => {
+  it('refresh-failed is emitted for a failure that is not a lost grant, once the retries are spent', async () => {
     const clock = fakeClock()
-    world({ failTokenRequests: 1 })
+    world({ failTokenRequests: 5 })
     const session = await makeSession(clock, { grant: 'client_credentials' })
     const failed = vi.fn()
     session.on('refresh-failed', failed)
@@ -530,7 +535,7 @@ describe('token manager', () => {
     const session = client.session({ grant: 'client_credentials', backgroundRefresh: true })
     const first = await session.getAccessToken()
     // 1 s lifetime: renewal is due after half of it; nobody calls meanwhile.
-    await expect.poll(() => w.tokenCalls(), { timeout: 3000, interval: 50 }).toBe(2)
+    await expect.poll(() => w.tokenCalls(), { timeout: 15_000, interval: 50 }).toBe(2)
     expect(session.validToken()).not.toBe(first)
     session.close()
   })

@@ -43,15 +43,21 @@ const root = resolve(import.meta.dirname, '..')
  * - 18.17 → 18.38 KiB (SPA): the token manager's share of #13 — a read that never acts
  *   (peek: for isAuthenticated, getUser and logout), forgetting a grant another holder found
  *   dead, and never adopting another user's stored tokens; discovery's `wellKnownFirst`.
+ * - 18.38 → 19.62 KiB (SPA): resilience (#14), in every bundle that renews tokens — token
+ *   requests retried with backoff, full jitter and Retry-After, bounded by tries and time,
+ *   never resending a code or a possibly spent refresh token; stale while renewing; the
+ *   circuit (RenewalGate); the server's clock from Date headers; `retry` and `renewal` events;
+ *   the tracing hook.
  *
  * oauth4webapi (the protocol and its checks) is 5.9 KiB of the SPA path.
  */
-const SPA_BUDGET_GZIP_BYTES = 18.5 * 1024
+const SPA_BUDGET_GZIP_BYTES = 19.75 * 1024
 
 /**
  * 19.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measures 21.84 KiB (16.95 before #11's error work, 18.76 before
+ * revocation and end-session. Measures 23.12 KiB (21.84 before #14's resilience, as above;
+ * 16.95 before #11's error work, 18.76 before
  * #12, 19.64 before #12's second part, 20.04 before #13: tabs that never replay a rotated
  * refresh token — the rotation ledger in IndexedDB, asking the tab that holds the current
  * tokens, adopting only the renewals of the grant held, forgetting a refused grant in every
@@ -60,17 +66,18 @@ const SPA_BUDGET_GZIP_BYTES = 18.5 * 1024
  * takeover at a time, OpenID discovery first; oidc-client-ts: 17.2 KiB). The userinfo JWT
  * check stays out: `getUserInfo(app)` is a separate function, 2.5 KiB for those who call it.
  */
-const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 22 * 1024
+const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 23.25 * 1024
 
 /**
  * 17.5 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
  * authentication with a secret, the client_credentials grant and refresh, the token manager and
- * the authorized fetch with its Node redirect follower. Measures 18.02 KiB (15.08 before #11's
+ * the authorized fetch with its Node redirect follower. Measures 19.33 KiB (18.02 before #14's
+ * resilience, as above; 15.08 before #11's
  * error work, 16.78 before #12, 17.49 before #12's second part: the expires_in policy and the
  * scope reading, 17.79 before the token manager's share of #13, as above); `createOAuthClient`
  * doing the same measures 22.7 KiB, because it binds every grant.
  */
-const M2M_BUDGET_GZIP_BYTES = 18.25 * 1024
+const M2M_BUDGET_GZIP_BYTES = 19.5 * 1024
 
 async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
   return build({

@@ -18,7 +18,7 @@ import { TokenManager, type TokenEvents } from '../token/manager.js'
 import { webLock } from '../token/lock.js'
 import { memoryStore, webStorageStore, type TokenStore } from '../token/store.js'
 import { createAuthorizedFetch } from '../fetch/authorized-fetch.js'
-import type { TokenSet } from '../types.js'
+import type { RetryPolicy, TokenSet } from '../types.js'
 import { callbackParams, withoutResponse } from './callback.js'
 import { pendingSignIns } from './pending.js'
 import { connectTabs, fingerprint } from './tabs.js'
@@ -183,7 +183,7 @@ async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}):
  * tab holding the current tokens is asked for them instead); a rotation is recorded for the
  * tabs that missed it; a refused grant is announced, so every tab forgets it.
  */
-async function refreshStep(p: Parts, refreshToken: string, current: TokenSet | undefined): Promise<TokenSet> {
+async function refreshStep(p: Parts, refreshToken: string, current: TokenSet | undefined, retry?: RetryPolicy | false): Promise<TokenSet> {
   const grant = fingerprint(refreshToken) as string
   if (await p.tabs.spent(grant)) {
     const theirs = await p.tabs.ask(grant)
@@ -192,7 +192,7 @@ async function refreshStep(p: Parts, refreshToken: string, current: TokenSet | u
     throw new OAuthKitError('sign_in_required', 'another tab renewed this sign-in and holds its tokens, but did not answer: sign in again')
   }
   try {
-    const next = await refreshGrant(await p.ctx(), current ?? refreshToken)
+    const next = await refreshGrant(await p.ctx(), current ?? refreshToken, retry === undefined ? {} : { retry })
     await p.tabs.rotated(grant, fingerprint(next.refreshToken)).catch(() => {})
     return next
   } catch (err) {
@@ -220,7 +220,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     store: storeFor(options, key),
     lock: webLock(options.lockTimeout === undefined ? {} : { timeout: options.lockTimeout }),
     lockName: `${key}:refresh`,
-    refresh: (refreshToken, _signal, current) => refreshStep(p, refreshToken, current),
+    refresh: (refreshToken, _signal, current, retry) => refreshStep(p, refreshToken, current, retry),
     clock,
   })
   // A grant's tokens, or a refused grant's leftovers (no refresh token, expired), leave this tab and its store.

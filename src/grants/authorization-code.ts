@@ -234,6 +234,7 @@ function codeGrant(
     (request) => o.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier || o.nopkce, request),
     (response) => o.processAuthorizationCodeResponse(as, client, response, check),
     signal,
-    { requestedScope: scope },
+    // A code is single-use: never sent twice (RFC 6749 §4.1.2).
+    { requestedScope: scope, resend: 'never' },
   )
 }

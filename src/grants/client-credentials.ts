@@ -24,6 +24,6 @@ export async function clientCredentialsGrant(ctx: OAuthContext, options: ClientC
     (request) => o.clientCredentialsGrantRequest(as, client, clientAuth, grantParameters(options), request),
     (response) => o.processClientCredentialsResponse(as, client, response),
     options.signal,
-    { requestedScope: options.scope },
+    { requestedScope: options.scope, retry: options.retry },
   )
 }

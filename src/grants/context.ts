@@ -2,6 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import { systemClock, type Clock } from '../internal/clock.js'
 import { hooksOf } from '../dialects/types.js'
+import { skewOf } from '../http/skew.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 
@@ -91,9 +92,10 @@ export function contextOf(
     client_id: clientId,
     ...(idTokenSignedResponseAlg ? { id_token_signed_response_alg: idTokenSignedResponseAlg } : {}),
   }
-  // oauth4webapi validates JWT times against its own clock; skew it to ours.
+  // oauth4webapi validates JWT times against its own clock: skew it to ours, and ours to the
+  // server's as its Date headers measured it (ID token iat, exp, auth_time are its times).
   Object.defineProperty(client, o.clockSkew, {
-    get: () => Math.round((clock.now() - Date.now()) / 1000),
+    get: () => Math.round((clock.now() - Date.now() + skewOf(options)) / 1000),
     enumerable: false,
   })
   const ctx: OAuthContext = Object.freeze({ metadata, clientId, authMethod })

@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { NetworkError, OAuthKitError } from '../errors.js'
+import { NetworkError, OAuthKitError, isTransient } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { runAt } from './operation.js'
@@ -89,13 +89,22 @@ async function poll(ctx: OAuthContext, flow: { deviceCode: string; expiresAt: nu
         (request) => o.deviceCodeGrantRequest(as, client, clientAuth, deviceCode, request),
         (response) => o.processDeviceCodeResponse(as, client, response),
         signal,
-        { requestedScope: flow.scope },
+        // The polling is the retry: a failed poll waits for the next.
+        { requestedScope: flow.scope, retry: false },
       )
     } catch (err) {
       const error = (err as OAuthKitError).error
       if (error === 'authorization_pending') continue
       if (error === 'slow_down') {
         interval += SLOW_DOWN_S
+        continue
+      }
+      // A network error, a timeout, a 429 or a 5xx is a bad moment, not an answer: poll again,
+      // never sooner than a Retry-After, and twice as slowly after a connection that failed
+      // (RFC 8628 §3.5 recommends doubling the interval on a connection timeout), 60 s at most.
+      if (isTransient(err)) {
+        const failed = err.code === 'timeout' || err.code === 'network_error'
+        interval = Math.max(failed ? Math.min(interval * 2, 60) : interval, err.retryAfter ?? 0)
         continue
       }
       throw err // access_denied, expired_token and everything else end the wait

@@ -1,8 +1,9 @@
 import * as o from 'oauth4webapi'
 import { ConfigError, cleanText, redactUrl } from '../errors.js'
 import { hooksOf, type Endpoint, type OutgoingRequest } from '../dialects/types.js'
-import type { HttpOptions } from '../http/options.js'
+import type { HttpOptions, TraceEnd, TraceStart } from '../http/options.js'
 import { outgoing, rebuilt, send, type TransportInit } from '../http/transport.js'
+import { measureSkew } from '../http/skew.js'
 import { systemClock } from '../internal/clock.js'
 import { normalizeTokenResponseBody } from '../wire/token.js'
 import type { AuthorizationServerMetadata } from '../types.js'
@@ -43,12 +44,40 @@ export async function runOperation<T>(options: HttpOptions, op: Operation<T>, si
   const url = op.url ?? op.metadata?.[field]
   if (typeof url !== 'string') throw missingEndpoint(op.name, field, op.metadata)
   const where = redactUrl(url)
+  const clock = options.clock ?? systemClock
+  const started = clock.now()
+  const end = traced(options, { operation: op.name, endpoint: op.endpoint, url: where })
+  let status: number | undefined
   try {
     const request = requestOptions(options, op.endpoint, signal ?? options.signal)
     const response = await op.request(request, (url, init) => exchange(op.endpoint, url, { ...init, ...(request.signal ? { signal: request.signal } : {}) }, options))
-    return await op.process(response)
+    status = response.status
+    const result = await op.process(response)
+    end?.({ status, duration: clock.now() - started })
+    return result
   } catch (err) {
-    throw translateError(err, op.name, where)
+    const error = translateError(err, op.name, where)
+    end?.({ ...(status === undefined ? {} : { status }), error: error.code, duration: clock.now() - started })
+    throw error
+  }
+}
+
+/** Starts the tracing hook's span, if there is a hook; a hook that throws is ignored. */
+function traced(options: HttpOptions, start: TraceStart): ((end: TraceEnd) => void) | undefined {
+  let end: ((end: TraceEnd) => void) | void
+  try {
+    end = options.trace?.(start)
+  } catch {
+    return undefined
+  }
+  if (!end) return undefined
+  const finish = end
+  return (e) => {
+    try {
+      finish(e)
+    } catch {
+      // a tracer's failure is not the operation's
+    }
   }
 }
 
@@ -87,7 +116,8 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
   // Parse and re-serialise only when something rewrites the body.
   if (response.ok && json && !(endpoint === 'token' || hooks)) return response
   const text = hooks ? hooks.error(await response.text()) : await response.text()
-  const now = (options.clock ?? systemClock).now()
+  // Times the server states (a JWT's exp, a Retry-After date) are read on its clock.
+  const now = (options.clock ?? systemClock).now() + measureSkew(options, response)
   const record = response.ok && (json || endpoint === 'token') ? jsonObject(text) : undefined
   if (!record) {
     // What came back, for the error that follows (with the request's secrets redacted).

@@ -35,6 +35,6 @@ export async function passwordGrant(ctx: OAuthContext, options: PasswordGrantOpt
     (request) => o.genericTokenEndpointRequest(as, client, clientAuth, 'password', params, request),
     (response) => o.processGenericTokenEndpointResponse(as, client, response),
     options.signal,
-    { requestedScope: options.scope },
+    { requestedScope: options.scope, retry: options.retry },
   )
 }

@@ -39,7 +39,8 @@ export async function refreshGrant(ctx: OAuthContext, tokens: string | TokenSet,
     (request) => o.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, { ...request, additionalParameters: grantParameters(options) }),
     (response) => o.processRefreshTokenResponse(as, client, response),
     options.signal,
-    { previousRefreshToken: refreshToken, requestedScope: options.scope ?? held?.scope },
+    // A rotating refresh token is spent once the server processed it: sent again only after the server said it did nothing.
+    { previousRefreshToken: refreshToken, requestedScope: options.scope ?? held?.scope, retry: options.retry, resend: 'unless-unprocessed' },
   )
   // OpenID Connect Core §12.2: "its sub Claim Value MUST be the same as in the ID Token issued
   // when the original authentication occurred" (its iss is checked against the issuer already).

@@ -1,13 +1,28 @@
 import * as o from 'oauth4webapi'
-import type { TokenSet } from '../types.js'
+import type { RetryPolicy, TokenSet } from '../types.js'
 import { toTokenSet, type TokenSetContext } from '../wire/token.js'
+import { isTransient, isUnprocessed } from '../errors.js'
+import { withRetry } from './retry.js'
 import { int, type OAuthContext } from './context.js'
 import { runAt, type RequestOptions } from './operation.js'
+
+/** How a token exchange is run: what it holds and asked for, and how it may be retried. */
+export interface ExchangeOptions extends Omit<TokenSetContext, 'idTokenClaims'> {
+  /** The call's own retry policy (else the context's); `false` for one try. */
+  retry?: RetryPolicy | false | undefined
+  /**
+   * What sending the request again could cost: `never` (an authorization code: single-use),
+   * `unless-unprocessed` (a refresh token that may rotate: only after the server said it did
+   * nothing), or `nothing` (the default: any passing failure is retried).
+   */
+  resend?: 'never' | 'unless-unprocessed' | 'nothing'
+}
 
 /**
  * One token endpoint exchange on the operation path: oauth4webapi builds and validates, the
  * answer becomes a TokenSet (with the validated ID token claims, when there is an ID token),
- * read against what the request `held`: the refresh token it sent, the scope it asked for.
+ * read against what the request held: the refresh token it sent, the scope it asked for.
+ * Passing failures are retried as the policy and `resend` allow.
  */
 export function tokenExchange(
   ctx: OAuthContext,
@@ -15,23 +30,33 @@ export function tokenExchange(
   request: (options: RequestOptions) => Promise<Response>,
   process: (response: Response) => Promise<o.TokenEndpointResponse>,
   signal: AbortSignal | undefined,
-  held: Omit<TokenSetContext, 'idTokenClaims'> = {},
+  how: ExchangeOptions = {},
 ): Promise<TokenSet> {
-  const { clock } = int(ctx)
-  return runAt(
-    ctx,
-    {
-      name,
-      endpoint: 'token',
-      request,
-      process: async (response) => {
-        const body = await process(response)
-        const claims = body.id_token ? o.getValidatedIdTokenClaims(body) : undefined
-        return toTokenSet(body as Record<string, unknown>, clock.now(), { ...held, ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}) })
+  const { clock, options } = int(ctx)
+  const { retry, resend, ...held } = how
+  const retryable = resend === 'never' ? () => false : resend === 'unless-unprocessed' ? isUnprocessed : isTransient
+  const once = () =>
+    runAt(
+      ctx,
+      {
+        name,
+        endpoint: 'token',
+        request,
+        process: async (response) => {
+          const body = await process(response)
+          const claims = body.id_token ? o.getValidatedIdTokenClaims(body) : undefined
+          return toTokenSet(body as Record<string, unknown>, clock.now(), { ...held, ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}) })
+        },
       },
-    },
-    signal,
-  )
+      signal,
+    )
+  return withRetry(name, policyOf(retry, options.retry), clock, signal, retryable, once)
+}
+
+/** A call's policy over its context's, field by field; a context that retries nothing lends a call one try unless the call says more. */
+function policyOf(call: RetryPolicy | false | undefined, context: RetryPolicy | false | undefined): RetryPolicy | false | undefined {
+  if (call === undefined || call === false) return call ?? context
+  return context === false ? { attempts: 1, ...call } : { ...context, ...call }
 }
 
 /**
@@ -49,6 +74,8 @@ export interface GrantParameters {
   /** Anything else the server wants in the request body. */
   extraParams?: Record<string, string>
   signal?: AbortSignal
+  /** This call's retry policy, instead of the context's (docs/sessions.md); `false` for one try. */
+  retry?: RetryPolicy | false
 }
 
 export function grantParameters(p: GrantParameters): URLSearchParams {

@@ -1,4 +1,5 @@
 import type { Clock } from '../internal/clock.js'
+import type { RetryPolicy } from '../types.js'
 import type { Dialect } from '../dialects/types.js'
 
 /**
@@ -30,9 +31,38 @@ export interface HttpOptions {
   clock?: Clock
   /** Cancels the requests this configuration makes (for a client: its discovery). */
   signal?: AbortSignal
+  /**
+   * How token requests are retried after a passing failure (docs/sessions.md), or `false` for
+   * never. Default: 5 tries within 15 s, exponential backoff with full jitter from 250 ms,
+   * `Retry-After` honoured up to 5 s. An authorization code is never sent twice, and a refresh
+   * token only when the server said it did nothing with it.
+   */
+  retry?: RetryPolicy | false
+  /**
+   * A tracing hook: called as each request to an OAuth endpoint starts, it may return a
+   * function called when it ends, with its status or its error's code. Wire it to
+   * OpenTelemetry spans, or anything else; no token or secret is passed to it.
+   */
+  trace?: (request: TraceStart) => ((end: TraceEnd) => void) | void
 }
 
-const FIELDS = ['fetch', 'timeout', 'allowInsecureHttp', 'maxResponseBytes', 'headers', 'dialect', 'onWarning', 'clock', 'signal'] as const
+/** What the tracing hook is told when a request starts: the operation, the endpoint, the URL without its query. */
+export interface TraceStart {
+  operation: string
+  endpoint: string
+  url: string
+}
+
+/** What the tracing hook is told when a request ends: the HTTP status when there was an answer, the error's code when it failed. */
+export interface TraceEnd {
+  status?: number
+  error?: string
+  /** Milliseconds it took. */
+  duration: number
+}
+
+
+const FIELDS = ['fetch', 'timeout', 'allowInsecureHttp', 'maxResponseBytes', 'headers', 'dialect', 'onWarning', 'clock', 'signal', 'retry', 'trace'] as const
 
 /**
  * The {@link HttpOptions} fields of a larger options object, plus the deprecated nested

@@ -1,6 +1,7 @@
-import { NetworkError, OAuthKitError, isOAuthKitError } from '../errors.js'
+import { NetworkError, OAuthKitError, isOAuthKitError, isTransient, reasonOf } from '../errors.js'
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../internal/clock.js'
-import type { TokenSet } from '../types.js'
+import type { RetryEvent, RetryPolicy, TokenSet } from '../types.js'
+import { RenewalGate, type RenewalEvent } from './renewal.js'
 import { inProcessLock, type Lock } from './lock.js'
 import { memoryStore, type StoredTokens, type TokenStore } from './store.js'
 import { isTokenSet } from '../wire/token.js'
@@ -9,10 +10,15 @@ import { isTokenSet } from '../wire/token.js'
  * How a TokenManager gets and keeps tokens: the injected grant steps, the store, the lock, the clock and the renewal timing.
  */
 export interface TokenManagerOptions {
-  /** Gets a new token set from scratch (client_credentials, …). Absent for user sign-ins. */
-  obtain?: (signal?: AbortSignal) => Promise<TokenSet>
+  /** Gets a new token set from scratch (client_credentials, …). Absent for user sign-ins. `retry` is the policy to pass to the grant. */
+  obtain?: (signal?: AbortSignal, retry?: RetryPolicy | false) => Promise<TokenSet>
   /** Exchanges a refresh token (injected: this layer knows no protocol); `current` is the set it belongs to. */
-  refresh?: (refreshToken: string, signal?: AbortSignal, current?: TokenSet) => Promise<TokenSet>
+  refresh?: (refreshToken: string, signal?: AbortSignal, current?: TokenSet, retry?: RetryPolicy | false) => Promise<TokenSet>
+  /**
+   * The retry policy the steps get for their token requests, with `onRetry` also reported as
+   * the `retry` event; `false` for one try. Default: the steps' own (their context's).
+   */
+  retry?: RetryPolicy | false
   /** Default: memory. */
   store?: TokenStore
   /** Held around every refresh. Default: an in-process lock. */
@@ -32,8 +38,12 @@ export interface TokenManagerOptions {
 export interface TokenEvents {
   /** New tokens were stored. Awaited; a throwing listener makes the refresh fail with `persist_failed`. */
   tokens: (tokens: TokenSet) => void | Promise<void>
-  /** A refresh failed for a reason other than a lost grant. */
+  /** A refresh failed for a reason other than a lost grant, and a caller was told. */
   'refresh-failed': (error: OAuthKitError) => void
+  /** A token request is about to be retried (attempt, delay, reason). */
+  retry: (event: RetryEvent) => void
+  /** A renewal ended (renewed, failed, kept the current token, or paused), with its duration. */
+  renewal: (event: RenewalEvent) => void
   /**
    * The grant is gone: the user must sign in again. Emitted once when it is lost; later calls
    * reject with `sign_in_required` without emitting again, until new tokens arrive.
@@ -87,6 +97,8 @@ export class TokenManager implements AccessTokenSource {
   readonly #listeners: { [K in keyof TokenEvents]: Set<TokenEvents[K]> } = {
     tokens: new Set(),
     'refresh-failed': new Set(),
+    retry: new Set(),
+    renewal: new Set(),
     'sign-in-required': new Set(),
   }
   #current: Current | undefined
@@ -96,6 +108,12 @@ export class TokenManager implements AccessTokenSource {
   #timer: ReturnType<typeof setTimeout> | undefined
   /** Whether 'sign-in-required' was emitted since the last tokens. */
   #signedOut = false
+  /** What the last failed renewal failed with, for the paused error's message. */
+  #lastFailure: string | undefined
+  /** Failed renewals: the pause before the next, and a refresh token that may be spent. */
+  readonly #gate = new RenewalGate()
+  /** The policy handed to the steps, its retries also reported as `retry` events. */
+  readonly #retry: RetryPolicy | false | undefined
 
   constructor(options: TokenManagerOptions = {}) {
     options ??= {}
@@ -107,6 +125,17 @@ export class TokenManager implements AccessTokenSource {
     this.#clock = options.clock ?? systemClock
     this.#skew = Math.max(0, options.skew ?? DEFAULT_SKEW_MS)
     this.#background = options.backgroundRefresh ?? false
+    const policy = options.retry
+    this.#retry =
+      policy === false
+        ? false
+        : {
+            ...policy,
+            onRetry: (event) => {
+              policy?.onRetry?.(event)
+              this.#emit('retry', event)
+            },
+          }
   }
 
   getAccessToken(options: { signal?: AbortSignal } = {}): Promise<string> {
@@ -237,7 +266,13 @@ export class TokenManager implements AccessTokenSource {
   }
 
   #isFresh(c: Current | undefined): c is Current {
-    return !!c && !c.stale && (c.refreshAt === undefined || this.#clock.now() < c.refreshAt)
+    if (!c || c.stale) return false
+    const now = this.#clock.now()
+    if (c.refreshAt === undefined || now < c.refreshAt) return true
+    // Renewal is due, but the last one failed a moment ago, or may have spent the refresh
+    // token: the current access token serves while it lasts (stale while renewing).
+    const paused = now < this.#gate.until || (c.tokens.refreshToken !== undefined && c.tokens.refreshToken === this.#gate.suspect)
+    return paused && now < (c.tokens.expiresAt ?? Infinity)
   }
 
   async #renew(): Promise<TokenSet> {
@@ -257,15 +292,52 @@ export class TokenManager implements AccessTokenSource {
     if (this.#unsaved) return this.#commit(this.#unsaved, stored?.version)
 
     const refreshToken = this.#current?.tokens.refreshToken
+    const started = this.#clock.now()
+    // Paused after failures a moment ago: callers without a usable token are told at once.
+    if (started < this.#gate.until) {
+      this.#report('paused', started)
+      throw this.#gate.paused(started, this.#lastFailure)
+    }
     let next: TokenSet
     try {
-      if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken, undefined, this.#current?.tokens)
-      else if (this.#obtain) next = await this.#obtain()
+      if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken, undefined, this.#current?.tokens, this.#retry)
+      else if (this.#obtain) next = await this.#obtain(undefined, this.#retry)
       else throw new OAuthKitError('sign_in_required', 'no tokens and no way to obtain them: sign in first')
     } catch (err) {
+      if (isTransient(err)) return this.#failed(err, refreshToken, started)
       next = await this.#recover(err, refreshToken)
     }
+    this.#gate.succeeded(refreshToken, next.refreshToken)
+    this.#report('renewed', started)
     return this.#commit(next, stored?.version)
+  }
+
+  /**
+   * A renewal failed for a passing reason: pause (the circuit), then serve the current access
+   * token while it lasts, or tell the callers, with when to try again.
+   */
+  #failed(error: OAuthKitError, refreshToken: string | undefined, started: number): TokenSet {
+    const now = this.#clock.now()
+    this.#gate.failed(now, error, refreshToken)
+    this.#lastFailure = reasonOf(error)
+    const c = this.#current
+    if (c && !c.stale && now < (c.tokens.expiresAt ?? Infinity)) {
+      this.#report('kept-current', started, error)
+      this.#schedule()
+      return c.tokens
+    }
+    this.#report('failed', started, error)
+    this.#emit('refresh-failed', error)
+    if (error.retryAfter === undefined) Object.assign(error, { retryAfter: this.#gate.retryAfter(now) })
+    throw error
+  }
+
+  #report(outcome: RenewalEvent['outcome'], started: number, error?: OAuthKitError): void {
+    const now = this.#clock.now()
+    const event: RenewalEvent = { outcome, failures: this.#gate.failures, duration: now - started }
+    if (error) event.reason = reasonOf(error)
+    if (outcome !== 'renewed') event.retryAfter = this.#gate.retryAfter(now)
+    this.#emit('renewal', event)
   }
 
   /** After a failed refresh: re-read the store once on invalid_grant, then obtain, then give up. */
@@ -367,13 +439,19 @@ export class TokenManager implements AccessTokenSource {
 
   #schedule(): void {
     this.#stopTimer()
-    const at = this.#current?.refreshAt
+    const due = this.#current?.refreshAt
+    // After a failure, not before the pause ends.
+    const at = due === undefined ? undefined : Math.max(due, this.#gate.until)
     if (!this.#background || at === undefined) return
     const delay = Math.min(Math.max(0, at - this.#clock.now()), MAX_TIMER_DELAY_MS)
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      // Failures reach 'refresh-failed' / 'sign-in-required'; the next caller tries again.
-      this.#ensureFresh().catch(() => {})
+      // A timer that fired a moment early finds the token still fresh: set it again. Failures
+      // reach the events; the next caller (or the pause's timer) tries again.
+      this.#ensureFresh().then(
+        () => this.#timer ?? this.#schedule(),
+        () => {},
+      )
     }, delay)
     ;(this.#timer as { unref?: () => void }).unref?.()
   }
@@ -383,10 +461,10 @@ export class TokenManager implements AccessTokenSource {
     this.#timer = undefined
   }
 
-  #emit<K extends 'refresh-failed' | 'sign-in-required'>(event: K, error: OAuthKitError): void {
+  #emit<K extends Exclude<keyof TokenEvents, 'tokens'>>(event: K, value: Parameters<TokenEvents[K]>[0]): void {
     for (const listener of this.#listeners[event]) {
       try {
-        listener(error)
+        ;(listener as (value: unknown) => void)(value)
       } catch {
         // a listener's own failure must not replace the error being reported
       }

@@ -88,7 +88,7 @@ export const PARSERS = {
     (doc, type) => settlesTyped(discoverResource('https://api.example.com', { discoveryCache: false, fetch: answering(() => new Response(body(doc), { status: 200, headers: headersOf(type) })) })),
   ),
   'token responses': fc.asyncProperty(fc.oneof({ weight: 4, arbitrary: mutated(validToken) }, { weight: 1, arbitrary: jsonValue }), contentType, (doc, type) => {
-    const ctx = createContext(metadata(), { clientId: 'app', clientSecret: SECRET }, { fetch: answering(() => new Response(body(doc), { status: 200, headers: headersOf(type) })) })
+    const ctx = createContext(metadata(), { clientId: 'app', clientSecret: SECRET }, { retry: false, fetch: answering(() => new Response(body(doc), { status: 200, headers: headersOf(type) })) })
     return settlesTyped(clientCredentialsGrant(ctx), (tokens) => typeof (tokens as { accessToken?: unknown }).accessToken === 'string')
   }),
   'error bodies': fc.asyncProperty(
@@ -100,7 +100,7 @@ export const PARSERS = {
     fc.option(retryAfter),
     (status, doc, type, challenge, after) => {
       const headers = headersOf(type, { ...(challenge === null ? {} : { 'www-authenticate': challenge }), ...(after === null ? {} : { 'retry-after': after }) })
-      const ctx = createContext(metadata(), { clientId: 'app', clientSecret: SECRET }, { fetch: answering(() => new Response(body(doc), { status, headers })) })
+      const ctx = createContext(metadata(), { clientId: 'app', clientSecret: SECRET }, { retry: false, fetch: answering(() => new Response(body(doc), { status, headers })) })
       return settlesTyped(clientCredentialsGrant(ctx))
     },
   ),
@@ -126,7 +126,7 @@ export const PARSERS = {
     url.searchParams.set('code', CODE)
     return url.href
   })), fc.constantFrom(301, 302, 303, 307, 308), async (location, status) => {
-    const ctx = createContext(metadata(), { clientId: 'app', clientSecret: SECRET }, { fetch: answering(() => new Response(null, { status, headers: { location } })) })
+    const ctx = createContext(metadata(), { clientId: 'app', clientSecret: SECRET }, { retry: false, fetch: answering(() => new Response(null, { status, headers: { location } })) })
     await settlesTyped(clientCredentialsGrant(ctx).then(() => Promise.reject(new Error('a redirect was followed'))))
   }),
   'stored token JSON': fc.asyncProperty(
@@ -178,6 +178,6 @@ async function callPublic(name: string, fn: (...args: unknown[]) => unknown, arg
 /** Every public function of the main entry, called with arbitrary arguments (a real context first, half the time). */
 export const PUBLIC_FUNCTIONS = fc.asyncProperty(fc.constantFrom(...VALUE_EXPORTS.map(([name]) => name)), fc.boolean(), fc.array(argument, { maxLength: 3 }), async (name, withContext, rest) => {
   const fn = (oauthkit as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!
-  const ctx = createContext(metadata(), { clientId: 'app', clientSecret: SECRET }, { fetch: offline, timeout: 200 })
+  const ctx = createContext(metadata(), { clientId: 'app', clientSecret: SECRET }, { fetch: offline, timeout: 200, retry: false })
   await callPublic(name, fn, withContext ? [ctx, ...rest] : rest)
 })
