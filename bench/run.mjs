@@ -14,7 +14,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const quick = process.argv.includes('--quick')
-// --only=bundle,cold,overhead,coalescing runs some sections (for working on one number).
+// --only=bundle,cold,overhead,coalescing,soak runs some sections (for working on one number).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const want = (name) => !only || only.includes(name)
 
@@ -28,7 +28,7 @@ console.log('building oauthkit…')
 if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) process.exit(1)
 
 const { build } = await import('esbuild')
-const results = { machine: { node: process.version, date: new Date().toISOString() }, bundle: { spa: {}, m2m: {} }, coldImport: {}, overhead: { sequential: {}, c50: {} }, coalescing: {} }
+const results = { machine: { node: process.version, date: new Date().toISOString() }, bundle: { spa: {}, m2m: {} }, coldImport: {}, overhead: { sequential: {}, c50: {} }, coalescing: {}, soak: {} }
 const started = performance.now()
 const section = (name) => console.log(`… ${name} (${((performance.now() - started) / 1000).toFixed(0)} s)`)
 const median = (xs) => {
@@ -269,6 +269,37 @@ for (const [caseName, { jitter, stored }] of Object.entries(want('coalescing') ?
   }
 }
 
+// ---------------------------------------------------------------- 6: fault soak
+// The scenario of test/e2e/soak.test.ts, for each library with a wrapper (or the typical
+// application code around it, as above): 10 callers for SOAK_SECONDS against a token endpoint
+// failing a fifth of its requests (500, 503, 429 + Retry-After, a 3 s stall, a reset) with
+// 2–3 s tokens; failed API calls and token requests per library. The same seed for each.
+const SOAK_SECONDS = quick ? 5 : 20
+for (const [lib, setup] of Object.entries(want('soak') ? LIBRARIES : {})) {
+  section(`soak ${lib}`)
+  const { startFaultyServer } = await import('../test/support/faulty-server.ts')
+  const server = await startFaultyServer({ client: { clientId: 'c', clientSecret: 's' } })
+  try {
+    const call = await setup(server.issuer, undefined)
+    let calls = 0
+    let failed = 0
+    const end = Date.now() + SOAK_SECONDS * 1000
+    const caller = async () => {
+      while (Date.now() < end) {
+        calls++
+        const res = await call().catch(() => undefined)
+        if (res?.status !== 200) failed++
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    }
+    await Promise.all(Array.from({ length: 10 }, caller))
+    const tokenCalls = Object.values(server.tokenRequests).reduce((a, b) => a + b, 0)
+    results.soak[lib] = { calls, failedCalls: failed, tokenCalls, seconds: SOAK_SECONDS }
+  } finally {
+    await server.stop()
+  }
+}
+
 // ---------------------------------------------------------------- output
 section('output')
 writeFileSync(join(here, only ? 'results.partial.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
@@ -285,6 +316,8 @@ if (want('overhead')) lines.push('', '## Per-request overhead (ratio to raw fetc
 for (const name of Object.keys(results.overhead.c50)) if (name !== 'raw' && want('overhead')) lines.push(`| ${name === 'fetch' ? 'oauthkit session.fetch' : name === 'ky' ? 'oauthkit ky' : name} | ${results.overhead.sequential[name].ratio}× | ${results.overhead.c50[name].ratio}× |`)
 if (want('coalescing')) lines.push('', '## Token-endpoint calls caused by 100 concurrent requests', '', `| library | ${Object.keys(CASES).join(' | ')} |`, `|---|${Object.keys(CASES).map(() => '---:').join('|')}|`)
 for (const lib of want('coalescing') ? Object.keys(LIBRARIES) : []) lines.push(`| ${lib} | ${Object.keys(CASES).map((c) => results.coalescing[c][lib].tokenCalls).join(' | ')} |`)
+if (want('soak')) lines.push('', `## Fault soak (10 callers, ${SOAK_SECONDS} s, a fifth of token requests failing, 2–3 s tokens)`, '', '| library | API calls | failed | token requests |', '|---|---:|---:|---:|')
+for (const [lib, r] of Object.entries(want('soak') ? results.soak : {})) lines.push(`| ${lib} | ${r.calls} | ${r.failedCalls} | ${r.tokenCalls} |`)
 console.log(lines.join('\n'))
 console.log(`\nwritten to ${join('bench', only ? 'results.partial.json' : 'results.json')} in ${((performance.now() - started) / 1000).toFixed(0)} s`)
 // Keep-alive sockets of the peers' HTTP clients must not hold the process open.

@@ -31,6 +31,15 @@ describe('bench/results.json', () => {
       expect(results.overhead[mode][name]?.ratio, `overhead.${key}.ratio`).toBeGreaterThan(0)
     }
     for (const c of CASES) for (const name of COALESCING) expect(results.coalescing[c]?.[name]?.tokenCalls, `coalescing.${c}.${name}`).toEqual(expect.any(Number))
+    for (const name of COALESCING) {
+      expect(results.soak[name]?.failedCalls, `soak.${name}.failedCalls`).toEqual(expect.any(Number))
+      expect(results.soak[name]?.tokenCalls, `soak.${name}.tokenCalls`).toBeGreaterThan(0)
+    }
+  })
+
+  it('shows oauthkit with no failed API call in the fault soak', () => {
+    expect(results.soak.oauthkit.failedCalls).toBe(0)
+    expect(results.soak.oauthkit.calls).toBeGreaterThan(1000)
   })
 
   it('shows oauthkit with exactly 1 token call in every coalescing case', () => {
@@ -50,5 +59,9 @@ describe('bench/results.json', () => {
     const columns = ['401', 'expired', '401-jitter', 'm2m-cold'] // the bench prints its cases in this order
     expect(readme).toContain(`| library | ${columns.join(' | ')} |`)
     for (const name of COALESCING) expect(readme).toContain(`| ${name} | ${columns.map((c) => results.coalescing[c][name].tokenCalls).join(' | ')} |`)
+    for (const name of COALESCING) {
+      const r = results.soak[name]
+      expect(readme, `soak ${name}`).toContain(`| ${name} | ${r.calls} | ${r.failedCalls} | ${r.tokenCalls} |`)
+    }
   })
 })

@@ -34,7 +34,8 @@ function seeded(seed: number): () => number {
 
 const FAULTS = ['500', '503', '429', 'stall', 'reset'] as const
 
-export async function startFaultyServer(options: { faultRate?: number; seed?: number } = {}): Promise<FaultyServer> {
+export async function startFaultyServer(options: { faultRate?: number; seed?: number; client?: { clientId: string; clientSecret: string } } = {}): Promise<FaultyServer> {
+  const client = options.client ?? SOAK_CLIENT
   const random = seeded(options.seed ?? 20261130)
   const faultRate = options.faultRate ?? 0.2
   const tokens = new Map<string, number>()
@@ -68,7 +69,7 @@ export async function startFaultyServer(options: { faultRate?: number; seed?: nu
   async function token(req: IncomingMessage, res: ServerResponse, params: URLSearchParams) {
     const basic = Buffer.from(/^Basic (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', 'base64').toString()
     const [id, secret] = basic ? basic.split(':').map(decodeURIComponent) : [params.get('client_id'), params.get('client_secret')]
-    const authenticated = id === SOAK_CLIENT.clientId && secret === SOAK_CLIENT.clientSecret
+    const authenticated = id === client.clientId && secret === client.clientSecret
     const fault = random() < faultRate ? FAULTS[Math.floor(random() * FAULTS.length)]! : undefined
     tokenRequests[fault ?? 'ok'] = (tokenRequests[fault ?? 'ok'] ?? 0) + 1
     if (fault === 'reset') return void req.socket.destroy()
