@@ -66,6 +66,8 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
     ...(grant === 'client_credentials' ? { obtain: (signal?: AbortSignal, retry?: RetryPolicy | false) => clientCredentialsGrant(ctx, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) }) } : {}),
     refresh: (refreshToken, signal, current, retry) => refreshGrant(ctx, current ?? refreshToken, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) }),
     ...(params.retry === undefined ? {} : { retry: params.retry }),
+    // What the tokens belong to, stamped in the store: another configuration's are not these.
+    owner: JSON.stringify([ctx.metadata.issuer, ctx.clientId, ...(grant === 'client_credentials' ? [params.scope, params.resource, params.audience] : [])]),
     ...(store ? { store } : {}),
     ...(lock ? { lock } : {}),
     ...(lockName ? { lockName } : {}),

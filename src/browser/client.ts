@@ -220,6 +220,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     store: storeFor(options, key),
     lock: webLock(options.lockTimeout === undefined ? {} : { timeout: options.lockTimeout }),
     lockName: `${key}:refresh`,
+    owner: key,
     refresh: (refreshToken, _signal, current, retry) => refreshStep(p, refreshToken, current, retry),
     clock,
   })

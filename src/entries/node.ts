@@ -1,2 +1,4 @@
 // `oauthkit/node`: what only works on Node (and Deno/Bun with node: built-ins).
 export { fileStore } from '../node/file-store.js'
+export { fileLock } from '../node/file-lock.js'
+export type { FileLockOptions } from '../node/file-lock.js'

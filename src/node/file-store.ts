@@ -4,14 +4,15 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ConfigError } from '../errors.js'
-import { storeConflict, type StoredTokens, type TokenStore } from '../token/store.js'
-import { isTokenSet } from '../wire/token.js'
+import { storeConflict, storedTokens, type StoredTokens, type TokenStore } from '../token/store.js'
+import { fileLock } from './file-lock.js'
 
 /**
  * Keeps tokens in a JSON file readable by the owner only (mode 0600; the folder is created
  * 0700), replaced atomically (written to a temporary file in the same folder, then renamed),
- * so a crash never leaves half a file. The version check is compare-and-swap within one
- * process; several processes sharing the file should also share a lock around refreshes.
+ * so a crash never leaves half a file. It comes with a cross-process lock (`<path>.lock`,
+ * see fileLock) that its sessions use by default: renewals are serialised across every
+ * process on the machine that shares the file, and the version check runs under it.
  *
  * @example
  * import { fileStore } from 'oauthkit/node'
@@ -29,8 +30,7 @@ export function fileStore(path: string): TokenStore {
       throw new ConfigError('invalid_config', `the token file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): check its path and permissions`, { cause: err })
     }
     try {
-      const parsed = JSON.parse(raw) as StoredTokens
-      return isTokenSet(parsed?.tokens) && Number.isSafeInteger(parsed.version) ? parsed : undefined
+      return storedTokens(JSON.parse(raw))
     } catch {
       return undefined // a corrupt file is treated as empty: the next sign-in overwrites it
     }
@@ -38,7 +38,8 @@ export function fileStore(path: string): TokenStore {
 
   return {
     load: read,
-    async save(tokens, expectedVersion) {
+    lock: fileLock(`${path}.lock`),
+    async save(tokens, expectedVersion, owner) {
       const found = (await read())?.version
       if (found !== expectedVersion) throw storeConflict(found, expectedVersion)
       const version = (found ?? 0) + 1
@@ -46,7 +47,7 @@ export function fileStore(path: string): TokenStore {
       const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
       const handle = await open(temp, 'wx', 0o600)
       try {
-        await handle.writeFile(JSON.stringify({ tokens, version }))
+        await handle.writeFile(JSON.stringify({ tokens, version, owner }))
         await handle.sync()
       } finally {
         await handle.close()
@@ -59,7 +60,9 @@ export function fileStore(path: string): TokenStore {
       }
       return version
     },
-    async clear() {
+    async clear(expectedVersion) {
+      const found = (await read())?.version
+      if (expectedVersion !== undefined && found !== expectedVersion) throw storeConflict(found, expectedVersion)
       await unlink(path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err
       })

@@ -4,8 +4,24 @@
  * locks implement the same interface.
  */
 export interface Lock {
-  /** Runs `task` while holding the lock named `name`; releases it however `task` ends. */
+  /**
+   * Runs `task` while holding the lock named `name`, and releases it however `task` ends (only
+   * its owner releases it; a lease lets others recover it from a holder that died). When the
+   * lock cannot be had — its backend unreachable, or held past the acquisition timeout — it
+   * runs `task` without it rather than fail the call: the store's compare-and-swap still
+   * guards the tokens, and the cost is at most one duplicate token request per waiting holder
+   * (docs/fleet.md).
+   */
   run<T>(name: string, task: () => Promise<T>): Promise<T>
+}
+
+const perStore = new WeakMap<object, Lock>()
+
+/** The in-process lock of a store object: every session on that store, without a lock of its own, shares it. */
+export function lockOf(store: object): Lock {
+  let lock = perStore.get(store)
+  if (!lock) perStore.set(store, (lock = inProcessLock()))
+  return lock
 }
 
 /**

@@ -2,7 +2,7 @@ import { NetworkError, OAuthKitError, isOAuthKitError, isTransient, reasonOf } f
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../internal/clock.js'
 import type { RetryEvent, RetryPolicy, TokenSet } from '../types.js'
 import { RenewalGate, type RenewalEvent } from './renewal.js'
-import { inProcessLock, type Lock } from './lock.js'
+import { lockOf, type Lock } from './lock.js'
 import { memoryStore, type StoredTokens, type TokenStore } from './store.js'
 import { isTokenSet } from '../wire/token.js'
 
@@ -21,8 +21,14 @@ export interface TokenManagerOptions {
   retry?: RetryPolicy | false
   /** Default: memory. */
   store?: TokenStore
-  /** Held around every refresh. Default: an in-process lock. */
+  /** Held around every refresh. Default: the store's own lock, else one in-process lock per store (sessions sharing a store share it). */
   lock?: Lock
+  /**
+   * What these tokens belong to (issuer, client, and for machine-to-machine tokens scope,
+   * resource, audience): saved with them, and tokens another owner saved are treated as absent.
+   * Sessions set it.
+   */
+  owner?: string
   /** The lock's name; sessions sharing a store must share it. Default `oauthkit`. */
   lockName?: string
   clock?: Clock
@@ -108,6 +114,8 @@ export class TokenManager implements AccessTokenSource {
   #timer: ReturnType<typeof setTimeout> | undefined
   /** Whether 'sign-in-required' was emitted since the last tokens. */
   #signedOut = false
+  /** The stamp of this session's tokens in the store. */
+  readonly #owner: string | undefined
   /** What the last failed renewal failed with, for the paused error's message. */
   #lastFailure: string | undefined
   /** Failed renewals: the pause before the next, and a refresh token that may be spent. */
@@ -120,7 +128,10 @@ export class TokenManager implements AccessTokenSource {
     this.#obtain = options.obtain
     this.#refresh = options.refresh
     this.#store = options.store ?? memoryStore()
-    this.#lock = options.lock ?? inProcessLock()
+    // Sessions sharing a store share its lock: the store's own (a file's, Redis'), else one
+    // in-process lock per store object.
+    this.#lock = options.lock ?? this.#store.lock ?? lockOf(this.#store)
+    this.#owner = options.owner
     this.#lockName = options.lockName ?? 'oauthkit'
     this.#clock = options.clock ?? systemClock
     this.#skew = Math.max(0, options.skew ?? DEFAULT_SKEW_MS)
@@ -197,7 +208,7 @@ export class TokenManager implements AccessTokenSource {
     if (options.persist) {
       void this.#store
         .load()
-        .then((stored) => this.#store.save(tokens, stored?.version))
+        .then((stored) => this.#store.save(tokens, stored?.version, this.#owner))
         .then((version) => {
           if (this.#current?.tokens === tokens) this.#current.version = version
         })
@@ -216,7 +227,7 @@ export class TokenManager implements AccessTokenSource {
         this.#current = undefined
       }
       const stored = await this.#load().catch(() => undefined)
-      if (stored && matches(stored.tokens)) await this.#store.clear().catch(() => {})
+      if (stored && matches(stored.tokens)) await this.#store.clear(stored.version).catch(() => {})
     })
   }
 
@@ -248,6 +259,8 @@ export class TokenManager implements AccessTokenSource {
     } catch (err) {
       throw isOAuthKitError(err) ? err : new OAuthKitError('persist_failed', 'the token store could not be read', { cause: err })
     }
+    // Tokens stamped for another configuration are not this session's (docs/fleet.md).
+    if (stored?.owner !== undefined && this.#owner !== undefined && stored.owner !== this.#owner) return undefined
     return stored && isTokenSet(stored.tokens) ? stored : undefined
   }
 
@@ -370,17 +383,14 @@ export class TokenManager implements AccessTokenSource {
   }
 
   /**
-   * A refresh token the server refused is never sent again: it leaves the store, and the access
-   * token of that grant is marked expired, but only if the store still holds that refresh token
-   * (a compare-and-swap on the version), so a newer set another holder saved meanwhile stays.
-   * A store that fails here changes nothing the caller is told.
+   * A refresh token the server refused is never sent again: its token set leaves the store, but
+   * only if the store still holds it (compare-and-delete on the version), so a newer set another
+   * holder saved meanwhile stays. A store that fails here changes nothing the caller is told.
    */
   async #forget(refused: string): Promise<void> {
     try {
       const stored = await this.#load()
-      if (stored?.tokens.refreshToken !== refused) return
-      const { refreshToken: _refused, ...rest } = stored.tokens
-      await this.#store.save({ ...rest, expiresAt: Math.min(rest.expiresAt ?? Infinity, this.#clock.now()) }, stored.version)
+      if (stored?.tokens.refreshToken === refused) await this.#store.clear(stored.version)
     } catch {
       // a conflict means someone else wrote: theirs is newer
     }
@@ -397,7 +407,7 @@ export class TokenManager implements AccessTokenSource {
   async #commit(tokens: TokenSet, expectedVersion: number | undefined, attempt = 1): Promise<TokenSet> {
     let version: number
     try {
-      version = await this.#store.save(tokens, expectedVersion)
+      version = await this.#store.save(tokens, expectedVersion, this.#owner)
     } catch (err) {
       // A conflict means another writer saved meanwhile; give up after a few rounds of it.
       const stored = isOAuthKitError(err) && err.code === 'store_conflict' && attempt < 3 ? await this.#load() : undefined

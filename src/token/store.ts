@@ -1,23 +1,47 @@
 import { OAuthKitError } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
+import type { Lock } from './lock.js'
 
-/** A token set as a store holds it, with the version used for compare-and-swap. */
+/** A token set as a store holds it, with the version used for compare-and-swap, and what it belongs to. */
 export interface StoredTokens {
   tokens: TokenSet
   version: number
+  /**
+   * What the tokens belong to (the issuer, the client, and for machine-to-machine tokens the
+   * scope, resource and audience), as the session that saved them stamped them: a session with
+   * another stamp treats them as absent, so a store shared by two configurations never hands
+   * one's tokens to the other.
+   */
+  owner?: string
 }
 
 /**
- * Where a session keeps its tokens. Every method is async so that a store can be a file, a
- * database or Redis. `save` is compare-and-swap: it succeeds only when the stored version is
- * still `expectedVersion` (`undefined` meaning "empty"), and returns the new version; on a
- * mismatch it throws an OAuthKitError with code `store_conflict`.
+ * Where a session keeps its tokens (the contract: docs/fleet.md; every store in the package
+ * passes one conformance suite). Every method is async so that a store can be a file, a
+ * database or Redis.
+ *
+ * - `save` is compare-and-swap: it succeeds only when the stored version is still
+ *   `expectedVersion` (`undefined` meaning "empty"), and returns the new version; on a
+ *   mismatch it throws an OAuthKitError with code `store_conflict`.
+ * - `clear(expectedVersion)` is compare-and-delete: it removes the tokens only if they are
+ *   still that version (`store_conflict` otherwise), so the loser of a race never deletes the
+ *   winner's fresh tokens. `clear()` removes whatever is there (a sign-out).
+ * - `lock`, when a store has one, is the lock its sessions use by default: shared by every
+ *   process the store is shared with (a lock file beside a token file, a Redis lock).
  */
 export interface TokenStore {
   load(): Promise<StoredTokens | undefined>
-  save(tokens: TokenSet, expectedVersion: number | undefined): Promise<number>
-  clear(): Promise<void>
+  save(tokens: TokenSet, expectedVersion: number | undefined, owner?: string): Promise<number>
+  clear(expectedVersion?: number): Promise<void>
+  readonly lock?: Lock
+}
+
+/** A stored record read from outside (a file, Web Storage, Redis), checked: anything malformed is no tokens. */
+export function storedTokens(value: unknown): StoredTokens | undefined {
+  const v = value as Partial<StoredTokens> | null
+  if (!v || !isTokenSet(v.tokens) || !Number.isSafeInteger(v.version)) return undefined
+  return { tokens: v.tokens, version: v.version as number, ...(typeof v.owner === 'string' ? { owner: v.owner } : {}) }
 }
 
 export function storeConflict(found: number | undefined, expected: number | undefined): OAuthKitError {
@@ -36,12 +60,13 @@ export function memoryStore(initial?: TokenSet): TokenStore {
     async load() {
       return current
     },
-    async save(tokens, expectedVersion) {
+    async save(tokens, expectedVersion, owner) {
       if (current?.version !== expectedVersion) throw storeConflict(current?.version, expectedVersion)
-      current = { tokens, version: (current?.version ?? 0) + 1 }
+      current = { tokens, version: (current?.version ?? 0) + 1, ...(owner === undefined ? {} : { owner }) }
       return current.version
     },
-    async clear() {
+    async clear(expectedVersion) {
+      if (expectedVersion !== undefined && current?.version !== expectedVersion) throw storeConflict(current?.version, expectedVersion)
       current = undefined
     },
   }
@@ -63,8 +88,7 @@ export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): Toke
     const raw = storage.getItem(key)
     if (!raw) return undefined
     try {
-      const parsed = JSON.parse(raw) as StoredTokens
-      return isTokenSet(parsed?.tokens) && Number.isSafeInteger(parsed.version) ? parsed : undefined
+      return storedTokens(JSON.parse(raw))
     } catch {
       return undefined
     }
@@ -73,14 +97,16 @@ export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): Toke
     async load() {
       return read()
     },
-    async save(tokens, expectedVersion) {
+    async save(tokens, expectedVersion, owner) {
       const found = read()?.version
       if (found !== expectedVersion) throw storeConflict(found, expectedVersion)
       const version = (found ?? 0) + 1
-      storage.setItem(key, JSON.stringify({ tokens, version }))
+      storage.setItem(key, JSON.stringify({ tokens, version, owner }))
       return version
     },
-    async clear() {
+    async clear(expectedVersion) {
+      const found = read()?.version
+      if (expectedVersion !== undefined && found !== expectedVersion) throw storeConflict(found, expectedVersion)
       storage.removeItem(key)
     },
   }

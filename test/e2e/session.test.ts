@@ -3,8 +3,13 @@
  * lifetime: 30 s of API calls through session.fetch and through ky must all succeed, with no
  * invalid_grant anywhere.
  */
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOAuthClient, memoryStore, type OAuthClient } from '../../src/index.js'
+import { fileStore } from '../../src/entries/node.js'
 import { failure } from '../support/msw.js'
 import { createAuthorizedKy } from '../../src/entries/ky.js'
 import { CONFIDENTIAL, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
@@ -79,4 +84,63 @@ describe('a refresh token the server refused (#12: refused tokens are gone)', ()
     expect(signInRequired).toEqual(['sign_in_required'])
     session.close()
   }, 30_000)
+})
+
+/** Signs a user in (code + PKCE with offline_access), as the start of every fleet below. */
+async function signedIn() {
+  const pending = await client.buildAuthorizationUrl({ scope: 'openid offline_access', extraParams: { prompt: 'consent' } })
+  return client.completeAuthorization(await actAsUser(pending.url, { until: servers.redirectUri }), pending)
+}
+
+describe('holders sharing one store, with the defaults (#15): rotation and reuse detection on, 5 s tokens', () => {
+  it('two sessions in one process on one store, each with its default lock: no failed call, no invalid_grant', async () => {
+    const store = memoryStore()
+    await store.save(await signedIn(), undefined)
+    const sessions = [client.session({ store, apiUrls: [servers.api] }), client.session({ store, apiUrls: [servers.api] })]
+    const before = servers.tokenRequests.get('refresh_token') ?? 0
+    const failures: string[] = []
+    const end = Date.now() + 12_000
+    let calls = 0
+    await Promise.all(
+      sessions.flatMap((session) =>
+        Array.from({ length: 5 }, async () => {
+          while (Date.now() < end) {
+            calls++
+            const res = await session.fetch(`${servers.api}/me`).catch((e: { code?: string; error?: string }) => ({ status: `${e.code} ${e.error ?? ''}` }))
+            if (res.status !== 200) failures.push(String(res.status))
+            await new Promise((r) => setTimeout(r, 20))
+          }
+        }),
+      ),
+    )
+    expect(failures).toEqual([])
+    expect(calls).toBeGreaterThan(500)
+    // About one refresh per token lifetime for both sessions together (12 s of 5 s tokens renewed at half-life: about 5).
+    const refreshes = (servers.tokenRequests.get('refresh_token') ?? 0) - before
+    expect(refreshes).toBeGreaterThanOrEqual(3)
+    expect(refreshes).toBeLessThanOrEqual(7)
+  }, 30_000)
+
+  it('two processes on one oauthkit/node file store, as docs/sessions.md shows it: no failed call, no invalid_grant', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'oauthkit-fleet-')), 'tokens.json')
+    await fileStore(file).save(await signedIn(), undefined)
+    const before = servers.tokenRequests.get('refresh_token') ?? 0
+    const root = resolve(import.meta.dirname, '..', '..')
+    const env = { ...process.env, TOKEN_FILE: file, ISSUER: servers.issuer, CLIENT_ID: CONFIDENTIAL.clientId, CLIENT_SECRET: CONFIDENTIAL.clientSecret, API: servers.api, SECONDS: '12', CALLERS: '5' }
+    const run = () =>
+      new Promise<{ calls: number; failed: number; errors: Record<string, number> }>((done, fail) => {
+        const child = spawn(resolve(root, 'node_modules/.bin/tsx'), ['test/support/fleet-worker.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
+        let out = ''
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk))
+        child.on('close', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!)) : fail(new Error(`worker exited ${code}: ${out}`))))
+      })
+    const results = await Promise.all([run(), run()])
+    for (const r of results) {
+      expect(r.errors).toEqual({})
+      expect(r.calls).toBeGreaterThan(100)
+    }
+    const refreshes = (servers.tokenRequests.get('refresh_token') ?? 0) - before
+    expect(refreshes).toBeGreaterThanOrEqual(3)
+    expect(refreshes).toBeLessThanOrEqual(7)
+  }, 60_000)
 })

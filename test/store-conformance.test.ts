@@ -1,0 +1,185 @@
+/**
+ * One store-and-lock contract (docs/fleet.md), one conformance suite: every store and lock in
+ * the package runs it — memory, Web Storage, the file store and its lock file, and the
+ * in-process and per-store locks.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { inProcessLock, memoryStore, webStorageStore, type Lock, type TokenSet, type TokenStore } from '../src/index.js'
+import { fileLock, fileStore } from '../src/entries/node.js'
+import { failure } from './support/msw.js'
+
+/** Web Storage as browsers have it, for Node. */
+class MapStorage implements Storage {
+  #map = new Map<string, string>()
+  get length() {
+    return this.#map.size
+  }
+  clear() {
+    this.#map.clear()
+  }
+  getItem(key: string) {
+    return this.#map.get(key) ?? null
+  }
+  key(index: number) {
+    return [...this.#map.keys()][index] ?? null
+  }
+  removeItem(key: string) {
+    this.#map.delete(key)
+  }
+  setItem(key: string, value: string) {
+    this.#map.set(key, String(value))
+  }
+}
+
+const EXPIRES = Date.now() + 60_000
+const set = (name: string): TokenSet => ({ accessToken: `at-${name}`, tokenType: 'bearer', refreshToken: `rt-${name}`, expiresAt: EXPIRES, extra: {} })
+const dir = () => mkdtempSync(join(tmpdir(), 'oauthkit-store-'))
+
+const STORES: Record<string, () => { store: TokenStore; corrupt?: () => void }> = {
+  memory: () => ({ store: memoryStore() }),
+  'Web Storage': () => {
+    const storage = new MapStorage()
+    return { store: webStorageStore(storage, 'k'), corrupt: () => storage.setItem('k', '{"tokens":{"accessToken":42},"version":"x"}') }
+  },
+  file: () => {
+    const path = join(dir(), 'tokens.json')
+    return { store: fileStore(path), corrupt: () => writeFileSync(path, '{not json') }
+  },
+}
+
+for (const [name, make] of Object.entries(STORES)) {
+  describe(`${name} store: the contract`, () => {
+    it('starts empty; save is compare-and-swap from "empty"; load gives the tokens, the version and the owner', async () => {
+      const { store } = make()
+      expect(await store.load()).toBeUndefined()
+      const v1 = await store.save(set('1'), undefined, 'issuer client')
+      expect(await store.load()).toEqual({ tokens: set('1'), version: v1, owner: 'issuer client' })
+      expect((await failure(store.save(set('x'), undefined))).code).toBe('store_conflict')
+      expect((await store.load())?.tokens.accessToken).toBe('at-1')
+    })
+
+    it('a stale version loses; the current one wins and moves on', async () => {
+      const { store } = make()
+      const v1 = await store.save(set('1'), undefined)
+      const v2 = await store.save(set('2'), v1)
+      expect(v2).not.toBe(v1)
+      expect((await failure(store.save(set('late'), v1))).code).toBe('store_conflict')
+      expect((await store.load())?.tokens.accessToken).toBe('at-2')
+    })
+
+    it("of three writers from the same version, exactly one wins (under the store's own lock, where it has one)", async () => {
+      const { store } = make()
+      const v1 = await store.save(set('1'), undefined)
+      const guarded = (f: () => Promise<number>) => (store.lock ? store.lock.run('save', f) : f())
+      const results = await Promise.allSettled(['a', 'b', 'c'].map((n) => guarded(() => store.save(set(n), v1))))
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+      const winner = (await store.load())!.tokens.accessToken
+      expect(['at-a', 'at-b', 'at-c']).toContain(winner)
+    })
+
+    it('clear(version) is compare-and-delete: the loser of a race never deletes the winner\'s tokens; clear() removes what is there', async () => {
+      const { store } = make()
+      const v1 = await store.save(set('1'), undefined)
+      const v2 = await store.save(set('2'), v1)
+      expect((await failure(store.clear(v1))).code).toBe('store_conflict')
+      expect((await store.load())?.tokens.accessToken).toBe('at-2')
+      await store.clear(v2)
+      expect(await store.load()).toBeUndefined()
+      await store.save(set('3'), undefined)
+      await store.clear()
+      expect(await store.load()).toBeUndefined()
+    })
+
+    it('something malformed where the tokens are is no tokens, and a save replaces it', async () => {
+      const { store, corrupt } = make()
+      if (!corrupt) return // a memory store holds only what was saved
+      await store.save(set('1'), undefined)
+      corrupt()
+      expect(await store.load()).toBeUndefined()
+      await store.save(set('2'), undefined)
+      expect((await store.load())?.tokens.accessToken).toBe('at-2')
+    })
+  })
+}
+
+/** Runs two tasks under one lock name and records whether they ever overlapped. */
+async function overlapOf(lock: Lock, other: Lock = lock): Promise<boolean> {
+  let inside = 0
+  let overlapped = false
+  const task = async () => {
+    if (++inside > 1) overlapped = true
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    inside--
+  }
+  await Promise.all([lock.run('x', task), other.run('x', task), lock.run('x', task)])
+  return overlapped
+}
+
+const LOCKS: Record<string, () => [Lock, Lock]> = {
+  'in-process': () => {
+    const lock = inProcessLock()
+    return [lock, lock]
+  },
+  'lock file': () => {
+    const path = join(dir(), 'tokens.json.lock')
+    return [fileLock(path), fileLock(path)]
+  },
+  "a file store's own lock": () => {
+    const path = join(dir(), 'tokens.json')
+    return [fileStore(path).lock!, fileStore(path).lock!]
+  },
+}
+
+for (const [name, make] of Object.entries(LOCKS)) {
+  describe(`${name} lock: the contract`, () => {
+    it('excludes: tasks under one name never overlap, whoever holds it', async () => {
+      const [a, b] = make()
+      expect(await overlapOf(a, b)).toBe(false)
+    })
+
+    it('is released however the task ends, and passes its result or error through', async () => {
+      const [lock] = make()
+      await expect(lock.run('x', async () => Promise.reject(new Error('task failed')))).rejects.toThrow('task failed')
+      expect(await lock.run('x', async () => 42)).toBe(42)
+    })
+  })
+}
+
+describe('the lock file', () => {
+  it("is released only by its owner: another holder's file stays", async () => {
+    const path = join(dir(), 'l.lock')
+    const lock = fileLock(path, { timeout: 200 })
+    let seen = ''
+    await lock.run('x', async () => {
+      seen = readFileSync(path, 'utf8')
+      // Someone else's claim replaces ours while we hold it (a lease ran out): ours must not remove theirs.
+      writeFileSync(path, JSON.stringify({ pid: process.pid, owner: 'someone-else', expiresAt: Date.now() + 60_000 }))
+    })
+    expect(JSON.parse(seen)).toMatchObject({ pid: process.pid, owner: expect.any(String) })
+    expect(JSON.parse(readFileSync(path, 'utf8')).owner).toBe('someone-else')
+  })
+
+  it("a dead holder's file (its process was killed) is recovered at once; an expired lease too", async () => {
+    const path = join(dir(), 'l.lock')
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
+    writeFileSync(path, JSON.stringify({ pid: child.pid, owner: 'killed', expiresAt: Date.now() + 60_000 }))
+    child.kill('SIGKILL')
+    await new Promise((resolve) => child.on('exit', resolve))
+    const started = Date.now()
+    expect(await fileLock(path, { timeout: 5_000 }).run('x', async () => 'got it')).toBe('got it')
+    expect(Date.now() - started).toBeLessThan(4_000) // recovered, not waited out
+    writeFileSync(path, JSON.stringify({ pid: process.pid, owner: 'hung', expiresAt: Date.now() - 1 }))
+    expect(await fileLock(path, { timeout: 5_000 }).run('x', async () => 'again')).toBe('again')
+  })
+
+  it('a live holder that never lets go: after the timeout the waiter runs its task without the lock, rather than fail', async () => {
+    const path = join(dir(), 'l.lock')
+    writeFileSync(path, JSON.stringify({ pid: process.pid, owner: 'forever', expiresAt: Date.now() + 60_000 }))
+    expect(await fileLock(path, { timeout: 300 }).run('x', async () => 'ran')).toBe('ran')
+    expect(JSON.parse(readFileSync(path, 'utf8')).owner).toBe('forever')
+  })
+})
