@@ -11,29 +11,8 @@ import { describe, expect, it } from 'vitest'
 import { inProcessLock, memoryStore, webStorageStore, type Lock, type TokenSet, type TokenStore } from '../src/index.js'
 import { fileLock, fileStore } from '../src/entries/node.js'
 import { failure } from './support/msw.js'
+import { MemoryStorage } from './support/storage.js'
 
-/** Web Storage as browsers have it, for Node. */
-class MapStorage implements Storage {
-  #map = new Map<string, string>()
-  get length() {
-    return this.#map.size
-  }
-  clear() {
-    this.#map.clear()
-  }
-  getItem(key: string) {
-    return this.#map.get(key) ?? null
-  }
-  key(index: number) {
-    return [...this.#map.keys()][index] ?? null
-  }
-  removeItem(key: string) {
-    this.#map.delete(key)
-  }
-  setItem(key: string, value: string) {
-    this.#map.set(key, String(value))
-  }
-}
 
 const EXPIRES = Date.now() + 60_000
 const set = (name: string): TokenSet => ({ accessToken: `at-${name}`, tokenType: 'bearer', refreshToken: `rt-${name}`, expiresAt: EXPIRES, extra: {} })
@@ -42,7 +21,7 @@ const dir = () => mkdtempSync(join(tmpdir(), 'oauthkit-store-'))
 const STORES: Record<string, () => { store: TokenStore; corrupt?: () => void }> = {
   memory: () => ({ store: memoryStore() }),
   'Web Storage': () => {
-    const storage = new MapStorage()
+    const storage = new MemoryStorage()
     return { store: webStorageStore(storage, 'k'), corrupt: () => storage.setItem('k', '{"tokens":{"accessToken":42},"version":"x"}') }
   },
   file: () => {

@@ -3,32 +3,11 @@ import { describe, expect, it } from 'vitest'
 import { TokenManager, inProcessLock, isOAuthKitError, memoryStore, webStorageStore, type TokenSet } from '../src/index.js'
 import { ISSUER, tokenJson } from './support/as-mock.js'
 import { fakeClock, useStrictMsw } from './support/msw.js'
+import { MemoryStorage } from './support/storage.js'
 
 const msw = useStrictMsw()
 const set = (n: number, expiresAt?: number): TokenSet => ({ accessToken: `at-${n}`, tokenType: 'bearer', refreshToken: `rt-${n}`, extra: {}, ...(expiresAt ? { expiresAt } : {}) })
 
-/** The Web Storage API as browsers have it (Node 20 has none). */
-class MemoryStorage implements Storage {
-  #items = new Map<string, string>()
-  get length() {
-    return this.#items.size
-  }
-  clear() {
-    this.#items.clear()
-  }
-  getItem(key: string) {
-    return this.#items.get(key) ?? null
-  }
-  key(index: number) {
-    return [...this.#items.keys()][index] ?? null
-  }
-  removeItem(key: string) {
-    this.#items.delete(key)
-  }
-  setItem(key: string, value: string) {
-    this.#items.set(key, String(value))
-  }
-}
 
 describe('webStorageStore', () => {
   it('round-trips under its key with compare-and-swap, and clears', async () => {
