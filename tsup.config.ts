@@ -14,6 +14,7 @@ const entry = {
   dialects: 'src/entries/dialects.ts',
   testing: 'src/entries/testing.ts',
   browser: 'src/entries/browser.ts',
+  redis: 'src/entries/redis.ts',
 }
 
 // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates (TS 7 drops the JS
@@ -28,7 +29,7 @@ const tsconfig = 'tsconfig.build.json'
 // The browser build, picked by bundlers through package.json's `browser` condition, sets it so
 // that code drops out; the other builds keep it and decide at run time.
 // `oauthkit/testing` has no Node-only code and shares no module with the rest: browsers use its ESM build.
-const { node: _nodeOnly, testing: _sameForBrowsers, ...browserEntry } = entry
+const { node: _nodeOnly, redis: _serverOnly, testing: _sameForBrowsers, ...browserEntry } = entry
 
 // Every build has its whitespace and syntax minified, names kept (stack traces still read):
 // the package stays under 600 KB with its three builds (ESM, browser ESM, CJS with oauth4webapi

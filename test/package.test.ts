@@ -80,16 +80,16 @@ describe('the packed tarball', () => {
   it('the subpath entries import as ESM and require as CJS', () => {
     const esm = run(
       'node',
-      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); const d = await import('oauthkit/dialects'); const b = await import('oauthkit/browser'); const m = await import('oauthkit/m2m'); console.log(typeof k.createAuthorizedKy, typeof k.kyAuthHooks, typeof n.fileStore, typeof d.epturaPreset, typeof b.createBrowserClient, typeof m.createClientCredentialsSession)"],
+      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); const d = await import('oauthkit/dialects'); const b = await import('oauthkit/browser'); const m = await import('oauthkit/m2m'); const r = await import('oauthkit/redis'); console.log(typeof k.createAuthorizedKy, typeof k.kyAuthHooks, typeof n.fileStore, typeof d.epturaPreset, typeof b.createBrowserClient, typeof m.createClientCredentialsSession, typeof r.redisStore)"],
       scratch,
     )
-    expect(esm.trim()).toBe('function function function function function function')
+    expect(esm.trim()).toBe('function function function function function function function')
     const cjs = run(
       'node',
-      ['--no-experimental-require-module', '-e', "const k = require('oauthkit/ky'); const n = require('oauthkit/node'); const d = require('oauthkit/dialects'); const m = require('oauthkit/m2m'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.organizationApiPreset, typeof m.createClientCredentialsSession)"],
+      ['--no-experimental-require-module', '-e', "const k = require('oauthkit/ky'); const n = require('oauthkit/node'); const d = require('oauthkit/dialects'); const m = require('oauthkit/m2m'); const r = require('oauthkit/redis'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.organizationApiPreset, typeof m.createClientCredentialsSession, typeof r.redisLock)"],
       scratch,
     )
-    expect(cjs.trim()).toBe('function function function function')
+    expect(cjs.trim()).toBe('function function function function function')
   })
 
   it('oauthkit/testing imports with msw installed (an optional peer)', () => {
@@ -179,10 +179,11 @@ describe('the packed tarball', () => {
         "import { createClientCredentialsSession } from 'oauthkit/m2m'",
         "import { createAuthorizedKy } from 'oauthkit/ky'",
         "import { fileStore } from 'oauthkit/node'",
+        "import { redisStore } from 'oauthkit/redis'",
         "import { epturaPreset, defineDialect } from 'oauthkit/dialects'",
         "import { createBrowserClient } from 'oauthkit/browser'",
         'const tokens: TokenSet | undefined = undefined',
-        'void [createOAuthClient, isOAuthKitError, createClientCredentialsSession, createAuthorizedKy, fileStore, epturaPreset, defineDialect, createBrowserClient, tokens]',
+        'void [createOAuthClient, isOAuthKitError, createClientCredentialsSession, createAuthorizedKy, fileStore, redisStore, epturaPreset, defineDialect, createBrowserClient, tokens]',
       ].join('\n'),
     )
     expect(run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(consumer, 'tsconfig.json')])).toBe('')
@@ -208,12 +209,13 @@ describe('the packed tarball', () => {
           "import { createClientCredentialsSession } from 'oauthkit/m2m'",
           "import { createAuthorizedKy } from 'oauthkit/ky'",
           "import { fileStore } from 'oauthkit/node'",
+          "import { redisStore } from 'oauthkit/redis'",
           "import { epturaPreset, defineDialect } from 'oauthkit/dialects'",
           "import { createBrowserClient } from 'oauthkit/browser'",
           "import { createEmulator } from 'oauthkit/testing'",
           'const tokens: TokenSet | undefined = undefined',
           "const error: ConfigError = new ConfigError('invalid_config', 'x')",
-          'void [createOAuthClient, isOAuthKitError, createClientCredentialsSession, createAuthorizedKy, fileStore, epturaPreset, defineDialect, createBrowserClient, createEmulator, tokens, error]',
+          'void [createOAuthClient, isOAuthKitError, createClientCredentialsSession, createAuthorizedKy, fileStore, redisStore, epturaPreset, defineDialect, createBrowserClient, createEmulator, tokens, error]',
         ].join('\n'),
       )
       expect(run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(consumer, 'tsconfig.json')]), resolution).toBe('')

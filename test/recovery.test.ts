@@ -180,7 +180,8 @@ const SCENARIOS: Scenario[] = [
   { code: 'persist_failed', outcome: 'done', call: (clock) => {
     let saves = 0
     const store: TokenStore = { ...failingStore, save: async () => (saves++ === 0 ? Promise.reject(new Error('disk full')) : saves) }
-    const manager = new TokenManager({ store, clock, obtain: async () => ({ accessToken: 'at', tokenType: 'bearer', expiresAt: clock.now() + 600_000, extra: {} }) })
+    // With a refresh token (one that may rotate), new tokens the store refused are not served blind.
+    const manager = new TokenManager({ store, clock, obtain: async () => ({ accessToken: 'at', tokenType: 'bearer', refreshToken: 'rt', expiresAt: clock.now() + 600_000, extra: {} }) })
     return () => manager.getAccessToken()
   } },
   {

@@ -48,15 +48,18 @@ const root = resolve(import.meta.dirname, '..')
  *   never resending a code or a possibly spent refresh token; stale while renewing; the
  *   circuit (RenewalGate); the server's clock from Date headers; `retry` and `renewal` events;
  *   the tracing hook.
+ * - 19.62 → 19.71 KiB (SPA): the token manager's share of #15 — compare-and-delete of a
+ *   refused set, owner stamps, one lock per store by default, renewing past a store out of
+ *   reach when nothing can be spent twice.
  *
  * oauth4webapi (the protocol and its checks) is 5.9 KiB of the SPA path.
  */
-const SPA_BUDGET_GZIP_BYTES = 19.75 * 1024
+const SPA_BUDGET_GZIP_BYTES = 20 * 1024
 
 /**
  * 19.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measures 23.12 KiB (21.84 before #14's resilience, as above;
+ * revocation and end-session. Measures 23.27 KiB (23.12 before #15's share, 21.84 before #14's resilience, as above;
  * 16.95 before #11's error work, 18.76 before
  * #12, 19.64 before #12's second part, 20.04 before #13: tabs that never replay a rotated
  * refresh token — the rotation ledger in IndexedDB, asking the tab that holds the current
@@ -66,18 +69,19 @@ const SPA_BUDGET_GZIP_BYTES = 19.75 * 1024
  * takeover at a time, OpenID discovery first; oidc-client-ts: 17.2 KiB). The userinfo JWT
  * check stays out: `getUserInfo(app)` is a separate function, 2.5 KiB for those who call it.
  */
-const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 23.25 * 1024
+const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 23.5 * 1024
 
 /**
  * 17.5 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
  * authentication with a secret, the client_credentials grant and refresh, the token manager and
- * the authorized fetch with its Node redirect follower. Measures 19.33 KiB (18.02 before #14's
+ * the authorized fetch with its Node redirect follower. Measures 19.45 KiB (19.33 before #15's
+ * share, as above; 18.02 before #14's
  * resilience, as above; 15.08 before #11's
  * error work, 16.78 before #12, 17.49 before #12's second part: the expires_in policy and the
  * scope reading, 17.79 before the token manager's share of #13, as above); `createOAuthClient`
  * doing the same measures 22.7 KiB, because it binds every grant.
  */
-const M2M_BUDGET_GZIP_BYTES = 19.5 * 1024
+const M2M_BUDGET_GZIP_BYTES = 19.75 * 1024
 
 async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
   return build({

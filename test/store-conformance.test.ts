@@ -7,18 +7,39 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { createClient } from 'redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inProcessLock, memoryStore, webStorageStore, type Lock, type TokenSet, type TokenStore } from '../src/index.js'
 import { fileLock, fileStore } from '../src/entries/node.js'
+import { redisLock, redisStore, type RedisClientLike } from '../src/entries/redis.js'
+import { haveRedis, startRedis, type RunningRedis } from './support/redis-server.js'
 import { failure } from './support/msw.js'
 import { MemoryStorage } from './support/storage.js'
 
 
 const EXPIRES = Date.now() + 60_000
+let redis: RunningRedis | undefined
+const clients: Array<{ destroy(): unknown }> = []
+/** A connected node-redis client on the test's server (closed after the suite). */
+async function redisClient(): Promise<RedisClientLike> {
+  const client = createClient({ url: redis!.url })
+  client.on('error', () => {}) // reconnection is the client's; the tests look at outcomes
+  clients.push(client)
+  return (await client.connect()) as unknown as RedisClientLike
+}
+let keys = 0
+beforeAll(async () => {
+  if (haveRedis) redis = await startRedis()
+}, 30_000)
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.destroy()))
+  await redis?.stop()
+})
+
 const set = (name: string): TokenSet => ({ accessToken: `at-${name}`, tokenType: 'bearer', refreshToken: `rt-${name}`, expiresAt: EXPIRES, extra: {} })
 const dir = () => mkdtempSync(join(tmpdir(), 'oauthkit-store-'))
 
-const STORES: Record<string, () => { store: TokenStore; corrupt?: () => void }> = {
+const STORES: Record<string, () => { store: TokenStore; corrupt?: () => void | Promise<void> } | Promise<{ store: TokenStore; corrupt?: () => void | Promise<void> }>> = {
   memory: () => ({ store: memoryStore() }),
   'Web Storage': () => {
     const storage = new MemoryStorage()
@@ -28,12 +49,21 @@ const STORES: Record<string, () => { store: TokenStore; corrupt?: () => void }> 
     const path = join(dir(), 'tokens.json')
     return { store: fileStore(path), corrupt: () => writeFileSync(path, '{not json') }
   },
+  ...(haveRedis
+    ? {
+        Redis: async () => {
+          const client = await redisClient()
+          const key = `conformance-${++keys}`
+          return { store: redisStore(client, { key }), corrupt: async () => void (await client.eval("redis.call('HSET', KEYS[1], 'data', '{not json')", { keys: [`oauthkit:tokens:${key}`], arguments: [] })) }
+        },
+      }
+    : {}),
 }
 
 for (const [name, make] of Object.entries(STORES)) {
   describe(`${name} store: the contract`, () => {
     it('starts empty; save is compare-and-swap from "empty"; load gives the tokens, the version and the owner', async () => {
-      const { store } = make()
+      const { store } = await make()
       expect(await store.load()).toBeUndefined()
       const v1 = await store.save(set('1'), undefined, 'issuer client')
       expect(await store.load()).toEqual({ tokens: set('1'), version: v1, owner: 'issuer client' })
@@ -42,7 +72,7 @@ for (const [name, make] of Object.entries(STORES)) {
     })
 
     it('a stale version loses; the current one wins and moves on', async () => {
-      const { store } = make()
+      const { store } = await make()
       const v1 = await store.save(set('1'), undefined)
       const v2 = await store.save(set('2'), v1)
       expect(v2).not.toBe(v1)
@@ -51,7 +81,7 @@ for (const [name, make] of Object.entries(STORES)) {
     })
 
     it("of three writers from the same version, exactly one wins (under the store's own lock, where it has one)", async () => {
-      const { store } = make()
+      const { store } = await make()
       const v1 = await store.save(set('1'), undefined)
       const guarded = (f: () => Promise<number>) => (store.lock ? store.lock.run('save', f) : f())
       const results = await Promise.allSettled(['a', 'b', 'c'].map((n) => guarded(() => store.save(set(n), v1))))
@@ -61,7 +91,7 @@ for (const [name, make] of Object.entries(STORES)) {
     })
 
     it('clear(version) is compare-and-delete: the loser of a race never deletes the winner\'s tokens; clear() removes what is there', async () => {
-      const { store } = make()
+      const { store } = await make()
       const v1 = await store.save(set('1'), undefined)
       const v2 = await store.save(set('2'), v1)
       expect((await failure(store.clear(v1))).code).toBe('store_conflict')
@@ -74,10 +104,10 @@ for (const [name, make] of Object.entries(STORES)) {
     })
 
     it('something malformed where the tokens are is no tokens, and a save replaces it', async () => {
-      const { store, corrupt } = make()
+      const { store, corrupt } = await make()
       if (!corrupt) return // a memory store holds only what was saved
       await store.save(set('1'), undefined)
-      corrupt()
+      await corrupt()
       expect(await store.load()).toBeUndefined()
       await store.save(set('2'), undefined)
       expect((await store.load())?.tokens.accessToken).toBe('at-2')
@@ -98,7 +128,7 @@ async function overlapOf(lock: Lock, other: Lock = lock): Promise<boolean> {
   return overlapped
 }
 
-const LOCKS: Record<string, () => [Lock, Lock]> = {
+const LOCKS: Record<string, () => [Lock, Lock] | Promise<[Lock, Lock]>> = {
   'in-process': () => {
     const lock = inProcessLock()
     return [lock, lock]
@@ -111,17 +141,26 @@ const LOCKS: Record<string, () => [Lock, Lock]> = {
     const path = join(dir(), 'tokens.json')
     return [fileStore(path).lock!, fileStore(path).lock!]
   },
+  ...(haveRedis
+    ? {
+        // Two clients: two processes, as far as Redis can tell.
+        'Redis lock': async (): Promise<[Lock, Lock]> => {
+          const key = `conformance-lock-${++keys}`
+          return [redisLock(await redisClient(), { key }), redisLock(await redisClient(), { key })]
+        },
+      }
+    : {}),
 }
 
 for (const [name, make] of Object.entries(LOCKS)) {
   describe(`${name} lock: the contract`, () => {
     it('excludes: tasks under one name never overlap, whoever holds it', async () => {
-      const [a, b] = make()
+      const [a, b] = await make()
       expect(await overlapOf(a, b)).toBe(false)
     })
 
     it('is released however the task ends, and passes its result or error through', async () => {
-      const [lock] = make()
+      const [lock] = await make()
       await expect(lock.run('x', async () => Promise.reject(new Error('task failed')))).rejects.toThrow('task failed')
       expect(await lock.run('x', async () => 42)).toBe(42)
     })
@@ -160,5 +199,25 @@ describe('the lock file', () => {
     writeFileSync(path, JSON.stringify({ pid: process.pid, owner: 'forever', expiresAt: Date.now() + 60_000 }))
     expect(await fileLock(path, { timeout: 300 }).run('x', async () => 'ran')).toBe('ran')
     expect(JSON.parse(readFileSync(path, 'utf8')).owner).toBe('forever')
+  })
+})
+
+describe('Redis out of reach', () => {
+  const down: RedisClientLike = {
+    isReady: false,
+    set: () => new Promise(() => {}), // a disconnected node-redis client queues commands: never answered here
+    eval: () => new Promise(() => {}),
+    hGetAll: () => new Promise(() => {}),
+  }
+
+  it('the store answers at once with persist_failed (recovery retry), instead of waiting for a reconnection', async () => {
+    const store = redisStore(down, { key: 'x' })
+    for (const call of [store.load(), store.save(set('1'), undefined), store.clear(1)]) expect(await failure(call)).toMatchObject({ code: 'persist_failed', recovery: 'retry' })
+  })
+
+  it('the lock runs the task at once without Redis, rather than fail or wait', async () => {
+    expect(await redisLock(down, { key: 'x' }).run('r', async () => 'ran')).toBe('ran')
+    const failing: RedisClientLike = { ...down, isReady: true, set: () => Promise.reject(new Error('connection reset')) }
+    expect(await redisLock(failing, { key: 'x' }).run('r', async () => 'ran too')).toBe('ran too')
   })
 })

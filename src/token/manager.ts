@@ -292,8 +292,13 @@ export class TokenManager implements AccessTokenSource {
     // Renewed while this call waited for the lock (adopted from another tab)?
     const now = this.#current
     if (this.#isFresh(now)) return now.tokens
-    // Another tab or process may have renewed already: prefer what the store holds.
-    const stored = await this.#load()
+    // Another tab or process may have renewed already: prefer what the store holds. A store out
+    // of reach (Redis down) is renewed past, but only for tokens without a refresh token: one
+    // that rotates is never sent blind, as another holder may have spent it (docs/fleet.md).
+    const stored = await this.#load().catch((err: unknown) => {
+      if (this.#current?.tokens.refreshToken !== undefined || !this.#obtain) throw err
+      return undefined
+    })
     if (stored && stored.version !== this.#current?.version) {
       // Another holder signed in as someone else meanwhile: never switch users silently.
       if (!sameUser(this.#current?.tokens, stored.tokens)) throw this.#signInRequired(new OAuthKitError('sign_in_required', 'the stored tokens are now another user\'s (signed in elsewhere): sign in again'))
@@ -420,6 +425,12 @@ export class TokenManager implements AccessTokenSource {
           return theirs.tokens
         }
         return this.#commit(tokens, stored.version, attempt + 1)
+      }
+      if (tokens.refreshToken === undefined) {
+        // Nothing in them can be spent twice: serve them from memory; the next renewal saves.
+        this.#current = this.#toCurrent(tokens, undefined)
+        this.#schedule()
+        return tokens
       }
       this.#unsaved = tokens
       throw new OAuthKitError('persist_failed', 'the token store refused the new tokens; they are kept in memory and saved on the next renewal', { cause: err })

@@ -3,14 +3,28 @@
  * callers for a while, then a JSON line with what happened. Spawned by the fleet tests with
  * `tsx`; every setting comes from the environment.
  *
- *   STORE=file TOKEN_FILE=… ISSUER=… CLIENT_ID=… CLIENT_SECRET=… API=… SECONDS=… CALLERS=…
+ *   STORE=file TOKEN_FILE=…  or  STORE=redis REDIS_URL=… KEY=…
+ *   ISSUER=… CLIENT_ID=… CLIENT_SECRET=… API=… SECONDS=… CALLERS=… [GRANT=client_credentials]
  */
-import { createOAuthClient, isOAuthKitError } from '../../src/index.js'
+import { createClient } from 'redis'
+import { createOAuthClient, isOAuthKitError, type TokenStore } from '../../src/index.js'
 import { fileStore } from '../../src/entries/node.js'
+import { redisStore } from '../../src/entries/redis.js'
 
 const env = (name: string) => process.env[name] ?? ''
 const client = await createOAuthClient({ issuer: env('ISSUER'), clientId: env('CLIENT_ID'), clientSecret: env('CLIENT_SECRET'), discoveryCache: false })
-const session = client.session({ store: fileStore(env('TOKEN_FILE')), apiUrls: [env('API')] })
+let redis: ReturnType<typeof createClient> | undefined
+let store: TokenStore
+if (env('STORE') === 'redis') {
+  redis = createClient({ url: env('REDIS_URL'), socket: { reconnectStrategy: () => 100 } })
+  redis.on('error', () => {}) // an outage is the test's: the client reconnects
+  await redis.connect()
+  store = redisStore(redis, { key: env('KEY') })
+} else {
+  store = fileStore(env('TOKEN_FILE'))
+}
+const m2m = env('GRANT') === 'client_credentials'
+const session = client.session({ store, apiUrls: [env('API')], ...(m2m ? { grant: 'client_credentials' as const, scope: 'api:read', resource: env('API') } : {}) })
 const errors: Record<string, number> = {}
 let calls = 0
 let failed = 0
@@ -33,4 +47,5 @@ await Promise.all(
   }),
 )
 session.close()
+await redis?.destroy()
 process.stdout.write(`${JSON.stringify({ calls, failed, errors })}\n`)

@@ -1,0 +1,3 @@
+// `oauthkit/redis`: a token store and a lock on Redis, for fleets (docs/fleet.md).
+export { redisStore, redisLock } from '../redis/store.js'
+export type { RedisClientLike, RedisStoreOptions, RedisLockOptions } from '../redis/store.js'
