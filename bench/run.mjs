@@ -14,7 +14,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const quick = process.argv.includes('--quick')
-// --only=bundle,cold,overhead,coalescing,soak runs some sections (for working on one number).
+// --only=bundle,cold,overhead,coalescing,soak,fleet runs some sections (for working on one number).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const want = (name) => !only || only.includes(name)
 
@@ -28,7 +28,7 @@ console.log('building oauthkit…')
 if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) process.exit(1)
 
 const { build } = await import('esbuild')
-const results = { machine: { node: process.version, date: new Date().toISOString() }, bundle: { spa: {}, m2m: {} }, coldImport: {}, overhead: { sequential: {}, c50: {} }, coalescing: {}, soak: {} }
+const results = { machine: { node: process.version, date: new Date().toISOString() }, bundle: { spa: {}, m2m: {} }, coldImport: {}, overhead: { sequential: {}, c50: {} }, coalescing: {}, soak: {}, fleet: {} }
 const started = performance.now()
 const section = (name) => console.log(`… ${name} (${((performance.now() - started) / 1000).toFixed(0)} s)`)
 const median = (xs) => {
@@ -300,6 +300,43 @@ for (const [lib, setup] of Object.entries(want('soak') ? LIBRARIES : {})) {
   }
 }
 
+// ---------------------------------------------------------------- 7: fleet
+// Token requests per expiry for 1, 2, 4 and 8 processes (machine-to-machine, 2 s tokens from
+// oidc-provider, 10 callers each): oauthkit with a memory store (each process alone), one file
+// and Redis; @badgateway/oauth2-client's wrapper with a token file the processes share.
+const FLEET_SECONDS = quick ? 4 : 10
+if (want('fleet')) {
+  const { startLocalServers, CONFIDENTIAL } = await import('../test/support/authorization-server.ts')
+  const { haveRedis, startRedis } = await import('../test/support/redis-server.ts')
+  const { mkdtempSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const servers = await startLocalServers({ accessTokenTtl: 2 })
+  const redis = haveRedis ? await startRedis() : undefined
+  const KINDS = { 'oauthkit memory': { STORE: 'memory' }, 'oauthkit file': { STORE: 'file' }, ...(redis ? { 'oauthkit redis': { STORE: 'redis', REDIS_URL: redis.url } } : {}), '@badgateway/oauth2-client file': { PEER: 'badgateway' } }
+  let run = 0
+  for (const [kind, extra] of Object.entries(KINDS)) {
+    results.fleet[kind] = {}
+    for (const processes of [1, 2, 4, 8]) {
+      section(`fleet ${kind} ×${processes}`)
+      const env = { ...process.env, ...extra, GRANT: 'client_credentials', KEY: `bench-${++run}`, TOKEN_FILE: join(mkdtempSync(join(tmpdir(), 'oauthkit-bench-')), 'tokens.json'), ISSUER: servers.issuer, CLIENT_ID: CONFIDENTIAL.clientId, CLIENT_SECRET: CONFIDENTIAL.clientSecret, API: servers.api, SECONDS: String(FLEET_SECONDS), CALLERS: '10' }
+      const script = extra.PEER ? [join(here, 'fleet-peer-worker.mjs')] : [join(root, 'test/support/fleet-worker.ts')]
+      const before = servers.tokenRequests.get('client_credentials') ?? 0
+      const outs = await Promise.all(Array.from({ length: processes }, () => new Promise((done) => {
+        const child = spawn(join(root, 'node_modules/.bin/tsx'), script, { cwd: extra.PEER ? here : root, env, stdio: ['ignore', 'pipe', 'ignore'] })
+        let out = ''
+        child.stdout.on('data', (c) => (out += c))
+        child.on('close', () => done(JSON.parse(out.trim().split('\n').at(-1) || '{"calls":0,"failed":0}')))
+      })))
+      const tokenCalls = (servers.tokenRequests.get('client_credentials') ?? 0) - before
+      // Renewal periods in the run: tokens of 2 s, renewed at half-life (the peers at expiry: fewer periods, so this flatters them).
+      const expiries = FLEET_SECONDS / 1
+      results.fleet[kind][processes] = { tokenCalls, perExpiry: +(tokenCalls / expiries).toFixed(2), failedCalls: outs.reduce((n, o) => n + o.failed, 0), calls: outs.reduce((n, o) => n + o.calls, 0) }
+    }
+  }
+  await redis?.stop()
+  await servers.stop()
+}
+
 // ---------------------------------------------------------------- output
 section('output')
 writeFileSync(join(here, only ? 'results.partial.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
@@ -318,6 +355,8 @@ if (want('coalescing')) lines.push('', '## Token-endpoint calls caused by 100 co
 for (const lib of want('coalescing') ? Object.keys(LIBRARIES) : []) lines.push(`| ${lib} | ${Object.keys(CASES).map((c) => results.coalescing[c][lib].tokenCalls).join(' | ')} |`)
 if (want('soak')) lines.push('', `## Fault soak (10 callers, ${SOAK_SECONDS} s, a fifth of token requests failing, 2–3 s tokens)`, '', '| library | API calls | failed | token requests |', '|---|---:|---:|---:|')
 for (const [lib, r] of Object.entries(want('soak') ? results.soak : {})) lines.push(`| ${lib} | ${r.calls} | ${r.failedCalls} | ${r.tokenCalls} |`)
+if (want('fleet')) lines.push('', `## Fleet: token requests per renewal period (machine to machine, 2 s tokens, ${FLEET_SECONDS} s, 10 callers per process)`, '', '| store | 1 process | 2 | 4 | 8 | failed calls (8) |', '|---|---:|---:|---:|---:|---:|')
+for (const [kind, r] of Object.entries(want('fleet') ? results.fleet : {})) lines.push(`| ${kind} | ${[1, 2, 4, 8].map((n) => r[n].perExpiry).join(' | ')} | ${r[8].failedCalls} |`)
 console.log(lines.join('\n'))
 console.log(`\nwritten to ${join('bench', only ? 'results.partial.json' : 'results.json')} in ${((performance.now() - started) / 1000).toFixed(0)} s`)
 // Keep-alive sockets of the peers' HTTP clients must not hold the process open.

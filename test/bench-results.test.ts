@@ -37,6 +37,14 @@ describe('bench/results.json', () => {
     }
   })
 
+  it('has the fleet section: token requests per renewal period for 1, 2, 4 and 8 processes, per store', () => {
+    for (const kind of ['oauthkit memory', 'oauthkit file', 'oauthkit redis', '@badgateway/oauth2-client file']) {
+      for (const n of [1, 2, 4, 8]) expect(results.fleet[kind]?.[n]?.perExpiry, `fleet.${kind}.${n}`).toEqual(expect.any(Number))
+    }
+    // A shared store coordinates: 8 processes renew about as often as one.
+    for (const kind of ['oauthkit file', 'oauthkit redis']) expect(results.fleet[kind][8].perExpiry).toBeLessThan(2)
+  })
+
   it('shows oauthkit with no failed API call in the fault soak', () => {
     expect(results.soak.oauthkit.failedCalls).toBe(0)
     expect(results.soak.oauthkit.calls).toBeGreaterThan(1000)
@@ -62,6 +70,9 @@ describe('bench/results.json', () => {
     for (const name of COALESCING) {
       const r = results.soak[name]
       expect(readme, `soak ${name}`).toContain(`| ${name} | ${r.calls} | ${r.failedCalls} | ${r.tokenCalls} |`)
+    }
+    for (const [kind, r] of Object.entries(results.fleet as Record<string, Record<number, { perExpiry: number; failedCalls: number }>>)) {
+      expect(readme, `fleet ${kind}`).toContain(`| ${kind} | ${[1, 2, 4, 8].map((n) => r[n]!.perExpiry).join(' | ')} | ${r[8]!.failedCalls} |`)
     }
   })
 })

@@ -3,11 +3,11 @@
  * callers for a while, then a JSON line with what happened. Spawned by the fleet tests with
  * `tsx`; every setting comes from the environment.
  *
- *   STORE=file TOKEN_FILE=…  or  STORE=redis REDIS_URL=… KEY=…
+ *   STORE=file TOKEN_FILE=…  or  STORE=redis REDIS_URL=… KEY=…  or  STORE=memory (this process alone)
  *   ISSUER=… CLIENT_ID=… CLIENT_SECRET=… API=… SECONDS=… CALLERS=… [GRANT=client_credentials]
  */
 import { createClient } from 'redis'
-import { createOAuthClient, isOAuthKitError, type TokenStore } from '../../src/index.js'
+import { createOAuthClient, isOAuthKitError, memoryStore, type TokenStore } from '../../src/index.js'
 import { fileStore } from '../../src/entries/node.js'
 import { redisStore } from '../../src/entries/redis.js'
 
@@ -20,6 +20,8 @@ if (env('STORE') === 'redis') {
   redis.on('error', () => {}) // an outage is the test's: the client reconnects
   await redis.connect()
   store = redisStore(redis, { key: env('KEY') })
+} else if (env('STORE') === 'memory') {
+  store = memoryStore()
 } else {
   store = fileStore(env('TOKEN_FILE'))
 }
