@@ -2,3 +2,5 @@
 export { fileStore } from '../node/file-store.js'
 export { fileLock } from '../node/file-lock.js'
 export type { FileLockOptions } from '../node/file-lock.js'
+export { listenForCallback } from '../node/loopback.js'
+export type { LoopbackListener, LoopbackOptions } from '../node/loopback.js'

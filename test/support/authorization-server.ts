@@ -14,6 +14,8 @@ import Provider, { errors } from 'oidc-provider'
 
 export const CONFIDENTIAL = { clientId: 'confidential-app', clientSecret: 'confidential-secret-0123456789' }
 export const PUBLIC = { clientId: 'public-app' }
+/** A native app (RFC 8252): a loopback redirect on any port (§7.3). */
+export const NATIVE = { clientId: 'native-app', redirectUri: 'http://127.0.0.1/callback' }
 export const USER = { login: 'ada', password: 'correct horse battery staple', name: 'Ada Lovelace' }
 
 export interface LocalServers {
@@ -91,6 +93,14 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
         grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
         response_types: ['code'],
         redirect_uris: [redirectUri],
+      },
+      {
+        client_id: NATIVE.clientId,
+        token_endpoint_auth_method: 'none' as const,
+        application_type: 'native' as const,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code' as const],
+        redirect_uris: [NATIVE.redirectUri],
       },
       ...(options.spaOrigin
         ? [
