@@ -135,10 +135,13 @@ export function connectTabs(key: string, manager: TokenManager, options: TabOpti
       if (grant === message.grant) await options.forget(grant)
     } else if (message.type === 'ask') {
       if (mine && grant !== undefined && (await rotations.successor(message.grant, grant)).leadsTo) post({ type: 'tokens', tokens: mine, from: message.grant })
-    } else if (message.from !== undefined ? message.from === grant : options.shared && (!mine || sameUser(mine, message.tokens))) {
-      received = message.tokens
-      waiting.get(message.from ?? '')?.(message.tokens)
-      manager.adopt(message.tokens, { persist: options.persistAdopted })
+    } else {
+      // A tab waiting on this grant gets them, even if it adopted a newer set meanwhile.
+      if (message.from !== undefined) waiting.get(message.from)?.(message.tokens)
+      if (message.from !== undefined ? message.from === grant : options.shared && (!mine || sameUser(mine, message.tokens))) {
+        received = message.tokens
+        manager.adopt(message.tokens, { persist: options.persistAdopted })
+      }
     }
   }
 
@@ -155,16 +158,24 @@ export function connectTabs(key: string, manager: TokenManager, options: TabOpti
     /** Whether another tab already rotated this grant's refresh token (sending it would be a replay). */
     spent: async (grant: string) => (await rotations.successor(grant)).spent,
     /** The current tokens of a spent grant, from the tab that holds them, or undefined when none answers within `timeout` ms. */
-    async ask(grant: string, timeout = 1000): Promise<TokenSet | undefined> {
-      const answer = new Promise<TokenSet | undefined>((resolve) => {
-        waiting.set(grant, resolve)
-        setTimeout(resolve, timeout)
-      })
-      post({ type: 'ask', grant })
-      const tokens = await answer
-      waiting.delete(grant)
+    async ask(grant: string, timeout = 3000): Promise<TokenSet | undefined> {
       renewed = grant
-      return tokens
+      // Adopted from the renewing tab's announcement while this one was deciding? Then those.
+      const now = (await manager.peek())?.tokens
+      if (now?.refreshToken !== undefined && fingerprint(now.refreshToken) !== grant) return now
+      return answerTo(grant, timeout, waiting, () => post({ type: 'ask', grant }))
     },
   }
+}
+
+/** Waits up to `timeout` ms for the tokens another tab sends for `grant`, after `ask`ing. */
+async function answerTo(grant: string, timeout: number, waiting: Map<string, (tokens: TokenSet) => void>, ask: () => void): Promise<TokenSet | undefined> {
+  const answer = new Promise<TokenSet | undefined>((resolve) => {
+    waiting.set(grant, resolve)
+    setTimeout(resolve, timeout)
+  })
+  ask()
+  const tokens = await answer
+  waiting.delete(grant)
+  return tokens
 }
