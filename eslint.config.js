@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'coverage/**', 'test-output/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'coverage/**', 'test-output/**', '.tmp/**', 'docs/reference/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

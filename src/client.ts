@@ -27,8 +27,8 @@ export interface OAuthClientOptions extends ClientOptions, HttpOptions, Metadata
   redirectUri?: string
 }
 
-type Pending = PendingCompletion
-type ExchangeCodeOptions = { code: string; redirectUri?: string; codeVerifier?: string; signal?: AbortSignal }
+/** What `client.exchangeCode` takes: the code, and the redirect URI (the client's by default), verifier and signal. */
+export type ExchangeCodeOptions = { code: string; redirectUri?: string; codeVerifier?: string; signal?: AbortSignal }
 
 /**
  * A client of one authorization server: every grant and endpoint as a method, each named as
@@ -39,17 +39,25 @@ export interface OAuthClient {
   readonly metadata: AuthorizationServerMetadata
   /** For the plain functions (`clientCredentialsGrant(client.context, …)` and friends). */
   readonly context: OAuthContext
+  /** The authorization URL with PKCE, state and nonce, and what the callback needs: see the plain `buildAuthorizationUrl`. */
   buildAuthorizationUrl(options?: Partial<AuthorizationUrlOptions>): Promise<PendingAuthorization>
-  completeAuthorization(callbackUrl: string | URL, pending: Pending, options?: CompleteAuthorizationOptions): Promise<TokenSet>
+  /** Checks the callback and redeems its code, once: see the plain `completeAuthorization`. */
+  completeAuthorization(callbackUrl: string | URL, pending: PendingCompletion, options?: CompleteAuthorizationOptions): Promise<TokenSet>
   /** Exchanges a code obtained without a redirect (see exchangeCode). */
   exchangeCode(options: ExchangeCodeOptions): Promise<TokenSet>
+  /** The client credentials grant: see the plain `clientCredentialsGrant`. */
   clientCredentialsGrant(options?: ClientCredentialsOptions): Promise<TokenSet>
+  /** A refresh, with the token set (keeps its scope and user) or the refresh token: see the plain `refreshGrant`. */
   refreshGrant(refreshToken: string | TokenSet, options?: RefreshOptions): Promise<TokenSet>
   /** Legacy resource owner password grant; see {@link passwordGrant}. */
   passwordGrant(options: PasswordGrantOptions): Promise<TokenSet>
+  /** Starts the device flow: see the plain `startDeviceAuthorization`. */
   startDeviceAuthorization(options?: GrantParameters): Promise<DeviceAuthorization>
+  /** Revokes a token (RFC 7009): see the plain `revokeToken`. */
   revokeToken(token: string, options?: TokenHintOptions): Promise<void>
+  /** Introspects a token (RFC 7662): see the plain `introspectToken`. */
   introspectToken(token: string, options?: TokenHintOptions): Promise<IntrospectionResult>
+  /** The userinfo claims (a signed answer verified): see the plain `fetchUserInfo`. */
   fetchUserInfo(accessToken: string, options?: UserInfoOptions): Promise<UserInfo>
   /** A session: a token manager for this client, with an authorized fetch. */
   session(options?: SessionOptions): Session

@@ -66,6 +66,7 @@ export type ErrorCode =
   | 'store_conflict'
   | 'persist_failed'
 
+/** What an OAuthKitError carries besides its code and message: the cause, the status, the server's error fields, the URL, Retry-After, the response. */
 export interface OAuthKitErrorOptions {
   cause?: unknown
   status?: number

@@ -1,17 +1,22 @@
+/**
+ * The main entry: clients, sessions, every grant and endpoint as plain functions, discovery, the errors.
+ *
+ * @module oauthkit
+ */
 // The public surface of oauthkit: named re-exports only. Anything not listed here is private
 // on purpose (the transport, the operation runner, oauth4webapi objects) and may change
 // without notice. No oauth4webapi type appears in the published declarations.
 
 // ---- Start here: a client, a session, the one configuration shape, the errors.
 export { createOAuthClient } from './client.js'
-export type { OAuthClient, OAuthClientOptions } from './client.js'
+export type { OAuthClient, OAuthClientOptions, ExchangeCodeOptions } from './client.js'
 export { createClientCredentialsSession } from './m2m.js'
 export type { ClientCredentialsSessionOptions } from './m2m.js'
 export { createSession } from './session.js'
 export type { Session, SessionOptions } from './session.js'
 export type { HttpOptions, TraceStart, TraceEnd } from './http/options.js'
 export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from './errors.js'
-export type { ErrorCode, Recovery } from './errors.js'
+export type { ErrorCode, Recovery, OAuthKitErrorOptions } from './errors.js'
 export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata, JsonValue, RetryPolicy, RetryEvent } from './types.js'
 
 // ---- Building blocks: every protocol step as a plain function of a context.

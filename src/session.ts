@@ -34,16 +34,23 @@ export interface SessionOptions extends Omit<GrantParameters, 'signal'> {
 
 /** A client's token manager plus an authorized fetch. Every method is safe to call concurrently. */
 export interface Session {
+  /** A valid access token: the cached one, or renewed once for all callers. */
   getAccessToken(options?: { signal?: AbortSignal }): Promise<string>
+  /** The whole current token set, renewed if needed. */
   getTokens(options?: { signal?: AbortSignal }): Promise<TokenSet>
+  /** Stores tokens obtained elsewhere (a completed sign-in). */
   setTokens(tokens: TokenSet): Promise<TokenSet>
+  /** Marks this access token bad if it is still the current one (a 401 said so); returns whether it was. */
   invalidate(accessToken: string): boolean
   /** The current token when it is valid, synchronously; undefined means call getAccessToken. */
   validToken(): string | undefined
+  /** Forgets the tokens, here and in the store (a sign-out). */
   clear(): Promise<void>
+  /** Listens to an event (docs/sessions.md); returns the function that stops listening. */
   on<K extends keyof TokenEvents>(event: K, listener: TokenEvents[K]): () => void
   /** `fetch` with the bearer token attached to `apiUrls` only; see createAuthorizedFetch. */
   fetch: typeof fetch
+  /** Stops the background renewal timer. */
   close(): void
 }
 

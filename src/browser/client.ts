@@ -82,6 +82,7 @@ export interface BrowserClient {
   handleRedirectCallback(url?: string): Promise<{ tokens: TokenSet; returnTo?: string }>
   /** Whether this tab holds tokens that are valid or renewable. Asks no server, renews nothing, emits nothing. */
   isAuthenticated(): Promise<boolean>
+  /** A valid access token, renewed once for every tab of the grant when due. */
   getAccessToken(): Promise<string>
   /** ID token claims of the signed-in user, if any. Asks no server, renews nothing. */
   getUser(): Promise<Record<string, unknown> | undefined>
@@ -95,6 +96,7 @@ export interface BrowserClient {
    * `idTokenHint` is true). Resolves with what the revocation did.
    */
   logout(options?: { returnTo?: string; redirect?: boolean; idTokenHint?: boolean }): Promise<LogoutResult>
+  /** Listens to an event; returns the function that stops listening. */
   on<K extends keyof BrowserEvents>(event: K, listener: BrowserEvents[K]): () => void
 }
 

@@ -107,7 +107,10 @@ export const HOOKS: unique symbol = Symbol.for('oauthkit.dialect.hooks') as neve
  * `composeDialects`) has checked and compiled. Only such a value is accepted where a dialect
  * is configured, so a plain object is a type error rather than a quirk silently ignored.
  */
-export type Dialect = Readonly<DialectSpec> & { readonly [HOOKS]: DialectHooks }
+export type Dialect = Readonly<DialectSpec> & {
+  /** @internal The compiled transforms; what makes a dialect declared. */
+  readonly [HOOKS]: DialectHooks
+}
 
 /** The compiled hooks of a declared dialect, or undefined for anything else. */
 export function hooksOf(dialect: unknown): DialectHooks | undefined {

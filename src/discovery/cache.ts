@@ -13,6 +13,7 @@ export class DiscoveryCache {
 
   constructor(readonly ttlMs = 60 * 60 * 1000) {}
 
+  /** The cached value of `key`, or what `load` gives (shared by concurrent callers; a failure is not kept). */
   get<T>(key: string, now: number, load: () => Promise<T>): Promise<T> {
     const hit = this.#entries.get(key)
     if (hit && hit.expiresAt > now) return hit.value as Promise<T>
@@ -25,6 +26,7 @@ export class DiscoveryCache {
     return value
   }
 
+  /** Forgets every cached document. */
   clear(): void {
     this.#entries.clear()
   }

@@ -1,3 +1,8 @@
+/**
+ * The single-page-app client, and what an SPA needs beside it.
+ *
+ * @module oauthkit/browser
+ */
 // `oauthkit/browser`: the single-page-app client, and what an SPA needs beside it (one import).
 export { createBrowserClient, getUserInfo } from '../browser/client.js'
 export type { BrowserClient, BrowserClientOptions, BrowserEvents, LoginOptions, LogoutResult } from '../browser/client.js'

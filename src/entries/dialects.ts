@@ -1,3 +1,8 @@
+/**
+ * Vendor presets, the dialect toolkit, and the vendors' own operations.
+ *
+ * @module oauthkit/dialects
+ */
 // `oauthkit/dialects`: vendor presets, the dialect toolkit, and the vendors' own operations.
 export { bipsyncPreset, epishipPreset, epismoPreset, epturaPreset, organizationApiPreset } from '../dialects/presets.js'
 export { defineDialect, composeDialects, compileDialect } from '../dialects/apply.js'

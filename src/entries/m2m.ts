@@ -1,3 +1,8 @@
+/**
+ * Machine to machine, and nothing else: a client_credentials session with an authorized fetch.
+ *
+ * @module oauthkit/m2m
+ */
 // `oauthkit/m2m`: machine to machine, and nothing else — a client_credentials session with an
 // authorized fetch. Bundles that start here carry no authorization code, device, password,
 // introspection, userinfo or registration code.

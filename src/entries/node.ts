@@ -1,3 +1,8 @@
+/**
+ * What only works on Node: the file store and its lock, the loopback redirect listener.
+ *
+ * @module oauthkit/node
+ */
 // `oauthkit/node`: what only works on Node (and Deno/Bun with node: built-ins).
 export { fileStore } from '../node/file-store.js'
 export { fileLock } from '../node/file-lock.js'

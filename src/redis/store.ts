@@ -9,8 +9,11 @@ import { storeConflict, storedTokens, type TokenStore } from '../token/store.js'
 export interface RedisClientLike {
   /** False while the client is not connected (node-redis): the lock then runs without Redis at once. */
   readonly isReady?: boolean
+  /** `SET key value NX PX ms` (the lock). */
   set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>
+  /** `EVAL` (compare-and-swap, compare-and-delete, the owner-checked release). */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+  /** `HGETALL` (load). */
   hGetAll(key: string): Promise<Record<string, string>>
 }
 

@@ -73,12 +73,15 @@ export interface EmulatorOptions {
   apiScopes?: string[]
   /** Vendor hooks. */
   readTokenRequest?: (request: Request) => Promise<TokenRequestParts>
+  /** Vendor hook: reads a revocation request (a token in a header, say). */
   readRevocation?: (request: Request) => Promise<{ token: string; clientId?: string; clientSecret?: string }>
+  /** Vendor hook: the `expires_in` to send for a lifetime in seconds (milliseconds, a string). */
   expiresIn?: (seconds: number) => unknown
   /** Reshapes every successful token response (a vendor leaving out token_type, say). */
   tokenResponse?: (body: Record<string, unknown>) => Record<string, unknown>
   /** Checks an authorization request URL (throws EmulatorRejection); returns the redirect. */
   authorizationRedirect?: (redirectUri: string, answer: { code: string; state: string | null; iss: string }) => string
+  /** Vendor hook: refuses an authorization request the vendor would (throw an EmulatorRejection). */
   checkAuthorizationRequest?: (url: URL) => void
   /** Whether an authorization code can be used without PKCE (servers without PKCE). */
   allowNoPkceFor?: (clientId: string) => boolean

@@ -59,6 +59,7 @@ export interface TokenEvents {
 
 /** The token interface the fetch wrappers need. Safe to call concurrently. */
 export interface AccessTokenSource {
+  /** A valid access token. */
   getAccessToken(options?: { signal?: AbortSignal }): Promise<string>
   /** Marks `accessToken` bad if it is still the current one; returns whether it was. */
   invalidate(accessToken: string): boolean
@@ -149,6 +150,7 @@ export class TokenManager implements AccessTokenSource {
           }
   }
 
+  /** A valid access token: the cached one while it is fresh (no store read, no lock), else renewed once for all callers. */
   getAccessToken(options: { signal?: AbortSignal } = {}): Promise<string> {
     const token = this.validToken()
     if (token !== undefined) return Promise.resolve(token)
@@ -241,6 +243,7 @@ export class TokenManager implements AccessTokenSource {
     })
   }
 
+  /** Listens to an event; returns the function that stops listening. */
   on<K extends keyof TokenEvents>(event: K, listener: TokenEvents[K]): () => void {
     this.#listeners[event].add(listener)
     return () => this.#listeners[event].delete(listener)

@@ -31,8 +31,11 @@ export interface StoredTokens {
  *   process the store is shared with (a lock file beside a token file, a Redis lock).
  */
 export interface TokenStore {
+  /** The stored tokens, their version and owner; undefined when there are none (or nothing readable). */
   load(): Promise<StoredTokens | undefined>
+  /** Compare-and-swap: saves if the stored version is still `expectedVersion`; returns the new version. */
   save(tokens: TokenSet, expectedVersion: number | undefined, owner?: string): Promise<number>
+  /** Compare-and-delete with a version; without one, removes whatever is there. */
   clear(expectedVersion?: number): Promise<void>
   readonly lock?: Lock
 }

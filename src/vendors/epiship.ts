@@ -37,6 +37,7 @@ export function personalAccessTokens(options: PersonalAccessTokensOptions) {
   const root = options.baseUrl.replace(/\/$/, '')
   const paths = { list: '/oauth/personal_access_tokens', revoke: '/oauth/personal_access_tokens/{id}', ...options.paths }
   return {
+    /** The user's active personal access tokens. */
     async list(): Promise<PersonalAccessToken[]> {
       const url = root + paths.list
       const res = await call(options.fetch, url, { headers: { accept: 'application/json' } }, 'listing personal access tokens')
@@ -47,6 +48,7 @@ export function personalAccessTokens(options: PersonalAccessTokensOptions) {
       }
       return list.map((t) => ({ ...(t as object), id: String((t as { id: unknown }).id) }) as PersonalAccessToken)
     },
+    /** Revokes (deletes) one personal access token by its id. */
     async revoke(id: string): Promise<void> {
       if (!id) throw new ConfigError('invalid_config', 'revoke needs the token id')
       const url = root + paths.revoke.replace('{id}', encodeURIComponent(id))
