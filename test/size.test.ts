@@ -59,7 +59,7 @@ const SPA_BUDGET_GZIP_BYTES = 20 * 1024
 /**
  * 19.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measures 23.27 KiB (23.12 before #15's share, 21.84 before #14's resilience, as above;
+ * revocation and end-session. Measures 23.31 KiB (23.27 before the tabs fix of 2026-11-30, 23.12 before #15's share, 21.84 before #14's resilience, as above;
  * 16.95 before #11's error work, 18.76 before
  * #12, 19.64 before #12's second part, 20.04 before #13: tabs that never replay a rotated
  * refresh token — the rotation ledger in IndexedDB, asking the tab that holds the current
