@@ -65,13 +65,19 @@ function ledger(name: string) {
     return ((await request(() => s.get('all'))) as Rotations | undefined) ?? {}
   }
   return {
-    /** Records that `from` was rotated into `to` (committed before this resolves), and forgets rotations older than the ledger keeps. */
+    /**
+     * Records that `from` was rotated into `to`, and forgets rotations older than the ledger
+     * keeps: one read-modify-write transaction, committed before this resolves.
+     */
     async rotated(from: string, to: string, now: number): Promise<void> {
       if (!idb) return
-      const kept = Object.entries(await read()).filter(([, [, at]]) => now - at < LEDGER_MS)
       const s = await store('readwrite')
       await new Promise((resolve, reject) => {
-        s.put(Object.fromEntries([...kept, [from, [to, now]]]), 'all')
+        const all = s.get('all')
+        all.onsuccess = () => {
+          const kept = Object.entries((all.result as Rotations | undefined) ?? {}).filter(([, [, at]]) => now - at < LEDGER_MS)
+          s.put(Object.fromEntries([...kept, [from, [to, now]]]), 'all')
+        }
         Object.assign(s.transaction, { oncomplete: resolve, onerror: reject, onabort: reject })
       })
     },

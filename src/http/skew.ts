@@ -7,7 +7,7 @@ const skews = new WeakMap<HttpOptions, number>()
 /** Within this, a `Date` header says nothing (it has one-second resolution, and the answer took time). */
 const SKEW_NOISE_MS = 2_000
 /** Beyond this, a `Date` header is not believed (a server with a broken clock, a cache's stale header). */
-export const MAX_SKEW_MS = 3_600_000
+const MAX_SKEW_MS = 3_600_000
 
 /**
  * The offset (ms) between the server's clock and ours, estimated from the last `Date` header of

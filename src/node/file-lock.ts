@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { Lock } from '../token/lock.js'
+import { polledLock, type Lock } from '../token/lock.js'
 
 /** What the lock file says: who holds it, and until when the holder may be trusted to be alive. */
 interface Holder {
@@ -34,37 +34,27 @@ export interface FileLockOptions {
 export function fileLock(path: string, options: FileLockOptions = {}): Lock {
   const lease = options.lease ?? 45_000
   const timeout = options.timeout ?? 60_000
-  const tryAcquire = async (owner: string): Promise<boolean> => {
+  const take = async (owner: string): Promise<'held' | 'busy'> => {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 })
     try {
       const handle = await open(path, 'wx', 0o600)
       await handle.writeFile(JSON.stringify({ pid: process.pid, owner, expiresAt: Date.now() + lease } satisfies Holder))
       await handle.close()
-      return true
+      return 'held'
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const holder = await readHolder(path)
       // A file nobody can read is being written (give it two seconds) or a crash's leftover.
       const dead = holder ? !alive(holder) : await stat(path).then((s) => Date.now() - s.mtimeMs > 2000, () => false)
       if (dead) await removeIf(path, holder)
-      return false
+      return 'busy'
     }
   }
   return {
-    async run<T>(_name: string, task: () => Promise<T>): Promise<T> {
+    run<T>(_name: string, task: () => Promise<T>): Promise<T> {
       const owner = randomBytes(8).toString('hex')
-      const deadline = Date.now() + timeout
-      let wait = 25
-      let held = false
-      try {
-        while (!(held = await tryAcquire(owner).catch(() => false)) && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, wait))
-          wait = Math.min(wait * 2, 500)
-        }
-        return await task()
-      } finally {
-        if (held) await removeIf(path, { owner })
-      }
+      // A directory that refuses the file is a lock out of reach: run without it at once.
+      return polledLock(() => take(owner), () => removeIf(path, { owner }), task, { timeout, maxWait: 500 })
     },
   }
 }

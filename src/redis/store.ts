@@ -2,7 +2,7 @@
 // (docs/fleet.md). oauthkit imports no Redis client: it uses the one you connected (node-redis,
 // the `redis` package, is the one tested), through the few commands below.
 import { OAuthKitError } from '../errors.js'
-import type { Lock } from '../token/lock.js'
+import { polledLock, type Lock } from '../token/lock.js'
 import { storeConflict, storedTokens, type TokenStore } from '../token/store.js'
 
 /** The commands oauthkit/redis uses, as a connected node-redis client (`createClient()` from `redis`) has them. */
@@ -130,25 +130,12 @@ export function redisLock(client: RedisClientLike, options: RedisLockOptions = {
   const lease = options.lease ?? 45_000
   const timeout = options.timeout ?? 60_000
   return {
-    async run<T>(name: string, task: () => Promise<T>): Promise<T> {
+    run<T>(name: string, task: () => Promise<T>): Promise<T> {
       const key = `oauthkit:lock:${options.key ?? 'default'}:${name}`
       const owner = `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`
-      const deadline = Date.now() + timeout
-      let state: 'held' | 'busy' | 'down' = 'busy'
-      for (let wait = 25; state === 'busy' && Date.now() < deadline; wait = Math.min(wait * 2, 250)) {
-        if (client.isReady === false) break
-        state = await client.set(key, owner, { condition: 'NX', expiration: { type: 'PX', value: lease } }).then(
-          (reply) => (reply === 'OK' ? 'held' : 'busy'),
-          () => 'down',
-        )
-        if (state === 'busy') await new Promise((resolve) => setTimeout(resolve, wait))
-      }
-      const held = state === 'held'
-      try {
-        return await task()
-      } finally {
-        if (held) await client.eval(RELEASE, { keys: [key], arguments: [owner] }).catch(() => {})
-      }
+      const take = async () =>
+        client.isReady === false ? 'down' : (await client.set(key, owner, { condition: 'NX', expiration: { type: 'PX', value: lease } })) === 'OK' ? 'held' : 'busy'
+      return polledLock(take, async () => void (await client.eval(RELEASE, { keys: [key], arguments: [owner] })), task, { timeout, maxWait: 250 })
     },
   }
 }

@@ -15,6 +15,31 @@ export interface Lock {
   run<T>(name: string, task: () => Promise<T>): Promise<T>
 }
 
+/**
+ * The loop of a lock whose backend is polled (a lock file, Redis): try to take it, with
+ * backoff from 25 ms up to `maxWait`, until `timeout`; run the task — holding the lock, or
+ * without it once the timeout passed or `take` said the backend is `down` (the Lock contract);
+ * release it only if it was taken.
+ */
+export async function polledLock<T>(
+  take: () => Promise<'held' | 'busy' | 'down'>,
+  release: () => Promise<void>,
+  task: () => Promise<T>,
+  { timeout, maxWait }: { timeout: number; maxWait: number },
+): Promise<T> {
+  const deadline = Date.now() + timeout
+  let state: 'held' | 'busy' | 'down' = 'busy'
+  for (let wait = 25; state === 'busy' && Date.now() < deadline; wait = Math.min(wait * 2, maxWait)) {
+    state = await take().catch(() => 'down' as const)
+    if (state === 'busy') await new Promise((resolve) => setTimeout(resolve, wait))
+  }
+  try {
+    return await task()
+  } finally {
+    if (state === 'held') await release().catch(() => {})
+  }
+}
+
 const perStore = new WeakMap<object, Lock>()
 
 /** The in-process lock of a store object: every session on that store, without a lock of its own, shares it. */

@@ -25,7 +25,7 @@ export interface ExpiresInPolicy {
   maxLifetimeSeconds?: number
 }
 
-export const DEFAULT_MAX_LIFETIME_SECONDS = 365 * 24 * 60 * 60
+const DEFAULT_MAX_LIFETIME_SECONDS = 365 * 24 * 60 * 60
 
 const DECIMAL = /^\s*\d+(\.\d+)?\s*$/
 
