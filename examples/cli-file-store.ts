@@ -2,7 +2,8 @@
  * A CLI that signs in once with the device flow and keeps its tokens in a 0600 file, so the
  * next run starts signed in; the session refreshes (and rotates) them as needed.
  *
- *   OAUTH_ISSUER=… OAUTH_CLIENT_ID=… API_URL=… npx tsx examples/cli-file-store.ts
+ *   npm run example cli-file-store    # offline, against the local authorization server and API
+ *   OAUTH_ISSUER=… OAUTH_CLIENT_ID=… API_URL=… npx tsx --tsconfig examples/tsconfig.json examples/cli-file-store.ts
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'

@@ -2,7 +2,8 @@
  * Node backend, machine to machine: a client_credentials token, then an API call with it.
  *
  *   OAUTH_ISSUER=https://as.example.com OAUTH_CLIENT_ID=… OAUTH_CLIENT_SECRET=… \
- *   API_URL=https://api.example.com/v1/things npx tsx examples/client-credentials.ts
+ *   npm run example client-credentials    # offline, against the local authorization server and API
+ *   API_URL=https://api.example.com/v1/things npx tsx --tsconfig examples/tsconfig.json examples/client-credentials.ts
  */
 import { createOAuthClient, isOAuthKitError } from 'oauthkit'
 

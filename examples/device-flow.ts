@@ -1,7 +1,8 @@
 /**
  * A CLI signing in with the device authorization grant (RFC 8628): show a code, wait.
  *
- *   OAUTH_ISSUER=https://as.example.com OAUTH_CLIENT_ID=… npx tsx examples/device-flow.ts
+ *   npm run example device-flow    # offline, against the local authorization server and API
+ *   OAUTH_ISSUER=https://as.example.com OAUTH_CLIENT_ID=… npx tsx --tsconfig examples/tsconfig.json examples/device-flow.ts
  */
 import { createOAuthClient, isOAuthKitError } from 'oauthkit'
 

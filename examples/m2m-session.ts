@@ -3,8 +3,9 @@
  * session, and an authorized fetch that sends the token to API_URL only. Bundles that start here
  * carry no sign-in code.
  *
+ *   npm run example m2m-session    # offline, against the local authorization server and API
  *   OAUTH_ISSUER=… OAUTH_CLIENT_ID=… OAUTH_CLIENT_SECRET=… API_URL=https://api.example.com/v1 \
- *   npx tsx examples/m2m-session.ts
+ *   npx tsx --tsconfig examples/tsconfig.json examples/m2m-session.ts
  */
 import { createClientCredentialsSession, isOAuthKitError } from 'oauthkit/m2m'
 

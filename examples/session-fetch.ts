@@ -2,8 +2,9 @@
  * Node backend: a client_credentials session and its authorized fetch. Many concurrent calls,
  * one token request; the token is renewed before it expires and sent to API_URL only.
  *
+ *   npm run example session-fetch    # offline, against the local authorization server and API
  *   OAUTH_ISSUER=… OAUTH_CLIENT_ID=… OAUTH_CLIENT_SECRET=… API_URL=https://api.example.com/v1 \
- *   npx tsx examples/session-fetch.ts
+ *   npx tsx --tsconfig examples/tsconfig.json examples/session-fetch.ts
  */
 import { createOAuthClient } from 'oauthkit'
 

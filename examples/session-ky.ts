@@ -2,8 +2,9 @@
  * The same session through ky: `createAuthorizedKy` for a new instance, or `kyAuthHooks` to
  * merge into an instance you already have.
  *
+ *   npm run example session-ky    # offline, against the local authorization server and API
  *   OAUTH_ISSUER=… OAUTH_CLIENT_ID=… OAUTH_CLIENT_SECRET=… API_URL=https://api.example.com/v1 \
- *   npx tsx examples/session-ky.ts
+ *   npx tsx --tsconfig examples/tsconfig.json examples/session-ky.ts
  */
 import { createOAuthClient } from 'oauthkit'
 import { createAuthorizedKy } from 'oauthkit/ky'

@@ -3,7 +3,8 @@
  * session for machine-to-machine calls, or the device flow for a user on a device without a
  * browser (pass --device).
  *
- *   BIPSYNC_CLIENT=acme BIPSYNC_CLIENT_ID=… BIPSYNC_CLIENT_SECRET=… npx tsx examples/vendor-bipsync.ts [--device]
+ *   npm run example vendor-bipsync    # offline, against the vendor's emulator
+ *   BIPSYNC_CLIENT=acme BIPSYNC_CLIENT_ID=… BIPSYNC_CLIENT_SECRET=… npx tsx --tsconfig examples/tsconfig.json examples/vendor-bipsync.ts [--device]
  */
 import { createOAuthClient } from 'oauthkit'
 import { bipsyncPreset } from 'oauthkit/dialects'

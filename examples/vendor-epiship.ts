@@ -2,7 +2,8 @@
  * EPISHIP: hand-configured endpoints (no discovery), the legacy password grant for a trusted
  * first-party login, then the user's personal access tokens listed and one revoked.
  *
- *   EPISHIP_API=https://api.epiship.example EPISHIP_CLIENT_ID=… EPISHIP_CLIENT_SECRET=… EPISHIP_USER=… EPISHIP_PASSWORD=… npx tsx examples/vendor-epiship.ts
+ *   npm run example vendor-epiship    # offline, against the vendor's emulator
+ *   EPISHIP_API=https://api.epiship.example EPISHIP_CLIENT_ID=… EPISHIP_CLIENT_SECRET=… EPISHIP_USER=… EPISHIP_PASSWORD=… npx tsx --tsconfig examples/tsconfig.json examples/vendor-epiship.ts
  */
 import { createOAuthClient } from 'oauthkit'
 import { epishipPreset, personalAccessTokens } from 'oauthkit/dialects'

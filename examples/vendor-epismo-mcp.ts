@@ -3,7 +3,8 @@
  * server → dynamic registration → authorization code + PKCE with `resource`. This prints the
  * URL to open; `complete(callbackUrl)` finishes once the browser comes back.
  *
- *   EPISMO_MCP=https://mcp.epismo.example/mcp npx tsx examples/vendor-epismo-mcp.ts
+ *   npm run example vendor-epismo-mcp    # offline, against the vendor's emulator
+ *   EPISMO_MCP=https://mcp.epismo.example/mcp npx tsx --tsconfig examples/tsconfig.json examples/vendor-epismo-mcp.ts
  */
 import { createOAuthClient, discoverFromResource, registerClient, type PendingAuthorization } from 'oauthkit'
 

@@ -2,7 +2,8 @@
  * Eptura Workplace without a browser: the x-auth-* code request, the header-only token
  * exchange, then `users/me` through the session, its answer validated with zod.
  *
- *   EPTURA_SITE=acme.eptura.example EPTURA_CLIENT_ID=… EPTURA_USER=… EPTURA_PASSWORD=… npx tsx examples/vendor-eptura.ts
+ *   npm run example vendor-eptura    # offline, against the vendor's emulator
+ *   EPTURA_SITE=acme.eptura.example EPTURA_CLIENT_ID=… EPTURA_USER=… EPTURA_PASSWORD=… npx tsx --tsconfig examples/tsconfig.json examples/vendor-eptura.ts
  */
 import { createOAuthClient } from 'oauthkit'
 import { epturaPreset, requestEpturaCode } from 'oauthkit/dialects'

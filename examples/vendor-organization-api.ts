@@ -3,7 +3,8 @@
  * used when the access token expires (the session does it). `credentials: 'query'` switches to
  * the document's query-parameter variant.
  *
- *   ORG_SERVER=org.example.com ORG_CLIENT_ID=… ORG_CLIENT_SECRET=… npx tsx examples/vendor-organization-api.ts
+ *   npm run example vendor-organization-api    # offline, against the vendor's emulator
+ *   ORG_SERVER=org.example.com ORG_CLIENT_ID=… ORG_CLIENT_SECRET=… npx tsx --tsconfig examples/tsconfig.json examples/vendor-organization-api.ts
  */
 import { createOAuthClient } from 'oauthkit'
 import { organizationApiPreset } from 'oauthkit/dialects'

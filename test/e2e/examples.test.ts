@@ -1,87 +1,84 @@
-/** The examples run, unchanged, against the local authorization server and API. */
+/**
+ * Every example runs, unchanged and offline, with the one command the README gives:
+ * `npm run example <name>` (scripts/example.ts), against the local authorization server and API
+ * or the vendor's emulator. A new file in examples/ that the runner does not know fails here.
+ */
 import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONFIDENTIAL, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
+import { readdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '..', '..')
-let servers: LocalServers
 
-beforeAll(async () => {
-  servers = await startLocalServers()
-})
-afterAll(() => servers?.stop())
-
-function runExample(file: string, env: Record<string, string>, onLine?: (line: string) => void) {
-  const child = spawn(resolve(root, 'node_modules/.bin/tsx'), ['--tsconfig', 'examples/tsconfig.json', file], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+function npmRunExample(args: string[], onLine?: (line: string, stop: () => void) => void) {
+  const child = spawn('npm', ['run', '-s', 'example', '--', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let out = ''
+  const stop = () => process.kill(-child.pid!, 'SIGINT')
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk
-    for (const line of chunk.toString().split('\n')) if (line) onLine?.(line)
+    for (const line of chunk.toString().split('\n')) if (line) onLine?.(line, stop)
   })
   child.stderr.on('data', (chunk: Buffer) => (out += chunk))
-  return new Promise<{ code: number | null; out: string }>((done) => child.on('close', (code) => done({ code, out })))
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((done) => child.on('close', (code, signal) => done({ code, signal, out })))
 }
 
-describe('examples', () => {
-  it('client-credentials.ts gets a token and calls the API', async () => {
-    const result = await runExample('examples/client-credentials.ts', {
-      OAUTH_ISSUER: servers.issuer,
-      OAUTH_CLIENT_ID: CONFIDENTIAL.clientId,
-      OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret,
-      API_URL: `${servers.api}/things`,
-    })
-    expect(result.out).toContain('→ 200')
-    expect(result.code).toBe(0)
+/** What each example prints when it worked. */
+const EXPECTED: Record<string, RegExp> = {
+  'client-credentials': /GET http:\/\/127\.0\.0\.1:\d+\/things → 200/,
+  'm2m-session': /20 of 20 calls succeeded/,
+  'session-fetch': /50 of 50 calls succeeded/,
+  'session-ky': /called the API as confidential-app with scope api:read/,
+  'device-flow': /approving as the example user\)\nsigned in; access token expires/,
+  'cli-file-store': /approving as the example user\)\nGET \/me → 200/,
+  'dialect-from-scratch': /token for 3600 s[^\n]*\nrefreshed: a new access token/,
+  'vendor-bipsync': /^200$/m,
+  'vendor-epiship': /pat-1 CI deploys\npat-2 billing export/,
+  'vendor-eptura': /signed in as ann/,
+  'vendor-organization-api': /^200$/m,
+  'vendor-epismo-mcp': /signing in as the example user\)\nPOST tools\/list → 200/,
+}
+
+describe('npm run example <name>', () => {
+  const files = readdirSync(resolve(root, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
+
+  it('knows every example in examples/ (and lists them)', async () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual(files.sort())
+    const { code, out } = await npmRunExample([])
+    expect(code).toBe(0)
+    for (const name of [...files, 'spa']) expect(out).toContain(`  ${name} `)
+    expect(out).not.toContain('does not know')
   })
 
-  for (const file of ['examples/session-fetch.ts', 'examples/session-ky.ts', 'examples/m2m-session.ts']) {
-    it(`${file} calls the API through a session`, async () => {
-      const result = await runExample(file, {
-        OAUTH_ISSUER: servers.issuer,
-        OAUTH_CLIENT_ID: CONFIDENTIAL.clientId,
-        OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret,
-        API_URL: servers.api,
-      })
-      expect(result.out).toMatch(/50 of 50 calls succeeded|20 of 20 calls succeeded|called the API as confidential-app/)
-      expect(result.code).toBe(0)
+  for (const name of files) {
+    it(`${name} runs offline`, async () => {
+      const { code, out } = await npmRunExample([name])
+      expect(out).toMatch(EXPECTED[name]!)
+      expect(code).toBe(0)
     })
   }
 
-  it('cli-file-store.ts signs in once, then starts signed in', async () => {
-    const tokenFile = join(mkdtempSync(join(tmpdir(), 'oauthkit-cli-')), 'tokens.json')
-    const env = { OAUTH_ISSUER: servers.issuer, OAUTH_CLIENT_ID: CONFIDENTIAL.clientId, OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret, API_URL: servers.api, TOKEN_FILE: tokenFile }
-    let approving: Promise<string> | undefined
-    const first = await runExample('examples/cli-file-store.ts', env, (line) => {
-      const url = /^Open (\S+) and enter/.exec(line)?.[1]
-      if (url) approving = actAsUser(url)
-    })
-    await approving
-    expect(first.out).toContain('GET /me → 200')
-    expect(first.code).toBe(0)
-    const second = await runExample('examples/cli-file-store.ts', env)
-    expect(second.out).not.toContain('Open ')
-    expect(second.out).toContain('GET /me → 200')
+  it('vendor-bipsync -- --device runs the device flow on the emulator', async () => {
+    const { code, out } = await npmRunExample(['vendor-bipsync', '--device'])
+    expect(out).toMatch(/Open https:\/\/acme-api\.bipsync\.com\/activate\?user_code=\S+ and enter \S+\n {2}\(npm run example: approving as the example user\)\n200/)
+    expect(code).toBe(0)
   })
 
-  it('device-flow.ts shows a code and signs in once the user approves', async () => {
-    let approving: Promise<string> | undefined
-    const result = await runExample(
-      'examples/device-flow.ts',
-      { OAUTH_ISSUER: servers.issuer, OAUTH_CLIENT_ID: CONFIDENTIAL.clientId, OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret },
-      (line) => {
-        const url = /^Open (\S+) and enter/.exec(line)?.[1]
-        if (url) approving = actAsUser(url)
-      },
-    )
-    await approving
-    expect(result.out).toContain('signed in')
-    expect(result.code).toBe(0)
+  it('spa serves the app until stopped', async () => {
+    let page: Promise<string> | undefined
+    const { code, signal, out } = await npmRunExample(['spa'], (line, stop) => {
+      const url = /^SPA on (\S+)/.exec(line)?.[1]
+      if (url) page = fetch(url).then((res) => res.text()).finally(stop)
+    })
+    expect(out).toMatch(/^SPA on http:\/\/127\.0\.0\.1:\d+/)
+    expect(await page).toContain('app.js')
+    // Ctrl-C reaches npm too, which then ends by the signal rather than with the runner's 0.
+    expect(code === 0 || signal === 'SIGINT').toBe(true)
+  })
+
+  it('an unknown name says so, lists the examples and exits 2', async () => {
+    const { code, out } = await npmRunExample(['no-such-example'])
+    expect(out).toContain('no example named "no-such-example"')
+    expect(out).toContain('  session-fetch ')
+    expect(code).toBe(2)
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { acmeCloud, acmeCloudClient } from '../../examples/dialect-from-scratch.js'
 import { compileDialect, composeDialects, createOAuthClient, createPublicContext, defineDialect, isOAuthKitError, type Dialect, type DialectSpec } from '../../src/index.js'
-import { createEmulator, EmulatorRejection } from '../../src/entries/testing.js'
+import { acmeCloudServer } from '../support/acme-cloud.js'
 import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
 import { fakeClock, useStrictMsw } from '../support/msw.js'
 import { http } from 'msw'
@@ -10,26 +10,7 @@ const msw = useStrictMsw()
 
 describe('a dialect written from scratch (examples/dialect-from-scratch.ts)', () => {
   it('runs client_credentials and refresh against an emulator of the made-up vendor', async () => {
-    const names: Record<string, string> = { grantType: 'grant_type', clientId: 'client_id', clientSecret: 'client_secret', refreshToken: 'refresh_token', scope: 'scope' }
-    const emulator = createEmulator({
-      issuer: 'https://login.acme-cloud.example',
-      clients: [{ clientId: 'acme-app', clientSecret: 'acme-secret' }],
-      paths: { token: '/api/v2/token', authorize: false, revoke: false, introspect: false, userinfo: false, register: false, device: false },
-      discovery: { oauth: false, openid: false },
-      refreshTokenWithClientCredentials: true,
-      expiresIn: (seconds) => String(seconds * 1000),
-      tokenResponse: ({ token_type: _dropped, ...rest }) => rest,
-      async readTokenRequest(request) {
-        if (!(request.headers.get('content-type') ?? '').startsWith('application/json')) throw new EmulatorRejection('invalid_request', 'JSON body expected')
-        const body = (await request.json()) as Record<string, string>
-        const params = new URLSearchParams()
-        for (const [key, value] of Object.entries(body)) {
-          if (!names[key]) throw new EmulatorRejection('invalid_request', `unknown field ${key}`)
-          params.set(names[key]!, value)
-        }
-        return { params, clientId: body.clientId, clientSecret: body.clientSecret }
-      },
-    })
+    const emulator = acmeCloudServer()
     msw.server.use(...emulator.handlers)
     expect(acmeCloud.name).toBe('Acme Cloud')
     const client = await acmeCloudClient({ clientId: 'acme-app', clientSecret: 'acme-secret' })

@@ -1,0 +1,167 @@
+/**
+ * `npm run example <name> [arguments]`: runs `examples/<name>.ts`, unchanged, offline — against
+ * the local authorization server and API (oidc-provider on 127.0.0.1), or against the vendor's
+ * emulator from `oauthkit/testing` (msw, strict: a request nothing answers is an error). The
+ * examples import `oauthkit` from the sources, so nothing needs building first. Where an
+ * example waits for a user (a device code, a browser sign-in), this runner plays the user and
+ * says so. `npm run example` alone lists the examples.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { setupServer } from 'msw/node'
+import type { HttpHandler } from 'msw'
+import { bipsyncServer, epishipServer, epismoServer, epturaServer, organizationApiServer, type Emulator } from '../src/entries/testing.js'
+import { isOAuthKitError } from '../src/index.js'
+import { ACME_CLIENT, acmeCloudServer } from '../test/support/acme-cloud.js'
+import { CONFIDENTIAL, actAsUser, startLocalServers } from '../test/support/authorization-server.js'
+import { startSpa } from './serve-spa.js'
+
+const examples = fileURLToPath(new URL('../examples/', import.meta.url))
+
+interface Example {
+  /** Where it runs. */
+  about: string
+  run(args: string[]): Promise<void>
+}
+
+/** Runs the example module in this process, as `tsx examples/<name>.ts ...args` would. */
+async function load(name: string, args: string[]): Promise<Record<string, unknown>> {
+  const file = join(examples, `${name}.ts`)
+  process.argv = [process.argv[0]!, file, ...args]
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>
+}
+
+/**
+ * Echoes what the example prints, keeps the lines, and plays the user when it prints
+ * "Open <url> and enter <code>" (the device flow). Returns the lines, the approval (if one was
+ * asked for) and a function that puts console.log back.
+ */
+function playUser(approve: (url: string, userCode: string) => Promise<unknown> | void) {
+  const original = console.log
+  const lines: string[] = []
+  let approving: Promise<unknown> | undefined
+  console.log = (...parts: unknown[]) => {
+    original(...parts)
+    const line = typeof parts[0] === 'string' ? parts[0] : ''
+    lines.push(line)
+    const prompt = /^Open (\S+) and enter (\S+)/.exec(line)
+    if (prompt && !approving) {
+      original('  (npm run example: approving as the example user)')
+      approving = Promise.resolve(approve(prompt[1]!, prompt[2]!))
+    }
+  }
+  return { lines, approval: () => approving, restore: () => void (console.log = original) }
+}
+
+/** The examples written for any standard server, against the local authorization server and API. */
+function local(name: string, env: (servers: { issuer: string; api: string }) => Record<string, string>): Example {
+  return {
+    about: 'the local authorization server (oidc-provider) and API on 127.0.0.1',
+    async run(args) {
+      const servers = await startLocalServers()
+      const scratch = mkdtempSync(join(tmpdir(), 'oauthkit-example-'))
+      Object.assign(process.env, { OAUTH_ISSUER: servers.issuer, OAUTH_CLIENT_ID: CONFIDENTIAL.clientId, OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret, API_URL: servers.api, TOKEN_FILE: join(scratch, 'tokens.json') }, env(servers))
+      const user = playUser((url) => actAsUser(url))
+      try {
+        await load(name, args)
+        await user.approval()
+      } finally {
+        user.restore()
+        rmSync(scratch, { recursive: true, force: true })
+        await servers.stop()
+      }
+    },
+  }
+}
+
+/** A vendor example against the vendor's emulator, with the credentials the emulator knows. */
+function emulated(name: string, setup: () => { emulator: Emulator; env: Record<string, string>; extra?: HttpHandler[] }, after?: (module: Record<string, unknown>, emulator: Emulator, printed: string[]) => Promise<void>): Example {
+  return {
+    about: "the vendor's emulator from oauthkit/testing (msw; nothing leaves the process)",
+    async run(args) {
+      const { emulator, env, extra = [] } = setup()
+      const msw = setupServer(...emulator.handlers, ...extra)
+      msw.listen({ onUnhandledRequest: 'error' })
+      Object.assign(process.env, env)
+      const user = playUser((_url, userCode) => emulator.approveDevice(userCode, { user: 'ann' }))
+      try {
+        const module = await load(name, args)
+        await user.approval()
+        await after?.(module, emulator, user.lines)
+      } finally {
+        user.restore()
+        msw.close()
+      }
+    },
+  }
+}
+
+const EXAMPLES: Record<string, Example> = {
+  'client-credentials': local('client-credentials', ({ api }) => ({ API_URL: `${api}/things` })),
+  'm2m-session': local('m2m-session', () => ({})),
+  'session-fetch': local('session-fetch', () => ({})),
+  'session-ky': local('session-ky', () => ({})),
+  'device-flow': local('device-flow', () => ({})),
+  'cli-file-store': local('cli-file-store', () => ({})),
+  'dialect-from-scratch': emulated('dialect-from-scratch', () => ({
+    emulator: acmeCloudServer(),
+    env: { ACME_CLIENT_ID: ACME_CLIENT.clientId, ACME_CLIENT_SECRET: ACME_CLIENT.clientSecret },
+  })),
+  'vendor-bipsync': emulated('vendor-bipsync', () => ({
+    emulator: bipsyncServer({ client: 'acme', clients: [{ clientId: 'example-app', clientSecret: 'example-secret' }], users: { ann: 'pw' } }),
+    env: { BIPSYNC_CLIENT: 'acme', BIPSYNC_CLIENT_ID: 'example-app', BIPSYNC_CLIENT_SECRET: 'example-secret' },
+  })),
+  'vendor-epiship': emulated('vendor-epiship', () => ({
+    emulator: epishipServer({ baseUrl: 'https://api.epiship.example', clients: [{ clientId: 'example-app', clientSecret: 'example-secret' }], users: { ann: 'pw' } }),
+    env: { EPISHIP_API: 'https://api.epiship.example', EPISHIP_CLIENT_ID: 'example-app', EPISHIP_CLIENT_SECRET: 'example-secret', EPISHIP_USER: 'ann', EPISHIP_PASSWORD: 'pw' },
+  })),
+  'vendor-eptura': emulated('vendor-eptura', () => ({
+    emulator: epturaServer({ site: 'https://acme.eptura.example', clients: [{ clientId: 'example-app', redirectUris: ['https://app.example.com/eptura/callback'] }], users: { ann: 'pw' } }),
+    env: { EPTURA_SITE: 'acme.eptura.example', EPTURA_CLIENT_ID: 'example-app', EPTURA_USER: 'ann', EPTURA_PASSWORD: 'pw' },
+  })),
+  'vendor-organization-api': emulated('vendor-organization-api', () => ({
+    emulator: organizationApiServer({ server: 'org.example.com', clients: [{ clientId: 'example-app', clientSecret: 'example-secret' }] }),
+    env: { ORG_SERVER: 'org.example.com', ORG_CLIENT_ID: 'example-app', ORG_CLIENT_SECRET: 'example-secret' },
+  })),
+  'vendor-epismo-mcp': emulated(
+    'vendor-epismo-mcp',
+    () => ({ emulator: epismoServer({ issuer: 'https://auth.epismo.example', mcp: 'https://mcp.epismo.example/mcp' }), env: { EPISMO_MCP: 'https://mcp.epismo.example/mcp' } }),
+    async (module, emulator, printed) => {
+      const url = printed.map((line) => /^open (\S+)/.exec(line)?.[1]).find(Boolean)
+      if (!url) throw new Error('the example printed no URL to open')
+      console.log('  (npm run example: signing in as the example user)')
+      const res = (await (module.complete as (callback: string) => Promise<Response>)(await emulator.approve(url, { user: 'ann' })))
+      console.log(`POST tools/list → ${res.status}`)
+    },
+  ),
+  spa: {
+    about: 'serves examples/spa with the local servers; open the address it prints (Ctrl-C to stop)',
+    async run() {
+      const spa = await startSpa()
+      console.log(`SPA on ${spa.url} — sign in with any login and password; Ctrl-C to stop`)
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
+      await spa.stop()
+    },
+  },
+}
+
+const [name, ...args] = process.argv.slice(2)
+const files = readdirSync(examples).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
+const unlisted = files.filter((f) => !(f in EXAMPLES))
+if (!name || !(name in EXAMPLES)) {
+  if (name) console.error(`no example named "${name}"\n`)
+  console.log('npm run example <name> [arguments] — each runs offline:\n')
+  for (const [key, example] of Object.entries(EXAMPLES)) console.log(`  ${key.padEnd(24)} ${example.about}`)
+  if (unlisted.length) console.error(`\nexamples this runner does not know yet: ${unlisted.join(', ')}`)
+  process.exit(name ? 2 : 0)
+}
+
+try {
+  await EXAMPLES[name]!.run(args)
+  process.exit(0)
+} catch (err) {
+  console.error(isOAuthKitError(err) ? `${err.name} [${err.code}]: ${err.message}` : err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+  process.exit(1)
+}
