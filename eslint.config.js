@@ -16,4 +16,10 @@ export default tseslint.config(
     files: ['scripts/**', 'examples/**', 'test/support/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The runtime smoke: plain JavaScript for Node, Deno, Bun, workerd and a page alike.
+    files: ['test/runtimes/**'],
+    languageOptions: { globals: { console: 'readonly', fetch: 'readonly', URL: 'readonly', location: 'readonly' } },
+    rules: { 'no-console': 'off' },
+  },
 )

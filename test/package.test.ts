@@ -3,33 +3,18 @@
  * imported as ESM and required as CJS, then publint and are-the-types-wrong on the tarball.
  * `npm test` builds before vitest runs, so dist/ is fresh.
  */
-import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { packInto, root, run } from './support/packed.js'
 
-const root = resolve(import.meta.dirname, '..')
 const scratch = join(root, '.tmp', 'package-test')
 let tarball = ''
 let unpackedSize = 0
 
-function run(cmd: string, args: string[], cwd = root): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } })
-}
-
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it)')
-  rmSync(scratch, { recursive: true, force: true })
-  mkdirSync(join(scratch, 'node_modules', 'oauthkit'), { recursive: true })
-  // `npm test` built dist/ just before; packing must not rebuild it under the other test files.
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch])) as Array<{ filename: string; unpackedSize: number }>
-  tarball = join(scratch, packed[0]!.filename)
-  unpackedSize = packed[0]!.unpackedSize
-  run('tar', ['-xzf', tarball, '-C', join(scratch, 'node_modules', 'oauthkit'), '--strip-components=1'])
-  // The runtime dependencies come from this checkout: no network needed.
-  for (const dep of ['oauth4webapi', 'ky']) symlinkSync(join(root, 'node_modules', dep), join(scratch, 'node_modules', dep))
-  writeFileSync(join(scratch, 'package.json'), '{"name":"consumer","private":true}')
+  ;({ tarball, unpackedSize } = packInto(scratch))
 }, 120_000)
 
 /** One name from each entry, as a consumer would import them (oauthkit/testing where it compiles). */
