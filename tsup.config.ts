@@ -42,7 +42,7 @@ const compact = { minifyWhitespace: true, minifySyntax: true }
 const minifiedVendors = {
   name: 'minified-vendors',
   setup(build: { onLoad(filter: { filter: RegExp }, load: (args: { path: string }) => Promise<{ contents: string; loader: 'js' }>): void }) {
-    build.onLoad({ filter: /node_modules[\\/](oauth4webapi|ky)[\\/].*\.js$/ }, async ({ path }) => ({
+    build.onLoad({ filter: /node_modules[\\/](oauth4webapi|ky|uqr)[\\/].*\.m?js$/ }, async ({ path }) => ({
       contents: (await transform(await readFile(path, 'utf8'), { minify: true, format: 'esm', target: 'es2022' })).code,
       loader: 'js',
     }))
@@ -62,7 +62,11 @@ const esmDts = { ...dts, entry: { testing: entry.testing } }
 export default defineConfig([
   {
     ...quiet,
-    entry,
+    // The CLI (the package's bin) is built with the ESM entries, so it shares their chunks
+    // instead of carrying a copy of the library; uqr, a dev dependency, is bundled into it.
+    entry: { ...entry, cli: 'src/cli/bin.ts' },
+    noExternal: ['uqr'],
+    esbuildPlugins: [minifiedVendors],
     format: ['esm'],
     dts: esmDts,
     tsconfig,

@@ -1,0 +1,259 @@
+// The CLI's commands. Each takes its positional arguments, the flags and the terminal, writes
+// its result to stdout (JSON with --json) and what a person reads to stderr, and resolves the
+// exit code. A thrown oauthkit error becomes the exit code of its recovery class (main.ts).
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createOAuthClient, type OAuthClient } from '../client.js'
+import { discover, discoverFromResource } from '../discovery/index.js'
+import { OAuthKitError, ConfigError, isOAuthKitError } from '../errors.js'
+import { registerClient } from '../grants/endpoints.js'
+import { fileStore } from '../node/file-store.js'
+import { listenForCallback } from '../node/loopback.js'
+import type { TokenStore } from '../token/store.js'
+import type { AuthorizationServerMetadata, ProtectedResourceMetadata, TokenSet } from '../types.js'
+import { clientSecret, configPath, password, preset, readProfile, str, tokenFile, UsageError, type Flags, type Profile } from './config.js'
+import { qrCode } from './qr.js'
+
+/** Where a command writes, and the environment it reads. */
+export interface Io {
+  out: { write(text: string): unknown }
+  err: { write(text: string): unknown; isTTY?: boolean }
+  env: NodeJS.ProcessEnv
+  /** Reads standard input (a token given as `-`). */
+  stdin(): Promise<string>
+}
+
+type Command = (args: string[], flags: Flags, io: Io) => Promise<number>
+
+interface Setup {
+  name: string
+  profile: Profile
+  client: OAuthClient
+  store: TokenStore
+}
+
+/** The profile (flags over the config file), its client and its token cache. */
+async function setup(flags: Flags, io: Io): Promise<Setup> {
+  const name = str(flags.profile) ?? io.env.OAUTHKIT_PROFILE ?? 'default'
+  const profile = readProfile(configPath(flags, io.env), name, str(flags.profile) !== undefined || io.env.OAUTHKIT_PROFILE !== undefined)
+  const vendor = preset(flags, profile)
+  const issuer = str(flags.issuer) ?? profile.issuer
+  const clientId = str(flags['client-id']) ?? profile.clientId
+  if (!clientId) throw new UsageError('no client id: pass --client-id or set clientId in the profile')
+  if (!issuer && !vendor) throw new UsageError('no authorization server: pass --issuer, --preset, or set issuer in the profile')
+  const secret = clientSecret(flags, profile, io.env)
+  const client = await createOAuthClient({ ...vendor, ...(issuer ? { issuer } : {}), clientId, ...(secret ? { clientSecret: secret } : {}) })
+  return { name, profile, client, store: fileStore(tokenFile(name, io.env)) }
+}
+
+function write(io: Io, flags: Flags, json: unknown, human: string) {
+  io.out.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : human)
+}
+
+/** A token from the arguments, `-` for standard input. */
+async function tokenArgument(args: string[], io: Io): Promise<string | undefined> {
+  if (args[0] === '-') return (await io.stdin()).trim()
+  return args[0]
+}
+
+const discoverCommand: Command = async ([url], flags, io) => {
+  if (!url) throw new UsageError('discover needs an issuer or a resource URL: oauthkit discover https://auth.example.com')
+  let found: { metadataUrl: string; metadata: AuthorizationServerMetadata; resource?: ProtectedResourceMetadata }
+  try {
+    const { url: metadataUrl, metadata } = await discover(url, { cache: false })
+    found = { metadataUrl, metadata }
+  } catch (asIssuer) {
+    if (!isOAuthKitError(asIssuer) || asIssuer.recovery !== 'fix-config') throw asIssuer
+    // Not an issuer: perhaps a protected resource (RFC 9728), found from its 401 or well-known URL.
+    const challenge = await fetch(url).catch(() => undefined)
+    // Which failure to report: the resource's, if the URL answered as a protected resource does.
+    const viaResource = await discoverFromResource(url, challenge ? { challenge } : {}).catch((asResource: unknown) => {
+      throw challenge?.status === 401 ? asResource : asIssuer
+    })
+    found = { metadataUrl: viaResource.authorizationServer.url, metadata: viaResource.authorizationServer.metadata, resource: viaResource.resource.metadata }
+  }
+  const m = found.metadata
+  const rows: Array<[string, unknown]> = [
+    ['issuer', m.issuer], ['metadata', found.metadataUrl], ['authorization', m.authorization_endpoint], ['token', m.token_endpoint],
+    ['device', m.device_authorization_endpoint], ['revocation', m.revocation_endpoint], ['introspection', m.introspection_endpoint],
+    ['userinfo', m.userinfo_endpoint], ['registration', m.registration_endpoint], ['jwks', m.jwks_uri],
+    ['grant types', m.grant_types_supported], ['client auth', m.token_endpoint_auth_methods_supported], ['PKCE', m.code_challenge_methods_supported], ['scopes', m.scopes_supported],
+  ]
+  const lines = rows.filter(([, v]) => v !== undefined).map(([k, v]) => `${k.padEnd(14)} ${Array.isArray(v) ? v.join(' ') : String(v)}`)
+  if (found.resource) lines.unshift(`${'resource'.padEnd(14)} ${String(found.resource.resource)} (scopes: ${(found.resource.scopes_supported ?? []).join(' ') || 'none named'})`)
+  write(io, flags, { metadataUrl: found.metadataUrl, metadata: m, ...(found.resource ? { resource: found.resource } : {}) }, `${lines.join('\n')}\n`)
+  return 0
+}
+
+/** The grant named by --grant or the profile; by default client_credentials with a secret, else code. */
+function grantOf(flags: Flags, s: Setup, io: Io): string {
+  const grant = str(flags.grant) ?? s.profile.grant ?? (clientSecret(flags, s.profile, io.env) ? 'client_credentials' : 'code')
+  if (!['client_credentials', 'password', 'refresh', 'device', 'code'].includes(grant)) throw new UsageError(`no grant "${grant}": use client_credentials, password, refresh, device or code`)
+  return grant
+}
+
+function scopeOf(flags: Flags, s: Setup) {
+  const scope = str(flags.scope) ?? s.profile.scope
+  const resource = str(flags.resource) ?? s.profile.resource
+  const audience = str(flags.audience) ?? s.profile.audience
+  return { ...(scope ? { scope } : {}), ...(resource ? { resource } : {}), ...(audience ? { audience } : {}) }
+}
+
+async function cached(s: Setup): Promise<TokenSet> {
+  const stored = await s.store.load()
+  if (!stored) throw new OAuthKitError('sign_in_required', `no tokens cached for profile "${s.name}": get some with oauthkit token first`)
+  return stored.tokens
+}
+
+async function signIn(grant: string, flags: Flags, s: Setup, io: Io): Promise<TokenSet> {
+  const wanted = scopeOf(flags, s)
+  if (grant === 'client_credentials') return s.client.clientCredentialsGrant(wanted)
+  if (grant === 'refresh') return s.client.refreshGrant(await cached(s))
+  if (grant === 'password') {
+    const username = str(flags.username) ?? s.profile.username
+    if (!username) throw new UsageError('the password grant needs --username (the password comes from OAUTHKIT_PASSWORD or --password-file)')
+    return s.client.passwordGrant({ username, password: password(flags, io.env), ...wanted })
+  }
+  if (grant === 'device') {
+    const flow = await s.client.startDeviceAuthorization(wanted)
+    const url = flow.verificationUriComplete ?? flow.verificationUri
+    io.err.write(`Open ${url} and enter ${flow.userCode}\n${qrCode(url)}Waiting for approval…\n`)
+    return flow.wait()
+  }
+  return codeFlow(flags, s, io, wanted)
+}
+
+/** Authorization code + PKCE with a loopback redirect (RFC 8252): opens the browser unless --no-browser. */
+async function codeFlow(flags: Flags, s: Setup, io: Io, wanted: { scope?: string; resource?: string }): Promise<TokenSet> {
+  const listener = await listenForCallback()
+  try {
+    const pending = await s.client.buildAuthorizationUrl({ redirectUri: listener.redirectUri, ...wanted })
+    io.err.write(`Open ${pending.url}\n`)
+    if (!flags['no-browser']) openBrowser(pending.url, io)
+    return await s.client.completeAuthorization(await listener.callback, pending)
+  } finally {
+    listener.close()
+  }
+}
+
+/** $BROWSER (a command), else the platform's opener; a failure to open only leaves the printed URL. */
+function openBrowser(url: string, io: Io) {
+  const given = io.env.BROWSER?.split(' ').filter(Boolean)
+  const [cmd, ...args] = given?.length ? given : process.platform === 'darwin' ? ['open'] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""'] : ['xdg-open']
+  const child = spawn(cmd!, [...args, url], { stdio: 'ignore', detached: true })
+  child.on('error', () => io.err.write('(could not open a browser: open the URL above yourself)\n'))
+  child.unref()
+}
+
+const tokenCommand: Command = async (_args, flags, io) => {
+  const s = await setup(flags, io)
+  const grant = grantOf(flags, s, io)
+  const tokens = await signIn(grant, flags, s, io)
+  if (!flags['no-cache']) {
+    const stored = await s.store.load()
+    await s.store.save(tokens, stored?.version)
+  }
+  const left = tokens.expiresAt ? `${Math.round((tokens.expiresAt - Date.now()) / 1000)} s` : 'unknown'
+  io.err.write(`${grant}: ${tokens.tokenType} token, expires in ${left}, scope ${tokens.scope ?? '(none)'}${tokens.refreshToken ? ', with a refresh token' : ''}${flags['no-cache'] ? '' : `; cached for profile "${s.name}"`}\n`)
+  write(io, flags, tokens, `${tokens.accessToken}\n`)
+  return 0
+}
+
+const callCommand: Command = async ([url], flags, io) => {
+  if (!url) throw new UsageError('call needs a URL: oauthkit call https://api.example.com/things')
+  const s = await setup(flags, io)
+  const target = new URL(url)
+  const grant = grantOf(flags, s, io)
+  const session = s.client.session({ store: s.store, apiUrls: [target.origin], ...(grant === 'client_credentials' ? { grant: 'client_credentials' as const, ...scopeOf(flags, s) } : {}) })
+  const headers = new Headers()
+  for (const header of (flags.header as string[] | undefined) ?? []) {
+    const colon = header.indexOf(':')
+    if (colon < 1) throw new UsageError(`a header is "Name: value", not "${header}"`)
+    headers.append(header.slice(0, colon).trim(), header.slice(colon + 1).trim())
+  }
+  const data = str(flags.data)
+  const body = data?.startsWith('@') ? readFileSync(data.slice(1)) : data
+  const res = await session.fetch(target, { method: str(flags.method) ?? (body ? 'POST' : 'GET'), headers, ...(body ? { body } : {}) })
+  const text = await res.text()
+  io.err.write(`${res.status} ${res.statusText}\n`)
+  write(io, flags, { status: res.status, headers: Object.fromEntries(res.headers), body: parsed(text) }, text.endsWith('\n') || !text ? text : `${text}\n`)
+  return res.ok ? 0 : 7
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+const inspectCommand: Command = async (args, flags, io) => {
+  const jwt = await tokenArgument(args, io)
+  if (!jwt) throw new UsageError('inspect needs a JWT (or - to read it from standard input)')
+  const parts = jwt.split('.')
+  const decode = (part: string | undefined) => {
+    try {
+      return JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Record<string, unknown>
+    } catch {
+      return undefined
+    }
+  }
+  const header = decode(parts[0])
+  const payload = decode(parts[1])
+  if (parts.length !== 3 || !header || !payload) throw new ConfigError('invalid_config', 'not a JWT: expected three base64url parts, the first two JSON (an opaque token cannot be inspected; try oauthkit introspect)')
+  const times = ['exp', 'iat', 'nbf'].filter((k) => typeof payload[k] === 'number').map((k) => `${k.padEnd(4)} ${new Date((payload[k] as number) * 1000).toISOString()}${k === 'exp' ? ` (${(payload.exp as number) * 1000 > Date.now() ? 'in' : 'expired'} ${Math.abs(Math.round((payload.exp as number) - Date.now() / 1000))} s${(payload.exp as number) * 1000 > Date.now() ? '' : ' ago'})` : ''}`)
+  io.err.write('decoded, not verified: the signature is not checked\n')
+  write(io, flags, { header, payload }, `${JSON.stringify(header, null, 2)}\n${JSON.stringify(payload, null, 2)}\n${times.join('\n')}${times.length ? '\n' : ''}`)
+  return 0
+}
+
+const revokeCommand: Command = async (args, flags, io) => {
+  const s = await setup(flags, io)
+  const given = await tokenArgument(args, io)
+  const held = given ? undefined : await cached(s)
+  const token = given ?? held?.refreshToken ?? held?.accessToken
+  const hint = str(flags['token-type-hint']) ?? (held ? (held.refreshToken ? 'refresh_token' : 'access_token') : undefined)
+  await s.client.revokeToken(token!, hint ? { tokenTypeHint: hint as 'refresh_token' | 'access_token' } : {})
+  if (held) await s.store.clear()
+  io.err.write(`revoked${held ? ` the cached ${hint?.replace('_', ' ')}; the cache of profile "${s.name}" is cleared` : ''}\n`)
+  write(io, flags, { revoked: true }, '')
+  return 0
+}
+
+const introspectCommand: Command = async (args, flags, io) => {
+  const s = await setup(flags, io)
+  const token = (await tokenArgument(args, io)) ?? (await cached(s)).accessToken
+  const result = await s.client.introspectToken(token, str(flags['token-type-hint']) ? { tokenTypeHint: str(flags['token-type-hint']) as 'access_token' } : {})
+  const human = Object.entries(result).map(([k, v]) => `${k.padEnd(10)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')
+  write(io, flags, result, `${human}\n`)
+  return result.active ? 0 : 4
+}
+
+const registerCommand: Command = async (_args, flags, io) => {
+  const name = str(flags.profile) ?? io.env.OAUTHKIT_PROFILE ?? 'default'
+  const profile = readProfile(configPath(flags, io.env), name, str(flags.profile) !== undefined)
+  const issuer = str(flags.issuer) ?? profile.issuer
+  if (!issuer) throw new UsageError('register needs --issuer (or a profile with an issuer)')
+  const redirectUris = (flags['redirect-uri'] as string[] | undefined) ?? []
+  const { metadata } = await discover(issuer)
+  const registered = await registerClient(metadata, {
+    ...(redirectUris.length ? { redirect_uris: redirectUris } : {}),
+    ...(str(flags.name) ? { client_name: str(flags.name) } : {}),
+    ...(str(flags['auth-method']) ? { token_endpoint_auth_method: str(flags['auth-method']) } : {}),
+    ...(str(flags['grant-types']) ? { grant_types: str(flags['grant-types'])!.split(',') } : {}),
+  })
+  const secret = registered.client_secret ? `\nclient_secret ${String(registered.client_secret)}  (shown once: keep it in a file or the environment)` : ''
+  write(io, flags, registered, `client_id     ${registered.client_id}${secret}\n`)
+  return 0
+}
+
+export const COMMANDS: Record<string, Command> = {
+  discover: discoverCommand,
+  token: tokenCommand,
+  call: callCommand,
+  inspect: inspectCommand,
+  revoke: revokeCommand,
+  introspect: introspectCommand,
+  register: registerCommand,
+}

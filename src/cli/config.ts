@@ -1,0 +1,136 @@
+// The CLI's configuration: named profiles in a JSON file, secrets from the environment or a
+// file (never from the command line, which shell history and `ps` keep), vendor presets.
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError } from '../errors.js'
+import { bipsyncPreset, epishipPreset, epismoPreset, epturaPreset, organizationApiPreset } from '../dialects/presets.js'
+import type { VendorPreset } from '../dialects/types.js'
+
+/** One profile: where the server is, who the client is, and where its secret comes from. */
+export interface Profile {
+  issuer?: string
+  clientId?: string
+  /** The environment variable holding the client secret. Default `OAUTHKIT_CLIENT_SECRET`. */
+  clientSecretEnv?: string
+  /** A file holding the client secret (its first line). */
+  clientSecretFile?: string
+  scope?: string
+  resource?: string
+  audience?: string
+  /** A vendor preset by name, and its options (`{ "client": "acme" }` for Bipsync). */
+  preset?: string
+  presetOptions?: Record<string, string>
+  /** The grant `token` and `call` use when no grant is named: `client_credentials` (default with a secret) or `code`/`device` (default without). */
+  grant?: string
+  username?: string
+}
+
+/** The values the command line may give; the profile fills what they leave out. */
+export type Flags = Record<string, string | boolean | string[] | undefined>
+
+const PRESETS: Record<string, (options: Record<string, string>) => VendorPreset> = {
+  bipsync: (o) => bipsyncPreset(o.issuer ? { issuer: o.issuer } : { client: need(o, 'client', 'bipsync') }),
+  epiship: (o) => epishipPreset({ baseUrl: need(o, 'baseUrl', 'epiship') }),
+  epismo: (o) => epismoPreset({ issuer: need(o, 'issuer', 'epismo') }),
+  eptura: (o) => epturaPreset({ site: need(o, 'site', 'eptura'), redirectUri: need(o, 'redirectUri', 'eptura'), scope: need(o, 'scope', 'eptura') }),
+  'organization-api': (o) => organizationApiPreset({ server: need(o, 'server', 'organization-api'), ...(o.credentials === 'query' ? { credentials: 'query' as const } : {}) }),
+}
+
+export const PRESET_NAMES = Object.keys(PRESETS)
+
+function need(options: Record<string, string>, key: string, preset: string): string {
+  const value = options[key]
+  if (!value) throw new ConfigError('invalid_config', `the ${preset} preset needs ${key} (--preset ${preset}:${key}=…)`)
+  return value
+}
+
+/** The config file: --config, else $OAUTHKIT_CONFIG, else $XDG_CONFIG_HOME/oauthkit/config.json. */
+export function configPath(flags: Flags, env: NodeJS.ProcessEnv): string {
+  if (typeof flags.config === 'string') return expandHome(flags.config)
+  if (env.OAUTHKIT_CONFIG) return expandHome(env.OAUTHKIT_CONFIG)
+  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'oauthkit', 'config.json')
+}
+
+/** Where a profile's tokens are cached: $OAUTHKIT_CACHE_DIR, else $XDG_CACHE_HOME/oauthkit, one 0600 file per profile. */
+export function tokenFile(profile: string, env: NodeJS.ProcessEnv): string {
+  const dir = env.OAUTHKIT_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'oauthkit')
+  return join(dir, `${profile.replace(/[^\w.-]/g, '_')}.tokens.json`)
+}
+
+/** Reads the named profile (missing file: no profiles; a named profile that is not there: an error). */
+export function readProfile(path: string, name: string, named: boolean): Profile {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !named) return {}
+    throw new ConfigError('invalid_config', `the config file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err })
+  }
+  let parsed: { profiles?: Record<string, Profile> }
+  try {
+    parsed = JSON.parse(text) as { profiles?: Record<string, Profile> }
+  } catch (err) {
+    throw new ConfigError('invalid_config', `the config file ${path} is not JSON: ${(err as Error).message}`, { cause: err })
+  }
+  const profile = parsed.profiles?.[name]
+  if (!profile && named) throw new ConfigError('invalid_config', `no profile "${name}" in ${path} (profiles: ${Object.keys(parsed.profiles ?? {}).join(', ') || 'none'})`)
+  return profile ?? {}
+}
+
+/** The client secret: from the file or environment variable the flags or profile name, else $OAUTHKIT_CLIENT_SECRET. */
+export function clientSecret(flags: Flags, profile: Profile, env: NodeJS.ProcessEnv): string | undefined {
+  const file = str(flags['client-secret-file']) ?? profile.clientSecretFile
+  if (file) return readSecretFile(file, 'client secret')
+  const variable = str(flags['client-secret-env']) ?? profile.clientSecretEnv ?? 'OAUTHKIT_CLIENT_SECRET'
+  return env[variable] || undefined
+}
+
+/** The password of the password grant: --password-file, else $OAUTHKIT_PASSWORD. */
+export function password(flags: Flags, env: NodeJS.ProcessEnv): string {
+  const file = str(flags['password-file'])
+  const value = file ? readSecretFile(file, 'password') : env.OAUTHKIT_PASSWORD
+  if (!value) throw new ConfigError('invalid_config', 'the password grant needs a password: set OAUTHKIT_PASSWORD or pass --password-file')
+  return value
+}
+
+/** A path from the config file or the command line, `~/` read as the home folder. */
+export function expandHome(path: string): string {
+  return path.replace(/^~(?=[/\\]|$)/, homedir())
+}
+
+function readSecretFile(path: string, what: string): string {
+  try {
+    return readFileSync(expandHome(path), 'utf8').split(/\r?\n/)[0]!.trim()
+  } catch (err) {
+    throw new ConfigError('invalid_config', `the ${what} file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err })
+  }
+}
+
+/** A preset from `--preset name:key=value,key=value` or the profile. */
+export function preset(flags: Flags, profile: Profile): VendorPreset | undefined {
+  const given = str(flags.preset)
+  const [name, rest] = given ? [given.split(':')[0]!, given.slice(given.indexOf(':') + 1)] : [profile.preset, undefined]
+  if (!name) return undefined
+  const make = PRESETS[name]
+  if (!make) throw new ConfigError('invalid_config', `no preset "${name}" (presets: ${PRESET_NAMES.join(', ')})`)
+  const options: Record<string, string> = { ...profile.presetOptions }
+  if (given && given.includes(':')) {
+    for (const pair of (rest ?? '').split(',')) {
+      const eq = pair.indexOf('=')
+      if (eq > 0) options[pair.slice(0, eq)] = pair.slice(eq + 1)
+    }
+  }
+  return make(options)
+}
+
+export function str(value: string | boolean | string[] | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+/** A command line that does not say what to do: exit code 2. */
+export class UsageError extends ConfigError {
+  constructor(message: string) {
+    super('invalid_config', message)
+  }
+}

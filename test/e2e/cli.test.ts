@@ -1,0 +1,204 @@
+/**
+ * The `oauthkit` CLI end to end (#17 item 6): the built bin (dist/cli.js, which `npm test`
+ * builds first) spawned against the local authorization server and API on 127.0.0.1, with a
+ * config file and a token cache in a scratch folder. Every command; the device flow with the
+ * user played by the test; the code flow through the loopback listener, its browser opened with
+ * $BROWSER and driven by the test; a typed error's exit code.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CONFIDENTIAL, NATIVE, USER, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
+
+const root = resolve(import.meta.dirname, '..', '..')
+const cli = join(root, 'dist', 'cli.js')
+let servers: LocalServers
+let scratch: string
+let env: Record<string, string>
+
+beforeAll(async () => {
+  if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` (npm test does it)')
+  servers = await startLocalServers()
+  scratch = mkdtempSync(join(tmpdir(), 'oauthkit-cli-'))
+  writeFileSync(join(scratch, 'user-secret'), `${CONFIDENTIAL.clientSecret}\n`)
+  const profiles = {
+    service: { issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecretEnv: 'SERVICE_SECRET', scope: 'api:read' },
+    // HOME is the scratch folder: `~/` in a path is read as it.
+    user: { issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecretFile: '~/user-secret', grant: 'device', scope: 'openid offline_access api:read' },
+    native: { issuer: servers.issuer, clientId: NATIVE.clientId, scope: 'openid offline_access' },
+  }
+  writeFileSync(join(scratch, 'config.json'), JSON.stringify({ profiles }))
+  // A "browser" that only writes down the URL it was asked to open: the test plays the user.
+  writeFileSync(join(scratch, 'browser.sh'), `#!/bin/sh\nprintf '%s' "$1" > '${join(scratch, 'opened')}'\n`, { mode: 0o755 })
+  env = { OAUTHKIT_CONFIG: join(scratch, 'config.json'), OAUTHKIT_CACHE_DIR: join(scratch, 'cache'), SERVICE_SECRET: CONFIDENTIAL.clientSecret, BROWSER: join(scratch, 'browser.sh') }
+})
+afterAll(async () => {
+  await servers?.stop()
+  rmSync(scratch, { recursive: true, force: true })
+})
+
+interface Run {
+  code: number | null
+  out: string
+  err: string
+}
+
+function oauthkit(args: string[], options: { env?: Record<string, string>; stdin?: string; onErrLine?: (line: string) => void } = {}): Promise<Run> {
+  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH!, HOME: scratch, ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk))
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk
+    for (const line of chunk.toString().split('\n')) if (line) options.onErrLine?.(line)
+  })
+  child.stdin.end(options.stdin ?? '')
+  return new Promise((done) => child.on('close', (code) => done({ code, out, err })))
+}
+
+describe('oauthkit (the CLI)', () => {
+  it('--help lists the commands and the exit codes; a command has its own help', async () => {
+    const all = await oauthkit(['--help'])
+    expect(all.code).toBe(0)
+    for (const command of ['discover', 'token', 'call', 'inspect', 'revoke', 'introspect', 'register']) expect(all.out).toContain(`  ${command}`)
+    expect(all.out).toContain('Exit codes: 0 done')
+    const token = await oauthkit(['token', '--help'])
+    expect(token.out).toContain('--grant client_credentials|password|refresh|device|code')
+  })
+
+  it('discover: an issuer, and a protected resource (RFC 9728) leading to it', async () => {
+    const issuer = await oauthkit(['discover', servers.issuer])
+    expect(issuer.code).toBe(0)
+    expect(issuer.out).toMatch(new RegExp(`^token +${servers.issuer}/token$`, 'm'))
+    const json = JSON.parse((await oauthkit(['discover', servers.issuer, '--json'])).out) as { metadata: { issuer: string } }
+    expect(json.metadata.issuer).toBe(servers.issuer)
+    const resource = await oauthkit(['discover', servers.api])
+    expect(resource.code).toBe(0)
+    expect(resource.out).toMatch(/^resource +http:\/\/127\.0\.0\.1:\d+ \(scopes: api:read\)$/m)
+    expect(resource.out).toMatch(new RegExp(`^issuer +${servers.issuer}$`, 'm'))
+    // RFC 9728 §3.3: a document naming another resource than the URL asked is refused.
+    const other = await oauthkit(['discover', `${servers.api}/me`])
+    expect(other.err).toContain('[resource_mismatch]')
+    expect(other.code).toBe(3)
+  })
+
+  it('token: client_credentials from a profile, the secret from its variable, cached 0600; call uses it', async () => {
+    const token = await oauthkit(['token', '-p', 'service'])
+    expect(token.code).toBe(0)
+    expect(token.out.trim()).toMatch(/^\S{20,}$/)
+    expect(token.err).toContain('client_credentials: bearer token')
+    expect(statSync(join(scratch, 'cache', 'service.tokens.json')).mode & 0o777).toBe(0o600)
+    const call = await oauthkit(['call', `${servers.api}/things`, '-p', 'service'])
+    expect(call.code).toBe(0)
+    expect(call.err).toMatch(/^200 /)
+    expect(JSON.parse(call.out)).toMatchObject({ client: CONFIDENTIAL.clientId, scope: 'api:read' })
+  })
+
+  it('a vendor preset by name drives the client (Bipsync\'s, pointed at the local server)', async () => {
+    const run = await oauthkit(['token', '--preset', `bipsync:issuer=${servers.issuer}`, '--client-id', CONFIDENTIAL.clientId, '--client-secret-env', 'SERVICE_SECRET', '--scope', 'api:read', '--no-cache'])
+    expect(run.err).toContain('client_credentials: bearer token')
+    expect(run.code).toBe(0)
+  })
+
+  it('token --grant password: the password from OAUTHKIT_PASSWORD, never the command line', async () => {
+    const run = await oauthkit(['token', '-p', 'service', '--grant', 'password', '--username', USER.login, '--scope', 'openid', '--no-cache', '--json'], { env: { OAUTHKIT_PASSWORD: USER.password } })
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.out)).toMatchObject({ tokenType: 'bearer', accessToken: expect.any(String) })
+  })
+
+  it('the device flow with a QR code, then call, refresh, introspect and revoke on the cached grant', async () => {
+    let approving: Promise<string> | undefined
+    const device = await oauthkit(['token', '-p', 'user'], {
+      onErrLine: (line) => {
+        const url = /^Open (\S+) and enter \S+/.exec(line)?.[1]
+        if (url) approving = actAsUser(url)
+      },
+    })
+    await approving
+    expect(device.code).toBe(0)
+    expect(device.err).toMatch(/[▀▄█]{10}/)
+    expect(device.err).toContain('with a refresh token')
+
+    const me = await oauthkit(['call', `${servers.api}/me`, '-p', 'user', '--json'])
+    expect(me.code).toBe(0)
+    expect(JSON.parse(me.out)).toMatchObject({ status: 200, body: { sub: USER.login } })
+
+    const before = JSON.parse(readFileSync(join(scratch, 'cache', 'user.tokens.json'), 'utf8')) as { tokens: { accessToken: string } }
+    const refresh = await oauthkit(['token', '-p', 'user', '--grant', 'refresh'])
+    expect(refresh.code).toBe(0)
+    expect(refresh.out.trim()).not.toBe(before.tokens.accessToken)
+
+    const introspect = await oauthkit(['introspect', '-p', 'user', '--json'])
+    expect(introspect.code).toBe(0)
+    expect(JSON.parse(introspect.out)).toMatchObject({ active: true, sub: USER.login })
+
+    const revoke = await oauthkit(['revoke', '-p', 'user'])
+    expect(revoke.code).toBe(0)
+    expect(revoke.err).toContain('revoked the cached refresh token')
+    const after = await oauthkit(['call', `${servers.api}/me`, '-p', 'user'])
+    expect(after.err).toContain('sign_in_required')
+    expect(after.code).toBe(4)
+  })
+
+  it('the code flow: a loopback redirect, the browser opened with the URL, the sign-in played by the test; inspect reads its ID token', async () => {
+    const opened = join(scratch, 'opened')
+    let approving: Promise<string> | undefined
+    const code = await oauthkit(['token', '-p', 'native', '--grant', 'code', '--json'], {
+      onErrLine: (line) => {
+        if (!line.startsWith('Open ')) return
+        approving = (async () => {
+          while (!existsSync(opened)) await new Promise((r) => setTimeout(r, 50))
+          const url = readFileSync(opened, 'utf8')
+          expect(url).toBe(line.slice(5))
+          expect(new URL(url).searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/)
+          return actAsUser(url)
+        })()
+      },
+    })
+    expect(await approving).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\?code=/)
+    expect(code.code).toBe(0)
+    const tokens = JSON.parse(code.out) as { idToken: string }
+
+    const inspect = await oauthkit(['inspect', tokens.idToken])
+    expect(inspect.code).toBe(0)
+    expect(inspect.err).toContain('not verified')
+    expect(inspect.out).toContain(`"iss": "${servers.issuer}"`)
+    expect(inspect.out).toMatch(/^exp +\d{4}-\d\d-\d\dT.* \(in \d+ s\)$/m)
+    const fromStdin = await oauthkit(['inspect', '-', '--json'], { stdin: tokens.idToken })
+    expect(JSON.parse(fromStdin.out)).toMatchObject({ payload: { aud: NATIVE.clientId } })
+  })
+
+  it('register: dynamic registration', async () => {
+    const run = await oauthkit(['register', '--issuer', servers.issuer, '--redirect-uri', 'http://127.0.0.1/cb', '--name', 'cli test', '--auth-method', 'none', '--json'])
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.out)).toMatchObject({ client_id: expect.any(String), client_name: 'cli test', token_endpoint_auth_method: 'none' })
+  })
+
+  it('exit codes per recovery class: a wrong secret is 3 (the secret never printed), an unreachable server 5, a usage mistake 2', async () => {
+    const wrong = await oauthkit(['token', '-p', 'service'], { env: { SERVICE_SECRET: 'wrong-secret-never-shown' } })
+    expect(wrong.code).toBe(3)
+    expect(wrong.err).toContain('[oauth_error (invalid_client)]')
+    expect(wrong.err).toContain('→ check the configuration')
+    expect(wrong.out + wrong.err).not.toContain('wrong-secret-never-shown')
+
+    const down = await oauthkit(['discover', 'http://127.0.0.1:9/'])
+    expect(down.code).toBe(5)
+
+    const argv = await oauthkit(['token', '--issuer', servers.issuer, '--client-id', 'x', '--client-secret', 'on-the-command-line'])
+    expect(argv.code).toBe(2)
+    expect(argv.err).toContain('shell history')
+    expect((await oauthkit(['nonsense'])).code).toBe(2)
+    expect((await oauthkit(['token', '--grant', 'implicit', '-p', 'service'])).code).toBe(2)
+    const noPreset = await oauthkit(['token', '--preset', 'acme', '--client-id', 'x'])
+    expect(noPreset.err).toContain('no preset "acme" (presets: bipsync, epiship, epismo, eptura, organization-api)')
+    expect(noPreset.code).toBe(3)
+    const presetOption = await oauthkit(['token', '--preset', 'bipsync', '--client-id', 'x'])
+    expect(presetOption.err).toContain('the bipsync preset needs client (--preset bipsync:client=…)')
+    expect(presetOption.code).toBe(3)
+    const notJwt = await oauthkit(['inspect', 'opaque-token'])
+    expect(notJwt.code).toBe(3)
+    expect(notJwt.err).toContain('not a JWT')
+  })
+})
