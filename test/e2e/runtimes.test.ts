@@ -48,7 +48,8 @@ const RUNTIMES: Array<{ name: string; binary: string; run(): Promise<Step[]> }> 
   { name: `Node ${process.versions.node}`, binary: process.execPath, run: () => launcher(process.execPath, ['run.mjs', server.base]) },
   ...(['node22', 'node24'] as const).map((dir) => ({ name: `Node ${dir.slice(4)}`, binary: installed(`${dir}/bin/node`), run: () => launcher(installed(`${dir}/bin/node`), ['run.mjs', server.base]) })),
   { name: 'Deno', binary: installed('.bin/deno'), run: () => launcher(installed('.bin/deno'), ['run', '--no-lock', '--no-prompt', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', 'run.mjs', server.base]) },
-  { name: 'Bun', binary: installed('.bin/bun'), run: () => launcher(installed('.bin/bun'), ['run.mjs', server.base]) },
+  // The platform package's binary: bun's own bin is a placeholder that its install script (not run by .ci/run) replaces.
+  { name: 'Bun', binary: installed('@oven/bun-linux-x64/bin/bun'), run: () => launcher(installed('@oven/bun-linux-x64/bin/bun'), ['run.mjs', server.base]) },
   { name: 'workerd', binary: installed('.bin/workerd'), run: () => (writeWorkerdConfig(), launcher(installed('.bin/workerd'), ['test', 'smoke.capnp'])) },
   { name: 'Chromium', binary: CHROMIUM, run: inChromium },
 ]
