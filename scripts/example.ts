@@ -13,9 +13,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setupServer } from 'msw/node'
 import type { HttpHandler } from 'msw'
 import { bipsyncServer, epishipServer, epismoServer, epturaServer, organizationApiServer, type Emulator } from '../src/entries/testing.js'
-import { isOAuthKitError } from '../src/index.js'
+import { createOAuthClient, isOAuthKitError } from '../src/index.js'
 import { ACME_CLIENT, acmeCloudServer } from '../test/support/acme-cloud.js'
-import { CONFIDENTIAL, actAsUser, startLocalServers } from '../test/support/authorization-server.js'
+import { CONFIDENTIAL, USER, actAsUser, signAssertion, startLocalServers } from '../test/support/authorization-server.js'
 import { startSpa } from './serve-spa.js'
 
 const examples = fileURLToPath(new URL('../examples/', import.meta.url))
@@ -56,13 +56,13 @@ function playUser(approve: (url: string, userCode: string) => Promise<unknown> |
 }
 
 /** The examples written for any standard server, against the local authorization server and API. */
-function local(name: string, env: (servers: { issuer: string; api: string }) => Record<string, string>): Example {
+function local(name: string, env: (servers: { issuer: string; api: string }) => Record<string, string> | Promise<Record<string, string>>): Example {
   return {
     about: 'the local authorization server (oidc-provider) and API on 127.0.0.1',
     async run(args) {
       const servers = await startLocalServers()
       const scratch = mkdtempSync(join(tmpdir(), 'oauthkit-example-'))
-      Object.assign(process.env, { OAUTH_ISSUER: servers.issuer, OAUTH_CLIENT_ID: CONFIDENTIAL.clientId, OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret, API_URL: servers.api, TOKEN_FILE: join(scratch, 'tokens.json') }, env(servers))
+      Object.assign(process.env, { OAUTH_ISSUER: servers.issuer, OAUTH_CLIENT_ID: CONFIDENTIAL.clientId, OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret, API_URL: servers.api, TOKEN_FILE: join(scratch, 'tokens.json') }, await env(servers))
       const user = playUser((url) => actAsUser(url))
       try {
         await load(name, args)
@@ -105,6 +105,12 @@ const EXAMPLES: Record<string, Example> = {
   'session-ky': local('session-ky', () => ({})),
   'device-flow': local('device-flow', () => ({})),
   'cli-file-store': local('cli-file-store', () => ({})),
+  // A user's access token to exchange (from the local server's password grant), and an assertion its trusted identity provider signed.
+  'token-exchange': local('token-exchange', async ({ issuer }) => {
+    const client = await createOAuthClient({ issuer, ...CONFIDENTIAL })
+    const user = await client.passwordGrant({ username: USER.login, password: USER.password, scope: 'openid profile' })
+    return { SUBJECT_TOKEN: user.accessToken, ASSERTION: signAssertion({ sub: 'grace', aud: issuer }) }
+  }),
   'dialect-from-scratch': emulated('dialect-from-scratch', () => ({
     emulator: acmeCloudServer(),
     env: { ACME_CLIENT_ID: ACME_CLIENT.clientId, ACME_CLIENT_SECRET: ACME_CLIENT.clientSecret },

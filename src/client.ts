@@ -19,12 +19,26 @@ import { passwordGrant, type PasswordGrantOptions } from './grants/password.js'
 import { refreshGrant, type RefreshOptions } from './grants/refresh.js'
 import type { GrantParameters } from './grants/token.js'
 import type { AuthorizationServerMetadata, TokenSet } from './types.js'
-import { createSession, type Session, type SessionOptions } from './session.js'
+import { createSession, type Session, type SessionGrant, type SessionOptions } from './session.js'
+import { jwtBearerGrant, tokenExchangeGrant, type JwtBearerOptions, type TokenExchangeOptions, type TokenSource } from './grants/exchange.js'
 
 /** Options of {@link createOAuthClient}: who the client is, where the server is, and the {@link HttpOptions}, flat. */
 export interface OAuthClientOptions extends ClientOptions, HttpOptions, MetadataSource {
   /** Default redirect URI for the authorization code flow. */
   redirectUri?: string
+}
+
+/**
+ * Options of `client.session`: a session's, with two more grants it can run by itself —
+ * `token_exchange` (with `exchange`) and `jwt_bearer` (with `assertion`) — renewed like
+ * client credentials.
+ */
+export interface ClientSessionOptions extends Omit<SessionOptions, 'grant'> {
+  grant?: SessionOptions['grant'] | 'token_exchange' | 'jwt_bearer'
+  /** `token_exchange`: the subject token (a function for one that changes), its type, an actor, the type wanted. */
+  exchange?: Pick<TokenExchangeOptions, 'subjectToken' | 'subjectTokenType' | 'actorToken' | 'actorTokenType' | 'requestedTokenType'>
+  /** `jwt_bearer`: the assertion; a function signing a fresh one, as each renewal needs a new one. */
+  assertion?: TokenSource
 }
 
 /** What `client.exchangeCode` takes: the code, and the redirect URI (the client's by default), verifier and signal. */
@@ -53,14 +67,18 @@ export interface OAuthClient {
   passwordGrant(options: PasswordGrantOptions): Promise<TokenSet>
   /** Starts the device flow: see the plain `startDeviceAuthorization`. */
   startDeviceAuthorization(options?: GrantParameters): Promise<DeviceAuthorization>
+  /** Token exchange (RFC 8693): see the plain `tokenExchangeGrant`. */
+  tokenExchangeGrant(options: TokenExchangeOptions): Promise<TokenSet>
+  /** The JWT bearer grant (RFC 7523): see the plain `jwtBearerGrant`. */
+  jwtBearerGrant(options: JwtBearerOptions): Promise<TokenSet>
   /** Revokes a token (RFC 7009): see the plain `revokeToken`. */
   revokeToken(token: string, options?: TokenHintOptions): Promise<void>
   /** Introspects a token (RFC 7662): see the plain `introspectToken`. */
   introspectToken(token: string, options?: TokenHintOptions): Promise<IntrospectionResult>
   /** The userinfo claims (a signed answer verified): see the plain `fetchUserInfo`. */
   fetchUserInfo(accessToken: string, options?: UserInfoOptions): Promise<UserInfo>
-  /** A session: a token manager for this client, with an authorized fetch. */
-  session(options?: SessionOptions): Session
+  /** A session: a token manager for this client, with an authorized fetch; it runs `client_credentials`, `token_exchange` or `jwt_bearer` itself. */
+  session(options?: ClientSessionOptions): Session
   /** @deprecated Renamed {@link OAuthClient.buildAuthorizationUrl}; kept until 1.0. */
   authorizationUrl(options?: Partial<AuthorizationUrlOptions>): Promise<PendingAuthorization>
   /** @deprecated Renamed {@link OAuthClient.clientCredentialsGrant}; kept until 1.0. */
@@ -101,6 +119,8 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     clientCredentialsGrant: (o?: ClientCredentialsOptions) => clientCredentialsGrant(ctx, o),
     refreshGrant: (token: string | TokenSet, o?: RefreshOptions) => refreshGrant(ctx, token, o),
     passwordGrant: (o: PasswordGrantOptions) => passwordGrant(ctx, o),
+    tokenExchangeGrant: (o: TokenExchangeOptions) => tokenExchangeGrant(ctx, o),
+    jwtBearerGrant: (o: JwtBearerOptions) => jwtBearerGrant(ctx, o),
     revokeToken: (token: string, o?: TokenHintOptions) => revokeToken(ctx, token, o),
     introspectToken: (token: string, o?: TokenHintOptions) => introspectToken(ctx, token, o),
     fetchUserInfo: (token: string, o?: UserInfoOptions) => fetchUserInfo(ctx, token, o),
@@ -112,7 +132,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     completeAuthorization: (url, pending, o) => completeAuthorization(ctx, url, pending, o),
     exchangeCode: (o) => exchangeCode(ctx, { ...o, redirectUri: redirectUri(o?.redirectUri, 'exchangeCode') }),
     startDeviceAuthorization: (o) => startDeviceAuthorization(ctx, o),
-    session: (o) => createSession(ctx, o),
+    session: (o) => createSession(ctx, sessionOptions(ctx, o)),
     // Deprecated names, until 1.0.
     authorizationUrl: methods.buildAuthorizationUrl,
     clientCredentials: methods.clientCredentialsGrant,
@@ -122,4 +142,21 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     introspect: methods.introspectToken,
     userInfo: methods.fetchUserInfo,
   }
+}
+
+/** The session options with a named grant made into the {@link SessionGrant} that runs it. */
+function sessionOptions(ctx: OAuthContext, options: ClientSessionOptions = {}): SessionOptions {
+  const { grant, exchange, assertion, ...rest } = options ?? {}
+  const params = { ...(rest.scope ? { scope: rest.scope } : {}), ...(rest.resource ? { resource: rest.resource } : {}), ...(rest.audience ? { audience: rest.audience } : {}), ...(rest.extraParams ? { extraParams: rest.extraParams } : {}) }
+  if (grant === 'token_exchange') {
+    if (!exchange?.subjectToken) throw new ConfigError('invalid_config', 'a token_exchange session needs exchange: { subjectToken } (a function for a token that changes)')
+    const named: SessionGrant = { name: 'token_exchange', run: (o) => tokenExchangeGrant(ctx, { ...params, ...exchange, ...o }) }
+    return { ...rest, grant: named }
+  }
+  if (grant === 'jwt_bearer') {
+    if (!assertion) throw new ConfigError('invalid_config', 'a jwt_bearer session needs assertion (a function signing a fresh one)')
+    const named: SessionGrant = { name: 'jwt_bearer', run: (o) => jwtBearerGrant(ctx, { ...params, assertion, ...o }) }
+    return { ...rest, grant: named }
+  }
+  return grant ? { ...rest, grant } : rest
 }

@@ -15,11 +15,12 @@ import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
  */
 export interface SessionOptions extends Omit<GrantParameters, 'signal'> {
   /**
-   * `client_credentials`: the session obtains its tokens itself, and runs the grant again with
-   * the same parameters when a token nears expiry (or refreshes, if the answer carried a
-   * refresh token). Omitted: the session holds tokens from a sign-in (`tokens`, `setTokens`).
+   * `client_credentials`, or any {@link SessionGrant} (token exchange, JWT bearer, your own):
+   * the session obtains its tokens itself, and runs the grant again (with the same parameters)
+   * when a token nears expiry, or refreshes if the answer carried a refresh token. Omitted: the
+   * session holds tokens from a sign-in (`tokens`, `setTokens`).
    */
-  grant?: 'client_credentials'
+  grant?: 'client_credentials' | SessionGrant
   /** Tokens from a completed sign-in. */
   tokens?: TokenSet
   /** The API base URLs `session.fetch` may send the token to. Nothing else gets it. */
@@ -30,6 +31,23 @@ export interface SessionOptions extends Omit<GrantParameters, 'signal'> {
   /** Refresh this many ms before expiry (default 60 000, never more than half the lifetime). */
   skew?: number
   backgroundRefresh?: boolean
+  /** `refresh-expiring` this many ms before the refresh token expires, when the server said (default 600 000). */
+  refreshExpiryNotice?: number
+}
+
+/**
+ * A grant a session runs by itself, again whenever it needs new tokens: `OAuthClient.session`
+ * makes them for `token_exchange` and `jwt_bearer`; write one for a grant of your own.
+ *
+ * @example
+ * const grant: SessionGrant = { name: 'token_exchange', run: (o) => tokenExchangeGrant(ctx, { ...o, subjectToken: () => upstream.getAccessToken() }) }
+ * const session = createSession(ctx, { grant, apiUrls: ['https://orders.internal'] })
+ */
+export interface SessionGrant {
+  /** What the tokens come from, stamped in the store with them: sessions of other grants on one store never adopt each other's tokens. */
+  name: string
+  /** Runs the grant; `signal` and `retry` are the session's, to pass on to the request. */
+  run(options: { signal?: AbortSignal; retry?: RetryPolicy | false }): Promise<TokenSet>
 }
 
 /** A client's token manager plus an authorized fetch. Every method is safe to call concurrently. */
@@ -63,22 +81,29 @@ export interface Session {
  */
 export function createSession(ctx: OAuthContext, options: SessionOptions = {}): Session {
   options ??= {}
-  const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, ...params } = options
-  if (grant !== undefined && grant !== 'client_credentials') {
-    throw new ConfigError('invalid_config', `session grant ${JSON.stringify(grant)} is not supported; use 'client_credentials', or sign in and pass tokens`)
+  const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, refreshExpiryNotice, ...params } = options
+  if (grant !== undefined && grant !== 'client_credentials' && (typeof grant !== 'object' || typeof grant.run !== 'function' || typeof grant.name !== 'string')) {
+    throw new ConfigError('invalid_config', `session grant ${JSON.stringify(grant)} is not supported; use 'client_credentials', a { name, run } grant, or sign in and pass tokens`)
   }
+  const obtain =
+    grant === 'client_credentials'
+      ? (signal?: AbortSignal, retry?: RetryPolicy | false) => clientCredentialsGrant(ctx, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) })
+      : grant
+        ? (signal?: AbortSignal, retry?: RetryPolicy | false) => grant.run({ ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) })
+        : undefined
   const http = int(ctx).options
   const manager = new TokenManager({
     // The manager hands the steps its retry policy (the session's, reporting `retry` events).
-    ...(grant === 'client_credentials' ? { obtain: (signal?: AbortSignal, retry?: RetryPolicy | false) => clientCredentialsGrant(ctx, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) }) } : {}),
+    ...(obtain ? { obtain } : {}),
     refresh: (refreshToken, signal, current, retry) => refreshGrant(ctx, current ?? refreshToken, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) }),
     ...(params.retry === undefined ? {} : { retry: params.retry }),
     // What the tokens belong to, stamped in the store: another configuration's are not these.
-    owner: JSON.stringify([ctx.metadata.issuer, ctx.clientId, ...(grant === 'client_credentials' ? [params.scope, params.resource, params.audience] : [])]),
+    owner: JSON.stringify([ctx.metadata.issuer, ctx.clientId, ...(grant ? [params.scope, params.resource, params.audience] : []), ...(typeof grant === 'object' ? [grant.name] : [])]),
     ...(store ? { store } : {}),
     ...(lock ? { lock } : {}),
     ...(lockName ? { lockName } : {}),
     ...(skew === undefined ? {} : { skew }),
+    ...(refreshExpiryNotice === undefined ? {} : { refreshExpiryNotice }),
     ...(backgroundRefresh ? { backgroundRefresh } : {}),
     clock: http.clock ?? systemClock,
   })

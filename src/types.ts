@@ -10,6 +10,13 @@ export interface TokenSet {
   tokenType: string
   expiresAt?: number
   refreshToken?: string
+  /**
+   * When the refresh token stops being accepted (epoch ms), when the server said: the earliest
+   * of `refresh_token_expires_in` (GitHub, Entra ID and others), and the IETF draft's
+   * `refresh_token_timeout` and `authorization_expires_in` (draft-ietf-oauth-refresh-token-expiration).
+   * A session never sends it after that (docs/tokens.md).
+   */
+  refreshExpiresAt?: number
   /** The granted scope, when the server said (RFC 6749 §5.1). */
   scope?: string
   idToken?: string

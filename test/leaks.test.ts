@@ -15,6 +15,9 @@ import {
   introspectToken,
   isOAuthKitError,
   passwordGrant,
+  tokenExchangeGrant,
+  jwtBearerGrant,
+  TOKEN_TYPES,
   refreshGrant,
   registerClient,
   revokeToken,
@@ -96,6 +99,8 @@ const OPERATIONS: Record<string, (http: HttpOptions) => Promise<unknown>> = {
   'client_credentials (post)': (http) => clientCredentialsGrant(createContext(meta, { clientId: 'app', clientSecret: CANARY.secret, tokenEndpointAuthMethod: 'client_secret_post' }, { ...http, timeout: 50 })),
   refresh: (http) => refreshGrant(ctxWith(http), CANARY.refresh),
   password: (http) => passwordGrant(ctxWith(http), { username: 'ann', password: CANARY.password }),
+  'token exchange': (http) => tokenExchangeGrant(ctxWith(http), { subjectToken: CANARY.access, actorToken: CANARY.refresh, actorTokenType: TOKEN_TYPES.accessToken }),
+  'JWT bearer': (http) => jwtBearerGrant(ctxWith(http), { assertion: CANARY.idToken }),
   'code exchange': (http) => exchangeCode(ctxWith(http), { code: CANARY.code, redirectUri: 'https://app.example/cb', codeVerifier: CANARY.verifier }),
   'callback and exchange': (http) => {
     const state = `s-${++completions}` // each completion is a sign-in of its own (a state completes once)

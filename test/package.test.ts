@@ -63,8 +63,10 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 640 KB unpacked', () => {
-    // Measured 627 KB: 572 KB for the library, plus the `oauthkit` CLI (#17 item 6, 32 KB:
+  it('stays under 660 KB unpacked', () => {
+    // Measured 651 KB: #16's token exchange, JWT bearer and refresh-token lifetime added 24 KB
+    // (their code in the three builds, their documented declarations). 627 KB before: 572 KB
+    // for the library, plus the `oauthkit` CLI (#17 item 6, 32 KB:
     // its own code and the QR encoder uqr, fully minified, bundled in; the library it shares
     // with the ESM entries' chunks). The library alone was 617 KB before the ESM entries'
     // declarations became re-exports of the CJS ones, 601 before the CJS build's inlined
@@ -73,7 +75,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(640_000)
+    expect(unpackedSize).toBeLessThan(660_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

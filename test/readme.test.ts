@@ -1,7 +1,8 @@
 /**
- * The README's quick starts compile, unchanged: each ```ts block is type-checked against the
- * sources, with the free names a reader fills in (issuer, clientId, …) declared as strings.
- * (They run too, in their runnable form: examples/, test/e2e/examples.test.ts.)
+ * The README's quick starts, and the feature pages of docs/ listed here, compile unchanged: each
+ * ```ts block is type-checked against the sources, with the free names a reader fills in
+ * (issuer, clientId, …) declared. (They run too, in their runnable form: examples/,
+ * test/e2e/examples.test.ts.)
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -10,12 +11,13 @@ import { describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '..')
 const dir = join(root, '.tmp', 'readme-snippets')
-const FILL_IN = ['issuer', 'clientId', 'clientSecret', 'site', 'redirectUri', 'server']
+const FILL_IN = ['issuer', 'clientId', 'clientSecret', 'site', 'redirectUri', 'server', 'incomingToken', 'serviceToken']
+const PAGES = ['README.md', 'docs/exchange.md']
 
-describe("the README's code", () => {
+describe("the README's code and the feature pages'", () => {
   it('every ```ts block compiles against the sources', () => {
-    const blocks = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
-    expect(blocks.length).toBeGreaterThanOrEqual(4)
+    const blocks = PAGES.flatMap((page) => [...readFileSync(join(root, page), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!))
+    expect(blocks.length).toBeGreaterThanOrEqual(6)
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
     blocks.forEach((code, i) => writeFileSync(join(dir, `block-${i + 1}.ts`), code.includes('import ') ? code : `${code}\nexport {}\n`))

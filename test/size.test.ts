@@ -51,15 +51,19 @@ const root = resolve(import.meta.dirname, '..')
  * - 19.62 → 19.71 KiB (SPA): the token manager's share of #15 — compare-and-delete of a
  *   refused set, owner stamps, one lock per store by default, renewing past a store out of
  *   reach when nothing can be spent twice.
+ * - 19.71 → 20.07 KiB (SPA): refresh-token lifetime (#16 item 5), in every bundle that renews
+ *   tokens — the three lifetime fields read (the earliest wins, kept across a refresh without a
+ *   new refresh token), an expired refresh token never sent, and `refresh-expiring` said once
+ *   per refresh token. (DPoP and PAR, also #16, stay out of bundles that do not use them.)
  *
  * oauth4webapi (the protocol and its checks) is 5.9 KiB of the SPA path.
  */
-const SPA_BUDGET_GZIP_BYTES = 20 * 1024
+const SPA_BUDGET_GZIP_BYTES = 20.25 * 1024
 
 /**
  * 19.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
  * plain path leaves to the app: storage choice, cross-tab lock and channel, logout with
- * revocation and end-session. Measures 23.31 KiB (23.27 before the tabs fix of 2026-11-30, 23.12 before #15's share, 21.84 before #14's resilience, as above;
+ * revocation and end-session. Measures 23.67 KiB (23.31 before #16's refresh-token lifetime, as above; 23.27 before the tabs fix of 2026-11-30, 23.12 before #15's share, 21.84 before #14's resilience, as above;
  * 16.95 before #11's error work, 18.76 before
  * #12, 19.64 before #12's second part, 20.04 before #13: tabs that never replay a rotated
  * refresh token — the rotation ledger in IndexedDB, asking the tab that holds the current
@@ -69,19 +73,21 @@ const SPA_BUDGET_GZIP_BYTES = 20 * 1024
  * takeover at a time, OpenID discovery first; oidc-client-ts: 17.2 KiB). The userinfo JWT
  * check stays out: `getUserInfo(app)` is a separate function, 2.5 KiB for those who call it.
  */
-const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 23.5 * 1024
+const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 23.75 * 1024
 
 /**
  * 17.5 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
  * authentication with a secret, the client_credentials grant and refresh, the token manager and
- * the authorized fetch with its Node redirect follower. Measures 19.45 KiB (19.33 before #15's
+ * the authorized fetch with its Node redirect follower. Measures 19.85 KiB (19.45 before #16:
+ * the refresh-token lifetime, as above, and sessions that run any grant — token exchange, JWT
+ * bearer, one of the application's — not only client_credentials; 19.33 before #15's
  * share, as above; 18.02 before #14's
  * resilience, as above; 15.08 before #11's
  * error work, 16.78 before #12, 17.49 before #12's second part: the expires_in policy and the
  * scope reading, 17.79 before the token manager's share of #13, as above); `createOAuthClient`
  * doing the same measures 22.7 KiB, because it binds every grant.
  */
-const M2M_BUDGET_GZIP_BYTES = 19.75 * 1024
+const M2M_BUDGET_GZIP_BYTES = 20 * 1024
 
 async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
   return build({

@@ -66,7 +66,7 @@ describe('public types', () => {
     expectTypeOf(createBrowserClient).toBeCallableWith({ issuer: 'https://as.example', clientId: 'spa' })
     // @ts-expect-error clientId is required
     expectTypeOf(createOAuthClient).toBeCallableWith({ issuer: 'https://as.example' })
-    expectTypeOf<Parameters<TokenManager['on']>[0]>().toEqualTypeOf<'tokens' | 'refresh-failed' | 'retry' | 'renewal' | 'sign-in-required'>()
+    expectTypeOf<Parameters<TokenManager['on']>[0]>().toEqualTypeOf<'tokens' | 'refresh-failed' | 'retry' | 'renewal' | 'sign-in-required' | 'refresh-expiring'>()
   })
 
   it('dialects: data with closed vocabularies; presets are dialects', () => {

@@ -40,7 +40,7 @@ export async function refreshGrant(ctx: OAuthContext, tokens: string | TokenSet,
     (response) => o.processRefreshTokenResponse(as, client, response),
     options.signal,
     // A rotating refresh token is spent once the server processed it: sent again only after the server said it did nothing.
-    { previousRefreshToken: refreshToken, requestedScope: options.scope ?? held?.scope, retry: options.retry, resend: 'unless-unprocessed' },
+    { previousRefreshToken: refreshToken, previousRefreshExpiresAt: held?.refreshExpiresAt, requestedScope: options.scope ?? held?.scope, retry: options.retry, resend: 'unless-unprocessed' },
   )
   // OpenID Connect Core §12.2: "its sub Claim Value MUST be the same as in the ID Token issued
   // when the original authentication occurred" (its iss is checked against the issuer already).

@@ -36,6 +36,11 @@ export interface TokenManagerOptions {
   skew?: number
   /** Refresh in the background ahead of expiry (the timer never keeps a Node process alive). */
   backgroundRefresh?: boolean
+  /**
+   * `refresh-expiring` is emitted this many ms before the refresh token expires (when the
+   * server said when), but never earlier than half its lifetime. Default 600 000 (10 minutes).
+   */
+  refreshExpiryNotice?: number
 }
 
 /**
@@ -55,6 +60,12 @@ export interface TokenEvents {
    * reject with `sign_in_required` without emitting again, until new tokens arrive.
    */
   'sign-in-required': (error: OAuthKitError) => void
+  /**
+   * The refresh token expires soon (the server said when: `refreshExpiresAt`), after which
+   * sign-in will be required: a chance to ask the user at a good moment. Once per refresh token,
+   * when a token is asked for or stored inside the notice period (`refreshExpiryNotice`).
+   */
+  'refresh-expiring': (event: { refreshExpiresAt: number }) => void
 }
 
 /** The token interface the fetch wrappers need. Safe to call concurrently. */
@@ -77,6 +88,8 @@ interface Current {
   version: number | undefined
   /** When to refresh (epoch ms); undefined: the token states no expiry. */
   refreshAt: number | undefined
+  /** When to emit `refresh-expiring` (epoch ms); undefined: no refresh token expiry stated, or emitted. */
+  noticeAt: number | undefined
   stale: boolean
 }
 
@@ -100,6 +113,7 @@ export class TokenManager implements AccessTokenSource {
   readonly #lockName: string
   readonly #clock: Clock
   readonly #skew: number
+  readonly #notice: number
   readonly #background: boolean
   readonly #listeners: { [K in keyof TokenEvents]: Set<TokenEvents[K]> } = {
     tokens: new Set(),
@@ -107,6 +121,7 @@ export class TokenManager implements AccessTokenSource {
     retry: new Set(),
     renewal: new Set(),
     'sign-in-required': new Set(),
+    'refresh-expiring': new Set(),
   }
   #current: Current | undefined
   #inflight: Promise<TokenSet> | undefined
@@ -136,6 +151,7 @@ export class TokenManager implements AccessTokenSource {
     this.#lockName = options.lockName ?? 'oauthkit'
     this.#clock = options.clock ?? systemClock
     this.#skew = Math.max(0, options.skew ?? DEFAULT_SKEW_MS)
+    this.#notice = Math.max(0, options.refreshExpiryNotice ?? 600_000)
     this.#background = options.backgroundRefresh ?? false
     const policy = options.retry
     this.#retry =
@@ -159,7 +175,13 @@ export class TokenManager implements AccessTokenSource {
 
   validToken(): string | undefined {
     const c = this.#current
+    if (c?.noticeAt !== undefined && this.#clock.now() >= c.noticeAt) this.#noticeRefreshExpiry(c)
     return this.#isFresh(c) ? c.tokens.accessToken : undefined
+  }
+
+  #noticeRefreshExpiry(c: Current): void {
+    c.noticeAt = undefined
+    if (c.tokens.refreshExpiresAt !== undefined) this.#emit('refresh-expiring', { refreshExpiresAt: c.tokens.refreshExpiresAt })
   }
 
   /** The whole current token set, refreshed if needed. */
@@ -312,8 +334,11 @@ export class TokenManager implements AccessTokenSource {
     }
     if (this.#unsaved) return this.#commit(this.#unsaved, stored?.version)
 
-    const refreshToken = this.#current?.tokens.refreshToken
     const started = this.#clock.now()
+    // A refresh token past the expiry the server stated is never sent: sign in (or obtain) anew.
+    const held = this.#current?.tokens
+    const expired = held?.refreshExpiresAt !== undefined && started >= held.refreshExpiresAt
+    const refreshToken = expired ? undefined : held?.refreshToken
     // Paused after failures a moment ago: callers without a usable token are told at once.
     if (started < this.#gate.until) {
       this.#report('paused', started)
@@ -323,6 +348,7 @@ export class TokenManager implements AccessTokenSource {
     try {
       if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken, undefined, this.#current?.tokens, this.#retry)
       else if (this.#obtain) next = await this.#obtain(undefined, this.#retry)
+      else if (expired) throw new OAuthKitError('sign_in_required', `the refresh token expired at ${new Date(held.refreshExpiresAt!).toISOString()}, as the server said it would: sign in again`)
       else throw new OAuthKitError('sign_in_required', 'no tokens and no way to obtain them: sign in first')
     } catch (err) {
       if (isTransient(err)) return this.#failed(err, refreshToken, started)
@@ -442,6 +468,7 @@ export class TokenManager implements AccessTokenSource {
     this.#signedOut = false
     this.#current = this.#toCurrent(tokens, version)
     this.#schedule()
+    if (this.#current.noticeAt !== undefined && this.#clock.now() >= this.#current.noticeAt) this.#noticeRefreshExpiry(this.#current)
     for (const listener of this.#listeners.tokens) {
       try {
         await listener(tokens)
@@ -458,7 +485,12 @@ export class TokenManager implements AccessTokenSource {
       const lifetime = tokens.expiresAt - this.#clock.now()
       refreshAt = tokens.expiresAt - Math.min(this.#skew, Math.max(0, lifetime / 2))
     }
-    return { tokens, version, refreshAt, stale: false }
+    let noticeAt: number | undefined
+    if (tokens.refreshExpiresAt !== undefined && tokens.refreshToken !== undefined) {
+      const left = tokens.refreshExpiresAt - this.#clock.now()
+      noticeAt = tokens.refreshExpiresAt - Math.min(this.#notice, Math.max(0, left / 2))
+    }
+    return { tokens, version, refreshAt, noticeAt, stale: false }
   }
 
   #schedule(): void {

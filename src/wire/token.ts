@@ -106,7 +106,7 @@ function withSpacedScope(body: Record<string, unknown>, onWarning?: (warning: { 
 }
 
 /** Optional fields a server sends as `null` where it means "absent" (seen with every vendor). */
-const OPTIONAL = ['refresh_token', 'scope', 'id_token', 'refresh_token_expires_in']
+const OPTIONAL = ['refresh_token', 'scope', 'id_token', 'refresh_token_expires_in', 'refresh_token_timeout', 'authorization_expires_in']
 
 function withoutNulls(body: Record<string, unknown>, onWarning?: (warning: { code: string; message: string }) => void): Record<string, unknown> {
   const nulls = OPTIONAL.filter((field) => body[field] === null)
@@ -129,6 +129,8 @@ const NAMED = new Set(['access_token', 'token_type', 'expires_in', 'refresh_toke
 export interface TokenSetContext {
   /** Kept when the response carries no refresh token (RFC 6749 §6). */
   previousRefreshToken?: string | undefined
+  /** The kept refresh token's expiry, kept with it. */
+  previousRefreshExpiresAt?: number | undefined
   /** The scope asked for (or, on a refresh, the scope held): a response without `scope` was granted it (RFC 6749 §5.1). */
   requestedScope?: string | undefined
   idTokenClaims?: Record<string, unknown>
@@ -157,11 +159,33 @@ export function toTokenSet(
   if (typeof body.expires_in === 'number') set.expiresAt = Math.round(now + body.expires_in * 1000)
   const refreshToken = (body.refresh_token as string | undefined) ?? options.previousRefreshToken
   if (refreshToken !== undefined) set.refreshToken = refreshToken
+  const refreshExpiresAt = body.refresh_token === undefined ? options.previousRefreshExpiresAt : refreshLifetime(body, now)
+  if (refreshToken !== undefined && refreshExpiresAt !== undefined) set.refreshExpiresAt = refreshExpiresAt
   const scope = typeof body.scope === 'string' ? body.scope : options.requestedScope
   if (scope !== undefined) set.scope = scope
   if (typeof body.id_token === 'string') set.idToken = body.id_token
   if (options.idTokenClaims) set.idTokenClaims = options.idTokenClaims
   return set
+}
+
+/** Lifetimes of the refresh token or the grant behind it, in seconds, by their names. */
+const REFRESH_LIFETIMES = ['refresh_token_expires_in', 'refresh_token_timeout', 'authorization_expires_in']
+
+/**
+ * When the refresh token stops being accepted: the earliest lifetime the response states
+ * (a positive number of seconds, or a string of digits); none stated, undefined. The raw
+ * values stay in `extra`.
+ */
+function refreshLifetime(body: Record<string, unknown>, now: number): number | undefined {
+  let earliest: number | undefined
+  for (const name of REFRESH_LIFETIMES) {
+    const raw = body[name]
+    const seconds = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) continue
+    const at = Math.round(now + seconds * 1000)
+    earliest = earliest === undefined ? at : Math.min(earliest, at)
+  }
+  return earliest
 }
 
 /**
@@ -180,6 +204,7 @@ export function isTokenSet(value: unknown): value is TokenSet {
     typeof t.extra === 'object' &&
     t.extra !== null &&
     (t.expiresAt === undefined || Number.isFinite(t.expiresAt)) &&
+    (t.refreshExpiresAt === undefined || Number.isFinite(t.refreshExpiresAt)) &&
     has('refreshToken', 'string') &&
     has('scope', 'string') &&
     has('idToken', 'string') &&

@@ -30,6 +30,7 @@ const EXPECTED: Record<string, RegExp> = {
   'session-ky': /called the API as confidential-app with scope api:read/,
   'device-flow': /approving as the example user\)\nsigned in; access token expires/,
   'cli-file-store': /approving as the example user\)\nGET \/me → 200/,
+  'token-exchange': /token exchange: called the API as ada with scope openid\nJWT bearer: called the API as grace/,
   'dialect-from-scratch': /token for 3600 s[^\n]*\nrefreshed: a new access token/,
   'vendor-bipsync': /^200$/m,
   'vendor-epiship': /pat-1 CI deploys\npat-2 billing export/,

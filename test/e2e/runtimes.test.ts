@@ -13,7 +13,7 @@
  * SMOKE_REPORT=1 prints the table.
  */
 import { execFile } from 'node:child_process'
-import { cpSync, existsSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
@@ -44,12 +44,20 @@ async function launcher(binary: string, args: string[]): Promise<Step[]> {
 
 let server: EmulatorServer
 
+/**
+ * Bun's binary: the platform package's (.ci/run installs without install scripts), or the one
+ * bun's install script moved into bun/bin/bun.exe, which is otherwise a small placeholder.
+ */
+function bunBinary(): string {
+  const installedByScript = installed('bun/bin/bun.exe')
+  return existsSync(installedByScript) && statSync(installedByScript).size > 1_000_000 ? installedByScript : installed('@oven/bun-linux-x64/bin/bun')
+}
+
 const RUNTIMES: Array<{ name: string; binary: string; run(): Promise<Step[]> }> = [
   { name: `Node ${process.versions.node}`, binary: process.execPath, run: () => launcher(process.execPath, ['run.mjs', server.base]) },
   ...(['node22', 'node24'] as const).map((dir) => ({ name: `Node ${dir.slice(4)}`, binary: installed(`${dir}/bin/node`), run: () => launcher(installed(`${dir}/bin/node`), ['run.mjs', server.base]) })),
   { name: 'Deno', binary: installed('.bin/deno'), run: () => launcher(installed('.bin/deno'), ['run', '--no-lock', '--no-prompt', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', 'run.mjs', server.base]) },
-  // The platform package's binary: bun's own bin is a placeholder that its install script (not run by .ci/run) replaces.
-  { name: 'Bun', binary: installed('@oven/bun-linux-x64/bin/bun'), run: () => launcher(installed('@oven/bun-linux-x64/bin/bun'), ['run.mjs', server.base]) },
+  { name: 'Bun', binary: bunBinary(), run: () => launcher(bunBinary(), ['run.mjs', server.base]) },
   { name: 'workerd', binary: installed('.bin/workerd'), run: () => (writeWorkerdConfig(), launcher(installed('.bin/workerd'), ['test', 'smoke.capnp'])) },
   { name: 'Chromium', binary: CHROMIUM, run: inChromium },
 ]

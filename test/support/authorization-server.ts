@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
 import Provider, { errors } from 'oidc-provider'
 
 export const CONFIDENTIAL = { clientId: 'confidential-app', clientSecret: 'confidential-secret-0123456789' }
@@ -39,6 +39,35 @@ export interface LocalServerOptions {
 }
 
 export const SPA = { clientId: 'spa-app' }
+
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
+export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
+
+/**
+ * The identity provider whose JWT bearer assertions (RFC 7523) the server trusts, and its
+ * ES256 key: `signAssertion` signs as it.
+ */
+export const ASSERTION_ISSUER = 'https://idp.example.test'
+const assertionKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+
+/** An ES256 JWT signed by ASSERTION_ISSUER's key; `iss` and a 5-minute `exp` are added. */
+export function signAssertion(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const now = Math.floor(Date.now() / 1000)
+  const input = `${part({ alg: 'ES256', typ: 'JWT' })}.${part({ iss: ASSERTION_ISSUER, iat: now, exp: now + 300, jti: randomBytes(8).toString('hex'), ...claims })}`
+  return `${input}.${sign('sha256', Buffer.from(input), { key: assertionKey.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`
+}
+
+/** The claims of an assertion signed by ASSERTION_ISSUER for `audience`, or undefined. */
+function verifiedAssertion(jwt: string, audience: string[]): Record<string, unknown> | undefined {
+  const [header, payload, signature] = jwt.split('.')
+  if (!header || !payload || !signature) return undefined
+  const ok = verify('sha256', Buffer.from(`${header}.${payload}`), { key: assertionKey.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))
+  const claims = ok ? (JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>) : undefined
+  if (!claims || claims.iss !== ASSERTION_ISSUER || !audience.includes(claims.aud as string) || typeof claims.sub !== 'string') return undefined
+  return typeof claims.exp === 'number' && claims.exp * 1000 > Date.now() ? claims : undefined
+}
 
 /**
  * oidc-provider prints a WARNING or NOTICE for every development shortcut a test server takes
@@ -81,7 +110,7 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
         client_id: CONFIDENTIAL.clientId,
         client_secret: CONFIDENTIAL.clientSecret,
         token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'password'],
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'password', TOKEN_EXCHANGE, JWT_BEARER],
         response_types: ['code'],
         redirect_uris: [redirectUri],
         scope: 'openid offline_access profile email api:read',
@@ -173,6 +202,11 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     },
     // Advertise RFC 9207 `iss` in authorization responses (oidc-provider sends it).
     discovery: { authorization_response_iss_parameter_supported: true },
+    // A token exchanged on someone's behalf records who acts (RFC 8693 §4.1 `act`).
+    extraTokenClaims: (_ctx, token) => {
+      const act = (token as { act?: Record<string, unknown> }).act
+      return act ? { act } : undefined
+    },
   })
 
   // Legacy password grant (RFC 6749 §4.3) for the tests of oauthkit's password support.
@@ -193,6 +227,8 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     },
     ['username', 'password', 'scope'],
   )
+
+  registerExchangeGrants(provider, issuer)
 
   const tokenRequests = new Map<string, number>()
   provider.use(async (ctx, next) => {
@@ -242,7 +278,8 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     }
     apiCalls.ok++
     res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ sub: ('accountId' in token ? token.accountId : undefined) ?? null, client: token.clientId, scope: token.scope ?? '', path: url.pathname }))
+    const act = (token.extra as Record<string, unknown> | undefined)?.act
+    res.end(JSON.stringify({ sub: ('accountId' in token ? token.accountId : undefined) ?? null, client: token.clientId, scope: token.scope ?? '', path: url.pathname, ...(act ? { act } : {}) }))
   }
 
   return {
@@ -308,4 +345,57 @@ export async function actAsUser(start: string, options: { until?: string; login?
     init = { method: 'POST', body: fields.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }
   }
   throw new Error(`sign-in did not finish within 25 steps (last at ${url.pathname})`)
+}
+
+/** A user's access token for `accountId`, under a new grant for `scope`. */
+async function userToken(provider: Provider, client: InstanceType<Provider['Client']>, accountId: string, scope: string, gty: string, extra?: Record<string, unknown>) {
+  const grant = new provider.Grant({ clientId: client.clientId, accountId })
+  grant.addOIDCScope(scope)
+  const token = new provider.AccessToken({ accountId, client, grantId: await grant.save(), gty, scope })
+  // Read by extraTokenClaims as the token is saved.
+  Object.assign(token, extra)
+  return { value: await token.save(), expiresIn: token.expiration }
+}
+
+/**
+ * Token exchange (RFC 8693): a user's access token for a new one, narrower if `scope` says so,
+ * with `act` (the actor's client) when an actor token comes along. JWT bearer (RFC 7523 §2.1):
+ * an assertion signed by ASSERTION_ISSUER, for the issuer or the token endpoint, for its `sub`.
+ */
+function registerExchangeGrants(provider: Provider, issuer: string) {
+  provider.registerGrantType(
+    TOKEN_EXCHANGE,
+    async (ctx, next) => {
+      const params = ctx.oidc.params as Record<string, string | undefined>
+      if (params.subject_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest('subject_token_type must be an access token')
+      if (params.requested_token_type && params.requested_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest('only access tokens are issued')
+      const subject = await provider.AccessToken.find(params.subject_token ?? '')
+      if (!subject || subject.isExpired) throw new errors.InvalidGrant('the subject token is not active')
+      let act: Record<string, unknown> | undefined
+      if (params.actor_token) {
+        const actor = (await provider.ClientCredentials.find(params.actor_token)) ?? (await provider.AccessToken.find(params.actor_token))
+        if (!actor || actor.isExpired || params.actor_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidGrant('the actor token is not active')
+        act = { sub: actor.clientId }
+      }
+      const held = new Set(String(subject.scope ?? '').split(' '))
+      const scope = params.scope ? params.scope.split(' ').filter((s) => held.has(s)).join(' ') : String(subject.scope ?? '')
+      const token = await userToken(provider, ctx.oidc.client!, subject.accountId, scope, 'token-exchange', act ? { act } : undefined)
+      ctx.body = { access_token: token.value, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: token.expiresIn, scope }
+      await next()
+    },
+    ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type', 'scope', 'audience'],
+  )
+  provider.registerGrantType(
+    JWT_BEARER,
+    async (ctx, next) => {
+      const params = ctx.oidc.params as Record<string, string | undefined>
+      const claims = verifiedAssertion(params.assertion ?? '', [issuer, `${issuer}/token`])
+      if (!claims) throw new errors.InvalidGrant('the assertion is not signed by a trusted issuer for this server, or expired')
+      const scope = params.scope ?? 'openid'
+      const token = await userToken(provider, ctx.oidc.client!, claims.sub as string, scope, 'jwt-bearer')
+      ctx.body = { access_token: token.value, token_type: 'Bearer', expires_in: token.expiresIn, scope }
+      await next()
+    },
+    ['assertion', 'scope'],
+  )
 }
