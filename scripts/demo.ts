@@ -4,7 +4,7 @@
  * One line per step; exits non-zero if any step fails.
  */
 import { createOAuthClient, discover, discoverFromResource, type TokenSet } from '../src/index.js'
-import { CONFIDENTIAL, USER, actAsUser, startLocalServers } from '../test/support/authorization-server.js'
+import { CONFIDENTIAL, USER, actAsUser, signAssertion, startLocalServers } from '../test/support/authorization-server.js'
 
 // oidc-provider announces its development defaults on the console; the demo is about oauthkit.
 for (const level of ['warn', 'info'] as const) {
@@ -72,6 +72,15 @@ try {
     (t) => `signed in as ${t.idTokenClaims?.sub}; refresh token ${short(t.refreshToken)}`,
   )
   await step('API call as the user', () => callApi(code), (body) => `GET /me → sub ${body.sub}`)
+  await step(
+    'pushed authorization (PAR)',
+    async () => {
+      const pending = await client.buildAuthorizationUrl({ scope: 'openid', par: true })
+      const tokens = await client.completeAuthorization(await actAsUser(pending.url, { until: servers.redirectUri }), pending)
+      return { query: [...new URL(pending.url).searchParams.keys()].join(' & '), sub: tokens.idTokenClaims?.sub }
+    },
+    (r) => `the browser carried only ${r.query}; signed in as ${r.sub}`,
+  )
 
   const device = await step(
     'device authorization',
@@ -89,7 +98,13 @@ try {
   const refreshed = await step('refresh (rotation)', () => client.refreshGrant(code as TokenSet), (t) => `rotated: the new refresh token differs from the old one: ${t.refreshToken !== code?.refreshToken}`)
   await step('introspection', () => client.introspectToken((refreshed as TokenSet).accessToken), (r) => `active ${r.active}, sub ${r.sub}, scope ${r.scope}`)
   await step('userinfo', () => client.fetchUserInfo((refreshed as TokenSet).accessToken), (u) => `${u.name} (sub ${u.sub})`)
-  await step('password grant (legacy)', () => client.passwordGrant({ username: USER.login, password: USER.password, scope: 'openid' }), (t) => `access token ${short(t.accessToken)}`)
+  const password = await step('password grant (legacy)', () => client.passwordGrant({ username: USER.login, password: USER.password, scope: 'openid' }), (t) => `access token ${short(t.accessToken)}`)
+  await step(
+    'token exchange',
+    () => client.tokenExchangeGrant({ subjectToken: (password as TokenSet).accessToken, scope: 'openid' }),
+    (t) => `the user's token traded for ${short(t.accessToken)} (${String(t.extra.issued_token_type).split(':').at(-1)})`,
+  )
+  await step('JWT bearer', () => client.jwtBearerGrant({ assertion: signAssertion({ sub: 'grace', aud: servers.issuer }), scope: 'openid' }), (t) => `an identity provider's assertion for grace → ${short(t.accessToken)}`)
   await step(
     'revocation',
     async () => {

@@ -47,6 +47,10 @@ export interface AuthorizationServerMetadata {
   userinfo_endpoint?: string
   end_session_endpoint?: string
   device_authorization_endpoint?: string
+  /** RFC 9126 §5. */
+  pushed_authorization_request_endpoint?: string
+  /** RFC 9126 §5: authorization requests must be pushed. */
+  require_pushed_authorization_requests?: boolean
   code_challenge_methods_supported?: string[]
   authorization_response_iss_parameter_supported?: boolean
   id_token_signing_alg_values_supported?: string[]

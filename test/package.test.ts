@@ -64,7 +64,8 @@ describe('the packed tarball', () => {
   })
 
   it('stays under 660 KB unpacked', () => {
-    // Measured 651 KB: #16's token exchange, JWT bearer and refresh-token lifetime added 24 KB
+    // Measured 657 KB: pushed authorization requests (#16) added 6 KB, their chunk in each build
+    // and their documentation. 651 KB before: #16's token exchange, JWT bearer and refresh-token lifetime added 24 KB
     // (their code in the three builds, their documented declarations). 627 KB before: 572 KB
     // for the library, plus the `oauthkit` CLI (#17 item 6, 32 KB:
     // its own code and the QR encoder uqr, fully minified, bundled in; the library it shares

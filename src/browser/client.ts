@@ -47,6 +47,8 @@ export interface BrowserClientOptions extends MetadataSource, HttpOptions {
   key?: string
   /** How long (ms) a tab waits for the cross-tab lock before taking it over from a holder that never lets go. Default 40 s. */
   lockTimeout?: number
+  /** Push sign-in requests (RFC 9126): default when the server requires it; `true` always. */
+  par?: boolean
 }
 
 /** What `logout()` did about the server: whether the token was revoked, and why not when it failed. */
@@ -143,6 +145,7 @@ async function createLoginUrl(p: Parts, o: LoginOptions = {}): Promise<string> {
     redirectUri: p.options.redirectUri,
     ...(scope ? { scope } : {}),
     ...(o.extraParams ? { extraParams: o.extraParams } : {}),
+    ...(p.options.par === undefined ? {} : { par: p.options.par }),
   })
   const hash = typeof location === 'object' ? location.hash : ''
   p.pending.save({ ...started, ...(o.returnTo ? { returnTo: o.returnTo } : {}), ...(hash ? { hash } : {}) })

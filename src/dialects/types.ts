@@ -10,6 +10,7 @@ export type Endpoint =
   | 'userinfo'
   | 'registration'
   | 'device_authorization'
+  | 'pushed_authorization_request'
   /** A vendor's own endpoint outside OAuth (a direct code request, a token list). */
   | 'vendor'
 

@@ -3,7 +3,7 @@ import { ConfigError, OAuthKitError, ResponseError } from '../errors.js'
 import { parseUrl } from '../internal/url.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
-import { missingEndpoint } from './operation.js'
+import { missingEndpoint, runAt } from './operation.js'
 import { tokenExchange } from './token.js'
 import { translateCallbackError } from './translate.js'
 
@@ -21,6 +21,14 @@ export interface AuthorizationUrlOptions {
   resource?: string | string[]
   /** Anything else: `prompt`, `login_hint`, `response_mode`, `audience`, … */
   extraParams?: Record<string, string>
+  /**
+   * Push the request to the server first (RFC 9126), so the browser carries only `client_id`
+   * and a `request_uri`. Default: when the server requires it
+   * (`require_pushed_authorization_requests`). `false` where the server requires it is an error.
+   */
+  par?: boolean
+  /** Cancels the pushed authorization request. */
+  signal?: AbortSignal
 }
 
 /**
@@ -102,8 +110,15 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   }
 
   const scope = options.scope ? { scope: options.scope } : {}
-  return { url: endpoint.href, state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}), ...scope, createdAt: int(ctx).clock.now() }
+  // Pushed (RFC 9126) when asked, and always when the server requires it.
+  const required = ctx.metadata.require_pushed_authorization_requests === true
+  if (options.par === false && required) throw new ConfigError('invalid_config', 'this server requires pushed authorization requests (RFC 9126)')
+  const url = (options.par ?? required)
+    ? await (await import('./par.js')).push(ctx.clientId, int(ctx), endpoint, (op) => runAt(ctx, op, options.signal), o.OperationProcessingError, o.RESPONSE_IS_NOT_CONFORM)
+    : endpoint.href
+  return { url, state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}), ...scope, createdAt: int(ctx).clock.now() }
 }
+
 
 /**
  * Reads the authorization response from the callback URL — from the query, or from the

@@ -124,6 +124,30 @@ describe.runIf(haveChromium)('two tabs', () => {
   })
 })
 
+describe.runIf(haveChromium)('the SPA against a server that requires pushed authorization requests (RFC 9126)', () => {
+  let parSpa: RunningSpa
+  beforeAll(async () => {
+    parSpa = await startSpa({ requirePar: true })
+  })
+  afterAll(() => parSpa?.stop())
+
+  it('pushes the sign-in request unasked (the address bar carries only client_id and request_uri), signs in, calls the API', async () => {
+    const context = await newContext()
+    const page = await context.newPage()
+    const authorizations: URL[] = []
+    page.on('request', (request) => {
+      const url = new URL(request.url())
+      if (url.href.startsWith(`${parSpa.servers.issuer}/auth`)) authorizations.push(url)
+    })
+    await signInAt(page, parSpa.url, 'session')
+    expect(authorizations.length).toBeGreaterThan(0)
+    expect([...authorizations[0]!.searchParams.keys()]).toEqual(['client_id', 'request_uri'])
+    expect(parSpa.servers.tokenRequests.get('authorization_code')).toBe(1)
+    expect(await callApi(page)).toMatch(/^HTTP 200/)
+    await context.close()
+  })
+})
+
 describe.runIf(haveChromium)('the console', () => {
   it('shows no error on any page over the whole suite', () => {
     expect(consoleErrors).toEqual([])

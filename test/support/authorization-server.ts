@@ -36,6 +36,8 @@ export interface LocalServerOptions {
   accessTokenTtl?: number
   /** A single-page app at this origin: a public client `spa-app` with its redirect and CORS. */
   spaOrigin?: string
+  /** Require pushed authorization requests (RFC 9126; the endpoint is always there). */
+  requirePar?: boolean
 }
 
 export const SPA = { clientId: 'spa-app' }
@@ -185,6 +187,7 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
         allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === ctx.oidc.client?.clientId,
       },
       revocation: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: options.requirePar === true },
       registration: { enabled: true },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
