@@ -3,7 +3,7 @@
  * and a small protected API, both started here on 127.0.0.1. No account anywhere needed.
  * One line per step; exits non-zero if any step fails.
  */
-import { createOAuthClient, discover, discoverFromResource, type TokenSet } from '../src/index.js'
+import { createDPoP, createOAuthClient, discover, discoverFromResource, type TokenSet } from '../src/index.js'
 import { CONFIDENTIAL, USER, actAsUser, signAssertion, startLocalServers } from '../test/support/authorization-server.js'
 
 // oidc-provider announces its development defaults on the console; the demo is about oauthkit.
@@ -72,6 +72,17 @@ try {
     (t) => `signed in as ${t.idTokenClaims?.sub}; refresh token ${short(t.refreshToken)}`,
   )
   await step('API call as the user', () => callApi(code), (body) => `GET /me → sub ${body.sub}`)
+  await step(
+    'DPoP',
+    async () => {
+      const dpop = await createDPoP()
+      const bound = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, dpop })
+      const session = bound.session({ grant: 'client_credentials', scope: 'api:read', resource: servers.api, apiUrls: [servers.api] })
+      const res = await session.fetch(`${servers.api}/things`)
+      return { type: (await session.getTokens()).tokenType, status: res.status, thumbprint: await dpop.thumbprint() }
+    },
+    (r) => `token_type ${r.type} bound to key ${r.thumbprint.slice(0, 8)}…; the API checked the proof: ${r.status}`,
+  )
   await step(
     'pushed authorization (PAR)',
     async () => {

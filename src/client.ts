@@ -2,6 +2,7 @@ import { ConfigError } from './errors.js'
 import { pickHttpOptions, type HttpOptions } from './http/options.js'
 import { resolveMetadata, type MetadataSource } from './discovery/resolve.js'
 import type { OAuthContext } from './grants/context.js'
+import type { DPoP } from './grants/dpop.js'
 import { createContext, type ClientOptions } from './grants/client-auth.js'
 import {
   buildAuthorizationUrl,
@@ -26,6 +27,8 @@ import { jwtBearerGrant, tokenExchangeGrant, type JwtBearerOptions, type TokenEx
 export interface OAuthClientOptions extends ClientOptions, HttpOptions, MetadataSource {
   /** Default redirect URI for the authorization code flow. */
   redirectUri?: string
+  /** DPoP-bound tokens (RFC 9449): the key from `createDPoP()`, for token requests and the sessions' fetch. */
+  dpop?: DPoP
 }
 
 /**
@@ -108,7 +111,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
   if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'createOAuthClient needs an options object')
   const { signal, ...http } = pickHttpOptions(options)
   const metadata = await resolveMetadata(options, { ...http, ...(signal ? { signal } : {}) })
-  const ctx = createContext(metadata, options, http)
+  const ctx = createContext(metadata, options, { ...http, ...(options.dpop ? { dpop: options.dpop } : {}) })
   const redirectUri = (given: string | undefined, what: string) => {
     const uri = given ?? options.redirectUri
     if (!uri) throw new ConfigError('invalid_config', `${what} needs a redirectUri (in the call or in createOAuthClient)`)

@@ -107,6 +107,8 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
     ...(backgroundRefresh ? { backgroundRefresh } : {}),
     clock: http.clock ?? systemClock,
   })
+  // A client with a DPoP key: session.fetch and ky send its tokens with proofs.
+  const dpop = int(ctx).dpop
   // Initial tokens are stored first; once that settled, calls take the manager's fast path.
   let ready: Promise<unknown> | undefined = tokens ? manager.setTokens(tokens) : undefined
   ready?.then(
@@ -124,6 +126,7 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
     on: (event, listener) => manager.on(event, listener),
     fetch: () => Promise.reject(new ConfigError('invalid_config', 'session.fetch needs apiUrls: the API base URLs the token may be sent to')),
     close: () => manager.close(),
+    ...(dpop ? { dpop } : {}),
   }
   if (apiUrls?.length) {
     session.fetch = createAuthorizedFetch({ tokens: session, apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}), ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}) })

@@ -63,8 +63,9 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 660 KB unpacked', () => {
-    // Measured 657 KB: pushed authorization requests (#16) added 6 KB, their chunk in each build
+  it('stays under 690 KB unpacked', () => {
+    // Measured 675 KB: DPoP (#16) added 18 KB (its module in the three builds, the hooks, the
+    // documented declarations). 657 KB before: pushed authorization requests (#16) added 6 KB, their chunk in each build
     // and their documentation. 651 KB before: #16's token exchange, JWT bearer and refresh-token lifetime added 24 KB
     // (their code in the three builds, their documented declarations). 627 KB before: 572 KB
     // for the library, plus the `oauthkit` CLI (#17 item 6, 32 KB:
@@ -76,7 +77,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(660_000)
+    expect(unpackedSize).toBeLessThan(690_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

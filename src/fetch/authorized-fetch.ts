@@ -1,7 +1,7 @@
 import { ConfigError, OAuthServerError, cleanText, redactUrl } from '../errors.js'
 import { assertSecureUrl } from '../internal/url.js'
 import { bearerChallenge, parseWwwAuthenticate } from '../internal/www-authenticate.js'
-import type { AccessTokenSource } from '../token/manager.js'
+import type { AccessTokenSource, TokenProof } from '../token/manager.js'
 
 /**
  * Options of createAuthorizedFetch: where tokens come from, the API base URLs they may go to, and the fetch to wrap.
@@ -25,7 +25,15 @@ export interface AuthorizedFetchOptions {
    * returned to the caller as it is (`stop`). Never followed with the body.
    */
   crossOriginRedirects?: 'without-body' | 'stop'
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): each request gets `Authorization: DPoP …` and a
+   * proof for its method and URL; a resource server's nonce is kept and, when it asks for one,
+   * the request is sent once more with it. Default: the token source's (a session of a client
+   * with `dpop`).
+   */
+  dpop?: TokenProof
 }
+
 
 /**
  * Matches URLs against the configured base URLs (origin + path prefix at a `/` boundary).
@@ -102,7 +110,8 @@ export function asksForNewToken(response: Response): boolean {
   if (response.status !== 401 && response.status !== 403) return false
   const header = response.headers.get('www-authenticate')
   if (!header) return response.status === 401
-  const bearer = parseWwwAuthenticate(header).filter((c) => c.scheme.toLowerCase() === 'bearer')
+  // DPoP's challenges (RFC 9449 §7.1) mean what Bearer's do; its use_dpop_nonce asks for a nonce, not a token.
+  const bearer = parseWwwAuthenticate(header).filter((c) => /^(bearer|dpop)$/i.test(c.scheme) && c.params.error !== 'use_dpop_nonce')
   // RFC 6750 §3.1 says 401 for an expired or revoked token; servers also answer 403 + invalid_token.
   return response.status === 401 ? bearer.length > 0 : bearer.some((c) => c.params.error === 'invalid_token')
 }
@@ -128,6 +137,7 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
   if (typeof options?.tokens?.getAccessToken !== 'function') throw new ConfigError('invalid_config', 'createAuthorizedFetch needs tokens: a session, a TokenManager or another AccessTokenSource')
   const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>, options.allowInsecureHttp)
   const { tokens } = options
+  const dpop = options.dpop ?? tokens.dpop
   const hops: Hops = { isAllowed, fetch: options.fetch, stopCrossOrigin: options.crossOriginRedirects === 'stop' }
 
   return function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
@@ -140,7 +150,7 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
 
     // The request path: a valid cached token, a URL and plain headers — no promise to wait
     // for before sending, no Headers object, one continuation.
-    const cached = tokens.validToken?.()
+    const cached = dpop ? undefined : tokens.validToken?.()
     const plain = cached !== undefined && !request ? plainHeaders(init?.headers, cached) : undefined
     if (plain) {
       const sent = doFetch(href, { ...init, headers: plain, ...(follow ? MANUAL : {}) })
@@ -157,22 +167,23 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
   function send(token: string, base: Request | undefined, init: RequestInit | undefined, href: string, follow: Follower | undefined): Promise<Response> {
     const doFetch = options.fetch ?? globalThis.fetch
     const headers = new Headers(init?.headers ?? base?.headers)
+    const nextInit = { ...init, headers, ...(follow ? MANUAL : {}) }
+    if (dpop) return dpop.send(doFetch, token, href, nextInit, base)
     headers.set('authorization', `Bearer ${token}`)
-    const nextInit: RequestInit = { ...init, headers, ...(follow ? MANUAL : {}) }
     return base ? doFetch(new Request(base, nextInit)) : doFetch(href, nextInit)
   }
 
   /** Redirects, a 401 asking for a new token, a 403 for more scope. */
   async function handle(first: Response, token: string, replay: Request | undefined, init: RequestInit | undefined, href: string, follow: Follower | undefined): Promise<Response> {
     let response = first
-    if (follow && isRedirect(response)) response = await follow(response, href, init, replay, token, hops)
+    if (follow && isRedirect(response)) response = await follow(response, href, init, replay, (url, method) => carrying(dpop, token, method, url), hops)
     const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
     if (asksForNewToken(response) && replayable) {
       tokens.invalidate(token)
       const fresh = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
       void response.body?.cancel().catch(() => {})
       response = await send(fresh, replay?.clone(), init, href, follow)
-      if (follow && isRedirect(response)) response = await follow(response, href, init, replay, fresh, hops)
+      if (follow && isRedirect(response)) response = await follow(response, href, init, replay, (url, method) => carrying(dpop, fresh, method, url), hops)
     }
     checkInsufficientScope(response, response.url || href)
     return response
@@ -184,7 +195,14 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
  * GET; a hop to another origin never carries the body, the cookies or a proxy's credentials —
  * or is not taken at all (`crossOriginRedirects: 'stop'`).
  */
-async function followRedirects(first: Response, start: string, reqInit: RequestInit | undefined, req: Request | undefined, bearer: string, hops: Hops): Promise<Response> {
+async function followRedirects(
+  first: Response,
+  start: string,
+  reqInit: RequestInit | undefined,
+  req: Request | undefined,
+  credentials: (url: string, method: string) => Record<string, string> | Promise<Record<string, string>>,
+  hops: Hops,
+): Promise<Response> {
   const doFetch = hops.fetch ?? globalThis.fetch
   let response = first
   let current = new URL(start)
@@ -210,13 +228,19 @@ async function followRedirects(first: Response, start: string, reqInit: RequestI
       for (const name of ['cookie', 'proxy-authorization', 'content-type', 'content-length']) headers.delete(name)
     }
     if (method === 'GET' || method === 'HEAD') headers.delete('content-type')
-    if (hops.isAllowed(next)) headers.set('authorization', `Bearer ${bearer}`)
-    else headers.delete('authorization')
+    headers.delete('authorization')
+    headers.delete('dpop')
+    if (hops.isAllowed(next)) for (const [name, value] of Object.entries(await credentials(next.href, method))) headers.set(name, value)
     void response.body?.cancel().catch(() => {})
     response = await doFetch(next, { ...reqInit, method, headers, body: method === 'GET' || method === 'HEAD' ? null : (body ?? null), redirect: 'manual' })
     current = next
   }
   return response
+}
+
+/** The headers that carry the token to `href`: Bearer, or DPoP with its proof. */
+function carrying(dpop: TokenProof | undefined, token: string, method: string, href: string): Record<string, string> | Promise<Record<string, string>> {
+  return dpop ? dpop.headers(token, method, href) : { authorization: `Bearer ${token}` }
 }
 
 /** `true` in the browser build (package.json's `browser` condition), set by tsup's `define`. */

@@ -28,25 +28,33 @@ export interface KyAuthOptions {
  */
 export function kyAuthHooks(tokens: AccessTokenSource, options: KyAuthOptions): Hooks {
   const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>, options.allowInsecureHttp)
+  /** The token on `headers`: Bearer, or DPoP with a proof for the request (RFC 9449). */
+  const authorize = async (headers: Headers, token: string, request: Request) => {
+    headers.set('authorization', `${tokens.dpop ? 'DPoP' : 'Bearer'} ${token}`)
+    if (tokens.dpop) headers.set('dpop', await tokens.dpop.proof(request.method, request.url, token))
+  }
   return {
     beforeRequest: [
       async (request) => {
         if (!isAllowed(request.url)) {
           request.headers.delete('authorization')
+          request.headers.delete('dpop')
           return
         }
-        request.headers.set('authorization', `Bearer ${await tokens.getAccessToken(request.signal ? { signal: request.signal } : {})}`)
+        await authorize(request.headers, await tokens.getAccessToken(request.signal ? { signal: request.signal } : {}), request)
       },
     ],
     afterResponse: [
       async (request, _options, response, state) => {
         if (!isAllowed(request.url)) return
-        if (asksForNewToken(response) && state.retryCount === 0) {
-          const used = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
-          if (used) tokens.invalidate(used)
+        const used = /^(?:Bearer|DPoP) (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
+        // A resource server asking for a DPoP nonce did nothing: once more, with the nonce.
+        const nonce = tokens.dpop?.observe(request.url, response) && used !== undefined
+        if ((nonce || asksForNewToken(response)) && state.retryCount === 0) {
+          if (used && !nonce) tokens.invalidate(used)
           const headers = new Headers(request.headers)
-          headers.set('authorization', `Bearer ${await tokens.getAccessToken()}`)
-          return ky.retry({ request: new Request(request, { headers }), delay: 0, code: 'TOKEN_REFRESHED' })
+          await authorize(headers, nonce ? used : await tokens.getAccessToken(), request)
+          return ky.retry({ request: new Request(request, { headers }), delay: 0, code: nonce ? 'DPOP_NONCE' : 'TOKEN_REFRESHED' })
         }
         checkInsufficientScope(response, request.url)
         return undefined

@@ -51,7 +51,7 @@ export function secretContext(
     if (!signer) throw new ConfigError('unsupported_auth_method', 'private_key_jwt: use createOAuthClient({ …, privateKey }).session({ grant: \'client_credentials\' }) (oauthkit/m2m leaves the signing code out)')
     clientAuth = signer(clientOptions.privateKey as NonNullable<ClientOptions['privateKey']>)
   } else clientAuth = secretAuth(authMethod, clientOptions)
-  return contextOf(metadata, clientOptions.clientId, authMethod, clientAuth, clientOptions.idTokenSignedResponseAlg, flat)
+  return contextOf(metadata, clientOptions.clientId, authMethod, clientAuth, clientOptions.idTokenSignedResponseAlg, { ...flat, ...(options.dpop ? { dpop: options.dpop } : {}) })
 }
 
 function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientAuth {

@@ -1,4 +1,5 @@
 import * as o from 'oauth4webapi'
+import type { DPoP } from './dpop.js'
 import { ConfigError } from '../errors.js'
 import { systemClock, type Clock } from '../internal/clock.js'
 import { hooksOf } from '../dialects/types.js'
@@ -25,6 +26,8 @@ export type AuthMethod = 'client_secret_basic' | 'client_secret_basic_unencoded'
 export interface ContextOptions extends HttpOptions {
   /** @deprecated Pass these fields flat. */
   http?: HttpOptions
+  /** Sender-constrained tokens (RFC 9449): the DPoP key from `createDPoP()`. */
+  dpop?: DPoP
 }
 
 /**
@@ -45,6 +48,8 @@ export interface ContextInternals {
   clientAuth: o.ClientAuth
   options: HttpOptions
   clock: Clock
+  /** The DPoP key (RFC 9449). */
+  dpop?: DPoP
 }
 
 // A module-level WeakMap keeps the internals off the public object (and out of its types).
@@ -99,6 +104,6 @@ export function contextOf(
     enumerable: false,
   })
   const ctx: OAuthContext = Object.freeze({ metadata, clientId, authMethod })
-  internals.set(ctx, { as: metadata as o.AuthorizationServer, client, clientAuth, options, clock })
+  internals.set(ctx, { as: metadata as o.AuthorizationServer, client, clientAuth, options, clock, ...(given.dpop ? { dpop: given.dpop } : {}) })
   return ctx
 }

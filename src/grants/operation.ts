@@ -1,4 +1,5 @@
 import * as o from 'oauth4webapi'
+import type { ProvingKey } from './dpop.js'
 import { ConfigError, cleanText, redactUrl } from '../errors.js'
 import { hooksOf, type Endpoint, type OutgoingRequest } from '../dialects/types.js'
 import type { HttpOptions, TraceEnd, TraceStart } from '../http/options.js'
@@ -83,7 +84,10 @@ function traced(options: HttpOptions, start: TraceStart): ((end: TraceEnd) => vo
 
 /** An operation at one of a context's endpoints, with the context's options. */
 export function runAt<T>(ctx: OAuthContext, op: Omit<Operation<T>, 'url' | 'metadata'>, signal?: AbortSignal): Promise<T> {
-  return runOperation(int(ctx).options, { ...op, metadata: ctx.metadata }, signal)
+  const { options, dpop, client } = int(ctx)
+  const go = (o: typeof op) => runOperation(options, { ...o, metadata: ctx.metadata }, signal)
+  // DPoP proofs go to the token endpoint and to userinfo, the authorization server's protected resource.
+  return dpop && (op.endpoint === 'token' || op.endpoint === 'userinfo') ? (dpop as ProvingKey).run(op, go, client) : go(op)
 }
 
 /** The error for an operation whose endpoint the metadata lacks. */

@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
 import type { RetryPolicy, TokenSet } from '../types.js'
 import { toTokenSet, type TokenSetContext } from '../wire/token.js'
-import { isTransient, isUnprocessed } from '../errors.js'
+import { isTransient, isUnprocessed, ResponseError } from '../errors.js'
 import { withRetry } from './retry.js'
 import { int, type OAuthContext } from './context.js'
 import { runAt, type RequestOptions } from './operation.js'
@@ -32,7 +32,7 @@ export function tokenExchange(
   signal: AbortSignal | undefined,
   how: ExchangeOptions = {},
 ): Promise<TokenSet> {
-  const { clock, options } = int(ctx)
+  const { clock, options, dpop } = int(ctx)
   const { retry, resend, ...held } = how
   const retryable = resend === 'never' ? () => false : resend === 'unless-unprocessed' ? isUnprocessed : isTransient
   const once = () =>
@@ -45,6 +45,8 @@ export function tokenExchange(
         process: async (response) => {
           const body = await process(response)
           const claims = body.id_token ? o.getValidatedIdTokenClaims(body) : undefined
+          // RFC 9449 §5: a DPoP-bound token answers a proof; a client without a key must not use it as a bearer token.
+          if (!dpop && /^dpop$/i.test(String(body.token_type))) throw new ResponseError('invalid_response', `${name}: a DPoP-bound token, but no dpop key`)
           return toTokenSet(body as Record<string, unknown>, clock.now(), { ...held, ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}) })
         },
       },

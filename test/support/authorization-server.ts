@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
 import Provider, { errors } from 'oidc-provider'
 
 export const CONFIDENTIAL = { clientId: 'confidential-app', clientSecret: 'confidential-secret-0123456789' }
@@ -38,6 +38,11 @@ export interface LocalServerOptions {
   spaOrigin?: string
   /** Require pushed authorization requests (RFC 9126; the endpoint is always there). */
   requirePar?: boolean
+  /**
+   * DPoP (RFC 9449) is always on at the server; these make the token endpoint and the API ask
+   * for nonces (`use_dpop_nonce`) before they accept a proof.
+   */
+  dpopNonces?: { authorizationServer?: boolean; api?: boolean }
 }
 
 export const SPA = { clientId: 'spa-app' }
@@ -188,6 +193,7 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
       },
       revocation: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: options.requirePar === true },
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => options.dpopNonces?.authorizationServer === true },
       registration: { enabled: true },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
@@ -246,6 +252,17 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
   asServer.on('request', provider.callback())
 
   const apiCalls = { ok: 0, unauthorized: 0 }
+  const apiNonce = randomBytes(16).toString('base64url')
+  const seenProofs = new Set<string>()
+  /** Why the API refuses a DPoP request (an RFC 9449 §7.1 error), or undefined when the proof checks. */
+  function dpopRefusal(req: IncomingMessage, url: URL, scheme: string, token: string, bound: string | undefined): string | undefined {
+    if (scheme !== 'DPoP' || !bound) return 'invalid_token'
+    const proof = checkDpopProof(String(req.headers.dpop ?? ''), { method: req.method ?? 'GET', url: `${api}${url.pathname}`, token, jkt: bound })
+    if (!proof) return 'invalid_dpop_proof'
+    if (seenProofs.has(proof.jti)) return 'invalid_dpop_proof'
+    seenProofs.add(proof.jti)
+    return options.dpopNonces?.api && proof.nonce !== apiNonce ? 'use_dpop_nonce' : undefined
+  }
   apiServer.on('request', (req, res) => void handleApi(req, res))
   async function handleApi(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', api)
@@ -268,9 +285,18 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
       res.end('signed in')
       return
     }
-    const match = /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '')
-    const value = match?.[1]
+    const match = /^(Bearer|DPoP) ([^\s]+)$/.exec(req.headers.authorization ?? '')
+    const value = match?.[2]
     const token = value ? ((await provider.AccessToken.find(value)) ?? (await provider.ClientCredentials.find(value))) : undefined
+    // RFC 9449 §7: a DPoP-bound token needs the DPoP scheme and a proof that checks; a bearer token neither.
+    const bound = (token as { jkt?: string } | undefined)?.jkt
+    const refusal = token && (bound || match?.[1] === 'DPoP') ? dpopRefusal(req, url, match![1]!, value!, bound) : undefined
+    if (refusal) {
+      apiCalls.unauthorized++
+      res.writeHead(401, { 'www-authenticate': `DPoP error="${refusal}"`, ...(refusal === 'use_dpop_nonce' ? { 'dpop-nonce': apiNonce } : {}) })
+      res.end()
+      return
+    }
     if (!token || token.isExpired) {
       apiCalls.unauthorized++
       res.writeHead(401, {
@@ -401,4 +427,25 @@ function registerExchangeGrants(provider: Provider, issuer: string) {
     },
     ['assertion', 'scope'],
   )
+}
+
+/**
+ * Checks a DPoP proof as a resource server must (RFC 9449 §4.3, §7.1): a `dpop+jwt` signed with
+ * the ES256 key in its header, that key the one the token is bound to (`jkt`), `htm` and `htu`
+ * of this request, `iat` within a minute, `ath` the token's hash. Returns its `jti` and `nonce`.
+ */
+export function checkDpopProof(jwt: string, expected: { method: string; url: string; token: string; jkt: string }): { jti: string; nonce?: string } | undefined {
+  const [h, p, sig] = jwt.split('.')
+  if (!h || !p || !sig) return undefined
+  const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { typ?: string; alg?: string; jwk?: Record<string, string> }
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { htm?: string; htu?: string; iat?: number; jti?: string; ath?: string; nonce?: string }
+  if (header.typ !== 'dpop+jwt' || header.alg !== 'ES256' || header.jwk?.kty !== 'EC') return undefined
+  const { crv, kty, x, y } = header.jwk
+  const thumbprint = createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url')
+  const key = createPublicKey({ key: { crv, kty, x, y }, format: 'jwk' })
+  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'))) return undefined
+  if (thumbprint !== expected.jkt || claims.htm !== expected.method || claims.htu !== expected.url || typeof claims.jti !== 'string') return undefined
+  if (typeof claims.iat !== 'number' || Math.abs(claims.iat - Date.now() / 1000) > 60) return undefined
+  if (claims.ath !== createHash('sha256').update(expected.token).digest('base64url')) return undefined
+  return { jti: claims.jti, ...(claims.nonce ? { nonce: claims.nonce } : {}) }
 }

@@ -1,0 +1,117 @@
+import * as o from 'oauth4webapi'
+import { ConfigError } from '../errors.js'
+import { parseWwwAuthenticate } from '../internal/www-authenticate.js'
+
+/**
+ * A DPoP key (RFC 9449): the key pair that proves possession, for token requests (with the
+ * authorization server's nonces) and for requests to
+ * resource servers (proofs with `htm`, `htu`, `ath` and each origin's nonce). Make one with
+ * {@link createDPoP} and give it to a client, a context or a session as `dpop`.
+ */
+export interface DPoP {
+  readonly keyPair: CryptoKeyPair
+  /** The JWK thumbprint (RFC 7638) of the public key: the `jkt` the server binds tokens to. */
+  thumbprint(): Promise<string>
+  /** A proof for a request to a resource server: `htm`, `htu`, `ath` for `accessToken`, and the origin's last nonce. */
+  proof(method: string, url: string, accessToken?: string): Promise<string>
+  /**
+   * Reads a resource server's answer: keeps its `DPoP-Nonce` for the origin, and says whether
+   * the request should be sent again with a new proof (a 401 with `use_dpop_nonce`).
+   */
+  observe(url: string, response: Response): boolean
+  /** The headers that carry `accessToken` to `url`: `Authorization: DPoP …` and the proof. */
+  headers(accessToken: string, method: string, url: string): Promise<Record<string, string>>
+  /** Sends a request with the token and a proof; when the server asks for a nonce, once more with it. */
+  send(fetch: typeof globalThis.fetch, accessToken: string, url: string, init: RequestInit & { headers: Headers }, request?: Request): Promise<Response>
+}
+
+/** What the operation path calls on the key (not part of the published type: it names oauth4webapi's). */
+export interface ProvingKey extends DPoP {
+  /**
+   * Runs an operation at the authorization server with proofs, and once more when it answered
+   * `use_dpop_nonce` (RFC 9449 §8: it did nothing; the handle now has its nonce).
+   */
+  run<T, Op extends Requesting>(op: Op, go: (op: Op) => Promise<T>, client: o.Client): Promise<T>
+}
+
+/** An operation's request step, as the operation path runs it (grants/operation.ts). */
+type RequestOptions = o.HttpRequestOptions<'GET' | 'POST'> & o.DPoPRequestOptions
+interface Requesting {
+  request(options: RequestOptions, send: unknown): Promise<Response>
+}
+
+const b64 = (bytes: ArrayBuffer | Uint8Array) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+const text = (value: unknown) => b64(new TextEncoder().encode(JSON.stringify(value)))
+
+/**
+ * Makes a DPoP key: a new ES256 key pair whose private key cannot be exported (WebCrypto), or
+ * the one given (`keyPair`: ES256, e.g. one kept in IndexedDB).
+ *
+ * @example
+ * const dpop = await createDPoP()
+ * const client = await createOAuthClient({ issuer, clientId, dpop })
+ * const session = client.session({ grant: 'client_credentials', apiUrls: ['https://api.example.com'] })
+ * await session.fetch('https://api.example.com/things') // Authorization: DPoP …, DPoP: <proof>
+ */
+export async function createDPoP(options: { keyPair?: CryptoKeyPair } = {}): Promise<DPoP> {
+  return createKey(options)
+}
+
+async function createKey(options: { keyPair?: CryptoKeyPair }): Promise<ProvingKey> {
+  const keyPair = options?.keyPair ?? ((await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair)
+  if (keyPair?.privateKey?.algorithm?.name !== 'ECDSA' || (keyPair.privateKey.algorithm as EcKeyAlgorithm).namedCurve !== 'P-256') {
+    throw new ConfigError('invalid_config', 'createDPoP takes an ES256 key pair (ECDSA P-256)')
+  }
+  const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keyPair.publicKey)
+  const jwk = { crv, kty, x, y }
+  const nonces = new Map<string, string>()
+  const handles = new WeakMap<o.Client, o.DPoPHandle>()
+  const key: ProvingKey = {
+    keyPair,
+    thumbprint: async () => b64(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(jwk)))),
+    async proof(method, url, accessToken) {
+      const target = new URL(url)
+      const nonce = nonces.get(target.origin)
+      const payload = {
+        iat: Math.floor(Date.now() / 1000),
+        jti: b64(crypto.getRandomValues(new Uint8Array(16))),
+        htm: method.toUpperCase(),
+        htu: `${target.origin}${target.pathname}`,
+        ...(nonce ? { nonce } : {}),
+        ...(accessToken ? { ath: b64(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))) } : {}),
+      }
+      const input = `${text({ typ: 'dpop+jwt', alg: 'ES256', jwk })}.${text(payload)}`
+      return `${input}.${b64(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, keyPair.privateKey, new TextEncoder().encode(input)))}`
+    },
+    observe(url, response) {
+      const nonce = response.headers.get('dpop-nonce')
+      if (nonce) nonces.set(new URL(url).origin, nonce)
+      if (response.status !== 401 || !nonce) return false
+      return parseWwwAuthenticate(response.headers.get('www-authenticate') ?? '').some((c) => c.scheme.toLowerCase() === 'dpop' && c.params.error === 'use_dpop_nonce')
+    },
+    async headers(accessToken, method, url) {
+      return { authorization: `DPoP ${accessToken}`, dpop: await key.proof(method, url, accessToken) }
+    },
+    async send(fetch, accessToken, url, init, request) {
+      const method = init.method ?? request?.method ?? 'GET'
+      const spare = request?.clone()
+      const go = async (base: Request | undefined) => {
+        for (const [name, value] of Object.entries(await key.headers(accessToken, method, url))) init.headers.set(name, value)
+        return base ? fetch(new Request(base, init)) : fetch(url, init)
+      }
+      const response = await go(request)
+      // A resource server asking for a nonce did nothing with the request: once more, with it.
+      if (!key.observe(url, response) || init.body instanceof ReadableStream) return response
+      void response.body?.cancel().catch(() => {})
+      return go(spare)
+    },
+    run(op, go, client) {
+      // oauth4webapi's handle for the client: its proofs, and the authorization server's nonces.
+      let handle = handles.get(client)
+      if (!handle) handles.set(client, (handle = o.DPoP(client, keyPair)))
+      const proven = { ...op, request: (options: RequestOptions, send: unknown) => op.request({ ...options, DPoP: handle }, send) }
+      return go(proven).catch((err: unknown) => ((err as { error?: string })?.error === 'use_dpop_nonce' ? go(proven) : Promise.reject(err)))
+    },
+  }
+  return key
+}
