@@ -34,7 +34,7 @@ async function bundle(entry: string): Promise<string> {
 }
 
 /** The page, its service worker (/sw.js, with its own callback page), and the servers; `lockTimeout` shortens the cross-tab lock's. */
-export async function startSpa(options: { accessTokenTtl?: number; lockTimeout?: number; requirePar?: boolean } = {}): Promise<RunningSpa> {
+export async function startSpa(options: { accessTokenTtl?: number; lockTimeout?: number; requirePar?: boolean; dpop?: boolean } = {}): Promise<RunningSpa> {
   const [js, sw] = await Promise.all([bundle('app.ts'), bundle('service-worker.ts')])
   const html = readFileSync(`${root}examples/spa/index.html`, 'utf8')
   let config = '{}'
@@ -50,7 +50,7 @@ export async function startSpa(options: { accessTokenTtl?: number; lockTimeout?:
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const servers = await startLocalServers({ spaOrigin: url, ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}), ...(options.requirePar ? { requirePar: true } : {}) })
-  config = JSON.stringify({ issuer: servers.issuer, clientId: SPA.clientId, api: servers.api, ...(options.lockTimeout ? { lockTimeout: options.lockTimeout } : {}) })
+  config = JSON.stringify({ issuer: servers.issuer, clientId: SPA.clientId, api: servers.api, ...(options.lockTimeout ? { lockTimeout: options.lockTimeout } : {}), ...(options.dpop ? { dpop: true } : {}) })
   return {
     url,
     servers,

@@ -3,7 +3,7 @@
  * call an API with a token that renews itself, sign out (in every tab). Served by
  * `npm run spa` (scripts/serve-spa.ts) against the local authorization server.
  */
-import { createBrowserClient, isOAuthKitError } from 'oauthkit/browser'
+import { browserDPoP, createBrowserClient, isOAuthKitError } from 'oauthkit/browser'
 
 interface Config {
   issuer: string
@@ -11,6 +11,8 @@ interface Config {
   api: string
   /** How long a tab waits for the cross-tab lock (the tests shorten it). */
   lockTimeout?: number
+  /** DPoP-bound tokens, the key kept in IndexedDB (`npm run spa` serves without; a test serves with). */
+  dpop?: boolean
 }
 
 const config = (await (await fetch('/config.json')).json()) as Config
@@ -28,6 +30,7 @@ const app = createBrowserClient({
   storage,
   apiUrls: [config.api],
   ...(config.lockTimeout ? { lockTimeout: config.lockTimeout } : {}),
+  ...(config.dpop ? { dpop: browserDPoP() } : {}),
 })
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement

@@ -10,6 +10,7 @@ import { parseUrl } from '../internal/url.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { resolveMetadata, type MetadataSource } from '../discovery/resolve.js'
 import { createPublicContext, type OAuthContext } from '../grants/context.js'
+import type { DPoP } from '../grants/dpop.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../grants/authorization-code.js'
 import { buildEndSessionUrl } from '../grants/end-session.js'
 import { refreshGrant } from '../grants/refresh.js'
@@ -49,6 +50,12 @@ export interface BrowserClientOptions extends MetadataSource, HttpOptions {
   lockTimeout?: number
   /** Push sign-in requests (RFC 9126): default when the server requires it; `true` always. */
   par?: boolean
+  /**
+   * DPoP-bound tokens (RFC 9449): token requests and `fetch` carry proofs of this key. Give
+   * `browserDPoP()`, a key kept in IndexedDB so that reloads and the origin's tabs use the
+   * same one (an app that does not import it carries no DPoP code).
+   */
+  dpop?: DPoP | Promise<DPoP>
 }
 
 /** What `logout()` did about the server: whether the token was revoked, and why not when it failed. */
@@ -121,7 +128,7 @@ function storeFor(options: BrowserClientOptions, key: string): TokenStore {
 function lazyContext(options: BrowserClientOptions, http: HttpOptions): () => Promise<OAuthContext> {
   let context: Promise<OAuthContext> | undefined
   return () =>
-    (context ??= resolveMetadata({ wellKnownFirst: 'openid-configuration', ...options }, http).then((metadata) => createPublicContext(metadata, options.clientId, http))).catch((err: unknown) => {
+    (context ??= resolveMetadata({ wellKnownFirst: 'openid-configuration', ...options }, http).then(async (metadata) => createPublicContext(metadata, options.clientId, options.dpop ? { ...http, dpop: await options.dpop } : http))).catch((err: unknown) => {
       context = undefined
       throw err
     })
@@ -256,7 +263,7 @@ function clientMethods(p: Parts, http: HttpOptions): BrowserClient {
     getUser: async () => (await manager.peek())?.tokens.idTokenClaims,
     getContext: () => p.ctx(),
     fetch: options.apiUrls?.length
-      ? createAuthorizedFetch({ tokens: manager, apiUrls: options.apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}), ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}) })
+      ? authorizedFetch(manager, options.apiUrls, http, options.dpop)
       : () => Promise.reject(new ConfigError('invalid_config', 'fetch needs apiUrls: the API base URLs the token may be sent to')),
     logout: (o) => logout(p, o),
     on(event, listener) {
@@ -265,6 +272,14 @@ function clientMethods(p: Parts, http: HttpOptions): BrowserClient {
       return () => p.logoutListeners.delete(listener as () => void)
     },
   }
+}
+
+/** The client's authorized fetch; with DPoP, made once the key is loaded. */
+function authorizedFetch(tokens: TokenManager, apiUrls: Array<string | URL>, http: HttpOptions, dpop?: DPoP | Promise<DPoP>): typeof fetch {
+  const make = (key?: DPoP) => createAuthorizedFetch({ tokens, apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}), ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}), ...(key ? { dpop: key } : {}) })
+  if (!dpop) return make()
+  let made: Promise<typeof fetch> | undefined
+  return async (input, init) => (await (made ??= Promise.resolve(dpop).then(make)))(input, init)
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 // `oauthkit/browser`: the single-page-app client, and what an SPA needs beside it (one import).
 export { createBrowserClient, getUserInfo } from '../browser/client.js'
+export { browserDPoP } from '../browser/dpop-key.js'
+export type { DPoP } from '../grants/dpop.js'
 export type { BrowserClient, BrowserClientOptions, BrowserEvents, LoginOptions, LogoutResult } from '../browser/client.js'
 export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from '../errors.js'
 export type { ErrorCode, Recovery } from '../errors.js'

@@ -148,6 +148,36 @@ describe.runIf(haveChromium)('the SPA against a server that requires pushed auth
   })
 })
 
+describe.runIf(haveChromium)('the SPA with DPoP-bound tokens (RFC 9449), the key in IndexedDB', () => {
+  let dpopSpa: RunningSpa
+  beforeAll(async () => {
+    dpopSpa = await startSpa({ dpop: true, accessTokenTtl: TTL })
+  })
+  afterAll(() => dpopSpa?.stop())
+
+  it('signs in with a bound token, calls the API with proofs it checks, and after a reload renews with the same key', async () => {
+    const context = await newContext()
+    const page = await context.newPage()
+    const proofs: string[] = []
+    page.on('request', (request) => {
+      const proof = request.headers()['dpop']
+      if (proof && request.url().startsWith(dpopSpa.servers.api)) proofs.push(request.url())
+    })
+    await signInAt(page, dpopSpa.url, 'session')
+    expect(await callApi(page)).toMatch(/^HTTP 200/)
+    expect(proofs.length).toBeGreaterThan(0)
+    // Reload: the tokens (sessionStorage) and the key (IndexedDB) survive; once the access token
+    // expires, the bound refresh token renews with the same key, and the API accepts the new token.
+    await page.reload()
+    await new Promise((resolve) => setTimeout(resolve, (TTL + 1) * 1000))
+    const refreshes = dpopSpa.servers.tokenRequests.get('refresh_token') ?? 0
+    expect(await callApi(page)).toMatch(/^HTTP 200/)
+    expect((dpopSpa.servers.tokenRequests.get('refresh_token') ?? 0) - refreshes).toBe(1)
+    expect(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toContain('oauthkit:dpop')
+    await context.close()
+  })
+})
+
 describe.runIf(haveChromium)('the console', () => {
   it('shows no error on any page over the whole suite', () => {
     expect(consoleErrors).toEqual([])

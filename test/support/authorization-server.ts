@@ -268,9 +268,9 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     const url = new URL(req.url ?? '/', api)
     if (options.spaOrigin) {
       res.setHeader('access-control-allow-origin', options.spaOrigin)
-      res.setHeader('access-control-expose-headers', 'www-authenticate')
+      res.setHeader('access-control-expose-headers', 'www-authenticate, dpop-nonce')
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { 'access-control-allow-headers': 'authorization, content-type', 'access-control-allow-methods': 'GET, POST' })
+        res.writeHead(204, { 'access-control-allow-headers': 'authorization, content-type, dpop', 'access-control-allow-methods': 'GET, POST' })
         res.end()
         return
       }
