@@ -64,8 +64,8 @@ describe('the packed tarball', () => {
   })
 
   it('stays under 690 KB unpacked', () => {
-    // Measured 675 KB: DPoP (#16) added 18 KB (its module in the three builds, the hooks, the
-    // documented declarations). 657 KB before: pushed authorization requests (#16) added 6 KB, their chunk in each build
+    // Measured 679 KB: DPoP (#16) added 22 KB (its module in the three builds, the hooks, the
+    // browser's IndexedDB key, the documented declarations). 657 KB before: pushed authorization requests (#16) added 6 KB, their chunk in each build
     // and their documentation. 651 KB before: #16's token exchange, JWT bearer and refresh-token lifetime added 24 KB
     // (their code in the three builds, their documented declarations). 627 KB before: 572 KB
     // for the library, plus the `oauthkit` CLI (#17 item 6, 32 KB:
