@@ -30,12 +30,20 @@ interface Setup {
   profile: Profile
   client: OAuthClient
   store: TokenStore
+  /** Whether the client has a secret (the default grant is client_credentials then). */
+  confidential: boolean
+}
+
+/** The profile named by --profile or $OAUTHKIT_PROFILE (else `default`), read from the config file. */
+function profileOf(flags: Flags, io: Io): { name: string; profile: Profile } {
+  const named = str(flags.profile) ?? io.env.OAUTHKIT_PROFILE
+  const name = named ?? 'default'
+  return { name, profile: readProfile(configPath(flags, io.env), name, named !== undefined) }
 }
 
 /** The profile (flags over the config file), its client and its token cache. */
 async function setup(flags: Flags, io: Io): Promise<Setup> {
-  const name = str(flags.profile) ?? io.env.OAUTHKIT_PROFILE ?? 'default'
-  const profile = readProfile(configPath(flags, io.env), name, str(flags.profile) !== undefined || io.env.OAUTHKIT_PROFILE !== undefined)
+  const { name, profile } = profileOf(flags, io)
   const vendor = preset(flags, profile)
   const issuer = str(flags.issuer) ?? profile.issuer
   const clientId = str(flags['client-id']) ?? profile.clientId
@@ -43,7 +51,7 @@ async function setup(flags: Flags, io: Io): Promise<Setup> {
   if (!issuer && !vendor) throw new UsageError('no authorization server: pass --issuer, --preset, or set issuer in the profile')
   const secret = clientSecret(flags, profile, io.env)
   const client = await createOAuthClient({ ...vendor, ...(issuer ? { issuer } : {}), clientId, ...(secret ? { clientSecret: secret } : {}) })
-  return { name, profile, client, store: fileStore(tokenFile(name, io.env)) }
+  return { name, profile, client, store: fileStore(tokenFile(name, io.env)), confidential: Boolean(secret) }
 }
 
 function write(io: Io, flags: Flags, json: unknown, human: string) {
@@ -86,8 +94,8 @@ const discoverCommand: Command = async ([url], flags, io) => {
 }
 
 /** The grant named by --grant or the profile; by default client_credentials with a secret, else code. */
-function grantOf(flags: Flags, s: Setup, io: Io): string {
-  const grant = str(flags.grant) ?? s.profile.grant ?? (clientSecret(flags, s.profile, io.env) ? 'client_credentials' : 'code')
+function grantOf(flags: Flags, s: Setup): string {
+  const grant = str(flags.grant) ?? s.profile.grant ?? (s.confidential ? 'client_credentials' : 'code')
   if (!['client_credentials', 'password', 'refresh', 'device', 'code'].includes(grant)) throw new UsageError(`no grant "${grant}": use client_credentials, password, refresh, device or code`)
   return grant
 }
@@ -147,7 +155,7 @@ function openBrowser(url: string, io: Io) {
 
 const tokenCommand: Command = async (_args, flags, io) => {
   const s = await setup(flags, io)
-  const grant = grantOf(flags, s, io)
+  const grant = grantOf(flags, s)
   const tokens = await signIn(grant, flags, s, io)
   if (!flags['no-cache']) {
     const stored = await s.store.load()
@@ -163,7 +171,7 @@ const callCommand: Command = async ([url], flags, io) => {
   if (!url) throw new UsageError('call needs a URL: oauthkit call https://api.example.com/things')
   const s = await setup(flags, io)
   const target = new URL(url)
-  const grant = grantOf(flags, s, io)
+  const grant = grantOf(flags, s)
   const session = s.client.session({ store: s.store, apiUrls: [target.origin], ...(grant === 'client_credentials' ? { grant: 'client_credentials' as const, ...scopeOf(flags, s) } : {}) })
   const headers = new Headers()
   for (const header of (flags.header as string[] | undefined) ?? []) {
@@ -231,8 +239,7 @@ const introspectCommand: Command = async (args, flags, io) => {
 }
 
 const registerCommand: Command = async (_args, flags, io) => {
-  const name = str(flags.profile) ?? io.env.OAUTHKIT_PROFILE ?? 'default'
-  const profile = readProfile(configPath(flags, io.env), name, str(flags.profile) !== undefined)
+  const { profile } = profileOf(flags, io)
   const issuer = str(flags.issuer) ?? profile.issuer
   if (!issuer) throw new UsageError('register needs --issuer (or a profile with an issuer)')
   const redirectUris = (flags['redirect-uri'] as string[] | undefined) ?? []

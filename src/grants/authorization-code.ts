@@ -4,7 +4,7 @@ import { parseUrl } from '../internal/url.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { missingEndpoint, runAt } from './operation.js'
-import { tokenExchange } from './token.js'
+import { tokenRequest } from './token.js'
 import { translateCallbackError } from './translate.js'
 
 /**
@@ -243,7 +243,7 @@ function codeGrant(
   check: o.ProcessAuthorizationCodeResponseOptions = {},
 ): Promise<TokenSet> {
   const { as, client, clientAuth } = int(ctx)
-  return tokenExchange(
+  return tokenRequest(
     ctx,
     'authorization code exchange',
     (request) => o.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier || o.nopkce, request),

@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
-import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
+import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
 
 /**
  * Parameters of the client credentials grant: scope, resource, audience, extra parameters, cancellation.
@@ -18,7 +18,7 @@ export type ClientCredentialsOptions = GrantParameters
 export async function clientCredentialsGrant(ctx: OAuthContext, options: ClientCredentialsOptions = {}): Promise<TokenSet> {
   options ??= {}
   const { as, client, clientAuth } = int(ctx)
-  return tokenExchange(
+  return tokenRequest(
     ctx,
     'client_credentials grant',
     (request) => o.clientCredentialsGrantRequest(as, client, clientAuth, grantParameters(options), request),

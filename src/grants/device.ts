@@ -3,7 +3,7 @@ import { NetworkError, OAuthKitError, isTransient } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { runAt } from './operation.js'
-import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
+import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
 
 /**
  * How long DeviceAuthorization.wait() polls, and its cancellation.
@@ -83,7 +83,7 @@ async function poll(ctx: OAuthContext, flow: { deviceCode: string; expiresAt: nu
     }
     if (clock.now() >= deadline) throw expired(deadline < expiresAt)
     try {
-      return await tokenExchange(
+      return await tokenRequest(
         ctx,
         'device_code grant',
         (request) => o.deviceCodeGrantRequest(as, client, clientAuth, deviceCode, request),

@@ -1,5 +1,6 @@
 import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
+import { base64url } from '../internal/base64url.js'
 import { parseWwwAuthenticate } from '../internal/www-authenticate.js'
 
 /**
@@ -40,8 +41,7 @@ interface Requesting {
   request(options: RequestOptions, send: unknown): Promise<Response>
 }
 
-const b64 = (bytes: ArrayBuffer | Uint8Array) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-const text = (value: unknown) => b64(new TextEncoder().encode(JSON.stringify(value)))
+const text = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)))
 
 /**
  * Makes a DPoP key: a new ES256 key pair whose private key cannot be exported (WebCrypto), or
@@ -57,6 +57,12 @@ export async function createDPoP(options: { keyPair?: CryptoKeyPair } = {}): Pro
   return createKey(options)
 }
 
+/** The SHA-256 (base64url) of a value, computed once for the last value asked: a token's `ath` once per token, not once per request. */
+function lastHash(): (value: string) => Promise<string> {
+  let last: [value: string, hash: Promise<string>] | undefined
+  return (value) => (last?.[0] === value ? last : (last = [value, crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)).then(base64url)]))[1]
+}
+
 async function createKey(options: { keyPair?: CryptoKeyPair }): Promise<ProvingKey> {
   const keyPair = options?.keyPair ?? ((await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair)
   if (keyPair?.privateKey?.algorithm?.name !== 'ECDSA' || (keyPair.privateKey.algorithm as EcKeyAlgorithm).namedCurve !== 'P-256') {
@@ -65,23 +71,24 @@ async function createKey(options: { keyPair?: CryptoKeyPair }): Promise<ProvingK
   const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keyPair.publicKey)
   const jwk = { crv, kty, x, y }
   const nonces = new Map<string, string>()
+  const athOf = lastHash()
   const handles = new WeakMap<o.Client, o.DPoPHandle>()
   const key: ProvingKey = {
     keyPair,
-    thumbprint: async () => b64(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(jwk)))),
+    thumbprint: async () => base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(jwk)))),
     async proof(method, url, accessToken) {
       const target = new URL(url)
       const nonce = nonces.get(target.origin)
       const payload = {
         iat: Math.floor(Date.now() / 1000),
-        jti: b64(crypto.getRandomValues(new Uint8Array(16))),
+        jti: base64url(crypto.getRandomValues(new Uint8Array(16))),
         htm: method.toUpperCase(),
         htu: `${target.origin}${target.pathname}`,
         ...(nonce ? { nonce } : {}),
-        ...(accessToken ? { ath: b64(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))) } : {}),
+        ...(accessToken ? { ath: await athOf(accessToken) } : {}),
       }
       const input = `${text({ typ: 'dpop+jwt', alg: 'ES256', jwk })}.${text(payload)}`
-      return `${input}.${b64(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, keyPair.privateKey, new TextEncoder().encode(input)))}`
+      return `${input}.${base64url(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, keyPair.privateKey, new TextEncoder().encode(input)))}`
     },
     observe(url, response) {
       const nonce = response.headers.get('dpop-nonce')

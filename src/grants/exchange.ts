@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
-import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
+import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
 
 /** RFC 8693 §3: the token type identifiers. */
 export const TOKEN_TYPES = {
@@ -88,7 +88,7 @@ export async function jwtBearerGrant(ctx: OAuthContext, options: JwtBearerOption
 
 function generic(ctx: OAuthContext, name: string, grantType: string, params: URLSearchParams, options: GrantParameters, recognizedTokenTypes?: o.RecognizedTokenTypes): Promise<TokenSet> {
   const { as, client, clientAuth } = int(ctx)
-  return tokenExchange(
+  return tokenRequest(
     ctx,
     name,
     (request) => o.genericTokenEndpointRequest(as, client, clientAuth, grantType, params, request),

@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
-import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
+import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
 
 /**
  * The password grant's credentials, with the common grant parameters.
@@ -29,7 +29,7 @@ export async function passwordGrant(ctx: OAuthContext, options: PasswordGrantOpt
   params.set('username', options.username)
   params.set('password', options.password)
   const { as, client, clientAuth } = int(ctx)
-  return tokenExchange(
+  return tokenRequest(
     ctx,
     'password grant',
     (request) => o.genericTokenEndpointRequest(as, client, clientAuth, 'password', params, request),

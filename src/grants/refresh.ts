@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError, ResponseError } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
-import { grantParameters, tokenExchange, type GrantParameters } from './token.js'
+import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
 
 /** Parameters of a refresh: a narrower scope, resource or audience, extra parameters, cancellation, and the user it must stay. */
 export interface RefreshOptions extends GrantParameters {
@@ -33,7 +33,7 @@ export async function refreshGrant(ctx: OAuthContext, tokens: string | TokenSet,
     throw new ConfigError('invalid_config', 'refresh needs a refresh token; this token set has none (was offline_access requested?)')
   }
   const { as, client, clientAuth } = int(ctx)
-  const fresh = await tokenExchange(
+  const fresh = await tokenRequest(
     ctx,
     'refresh_token grant',
     (request) => o.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, { ...request, additionalParameters: grantParameters(options) }),

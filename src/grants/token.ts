@@ -6,8 +6,8 @@ import { withRetry } from './retry.js'
 import { int, type OAuthContext } from './context.js'
 import { runAt, type RequestOptions } from './operation.js'
 
-/** How a token exchange is run: what it holds and asked for, and how it may be retried. */
-export interface ExchangeOptions extends Omit<TokenSetContext, 'idTokenClaims'> {
+/** How a token request is run: what it holds and asked for, and how it may be retried (not RFC 8693 token exchange: that is grants/exchange.ts). */
+export interface TokenRequestOptions extends Omit<TokenSetContext, 'idTokenClaims'> {
   /** The call's own retry policy (else the context's); `false` for one try. */
   retry?: RetryPolicy | false | undefined
   /**
@@ -19,18 +19,18 @@ export interface ExchangeOptions extends Omit<TokenSetContext, 'idTokenClaims'> 
 }
 
 /**
- * One token endpoint exchange on the operation path: oauth4webapi builds and validates, the
+ * One token endpoint request on the operation path: oauth4webapi builds and validates, the
  * answer becomes a TokenSet (with the validated ID token claims, when there is an ID token),
  * read against what the request held: the refresh token it sent, the scope it asked for.
  * Passing failures are retried as the policy and `resend` allow.
  */
-export function tokenExchange(
+export function tokenRequest(
   ctx: OAuthContext,
   name: string,
   request: (options: RequestOptions) => Promise<Response>,
   process: (response: Response) => Promise<o.TokenEndpointResponse>,
   signal: AbortSignal | undefined,
-  how: ExchangeOptions = {},
+  how: TokenRequestOptions = {},
 ): Promise<TokenSet> {
   const { clock, options, dpop } = int(ctx)
   const { retry, resend, ...held } = how

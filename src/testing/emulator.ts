@@ -3,6 +3,7 @@
  * that uses oauthkit (or anything else) offline. Strict: it refuses what the standard — or
  * the vendor document it emulates — does not allow, with RFC 6749 §5.2 error bodies.
  */
+import { base64url } from '../internal/base64url.js'
 import { http, HttpResponse, type HttpHandler } from 'msw'
 
 /**
@@ -129,10 +130,9 @@ export async function readStandardTokenRequest(request: Request): Promise<TokenR
   return parts
 }
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-const random = (prefix: string) => `${prefix}-${b64url(crypto.getRandomValues(new Uint8Array(12)))}`
+const random = (prefix: string) => `${prefix}-${base64url(crypto.getRandomValues(new Uint8Array(12)))}`
 async function s256(verifier: string) {
-  return b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))))
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))))
 }
 
 type Code = Grant & { redirectUri: string; challenge?: string; nonce?: string; used?: boolean }
@@ -233,9 +233,9 @@ function issue(s: State, grant: Grant, withRefresh: boolean) {
  */
 function idToken(issuer: string, grant: Grant): string {
   const now = Math.floor(Date.now() / 1000)
-  const part = (v: unknown) => b64url(new TextEncoder().encode(JSON.stringify(v)))
+  const part = (v: unknown) => base64url(new TextEncoder().encode(JSON.stringify(v)))
   const claims = { iss: issuer, sub: grant.user, aud: grant.clientId, iat: now, exp: now + 300, ...(grant.nonce ? { nonce: grant.nonce } : {}) }
-  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${b64url(crypto.getRandomValues(new Uint8Array(32)))}`
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${base64url(crypto.getRandomValues(new Uint8Array(32)))}`
 }
 
 type GrantHandler = (s: State, p: URLSearchParams, client: EmulatedClient) => Promise<Response> | Response
@@ -342,7 +342,7 @@ async function deviceAuthorization(s: State, request: Request) {
   const parts = await readStandardTokenRequest(request)
   const client = authenticate(s, parts)
   const deviceCode = random('dc')
-  const userCode = b64url(crypto.getRandomValues(new Uint8Array(6))).toUpperCase().replace(/[^A-Z0-9]/g, 'X').slice(0, 8)
+  const userCode = base64url(crypto.getRandomValues(new Uint8Array(6))).toUpperCase().replace(/[^A-Z0-9]/g, 'X').slice(0, 8)
   s.devices.set(deviceCode, { clientId: client.clientId, scope: parts.params.get('scope') ?? '', userCode, expiresAt: Date.now() + 600_000 })
   return HttpResponse.json({
     device_code: deviceCode,

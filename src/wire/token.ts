@@ -62,20 +62,20 @@ export function normalizeTokenResponseBody(body: Record<string, unknown>, contex
   return out
 }
 
+/** A stated number of seconds (a number, or a string of decimal digits); `null` for a value that is neither, undefined for none stated. */
+function seconds(raw: unknown): number | null | undefined {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw
+  if (typeof raw === 'string' && DECIMAL.test(raw)) return Number(raw)
+  return raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '') ? undefined : null
+}
+
 /** A stated lifetime (a positive number), undefined for "none stated", or a typed error for a malformed value. */
 function lifetime(raw: unknown, url: string | undefined): number | undefined {
-  let value: number
-  if (typeof raw === 'number' && Number.isFinite(raw)) value = raw
-  else if (typeof raw === 'string' && DECIMAL.test(raw)) value = Number(raw)
-  else if (raw === null || (typeof raw === 'string' && raw.trim() === '')) return undefined
-  else {
-    throw new ResponseError(
-      'invalid_response',
-      `token response "expires_in" must be a number of seconds; got ${describe(raw)}`,
-      url === undefined ? {} : { url },
-    )
+  const value = seconds(raw)
+  if (value === null) {
+    throw new ResponseError('invalid_response', `token response "expires_in" must be a number of seconds; got ${describe(raw)}`, url === undefined ? {} : { url })
   }
-  return value > 0 ? value : undefined
+  return value !== undefined && value > 0 ? value : undefined
 }
 
 /** The seconds left before a JWT access token's `exp`, when it is a JWT with a plausible one; the token is not verified (it is the server's, not ours to check). */
@@ -173,16 +173,16 @@ const REFRESH_LIFETIMES = ['refresh_token_expires_in', 'refresh_token_timeout', 
 
 /**
  * When the refresh token stops being accepted: the earliest lifetime the response states
- * (a positive number of seconds, or a string of digits); none stated, undefined. The raw
- * values stay in `extra`.
+ * (positive seconds, read as `expires_in` is); none stated, undefined. The raw values stay in
+ * `extra`.
  */
 function refreshLifetime(body: Record<string, unknown>, now: number): number | undefined {
   let earliest: number | undefined
   for (const name of REFRESH_LIFETIMES) {
-    const raw = body[name]
-    const seconds = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw
-    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) continue
-    const at = Math.round(now + seconds * 1000)
+    // Read as expires_in is, but a malformed value is ignored: it only ever shortens what is held.
+    const stated = seconds(body[name])
+    if (!stated || stated <= 0) continue
+    const at = Math.round(now + stated * 1000)
     earliest = earliest === undefined ? at : Math.min(earliest, at)
   }
   return earliest

@@ -176,6 +176,18 @@ describe.runIf(haveChromium)('the SPA with DPoP-bound tokens (RFC 9449), the key
     expect(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toContain('oauthkit:dpop')
     await context.close()
   })
+
+  it('two tabs that start together end with one key: the shared, bound token works from the other tab too', async () => {
+    const context = await newContext()
+    // Both tabs load at once, each creating a key: the read-or-write transaction keeps one.
+    const [one, two] = await Promise.all([context.newPage(), context.newPage()])
+    await Promise.all([one.goto(`${dpopSpa.url}/?storage=local`), two.goto(`${dpopSpa.url}/?storage=local`)])
+    await signInAt(one, dpopSpa.url, 'local')
+    await two.reload()
+    // The API accepts a bound token only with a proof of its key.
+    expect(await callApi(two)).toMatch(/^HTTP 200/)
+    await context.close()
+  })
 })
 
 describe.runIf(haveChromium)('the console', () => {
