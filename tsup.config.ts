@@ -15,6 +15,7 @@ const entry = {
   testing: 'src/entries/testing.ts',
   browser: 'src/entries/browser.ts',
   redis: 'src/entries/redis.ts',
+  mcp: 'src/entries/mcp.ts',
 }
 
 // tsup's declaration build sets `baseUrl`, which TypeScript 6 deprecates (TS 7 drops the JS

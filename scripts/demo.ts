@@ -4,7 +4,11 @@
  * One line per step; exits non-zero if any step fails.
  */
 import { createDPoP, createOAuthClient, discover, discoverFromResource, type TokenSet } from '../src/index.js'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { createMcpAuth } from '../src/entries/mcp.js'
 import { CONFIDENTIAL, USER, actAsUser, signAssertion, startLocalServers } from '../test/support/authorization-server.js'
+import { startMcpWorld } from '../test/support/mcp-server.js'
 
 // oidc-provider announces its development defaults on the console; the demo is about oauthkit.
 for (const level of ['warn', 'info'] as const) {
@@ -116,6 +120,7 @@ try {
     (t) => `the user's token traded for ${short(t.accessToken)} (${String(t.extra.issued_token_type).split(':').at(-1)})`,
   )
   await step('JWT bearer', () => client.jwtBearerGrant({ assertion: signAssertion({ sub: 'grace', aud: servers.issuer }), scope: 'openid' }), (t) => `an identity provider's assertion for grace → ${short(t.accessToken)}`)
+  await step('MCP client', mcpClient, (r) => `401 → RFC 9728 → registered at ${r.issuer} → signed in (PKCE, resource); ${r.tools} tools; write → 403, stepped up to "${r.scope}" → ${r.written}`)
   await step(
     'revocation',
     async () => {
@@ -126,6 +131,28 @@ try {
   )
 } finally {
   await servers.stop()
+}
+
+/** The official MCP SDK's client, with oauthkit/mcp's fetch, against an MCP server (built with the SDK) behind oidc-provider. */
+async function mcpClient() {
+  const world = await startMcpWorld()
+  const redirectUri = 'http://127.0.0.1:8976/callback'
+  const scopes: string[] = []
+  try {
+    const mcp = createMcpAuth({
+      serverUrl: world.url,
+      redirectUri,
+      signIn: ({ url, scope }) => (scopes.push(scope ?? ''), actAsUser(url, { until: redirectUri })),
+    })
+    const client = new Client({ name: 'oauthkit-demo', version: '1.0.0' })
+    await client.connect(new StreamableHTTPClientTransport(new URL(world.url), { fetch: mcp.fetch }))
+    const { tools } = await client.listTools()
+    const written = (await client.callTool({ name: 'write' })) as { content: Array<{ text: string }> }
+    await client.close()
+    return { issuer: new URL(mcp.server!.metadata.issuer).host, tools: tools.length, scope: scopes.at(-1), written: written.content[0]!.text }
+  } finally {
+    await world.stop()
+  }
 }
 
 console.log(failed ? '\nsome steps failed' : '\nevery step worked')

@@ -7,6 +7,8 @@
  * says so. `npm run example` alone lists the examples.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -16,7 +18,17 @@ import { bipsyncServer, epishipServer, epismoServer, epturaServer, organizationA
 import { createOAuthClient, isOAuthKitError } from '../src/index.js'
 import { ACME_CLIENT, acmeCloudServer } from '../test/support/acme-cloud.js'
 import { CONFIDENTIAL, USER, actAsUser, signAssertion, startLocalServers } from '../test/support/authorization-server.js'
+import { startMcpWorld } from '../test/support/mcp-server.js'
 import { startSpa } from './serve-spa.js'
+
+/** A port of 127.0.0.1 free right now (the example's fixed redirect port, chosen per run). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
 
 const examples = fileURLToPath(new URL('../examples/', import.meta.url))
 
@@ -34,25 +46,25 @@ async function load(name: string, args: string[]): Promise<Record<string, unknow
 }
 
 /**
- * Echoes what the example prints, keeps the lines, and plays the user when it prints
- * "Open <url> and enter <code>" (the device flow). Returns the lines, the approval (if one was
- * asked for) and a function that puts console.log back.
+ * Echoes what the example prints, keeps the lines, and plays the user whenever it prints
+ * "Open <url> and enter <code>" (the device flow) or "Open <url> to sign in" (a browser
+ * sign-in). Returns the lines, the approvals asked for, and a function that puts console.log back.
  */
-function playUser(approve: (url: string, userCode: string) => Promise<unknown> | void) {
+function playUser(approve: (url: string, userCode: string | undefined) => Promise<unknown> | void) {
   const original = console.log
   const lines: string[] = []
-  let approving: Promise<unknown> | undefined
+  const approving: Array<Promise<unknown>> = []
   console.log = (...parts: unknown[]) => {
     original(...parts)
     const line = typeof parts[0] === 'string' ? parts[0] : ''
     lines.push(line)
-    const prompt = /^Open (\S+) and enter (\S+)/.exec(line)
-    if (prompt && !approving) {
-      original('  (npm run example: approving as the example user)')
-      approving = Promise.resolve(approve(prompt[1]!, prompt[2]!))
+    const prompt = /^Open (\S+) (?:and enter (\S+)|to sign in)/.exec(line)
+    if (prompt) {
+      original(`  (npm run example: ${prompt[2] ? 'approving' : 'signing in'} as the example user)`)
+      approving.push(Promise.resolve(approve(prompt[1]!, prompt[2])))
     }
   }
-  return { lines, approval: () => approving, restore: () => void (console.log = original) }
+  return { lines, approval: () => Promise.all(approving), restore: () => void (console.log = original) }
 }
 
 /** The examples written for any standard server, against the local authorization server and API. */
@@ -85,7 +97,7 @@ function emulated(name: string, setup: () => { emulator: Emulator; env: Record<s
       const msw = setupServer(...emulator.handlers, ...extra)
       msw.listen({ onUnhandledRequest: 'error' })
       Object.assign(process.env, env)
-      const user = playUser((_url, userCode) => emulator.approveDevice(userCode, { user: 'ann' }))
+      const user = playUser((_url, userCode) => (userCode ? emulator.approveDevice(userCode, { user: 'ann' }) : undefined))
       try {
         const module = await load(name, args)
         await user.approval()
@@ -142,6 +154,22 @@ const EXAMPLES: Record<string, Example> = {
       console.log(`POST tools/list → ${res.status}`)
     },
   ),
+  'mcp-client': {
+    about: 'an MCP server built with the official SDK, behind two oidc-provider authorization servers, on 127.0.0.1',
+    async run(args) {
+      const world = await startMcpWorld()
+      Object.assign(process.env, { MCP_SERVER: world.url, REDIRECT_PORT: String(await freePort()) })
+      // The browser: oidc-provider's pages, then the example's loopback listener.
+      const user = playUser((url) => actAsUser(url))
+      try {
+        await load('mcp-client', args)
+        await user.approval()
+      } finally {
+        user.restore()
+        await world.stop()
+      }
+    },
+  },
   spa: {
     about: 'serves examples/spa with the local servers; open the address it prints (Ctrl-C to stop)',
     async run() {

@@ -37,6 +37,18 @@ describe('listenForCallback', () => {
     expect(await failure(stopped.callback)).toMatchObject({ code: 'aborted', recovery: 'none' })
     await expect(fetch(`${stopped.redirectUri}?code=late`)).rejects.toThrow()
   })
+
+  it('listens on a given port again and again (one sign-in after another); a port in use is a typed error', async () => {
+    const first = await listenForCallback()
+    const port = Number(new URL(first.redirectUri).port)
+    await expect(listenForCallback({ port })).rejects.toMatchObject({ code: 'invalid_config', message: expect.stringContaining(`port ${port} of 127.0.0.1 is in use`) })
+    await fetch(`${first.redirectUri}?code=c1`)
+    await first.callback
+    const second = await listenForCallback({ port })
+    expect(second.redirectUri).toBe(first.redirectUri)
+    second.close()
+    await second.callback.catch(() => {})
+  })
 })
 
 describe('a native app signs in through the loopback listener (oidc-provider)', () => {

@@ -8,7 +8,7 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '..')
-const ENTRIES = ['src/index.ts', 'src/entries/m2m.ts', 'src/entries/browser.ts', 'src/entries/dialects.ts', 'src/entries/ky.ts', 'src/entries/node.ts', 'src/entries/testing.ts']
+const ENTRIES = ['src/index.ts', 'src/entries/m2m.ts', 'src/entries/browser.ts', 'src/entries/dialects.ts', 'src/entries/ky.ts', 'src/entries/node.ts', 'src/entries/testing.ts', 'src/entries/mcp.ts', 'src/entries/redis.ts']
 
 const program = ts.createProgram(
   ENTRIES.map((e) => resolve(root, e)),

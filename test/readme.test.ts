@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest'
 const root = resolve(import.meta.dirname, '..')
 const dir = join(root, '.tmp', 'readme-snippets')
 const FILL_IN = ['issuer', 'clientId', 'clientSecret', 'site', 'redirectUri', 'server', 'incomingToken', 'serviceToken', 'callbackUrl']
-const PAGES = ['README.md', 'docs/exchange.md', 'docs/par.md', 'docs/dpop.md']
+const PAGES = ['README.md', 'docs/exchange.md', 'docs/par.md', 'docs/dpop.md', 'docs/mcp.md']
 
 describe("the README's code and the feature pages'", () => {
   it('every ```ts block compiles against the sources', () => {

@@ -140,11 +140,11 @@ describe('size budget', () => {
     expect(size, `M2M bundle is ${(size / 1024).toFixed(2)} KiB gzip`).toBeLessThanOrEqual(M2M_BUDGET_GZIP_BYTES)
   })
 
-  it('the code that pushes authorization requests (PAR) is not loaded up front by the SPA path or the browser client; DPoP is in none of the three', async () => {
+  it('the code that pushes authorization requests (PAR) is not loaded up front by the SPA path or the browser client; DPoP and the MCP client are in none of the three', async () => {
     for (const entry of ['bench/entries/spa/oauthkit.js', 'bench/entries/spa/oauthkit__browser.js', 'bench/entries/m2m/oauthkit.js']) {
       const { inputs } = await bundle(entry, entry.includes('m2m') ? 'node' : 'browser')
       expect(inputs.some((f) => f.endsWith('src/grants/token.ts'))).toBe(true)
-      expect(inputs.filter((f) => f.endsWith('src/grants/par.ts') || f.endsWith('src/grants/dpop.ts'))).toEqual([])
+      expect(inputs.filter((f) => f.endsWith('src/grants/par.ts') || f.endsWith('src/grants/dpop.ts') || f.includes('src/mcp/'))).toEqual([])
     }
   })
 

@@ -260,7 +260,7 @@ const follower =
     : followRedirects
 
 /** The absolute URL a fetch call targets (a relative one resolved against the page, in browsers), or undefined. */
-function hrefOf(input: RequestInfo | URL): string | undefined {
+export function hrefOf(input: RequestInfo | URL): string | undefined {
   const href = input instanceof Request ? input.url : input instanceof URL ? input.href : String(input)
   if (/^https?:/i.test(href)) return href
   const page = (globalThis as { location?: { href: string } }).location?.href

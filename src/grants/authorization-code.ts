@@ -168,6 +168,8 @@ export interface CompleteAuthorizationOptions {
   maxAge?: number
   /** How old (ms) a pending authorization may be when it completes. Default ten minutes. */
   maxPendingAge?: number
+  /** RFC 8707 resource indicator(s) for the token request too (as the MCP authorization spec asks). */
+  resource?: string | string[]
   signal?: AbortSignal
 }
 
@@ -201,7 +203,7 @@ export async function completeAuthorization(
     throw new OAuthKitError('stale_sign_in', `the sign-in started ${Math.round((now - pending.createdAt) / 60_000)} min ago, longer than maxPendingAge allows: sign in again`)
   }
   if (!consume(pending.state, now, maxAge)) throw new OAuthKitError('stale_sign_in', 'this sign-in was already completed (a replayed callback, or the back button): sign in again')
-  const tokens = await codeGrant(ctx, params, pending, options.signal, {
+  const tokens = await codeGrant(ctx, params, { ...pending, ...(options.resource === undefined ? {} : { resource: options.resource }) }, options.signal, {
     ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
     ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
   })
@@ -238,15 +240,16 @@ export async function exchangeCode(
 function codeGrant(
   ctx: OAuthContext,
   params: URLSearchParams,
-  { redirectUri, codeVerifier, scope }: { redirectUri: string; codeVerifier?: string | undefined; scope?: string | undefined },
+  { redirectUri, codeVerifier, scope, resource }: { redirectUri: string; codeVerifier?: string | undefined; scope?: string | undefined; resource?: string | string[] },
   signal: AbortSignal | undefined,
   check: o.ProcessAuthorizationCodeResponseOptions = {},
 ): Promise<TokenSet> {
   const { as, client, clientAuth } = int(ctx)
+  const additionalParameters = resource === undefined ? undefined : [resource].flat().map((value) => ['resource', value])
   return tokenRequest(
     ctx,
     'authorization code exchange',
-    (request) => o.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier || o.nopkce, request),
+    (request) => o.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier || o.nopkce, additionalParameters ? { ...request, additionalParameters } : request),
     (response) => o.processAuthorizationCodeResponse(as, client, response, check),
     signal,
     // A code is single-use: never sent twice (RFC 6749 §4.1.2).

@@ -1,7 +1,7 @@
 import { ConfigError, cleanText, redactUrl } from '../errors.js'
 
 /** `localhost`, `127.0.0.0/8` and `[::1]`: the hosts where plain `http:` is allowed by default. */
-function isLoopbackHost(hostname: string): boolean {
+export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase()
   return (
     host === 'localhost' ||

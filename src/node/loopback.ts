@@ -1,12 +1,17 @@
 // Node-only: the loopback redirect of native apps and CLIs (RFC 8252 §7.3).
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { NetworkError } from '../errors.js'
+import { ConfigError, NetworkError } from '../errors.js'
 
 /** Options of listenForCallback: the path, how long to wait, cancellation, and the page the user sees. */
 export interface LoopbackOptions {
   /** The callback path. Default `/callback`. */
   path?: string
+  /**
+   * The port: 0 (the default) for any free one. A fixed port for a redirect URI registered with
+   * one (an MCP client's, say), where the server does not allow any loopback port (RFC 8252 §7.3 says it should).
+   */
+  port?: number
   /** Milliseconds to wait for the browser to come back. Default 5 minutes. */
   timeout?: number
   signal?: AbortSignal
@@ -61,7 +66,10 @@ export async function listenForCallback(options: LoopbackOptions = {}): Promise<
     server.closeAllConnections?.()
     then()
   }
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const port = options.port ?? 0
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve)).catch((err: { code?: string }) => {
+    throw err.code === 'EADDRINUSE' ? new ConfigError('invalid_config', `port ${port} of 127.0.0.1 is in use: close what listens there, or choose another port (0 for any free one)`) : err
+  })
   const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`
   const timeout = options.timeout ?? 300_000
   wait.timer = setTimeout(() => finish(() => settle?.reject(new NetworkError('timeout', `no sign-in came back to ${redirectUri} within ${Math.round(timeout / 1000)} s: start again`))), timeout)

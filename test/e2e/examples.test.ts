@@ -37,6 +37,8 @@ const EXPECTED: Record<string, RegExp> = {
   'vendor-eptura': /signed in as ann/,
   'vendor-organization-api': /^200$/m,
   'vendor-epismo-mcp': /signing in as the example user\)\nPOST tools\/list → 200/,
+  // Signed in at the 401, then stepped up at the 403 of the write tool.
+  'mcp-client': /tools: whoami, write\nwhoami → [^\n]*"scopes":\["mcp:read"\][\s\S]*for mcp:read offline_access mcp:write\n[^\n]*signing in as the example user\)\nwrite → written/,
 }
 
 describe('npm run example <name>', () => {

@@ -83,7 +83,7 @@ function verifiedAssertion(jwt: string, audience: string[]): Record<string, unkn
  */
 const EXPECTED_NOTICES = /oidc-provider (?:WARNING|NOTICE): (?:a quick start development-only|default features\.\w+\.\w+Source function)/
 let quieted = false
-function quietExpectedNotices() {
+export function quietExpectedNotices() {
   if (quieted) return
   quieted = true
   for (const method of ['warn', 'info'] as const) {

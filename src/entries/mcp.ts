@@ -1,0 +1,19 @@
+/**
+ * An OAuth client for MCP servers, per the MCP authorization spec (2025-03-26 to 2026-07-28).
+ *
+ * @module oauthkit/mcp
+ */
+// `oauthkit/mcp`: discovery from an MCP server's 401 to its authorization server, client ID
+// metadata documents or dynamic registration, code + PKCE + resource, refresh and step-up,
+// offered as a `fetch` and as the SDK transports' auth provider. Nothing here is in the other
+// entries' bundles.
+export { createMcpAuth, memoryStorage } from '../mcp/client.js'
+export type { McpAuth, McpAuthOptions, McpSignIn } from '../mcp/client.js'
+export type { McpServerInfo } from '../mcp/discovery.js'
+export type { McpStorage, McpPreregisteredClient } from '../mcp/identity.js'
+export type { HttpOptions, TraceStart, TraceEnd } from '../http/options.js'
+export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from '../errors.js'
+export type { ErrorCode, Recovery } from '../errors.js'
+export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata } from '../types.js'
+export type { AuthMethod } from '../grants/client-auth.js'
+export type { DiscoveryCache } from '../discovery/index.js'

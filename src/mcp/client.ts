@@ -1,0 +1,341 @@
+import { ConfigError, OAuthKitError, isOAuthKitError, redactUrl } from '../errors.js'
+import type { DiscoveryCache } from '../discovery/index.js'
+import { buildAuthorizationUrl, completeAuthorization } from '../grants/authorization-code.js'
+import { secretContext } from '../grants/client-auth.js'
+import { pickHttpOptions, type HttpOptions } from '../http/options.js'
+import { parseUrl } from '../internal/url.js'
+import { bearerChallenge } from '../internal/www-authenticate.js'
+import type { TokenSet } from '../types.js'
+import { isTokenSet } from '../wire/token.js'
+import { createSession, type Session } from '../session.js'
+import { asksForNewToken, checkInsufficientScope, hrefOf, urlMatcher } from '../fetch/authorized-fetch.js'
+import { canonical, discoverMcpServer, type McpServerInfo } from './discovery.js'
+import { checkMetadataUrl, identityFor, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient, type McpStorage } from './identity.js'
+
+/** What the application is asked to do when the user must sign in. */
+export interface McpSignIn {
+  /** The authorization URL: open it in the user's browser. */
+  url: string
+  /** The authorization server the user signs in at. */
+  issuer: string
+  /** The scope asked for, if any. */
+  scope?: string
+  signal?: AbortSignal
+}
+
+/** Options of {@link createMcpAuth}: the MCP server, how the user signs in, and who the client is. */
+export interface McpAuthOptions extends HttpOptions {
+  /** The MCP server's URL (its Streamable HTTP endpoint). The token is sent under it only. */
+  serverUrl: string | URL
+  /** Where the authorization server sends the user back (a loopback URL for a CLI or desktop app). */
+  redirectUri: string
+  /**
+   * Lets the user sign in at `url` and resolves with the URL the browser came back to (the
+   * redirect URI with `code`, `state` and `iss`). oauthkit checks it and redeems the code.
+   */
+  signIn(request: McpSignIn): Promise<string | URL>
+  /** `client_name` in a dynamic registration. Default `oauthkit MCP client`. */
+  clientName?: string
+  /** An https URL serving this client's metadata document (CIMD): used as `client_id` where the server accepts one. */
+  clientMetadataUrl?: string
+  /** `application_type` in a dynamic registration. Default: `native` for a loopback or custom-scheme redirect, else `web`. */
+  applicationType?: 'native' | 'web'
+  /** Clients registered by hand, by issuer; used with that authorization server only. */
+  clients?: Record<string, McpPreregisteredClient>
+  /** Where registrations and tokens outlive the process. Default: memory. */
+  storage?: McpStorage
+  /** The authorization servers you trust; an MCP server naming only others is refused. Default: any. */
+  trustedIssuers?: Array<string | URL>
+  /** How many times one request may ask for more scope (403 `insufficient_scope`). Default 2. */
+  maxStepUps?: number
+  /** Discovery cache; `false` for none. Default: shared, one hour. */
+  discoveryCache?: DiscoveryCache | false
+}
+
+/**
+ * An MCP client's authorization: `fetch` for any transport, and `token()` / `onUnauthorized()`,
+ * the auth provider interface of the official SDK's client transports (v2).
+ */
+export interface McpAuth {
+  /** `fetch` for the MCP server: the token attached, a 401 answered by signing in, a 403 `insufficient_scope` by stepping up; once each. */
+  fetch: typeof fetch
+  /** The current access token (refreshed when needed), or undefined when the user must sign in. */
+  token(): Promise<string | undefined>
+  /** Called by a transport on a 401: refreshes, or signs in again, so that `token()` has a good token. */
+  onUnauthorized(context: { response: Response }): Promise<void>
+  /** Signs in now (from a 401 or 403 `challenge` when there is one); `scope` replaces the chosen one. */
+  authorize(options?: { challenge?: Response; scope?: string; signal?: AbortSignal }): Promise<TokenSet>
+  /** What discovery found for the server, once it ran. */
+  readonly server: McpServerInfo | undefined
+  /** Forgets the tokens, here and in storage (the registration stays). */
+  signOut(): Promise<void>
+}
+
+/** A sign-in's result: the server it is for, the client, and the session holding its tokens. */
+interface Binding {
+  info: McpServerInfo
+  identity: McpClientIdentity
+  session: Session
+  /** The scope asked for. */
+  scope: string | undefined
+  /** The scope granted: the token response's, else the scope asked for (RFC 6749 §5.1). */
+  granted: string | undefined
+  refreshable: boolean
+}
+
+interface StoredTokens {
+  issuer: string
+  clientId: string
+  resource: string
+  scope?: string
+  tokens: TokenSet
+}
+
+const tokensKey = (server: string) => `oauthkit:mcp:tokens ${server}`
+const words = (scope: string | undefined) => new Set((scope ?? '').split(' ').filter(Boolean))
+
+/**
+ * An OAuth client for one MCP server, per the MCP authorization spec (2025-03-26 to 2026-07-28):
+ * discovery from the server's 401 through RFC 9728 to its authorization server; a client ID
+ * metadata document, else dynamic registration (kept per issuer); code + PKCE + RFC 8707
+ * `resource`, the `iss` of the answer checked before the code is redeemed; refresh; step-up to
+ * the union of the scopes held and challenged. See docs/mcp.md.
+ *
+ * @example
+ * const mcp = createMcpAuth({ serverUrl, redirectUri: 'http://127.0.0.1:8765/callback', signIn: openBrowserAndWait })
+ * const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { fetch: mcp.fetch })
+ */
+export function createMcpAuth(options: McpAuthOptions): McpAuth {
+  const client = new McpClient(options)
+  return {
+    fetch: (input, init) => client.fetch(input, init),
+    token: () => client.token(),
+    onUnauthorized: async ({ response }) => void (await client.recover(response, client.binding?.session.validToken(), true, undefined)),
+    authorize: (o = {}) => client.authorize(o.challenge, o.scope, o.signal),
+    get server() {
+      return client.binding?.info
+    },
+    signOut: () => client.signOut(),
+  }
+}
+
+/** The state of one MCP server's authorization: its binding (sign-in), and the sign-in or restore under way. */
+class McpClient {
+  readonly #options: McpAuthOptions
+  readonly #config: ReturnType<typeof checkOptions>
+  readonly #server: string
+  readonly #isServer: (url: string) => boolean
+  binding: Binding | undefined
+  #restoring: Promise<Binding | undefined> | undefined
+  #authorizing: Promise<TokenSet> | undefined
+
+  constructor(options: McpAuthOptions) {
+    this.#config = checkOptions(options)
+    this.#options = options
+    this.#server = canonical(this.#config.serverUrl)
+    this.#isServer = urlMatcher([this.#server], this.#config.http.allowInsecureHttp)
+  }
+
+  get #key() {
+    return tokensKey(this.#server)
+  }
+
+  /** A session for tokens from `info`'s authorization server; its new tokens are stored as they come. */
+  async #bind(info: McpServerInfo, id: McpClientIdentity, tokens: TokenSet, scope: string | undefined): Promise<Binding> {
+    const { http, storage } = this.#config
+    this.binding?.session.close()
+    const session = createSession(secretContext(info.metadata, id, http), { resource: info.resource })
+    const next: Binding = { info, identity: id, session, scope, granted: undefined, refreshable: false }
+    session.on('tokens', async (fresh) => {
+      Object.assign(next, { granted: fresh.scope ?? scope, refreshable: fresh.refreshToken !== undefined })
+      const record: StoredTokens = { issuer: info.metadata.issuer, clientId: id.clientId, resource: info.resource, ...(scope ? { scope } : {}), tokens: fresh }
+      if (this.binding === next) await storage.set(this.#key, JSON.stringify(record))
+    })
+    session.on('sign-in-required', () => void Promise.resolve(storage.set(this.#key, undefined)).catch(() => {}))
+    this.binding = next
+    await session.setTokens(tokens)
+    return next
+  }
+
+  /** Tokens a previous process stored, for this server and the authorization server it names today. */
+  async #restore(): Promise<Binding | undefined> {
+    const { storage, discovery, identity, serverUrl } = this.#config
+    const stored = readTokens(await storage.get(this.#key))
+    if (!stored) return undefined
+    const info = await discoverMcpServer(serverUrl, undefined, discovery)
+    const same = info.metadata.issuer === stored.issuer && info.resource === stored.resource
+    const id = same ? await identityFor(info.metadata, stored.scope, identity, false) : undefined
+    if (this.binding) return this.binding
+    if (id?.clientId === stored.clientId) return this.#bind(info, id, stored.tokens, stored.scope)
+    // Another authorization server now (or another client): its tokens are not for this one.
+    await storage.set(this.#key, undefined)
+    return undefined
+  }
+
+  async token(signal?: AbortSignal): Promise<string | undefined> {
+    const current = this.binding ?? (await (this.#restoring ??= this.#restore().finally(() => (this.#restoring = undefined))))
+    if (!current) return undefined
+    try {
+      return await current.session.getAccessToken(signal ? { signal } : {})
+    } catch (err) {
+      // The grant is gone: the request goes without a token, and its 401 leads to a sign-in.
+      if (isOAuthKitError(err) && err.recovery === 'reauthenticate') return undefined
+      throw err
+    }
+  }
+
+  async #signIn(challenge: Response | undefined, wanted: string | undefined, signal: AbortSignal | undefined): Promise<TokenSet> {
+    const { discovery, identity, http, serverUrl } = this.#config
+    // Fresh: a sign-in follows what the server says now (it may have moved to another authorization server).
+    const info = await discoverMcpServer(serverUrl, challenge, { ...discovery, discoveryCache: false })
+    checkPkce(info)
+    const scope = scopeFor(info, wanted ?? challengeScope(challenge))
+    // Registered for every scope the resource offers, not only this sign-in's: a step-up asks for more later.
+    const id = await identityFor(info.metadata, [...new Set([...words(info.resourceMetadata?.scopes_supported?.join(' ')), ...words(scope)])].join(' ') || undefined, identity)
+    const ctx = secretContext(info.metadata, id, http)
+    const aborts = signal ? { signal } : {}
+    const pending = await buildAuthorizationUrl(ctx, { redirectUri: identity.redirectUri, resource: info.resource, ...(scope ? { scope } : {}), ...aborts })
+    const callback = await this.#options.signIn({ url: pending.url, issuer: info.metadata.issuer, ...(scope ? { scope } : {}), ...aborts })
+    const tokens = await completeAuthorization(ctx, callback, pending, { resource: info.resource, ...aborts })
+    await this.#bind(info, id, tokens, scope)
+    return tokens
+  }
+
+  /** One sign-in at a time: concurrent callers share it. */
+  authorize(challenge?: Response, scope?: string, signal?: AbortSignal): Promise<TokenSet> {
+    this.#authorizing ??= this.#signIn(challenge, scope, signal).finally(() => (this.#authorizing = undefined))
+    return this.#authorizing
+  }
+
+  /** After a 401 for `sent`: a newer token already (another call renewed it), a refresh, or a sign-in. */
+  async recover(response: Response, sent: string | undefined, mayRefresh: boolean, signal: AbortSignal | undefined): Promise<'renewed' | 'refreshed' | 'signed-in'> {
+    const now = this.binding?.session.validToken()
+    if (now !== undefined && now !== sent) return 'renewed'
+    if (mayRefresh && sent !== undefined && this.binding?.refreshable) {
+      this.binding.session.invalidate(sent)
+      const fresh = await this.token(signal)
+      if (fresh !== undefined && fresh !== sent) return 'refreshed'
+    }
+    await this.authorize(response, undefined, signal)
+    return 'signed-in'
+  }
+
+  /** After a 403 `insufficient_scope`: the union of the scopes held and challenged, when it asks for more. */
+  async #stepUp(response: Response, href: string, sent: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+    const now = this.binding?.session.validToken()
+    if (now !== undefined && now !== sent) return
+    const held = new Set([...words(this.binding?.scope), ...words(this.binding?.granted)])
+    const union = new Set([...held, ...words(challengeScope(response))])
+    // Nothing new to ask for: signing in again would end the same way.
+    if (union.size === held.size) checkInsufficientScope(response, href)
+    await this.authorize(response, [...union].join(' '), signal)
+  }
+
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const doFetch = this.#config.http.fetch ?? globalThis.fetch
+    const href = hrefOf(input)
+    if (href === undefined || !this.#isServer(href)) return doFetch(input, init)
+    const source = input instanceof Request ? input : undefined
+    const replayable = source !== undefined || !(init?.body instanceof ReadableStream)
+    const signal = init?.signal ?? source?.signal ?? undefined
+    let [signedIn, refreshed, stepUps] = [false, false, 0]
+    for (;;) {
+      const sent = await this.token(signal)
+      const headers = new Headers(init?.headers ?? source?.headers)
+      if (sent) headers.set('authorization', `Bearer ${sent}`)
+      const response = await (source ? doFetch(new Request(source.clone(), { ...init, headers })) : doFetch(href, { ...init, headers }))
+      if (!replayable) return response
+      if (asksForNewToken(response)) {
+        if (signedIn) throw refusedAfterSignIn(href)
+        const how = await this.recover(response, sent, !refreshed, signal)
+        signedIn = how === 'signed-in'
+        refreshed ||= how === 'refreshed'
+      } else if (isInsufficientScope(response)) {
+        if (stepUps++ >= this.#config.maxStepUps) checkInsufficientScope(response, href)
+        await this.#stepUp(response, href, sent, signal)
+      } else return response
+      void response.body?.cancel().catch(() => {})
+    }
+  }
+
+  async signOut(): Promise<void> {
+    await this.binding?.session.clear()
+    this.binding?.session.close()
+    this.binding = undefined
+    await this.#config.storage.set(this.#key, undefined)
+  }
+}
+
+function checkOptions(options: McpAuthOptions) {
+  if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'createMcpAuth needs { serverUrl, redirectUri, signIn }')
+  const serverUrl = parseUrl(options.serverUrl, 'serverUrl')
+  if (typeof options.signIn !== 'function') throw new ConfigError('invalid_config', 'createMcpAuth needs signIn(request): it opens request.url for the user and resolves with the URL they came back to')
+  if (typeof options.redirectUri !== 'string') throw new ConfigError('invalid_config', 'createMcpAuth needs redirectUri: where the authorization server sends the user back')
+  parseUrl(options.redirectUri, 'redirectUri')
+  const http = pickHttpOptions(options)
+  const storage = options.storage ?? memoryStorage()
+  const identity: IdentityOptions = {
+    redirectUri: options.redirectUri,
+    clientName: options.clientName ?? 'oauthkit MCP client',
+    ...(options.clientMetadataUrl ? { clientMetadataUrl: checkMetadataUrl(options.clientMetadataUrl, http.allowInsecureHttp) } : {}),
+    ...(options.applicationType ? { applicationType: options.applicationType } : {}),
+    ...(options.clients ? { clients: options.clients } : {}),
+    storage,
+    http,
+  }
+  const discovery = { ...http, ...(options.discoveryCache === undefined ? {} : { discoveryCache: options.discoveryCache }), ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}) }
+  return { serverUrl, http, identity, storage, maxStepUps: options.maxStepUps ?? 2, discovery }
+}
+
+/**
+ * In-memory storage, the default: registrations and tokens last as long as the process. Share
+ * one between clients of several MCP servers so they share registrations.
+ *
+ * @example
+ * const storage = memoryStorage()
+ * const docs = createMcpAuth({ serverUrl: 'https://docs.example.com/mcp', redirectUri, signIn, storage })
+ */
+export function memoryStorage(): McpStorage {
+  const values = new Map<string, string>()
+  return {
+    get: (key) => values.get(key),
+    set: (key, value) => void (value === undefined ? values.delete(key) : values.set(key, value)),
+  }
+}
+
+/**
+ * The scope to ask for (MCP authorization, 2025-11-25 and later): the challenge's, else the
+ * resource's `scopes_supported`, else none; `offline_access` added when the authorization
+ * server advertises it, and never asked of one that does not.
+ */
+function scopeFor(info: McpServerInfo, wanted: string | undefined): string | undefined {
+  const scope = words(wanted ?? info.resourceMetadata?.scopes_supported?.join(' '))
+  const offline = Array.isArray(info.metadata.scopes_supported) && info.metadata.scopes_supported.includes('offline_access')
+  if (offline && scope.size) scope.add('offline_access')
+  else if (!offline) scope.delete('offline_access')
+  return scope.size ? [...scope].join(' ') : undefined
+}
+
+/** PKCE with S256 is required: metadata that does not list it is refused (MCP authorization, 2025-11-25). */
+function checkPkce(info: McpServerInfo): void {
+  const methods = info.metadata.code_challenge_methods_supported
+  if (Array.isArray(methods) && methods.includes('S256')) return
+  throw new ConfigError('invalid_config', `the authorization server ${redactUrl(info.metadata.issuer)} does not list S256 in code_challenge_methods_supported; the MCP authorization spec forbids signing in without PKCE`)
+}
+
+const challengeScope = (response: Response | undefined) => (response ? bearerChallenge(response.headers.get('www-authenticate'))?.params.scope : undefined)
+const isInsufficientScope = (response: Response) => response.status === 403 && bearerChallenge(response.headers.get('www-authenticate'))?.params.error === 'insufficient_scope'
+
+function refusedAfterSignIn(href: string): OAuthKitError {
+  return new OAuthKitError('sign_in_required', `the MCP server ${redactUrl(href)} refused the token it was just signed in for; check that it accepts tokens of the authorization server it names`)
+}
+
+function readTokens(text: string | undefined): StoredTokens | undefined {
+  if (typeof text !== 'string') return undefined
+  try {
+    const value = JSON.parse(text) as Partial<StoredTokens>
+    return typeof value.issuer === 'string' && typeof value.clientId === 'string' && typeof value.resource === 'string' && isTokenSet(value.tokens) ? (value as StoredTokens) : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,149 @@
+import { ConfigError, redactUrl } from '../errors.js'
+import { registerClient } from '../grants/endpoints.js'
+import type { AuthMethod, ClientOptions } from '../grants/client-auth.js'
+import type { HttpOptions } from '../http/options.js'
+import { assertSecureUrl, isLoopbackHost, parseUrl } from '../internal/url.js'
+import type { AuthorizationServerMetadata } from '../types.js'
+
+/**
+ * Where an MCP client keeps what outlives the process: its registrations (one per authorization
+ * server) and its tokens (one set per MCP server). Values are JSON text; they hold refresh
+ * tokens and client secrets, so keep them where you would keep a password (a keychain, a file
+ * readable by the user only). Default: memory, lost with the process.
+ */
+export interface McpStorage {
+  /** The value stored under `key`, or undefined. */
+  get(key: string): Promise<string | undefined> | string | undefined
+  /** `undefined` removes the key. */
+  set(key: string, value: string | undefined): Promise<void> | void
+}
+
+/** A client registered by hand with one authorization server. */
+export interface McpPreregisteredClient {
+  clientId: string
+  clientSecret?: string
+  tokenEndpointAuthMethod?: AuthMethod
+}
+
+/** How the client presents itself to an authorization server it has no registration with yet. */
+export interface IdentityOptions {
+  redirectUri: string
+  clientName: string
+  /** An https URL serving this client's metadata document (CIMD): its `client_id` where the server accepts one. */
+  clientMetadataUrl?: string
+  applicationType?: 'native' | 'web'
+  /** Clients registered by hand, by issuer. */
+  clients?: Record<string, McpPreregisteredClient>
+  storage: McpStorage
+  http: HttpOptions
+}
+
+/** The client for one authorization server, and how it was obtained. */
+export interface McpClientIdentity extends ClientOptions {
+  via: 'preregistered' | 'metadata-document' | 'registration'
+}
+
+interface StoredRegistration {
+  issuer: string
+  redirectUri: string
+  clientId: string
+  clientSecret?: string
+  tokenEndpointAuthMethod?: AuthMethod
+}
+
+export const registrationKey = (issuer: string) => `oauthkit:mcp:client ${issuer}`
+
+/**
+ * The client identity for an authorization server, keyed by its issuer (a registration is only
+ * good where it was made), in the order of the MCP authorization spec (2026-07-28): a client
+ * registered by hand for this issuer; a client ID metadata document when the server accepts
+ * one; a stored registration with this issuer; dynamic registration (RFC 7591) with
+ * `application_type` and the token endpoint authentication method the server allows.
+ */
+export async function identityFor(metadata: AuthorizationServerMetadata, scope: string | undefined, options: IdentityOptions): Promise<McpClientIdentity>
+export async function identityFor(metadata: AuthorizationServerMetadata, scope: string | undefined, options: IdentityOptions, mayRegister: false): Promise<McpClientIdentity | undefined>
+export async function identityFor(metadata: AuthorizationServerMetadata, scope: string | undefined, options: IdentityOptions, mayRegister = true): Promise<McpClientIdentity | undefined> {
+  const issuer = metadata.issuer
+  const given = Object.entries(options.clients ?? {}).find(([name]) => URL.canParse(name) && new URL(name).href === new URL(issuer).href)?.[1]
+  if (given) return { ...given, via: 'preregistered' }
+  if (options.clientMetadataUrl && metadata.client_id_metadata_document_supported === true) {
+    return { clientId: options.clientMetadataUrl, tokenEndpointAuthMethod: 'none', via: 'metadata-document' }
+  }
+  const stored = await readRegistration(options.storage, issuer)
+  if (stored && stored.redirectUri === options.redirectUri) return { ...withoutBookkeeping(stored), via: 'registration' }
+  if (!mayRegister) return undefined
+  if (typeof metadata.registration_endpoint !== 'string') {
+    throw new ConfigError(
+      'invalid_config',
+      `the authorization server ${redactUrl(issuer)} takes neither client ID metadata documents${options.clientMetadataUrl ? '' : ' (none given: clientMetadataUrl)'} nor dynamic registration; register a client there and pass it as clients: { '${redactUrl(issuer)}': { clientId } }`,
+    )
+  }
+  return register(metadata, scope, options)
+}
+
+async function register(metadata: AuthorizationServerMetadata, scope: string | undefined, options: IdentityOptions): Promise<McpClientIdentity> {
+  const method = authMethodFor(metadata)
+  const grants = metadata.grant_types_supported
+  const registered = await registerClient(
+    metadata,
+    {
+      client_name: options.clientName,
+      redirect_uris: [options.redirectUri],
+      grant_types: ['authorization_code', ...(!Array.isArray(grants) || grants.includes('refresh_token') ? ['refresh_token'] : [])],
+      response_types: ['code'],
+      token_endpoint_auth_method: method,
+      application_type: options.applicationType ?? applicationTypeOf(options.redirectUri),
+      ...(scope ? { scope } : {}),
+    },
+    options.http,
+  )
+  const answered = typeof registered.token_endpoint_auth_method === 'string' ? (registered.token_endpoint_auth_method as AuthMethod) : method
+  const record: StoredRegistration = {
+    issuer: metadata.issuer,
+    redirectUri: options.redirectUri,
+    clientId: registered.client_id,
+    ...(typeof registered.client_secret === 'string' ? { clientSecret: registered.client_secret } : {}),
+    tokenEndpointAuthMethod: answered,
+  }
+  await options.storage.set(registrationKey(metadata.issuer), JSON.stringify(record))
+  return { ...withoutBookkeeping(record), via: 'registration' }
+}
+
+/** `none` (a public client, as MCP clients mostly are) where the server allows it, else a secret by the first method it lists. */
+function authMethodFor(metadata: AuthorizationServerMetadata): AuthMethod {
+  const listed = metadata.token_endpoint_auth_methods_supported
+  // RFC 8414 §2: an absent list means client_secret_basic.
+  const supported = Array.isArray(listed) ? listed : ['client_secret_basic']
+  const method = (['none', 'client_secret_basic', 'client_secret_post'] as const).find((m) => supported.includes(m))
+  if (method) return method
+  throw new ConfigError('unsupported_auth_method', `the authorization server ${redactUrl(metadata.issuer)} allows only ${supported.join(', ')} at its token endpoint, which dynamic registration cannot set up; register a client by hand (clients)`)
+}
+
+/** RFC 8252 / OpenID Connect Registration: a loopback or private-use redirect is a native app's. */
+function applicationTypeOf(redirectUri: string): 'native' | 'web' {
+  const url = new URL(redirectUri)
+  return url.protocol === 'https:' && !isLoopbackHost(url.hostname) ? 'web' : 'native'
+}
+
+async function readRegistration(storage: McpStorage, issuer: string): Promise<StoredRegistration | undefined> {
+  const text = await storage.get(registrationKey(issuer))
+  if (typeof text !== 'string') return undefined
+  try {
+    const value = JSON.parse(text) as Partial<StoredRegistration>
+    return value.issuer === issuer && typeof value.clientId === 'string' && typeof value.redirectUri === 'string' ? (value as StoredRegistration) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function withoutBookkeeping({ clientId, clientSecret, tokenEndpointAuthMethod }: StoredRegistration): ClientOptions {
+  return { clientId, ...(clientSecret ? { clientSecret } : {}), ...(tokenEndpointAuthMethod ? { tokenEndpointAuthMethod } : {}) }
+}
+
+/** Checks a client ID metadata document URL: https (loopback http for tests), with a path (the CIMD draft). */
+export function checkMetadataUrl(value: string, allowInsecureHttp: boolean | undefined): string {
+  const url = parseUrl(value, 'clientMetadataUrl')
+  assertSecureUrl(url, allowInsecureHttp, 'clientMetadataUrl')
+  if (url.pathname === '/' || url.hash) throw new ConfigError('invalid_config', `clientMetadataUrl ${redactUrl(url)} needs a path and no fragment: it is the client_id`)
+  return url.href
+}

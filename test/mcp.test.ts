@@ -1,0 +1,295 @@
+/**
+ * oauthkit/mcp on strict mocks: every requirement the MCP authorization spec (2025-03-26 to
+ * 2026-07-28) puts on a client, one test or more each. Against an MCP server built with the
+ * official SDK behind oidc-provider: test/e2e/mcp.test.ts.
+ */
+import { http, HttpResponse } from 'msw'
+import { describe, expect, it, vi } from 'vitest'
+import { createMcpAuth, memoryStorage, type McpAuthOptions } from '../src/entries/mcp.js'
+import { AS, CIMD, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from './support/mcp-world.js'
+import { useStrictMsw } from './support/msw.js'
+import { epismoServer } from '../src/entries/testing.js'
+
+const msw = useStrictMsw()
+
+function setup(world: WorldOptions = {}, options: Partial<McpAuthOptions> = {}) {
+  const w = mcpWorld(world)
+  msw.server.use(...w.handlers)
+  const signIn = vi.fn((request: { url: string }) => w.signIn(request))
+  const mcp = createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn, discoveryCache: false, ...options })
+  return { ...w, mcp, signIn }
+}
+
+const json = async (response: Response) => ((await response.json()) as { result: Record<string, unknown> }).result
+
+describe('oauthkit/mcp: from a 401 to a token', () => {
+  it('follows the 401 through RFC 9728 to the authorization server, registers, signs in with PKCE and resource, and attaches the token', async () => {
+    const w = setup()
+    const response = await w.call(w.mcp.fetch)
+    expect(response.status).toBe(200)
+    expect(await json(response)).toMatchObject({ issuer: AS })
+
+    expect(w.log.registrations).toHaveLength(1)
+    expect(w.log.registrations[0]!.body).toMatchObject({
+      redirect_uris: [REDIRECT],
+      // Every scope the resource offers (a later step-up is then allowed), and offline_access.
+      scope: 'mcp:read mcp:write offline_access',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    })
+    const asked = w.log.authorizations[0]!
+    expect(asked.get('resource')).toBe(MCP)
+    expect(asked.get('code_challenge_method')).toBe('S256')
+    // No scope in the challenge: the resource's scopes_supported, and offline_access (advertised).
+    expect(asked.get('scope')).toBe('mcp:read mcp:write offline_access')
+    expect(w.log.tokenRequests[0]!.params.get('resource')).toBe(MCP)
+    // The first call went without a token; the retry with it.
+    expect(w.log.mcpCalls.map((c) => c.authorization?.slice(0, 10) ?? null)).toEqual([null, 'Bearer at-'])
+
+    // The next call uses the token: no second sign-in.
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.signIn).toHaveBeenCalledTimes(1)
+    expect(w.mcp.server).toMatchObject({ resource: MCP, revision: 'rfc9728', metadata: { issuer: AS } })
+  })
+
+  it('asks for the scope of the challenge first, then the resource scopes, then none', async () => {
+    const challenged = setup({ challengeScope: 'mcp:read' })
+    await challenged.call(challenged.mcp.fetch)
+    expect(challenged.log.authorizations[0]!.get('scope')).toBe('mcp:read offline_access')
+    msw.server.resetHandlers()
+
+    const none = setup({ resourceMetadata: { resource: MCP, authorization_servers: [AS] } })
+    await none.call(none.mcp.fetch)
+    expect(none.log.authorizations[0]!.has('scope')).toBe(false)
+  })
+
+  it('asks for offline_access only from an authorization server that advertises it', async () => {
+    const w = setup({ challengeScope: 'mcp:read offline_access', asMetadata: { [AS]: { scopes_supported: ['mcp:read'] } } })
+    await w.call(w.mcp.fetch)
+    expect(w.log.authorizations[0]!.get('scope')).toBe('mcp:read')
+  })
+
+  it('one sign-in for many concurrent calls', async () => {
+    const w = setup()
+    const responses = await Promise.all(Array.from({ length: 8 }, () => w.call(w.mcp.fetch)))
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200))
+    expect(w.signIn).toHaveBeenCalledTimes(1)
+    expect(w.log.registrations).toHaveLength(1)
+  })
+
+  it('the token goes to the MCP server only', async () => {
+    const w = setup()
+    await w.call(w.mcp.fetch)
+    const seen: Array<string | null> = []
+    const record = ({ request }: { request: Request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({}))
+    msw.server.use(http.get('https://elsewhere.example/x', record), http.get('https://mcp.example/mcp-other/x', record), http.get('http://mcp.example/mcp', record))
+    await w.mcp.fetch('https://elsewhere.example/x')
+    await w.mcp.fetch('https://mcp.example/mcp-other/x')
+    await w.mcp.fetch('http://mcp.example/mcp')
+    expect(seen).toEqual([null, null, null])
+  })
+})
+
+describe('oauthkit/mcp: client identity per authorization server', () => {
+  it('uses a client ID metadata document where the server takes one: no registration', async () => {
+    const w = setup({ asMetadata: { [AS]: { client_id_metadata_document_supported: true } } }, { clientMetadataUrl: CIMD })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.log.registrations).toEqual([])
+    expect(w.log.authorizations[0]!.get('client_id')).toBe(CIMD)
+    expect(w.log.tokenRequests[0]!.params.get('client_id')).toBe(CIMD)
+  })
+
+  it('registers dynamically where the server does not take metadata documents', async () => {
+    const w = setup({}, { clientMetadataUrl: CIMD })
+    await w.call(w.mcp.fetch)
+    expect(w.log.registrations).toHaveLength(1)
+    expect(w.log.authorizations[0]!.get('client_id')).toBe('client-1')
+  })
+
+  it('a client registered by hand is used with its own authorization server only', async () => {
+    const w = setup({}, { clients: { [OTHER_AS]: { clientId: 'by-hand' } } })
+    await w.call(w.mcp.fetch)
+    expect(w.log.authorizations[0]!.get('client_id')).toBe('client-1')
+    msw.server.resetHandlers()
+    const mine = setup({}, { clients: { [AS]: { clientId: 'by-hand' } } })
+    await mine.call(mine.mcp.fetch)
+    expect(mine.log.registrations).toEqual([])
+    expect(mine.log.authorizations[0]!.get('client_id')).toBe('by-hand')
+  })
+
+  it('registers with the token endpoint authentication method the server allows, and authenticates with it', async () => {
+    const w = setup({ asMetadata: { [AS]: { token_endpoint_auth_methods_supported: ['client_secret_post'] } } })
+    await w.call(w.mcp.fetch)
+    expect(w.log.registrations[0]!.body.token_endpoint_auth_method).toBe('client_secret_post')
+    const sent = w.log.tokenRequests[0]!
+    expect(sent.params.get('client_secret')).toMatch(/^secret-/)
+    expect(sent.authorization).toBeNull()
+  })
+
+  it('re-registers when the MCP server moves to another authorization server, and never sends it the old tokens', async () => {
+    const storage = memoryStorage()
+    const w = setup({}, { storage })
+    await w.call(w.mcp.fetch)
+    const firstToken = [...w.tokens.keys()][0]
+    // The resource now names another authorization server, and refuses the old tokens.
+    w.options.resourceMetadata = { resource: MCP, authorization_servers: [OTHER_AS], scopes_supported: ['mcp:read'] }
+    w.tokens.delete(firstToken!)
+    const response = await w.call(w.mcp.fetch)
+    expect(await json(response)).toMatchObject({ issuer: OTHER_AS })
+    expect(w.log.registrations.map((r) => r.issuer)).toEqual([AS, OTHER_AS])
+    // The refresh token of AS went to AS only.
+    expect(w.log.tokenRequests.filter((r) => r.issuer === OTHER_AS).map((r) => r.params.get('grant_type'))).toEqual(['authorization_code'])
+    expect(w.signIn).toHaveBeenCalledTimes(2)
+    // Both registrations are kept, each under its issuer.
+    expect(JSON.parse((await storage.get(`oauthkit:mcp:client ${AS}`))!)).toMatchObject({ clientId: 'client-1' })
+    expect(JSON.parse((await storage.get(`oauthkit:mcp:client ${OTHER_AS}`))!)).toMatchObject({ clientId: 'client-2' })
+  })
+
+  it('a server that offers neither metadata documents nor registration, and no client for it: a typed error naming the issuer', async () => {
+    const w = setup({ asMetadata: { [AS]: { registration_endpoint: undefined } } })
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ code: 'invalid_config', recovery: 'fix-config', message: expect.stringContaining(`clients: { '${AS}/': { clientId } }`) })
+    expect(w.signIn).not.toHaveBeenCalled()
+  })
+})
+
+describe('oauthkit/mcp: what is checked before anything is sent', () => {
+  it("the resource metadata's resource must be the MCP server: nothing goes to the authorization server otherwise", async () => {
+    const w = setup({ resourceMetadata: { resource: 'https://evil.example/mcp', authorization_servers: [AS] } })
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ code: 'resource_mismatch' })
+    expect(msw.requests.some((r) => r.url.startsWith(AS))).toBe(false)
+  })
+
+  it('an answer whose iss is another server is refused before the code is redeemed', async () => {
+    const w = setup()
+    w.signIn.mockImplementation(async ({ url }) => `${REDIRECT}?code=stolen&state=${new URL(url).searchParams.get('state')}&iss=${encodeURIComponent(OTHER_AS)}`)
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ code: 'iss_mismatch' })
+    expect(w.log.tokenRequests).toEqual([])
+  })
+
+  it('metadata without S256 PKCE is refused', async () => {
+    const w = setup({ asMetadata: { [AS]: { code_challenge_methods_supported: ['plain'] } } })
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ code: 'invalid_config', message: expect.stringContaining('S256') })
+    expect(w.signIn).not.toHaveBeenCalled()
+  })
+
+  it('trustedIssuers: a server naming another authorization server is refused', async () => {
+    const w = setup({}, { trustedIssuers: [OTHER_AS] })
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ code: 'untrusted_issuer' })
+    expect(msw.requests.some((r) => r.url.startsWith(AS))).toBe(false)
+  })
+
+  it('a bad configuration is a typed error at once', () => {
+    expect(() => createMcpAuth({ serverUrl: 'nope', redirectUri: REDIRECT, signIn: async () => '' })).toThrow(expect.objectContaining({ code: 'invalid_config' }))
+    expect(() => createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT } as McpAuthOptions)).toThrow(/signIn/)
+    expect(() => createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn: async () => '', clientMetadataUrl: 'http://client.example/c.json' })).toThrow(expect.objectContaining({ code: 'insecure_url' }))
+    expect(() => createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn: async () => '', clientMetadataUrl: 'https://client.example/' })).toThrow(/needs a path/)
+  })
+})
+
+describe('oauthkit/mcp: 2025-03-26 servers', () => {
+  it('no resource metadata: the MCP server origin is the authorization server', async () => {
+    const w = setup({ resourceMetadata: 404, legacyAs: true })
+    expect(await json(await w.call(w.mcp.fetch))).toMatchObject({ issuer: LEGACY })
+    expect(w.mcp.server).toMatchObject({ revision: '2025-03-26', resource: MCP, metadata: { issuer: LEGACY, token_endpoint: `${LEGACY}/token` } })
+    expect(w.log.registrations.map((r) => r.issuer)).toEqual([LEGACY])
+    expect(w.log.authorizations[0]!.get('resource')).toBe(MCP)
+  })
+
+  it('no metadata at all: the default endpoints of the server origin', async () => {
+    const w = setup({ resourceMetadata: 404, legacyAs: true, asMetadata: { [LEGACY]: 404 } })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.mcp.server?.metadata).toEqual({ issuer: LEGACY, authorization_endpoint: `${LEGACY}/authorize`, token_endpoint: `${LEGACY}/token`, registration_endpoint: `${LEGACY}/register`, code_challenge_methods_supported: ['S256'] })
+    expect(w.log.registrations.map((r) => r.issuer)).toEqual([LEGACY])
+  })
+})
+
+describe('oauthkit/mcp: renewal, step-up and bounds', () => {
+  it('refreshes an expired token, with the resource, without a sign-in', async () => {
+    const w = setup({ accessTokenTtl: 1 })
+    await w.call(w.mcp.fetch)
+    for (const token of w.tokens.values()) token.expiresAt = 0
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    const refresh = w.log.tokenRequests.find((r) => r.params.get('grant_type') === 'refresh_token')
+    expect(refresh?.params.get('resource')).toBe(MCP)
+    expect(w.signIn).toHaveBeenCalledTimes(1)
+  })
+
+  it('steps up on 403 insufficient_scope with the union of the scopes held and challenged', async () => {
+    const w = setup({ challengeScope: 'mcp:read', writeScope: 'mcp:write' })
+    await w.call(w.mcp.fetch)
+    const response = await w.call(w.mcp.fetch, 'write')
+    expect(response.status).toBe(200)
+    expect(w.log.authorizations.map((a) => a.get('scope'))).toEqual(['mcp:read offline_access', 'mcp:read offline_access mcp:write'])
+    expect(await json(response)).toMatchObject({ tool: 'write' })
+  })
+
+  it('a 403 asking for nothing new, or again and again, ends with insufficient_scope: no loop', async () => {
+    const w = setup({ writeScope: 'mcp:admin' }, { maxStepUps: 1 })
+    await w.call(w.mcp.fetch)
+    // The server never grants mcp:admin: one step-up, then the error.
+    const granted = w.signIn.getMockImplementation()!
+    w.signIn.mockImplementation((request) => granted({ url: request.url.replace(/mcp%3Aadmin\+?/, '') }))
+    await expect(w.call(w.mcp.fetch, 'write')).rejects.toMatchObject({ code: 'oauth_error', error: 'insufficient_scope', recovery: 'insufficient-scope', scope: 'mcp:admin' })
+    expect(w.signIn).toHaveBeenCalledTimes(2)
+  })
+
+  it('a server that refuses the token it was just signed in for: one sign-in, then sign_in_required', async () => {
+    const w = setup({ refuseAll: true })
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ code: 'sign_in_required', recovery: 'reauthenticate' })
+    expect(w.signIn).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('oauthkit/mcp: storage and the SDK interface', () => {
+  it('a new process with the same storage reuses the registration and the tokens', async () => {
+    const storage = memoryStorage()
+    const first = setup({}, { storage })
+    await first.call(first.mcp.fetch)
+    const signIn = vi.fn(async () => '')
+    const again = createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn, storage, discoveryCache: false })
+    expect(await again.token()).toMatch(/^at-/)
+    expect((await first.call(again.fetch)).status).toBe(200)
+    expect(signIn).not.toHaveBeenCalled()
+    expect(first.log.registrations).toHaveLength(1)
+  })
+
+  it('signOut forgets the tokens, keeps the registration', async () => {
+    const storage = memoryStorage()
+    const w = setup({}, { storage })
+    await w.call(w.mcp.fetch)
+    await w.mcp.signOut()
+    expect(await w.mcp.token()).toBeUndefined()
+    expect(await storage.get(`oauthkit:mcp:tokens ${MCP}`)).toBeUndefined()
+    await w.call(w.mcp.fetch)
+    expect(w.log.registrations).toHaveLength(1)
+    expect(w.signIn).toHaveBeenCalledTimes(2)
+  })
+
+  it('token() and onUnauthorized(): the auth provider of the SDK transports', async () => {
+    const w = setup()
+    expect(await w.mcp.token()).toBeUndefined()
+    const first = await w.call(fetch)
+    expect(first.status).toBe(401)
+    await w.mcp.onUnauthorized({ response: first })
+    const token = await w.mcp.token()
+    expect(token).toMatch(/^at-/)
+    const ok = await fetch(MCP, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' })
+    expect(ok.status).toBe(200)
+  })
+})
+
+describe('oauthkit/mcp against a shipped emulator', () => {
+  it("Epismo's MCP server (oauthkit/testing): its 401, RFC 9728, registration at /oauth/register, sign-in, tools/list", async () => {
+    const epismo = epismoServer({ issuer: 'https://auth.epismo.test', mcp: 'https://mcp.epismo.test/mcp' })
+    msw.server.use(...epismo.handlers)
+    const mcp = createMcpAuth({ serverUrl: 'https://mcp.epismo.test/mcp', redirectUri: REDIRECT, discoveryCache: false, signIn: async ({ url }) => epismo.approve(url, { user: 'ann' }) })
+    const response = await mcp.fetch('https://mcp.epismo.test/mcp', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' })
+    expect(response.status).toBe(200)
+    expect(mcp.server).toMatchObject({ resource: 'https://mcp.epismo.test/mcp', metadata: { issuer: 'https://auth.epismo.test' } })
+    expect(msw.count('/oauth/register', 'POST')).toBe(1)
+    const asked = new URL(msw.requests.find((r) => r.url.endsWith('/oauth/register'))!.url)
+    expect(asked.host).toBe('auth.epismo.test')
+  })
+})

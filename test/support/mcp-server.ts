@@ -1,0 +1,185 @@
+/**
+ * An MCP server built with the official SDK (`@modelcontextprotocol/sdk`'s McpServer over
+ * Streamable HTTP, stateless), protected as the MCP authorization spec has it, behind real
+ * authorization servers (oidc-provider 8), all on 127.0.0.1 with ephemeral ports. Used by
+ * test/e2e/mcp.test.ts and `npm run demo`.
+ *
+ * - The MCP server publishes RFC 9728 metadata naming one of the authorization servers (which
+ *   one can change: `moveTo`), answers 401 with `resource_metadata` and a 403
+ *   `insufficient_scope` challenge for the `write` tool without `mcp:write`, and accepts only
+ *   tokens of the authorization server it names today, issued for its URL (the audience).
+ * - Each authorization server takes dynamic registration (open), requires PKCE, sends `iss` in
+ *   its answers, knows the MCP server as a resource (RFC 8707) with scopes `mcp:read` and
+ *   `mcp:write`, and issues rotating refresh tokens.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { randomBytes } from 'node:crypto'
+import Provider from 'oidc-provider'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { quietExpectedNotices } from './authorization-server.js'
+
+export interface McpAuthServer {
+  issuer: string
+  provider: Provider
+  /** Requests seen, by kind. */
+  seen: { registrations: number; tokenRequests: Map<string, number> }
+}
+
+export interface McpWorld {
+  /** The MCP server's Streamable HTTP endpoint (its resource identifier). */
+  url: string
+  as1: McpAuthServer
+  as2: McpAuthServer
+  /** The authorization server the MCP server names from now on (and whose tokens it accepts). */
+  moveTo(server: McpAuthServer): void
+  calls: { ok: number; unauthorized: number; forbidden: number }
+  stop(): Promise<void>
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/**
+ * oidc-provider's own memory adapter keeps one store for every instance in the process: two
+ * authorization servers would find each other's tokens. This one is per instance.
+ */
+function ownMemoryAdapter() {
+  const store = new Map<string, Record<string, unknown>>()
+  const index = new Map<string, string>()
+  return class {
+    constructor(private readonly model: string) {}
+    key = (id: string) => `${this.model}:${id}`
+    async upsert(id: string, payload: Record<string, unknown>) {
+      store.set(this.key(id), payload)
+      if (this.model === 'Session') index.set(`uid:${String(payload.uid)}`, id)
+      if (typeof payload.userCode === 'string') index.set(`userCode:${payload.userCode}`, id)
+    }
+    find = async (id: string) => store.get(this.key(id))
+    findByUid = async (uid: string) => store.get(this.key(index.get(`uid:${uid}`) ?? ''))
+    findByUserCode = async (code: string) => store.get(this.key(index.get(`userCode:${code}`) ?? ''))
+    async consume(id: string) {
+      const payload = store.get(this.key(id))
+      if (payload) payload.consumed = Math.floor(Date.now() / 1000)
+    }
+    destroy = async (id: string) => void store.delete(this.key(id))
+    async revokeByGrantId(grantId: string) {
+      for (const [key, payload] of store) if (payload.grantId === grantId) store.delete(key)
+    }
+  }
+}
+
+async function startAuthServer(resource: string): Promise<McpAuthServer & { server: Server }> {
+  const server = createServer()
+  const issuer = await listen(server)
+  quietExpectedNotices()
+  const provider = new Provider(issuer, {
+    adapter: ownMemoryAdapter(),
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    scopes: ['openid', 'offline_access', 'mcp:read', 'mcp:write'],
+    ttl: { AccessToken: 60, AuthorizationCode: 300, RefreshToken: 3600, Grant: 3600, Interaction: 3600, Session: 3600, IdToken: 3600 },
+    findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
+    features: {
+      devInteractions: { enabled: true },
+      registration: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => resource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          if (indicator !== resource) throw new Error(`unknown resource ${indicator}`)
+          return { scope: 'mcp:read mcp:write', audience: resource, accessTokenTTL: 60, accessTokenFormat: 'opaque' }
+        },
+      },
+    },
+    discovery: { authorization_response_iss_parameter_supported: true },
+  })
+  const seen = { registrations: 0, tokenRequests: new Map<string, number>() }
+  provider.use(async (ctx, next) => {
+    await next()
+    if (ctx.path === '/reg' && ctx.method === 'POST' && ctx.status === 201) seen.registrations++
+    if (ctx.path === '/token' && ctx.method === 'POST') {
+      const gty = String((ctx.oidc?.params as Record<string, unknown> | undefined)?.grant_type ?? 'unknown')
+      seen.tokenRequests.set(gty, (seen.tokenRequests.get(gty) ?? 0) + 1)
+    }
+  })
+  server.on('request', provider.callback())
+  return { issuer, provider, seen, server }
+}
+
+/** An McpServer with two tools: `whoami` (mcp:read) and `write` (mcp:write). */
+function mcpServer(): McpServer {
+  const server = new McpServer({ name: 'oauthkit-test-mcp', version: '1.0.0' })
+  server.registerTool('whoami', { description: 'Who the token is for' }, async (extra) => ({
+    content: [{ type: 'text', text: JSON.stringify({ client: extra.authInfo?.clientId, scopes: extra.authInfo?.scopes, resource: extra.authInfo?.resource?.href }) }],
+  }))
+  server.registerTool('write', { description: 'Needs mcp:write' }, async () => ({ content: [{ type: 'text', text: 'written' }] }))
+  return server
+}
+
+export async function startMcpWorld(): Promise<McpWorld> {
+  const http = createServer()
+  const base = await listen(http)
+  const url = `${base}/mcp`
+  const as1 = await startAuthServer(url)
+  const as2 = await startAuthServer(url)
+  let current: McpAuthServer = as1
+  const calls = { ok: 0, unauthorized: 0, forbidden: 0 }
+  const metadataUrl = `${base}/.well-known/oauth-protected-resource/mcp`
+
+  function refuse(res: ServerResponse, status: 401 | 403, params: string) {
+    calls[status === 401 ? 'unauthorized' : 'forbidden']++
+    res.writeHead(status, { 'www-authenticate': `Bearer resource_metadata="${metadataUrl}"${params}`, 'content-type': 'application/json' })
+    res.end(JSON.stringify({ error: status === 401 ? 'unauthorized' : 'insufficient_scope' }))
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const path = new URL(req.url ?? '/', base).pathname
+    if (path === '/.well-known/oauth-protected-resource/mcp') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ resource: url, authorization_servers: [current.issuer], scopes_supported: ['mcp:read', 'mcp:write'], bearer_methods_supported: ['header'] }))
+      return
+    }
+    if (path !== '/mcp') {
+      res.writeHead(404).end()
+      return
+    }
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as { method?: string; params?: { name?: string } }) : undefined
+    const value = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
+    const token = value ? await current.provider.AccessToken.find(value) : undefined
+    // RFC 8707 / MCP: a token of the authorization server named today, for this server.
+    if (!token || token.isExpired || token.aud !== url) return refuse(res, 401, value ? ', error="invalid_token"' : ', scope="mcp:read"')
+    const scopes = (token.scope ?? '').split(' ').filter(Boolean)
+    if (body?.method === 'tools/call' && body.params?.name === 'write' && !scopes.includes('mcp:write')) return refuse(res, 403, ', error="insufficient_scope", scope="mcp:write"')
+    calls.ok++
+    Object.assign(req, { auth: { token: value, clientId: token.clientId, scopes, resource: new URL(url) } })
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })
+    const server = mcpServer()
+    res.on('close', () => void transport.close().then(() => server.close()))
+    await server.connect(transport)
+    await transport.handleRequest(req, res, body)
+  }
+  http.on('request', (req, res) => void handle(req, res).catch((err: unknown) => (res.headersSent ? res.end() : res.writeHead(500).end(String(err)))))
+
+  return {
+    url,
+    as1,
+    as2,
+    moveTo: (server) => void (current = server),
+    calls,
+    async stop() {
+      for (const server of [http, as1.server, as2.server]) {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+      }
+    },
+  }
+}

@@ -1,0 +1,173 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { http, HttpResponse } from 'msw'
+import { metadata } from './as-mock.js'
+
+/**
+ * An MCP server and its authorization servers on strict msw: the MCP server answers 401 and
+ * 403 `insufficient_scope` challenges as the MCP authorization spec has them, publishes RFC 9728
+ * metadata, and accepts the tokens its authorization servers issued for its `resource`. Each
+ * authorization server registers clients, redeems codes (PKCE checked), refreshes and records
+ * what it was asked. `signIn` plays the user: it reads the authorization request and comes back
+ * with a code, state and `iss`.
+ */
+export const MCP = 'https://mcp.example/mcp'
+export const AS = 'https://auth.example'
+export const OTHER_AS = 'https://login.other.example'
+export const REDIRECT = 'http://127.0.0.1:33418/callback'
+export const LEGACY = 'https://mcp.example'
+export const CIMD = 'https://client.example/oauth/client.json'
+
+export interface WorldOptions {
+  /** The PRM document, or 404 (a 2025-03-26 server); default names AS with scopes mcp:read mcp:write. */
+  resourceMetadata?: Record<string, unknown> | 404
+  /** Extra metadata of each authorization server, or 404 for no metadata at all. */
+  asMetadata?: Record<string, Record<string, unknown> | 404>
+  /** The scope a tool call needs beyond mcp:read (the 403's challenge). */
+  writeScope?: string
+  /** The scope in the 401's challenge; default none. */
+  challengeScope?: string
+  accessTokenTtl?: number
+  /** The MCP server refuses every token (to test the bound on sign-ins). */
+  refuseAll?: boolean
+  /** The MCP server's origin is an authorization server too (a 2025-03-26 server). */
+  legacyAs?: boolean
+}
+
+interface Issued {
+  issuer: string
+  scope: string
+  resource: string | null
+  clientId: string
+  expiresAt: number
+}
+
+export function mcpWorld(options: WorldOptions = {}) {
+  const log = {
+    registrations: [] as Array<{ issuer: string; body: Record<string, unknown> }>,
+    authorizations: [] as URLSearchParams[],
+    tokenRequests: [] as Array<{ issuer: string; params: URLSearchParams; authorization: string | null }>,
+    mcpCalls: [] as Array<{ authorization: string | null; tool: string | undefined }>,
+  }
+  const tokens = new Map<string, Issued>()
+  const refreshTokens = new Map<string, Issued>()
+  const codes = new Map<string, Issued & { challenge: string; redirectUri: string }>()
+  const clients = new Map<string, { issuer: string; secret?: string; method: string }>()
+  let clientSeq = 0
+
+  const prm = () => (options.resourceMetadata === undefined ? { resource: MCP, authorization_servers: [AS], scopes_supported: ['mcp:read', 'mcp:write'] } : options.resourceMetadata)
+  const asDoc = (issuer: string) => {
+    const extra = options.asMetadata?.[issuer]
+    if (extra === 404) return 404
+    return metadata(issuer, { scopes_supported: ['mcp:read', 'mcp:write', 'offline_access'], authorization_response_iss_parameter_supported: true, grant_types_supported: ['authorization_code', 'refresh_token'], ...extra })
+  }
+
+  function issue(from: Issued) {
+    const accessToken = `at-${randomBytes(6).toString('hex')}`
+    tokens.set(accessToken, { ...from, expiresAt: Date.now() + (options.accessTokenTtl ?? 3600) * 1000 })
+    const offline = from.scope.split(' ').includes('offline_access')
+    const refreshToken = offline ? `rt-${randomBytes(6).toString('hex')}` : undefined
+    if (refreshToken) refreshTokens.set(refreshToken, from)
+    return HttpResponse.json(
+      { access_token: accessToken, token_type: 'Bearer', expires_in: options.accessTokenTtl ?? 3600, scope: from.scope, ...(refreshToken ? { refresh_token: refreshToken } : {}) },
+      { headers: { 'cache-control': 'no-store' } },
+    )
+  }
+
+  function authServer(issuer: string) {
+    return [
+      http.get(`${issuer}/.well-known/oauth-authorization-server`, () => {
+        const doc = asDoc(issuer)
+        return doc === 404 ? new HttpResponse(null, { status: 404 }) : HttpResponse.json(doc)
+      }),
+      http.get(`${issuer}/.well-known/openid-configuration`, () => new HttpResponse(null, { status: 404 })),
+      http.post(`${issuer}/register`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>
+        log.registrations.push({ issuer, body })
+        const clientId = `client-${++clientSeq}`
+        const method = String(body.token_endpoint_auth_method ?? 'client_secret_basic')
+        const secret = method === 'none' ? undefined : `secret-${randomBytes(6).toString('hex')}`
+        clients.set(clientId, { issuer, method, ...(secret ? { secret } : {}) })
+        return HttpResponse.json({ ...body, client_id: clientId, ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}) }, { status: 201 })
+      }),
+      http.post(`${issuer}/token`, async ({ request }) => {
+        const params = new URLSearchParams(await request.text())
+        log.tokenRequests.push({ issuer, params, authorization: request.headers.get('authorization') })
+        if (params.get('grant_type') === 'authorization_code') {
+          const code = codes.get(params.get('code') ?? '')
+          codes.delete(params.get('code') ?? '')
+          const verifier = params.get('code_verifier') ?? ''
+          if (!code || code.issuer !== issuer || createHash('sha256').update(verifier).digest('base64url') !== code.challenge || params.get('redirect_uri') !== code.redirectUri) {
+            return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
+          }
+          return issue(code)
+        }
+        const refreshed = refreshTokens.get(params.get('refresh_token') ?? '')
+        if (!refreshed || refreshed.issuer !== issuer) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
+        return issue(refreshed)
+      }),
+    ]
+  }
+
+  // A 2025-03-26 server (no resource metadata) names none in its challenge.
+  const challenge = (extra = '') => (prm() === 404 ? `Bearer realm="mcp"${extra}` : `Bearer resource_metadata="https://mcp.example/.well-known/oauth-protected-resource/mcp"${extra}`)
+  const handlers = [
+    ...authServer(AS),
+    ...authServer(OTHER_AS),
+    ...(options.legacyAs ? authServer(LEGACY) : []),
+    http.get('https://mcp.example/.well-known/oauth-protected-resource/mcp', () => {
+      const doc = prm()
+      return doc === 404 ? new HttpResponse(null, { status: 404 }) : HttpResponse.json(doc)
+    }),
+    http.get('https://mcp.example/.well-known/oauth-protected-resource', () => new HttpResponse(null, { status: 404 })),
+    http.post(MCP, async ({ request }) => {
+      const body = (await request.json()) as { method?: string; params?: { name?: string } }
+      const tool = body.method === 'tools/call' ? body.params?.name : undefined
+      const authorization = request.headers.get('authorization')
+      log.mcpCalls.push({ authorization, tool })
+      const token = tokens.get(authorization?.replace(/^Bearer /, '') ?? '')
+      // Tokens of the authorization servers the resource names today, for this resource (its audience).
+      const doc = prm()
+      const trusted = doc === 404 ? [LEGACY] : (doc.authorization_servers as string[])
+      const valid = token && !options.refuseAll && token.expiresAt > Date.now() && token.resource === MCP && trusted.includes(token.issuer)
+      if (!valid) {
+        const scope = options.challengeScope ? `, scope="${options.challengeScope}"` : ''
+        return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': challenge(authorization ? `, error="invalid_token"${scope}` : scope) } })
+      }
+      const needed = tool === 'write' ? (options.writeScope ?? 'mcp:write') : 'mcp:read'
+      if (!needed.split(' ').every((s) => token.scope.split(' ').includes(s))) {
+        return new HttpResponse(null, { status: 403, headers: { 'www-authenticate': challenge(`, error="insufficient_scope", scope="${needed}"`) } })
+      }
+      return HttpResponse.json({ jsonrpc: '2.0', id: 1, result: { issuer: token.issuer, scope: token.scope, tool: tool ?? null } })
+    }),
+  ]
+
+  /** Plays the user at whichever authorization server the URL is for: grants what was asked, or `answer` overrides the callback. */
+  async function signIn({ url }: { url: string }, answer?: (params: URLSearchParams, issuer: string) => string): Promise<string> {
+    const request = new URL(url)
+    log.authorizations.push(request.searchParams)
+    const issuer = request.origin
+    const params = request.searchParams
+    if (answer) return answer(params, issuer)
+    const code = `code-${randomBytes(6).toString('hex')}`
+    codes.set(code, {
+      issuer,
+      scope: params.get('scope') ?? '',
+      resource: params.get('resource'),
+      clientId: params.get('client_id') ?? '',
+      expiresAt: 0,
+      challenge: params.get('code_challenge') ?? '',
+      redirectUri: params.get('redirect_uri') ?? '',
+    })
+    return `${params.get('redirect_uri')}?code=${code}&state=${params.get('state')}&iss=${encodeURIComponent(issuer)}`
+  }
+
+  /** A JSON-RPC call as a transport sends it. */
+  const call = (fetcher: typeof fetch, tool?: string) =>
+    fetcher(MCP, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify(tool ? { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: {} } } : { jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    })
+
+  return { handlers, log, signIn, call, clients, tokens, options }
+}
