@@ -57,6 +57,19 @@ export interface AuthorizationServerMetadata {
   [key: string]: unknown
 }
 
+/**
+ * Where a fleet keeps the one DPoP key (RFC 9449) its processes prove possession with, beside
+ * their tokens: the first process to get there saves it, every other reads it. The record is
+ * the private key (a JWK, JSON text): whoever can read the store can use the fleet's tokens —
+ * as with the tokens themselves. `fileStore` and `redisStore` have one (`store.dpopKey`).
+ */
+export interface KeyStore {
+  /** The stored key (JSON text), or undefined when there is none. */
+  loadKey(): Promise<string | undefined>
+  /** Stores `value` unless a key is stored already, atomically; returns the stored one (the first writer's). */
+  saveKeyOnce(value: string): Promise<string>
+}
+
 /** Protected resource metadata (RFC 9728 §2). */
 export interface ProtectedResourceMetadata {
   resource: string

@@ -3,6 +3,10 @@
  * (each origin's own), and what happens without a key. End to end: test/e2e/dpop.test.ts.
  */
 import { createHash, createPublicKey, verify } from 'node:crypto'
+import { mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileStore } from '../src/entries/node.js'
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createDPoP, createOAuthClient, createAuthorizedFetch, memoryStore, TokenManager } from '../src/index.js'
@@ -51,6 +55,47 @@ describe('createDPoP', () => {
     expect(dpop.observe(`${API}/a`, nonce('n2', 401, 'DPoP error="use_dpop_nonce"'))).toBe(true)
     expect(dpop.observe(`${API}/a`, nonce('n3', 401, 'DPoP error="invalid_token"'))).toBe(false)
     expect(parts(await dpop.proof('GET', `${API}/b`))[1].nonce).toBe('n3')
+  })
+})
+
+describe('createDPoP({ store }): one key for every process on a store', () => {
+  /** A KeyStore in memory that records what was written. */
+  const keyStore = (initial?: string) => {
+    let value = initial
+    const writes: string[] = []
+    return { writes, dpopKey: { loadKey: async () => value, saveKeyOnce: async (v: string) => (writes.push(v), (value ??= v)) } }
+  }
+
+  it('the first process saves a new key, the others load it: one thumbprint; in each process the private key cannot be exported', async () => {
+    const store = keyStore()
+    const [a, b, c] = await Promise.all([createDPoP({ store }), createDPoP({ store }), createDPoP({ store })])
+    expect(new Set([await a!.thumbprint(), await b!.thumbprint(), await c!.thumbprint()]).size).toBe(1)
+    for (const key of [a!, b!, c!]) expect(key.keyPair.privateKey.extractable).toBe(false)
+    // What the store holds: the private key as a JWK (P-256), nothing else.
+    expect(Object.keys(JSON.parse((await store.dpopKey.loadKey())!)).sort()).toEqual(['crv', 'd', 'kty', 'x', 'y'])
+    // A later process loads it and writes nothing.
+    const writes = store.writes.length
+    expect(await (await createDPoP({ store })).thumbprint()).toBe(await a!.thumbprint())
+    expect(store.writes).toHaveLength(writes)
+  })
+
+  it('a store that keeps no key, or a key that is not an ES256 private key: a typed error, and the stored value is left alone', async () => {
+    expect(await failure(createDPoP({ store: memoryStore() }))).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('use fileStore or redisStore') })
+    for (const bad of ['{not json', '{"kty":"RSA","n":"x","e":"AQAB","d":"x"}', '{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}', '{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}']) {
+      const store = keyStore(bad)
+      expect(await failure(createDPoP({ store }))).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('remove it') })
+      expect(await store.dpopKey.loadKey()).toBe(bad)
+      expect(store.writes).toEqual([])
+    }
+  })
+
+  it("fileStore keeps the key in a file beside the tokens, readable by the owner only; a second store on the same file gets the same key", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'oauthkit-dpop-')), 'tokens.json')
+    const first = await createDPoP({ store: fileStore(path) })
+    const second = await createDPoP({ store: fileStore(path) })
+    expect(await second.thumbprint()).toBe(await first.thumbprint())
+    expect(statSync(`${path}.dpop.json`).mode & 0o777).toBe(0o600)
+    expect(readdirSync(dirname(path)).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 })
 

@@ -103,6 +103,19 @@ for (const [name, make] of Object.entries(STORES)) {
       expect(await store.load()).toBeUndefined()
     })
 
+    it('a DPoP key, where the store keeps one (file, Redis): of concurrent first writers one stays, and every one of them reads it', async () => {
+      const { store } = await make()
+      if (!store.dpopKey) return expect(['memory', 'Web Storage']).toContain(name)
+      expect(await store.dpopKey.loadKey()).toBeUndefined()
+      const stored = await Promise.all(['a', 'b', 'c', 'd'].map((v) => store.dpopKey!.saveKeyOnce(`{"key":"${v}"}`)))
+      expect(new Set(stored).size).toBe(1)
+      expect(['{"key":"a"}', '{"key":"b"}', '{"key":"c"}', '{"key":"d"}']).toContain(stored[0])
+      expect(await store.dpopKey.loadKey()).toBe(stored[0])
+      // The key outlives a sign-out: tokens come and go, the fleet's key stays.
+      await store.clear()
+      expect(await store.dpopKey.saveKeyOnce('{"key":"later"}')).toBe(stored[0])
+    })
+
     it('something malformed where the tokens are is no tokens, and a save replaces it', async () => {
       const { store, corrupt } = await make()
       if (!corrupt) return // a memory store holds only what was saved

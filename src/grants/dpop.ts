@@ -2,6 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import { base64url } from '../internal/base64url.js'
 import { parseWwwAuthenticate } from '../internal/www-authenticate.js'
+import type { KeyStore } from '../types.js'
 
 /**
  * A DPoP key (RFC 9449): the key pair that proves possession, for token requests (with the
@@ -43,18 +44,61 @@ interface Requesting {
 
 const text = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)))
 
+/** Options of createDPoP: a key pair of your own, or the store whose processes share one. */
+export interface DPoPOptions {
+  /** An ES256 key pair of your own (e.g. one kept in IndexedDB). */
+  keyPair?: CryptoKeyPair
+  /**
+   * A token store that keeps a DPoP key (`fileStore`, `redisStore`: `store.dpopKey`): every
+   * process on it proves possession with the one key, so the tokens they share stay usable by
+   * all. The first process saves a new key; the others load it. In each process the private key
+   * cannot be exported; in the store it is a JWK, as readable as the tokens there.
+   */
+  store?: { readonly dpopKey?: KeyStore | undefined }
+}
+
 /**
- * Makes a DPoP key: a new ES256 key pair whose private key cannot be exported (WebCrypto), or
- * the one given (`keyPair`: ES256, e.g. one kept in IndexedDB).
+ * Makes a DPoP key: a new ES256 key pair whose private key cannot be exported (WebCrypto), the
+ * one given (`keyPair`), or the one a fleet keeps in its store (`store`).
  *
  * @example
  * const dpop = await createDPoP()
  * const client = await createOAuthClient({ issuer, clientId, dpop })
  * const session = client.session({ grant: 'client_credentials', apiUrls: ['https://api.example.com'] })
  * await session.fetch('https://api.example.com/things') // Authorization: DPoP …, DPoP: <proof>
+ *
+ * // A fleet: every process on the store proves possession with one key.
+ * const store = redisStore(redis, { key: 'orders' })
+ * const shared = await createDPoP({ store })
  */
-export async function createDPoP(options: { keyPair?: CryptoKeyPair } = {}): Promise<DPoP> {
-  return createKey(options)
+export async function createDPoP(options: DPoPOptions = {}): Promise<DPoP> {
+  if (options?.store) return createKey({ keyPair: await sharedKeyPair(options.store) })
+  return createKey(options ?? {})
+}
+
+const ES256 = { name: 'ECDSA', namedCurve: 'P-256' } as const
+
+/** The store's key: loaded, or made and saved by the first process to get there (whose key every other then loads). */
+async function sharedKeyPair(store: NonNullable<DPoPOptions['store']>): Promise<CryptoKeyPair> {
+  const keys = store.dpopKey
+  if (!keys) throw new ConfigError('invalid_config', 'this token store keeps no DPoP key (memoryStore and webStorageStore do not): use fileStore or redisStore, or give createDPoP a keyPair')
+  let stored = await keys.loadKey()
+  if (stored === undefined) {
+    const fresh = (await crypto.subtle.generateKey(ES256, true, ['sign', 'verify'])) as CryptoKeyPair
+    const { kty, crv, x, y, d } = await crypto.subtle.exportKey('jwk', fresh.privateKey)
+    stored = await keys.saveKeyOnce(JSON.stringify({ kty, crv, x, y, d }))
+  }
+  try {
+    const { kty, crv, x, y, d } = JSON.parse(stored) as JsonWebKey
+    if (kty !== 'EC' || crv !== 'P-256' || typeof d !== 'string') throw new TypeError('not an ES256 private key')
+    return {
+      privateKey: await crypto.subtle.importKey('jwk', { kty, crv, x, y, d }, ES256, false, ['sign']),
+      publicKey: await crypto.subtle.importKey('jwk', { kty, crv, x, y }, ES256, true, ['verify']),
+    }
+  } catch {
+    // Left as it is: the tokens in the store are bound to it, whatever happened to it.
+    throw new ConfigError('invalid_config', "the DPoP key in the token store is not an ES256 private key (JWK): remove it (with the store's tokens, which are bound to it) and start again")
+  }
 }
 
 /** The SHA-256 (base64url) of a value, computed once for the last value asked: a token's `ath` once per token, not once per request. */
@@ -64,7 +108,7 @@ function lastHash(): (value: string) => Promise<string> {
 }
 
 async function createKey(options: { keyPair?: CryptoKeyPair }): Promise<ProvingKey> {
-  const keyPair = options?.keyPair ?? ((await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair)
+  const keyPair = options?.keyPair ?? ((await crypto.subtle.generateKey(ES256, false, ['sign', 'verify'])) as CryptoKeyPair)
   if (keyPair?.privateKey?.algorithm?.name !== 'ECDSA' || (keyPair.privateKey.algorithm as EcKeyAlgorithm).namedCurve !== 'P-256') {
     throw new ConfigError('invalid_config', 'createDPoP takes an ES256 key pair (ECDSA P-256)')
   }

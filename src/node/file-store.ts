@@ -1,10 +1,11 @@
 // Node-only: a token store in a file, for command-line tools. Shipped as `oauthkit/node` so
 // that the main entry stays free of Node built-ins.
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { storeConflict, storedTokens, type StoredTokens, type TokenStore } from '../token/store.js'
+import type { KeyStore } from '../types.js'
 import { fileLock } from './file-lock.js'
 
 /**
@@ -39,6 +40,7 @@ export function fileStore(path: string): TokenStore {
   return {
     load: read,
     lock: fileLock(`${path}.lock`),
+    dpopKey: fileKey(`${path}.dpop.json`),
     async save(tokens, expectedVersion, owner) {
       const found = (await read())?.version
       if (found !== expectedVersion) throw storeConflict(found, expectedVersion)
@@ -66,6 +68,37 @@ export function fileStore(path: string): TokenStore {
       await unlink(path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err
       })
+    },
+  }
+}
+
+/**
+ * The DPoP key of the processes sharing a token file, in a file beside it (mode 0600): written
+ * whole to a temporary file, then linked to its name, which fails if another process got there
+ * first — so the first key stays, and every process reads it.
+ */
+function fileKey(path: string): KeyStore {
+  const loadKey = async () => readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)))
+  return {
+    loadKey,
+    async saveKeyOnce(value) {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+      const handle = await open(temp, 'wx', 0o600)
+      try {
+        await handle.writeFile(value)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      try {
+        await link(temp, path)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      } finally {
+        await unlink(temp).catch(() => {})
+      }
+      return (await loadKey()) ?? value
     },
   }
 }

@@ -67,16 +67,22 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   const ready = () => {
     if (client.isReady === false) throw unreachable(new Error('the Redis client is not connected'))
   }
-  const run = async (script: string, args: string[]): Promise<[number, string]> => {
+  const run = async <T = [number, string]>(script: string, args: string[], keys = [key]): Promise<T> => {
     ready()
     try {
-      return (await client.eval(script, { keys: [key], arguments: args })) as [number, string]
+      return (await client.eval(script, { keys, arguments: args })) as T
     } catch (err) {
       throw unreachable(err)
     }
   }
+  // The fleet's DPoP key: set once (NX), read by every process; no expiry (tokens bound to it live on).
+  const dpopKeyName = [`oauthkit:dpop:${options.key ?? 'default'}`]
   return {
     lock: redisLock(client, { key: options.key ?? 'default' }),
+    dpopKey: {
+      loadKey: async () => (await run<string | null>("return redis.call('GET', KEYS[1])", [], dpopKeyName)) ?? undefined,
+      saveKeyOnce: async (value) => run<string>("redis.call('SET', KEYS[1], ARGV[1], 'NX')\nreturn redis.call('GET', KEYS[1])", [value], dpopKeyName),
+    },
     async load() {
       let hash: Record<string, string>
       ready()

@@ -1,5 +1,5 @@
 import { OAuthKitError } from '../errors.js'
-import type { TokenSet } from '../types.js'
+import type { KeyStore, TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
 import type { Lock } from './lock.js'
 
@@ -29,6 +29,8 @@ export interface StoredTokens {
  *   winner's fresh tokens. `clear()` removes whatever is there (a sign-out).
  * - `lock`, when a store has one, is the lock its sessions use by default: shared by every
  *   process the store is shared with (a lock file beside a token file, a Redis lock).
+ * - `dpopKey`, when a store has one, keeps the DPoP key of the processes sharing it
+ *   (`createDPoP({ store })`): tokens bound to a key are only good with that key.
  */
 export interface TokenStore {
   /** The stored tokens, their version and owner; undefined when there are none (or nothing readable). */
@@ -38,6 +40,7 @@ export interface TokenStore {
   /** Compare-and-delete with a version; without one, removes whatever is there. */
   clear(expectedVersion?: number): Promise<void>
   readonly lock?: Lock
+  readonly dpopKey?: KeyStore
 }
 
 /** A stored record read from outside (a file, Web Storage, Redis), checked: anything malformed is no tokens. */

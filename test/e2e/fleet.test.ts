@@ -37,6 +37,8 @@ interface WorkerResult {
   calls: number
   failed: number
   errors: Record<string, number>
+  /** With DPOP=1: the worker's DPoP key's thumbprint. */
+  thumbprint?: string
 }
 
 function workers(count: number, env: Record<string, string>): Promise<WorkerResult[]> {
@@ -100,6 +102,21 @@ describe.runIf(haveRedis)('a fleet on Redis', () => {
     // on its own, at most once per renewal period: 5 s of 1 s periods, 8 processes.
     expect(tokenRequests).toBeLessThanOrEqual(IDEAL * 1.5 + 8 * 5 + 8)
     expect(tokenRequests).toBeGreaterThanOrEqual(IDEAL * 0.6)
+  }, 120_000)
+})
+
+describe.runIf(haveRedis)('a fleet with DPoP-bound tokens, one key through the store (#16)', () => {
+  it('4 processes × 20 callers on Redis, client_credentials with DPoP: one key for all, every proof accepted by the API, the tokens shared', async () => {
+    const before = requests('client_credentials')
+    const results = await workers(4, { STORE: 'redis', REDIS_URL: redis!.url, KEY: 'fleet-dpop', GRANT: 'client_credentials', DPOP: '1', SECONDS: '8' })
+    const tokenRequests = requests('client_credentials') - before
+    report('redis dpop', { tokenRequests, ideal: 8 / (TTL / 2), calls: results.reduce((n, r) => n + r.calls, 0) })
+    for (const r of results) expect(r.errors).toEqual({})
+    // One key: the first process made it, the others loaded it from Redis.
+    expect(new Set(results.map((r) => r.thumbprint)).size).toBe(1)
+    expect(results[0]!.thumbprint).toMatch(/^[\w-]{43}$/)
+    // The bound tokens are shared (a process with another key could not use them): about one per renewal period for the fleet, not one per process.
+    expect(tokenRequests).toBeLessThanOrEqual((8 / (TTL / 2)) * 1.5 + 4)
   }, 120_000)
 })
 

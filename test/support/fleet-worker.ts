@@ -4,15 +4,14 @@
  * `tsx`; every setting comes from the environment.
  *
  *   STORE=file TOKEN_FILE=…  or  STORE=redis REDIS_URL=… KEY=…  or  STORE=memory (this process alone)
- *   ISSUER=… CLIENT_ID=… CLIENT_SECRET=… API=… SECONDS=… CALLERS=… [GRANT=client_credentials]
+ *   ISSUER=… CLIENT_ID=… CLIENT_SECRET=… API=… SECONDS=… CALLERS=… [GRANT=client_credentials] [DPOP=1: the store's DPoP key]
  */
 import { createClient } from 'redis'
-import { createOAuthClient, isOAuthKitError, memoryStore, type TokenStore } from '../../src/index.js'
+import { createDPoP, createOAuthClient, isOAuthKitError, memoryStore, type TokenStore } from '../../src/index.js'
 import { fileStore } from '../../src/entries/node.js'
 import { redisStore } from '../../src/entries/redis.js'
 
 const env = (name: string) => process.env[name] ?? ''
-const client = await createOAuthClient({ issuer: env('ISSUER'), clientId: env('CLIENT_ID'), clientSecret: env('CLIENT_SECRET'), discoveryCache: false })
 let redis: ReturnType<typeof createClient> | undefined
 let store: TokenStore
 if (env('STORE') === 'redis') {
@@ -25,6 +24,9 @@ if (env('STORE') === 'redis') {
 } else {
   store = fileStore(env('TOKEN_FILE'))
 }
+// With DPOP=1, every process proves possession with the key the store keeps (the first one makes it).
+const dpop = env('DPOP') ? await createDPoP({ store }) : undefined
+const client = await createOAuthClient({ issuer: env('ISSUER'), clientId: env('CLIENT_ID'), clientSecret: env('CLIENT_SECRET'), discoveryCache: false, ...(dpop ? { dpop } : {}) })
 const m2m = env('GRANT') === 'client_credentials'
 const session = client.session({ store, apiUrls: [env('API')], ...(m2m ? { grant: 'client_credentials' as const, scope: 'api:read', resource: env('API') } : {}) })
 const errors: Record<string, number> = {}
@@ -50,4 +52,4 @@ await Promise.all(
 )
 session.close()
 await redis?.destroy()
-process.stdout.write(`${JSON.stringify({ calls, failed, errors })}\n`)
+process.stdout.write(`${JSON.stringify({ calls, failed, errors, ...(dpop ? { thumbprint: await dpop.thumbprint() } : {}) })}\n`)
