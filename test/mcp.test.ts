@@ -71,6 +71,25 @@ describe('oauthkit/mcp: from a 401 to a token', () => {
     expect(w.log.authorizations[0]!.get('scope')).toBe('mcp:read')
   })
 
+  it('authorize() before any request: discovery from the well-known URL (no challenge), the resource scopes', async () => {
+    const w = setup()
+    await w.mcp.authorize()
+    expect(w.log.mcpCalls).toEqual([])
+    expect(w.log.authorizations[0]!.get('scope')).toBe('mcp:read mcp:write offline_access')
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.log.mcpCalls).toHaveLength(1)
+  })
+
+  it('a sign-in the user cancels rejects the call with their error; the next call asks again', async () => {
+    const w = setup()
+    const granted = w.signIn.getMockImplementation()!
+    w.signIn.mockImplementationOnce(async () => Promise.reject(new Error('the user closed the browser')))
+    await expect(w.call(w.mcp.fetch)).rejects.toThrow('the user closed the browser')
+    w.signIn.mockImplementation(granted)
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.signIn).toHaveBeenCalledTimes(2)
+  })
+
   it('one sign-in for many concurrent calls', async () => {
     const w = setup()
     const responses = await Promise.all(Array.from({ length: 8 }, () => w.call(w.mcp.fetch)))

@@ -45,15 +45,7 @@ export function fileStore(path: string): TokenStore {
       const found = (await read())?.version
       if (found !== expectedVersion) throw storeConflict(found, expectedVersion)
       const version = (found ?? 0) + 1
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-      const handle = await open(temp, 'wx', 0o600)
-      try {
-        await handle.writeFile(JSON.stringify({ tokens, version, owner }))
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
+      const temp = await writeBeside(path, JSON.stringify({ tokens, version, owner }))
       try {
         await rename(temp, path)
       } catch (err) {
@@ -72,25 +64,35 @@ export function fileStore(path: string): TokenStore {
   }
 }
 
+/** Writes `text` whole to a new temporary file beside `path` (mode 0600, the folder 0700) and returns its name. */
+async function writeBeside(path: string, text: string): Promise<string> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+  const handle = await open(temp, 'wx', 0o600)
+  try {
+    await handle.writeFile(text)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  return temp
+}
+
 /**
  * The DPoP key of the processes sharing a token file, in a file beside it (mode 0600): written
  * whole to a temporary file, then linked to its name, which fails if another process got there
  * first — so the first key stays, and every process reads it.
  */
 function fileKey(path: string): KeyStore {
-  const loadKey = async () => readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)))
+  const loadKey = async () =>
+    readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined
+      throw new ConfigError('invalid_config', `the DPoP key file cannot be read (${err.code ?? 'error'}): check its path and permissions`, { cause: err })
+    })
   return {
     loadKey,
     async saveKeyOnce(value) {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-      const handle = await open(temp, 'wx', 0o600)
-      try {
-        await handle.writeFile(value)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
+      const temp = await writeBeside(path, value)
       try {
         await link(temp, path)
       } catch (err) {

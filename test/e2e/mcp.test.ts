@@ -76,7 +76,7 @@ describe('oauthkit/mcp against an MCP server built with the official SDK, behind
     await client.close()
   })
 
-  it('refreshes with the resource when the server refuses an expired token, without a sign-in', async () => {
+  it('refreshes when the server refuses an expired token, without a sign-in; the new token is for the same resource', async () => {
     world.moveTo(world.as1)
     const { mcp, signIns } = setup()
     const client = await connect(mcp.fetch)
@@ -85,7 +85,7 @@ describe('oauthkit/mcp against an MCP server built with the official SDK, behind
     const token = (await mcp.token())!
     await (await world.as1.provider.AccessToken.find(token))!.destroy()
     const refreshes = world.as1.seen.tokenRequests.get('refresh_token') ?? 0
-    JSON.parse(text(await client.callTool({ name: 'whoami' })))
+    expect(JSON.parse(text(await client.callTool({ name: 'whoami' })))).toMatchObject({ resource: world.url })
     expect(world.as1.seen.tokenRequests.get('refresh_token')).toBe(refreshes + 1)
     expect(signIns).toHaveLength(1)
     expect(await mcp.token()).not.toBe(token)
