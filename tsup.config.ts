@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { relative, resolve, sep } from 'node:path'
 import { transform } from 'esbuild'
 import { defineConfig } from 'tsup'
 
@@ -50,6 +52,24 @@ const minifiedVendors = {
   },
 }
 
+// The Node ESM build's shared code is one module, dist/core.js (src/entries/core.ts lists it):
+// Node's loader pays per file, and the main entry in sixteen chunks took twice as long to import
+// as in one file. Every ESM entry is then a file of re-exports from it, and the entries kept
+// apart (the browser client, the MCP client, ky, the CLI) import from it: an import of a core
+// module becomes an import of './core.js', the one copy, so no class or symbol exists twice.
+// The emulators of oauthkit/testing share nothing with the rest and stay whole.
+const coreModules = new Set([...readFileSync('src/entries/core.ts', 'utf8').matchAll(/^export \* from '\.\.\/(.+)\.js'$/gm)].map((m) => `src/${m[1]}.ts`))
+const throughCore = {
+  name: 'through-core',
+  setup(build: { onResolve(filter: { filter: RegExp }, resolve: (args: { path: string; importer: string; resolveDir: string }) => { path: string; external: true } | undefined): void }) {
+    build.onResolve({ filter: /^\.\.?\// }, ({ path, importer, resolveDir }) => {
+      if (!importer || importer.includes(`${sep}src${sep}testing${sep}`)) return undefined
+      const target = relative(process.cwd(), resolve(resolveDir, path)).split(sep).join('/').replace(/\.js$/, '.ts')
+      return coreModules.has(target) ? { path: './core.js', external: true } : undefined
+    })
+  },
+}
+
 // Quiet: `npm test` and `npm pack` show results, not a file listing (errors still print).
 // No `clean` here: `npm run build` empties dist/ before tsup.
 const quiet = { silent: true }
@@ -63,11 +83,21 @@ const esmDts = { ...dts, entry: { testing: entry.testing } }
 export default defineConfig([
   {
     ...quiet,
-    // The CLI (the package's bin) is built with the ESM entries, so it shares their chunks
-    // instead of carrying a copy of the library; uqr, a dev dependency, is bundled into it.
+    entry: { core: 'src/entries/core.ts' },
+    format: ['esm'],
+    splitting: false,
+    tsconfig,
+    ...compact,
+    target: 'es2022',
+    define: { __OAUTHKIT_BROWSER__: 'false' },
+  },
+  {
+    ...quiet,
+    // The CLI (the package's bin) is built with the ESM entries, so it imports the library from
+    // dist/core.js instead of carrying a copy; uqr, a dev dependency, is bundled into it.
     entry: { ...entry, cli: 'src/cli/bin.ts' },
     noExternal: ['uqr'],
-    esbuildPlugins: [minifiedVendors],
+    esbuildPlugins: [throughCore, minifiedVendors],
     format: ['esm'],
     dts: esmDts,
     tsconfig,

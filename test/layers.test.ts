@@ -144,6 +144,13 @@ describe('architecture', () => {
     expect(code.every((l) => /^export (type )?\{.*\} from '.+'$/.test(l.trim()))).toBe(true)
   })
 
+  it("the ESM build's one shared module (src/entries/core.ts) lists every module but those of the entries kept apart", () => {
+    const apart = /^(browser|mcp|node|cli|testing|entries)\/|^fetch\/ky\.ts$|^index\.ts$/
+    const expected = sources.map((s) => s.file).filter((f) => !apart.test(f)).sort()
+    const listed = [...readFileSync(join(src, 'entries', 'core.ts'), 'utf8').matchAll(/^export \* from '\.\.\/(.+)\.js'$/gm)].map((m) => `${m[1]}.ts`).sort()
+    expect(listed).toEqual(expected)
+  })
+
   it('no function in src/ is longer than 60 lines (the shipped emulators included)', () => {
     const long: string[] = []
     for (const { file, text } of sources) {
