@@ -55,8 +55,9 @@ const minifiedVendors = {
 // The Node ESM build's shared code is one module, dist/core.js (src/entries/core.ts lists it):
 // Node's loader pays per file, and the main entry in sixteen chunks took twice as long to import
 // as in one file. Every ESM entry is then a file of re-exports from it, and the entries kept
-// apart (the browser client, the MCP client, ky, the CLI) import from it: an import of a core
-// module becomes an import of './core.js', the one copy, so no class or symbol exists twice.
+// apart (the browser client, the MCP client, ky, the Node-only and Redis stores, the CLI) import
+// from it: an import of a core module becomes an import of './core.js', the one copy, so no
+// class or symbol exists twice.
 // The emulators of oauthkit/testing share nothing with the rest and stay whole.
 const coreModules = new Set([...readFileSync('src/entries/core.ts', 'utf8').matchAll(/^export \* from '\.\.\/(.+)\.js'$/gm)].map((m) => `src/${m[1]}.ts`))
 const throughCore = {

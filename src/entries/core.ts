@@ -1,13 +1,15 @@
-// The ESM build's shared code, in one module (tsup.config.ts): every source module but those of
-// the entries kept apart — the browser client (browser/), the MCP client (mcp/), ky (fetch/ky.ts,
-// ky being an optional peer), the Node-only stores and listener (node/: loading node:http and
-// node:fs costs every import a few milliseconds), the Redis store (redis/: its scripts are
-// template literals, which bundlers keep whether used or not), the CLI (cli/) and the msw
-// emulators (testing/). PAR's module (grants/par.ts) stays a chunk of its own, loaded by its
-// dynamic import() when a request is pushed. Node's loader pays per file: the main entry in one file imports in about half the
-// time it took in sixteen chunks.
-// Each published ESM entry re-exports from here; the entries kept apart import from here. Not
-// a package entry. test/layers.test.ts checks that every module it should list is listed.
+// The ESM build's shared code, in one module (tsup.config.ts). Node's loader pays per file: the
+// main entry in one file imports in about half the time it took in sixteen chunks. Each
+// published ESM entry re-exports from here, and the entries kept apart import from here. Not a
+// package entry; test/layers.test.ts checks that every module it should list is listed.
+//
+// Every source module is listed but those of the entries kept apart: the browser client
+// (browser/), the MCP client (mcp/), ky (fetch/ky.ts: ky is an optional peer), the Node-only
+// stores and listener (node/: loading node:http and node:fs would cost every import a few
+// milliseconds), the Redis store (redis/: its scripts are template literals, which bundlers keep
+// whether used or not), the CLI (cli/) and the msw emulators (testing/). PAR's module
+// (grants/par.ts) stays a chunk of its own, loaded by its dynamic import() when a request is
+// pushed.
 export * from '../client.js'
 export * from '../dialects/apply.js'
 export * from '../dialects/presets.js'
