@@ -224,15 +224,25 @@ export async function discoverFromResource(
   options ??= {}
   const fromChallenge = options.challenge === undefined ? undefined : resourceMetadataUrl(options.challenge)
   const pr = await discoverResource(resource, { ...options, ...(fromChallenge ? { metadataUrl: fromChallenge } : {}) })
+  const issuer = authorizationServerOf(pr, options.trustedIssuers)
+  return { resource: pr, authorizationServer: await discover(issuer, options) }
+}
+
+/**
+ * The authorization server a protected resource sends clients to: the first it names, of
+ * `trustedIssuers` when given (`untrusted_issuer` when it names none of them); a resource that
+ * names none is `invalid_metadata`.
+ */
+export function authorizationServerOf(pr: Discovered<ProtectedResourceMetadata>, trustedIssuers?: Array<string | URL>): string {
   const named = pr.metadata.authorization_servers ?? []
   const where = { url: redactUrl(pr.url) }
   if (!named.length) throw new ResponseError('invalid_metadata', `protected resource metadata from ${where.url} names no authorization_servers`, where)
-  const trusted = options.trustedIssuers?.map((issuer) => parseUrl(issuer, 'trustedIssuers').href)
+  const trusted = trustedIssuers?.map((issuer) => parseUrl(issuer, 'trustedIssuers').href)
   const issuer = trusted ? named.find((name) => URL.canParse(name) && trusted.includes(new URL(name).href)) : named[0]
   if (!issuer) {
     throw new ResponseError('untrusted_issuer', `the resource names authorization servers ${cleanText(named.join(', '), 200)}, none of them in trustedIssuers; refusing to follow it (add the issuer if you trust it)`, where)
   }
-  return { resource: pr, authorizationServer: await discover(issuer, options) }
+  return issuer
 }
 
 export { DiscoveryCache } from './cache.js'

@@ -1,6 +1,6 @@
 import { ConfigError, OAuthServerError, cleanText, redactUrl } from '../errors.js'
 import { assertSecureUrl } from '../internal/url.js'
-import { bearerChallenge, parseWwwAuthenticate } from '../internal/www-authenticate.js'
+import { bearerChallenge, parseWwwAuthenticate, type Challenge } from '../internal/www-authenticate.js'
 import type { AccessTokenSource, TokenProof } from '../token/manager.js'
 
 /**
@@ -33,7 +33,6 @@ export interface AuthorizedFetchOptions {
    */
   dpop?: TokenProof
 }
-
 
 /**
  * Matches URLs against the configured base URLs (origin + path prefix at a `/` boundary).
@@ -82,14 +81,19 @@ const MANUAL = { redirect: 'manual' } as const
 type Follower = typeof followRedirects
 const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
 
+/** The Bearer challenge of a 403 `insufficient_scope` (RFC 6750 §3.1), with the `scope` it asks for; undefined for any other response. */
+export function insufficientScope(response: Response): Challenge | undefined {
+  const challenge = response.status === 403 ? bearerChallenge(response.headers.get('www-authenticate')) : undefined
+  return challenge?.params.error === 'insufficient_scope' ? challenge : undefined
+}
+
 /**
  * Throws a typed error for a 403 `insufficient_scope` challenge (RFC 6750 §3.1), carrying the
  * scope the server asked for. Any other response passes.
  */
 export function checkInsufficientScope(response: Response, url: string): void {
-  if (response.status !== 403) return
-  const challenge = bearerChallenge(response.headers.get('www-authenticate'))
-  if (challenge?.params.error !== 'insufficient_scope') return
+  const challenge = insufficientScope(response)
+  if (!challenge) return
   const scope = challenge.params.scope
   throw new OAuthServerError(
     'oauth_error',

@@ -8,7 +8,7 @@ import { bearerChallenge } from '../internal/www-authenticate.js'
 import type { TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
 import { createSession, type Session } from '../session.js'
-import { asksForNewToken, checkInsufficientScope, hrefOf, urlMatcher } from '../fetch/authorized-fetch.js'
+import { asksForNewToken, checkInsufficientScope, hrefOf, insufficientScope, urlMatcher } from '../fetch/authorized-fetch.js'
 import { canonical, discoverMcpServer, type McpServerInfo } from './discovery.js'
 import { checkMetadataUrl, identityFor, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient, type McpStorage } from './identity.js'
 
@@ -123,7 +123,8 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
 class McpClient {
   readonly #options: McpAuthOptions
   readonly #config: ReturnType<typeof checkOptions>
-  readonly #server: string
+  /** Where this server's tokens are stored. */
+  readonly #key: string
   readonly #isServer: (url: string) => boolean
   binding: Binding | undefined
   #restoring: Promise<Binding | undefined> | undefined
@@ -132,12 +133,15 @@ class McpClient {
   constructor(options: McpAuthOptions) {
     this.#config = checkOptions(options)
     this.#options = options
-    this.#server = canonical(this.#config.serverUrl)
-    this.#isServer = urlMatcher([this.#server], this.#config.http.allowInsecureHttp)
+    const server = canonical(this.#config.serverUrl)
+    this.#key = tokensKey(server)
+    this.#isServer = urlMatcher([server], this.#config.http.allowInsecureHttp)
   }
 
-  get #key() {
-    return tokensKey(this.#server)
+  /** Whether the current token is another than `sent` (a concurrent call renewed it, or signed in): the request only needs sending again. */
+  #renewedSince(sent: string | undefined): boolean {
+    const now = this.binding?.session.validToken()
+    return now !== undefined && now !== sent
   }
 
   /** A session for tokens from `info`'s authorization server; its new tokens are stored as they come. */
@@ -209,8 +213,7 @@ class McpClient {
 
   /** After a 401 for `sent`: a newer token already (another call renewed it), a refresh, or a sign-in. */
   async recover(response: Response, sent: string | undefined, mayRefresh: boolean, signal: AbortSignal | undefined): Promise<'renewed' | 'refreshed' | 'signed-in'> {
-    const now = this.binding?.session.validToken()
-    if (now !== undefined && now !== sent) return 'renewed'
+    if (this.#renewedSince(sent)) return 'renewed'
     if (mayRefresh && sent !== undefined && this.binding?.refreshable) {
       this.binding.session.invalidate(sent)
       const fresh = await this.token(signal)
@@ -222,8 +225,7 @@ class McpClient {
 
   /** After a 403 `insufficient_scope`: the union of the scopes held and challenged, when it asks for more. */
   async #stepUp(response: Response, href: string, sent: string | undefined, signal: AbortSignal | undefined): Promise<void> {
-    const now = this.binding?.session.validToken()
-    if (now !== undefined && now !== sent) return
+    if (this.#renewedSince(sent)) return
     const held = new Set([...words(this.binding?.scope), ...words(this.binding?.granted)])
     const union = new Set([...held, ...words(challengeScope(response))])
     // Nothing new to ask for: signing in again would end the same way.
@@ -250,7 +252,7 @@ class McpClient {
         const how = await this.recover(response, sent, !refreshed, signal)
         signedIn = how === 'signed-in'
         refreshed ||= how === 'refreshed'
-      } else if (isInsufficientScope(response)) {
+      } else if (insufficientScope(response)) {
         if (stepUps++ >= this.#config.maxStepUps) checkInsufficientScope(response, href)
         await this.#stepUp(response, href, sent, signal)
       } else return response
@@ -323,8 +325,8 @@ function checkPkce(info: McpServerInfo): void {
   throw new ConfigError('invalid_config', `the authorization server ${redactUrl(info.metadata.issuer)} does not list S256 in code_challenge_methods_supported; the MCP authorization spec forbids signing in without PKCE`)
 }
 
+/** The scope a 401's or 403's Bearer challenge names, if any. */
 const challengeScope = (response: Response | undefined) => (response ? bearerChallenge(response.headers.get('www-authenticate'))?.params.scope : undefined)
-const isInsufficientScope = (response: Response) => response.status === 403 && bearerChallenge(response.headers.get('www-authenticate'))?.params.error === 'insufficient_scope'
 
 function refusedAfterSignIn(href: string): OAuthKitError {
   return new OAuthKitError('sign_in_required', `the MCP server ${redactUrl(href)} refused the token it was just signed in for; check that it accepts tokens of the authorization server it names`)

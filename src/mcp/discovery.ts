@@ -1,6 +1,5 @@
-import { ResponseError, isOAuthKitError, redactUrl } from '../errors.js'
-import { discover, discoverResource, resourceMetadataUrl, type DiscoveryOptions } from '../discovery/index.js'
-import { parseUrl } from '../internal/url.js'
+import { isOAuthKitError, redactUrl } from '../errors.js'
+import { authorizationServerOf, discover, discoverResource, resourceMetadataUrl, type Discovered, type DiscoveryOptions } from '../discovery/index.js'
 import { parseAuthorizationServerMetadata } from '../wire/metadata.js'
 import type { AuthorizationServerMetadata, ProtectedResourceMetadata } from '../types.js'
 
@@ -38,27 +37,16 @@ export async function discoverMcpServer(
   options: DiscoveryOptions & { trustedIssuers?: Array<string | URL> },
 ): Promise<McpServerInfo> {
   const fromChallenge = challenge ? resourceMetadataUrl(challenge) : undefined
-  let resourceMetadata: ProtectedResourceMetadata | undefined
+  let found: Discovered<ProtectedResourceMetadata> | undefined
   try {
-    resourceMetadata = (await discoverResource(serverUrl, { ...options, ...(fromChallenge ? { metadataUrl: fromChallenge } : {}) })).metadata
+    found = await discoverResource(serverUrl, { ...options, ...(fromChallenge ? { metadataUrl: fromChallenge } : {}) })
   } catch (err) {
     // A challenge that names a document which is not there is the server's fault: say so.
     if (fromChallenge || !missing(err)) throw err
   }
-  if (!resourceMetadata) return { ...(await legacyServer(serverUrl, options)), resource: canonical(serverUrl), revision: '2025-03-26' }
-  const issuer = pickIssuer(resourceMetadata, options.trustedIssuers)
-  const metadata = (await discover(issuer, options)).metadata
-  return { resource: resourceMetadata.resource, resourceMetadata, metadata, revision: 'rfc9728' }
-}
-
-/** The first authorization server the resource names, of the trusted ones when there is a list. */
-function pickIssuer(resource: ProtectedResourceMetadata, trustedIssuers: Array<string | URL> | undefined): string {
-  const named = (resource.authorization_servers ?? []).filter((name) => URL.canParse(name))
-  const trusted = trustedIssuers?.map((issuer) => parseUrl(issuer, 'trustedIssuers').href)
-  const issuer = trusted ? named.find((name) => trusted.includes(new URL(name).href)) : named[0]
-  if (issuer) return issuer
-  const what = named.length ? `only ${named.map((name) => redactUrl(name)).join(', ')}, none of them in trustedIssuers` : 'no authorization_servers'
-  throw new ResponseError('untrusted_issuer', `the MCP server ${redactUrl(resource.resource)} names ${what}; nothing was sent to any`)
+  if (!found) return { ...(await legacyServer(serverUrl, options)), resource: canonical(serverUrl), revision: '2025-03-26' }
+  const metadata = (await discover(authorizationServerOf(found, options.trustedIssuers), options)).metadata
+  return { resource: found.metadata.resource, resourceMetadata: found.metadata, metadata, revision: 'rfc9728' }
 }
 
 /** A 2025-03-26 server: its origin is the authorization server, discovered or at the default paths. */
