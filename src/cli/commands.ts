@@ -1,17 +1,19 @@
 // The CLI's commands. Each takes its positional arguments, the flags and the terminal, writes
 // its result to stdout (JSON with --json) and what a person reads to stderr, and resolves the
 // exit code. A thrown oauthkit error becomes the exit code of its recovery class (main.ts).
-import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createOAuthClient, type OAuthClient } from '../client.js'
 import { discover, discoverFromResource } from '../discovery/index.js'
-import { OAuthKitError, ConfigError, isOAuthKitError } from '../errors.js'
+import { OAuthKitError, ConfigError, isOAuthKitError, redactUrl } from '../errors.js'
+import { urlMatcher } from '../fetch/authorized-fetch.js'
 import { registerClient } from '../grants/endpoints.js'
 import { fileStore } from '../node/file-store.js'
 import { listenForCallback } from '../node/loopback.js'
 import type { TokenStore } from '../token/store.js'
 import type { AuthorizationServerMetadata, ProtectedResourceMetadata, TokenSet } from '../types.js'
-import { clientSecret, configPath, password, preset, readProfile, str, tokenFile, UsageError, type Flags, type Profile } from './config.js'
+import { clientSecret, configPath, password, preset, readProfile, secretVariable, str, tokenFile, UsageError, type Flags, type Profile } from './config.js'
+import { openBrowser } from './open.js'
 import { qrCode } from './qr.js'
 
 /** Where a command writes, and the environment it reads. */
@@ -21,6 +23,8 @@ export interface Io {
   env: NodeJS.ProcessEnv
   /** Reads standard input (a token given as `-`). */
   stdin(): Promise<string>
+  /** Whether a person is at the terminal (stdin and stderr are TTYs): only then does a sign-in start unasked. */
+  interactive?: boolean
 }
 
 type Command = (args: string[], flags: Flags, io: Io) => Promise<number>
@@ -51,17 +55,21 @@ async function setup(flags: Flags, io: Io): Promise<Setup> {
   if (!issuer && !vendor) throw new UsageError('no authorization server: pass --issuer, --preset, or set issuer in the profile')
   const secret = clientSecret(flags, profile, io.env)
   const client = await createOAuthClient({ ...vendor, ...(issuer ? { issuer } : {}), clientId, ...(secret ? { clientSecret: secret } : {}) })
-  return { name, profile, client, store: fileStore(tokenFile(name, io.env)), confidential: Boolean(secret) }
+  // The cache belongs to an owner: tokens of another server, client, scope or resource are never found, so never sent.
+  const { scope, resource, audience } = scopeOf(flags, profile)
+  const owner = JSON.stringify([client.metadata.issuer, clientId, scope, resource, audience])
+  return { name, profile, client, store: fileStore(tokenFile(name, owner, io.env)), confidential: Boolean(secret) }
 }
 
 function write(io: Io, flags: Flags, json: unknown, human: string) {
   io.out.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : human)
 }
 
-/** A token from the arguments, `-` for standard input. */
+/** A token from standard input (`-`); a token on the command line is refused, as secrets are (shell history and `ps` keep it). */
 async function tokenArgument(args: string[], io: Io): Promise<string | undefined> {
   if (args[0] === '-') return (await io.stdin()).trim()
-  return args[0]
+  if (args[0] !== undefined) throw new UsageError('a token on the command line stays in shell history and `ps`: pass - and give it on standard input (… | oauthkit <command> -)')
+  return undefined
 }
 
 const discoverCommand: Command = async ([url], flags, io) => {
@@ -93,17 +101,27 @@ const discoverCommand: Command = async ([url], flags, io) => {
   return 0
 }
 
-/** The grant named by --grant or the profile; by default client_credentials with a secret, else code. */
-function grantOf(flags: Flags, s: Setup): string {
-  const grant = str(flags.grant) ?? s.profile.grant ?? (s.confidential ? 'client_credentials' : 'code')
-  if (!['client_credentials', 'password', 'refresh', 'device', 'code'].includes(grant)) throw new UsageError(`no grant "${grant}": use client_credentials, password, refresh, device or code`)
+const GRANTS = ['client_credentials', 'password', 'refresh', 'device', 'code']
+
+/**
+ * The grant named by --grant or the profile; by default client_credentials with a secret, else
+ * code. A sign-in nobody asked for (the default code grant) starts only with a person at the
+ * terminal: a script gets an error, never a wait for a browser.
+ */
+function grantOf(flags: Flags, s: Setup, io: Io): string {
+  const asked = str(flags.grant) ?? s.profile.grant
+  const grant = asked ?? (s.confidential ? 'client_credentials' : 'code')
+  if (!GRANTS.includes(grant)) throw new UsageError(`no grant "${grant}": use ${GRANTS.join(', ')}`)
+  if (asked === undefined && grant === 'code' && !io.interactive) {
+    throw new UsageError(`profile "${s.name}" has no client secret, and no terminal is there to sign in: pass --grant code or --grant device to sign in, or give the profile a secret (clientSecretEnv, clientSecretFile)`)
+  }
   return grant
 }
 
-function scopeOf(flags: Flags, s: Setup) {
-  const scope = str(flags.scope) ?? s.profile.scope
-  const resource = str(flags.resource) ?? s.profile.resource
-  const audience = str(flags.audience) ?? s.profile.audience
+function scopeOf(flags: Flags, profile: Profile) {
+  const scope = str(flags.scope) ?? profile.scope
+  const resource = str(flags.resource) ?? profile.resource
+  const audience = str(flags.audience) ?? profile.audience
   return { ...(scope ? { scope } : {}), ...(resource ? { resource } : {}), ...(audience ? { audience } : {}) }
 }
 
@@ -114,7 +132,7 @@ async function cached(s: Setup): Promise<TokenSet> {
 }
 
 async function signIn(grant: string, flags: Flags, s: Setup, io: Io): Promise<TokenSet> {
-  const wanted = scopeOf(flags, s)
+  const wanted = scopeOf(flags, s.profile)
   if (grant === 'client_credentials') return s.client.clientCredentialsGrant(wanted)
   if (grant === 'refresh') return s.client.refreshGrant(await cached(s))
   if (grant === 'password') {
@@ -125,7 +143,8 @@ async function signIn(grant: string, flags: Flags, s: Setup, io: Io): Promise<To
   if (grant === 'device') {
     const flow = await s.client.startDeviceAuthorization(wanted)
     const url = flow.verificationUriComplete ?? flow.verificationUri
-    io.err.write(`Open ${url} and enter ${flow.userCode}\n${qrCode(url)}Waiting for approval…\n`)
+    // The user code on one line, whatever the server put in it (the URL is checked by the device flow).
+    io.err.write(`Open ${url} and enter ${flow.userCode.replace(/\s+/g, ' ')}\n${qrCode(url)}Waiting for approval…\n`)
     return flow.wait()
   }
   return codeFlow(flags, s, io, wanted)
@@ -133,29 +152,23 @@ async function signIn(grant: string, flags: Flags, s: Setup, io: Io): Promise<To
 
 /** Authorization code + PKCE with a loopback redirect (RFC 8252): opens the browser unless --no-browser. */
 async function codeFlow(flags: Flags, s: Setup, io: Io, wanted: { scope?: string; resource?: string }): Promise<TokenSet> {
-  const listener = await listenForCallback()
+  // The state is chosen first, so that the listener ignores a callback that does not carry it (a forged one).
+  const state = randomBytes(32).toString('base64url')
+  const listener = await listenForCallback({ state })
   try {
-    const pending = await s.client.buildAuthorizationUrl({ redirectUri: listener.redirectUri, ...wanted })
+    const pending = await s.client.buildAuthorizationUrl({ redirectUri: listener.redirectUri, state, ...wanted })
     io.err.write(`Open ${pending.url}\n`)
-    if (!flags['no-browser']) openBrowser(pending.url, io)
+    // Checked URL, one argument, no shell, no secret in the opener's environment (cli/open.ts).
+    if (!flags['no-browser']) openBrowser(pending.url, io.env, [secretVariable(flags, s.profile)], () => io.err.write('(could not open a browser: open the URL above yourself)\n'))
     return await s.client.completeAuthorization(await listener.callback, pending)
   } finally {
     listener.close()
   }
 }
 
-/** $BROWSER (a command), else the platform's opener; a failure to open only leaves the printed URL. */
-function openBrowser(url: string, io: Io) {
-  const given = io.env.BROWSER?.split(' ').filter(Boolean)
-  const [cmd, ...args] = given?.length ? given : process.platform === 'darwin' ? ['open'] : process.platform === 'win32' ? ['cmd', '/c', 'start', '""'] : ['xdg-open']
-  const child = spawn(cmd!, [...args, url], { stdio: 'ignore', detached: true })
-  child.on('error', () => io.err.write('(could not open a browser: open the URL above yourself)\n'))
-  child.unref()
-}
-
 const tokenCommand: Command = async (_args, flags, io) => {
   const s = await setup(flags, io)
-  const grant = grantOf(flags, s)
+  const grant = grantOf(flags, s, io)
   const tokens = await signIn(grant, flags, s, io)
   if (!flags['no-cache']) {
     const stored = await s.store.load()
@@ -171,8 +184,14 @@ const callCommand: Command = async ([url], flags, io) => {
   if (!url) throw new UsageError('call needs a URL: oauthkit call https://api.example.com/things')
   const s = await setup(flags, io)
   const target = new URL(url)
-  const grant = grantOf(flags, s)
-  const session = s.client.session({ store: s.store, apiUrls: [target.origin], ...(grant === 'client_credentials' ? { grant: 'client_credentials' as const, ...scopeOf(flags, s) } : {}) })
+  // The token goes to the profile's API URLs only (its resource, apiUrls, --api-url): a call elsewhere is refused.
+  const apiUrls = [s.profile.resource, ...(s.profile.apiUrls ?? []), str(flags.resource), ...((flags['api-url'] as string[] | undefined) ?? [])].filter((u): u is string => typeof u === 'string' && u !== '')
+  if (!apiUrls.length || !urlMatcher(apiUrls)(target)) {
+    throw new ConfigError('invalid_config', `${redactUrl(target)} is not under the API URLs of profile "${s.name}" (${apiUrls.map((u) => redactUrl(u)).join(', ') || 'none'}): the token is sent there only; add its base URL with --api-url or the profile's apiUrls`)
+  }
+  // client_credentials renews itself; any other grant's tokens come from the cache (oauthkit token).
+  const grant = str(flags.grant) ?? s.profile.grant ?? (s.confidential ? 'client_credentials' : undefined)
+  const session = s.client.session({ store: s.store, apiUrls, ...(grant === 'client_credentials' ? { grant: 'client_credentials' as const, ...scopeOf(flags, s.profile) } : {}) })
   const headers = new Headers()
   for (const header of (flags.header as string[] | undefined) ?? []) {
     const colon = header.indexOf(':')
@@ -198,7 +217,7 @@ function parsed(text: string): unknown {
 
 const inspectCommand: Command = async (args, flags, io) => {
   const jwt = await tokenArgument(args, io)
-  if (!jwt) throw new UsageError('inspect needs a JWT (or - to read it from standard input)')
+  if (!jwt) throw new UsageError('inspect needs - and the JWT on standard input: … | oauthkit inspect -')
   const parts = jwt.split('.')
   const decode = (part: string | undefined) => {
     try {

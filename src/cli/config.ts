@@ -1,5 +1,6 @@
 // The CLI's configuration: named profiles in a JSON file, secrets from the environment or a
 // file (never from the command line, which shell history and `ps` keep), vendor presets.
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +19,8 @@ export interface Profile {
   scope?: string
   resource?: string
   audience?: string
+  /** The API base URLs `call` may send the token to (besides `resource`); `--api-url` adds more. */
+  apiUrls?: string[]
   /** A vendor preset by name, and its options (`{ "client": "acme" }` for Bipsync). */
   preset?: string
   presetOptions?: Record<string, string>
@@ -52,10 +55,16 @@ export function configPath(flags: Flags, env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'oauthkit', 'config.json')
 }
 
-/** Where a profile's tokens are cached: $OAUTHKIT_CACHE_DIR, else $XDG_CACHE_HOME/oauthkit, one 0600 file per profile. */
-export function tokenFile(profile: string, env: NodeJS.ProcessEnv): string {
+/**
+ * Where a profile's tokens are cached: $OAUTHKIT_CACHE_DIR, else $XDG_CACHE_HOME/oauthkit, one
+ * 0600 file per profile and owner — the issuer, the client, the scope, the resource and the
+ * audience (`owner`, a stamp of them): a command with another client or issuer finds no
+ * tokens rather than another owner's, and leaves them where they are.
+ */
+export function tokenFile(profile: string, owner: string, env: NodeJS.ProcessEnv): string {
   const dir = env.OAUTHKIT_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'oauthkit')
-  return join(dir, `${profile.replace(/[^\w.-]/g, '_')}.tokens.json`)
+  const stamp = createHash('sha256').update(owner).digest('hex').slice(0, 16)
+  return join(dir, `${profile.replace(/[^\w.-]/g, '_')}.${stamp}.tokens.json`)
 }
 
 /** Reads the named profile (missing file: no profiles; a named profile that is not there: an error). */
@@ -78,12 +87,22 @@ export function readProfile(path: string, name: string, named: boolean): Profile
   return profile ?? {}
 }
 
-/** The client secret: from the file or environment variable the flags or profile name, else $OAUTHKIT_CLIENT_SECRET. */
+/** The environment variable named as holding the client secret (--client-secret-env, else the profile's), if any. */
+export function secretVariable(flags: Flags, profile: Profile): string | undefined {
+  return str(flags['client-secret-env']) ?? profile.clientSecretEnv
+}
+
+/**
+ * The client secret: from the file or environment variable the flags or profile name, else
+ * $OAUTHKIT_CLIENT_SECRET. A variable that is named but unset is an error, never a silent
+ * switch to a public client (which would start a browser sign-in in a script).
+ */
 export function clientSecret(flags: Flags, profile: Profile, env: NodeJS.ProcessEnv): string | undefined {
   const file = str(flags['client-secret-file']) ?? profile.clientSecretFile
   if (file) return readSecretFile(file, 'client secret')
-  const variable = str(flags['client-secret-env']) ?? profile.clientSecretEnv ?? 'OAUTHKIT_CLIENT_SECRET'
-  return env[variable] || undefined
+  const named = secretVariable(flags, profile)
+  if (named && !env[named]) throw new ConfigError('invalid_config', `the client secret's variable ${named} is not set (named by ${str(flags['client-secret-env']) ? '--client-secret-env' : 'the profile'}): export it, or use clientSecretFile`)
+  return env[named ?? 'OAUTHKIT_CLIENT_SECRET'] || undefined
 }
 
 /** The password of the password grant: --password-file, else $OAUTHKIT_PASSWORD. */

@@ -9,9 +9,9 @@ Commands:
   discover <url>        the authorization server's metadata, from an issuer or a protected resource (RFC 8414, OIDC, RFC 9728)
   token                 gets a token: --grant client_credentials | password | refresh | device | code
   call <url>            calls an API with the profile's token, renewed as needed
-  inspect <jwt|->       decodes a JWT (no signature check)
-  revoke [token|-]      revokes a token (default: the cached refresh token, then clears the cache)
-  introspect [token|-]  asks the server about a token (default: the cached access token)
+  inspect -             decodes a JWT read from standard input (no signature check)
+  revoke [-]            revokes a token (default: the cached refresh token, then clears the cache; - reads one from stdin)
+  introspect [-]        asks the server about a token (default: the cached access token; - reads one from stdin)
   register              registers a client (RFC 7591): --redirect-uri, --name, --auth-method, --grant-types
 
 Where the client comes from (flags win over the profile):
@@ -25,7 +25,8 @@ Where the client comes from (flags win over the profile):
       --scope S, --resource URL, --audience A
 
 Options:
-  -g, --grant G          token/call: the grant (default client_credentials with a secret, else code)
+  -g, --grant G          token/call: the grant (default client_credentials with a secret, else code — at a terminal only)
+      --api-url URL      call: an API base URL the token may go to (besides the profile's resource and apiUrls)
       --username U       the password grant's user; its password from $OAUTHKIT_PASSWORD or --password-file
       --no-browser       code: print the URL, do not open a browser ($BROWSER chooses the browser)
       --no-cache         token: do not cache the tokens
@@ -34,8 +35,10 @@ Options:
       --json             the result as JSON on stdout (messages stay on stderr)
   -h, --help             this help; oauthkit <command> --help for one command
 
-Tokens are cached per profile in ~/.cache/oauthkit/<profile>.tokens.json (mode 0600;
-$OAUTHKIT_CACHE_DIR moves it).
+Tokens are cached per profile and owner (issuer, client, scope, resource, audience) in
+~/.cache/oauthkit/<profile>.<owner>.tokens.json (mode 0600; $OAUTHKIT_CACHE_DIR moves it).
+Tokens and secrets never go on the command line: secrets from the environment or a file,
+tokens from standard input (-).
 
 Exit codes: 0 done · 1 unexpected failure · 2 usage · 3 fix the configuration · 4 sign in again ·
 5 try again later · 6 more scope needed · 7 the API answered with an error status · 130 cancelled
@@ -48,10 +51,10 @@ Config file:
 const COMMAND_HELP: Record<string, string> = {
   discover: 'oauthkit discover <issuer or resource URL> [--json]\n  Tries the URL as an issuer (RFC 8414, then OpenID Connect); failing that, as a protected resource (its 401, then RFC 9728 well-known URLs).\n',
   token: 'oauthkit token [--grant client_credentials|password|refresh|device|code] [--scope S] [--resource URL] [--audience A] [--json] [--no-cache] [--no-browser]\n  Prints the access token on stdout (all of the token set with --json) and caches it for the profile.\n  device: prints the URL, the code and a QR code; code: a loopback redirect on 127.0.0.1 and the browser.\n',
-  call: 'oauthkit call <url> [-X METHOD] [-d BODY|@file] [-H "Name: value"]… [--json]\n  Sends the request with the profile\'s cached token (client_credentials profiles get one), renewed as needed; the token goes to that origin only.\n  Exit code 7 when the API answers with an error status.\n',
-  inspect: 'oauthkit inspect <jwt|-> [--json]\n  Decodes the header and payload; the signature is not checked.\n',
-  revoke: 'oauthkit revoke [token|-] [--token-type-hint …]\n  Without a token: revokes the cached refresh token (else the access token) and clears the cache.\n',
-  introspect: 'oauthkit introspect [token|-] [--json]\n  Without a token: the cached access token. Exit code 4 when the server says it is not active.\n',
+  call: 'oauthkit call <url> [-X METHOD] [-d BODY|@file] [-H "Name: value"]… [--api-url URL]… [--json]\n  Sends the request with the profile\'s cached token (client_credentials profiles get one), renewed as needed.\n  The URL must be under the profile\'s resource or apiUrls, or an --api-url: the token goes there only (anything else is refused, exit 3).\n  Exit code 7 when the API answers with an error status.\n',
+  inspect: 'oauthkit inspect - [--json]\n  Decodes the header and payload of the JWT on standard input; the signature is not checked.\n',
+  revoke: 'oauthkit revoke [-] [--token-type-hint …]\n  Without -: revokes the cached refresh token (else the access token) and clears the cache. With -: the token on standard input.\n',
+  introspect: 'oauthkit introspect [-] [--json]\n  Without -: the cached access token; with -: the token on standard input. Exit code 4 when the server says it is not active.\n',
   register: 'oauthkit register --issuer URL [--redirect-uri URI]… [--name NAME] [--auth-method none|client_secret_basic|…] [--grant-types a,b] [--json]\n  Dynamic client registration (RFC 7591) at the server\'s registration endpoint.\n',
 }
 

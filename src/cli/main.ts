@@ -5,6 +5,7 @@ import { isOAuthKitError, type Recovery } from '../errors.js'
 import { COMMANDS, type Io } from './commands.js'
 import { UsageError } from './config.js'
 import { HELP, helpOf } from './help.js'
+import { closest, terminalJson, terminalText } from './terminal.js'
 
 /** Exit codes: one per recovery class of the error, so a script can branch on what to do. */
 export const EXIT = { ok: 0, unexpected: 1, usage: 2, 'fix-config': 3, reauthenticate: 4, retry: 5, 'insufficient-scope': 6, api: 7, none: 130 } as const
@@ -23,6 +24,7 @@ const OPTIONS = {
   scope: { type: 'string' },
   resource: { type: 'string' },
   audience: { type: 'string' },
+  'api-url': { type: 'string', multiple: true },
   grant: { type: 'string', short: 'g' },
   username: { type: 'string' },
   'password-file': { type: 'string' },
@@ -38,14 +40,34 @@ const OPTIONS = {
   'grant-types': { type: 'string' },
 } as const
 
-/** Runs the command line `argv` (without node and the script); resolves the exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
+/** A usage mistake: what was wrong, the likely intended word, where to read more; exit code 2. */
+function usage(io: Io, problem: string, known: string[], word: string | undefined): number {
+  const guess = word === undefined ? undefined : closest(word, known)
+  io.err.write(`oauthkit: ${problem}${guess ? `; did you mean ${guess}?` : ''}\nRun \`oauthkit --help\` for the commands and options.\n`)
+  return EXIT.usage
+}
+
+/**
+ * Runs the command line `argv` (without node and the script); resolves the exit code. Every
+ * write reaches the terminal without a server's control characters or escape sequences (shown
+ * escaped; JSON output stays valid JSON).
+ */
+export async function main(argv: string[], given: Io): Promise<number> {
+  const json = argv.includes('--json')
+  const io: Io = {
+    ...given,
+    out: { write: (text: string) => given.out.write(json ? terminalJson(text) : terminalText(text)) },
+    err: { write: (text: string) => given.err.write(terminalText(text)), ...(given.err.isTTY === undefined ? {} : { isTTY: given.err.isTTY }) },
+  }
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; args: string[] }>>
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true })
   } catch (err) {
-    io.err.write(`oauthkit: ${(err as Error).message}\nRun \`oauthkit --help\` for the commands and options.\n`)
-    return EXIT.usage
+    const { code, message } = err as { code?: string; message: string }
+    // parseArgs says "Unknown option '--isuer'. …": name the option, and the one probably meant.
+    const option = /'(-{1,2}[^']+)'/.exec(message)?.[1]
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return usage(io, `no option ${option.split('=')[0]}`, Object.keys(OPTIONS).map((o) => `--${o}`), option.split('=')[0])
+    return usage(io, message.split('. ')[0]!.replace(/\.$/, ''), [], undefined)
   }
   const [name, ...args] = parsed.positionals
   const flags = parsed.values as Record<string, string | boolean | string[] | undefined>
@@ -53,11 +75,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.out.write(args[0] ? helpOf(args[0]) ?? HELP : HELP)
     return name || flags.help ? EXIT.ok : EXIT.usage
   }
-  const command = COMMANDS[name]
-  if (!command) {
-    io.err.write(`oauthkit: no command "${name}"\n\n${HELP}`)
-    return EXIT.usage
-  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+  if (!command) return usage(io, `no command "${name}"`, Object.keys(COMMANDS), name)
   if (flags.help) {
     io.out.write(helpOf(name) ?? HELP)
     return EXIT.ok
@@ -82,10 +101,7 @@ const ADVICE: Record<Recovery, string> = {
 }
 
 function failure(err: unknown, io: Io, json: boolean): number {
-  if (err instanceof UsageError) {
-    io.err.write(`oauthkit: ${err.message}\n`)
-    return EXIT.usage
-  }
+  if (err instanceof UsageError) return usage(io, err.message, [], undefined)
   if (!isOAuthKitError(err)) {
     io.err.write(`oauthkit: unexpected failure: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`)
     return EXIT.unexpected

@@ -1,5 +1,5 @@
-import { ConfigError, OAuthServerError, cleanText, redactUrl } from '../errors.js'
-import { assertSecureUrl } from '../internal/url.js'
+import { ConfigError, OAuthServerError, redactUrl } from '../errors.js'
+import { assertSecureUrl, shownUrlText } from '../internal/url.js'
 import { bearerChallenge, parseWwwAuthenticate, type Challenge } from '../internal/www-authenticate.js'
 import type { AccessTokenSource, TokenProof } from '../token/manager.js'
 
@@ -49,7 +49,7 @@ export function urlMatcher(allowed: Array<string | URL>, allowInsecureHttp?: boo
     try {
       u = new URL(value)
     } catch {
-      throw new ConfigError('invalid_config', `apiUrls has ${JSON.stringify(cleanText(value, 400).replace(/[?#].*/s, '').slice(0, 100))}, which is not an absolute URL`)
+      throw new ConfigError('invalid_config', `apiUrls has ${JSON.stringify(shownUrlText(value))}, which is not an absolute URL`)
     }
     // RFC 6750 §5.3: a bearer token only over TLS (loopback, and an explicit opt-in, excepted).
     assertSecureUrl(u, allowInsecureHttp, 'the API base URL')

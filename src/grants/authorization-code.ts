@@ -1,6 +1,6 @@
 import * as o from 'oauth4webapi'
 import { ConfigError, OAuthKitError, ResponseError } from '../errors.js'
-import { parseUrl } from '../internal/url.js'
+import { parseUrl, userAgentUrl } from '../internal/url.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { missingEndpoint, runAt } from './operation.js'
@@ -83,7 +83,9 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   int(ctx)
   const authorizationEndpoint = ctx.metadata.authorization_endpoint
   if (typeof authorizationEndpoint !== 'string') throw missingEndpoint('the authorization code flow', 'authorization_endpoint', ctx.metadata)
-  const endpoint = parseUrl(authorizationEndpoint, 'authorization_endpoint')
+  // The URL goes to a browser: checked before anything is built or pushed (docs/security.md).
+  const insecure = int(ctx).options.allowInsecureHttp
+  const endpoint = new URL(userAgentUrl(authorizationEndpoint, 'the authorization_endpoint', insecure))
   if (!options?.redirectUri) throw new ConfigError('invalid_config', 'redirectUri is required for the authorization code flow')
   parseUrl(options.redirectUri, 'redirectUri')
   const state = options.state ?? o.generateRandomState()
@@ -116,7 +118,7 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   const url = (options.par ?? required)
     ? await (await import('./par.js')).push(ctx.clientId, int(ctx), endpoint, (op) => runAt(ctx, op, options.signal), o.OperationProcessingError, o.RESPONSE_IS_NOT_CONFORM)
     : endpoint.href
-  return { url, state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}), ...scope, createdAt: int(ctx).clock.now() }
+  return { url: userAgentUrl(url, 'the authorization URL', insecure), state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}), ...scope, createdAt: int(ctx).clock.now() }
 }
 
 

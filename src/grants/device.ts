@@ -3,6 +3,7 @@ import { NetworkError, OAuthKitError, isTransient } from '../errors.js'
 import type { TokenSet } from '../types.js'
 import { int, type OAuthContext } from './context.js'
 import { runAt } from './operation.js'
+import { userAgentUrl } from '../internal/url.js'
 import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
 
 /**
@@ -43,7 +44,7 @@ const SLOW_DOWN_S = 5
  */
 export async function startDeviceAuthorization(ctx: OAuthContext, options: GrantParameters = {}): Promise<DeviceAuthorization> {
   options ??= {}
-  const { as, client, clientAuth, clock } = int(ctx)
+  const { as, client, clientAuth, clock, options: http } = int(ctx)
   const started = await runAt(
     ctx,
     {
@@ -58,8 +59,9 @@ export async function startDeviceAuthorization(ctx: OAuthContext, options: Grant
   const interval = typeof started.interval === 'number' && started.interval > 0 ? started.interval : DEFAULT_INTERVAL_S
   return {
     userCode: started.user_code,
-    verificationUri: started.verification_uri,
-    ...(started.verification_uri_complete ? { verificationUriComplete: started.verification_uri_complete } : {}),
+    // Shown to the user, opened on another device: the URL rule of every URL handed to a person.
+    verificationUri: userAgentUrl(started.verification_uri, 'the verification_uri', http.allowInsecureHttp),
+    ...(started.verification_uri_complete ? { verificationUriComplete: userAgentUrl(started.verification_uri_complete, 'the verification_uri_complete', http.allowInsecureHttp) } : {}),
     expiresAt,
     interval,
     wait: (waitOptions = {}) => poll(ctx, { deviceCode: started.device_code, expiresAt, interval, scope: options.scope }, waitOptions),

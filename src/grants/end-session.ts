@@ -1,4 +1,4 @@
-import { parseUrl } from '../internal/url.js'
+import { userAgentUrl } from '../internal/url.js'
 import { int, type OAuthContext } from './context.js'
 
 /**
@@ -26,10 +26,12 @@ export function buildEndSessionUrl(ctx: OAuthContext, options: EndSessionOptions
   int(ctx)
   const endpoint = ctx.metadata.end_session_endpoint
   if (endpoint === undefined) return undefined
-  const url = parseUrl(endpoint, 'end_session_endpoint')
+  // The URL goes to a browser: the same rule as the authorization URL (docs/security.md).
+  const insecure = int(ctx).options.allowInsecureHttp
+  const url = new URL(userAgentUrl(endpoint, 'the end_session_endpoint', insecure))
   url.searchParams.set('client_id', ctx.clientId)
   if (options.idTokenHint) url.searchParams.set('id_token_hint', options.idTokenHint)
   if (options.postLogoutRedirectUri) url.searchParams.set('post_logout_redirect_uri', options.postLogoutRedirectUri)
   if (options.state) url.searchParams.set('state', options.state)
-  return url.href
+  return userAgentUrl(url, 'the end-session URL', insecure)
 }

@@ -17,6 +17,12 @@ export interface LoopbackOptions {
   signal?: AbortSignal
   /** The HTML shown in the browser once the callback arrived. Default: a page saying to return to the terminal. */
   page?: string
+  /**
+   * The `state` of the pending sign-in: a callback that does not carry it (a forged one, sent
+   * by another page to the loopback port first) is answered 400 and the listener keeps waiting
+   * for the real one. Default: the first callback ends the wait.
+   */
+  state?: string
 }
 
 /** A loopback listener waiting for one authorization response. */
@@ -33,7 +39,7 @@ const PAGE = '<!doctype html><meta charset="utf-8"><title>Signed in</title><p st
 
 /**
  * Listens on an ephemeral port of `127.0.0.1` (never `localhost`, which may resolve elsewhere)
- * for one authorization response: the first request to `path` that carries `code` or `error`
+ * for one authorization response: the first request to `path` that carries `code` or `error` (and the pending `state`, when given)
  * is answered with a page telling the user to go back to the terminal, and its URL resolves
  * `callback`. Everything else is a 404. Stops after that one callback, a timeout or an abort
  * (RFC 8252 §7.3, §8.3).
@@ -52,6 +58,10 @@ export async function listenForCallback(options: LoopbackOptions = {}): Promise<
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
     if (url.pathname !== path || !(url.searchParams.has('code') || url.searchParams.has('error'))) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
+      return
+    }
+    if (options.state !== undefined && url.searchParams.get('state') !== options.state) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('this is not the sign-in this program is waiting for')
       return
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(options.page ?? PAGE)

@@ -6,7 +6,7 @@
  * $BROWSER and driven by the test; a typed error's exit code.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -24,20 +24,28 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'oauthkit-cli-'))
   writeFileSync(join(scratch, 'user-secret'), `${CONFIDENTIAL.clientSecret}\n`)
   const profiles = {
-    service: { issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecretEnv: 'SERVICE_SECRET', scope: 'api:read' },
+    service: { issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecretEnv: 'SERVICE_SECRET', scope: 'api:read', apiUrls: [servers.api] },
     // HOME is the scratch folder: `~/` in a path is read as it.
-    user: { issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecretFile: '~/user-secret', grant: 'device', scope: 'openid offline_access api:read' },
+    user: { issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecretFile: '~/user-secret', grant: 'device', scope: 'openid offline_access api:read', apiUrls: [servers.api] },
     native: { issuer: servers.issuer, clientId: NATIVE.clientId, scope: 'openid offline_access' },
   }
   writeFileSync(join(scratch, 'config.json'), JSON.stringify({ profiles }))
-  // A "browser" that only writes down the URL it was asked to open: the test plays the user.
-  writeFileSync(join(scratch, 'browser.sh'), `#!/bin/sh\nprintf '%s' "$1" > '${join(scratch, 'opened')}'\n`, { mode: 0o755 })
+  // A "browser" that only writes down the URL it was asked to open, how many arguments it got and
+  // its environment: the test plays the user.
+  writeFileSync(join(scratch, 'browser.sh'), `#!/bin/sh\nenv > '${join(scratch, 'opener-env')}'\nprintf '%s' "$#" > '${join(scratch, 'opener-argc')}'\nprintf '%s' "$1" > '${join(scratch, 'opened')}'\n`, { mode: 0o755 })
   env = { OAUTHKIT_CONFIG: join(scratch, 'config.json'), OAUTHKIT_CACHE_DIR: join(scratch, 'cache'), SERVICE_SECRET: CONFIDENTIAL.clientSecret, BROWSER: join(scratch, 'browser.sh') }
 })
 afterAll(async () => {
   await servers?.stop()
   rmSync(scratch, { recursive: true, force: true })
 })
+
+/** The one cache file of a profile (named by profile and owner). */
+function cacheFile(profile: string): string {
+  const files = readdirSync(join(scratch, 'cache')).filter((f) => f.startsWith(`${profile}.`) && f.endsWith('.tokens.json'))
+  expect(files).toHaveLength(1)
+  return join(scratch, 'cache', files[0]!)
+}
 
 interface Run {
   code: number | null
@@ -89,7 +97,7 @@ describe('oauthkit (the CLI)', () => {
     expect(token.code).toBe(0)
     expect(token.out.trim()).toMatch(/^\S{20,}$/)
     expect(token.err).toContain('client_credentials: bearer token')
-    expect(statSync(join(scratch, 'cache', 'service.tokens.json')).mode & 0o777).toBe(0o600)
+    expect(statSync(cacheFile('service')).mode & 0o777).toBe(0o600)
     const call = await oauthkit(['call', `${servers.api}/things`, '-p', 'service'])
     expect(call.code).toBe(0)
     expect(call.err).toMatch(/^200 /)
@@ -125,7 +133,7 @@ describe('oauthkit (the CLI)', () => {
     expect(me.code).toBe(0)
     expect(JSON.parse(me.out)).toMatchObject({ status: 200, body: { sub: USER.login } })
 
-    const before = JSON.parse(readFileSync(join(scratch, 'cache', 'user.tokens.json'), 'utf8')) as { tokens: { accessToken: string } }
+    const before = JSON.parse(readFileSync(cacheFile('user'), 'utf8')) as { tokens: { accessToken: string } }
     const refresh = await oauthkit(['token', '-p', 'user', '--grant', 'refresh'])
     expect(refresh.code).toBe(0)
     expect(refresh.out.trim()).not.toBe(before.tokens.accessToken)
@@ -142,26 +150,37 @@ describe('oauthkit (the CLI)', () => {
     expect(after.code).toBe(4)
   })
 
-  it('the code flow: a loopback redirect, the browser opened with the URL, the sign-in played by the test; inspect reads its ID token', async () => {
+  it('the code flow: a loopback redirect, the browser opened with the URL (one argument, no secret in its environment), a forged callback ignored, the sign-in played by the test; inspect reads its ID token', async () => {
     const opened = join(scratch, 'opened')
     let approving: Promise<string> | undefined
+    let forged: number | undefined
     const code = await oauthkit(['token', '-p', 'native', '--grant', 'code', '--json'], {
+      env: { OAUTHKIT_PASSWORD: 'opener-must-not-see-this', OAUTHKIT_API_KEY: 'nor-this' },
       onErrLine: (line) => {
         if (!line.startsWith('Open ')) return
         approving = (async () => {
           while (!existsSync(opened)) await new Promise((r) => setTimeout(r, 50))
           const url = readFileSync(opened, 'utf8')
           expect(url).toBe(line.slice(5))
-          expect(new URL(url).searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/)
+          const redirectUri = new URL(url).searchParams.get('redirect_uri')!
+          expect(redirectUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/)
+          // Another page got to the loopback port first with an error of its own: ignored, the sign-in goes on.
+          forged = (await fetch(`${redirectUri}?error=access_denied&state=forged`)).status
           return actAsUser(url)
         })()
       },
     })
     expect(await approving).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\?code=/)
+    expect(forged).toBe(400)
     expect(code.code).toBe(0)
+    // The opener got the URL as its one argument, and none of the secrets the CLI could read.
+    expect(readFileSync(join(scratch, 'opener-argc'), 'utf8')).toBe('1')
+    const openerEnv = readFileSync(join(scratch, 'opener-env'), 'utf8')
+    expect(openerEnv).not.toMatch(/OAUTHKIT_|opener-must-not-see-this|nor-this/)
+    expect(openerEnv).toContain('PATH=')
     const tokens = JSON.parse(code.out) as { idToken: string }
 
-    const inspect = await oauthkit(['inspect', tokens.idToken])
+    const inspect = await oauthkit(['inspect', '-'], { stdin: tokens.idToken })
     expect(inspect.code).toBe(0)
     expect(inspect.err).toContain('not verified')
     expect(inspect.out).toContain(`"iss": "${servers.issuer}"`)
@@ -197,8 +216,51 @@ describe('oauthkit (the CLI)', () => {
     const presetOption = await oauthkit(['token', '--preset', 'bipsync', '--client-id', 'x'])
     expect(presetOption.err).toContain('the bipsync preset needs client (--preset bipsync:client=…)')
     expect(presetOption.code).toBe(3)
-    const notJwt = await oauthkit(['inspect', 'opaque-token'])
+    const notJwt = await oauthkit(['inspect', '-'], { stdin: 'opaque-token' })
     expect(notJwt.code).toBe(3)
     expect(notJwt.err).toContain('not a JWT')
+  })
+
+  it('fails fast in scripts: an unset secret variable is exit 3 naming it; no sign-in starts unasked without a terminal', async () => {
+    const unset = await oauthkit(['token', '-p', 'service'], { env: { SERVICE_SECRET: '' } })
+    expect(unset.code).toBe(3)
+    expect(unset.err).toContain('SERVICE_SECRET is not set')
+    // A public client's default is the code flow: in a script (no TTY here) it is refused at once, not awaited.
+    const unasked = await oauthkit(['token', '-p', 'native'])
+    expect(unasked.code).toBe(2)
+    expect(unasked.err).toContain('--grant code or --grant device')
+  })
+
+  it('usage errors are exit 2 and name what was probably meant; tokens on the command line are refused like secrets', async () => {
+    const option = await oauthkit(['token', '--isuer', servers.issuer])
+    expect(option.code).toBe(2)
+    expect(option.err).toContain('no option --isuer; did you mean --issuer?')
+    const command = await oauthkit(['tokn'])
+    expect(command.code).toBe(2)
+    expect(command.err).toContain('no command "tokn"; did you mean token?')
+    expect(command.err.split('\n').length).toBeLessThan(4) // a line and a pointer, not the whole help
+    for (const args of [['introspect', 'a-token-in-ps', '-p', 'service'], ['revoke', 'a-token-in-ps', '-p', 'service'], ['inspect', 'a.b.c']]) {
+      const run = await oauthkit(args)
+      expect(run.code, args.join(' ')).toBe(2)
+      expect(run.err).toContain('shell history')
+    }
+  })
+
+  it("the cache belongs to its owner: another client or scope finds no tokens (and sends none); call sends the token to the profile's API URLs only", async () => {
+    expect((await oauthkit(['token', '-p', 'service'])).code).toBe(0)
+    // The same profile with another client id: the first client's tokens are not its own.
+    const other = await oauthkit(['token', '-p', 'service', '--client-id', 'another-client', '--grant', 'refresh'])
+    expect(other.code).toBe(4)
+    expect(other.err).toContain('no tokens cached')
+    const otherScope = await oauthkit(['introspect', '-p', 'service', '--scope', 'api:write'])
+    expect(otherScope.code).toBe(4)
+    // The first owner's tokens are still there.
+    expect((await oauthkit(['introspect', '-p', 'service', '--json'])).code).toBe(0)
+    // call: a URL outside the profile's API URLs is refused before anything is sent.
+    const elsewhere = await oauthkit(['call', `${servers.issuer}/me`, '-p', 'service'])
+    expect(elsewhere.code).toBe(3)
+    expect(elsewhere.err).toContain('not under the API URLs')
+    const allowed = await oauthkit(['call', `${servers.issuer}/me`, '-p', 'service', '--api-url', servers.issuer])
+    expect(allowed.code).not.toBe(3)
   })
 })
