@@ -144,24 +144,32 @@ export function recoveryOf(code: ErrorCode, status?: number, error?: string): Re
  * message) made fit for a message: control characters and markup removed, URLs without their
  * query or fragment, whitespace collapsed, at most `max` characters.
  */
-export function cleanText(value: unknown, max = 200): string {
+export function cleanText(value: unknown, max = 200, { keepUrls = false }: { keepUrls?: boolean } = {}): string {
   let text: string
   try {
     text = String(value)
   } catch {
     text = '(unprintable)'
   }
-  text = text
-    .slice(0, max * 4)
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'<>]*)[?#][^\s"'<>]*/gi, '$1')
-    // eslint-disable-next-line no-control-regex -- terminal escape sequences (colours, titles) go whole
-    .replace(/\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?)/g, '')
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
+  text = text.slice(0, max * 4)
+  if (!keepUrls) text = text.replace(/<[^>]*>/g, ' ').replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'<>]*)[?#][^\s"'<>]*/gi, '$1')
+  text = withoutControls(text).replace(/\s+/g, ' ').trim()
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}
+
+/**
+ * Text without terminal escape sequences (whole: colours, titles, clipboard writes) and with
+ * every other control character — C0, DEL, C1, and the Unicode marks that hide or reorder text
+ * — replaced by a space. Tab and newline are kept when `keepLines`.
+ */
+function withoutControls(text: string, keepLines = false): string {
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- terminal escape sequences (colours, titles) go whole
+      .replace(/(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?/g, '')
+      // eslint-disable-next-line no-control-regex -- removing control characters is the point
+      .replace(keepLines ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g : /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ')
+  )
 }
 
 /**
@@ -211,14 +219,16 @@ export class OAuthKitError extends Error {
 
   constructor(code: ErrorCode, message: string, options: OAuthKitErrorOptions = {}) {
     const cause = safeCause(options.cause)
-    super(message, cause === undefined ? undefined : { cause })
+    // Whatever server text a message quotes, no control character reaches a log or a terminal.
+    super(withoutControls(String(message), true), cause === undefined ? undefined : { cause })
     this.code = code
     const error = options.error === undefined ? undefined : cleanText(options.error, 100)
     this.recovery = recoveryOf(code, options.status, error)
     if (options.status !== undefined) this.status = options.status
     if (error !== undefined) this.error = error
     if (options.errorDescription !== undefined) this.errorDescription = cleanText(options.errorDescription, 500)
-    if (typeof options.errorUri === 'string') this.errorUri = cleanText(options.errorUri, 500)
+    // A page about the error: kept whole (its query or #fragment may be the point), controls removed.
+    if (typeof options.errorUri === 'string') this.errorUri = cleanText(options.errorUri, 2000, { keepUrls: true })
     if (options.scope !== undefined) this.scope = cleanText(options.scope, 500)
     if (options.url !== undefined) this.url = options.url
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter

@@ -6,6 +6,7 @@
  * verifier, device code, initial access token and client assertion.
  */
 import { inspect } from 'node:util'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   completeAuthorization,
@@ -33,8 +34,9 @@ import { ISSUER, metadata } from './support/as-mock.js'
 import { fakeClock } from './support/msw.js'
 
 const CANARY = {
-  secret: 'canary-client-secret-A1',
-  password: 'canary-password-B2',
+  // Characters that every encoding changes: an echo percent-, form- or base64-encoded differs from the raw secret.
+  secret: 'canary-client secret/A1+~é',
+  password: 'canary-password B2&=%',
   access: 'canary-access-token-C3',
   refresh: 'canary-refresh-token-D4',
   code: 'canary-authorization-code-E5',
@@ -50,7 +52,15 @@ function renderings(err: unknown): string[] {
   return [String((err as Error).message), String(err), JSON.stringify(err), inspect(err, { depth: Infinity })]
 }
 
-const leaksOf = (err: unknown, extra: string[] = []) => renderings(err).flatMap((text) => [...SECRETS, ...extra].filter((secret) => text.includes(secret)))
+/** A secret as a server may echo it: raw, percent-encoded (either case), form-encoded, base64, base64url. */
+export function encodings(secret: string): string[] {
+  const base64 = Buffer.from(secret).toString('base64').replace(/=+$/, '')
+  const percent = encodeURIComponent(secret)
+  return [...new Set([secret, percent, percent.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()), new URLSearchParams({ s: secret }).toString().slice(2), base64, Buffer.from(secret).toString('base64url')])]
+}
+
+const leaksOf = (err: unknown, extra: string[] = []) =>
+  renderings(err).flatMap((text) => [...SECRETS, ...extra].flatMap(encodings).filter((variant) => variant.length >= 6 && text.includes(variant)))
 
 type Answer = (request: Request, body: string) => Response | Promise<Response>
 
@@ -77,6 +87,11 @@ const ANSWERS: Record<string, Answer> = {
   '401 Basic challenge with an echoing body': (request, body) => json(401, { error: 'invalid_client', error_description: `${request.headers.get('authorization')} ${body}` }, { 'www-authenticate': 'Basic realm="x"' }),
   '401 Bearer challenge echoing the token': (request) => new Response(null, { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="${(request.headers.get('authorization') ?? '').replace(/"/g, '')}"` } }),
   'HTML 404 echoing the request': (request, body) => html(404, `no such page; you sent ${body} ${request.headers.get('authorization')}`),
+  'text 400 quoting the request percent-decoded, re-encoded and in base64': (request, body) => {
+    const values = [...new URLSearchParams(body).values(), ...(request.headers.get('authorization')?.split(' ').slice(1) ?? []).flatMap((b) => [b, ...Buffer.from(b, 'base64').toString().split(':')])]
+    const echoed = values.map((v) => `${v} ${encodeURIComponent(v).toLowerCase()} ${new URLSearchParams({ v }).toString()} ${Buffer.from(v).toString('base64')} ${Buffer.from(v).toString('base64url')}`)
+    return new Response(`bad request: ${echoed.join(' | ')}`, { status: 400, headers: { 'content-type': 'text/plain' } })
+  },
   '503 text echoing the request': (_, body) => new Response(`overloaded, retry: ${body}`, { status: 503, headers: { 'content-type': 'text/plain', 'retry-after': '3' } }),
   '429 JSON': (_, body) => json(429, { error: 'slow_down', error_description: body }),
   'redirect to a URL with the secrets in its query': (_, body) => new Response(null, { status: 307, headers: { location: `https://elsewhere.example/x?${body}&token=${CANARY.access}` } }),
@@ -164,6 +179,24 @@ describe('secrets nowhere', () => {
       // eslint-disable-next-line no-control-regex
       for (const text of renderings(err)) expect(text).not.toMatch(/\u001b|<b>/)
     }
+  })
+
+  it('property: any secret, echoed by a non-JSON page in any encoding, is in no error', async () => {
+    const printable = fc.string({ unit: fc.constantFrom(...'abcXYZ019 -._~+/=&%?#é€'.split('')), minLength: 8, maxLength: 40 })
+    await fc.assert(
+      fc.asyncProperty(printable, printable, fc.constantFrom(400, 401, 404, 500, 502), async (secret, refresh, status) => {
+        const { fetch } = server((request, body) => {
+          const values = [...new URLSearchParams(body).values(), ...Buffer.from(request.headers.get('authorization')?.split(' ')[1] ?? '', 'base64').toString().split(':').map(decodeURIComponent)]
+          return new Response(values.flatMap(encodings).join(' ; '), { status, headers: { 'content-type': 'text/html' } })
+        })
+        const ctx = createContext(meta, { clientId: 'app', clientSecret: secret }, { fetch, timeout: 50, retry: false })
+        const err = await refreshGrant(ctx, refresh).then(() => undefined, (e: unknown) => e)
+        expect(isOAuthKitError(err)).toBe(true)
+        const found = renderings(err).flatMap((text) => [secret, refresh].flatMap(encodings).filter((v) => v.length >= 8 && text.includes(v)))
+        expect(found).toEqual([])
+      }),
+      { numRuns: 200, seed: 20261206 },
+    )
   })
 
   it('the matrix reached the codes a server can cause', () => {

@@ -11,12 +11,14 @@ import { useStrictMsw } from './support/msw.js'
 import { epismoServer } from '../src/entries/testing.js'
 
 const msw = useStrictMsw()
+/** Every name of these worlds is on the public internet (TEST-NET-3): no DNS query leaves the test. */
+const PUBLIC = () => ['203.0.113.10']
 
 function setup(world: WorldOptions = {}, options: Partial<McpAuthOptions> = {}) {
   const w = mcpWorld(world)
   msw.server.use(...w.handlers)
   const signIn = vi.fn((request: { url: string }) => w.signIn(request))
-  const mcp = createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn, discoveryCache: false, ...options })
+  const mcp = createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn, discoveryCache: false, resolveHost: PUBLIC, ...options })
   return { ...w, mcp, signIn }
 }
 
@@ -267,7 +269,7 @@ describe('oauthkit/mcp: storage and the SDK interface', () => {
     const first = setup({}, { storage })
     await first.call(first.mcp.fetch)
     const signIn = vi.fn(async () => '')
-    const again = createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn, storage, discoveryCache: false })
+    const again = createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn, storage, discoveryCache: false, resolveHost: PUBLIC })
     expect(await again.token()).toMatch(/^at-/)
     expect((await first.call(again.fetch)).status).toBe(200)
     expect(signIn).not.toHaveBeenCalled()
@@ -303,7 +305,7 @@ describe('oauthkit/mcp against a shipped emulator', () => {
   it("Epismo's MCP server (oauthkit/testing): its 401, RFC 9728, registration at /oauth/register, sign-in, tools/list", async () => {
     const epismo = epismoServer({ issuer: 'https://auth.epismo.test', mcp: 'https://mcp.epismo.test/mcp' })
     msw.server.use(...epismo.handlers)
-    const mcp = createMcpAuth({ serverUrl: 'https://mcp.epismo.test/mcp', redirectUri: REDIRECT, discoveryCache: false, signIn: async ({ url }) => epismo.approve(url, { user: 'ann' }) })
+    const mcp = createMcpAuth({ serverUrl: 'https://mcp.epismo.test/mcp', redirectUri: REDIRECT, discoveryCache: false, resolveHost: PUBLIC, signIn: async ({ url }) => epismo.approve(url, { user: 'ann' }) })
     const response = await mcp.fetch('https://mcp.epismo.test/mcp', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' })
     expect(response.status).toBe(200)
     expect(mcp.server).toMatchObject({ resource: 'https://mcp.epismo.test/mcp', metadata: { issuer: 'https://auth.epismo.test' } })

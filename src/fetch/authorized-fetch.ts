@@ -72,14 +72,14 @@ export function urlMatcher(allowed: Array<string | URL>, allowInsecureHttp?: boo
 
 const MAX_REDIRECTS = 20
 /** What the redirect follower needs to know of its authorized fetch. */
-interface Hops {
+export interface Hops {
   isAllowed: (url: URL) => boolean
   fetch: typeof fetch | undefined
   stopCrossOrigin: boolean
 }
-const MANUAL = { redirect: 'manual' } as const
+export const MANUAL = { redirect: 'manual' } as const
 type Follower = typeof followRedirects
-const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
+export const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
 
 /** The Bearer challenge of a 403 `insufficient_scope` (RFC 6750 §3.1), with the `scope` it asks for; undefined for any other response. */
 export function insufficientScope(response: Response): Challenge | undefined {
@@ -256,7 +256,7 @@ declare const __OAUTHKIT_BROWSER__: boolean | undefined
  * 'manual'` hides the Location there, and the platform already drops `Authorization` on a
  * cross-origin hop. The browser build leaves the follower's code out altogether.
  */
-const follower =
+export const follower =
   (typeof __OAUTHKIT_BROWSER__ !== 'undefined' && __OAUTHKIT_BROWSER__) ||
   typeof (globalThis as { document?: unknown }).document !== 'undefined' ||
   typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'

@@ -18,13 +18,34 @@ interface Answer {
 
 const answers = new WeakMap<Response, Answer>()
 
+/** The ways a server may echo a secret it was sent: raw, percent-encoded, form-encoded, base64 and base64url (padding aside). */
+export function encodingsOf(secret: string): string[] {
+  const bytes = new TextEncoder().encode(secret)
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  const base64 = btoa(binary).replace(/=+$/, '')
+  return [secret, encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1), base64, base64.replace(/\+/g, '-').replace(/\//g, '_')]
+}
+
+/**
+ * A function that masks every secret in a text, in each of its encodings ({@link encodingsOf}),
+ * percent-escapes in either letter case: one pass of one pattern, the longest first.
+ */
+export function redactor(secrets: string[]): (text: string) => string {
+  const variants = [...new Set(secrets.flatMap(encodingsOf))].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)
+  if (!variants.length) return (text) => text
+  const pattern = new RegExp(variants.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi')
+  return (text) => text.replace(pattern, '[redacted]')
+}
+
 /**
  * Records an unsuccessful answer for {@link translateError}: its OAuth error body if any, else
  * a cleaned excerpt, and `Retry-After`. `secrets` (what the request carried: client secret,
- * codes, tokens, passwords) are redacted from everything kept, in case the server echoes them.
+ * codes, tokens, passwords) are redacted from everything kept, in every encoding, in case the
+ * server echoes them.
  */
 export function rememberAnswer(response: Response, text: string, secrets: string[], now: number): void {
-  const redact = (value: string) => secrets.reduce((t, secret) => t.split(secret).join('[redacted]'), value)
+  const redact = redactor(secrets)
   const contentType = cleanText(response.headers.get('content-type')?.split(';')[0] ?? 'no content type', 60)
   // A successful answer may carry tokens: only its content type is kept.
   const excerpt = response.ok ? '' : cleanText(redact(text), 120) || '(empty body)'

@@ -1,4 +1,4 @@
-import { NetworkError, ResponseError, cleanText, redactUrl, type ErrorCode } from '../errors.js'
+import { NetworkError, ResponseError, cleanText, isOAuthKitError, redactUrl, type ErrorCode } from '../errors.js'
 import { assertSecureUrl } from '../internal/url.js'
 import type { Endpoint, OutgoingRequest } from '../dialects/types.js'
 import type { HttpOptions } from './options.js'
@@ -68,6 +68,8 @@ export async function send(endpoint: Endpoint, request: OutgoingRequest, signal:
       signal: signal ? AbortSignal.any([signal, timeoutSignal]) : timeoutSignal,
     })
   } catch (err) {
+    // A fetch that refused the request itself (a network policy's) said why: its error stands.
+    if (isOAuthKitError(err) && !signal?.aborted) throw err
     return fail(err)
   }
   if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) throw refused(response, request.url, the)

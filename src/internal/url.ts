@@ -78,3 +78,36 @@ export function userAgentUrl(value: string | URL, what: string, allowInsecureHtt
   if (SERIALISED_UNSAFE.test(url.href)) throw new ConfigError('insecure_url', `${what} ${redactUrl(url)} holds quotes, backslashes or non-ASCII text; refusing to hand it to a browser or a terminal`, { url: redactUrl(url) })
   return url.href
 }
+
+/** An IPv4 address as four numbers, or undefined. */
+function ipv4(host: string): number[] | undefined {
+  const parts = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)?.slice(1).map(Number)
+  return parts && parts.every((n) => n <= 255) ? parts : undefined
+}
+
+/**
+ * Whether a host (a URL's `hostname`, or an address a name resolved to) is not on the public
+ * internet: loopback (`localhost` and its subdomains, 127/8, ::1), private (RFC 1918 10/8,
+ * 172.16/12, 192.168/16; carrier-grade NAT 100.64/10; IPv6 ULA fc00::/7), link-local
+ * (169.254/16 — cloud metadata services — and fe80::/10), unspecified (0/8, ::), and IPv4
+ * addresses mapped into IPv6 (::ffff:a.b.c.d) by the address they map.
+ */
+export function isPrivateHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '')
+  if (host === 'localhost' || host.endsWith('.localhost')) return true
+  const v4 = ipv4(host)
+  if (v4) {
+    const [a, b] = v4 as [number, number]
+    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)
+  }
+  if (!host.includes(':')) return false
+  // IPv4-mapped, in the dotted form or the hex form the URL parser writes (::ffff:7f00:1).
+  const mapped = /^::ffff:(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(host)
+  if (mapped) {
+    if (mapped[1]) return isPrivateHost(mapped[1])
+    const [hi, lo] = [parseInt(mapped[2]!, 16), parseInt(mapped[3]!, 16)]
+    return isPrivateHost(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`)
+  }
+  if (host === '::' || host === '::1') return true
+  return /^f[cd][0-9a-f]{2}:/.test(host) || /^fe[89ab][0-9a-f]:/.test(host)
+}

@@ -8,7 +8,8 @@ import { bearerChallenge } from '../internal/www-authenticate.js'
 import type { TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
 import { createSession, type Session } from '../session.js'
-import { asksForNewToken, checkInsufficientScope, hrefOf, insufficientScope, urlMatcher } from '../fetch/authorized-fetch.js'
+import { MANUAL, asksForNewToken, checkInsufficientScope, follower, hrefOf, insufficientScope, isRedirect, urlMatcher } from '../fetch/authorized-fetch.js'
+import { networkPolicy, type NetworkPolicy } from './network.js'
 import { canonical, discoverMcpServer, type McpServerInfo } from './discovery.js'
 import { checkMetadataUrl, identityFor, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient, type McpStorage } from './identity.js'
 
@@ -50,6 +51,20 @@ export interface McpAuthOptions extends HttpOptions {
   maxStepUps?: number
   /** Discovery cache; `false` for none. Default: shared, one hour. */
   discoveryCache?: DiscoveryCache | false
+  /**
+   * Let an MCP server on the public internet make this client request loopback, private
+   * (RFC 1918, ULA), link-local or unspecified addresses — its resource metadata, authorization
+   * server, registration or token endpoint, or the sign-in page — by literal address,
+   * `localhost`, or (in Node, Deno and Bun) a name that resolves there. Default false; a server
+   * that is itself on loopback or a private network may always name its neighbours.
+   */
+  allowPrivateNetwork?: boolean
+  /**
+   * How host names are resolved for that check (your own resolver, or the one your HTTP agent
+   * uses). Default: the platform's DNS in Node, Deno and Bun; in browsers only literal
+   * addresses and `localhost` are judged.
+   */
+  resolveHost?: (hostname: string) => Promise<string[]> | string[]
 }
 
 /**
@@ -125,7 +140,7 @@ class McpClient {
   readonly #config: ReturnType<typeof checkOptions>
   /** Where this server's tokens are stored. */
   readonly #key: string
-  readonly #isServer: (url: string) => boolean
+  readonly #isServer: (url: string | URL) => boolean
   binding: Binding | undefined
   #restoring: Promise<Binding | undefined> | undefined
   #authorizing: Promise<TokenSet> | undefined
@@ -199,6 +214,8 @@ class McpClient {
     const ctx = secretContext(info.metadata, id, http)
     const aborts = signal ? { signal } : {}
     const pending = await buildAuthorizationUrl(ctx, { redirectUri: identity.redirectUri, resource: info.resource, ...(scope ? { scope } : {}), ...aborts })
+    // The sign-in page is opened by the user's browser: not on the user's own network either.
+    await this.#config.network.check(new URL(pending.url), 'the authorization endpoint')
     const callback = await this.#options.signIn({ url: pending.url, issuer: info.metadata.issuer, ...(scope ? { scope } : {}), ...aborts })
     const tokens = await completeAuthorization(ctx, callback, pending, { resource: info.resource, ...aborts })
     await this.#bind(info, id, tokens, scope)
@@ -234,18 +251,24 @@ class McpClient {
   }
 
   async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const doFetch = this.#config.http.fetch ?? globalThis.fetch
+    const doFetch = this.#config.serverFetch ?? globalThis.fetch
     const href = hrefOf(input)
     if (href === undefined || !this.#isServer(href)) return doFetch(input, init)
     const source = input instanceof Request ? input : undefined
     const replayable = source !== undefined || !(init?.body instanceof ReadableStream)
     const signal = init?.signal ?? source?.signal ?? undefined
+    // Redirects followed here (Node), so that a hop outside the server URL — another path of the
+    // same origin included — never gets the token (browsers drop it on a cross-origin hop only).
+    const follow = (init?.redirect ?? source?.redirect ?? 'follow') === 'follow' ? follower : undefined
+    const hops = { isAllowed: this.#isServer, fetch: doFetch, stopCrossOrigin: false }
     let [signedIn, refreshed, stepUps] = [false, false, 0]
     for (;;) {
       const sent = await this.token(signal)
       const headers = new Headers(init?.headers ?? source?.headers)
       if (sent) headers.set('authorization', `Bearer ${sent}`)
-      const response = await (source ? doFetch(new Request(source.clone(), { ...init, headers })) : doFetch(href, { ...init, headers }))
+      const first = { ...init, headers, ...(follow ? MANUAL : {}) }
+      let response = await (source ? doFetch(new Request(source.clone(), first)) : doFetch(href, first))
+      if (follow && isRedirect(response)) response = await follow(response, href, init, source, (): Record<string, string> => (sent ? { authorization: `Bearer ${sent}` } : {}), hops)
       if (!replayable) return response
       if (asksForNewToken(response)) {
         if (signedIn) throw refusedAfterSignIn(href)
@@ -274,7 +297,10 @@ function checkOptions(options: McpAuthOptions) {
   if (typeof options.signIn !== 'function') throw new ConfigError('invalid_config', 'createMcpAuth needs signIn(request): it opens request.url for the user and resolves with the URL they came back to')
   if (typeof options.redirectUri !== 'string') throw new ConfigError('invalid_config', 'createMcpAuth needs redirectUri: where the authorization server sends the user back')
   parseUrl(options.redirectUri, 'redirectUri')
-  const http = pickHttpOptions(options)
+  const given = pickHttpOptions(options)
+  // Every OAuth request the server's answers lead to goes through the network policy; the MCP server's own requests do not need it.
+  const network: NetworkPolicy = networkPolicy(serverUrl, options.allowPrivateNetwork, options.resolveHost)
+  const http: HttpOptions = { ...given, fetch: network.guard(given.fetch) }
   const storage = options.storage ?? memoryStorage()
   const identity: IdentityOptions = {
     redirectUri: options.redirectUri,
@@ -286,7 +312,7 @@ function checkOptions(options: McpAuthOptions) {
     http,
   }
   const discovery = { ...http, ...(options.discoveryCache === undefined ? {} : { discoveryCache: options.discoveryCache }), ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}) }
-  return { serverUrl, http, identity, storage, maxStepUps: options.maxStepUps ?? 2, discovery }
+  return { serverUrl, http, serverFetch: given.fetch, network, identity, storage, maxStepUps: options.maxStepUps ?? 2, discovery }
 }
 
 /**

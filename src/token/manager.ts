@@ -1,4 +1,4 @@
-import { NetworkError, OAuthKitError, isOAuthKitError, isTransient, reasonOf } from '../errors.js'
+import { ConfigError, NetworkError, OAuthKitError, isOAuthKitError, isTransient, reasonOf } from '../errors.js'
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../internal/clock.js'
 import type { RetryEvent, RetryPolicy, TokenSet } from '../types.js'
 import { RenewalGate, type RenewalEvent } from './renewal.js'
@@ -230,6 +230,7 @@ export class TokenManager implements AccessTokenSource {
 
   /** Stores tokens obtained elsewhere (a completed sign-in). */
   setTokens(tokens: TokenSet): Promise<TokenSet> {
+    if (!isTokenSet(tokens)) return Promise.reject(new ConfigError('invalid_config', 'setTokens needs a TokenSet (accessToken, tokenType, extra; tokens of characters 0x20–0x7E only), such as a grant returns'))
     return this.#lock.run(this.#lockName, async () => {
       const stored = await this.#load()
       return this.#commit(tokens, stored?.version)

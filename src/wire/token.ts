@@ -39,9 +39,21 @@ export interface NormalizeContext {
   onWarning?: ((warning: { code: string; message: string }) => void) | undefined
 }
 
-/** Normalises a token response body (nulls, scope separators, `expires_in`); returns a new object. */
+/**
+ * RFC 6749 Appendix A.12–A.13: an access or refresh token is `1*VSCHAR` (0x20–0x7E); an ID
+ * token is a JWT (base64url and dots). Anything else would be refused raw by the platform when
+ * it goes into a header (CR/LF) or reach a terminal or a log (ESC), so it is refused here.
+ */
+const VSCHAR = /^[\x20-\x7e]+$/
+const TOKEN_FIELDS = [['access_token', 'accessToken'], ['refresh_token', 'refreshToken'], ['id_token', 'idToken']] as const
+const isVschar = (value: unknown) => typeof value !== 'string' || VSCHAR.test(value)
+
+/** Normalises a token response body (nulls, scope separators, `expires_in`); returns a new object. Tokens outside VSCHAR are `invalid_response`. */
 export function normalizeTokenResponseBody(body: Record<string, unknown>, context: NormalizeContext): Record<string, unknown> {
   const { policy = {}, onWarning } = context
+  for (const [field] of TOKEN_FIELDS) {
+    if (!isVschar(body[field])) throw new ResponseError('invalid_response', `the token endpoint${context.url ? ` ${context.url}` : ''} answered a ${field} with characters outside 0x20–0x7E (RFC 6749 Appendix A: VSCHAR); refusing it`, context.url ? { url: context.url } : {})
+  }
   const out = withSpacedScope(withoutNulls(body, onWarning), onWarning)
   if (!('expires_in' in out)) return out
   const raw = out.expires_in
@@ -190,8 +202,8 @@ function refreshLifetime(body: Record<string, unknown>, now: number): number | u
 
 /**
  * Whether a value read from outside this process (a store, another tab) is a TokenSet: an
- * access token and a token type that are strings, the optional fields of their types, `extra`
- * an object. Anything else is treated as no tokens at all.
+ * access token and a token type that are strings, the optional fields of their types, the
+ * tokens VSCHAR, `extra` an object. Anything else is treated as no tokens at all.
  */
 export function isTokenSet(value: unknown): value is TokenSet {
   const t = (value ?? 0) as Record<string, unknown>
@@ -200,6 +212,7 @@ export function isTokenSet(value: unknown): value is TokenSet {
     typeof t === 'object' &&
     typeof t.accessToken === 'string' &&
     t.accessToken !== '' &&
+    TOKEN_FIELDS.every(([, key]) => isVschar(t[key])) &&
     typeof t.tokenType === 'string' &&
     typeof t.extra === 'object' &&
     t.extra !== null &&
