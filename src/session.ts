@@ -99,6 +99,8 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
     ...(params.retry === undefined ? {} : { retry: params.retry }),
     // What the tokens belong to, stamped in the store: another configuration's are not these.
     owner: JSON.stringify([ctx.metadata.issuer, ctx.clientId, ...(grant ? [params.scope, params.resource, params.audience] : []), ...(typeof grant === 'object' ? [grant.name] : [])]),
+    // A client with a DPoP key sends its tokens with proofs; without one, a DPoP-bound token is never sent as Bearer.
+    bound: Boolean(int(ctx).dpop),
     ...(store ? { store } : {}),
     ...(lock ? { lock } : {}),
     ...(lockName ? { lockName } : {}),

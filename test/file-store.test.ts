@@ -31,7 +31,7 @@ describe('fileStore', () => {
 
   it('treats a corrupt file as empty, and clear removes it', async () => {
     const path = join(dir, 'corrupt.json')
-    writeFileSync(path, '{not json')
+    writeFileSync(path, '{not json', { mode: 0o600 })
     const store = fileStore(path)
     expect(await store.load()).toBeUndefined()
     await store.clear()

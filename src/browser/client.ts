@@ -233,6 +233,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     lock: webLock(options.lockTimeout === undefined ? {} : { timeout: options.lockTimeout }),
     lockName: `${key}:refresh`,
     owner: key,
+    bound: Boolean(options.dpop),
     refresh: (refreshToken, _signal, current, retry) => refreshStep(p, refreshToken, current, retry),
     clock,
   })
@@ -240,7 +241,8 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   p.forget = (grant) => p.manager.forget((t) => (grant !== undefined && fingerprint(t.refreshToken) === grant) || (!t.refreshToken && (t.expiresAt ?? Infinity) <= clock.now()))
   p.manager.on('sign-in-required', () => void p.forget(undefined))
   const shared = options.storage === 'local' && !options.store
-  p.tabs = connectTabs(key, p.manager, { shared, persistAdopted: !shared, forget: p.forget, onLogout: () => p.logoutListeners.forEach((l) => l()), now: () => clock.now() })
+  const exchange = !options.store && (options.storage === 'local' || options.storage === 'session')
+  p.tabs = connectTabs(key, p.manager, { shared, exchange, persistAdopted: !shared, forget: p.forget, onLogout: () => p.logoutListeners.forEach((l) => l()), now: () => clock.now() })
   return clientMethods(p, http)
 }
 

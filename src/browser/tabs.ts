@@ -102,6 +102,13 @@ export interface TabOptions {
   shared: boolean
   /** Save adopted tokens into this tab's own store too (when it is not the shared one). */
   persistAdopted: boolean
+  /**
+   * Whether tabs may hand each other tokens (`session` and `local` storage, where a tab and its
+   * copies or every tab hold them anyway). With `memory` or a store of your own, the channel —
+   * which any same-origin frame or worker can read — carries signals only (sign-out, a refused
+   * grant), never a token.
+   */
+  exchange: boolean
   /** Forget this tab's tokens of the grant `grant` (the server refused it, or another tab signed out). */
   forget: (grant: string | undefined) => Promise<void>
   onLogout: () => void
@@ -126,7 +133,7 @@ export function connectTabs(key: string, manager: TokenManager, options: TabOpti
   manager.on('tokens', (tokens) => {
     const from = renewed
     renewed = undefined
-    if (tokens !== received) post(from === undefined ? { type: 'tokens', tokens } : { type: 'tokens', tokens, from })
+    if (options.exchange && tokens !== received) post(from === undefined ? { type: 'tokens', tokens } : { type: 'tokens', tokens, from })
   })
   if (channel) channel.onmessage = (event: MessageEvent<unknown>) => void receive(readTabMessage(event.data))
   // Where a channel can keep a process alive (Node, in tests or server rendering), it does not.
@@ -140,8 +147,8 @@ export function connectTabs(key: string, manager: TokenManager, options: TabOpti
     if (message.type === 'dead') {
       if (grant === message.grant) await options.forget(grant)
     } else if (message.type === 'ask') {
-      if (mine && grant !== undefined && (await rotations.successor(message.grant, grant)).leadsTo) post({ type: 'tokens', tokens: mine, from: message.grant })
-    } else {
+      if (options.exchange && mine && grant !== undefined && (await rotations.successor(message.grant, grant)).leadsTo) post({ type: 'tokens', tokens: mine, from: message.grant })
+    } else if (options.exchange) {
       // A tab waiting on this grant gets them, even if it adopted a newer set meanwhile.
       if (message.from !== undefined) waiting.get(message.from)?.(message.tokens)
       if (message.from !== undefined ? message.from === grant : options.shared && (!mine || sameUser(mine, message.tokens))) {

@@ -54,9 +54,9 @@ export function assertSecureUrl(url: URL, allowInsecureHttp: boolean | undefined
   throw new ConfigError('insecure_url', `${what} must use https: (got ${cleanText(url.protocol, 40)})`)
 }
 
-/** Whitespace and control characters, which the URL parser drops or encodes silently: a URL that holds them was not meant for a person. */
+/** Whitespace, quotes, angle brackets, backslashes and control characters, which the URL parser drops or encodes silently: a URL that holds them was not meant for a person. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const RAW_UNSAFE = /[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/
+const RAW_UNSAFE = /["'`<>\\\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/
 /** What a serialised URL never holds raw when it is safe to show, print or hand to an opener: non-ASCII, whitespace, quotes, angle brackets, backslashes. */
 const SERIALISED_UNSAFE = /[^\x21-\x7e]|["'`<>\\]/
 
@@ -71,7 +71,7 @@ const SERIALISED_UNSAFE = /[^\x21-\x7e]|["'`<>\\]/
  */
 export function userAgentUrl(value: string | URL, what: string, allowInsecureHttp?: boolean): string {
   const raw = typeof value === 'string' ? value : value.href
-  if (typeof raw !== 'string' || RAW_UNSAFE.test(raw)) throw new ConfigError('insecure_url', `${what} holds whitespace or control characters; refusing to hand it to a browser or a terminal`)
+  if (typeof raw !== 'string' || RAW_UNSAFE.test(raw)) throw new ConfigError('insecure_url', `${what} holds whitespace, quotes, angle brackets, backslashes or control characters; refusing to hand it to a browser or a terminal`)
   const url = parseUrl(raw, what)
   assertSecureUrl(url, allowInsecureHttp, what)
   if (url.username || url.password) throw new ConfigError('insecure_url', `${what} ${redactUrl(url)} carries a user name or password before its host; refusing it`, { url: redactUrl(url) })

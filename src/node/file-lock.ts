@@ -1,6 +1,7 @@
 // Node-only: a lock shared by the processes of one machine, as a file created atomically.
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { lstat, mkdir, open, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { polledLock, type Lock } from '../token/lock.js'
 
@@ -43,10 +44,10 @@ export function fileLock(path: string, options: FileLockOptions = {}): Lock {
       return 'held'
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const holder = await readHolder(path)
+      const holder = await readHolder(path, lease)
       // A file nobody can read is being written (give it two seconds) or a crash's leftover.
-      const dead = holder ? !alive(holder) : await stat(path).then((s) => Date.now() - s.mtimeMs > 2000, () => false)
-      if (dead) await removeIf(path, holder)
+      const dead = holder ? !alive(holder) : await lstat(path).then((s) => Date.now() - s.mtimeMs > 2000, () => false)
+      if (dead) await removeIf(path, holder, lease)
       return 'busy'
     }
   }
@@ -54,17 +55,29 @@ export function fileLock(path: string, options: FileLockOptions = {}): Lock {
     run<T>(_name: string, task: () => Promise<T>): Promise<T> {
       const owner = randomBytes(8).toString('hex')
       // A directory that refuses the file is a lock out of reach: run without it at once.
-      return polledLock(() => take(owner), () => removeIf(path, { owner }), task, { timeout, maxWait: 500 })
+      return polledLock(() => take(owner), () => removeIf(path, { owner }, lease), task, { timeout, maxWait: 500 })
     },
   }
 }
 
-async function readHolder(path: string): Promise<Holder | undefined> {
+/**
+ * The holder a lock file names (never read through a symbolic link). Its claim lasts until
+ * its `expiresAt`, but never longer than `lease` after the file was written: a planted file
+ * claiming ten years is a dead holder's once the lease has passed.
+ */
+async function readHolder(path: string, lease: number): Promise<Holder | undefined> {
   try {
-    const holder = JSON.parse(await readFile(path, 'utf8')) as Holder
-    return typeof holder?.owner === 'string' ? holder : undefined
+    const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+    try {
+      const [text, { mtimeMs }] = await Promise.all([handle.readFile('utf8'), handle.stat()])
+      const holder = JSON.parse(text) as Holder
+      if (typeof holder?.owner !== 'string') return undefined
+      return { ...holder, expiresAt: Math.min(Number(holder.expiresAt) || 0, mtimeMs + lease) }
+    } finally {
+      await handle.close()
+    }
   } catch {
-    return undefined // being written, or corrupt: judged again on the next poll
+    return undefined // being written, corrupt or a link: judged again on the next poll
   }
 }
 
@@ -80,8 +93,8 @@ function alive(holder: Holder): boolean {
 }
 
 /** Removes the lock file if it still names `holder` (its owner), or if it never named anyone readable. */
-async function removeIf(path: string, holder: Pick<Holder, 'owner'> | undefined): Promise<void> {
-  const now = await readHolder(path)
+async function removeIf(path: string, holder: Pick<Holder, 'owner'> | undefined, lease: number): Promise<void> {
+  const now = await readHolder(path, lease)
   if (holder === undefined ? now !== undefined : now?.owner !== holder.owner) return
   await unlink(path).catch(() => {})
 }

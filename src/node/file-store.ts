@@ -1,7 +1,8 @@
 // Node-only: a token store in a file, for command-line tools. Shipped as `oauthkit/node` so
 // that the main entry stays free of Node built-ins.
 import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { storeConflict, storedTokens, type StoredTokens, type TokenStore } from '../token/store.js'
@@ -23,13 +24,8 @@ export function fileStore(path: string): TokenStore {
   if (typeof path !== 'string' || path === '') throw new ConfigError('invalid_config', 'fileStore needs a file path')
 
   async function read(): Promise<StoredTokens | undefined> {
-    let raw: string
-    try {
-      raw = await readFile(path, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw new ConfigError('invalid_config', `the token file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): check its path and permissions`, { cause: err })
-    }
+    const raw = await readPrivate(path, 'token file')
+    if (raw === undefined) return undefined
     try {
       return storedTokens(JSON.parse(raw))
     } catch {
@@ -64,6 +60,34 @@ export function fileStore(path: string): TokenStore {
   }
 }
 
+/**
+ * Reads a file of secrets (tokens, a key) that only this user may read: never through a
+ * symbolic link (`O_NOFOLLOW`: a link planted in its place would make another file the
+ * fleet's key or tokens), and never one that the group or others may read or write (the mode
+ * is checked on the open file; nothing is changed on disk — the owner decides: `chmod 600`).
+ * Undefined when there is no file. The mode check does not apply on Windows.
+ */
+export async function readPrivate(path: string, what: string): Promise<string | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    if (code === 'ELOOP') throw new ConfigError('invalid_config', `the ${what} ${path} is a symbolic link; oauthkit does not follow links to secrets: put the file itself there`)
+    throw new ConfigError('invalid_config', `the ${what} ${path} cannot be read (${code ?? 'error'}): check its path and permissions`, { cause: err })
+  }
+  try {
+    const { mode } = await handle.stat()
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+      throw new ConfigError('invalid_config', `the ${what} ${path} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}: the group or others may read it; run chmod 600 on it (oauthkit writes it 0600)`)
+    }
+    return await handle.readFile('utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
 /** Writes `text` whole to a new temporary file beside `path` (mode 0600, the folder 0700) and returns its name. */
 async function writeBeside(path: string, text: string): Promise<string> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
@@ -84,11 +108,7 @@ async function writeBeside(path: string, text: string): Promise<string> {
  * first — so the first key stays, and every process reads it.
  */
 function fileKey(path: string): KeyStore {
-  const loadKey = async () =>
-    readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined
-      throw new ConfigError('invalid_config', `the DPoP key file cannot be read (${err.code ?? 'error'}): check its path and permissions`, { cause: err })
-    })
+  const loadKey = () => readPrivate(path, 'DPoP key file')
   return {
     loadKey,
     async saveKeyOnce(value) {

@@ -9,9 +9,7 @@ import { storeConflict, storedTokens, type TokenStore } from '../token/store.js'
 export interface RedisClientLike {
   /** False while the client is not connected (node-redis): the lock then runs without Redis at once. */
   readonly isReady?: boolean
-  /** `SET key value NX PX ms` (the lock). */
-  set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>
-  /** `EVAL` (compare-and-swap, compare-and-delete, the owner-checked release). */
+  /** `EVAL` (the lock, compare-and-swap, compare-and-delete, the owner-checked release). */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   /** `HGETALL` (load). */
   hGetAll(key: string): Promise<Record<string, string>>
@@ -123,8 +121,16 @@ export interface RedisLockOptions {
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
 
+// Takes the lock (SET NX PX lease); when it is busy, a claim longer than the lease — a key
+// planted without a TTL or with a ten-year one — is cut down to the lease, so no claim outlives it.
+const TAKE = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+local left = redis.call('PTTL', KEYS[1])
+if left == -1 or left > tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`
+
 /**
- * A lock on Redis: taken with `SET key owner NX PX lease`, released by a script that deletes it
+ * A lock on Redis: taken with `SET key owner NX PX lease` (a claim found longer than the lease,
+ * planted or left without a TTL, is cut to it), released by a script that deletes it
  * only if it still names its owner; waiters poll with backoff (25 ms to 250 ms). When Redis is
  * unreachable (the client is not ready, or a command fails), or the lock is not had within
  * `timeout`, the task runs without it rather than fail (docs/fleet.md).
@@ -139,8 +145,7 @@ export function redisLock(client: RedisClientLike, options: RedisLockOptions = {
     run<T>(name: string, task: () => Promise<T>): Promise<T> {
       const key = `oauthkit:lock:${options.key ?? 'default'}:${name}`
       const owner = `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`
-      const take = async () =>
-        client.isReady === false ? 'down' : (await client.set(key, owner, { condition: 'NX', expiration: { type: 'PX', value: lease } })) === 'OK' ? 'held' : 'busy'
+      const take = async () => (client.isReady === false ? 'down' : Number(await client.eval(TAKE, { keys: [key], arguments: [owner, String(lease)] })) === 1 ? 'held' : 'busy')
       return polledLock(take, async () => void (await client.eval(RELEASE, { keys: [key], arguments: [owner] })), task, { timeout, maxWait: 250 })
     },
   }

@@ -29,6 +29,13 @@ export interface TokenManagerOptions {
    * Sessions set it.
    */
   owner?: string
+  /**
+   * Whether these tokens are sent with a DPoP key (RFC 9449). `false`: tokens of token type
+   * `DPoP` (another process's, in a shared store) are never handed out to go as a bearer token;
+   * reading them is `invalid_config`. Sessions set it; unset, nothing is checked (a manager
+   * used with an authorized fetch given its own `dpop`).
+   */
+  bound?: boolean
   /** The lock's name; sessions sharing a store must share it. Default `oauthkit`. */
   lockName?: string
   clock?: Clock
@@ -149,6 +156,7 @@ export class TokenManager implements AccessTokenSource {
   #signedOut = false
   /** The stamp of this session's tokens in the store. */
   readonly #owner: string | undefined
+  readonly #bound: boolean | undefined
   /** What the last failed renewal failed with, for the paused error's message. */
   #lastFailure: string | undefined
   /** Failed renewals: the pause before the next, and a refresh token that may be spent. */
@@ -165,6 +173,7 @@ export class TokenManager implements AccessTokenSource {
     // in-process lock per store object.
     this.#lock = options.lock ?? this.#store.lock ?? lockOf(this.#store)
     this.#owner = options.owner
+    this.#bound = options.bound
     this.#lockName = options.lockName ?? 'oauthkit'
     this.#clock = options.clock ?? systemClock
     this.#skew = Math.max(0, options.skew ?? DEFAULT_SKEW_MS)
@@ -231,6 +240,11 @@ export class TokenManager implements AccessTokenSource {
   /** Stores tokens obtained elsewhere (a completed sign-in). */
   setTokens(tokens: TokenSet): Promise<TokenSet> {
     if (!isTokenSet(tokens)) return Promise.reject(new ConfigError('invalid_config', 'setTokens needs a TokenSet (accessToken, tokenType, extra; tokens of characters 0x20–0x7E only), such as a grant returns'))
+    try {
+      this.#checkBinding(tokens)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     return this.#lock.run(this.#lockName, async () => {
       const stored = await this.#load()
       return this.#commit(tokens, stored?.version)
@@ -304,7 +318,16 @@ export class TokenManager implements AccessTokenSource {
     }
     // Tokens stamped for another configuration are not this session's (docs/fleet.md).
     if (stored?.owner !== undefined && this.#owner !== undefined && stored.owner !== this.#owner) return undefined
-    return stored && isTokenSet(stored.tokens) ? stored : undefined
+    if (!stored || !isTokenSet(stored.tokens)) return undefined
+    this.#checkBinding(stored.tokens)
+    return stored
+  }
+
+  /** A DPoP-bound token without the key it is bound to is refused, never downgraded to Bearer (RFC 9449 §7.1). */
+  #checkBinding(tokens: TokenSet): void {
+    if (this.#bound === false && tokens.tokenType.toLowerCase() === 'dpop') {
+      throw new ConfigError('invalid_config', 'these tokens are DPoP-bound (token type DPoP), and this session has no DPoP key: configure dpop with the key they are bound to (createDPoP({ store }) shares one through the store); they are never sent as Bearer')
+    }
   }
 
   #ensureFresh(): Promise<TokenSet> {

@@ -80,8 +80,15 @@ describe.runIf(haveChromium)('renewal asks for no more than was granted (RFC 674
 })
 
 describe.runIf(haveChromium)('memory: every tab signs in on its own', () => {
-  it('two tabs, two users: each renews its own grant, and neither is ever switched to the other user', async () => {
+  it('two tabs, two users: each renews its own grant, and neither is ever switched to the other user; the tabs\' channel carries no token', async () => {
     const context = await newContext(browser)
+    // Any same-origin frame or worker can listen on the tabs' BroadcastChannel: with memory storage it must hear no token.
+    const spy = await context.newPage()
+    await spy.goto(`${spa.url}/?storage=memory`)
+    await spy.evaluate((channel) => {
+      const heard: string[] = ((globalThis as unknown as { heard: string[] }).heard = [])
+      new BroadcastChannel(channel).onmessage = (e: MessageEvent) => heard.push(JSON.stringify(e.data))
+    }, KEY.replace(/:tokens$/, ''))
     const one = await context.newPage()
     await signIn(one, spa.url, 'memory', 'ada')
     const two = await context.newPage()
@@ -93,6 +100,8 @@ describe.runIf(haveChromium)('memory: every tab signs in on its own', () => {
     expect(b).toMatch(/HTTP 200[\s\S]*"sub": "bob"/)
     expect(refreshes() - before).toBe(2)
     expect([await app(one).user(), await app(two).user()]).toEqual(['ada', 'bob'])
+    const heard = await spy.evaluate(() => (globalThis as unknown as { heard: string[] }).heard)
+    expect(heard.join('\n')).not.toMatch(/accessToken|refreshToken|"tokens"/)
     await context.close()
   })
 
