@@ -28,6 +28,14 @@ describe('listenForCallback', () => {
     expect(await listener.callback).toContain('error=access_denied')
   })
 
+  it('with the pending state, a callback without it (forged by a page that got there first) is answered 400 and the wait goes on', async () => {
+    const listener = await listenForCallback({ state: 'pending-state' })
+    expect((await fetch(`${listener.redirectUri}?error=access_denied&state=forged`)).status).toBe(400)
+    expect((await fetch(`${listener.redirectUri}?code=stolen`)).status).toBe(400)
+    expect((await fetch(`${listener.redirectUri}?code=c1&state=pending-state`)).status).toBe(200)
+    expect(await listener.callback).toBe(`${listener.redirectUri}?code=c1&state=pending-state`)
+  })
+
   it('times out with a typed error, and stops on an abort', async () => {
     const slow = await listenForCallback({ timeout: 50 })
     expect(await failure(slow.callback)).toMatchObject({ code: 'timeout' })

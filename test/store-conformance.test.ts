@@ -215,6 +215,27 @@ describe('the lock file', () => {
   })
 })
 
+describe.runIf(haveRedis)('the Redis lock', () => {
+  it('a key planted without a TTL, or with a ten-year one, is cut to the lease: the lock is had within it, not after the timeout', async () => {
+    const raw = createClient({ url: redis!.url })
+    await raw.connect()
+    try {
+      for (const [n, planted] of [[1, () => raw.set('oauthkit:lock:planted-1:refresh', 'attacker')], [2, () => raw.set('oauthkit:lock:planted-2:refresh', 'attacker', { expiration: { type: 'PX', value: 10 * 365 * 86_400_000 } })]] as const) {
+        await planted()
+        let during: string | null = null
+        await redisLock(await redisClient(), { key: `planted-${n}`, lease: 300, timeout: 20_000 }).run('refresh', async () => {
+          during = await raw.get(`oauthkit:lock:planted-${n}:refresh`)
+        })
+        // The task ran holding the lock (its own owner in the key), not without it after the timeout.
+        expect(during).not.toBeNull()
+        expect(during).not.toBe('attacker')
+      }
+    } finally {
+      raw.destroy()
+    }
+  })
+})
+
 describe('Redis out of reach', () => {
   const down: RedisClientLike = {
     isReady: false,
