@@ -168,7 +168,7 @@ function withoutControls(text: string, keepLines = false): string {
       // eslint-disable-next-line no-control-regex -- terminal escape sequences (colours, titles) go whole
       .replace(/(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?/g, '')
       // eslint-disable-next-line no-control-regex -- removing control characters is the point
-      .replace(keepLines ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g : /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+/g, ' ')
+      .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => (keepLines && (c === '\n' || c === '\t') ? c : ' '))
   )
 }
 

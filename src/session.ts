@@ -5,7 +5,7 @@ import { clientCredentialsGrant } from './grants/client-credentials.js'
 import { refreshGrant } from './grants/refresh.js'
 import type { GrantParameters } from './grants/token.js'
 import type { RetryPolicy, TokenSet } from './types.js'
-import { TokenManager, type TokenEvents } from './token/manager.js'
+import { TokenManager, checkTokens, type TokenEvents } from './token/manager.js'
 import type { TokenStore } from './token/store.js'
 import type { Lock } from './token/lock.js'
 import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
@@ -92,6 +92,9 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
         ? (signal?: AbortSignal, retry?: RetryPolicy | false) => grant.run({ ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) })
         : undefined
   const http = int(ctx).options
+  const bound = Boolean(int(ctx).dpop)
+  // Initial tokens that cannot be used are the caller's mistake: said now, not at the first call.
+  if (tokens !== undefined) checkTokens(tokens, bound)
   const manager = new TokenManager({
     // The manager hands the steps its retry policy (the session's, reporting `retry` events).
     ...(obtain ? { obtain } : {}),
@@ -100,7 +103,7 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
     // What the tokens belong to, stamped in the store: another configuration's are not these.
     owner: JSON.stringify([ctx.metadata.issuer, ctx.clientId, ...(grant ? [params.scope, params.resource, params.audience] : []), ...(typeof grant === 'object' ? [grant.name] : [])]),
     // A client with a DPoP key sends its tokens with proofs; without one, a DPoP-bound token is never sent as Bearer.
-    bound: Boolean(int(ctx).dpop),
+    bound,
     ...(store ? { store } : {}),
     ...(lock ? { lock } : {}),
     ...(lockName ? { lockName } : {}),

@@ -64,8 +64,10 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 745 KB unpacked', () => {
-    // Measured 739 KB (736 before the Node ESM build's shared code became one module, dist/core.js,
+  it('stays under 770 KB unpacked', () => {
+    // Measured 766 KB (739 before #23: the URL rule, the MCP address policy, redaction in every
+    // encoding and the file checks in the three builds, the CLI's opener and terminal, their
+    // documented declarations; 736 before the Node ESM build's shared code became one module, dist/core.js,
     // for a faster import: docs/architecture.md). oauthkit/mcp (#16) added 57 KB (its 15 KB module in each of the three
     // builds, its documented declarations). 679 KB before: DPoP (#16) added 22 KB (its module in the three builds, the hooks, the
     // browser's IndexedDB key, the documented declarations). 657 KB before: pushed authorization requests (#16) added 6 KB, their chunk in each build
@@ -80,7 +82,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(745_000)
+    expect(unpackedSize).toBeLessThan(770_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

@@ -20,11 +20,10 @@ const answers = new WeakMap<Response, Answer>()
 
 /** The ways a server may echo a secret it was sent: raw, percent-encoded, form-encoded, base64 and base64url (padding aside). */
 export function encodingsOf(secret: string): string[] {
-  const bytes = new TextEncoder().encode(secret)
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  const base64 = btoa(binary).replace(/=+$/, '')
-  return [secret, encodeURIComponent(secret), new URLSearchParams([['', secret]]).toString().slice(1), base64, base64.replace(/\+/g, '-').replace(/\//g, '_')]
+  const percent = encodeURIComponent(secret)
+  // base64 of the UTF-8 bytes (unescape turns the percent-encoding into them, one char each).
+  const base64 = btoa(unescape(percent)).replace(/=+$/, '')
+  return [secret, percent, new URLSearchParams([['', secret]]).toString().slice(1), base64, base64.replace(/\+/g, '-').replace(/\//g, '_')]
 }
 
 /**

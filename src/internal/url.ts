@@ -71,11 +71,12 @@ const SERIALISED_UNSAFE = /[^\x21-\x7e]|["'`<>\\]/
  */
 export function userAgentUrl(value: string | URL, what: string, allowInsecureHttp?: boolean): string {
   const raw = typeof value === 'string' ? value : value.href
-  if (typeof raw !== 'string' || RAW_UNSAFE.test(raw)) throw new ConfigError('insecure_url', `${what} holds whitespace, quotes, angle brackets, backslashes or control characters; refusing to hand it to a browser or a terminal`)
-  const url = parseUrl(raw, what)
-  assertSecureUrl(url, allowInsecureHttp, what)
-  if (url.username || url.password) throw new ConfigError('insecure_url', `${what} ${redactUrl(url)} carries a user name or password before its host; refusing it`, { url: redactUrl(url) })
-  if (SERIALISED_UNSAFE.test(url.href)) throw new ConfigError('insecure_url', `${what} ${redactUrl(url)} holds quotes, backslashes or non-ASCII text; refusing to hand it to a browser or a terminal`, { url: redactUrl(url) })
+  const unsafe = typeof raw !== 'string' || RAW_UNSAFE.test(raw)
+  const url = unsafe ? undefined : parseUrl(raw, what)
+  if (url) assertSecureUrl(url, allowInsecureHttp, what)
+  if (!url || url.username || url.password || SERIALISED_UNSAFE.test(url.href)) {
+    throw new ConfigError('insecure_url', `${what} holds a user name, whitespace, quotes or control characters: not handed to a browser or a terminal`)
+  }
   return url.href
 }
 

@@ -51,6 +51,18 @@ export interface TokenManagerOptions {
 }
 
 /**
+ * Tokens given from outside (a sign-in's, a store's) fit to be used: a TokenSet (its tokens
+ * VSCHAR), and not DPoP-bound when they would go without a key (`bound` false) — a bound token
+ * is refused, never downgraded to Bearer (RFC 9449 §7.1). Throws `invalid_config`.
+ */
+export function checkTokens(tokens: TokenSet, bound: boolean | undefined): void {
+  if (!isTokenSet(tokens)) throw new ConfigError('invalid_config', 'not a TokenSet as a grant returns (its tokens of 0x20–0x7E only)')
+  if (bound === false && tokens.tokenType.toLowerCase() === 'dpop') {
+    throw new ConfigError('invalid_config', 'DPoP-bound tokens, and no DPoP key: give the session the key they are bound to (createDPoP({ store })); never sent as Bearer')
+  }
+}
+
+/**
  * The events of a token manager or session, with their listeners (`on(event, listener)`).
  */
 export interface TokenEvents {
@@ -239,9 +251,8 @@ export class TokenManager implements AccessTokenSource {
 
   /** Stores tokens obtained elsewhere (a completed sign-in). */
   setTokens(tokens: TokenSet): Promise<TokenSet> {
-    if (!isTokenSet(tokens)) return Promise.reject(new ConfigError('invalid_config', 'setTokens needs a TokenSet (accessToken, tokenType, extra; tokens of characters 0x20–0x7E only), such as a grant returns'))
     try {
-      this.#checkBinding(tokens)
+      checkTokens(tokens, this.#bound)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -319,15 +330,8 @@ export class TokenManager implements AccessTokenSource {
     // Tokens stamped for another configuration are not this session's (docs/fleet.md).
     if (stored?.owner !== undefined && this.#owner !== undefined && stored.owner !== this.#owner) return undefined
     if (!stored || !isTokenSet(stored.tokens)) return undefined
-    this.#checkBinding(stored.tokens)
+    checkTokens(stored.tokens, this.#bound)
     return stored
-  }
-
-  /** A DPoP-bound token without the key it is bound to is refused, never downgraded to Bearer (RFC 9449 §7.1). */
-  #checkBinding(tokens: TokenSet): void {
-    if (this.#bound === false && tokens.tokenType.toLowerCase() === 'dpop') {
-      throw new ConfigError('invalid_config', 'these tokens are DPoP-bound (token type DPoP), and this session has no DPoP key: configure dpop with the key they are bound to (createDPoP({ store }) shares one through the store); they are never sent as Bearer')
-    }
   }
 
   #ensureFresh(): Promise<TokenSet> {

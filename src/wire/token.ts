@@ -52,7 +52,7 @@ const isVschar = (value: unknown) => typeof value !== 'string' || VSCHAR.test(va
 export function normalizeTokenResponseBody(body: Record<string, unknown>, context: NormalizeContext): Record<string, unknown> {
   const { policy = {}, onWarning } = context
   for (const [field] of TOKEN_FIELDS) {
-    if (!isVschar(body[field])) throw new ResponseError('invalid_response', `the token endpoint${context.url ? ` ${context.url}` : ''} answered a ${field} with characters outside 0x20–0x7E (RFC 6749 Appendix A: VSCHAR); refusing it`, context.url ? { url: context.url } : {})
+    if (!isVschar(body[field])) throw new ResponseError('invalid_response', `the token endpoint sent a ${field} with characters outside 0x20–0x7E (RFC 6749 VSCHAR)`, context.url ? { url: context.url } : {})
   }
   const out = withSpacedScope(withoutNulls(body, onWarning), onWarning)
   if (!('expires_in' in out)) return out
