@@ -5,7 +5,6 @@
  * (which includes the whole cause chain) — for the client secret, password, tokens, codes,
  * verifier, device code, initial access token and client assertion.
  */
-import { inspect } from 'node:util'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -32,6 +31,7 @@ import {
 import { requestEpturaCode } from '../src/entries/dialects.js'
 import { ISSUER, metadata } from './support/as-mock.js'
 import { fakeClock } from './support/msw.js'
+import { encodings, leaksIn, renderings } from './support/secrets.js'
 
 const CANARY = {
   // Characters that every encoding changes: an echo percent-, form- or base64-encoded differs from the raw secret.
@@ -47,17 +47,6 @@ const CANARY = {
 }
 const SECRETS = Object.values(CANARY)
 
-/** The four renderings of an error, the cause chain included. */
-function renderings(err: unknown): string[] {
-  return [String((err as Error).message), String(err), JSON.stringify(err), inspect(err, { depth: Infinity })]
-}
-
-/** A secret as a server may echo it: raw, percent-encoded (either case), form-encoded, base64, base64url. */
-export function encodings(secret: string): string[] {
-  const base64 = Buffer.from(secret).toString('base64').replace(/=+$/, '')
-  const percent = encodeURIComponent(secret)
-  return [...new Set([secret, percent, percent.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()), new URLSearchParams({ s: secret }).toString().slice(2), base64, Buffer.from(secret).toString('base64url')])]
-}
 
 const leaksOf = (err: unknown, extra: string[] = []) =>
   renderings(err).flatMap((text) => [...SECRETS, ...extra].flatMap(encodings).filter((variant) => variant.length >= 6 && text.includes(variant)))
@@ -197,6 +186,15 @@ describe('secrets nowhere', () => {
       }),
       { numRuns: 200, seed: 20261206 },
     )
+  })
+
+  it('the scan itself finds a secret in each encoding and rendering (it scans every error awaited with failure() too)', () => {
+    const secret = 'a secret/with+odd~chars é'
+    for (const variant of encodings(secret)) {
+      expect(leaksIn(new Error(`x ${variant} y`), [secret]), variant).not.toEqual([])
+      expect(leaksIn(new Error('plain', { cause: { detail: variant } }), [secret]), `cause: ${variant}`).not.toEqual([])
+    }
+    expect(leaksIn(new Error('nothing here'), [secret])).toEqual([])
   })
 
   it('the matrix reached the codes a server can cause', () => {

@@ -6,6 +6,8 @@
  * $BROWSER and driven by the test; a typed error's exit code.
  */
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -219,6 +221,31 @@ describe('oauthkit (the CLI)', () => {
     const notJwt = await oauthkit(['inspect', '-'], { stdin: 'opaque-token' })
     expect(notJwt.code).toBe(3)
     expect(notJwt.err).toContain('not a JWT')
+  })
+
+  it('a hostile server\'s escape sequences never reach the terminal: shown escaped, and --json stays valid JSON', async () => {
+    // An authorization server on loopback whose metadata carries a clipboard write, a screen clear and a C1 CSI.
+    const evil = '\u001b]52;c;ZXZpbA==\u0007\u001b[2J\u009b31m\u202e'
+    const server = createServer((req, res) => {
+      const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      if (req.url !== '/.well-known/oauth-authorization-server') return void res.writeHead(404).end()
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, token_endpoint: `${issuer}/token`, scopes_supported: [`read${evil}`], grant_types_supported: [`client_credentials${evil}`] }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const human = await oauthkit(['discover', issuer])
+      expect(human.code).toBe(0)
+      // eslint-disable-next-line no-control-regex
+      expect(human.out + human.err).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/)
+      expect(human.out).toContain('read\\x1b]52;c;ZXZpbA==\\x07')
+      const json = await oauthkit(['discover', issuer, '--json'])
+      // eslint-disable-next-line no-control-regex
+      expect(json.out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/)
+      expect((JSON.parse(json.out) as { metadata: { scopes_supported: string[] } }).metadata.scopes_supported).toEqual([`read${evil}`])
+    } finally {
+      server.close()
+    }
   })
 
   it('fails fast in scripts: an unset secret variable is exit 3 naming it; no sign-in starts unasked without a terminal', async () => {

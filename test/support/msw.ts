@@ -1,5 +1,9 @@
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, expect } from 'vitest'
+import { carriedBy, leaksIn } from './secrets.js'
+
+/** The requests the strict msw server of this test file saw in the current test: `failure()` scans each error for what they carried. */
+let seen: Request[] = []
 
 /**
  * A strict msw server: an unhandled request fails the test even when the code under test
@@ -10,6 +14,7 @@ export function useStrictMsw() {
   const server = setupServer()
   const unhandled: string[] = []
   const requests: Request[] = []
+  seen = requests
   server.events.on('request:start', ({ request }) => {
     requests.push(request.clone())
   })
@@ -62,7 +67,11 @@ export function fakeClock(start = Date.UTC(2026, 0, 1)) {
   }
 }
 
-/** Awaits a rejection and checks that it is an oauthkit error; fails the test otherwise. */
+/**
+ * Awaits a rejection and checks that it is an oauthkit error carrying none of the secrets the
+ * test's requests carried (in any rendering, in any encoding: support/secrets.ts); fails the
+ * test otherwise.
+ */
 export async function failure(promise: Promise<unknown>): Promise<import('../../src/index.js').OAuthKitError> {
   const { isOAuthKitError } = await import('../../src/index.js')
   const err = await promise.then(
@@ -72,6 +81,8 @@ export async function failure(promise: Promise<unknown>): Promise<import('../../
     (e: unknown) => e,
   )
   expect(isOAuthKitError(err), String(err)).toBe(true)
+  const secrets = (await Promise.all(seen.map(carriedBy))).flat()
+  expect(leaksIn(err, secrets), `secrets in ${String(err)}`).toEqual([])
   return err as import('../../src/index.js').OAuthKitError
 }
 
