@@ -281,6 +281,25 @@ describe('oauthkit (the CLI)', () => {
     expect(other.err).toContain('no tokens cached')
     const otherScope = await oauthkit(['introspect', '-p', 'service', '--scope', 'api:write'])
     expect(otherScope.code).toBe(4)
+    // Another issuer: its metadata is read, and nothing else is sent to it — no token of the first issuer's.
+    const asked: string[] = []
+    const otherIssuer = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`)
+      const issuer = `http://127.0.0.1:${(otherIssuer.address() as AddressInfo).port}`
+      if (req.url === '/.well-known/oauth-authorization-server') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, token_endpoint: `${issuer}/token`, introspection_endpoint: `${issuer}/introspect`, revocation_endpoint: `${issuer}/revoke` }))
+      else res.writeHead(404).end()
+    })
+    await new Promise<void>((resolve) => otherIssuer.listen(0, '127.0.0.1', resolve))
+    try {
+      const issuer = `http://127.0.0.1:${(otherIssuer.address() as AddressInfo).port}`
+      for (const args of [['introspect'], ['revoke'], ['token', '--grant', 'refresh']]) {
+        const run = await oauthkit([...args, '-p', 'service', '--issuer', issuer])
+        expect(run.code, args.join(' ')).toBe(4)
+      }
+      expect(asked.every((line) => line.startsWith('GET /.well-known/'))).toBe(true)
+    } finally {
+      otherIssuer.close()
+    }
     // The first owner's tokens are still there.
     expect((await oauthkit(['introspect', '-p', 'service', '--json'])).code).toBe(0)
     // call: a URL outside the profile's API URLs is refused before anything is sent.
