@@ -31,4 +31,8 @@ export async function createClientCredentialsSession(options: ClientCredentialsS
 }
 
 /** The session's own fields; the rest of the options describe the client and the server. */
-const SESSION_FIELDS = ['scope', 'resource', 'audience', 'extraParams', 'apiUrls', 'store', 'lock', 'lockName', 'skew', 'backgroundRefresh', 'retry'] as const
+const SESSION_FIELDS = ['scope', 'resource', 'audience', 'extraParams', 'apiUrls', 'store', 'lock', 'lockName', 'skew', 'backgroundRefresh', 'refreshExpiryNotice', 'retry'] as const
+// Every session option is passed on: a field added to SessionOptions and not listed above fails to compile here.
+type Unlisted = Exclude<keyof Omit<SessionOptions, 'grant' | 'tokens'>, (typeof SESSION_FIELDS)[number]>
+const everyField: [Unlisted] extends [never] ? true : Unlisted = true
+void everyField

@@ -1,4 +1,4 @@
-import { http, HttpResponse } from 'msw'
+import { delay, http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { DiscoveryCache, defineDialect, discover, discoverFromResource, discoverResource, resourceMetadataUrl, createOAuthClient } from '../src/index.js'
 import { ISSUER, metadata } from './support/as-mock.js'
@@ -110,6 +110,30 @@ describe('discovery from an issuer', () => {
     )
     await failure(discover(ISSUER, { cache }))
     expect((await discover(ISSUER, { cache })).metadata.issuer).toBe(ISSUER)
+  })
+
+  it("one caller's abort ends its own wait only: a concurrent caller of the same shared load gets the document", async () => {
+    const cache = new DiscoveryCache()
+    let calls = 0
+    msw.server.use(
+      http.get(`${ISSUER}/.well-known/oauth-authorization-server`, async () => {
+        calls++
+        await delay(50)
+        return HttpResponse.json(metadata())
+      }),
+    )
+    const leaving = new AbortController()
+    const first = discover(ISSUER, { cache, signal: leaving.signal })
+    const second = discover(ISSUER, { cache })
+    leaving.abort()
+    expect((await failure(first)).code).toBe('aborted')
+    expect((await second).metadata.issuer).toBe(ISSUER)
+    expect(calls).toBe(1)
+    // An abort before the call starts nothing.
+    const gone = new AbortController()
+    gone.abort()
+    expect((await failure(discover(`${ISSUER}/other`, { cache, signal: gone.signal }))).code).toBe('aborted')
+    expect(calls).toBe(1)
   })
 })
 

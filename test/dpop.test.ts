@@ -11,7 +11,7 @@ import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createDPoP, createOAuthClient, createAuthorizedFetch, memoryStore, TokenManager } from '../src/index.js'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { failure, useStrictMsw } from './support/msw.js'
+import { failure, fakeClock, useStrictMsw } from './support/msw.js'
 
 const msw = useStrictMsw()
 const API = 'https://api.example.com'
@@ -129,6 +129,28 @@ describe('token requests with a DPoP key', () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'DPoP', expires_in: 60 })))
     const client = await createOAuthClient({ clientId: 'app', clientSecret: 's', metadata: metadata(), retry: false })
     expect(await failure(client.clientCredentialsGrant())).toMatchObject({ code: 'invalid_response', message: expect.stringContaining('DPoP-bound') })
+  })
+})
+
+describe('proofs to resource servers and time', () => {
+  it("are dated by the client's clock and the authorization server's measured skew, as its token requests are", async () => {
+    const clock = fakeClock(Date.UTC(2030, 0, 1))
+    // The server's clock runs ten minutes ahead of the client's (its Date header says so).
+    const serverNow = clock.now() + 600_000
+    const iats: number[] = []
+    msw.server.use(
+      http.post(`${ISSUER}/token`, ({ request }) => {
+        iats.push(parts(request.headers.get('dpop')!)[1].iat as number)
+        return tokenJson({ access_token: 'bound', token_type: 'DPoP', expires_in: 3600 }, { headers: { date: new Date(serverNow).toUTCString() } })
+      }),
+      http.get(`${API}/things`, ({ request }) => (iats.push(parts(request.headers.get('dpop')!)[1].iat as number), HttpResponse.json({}))),
+    )
+    const client = await createOAuthClient({ clientId: 'app', clientSecret: 's', metadata: metadata(), dpop: await createDPoP(), clock, retry: false })
+    const session = client.session({ grant: 'client_credentials', apiUrls: [API] })
+    await session.fetch(`${API}/things`)
+    // The first token request: no skew known yet. The API's proof: the client's clock plus the skew, not the machine's (Date has one-second resolution).
+    expect(Math.abs(iats[0]! - clock.now() / 1000)).toBeLessThanOrEqual(1)
+    expect(Math.abs(iats[1]! - serverNow / 1000)).toBeLessThanOrEqual(1)
   })
 })
 

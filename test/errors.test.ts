@@ -3,12 +3,12 @@
  * docs/errors.md checked against it), the server's body error over a challenge's default,
  * what came back in the message, Retry-After carried, server text cleaned, no raw error.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, createContext, createSession, completeAuthorization, TokenManager, memoryStore, type ErrorCode, type Recovery } from '../src/index.js'
-import { ERROR_TABLE, errorRow, recoveryOf, cleanText } from '../src/errors.js'
+import { ERROR_TABLE, ResponseError, errorRow, recoveryOf, cleanText } from '../src/errors.js'
 import { personalAccessTokens, requestEpturaCode } from '../src/entries/dialects.js'
 import { epturaServer } from '../src/entries/testing.js'
 import { ISSUER, metadata } from './support/as-mock.js'
@@ -32,6 +32,25 @@ describe('the one table', () => {
       const [className, recovery] = errorRow(code)!
       expect(rows.get(code), code).toEqual({ className, recovery: code === 'oauth_error' ? 'by `error`' : recovery })
     }
+  })
+
+  it('every error is thrown as the class the table gives its code (no `new Class(code)` of another row in the sources)', () => {
+    const sources = readdirSync(resolve(import.meta.dirname, '..', 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
+    const wrong: string[] = []
+    for (const file of sources) {
+      const text = readFileSync(resolve(import.meta.dirname, '..', 'src', file), 'utf8')
+      for (const [, className, code] of text.matchAll(/new (OAuthKitError|ConfigError|NetworkError|ResponseError|OAuthServerError)\('([a-z_]+)'/g)) {
+        if (errorRow(code as ErrorCode)?.[0] !== className) wrong.push(`${file}: new ${className}('${code}')`)
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+
+  it('a renewal step that throws something else is a ResponseError (invalid_response), its message cleaned', async () => {
+    const manager = new TokenManager({ obtain: async () => Promise.reject(new Error('broke \u001b[2J')) })
+    const err = await failure(manager.getAccessToken())
+    expect([err.name, err.code, err instanceof ResponseError]).toEqual(['ResponseError', 'invalid_response', true])
+    expect(err.message).not.toContain('\u001b')
   })
 
   it('recovery: 429 is retry, then the server\'s error, then 5xx is retry, then the code', () => {

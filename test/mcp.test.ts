@@ -7,7 +7,7 @@ import { http, HttpResponse } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
 import { createMcpAuth, memoryStorage, type McpAuthOptions } from '../src/entries/mcp.js'
 import { AS, CIMD, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from './support/mcp-world.js'
-import { useStrictMsw } from './support/msw.js'
+import { fakeClock, useStrictMsw } from './support/msw.js'
 import { epismoServer } from '../src/entries/testing.js'
 
 const msw = useStrictMsw()
@@ -298,6 +298,22 @@ describe('oauthkit/mcp: storage and the SDK interface', () => {
     expect(token).toMatch(/^at-/)
     const ok = await fetch(MCP, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' })
     expect(ok.status).toBe(200)
+  })
+
+  it('onUnauthorized for a token past its refresh point refreshes it: no interactive sign-in', async () => {
+    const clock = fakeClock(Date.now())
+    const w = setup({}, { clock })
+    await w.mcp.authorize()
+    const sent = await w.mcp.token()
+    // The transport's token is past its refresh point here, and the server no longer takes it.
+    clock.advance(3_590_000)
+    w.tokens.delete(sent!)
+    const refused = await fetch(MCP, { method: 'POST', headers: { authorization: `Bearer ${sent}` }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' })
+    expect(refused.status).toBe(401)
+    await w.mcp.onUnauthorized({ response: refused })
+    expect(w.log.tokenRequests.map((r) => r.params.get('grant_type'))).toEqual(['authorization_code', 'refresh_token'])
+    expect(w.signIn).toHaveBeenCalledTimes(1)
+    expect(await w.mcp.token()).not.toBe(sent)
   })
 })
 

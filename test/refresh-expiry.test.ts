@@ -8,6 +8,7 @@ import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, type OAuthKitError, type SessionOptions, type TokenSet } from '../src/index.js'
 import { toTokenSet } from '../src/wire/token.js'
+import { createClientCredentialsSession } from '../src/entries/m2m.js'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
 import { fakeClock, failure, form, useStrictMsw, useWarnings } from './support/msw.js'
 
@@ -152,6 +153,22 @@ describe('a session and the refresh token expiry', () => {
     clock.advance(3_300_000)
     await s.getAccessToken()
     expect(events).toEqual(['refresh-expiring 600000', `refresh-expiring ${400_000 + 3_600_000}`])
+  })
+
+  it('oauthkit/m2m passes refreshExpiryNotice on: refresh-expiring comes when it says', async () => {
+    const clock = fakeClock(NOW)
+    // An access token for two hours, a refresh token for one.
+    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at-1', token_type: 'Bearer', expires_in: 7200, refresh_token: 'rt-1', refresh_token_expires_in: 3600 })))
+    const s = await createClientCredentialsSession({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock, retry: false, refreshExpiryNotice: 100_000 })
+    const events: number[] = []
+    s.on('refresh-expiring', ({ refreshExpiresAt }) => events.push(refreshExpiresAt - clock.now()))
+    await s.getAccessToken()
+    clock.advance(3_050_000)
+    await s.getAccessToken()
+    expect(events).toEqual([]) // the default notice (600 s before) would have spoken by now
+    clock.advance(460_000)
+    await s.getAccessToken()
+    expect(events).toEqual([90_000])
   })
 
   it('client_credentials whose refresh token expired runs the grant again instead of sending it', async () => {

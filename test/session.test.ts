@@ -179,6 +179,57 @@ describe('a refresh token the server refused', () => {
     await failure(manager.getAccessToken())
     expect((await inner.load())!.tokens).toEqual(newer)
   })
+
+  it('on a client_credentials session (a server that also issues refresh tokens) falls back to the grant, and the new tokens are stored', async () => {
+    const clock = fakeClock()
+    const w = world({ lifetime: 60 })
+    const store = memoryStore()
+    const session = await makeSession(clock, { grant: 'client_credentials', store })
+    expect(await session.getAccessToken()).toBe('at-1')
+    w.valid.clear()
+    clock.advance(61_000)
+    // The refresh token is refused (the world forgets rt-1), so the session runs client_credentials again.
+    msw.server.use(http.post(`${ISSUER}/token`, async ({ request }) => ((await form(request)).get('grant_type') === 'refresh_token' ? tokenJson({ error: 'invalid_grant' }, { status: 400 }) : undefined), { once: true }))
+    expect(await session.getAccessToken()).toBe('at-2')
+    expect((await store.load())?.tokens.accessToken).toBe('at-2')
+  })
+})
+
+describe('a sign-out', () => {
+  it('wins over a renewal that was on its way: the new tokens are dropped, nothing is stored, and no later call brings them back', async () => {
+    const clock = fakeClock()
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    msw.server.use(http.post(`${ISSUER}/token`, async () => (await held, tokenJson({ access_token: 'at-late', token_type: 'Bearer', expires_in: 300, refresh_token: 'rt-late' }))))
+    const store = memoryStore()
+    const session = await makeSession(clock, { store, tokens: { accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', expiresAt: clock.now() - 1, extra: {} } })
+    const renewing = session.getAccessToken()
+    await delay(10)
+    await session.clear() // the user signs out while the refresh is at the server
+    release()
+    expect((await failure(renewing)).code).toBe('sign_in_required')
+    expect(await store.load()).toBeUndefined()
+    expect(session.validToken()).toBeUndefined()
+    expect((await failure(session.getAccessToken())).code).toBe('sign_in_required')
+    expect(msw.count('/token')).toBe(1)
+  })
+
+  it('wins when it lands while the new tokens are being saved: they are not taken', async () => {
+    const clock = fakeClock()
+    const inner = memoryStore()
+    // The user signs out while the renewal's save is under way.
+    const store: TokenStore = { ...inner, save: async (tokens, version, owner) => {
+      const saved = await inner.save(tokens, version, owner)
+      if (tokens.accessToken === 'at-new') await manager.clear()
+      return saved
+    } }
+    const manager: TokenManager = new TokenManager({ store, clock, refresh: async () => ({ accessToken: 'at-new', tokenType: 'bearer', refreshToken: 'rt-new', expiresAt: clock.now() + 300_000, extra: {} }) })
+    await inner.save({ accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', expiresAt: clock.now() - 1, extra: {} }, undefined)
+    expect((await failure(manager.getAccessToken())).code).toBe('sign_in_required')
+    expect(manager.validToken()).toBeUndefined()
+    expect(await inner.load()).toBeUndefined()
+  })
+
 })
 
 describe('session.fetch', () => {
@@ -192,6 +243,18 @@ describe('session.fetch', () => {
     await session.fetch('https://api.example.com/v2/not-under-v1')
     await session.fetch(new Request('https://other.example.com/x', { headers: { 'x-a': '1' } }))
     expect(seen).toEqual([null, null, null])
+    expect(msw.count('/token')).toBe(0)
+  })
+
+  it("a request outside apiUrls passes unchanged, with session.fetch and ky alike: another API's own credentials stay", async () => {
+    world()
+    const seen: Array<string | null> = []
+    msw.server.use(http.get('https://other.example.com/x', ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({}))))
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    const theirs = { headers: { authorization: 'Bearer other-api-token' } }
+    await session.fetch('https://other.example.com/x', theirs)
+    await createAuthorizedKy(session, { apiUrls: [API] }).get('https://other.example.com/x', theirs)
+    expect(seen).toEqual(['Bearer other-api-token', 'Bearer other-api-token'])
     expect(msw.count('/token')).toBe(0)
   })
 

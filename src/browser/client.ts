@@ -9,7 +9,7 @@ import { systemClock } from '../internal/clock.js'
 import { parseUrl } from '../internal/url.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { resolveMetadata, type MetadataSource } from '../discovery/resolve.js'
-import { createPublicContext, type OAuthContext } from '../grants/context.js'
+import { createPublicContext, int, type OAuthContext } from '../grants/context.js'
 import type { DPoP } from '../grants/dpop.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../grants/authorization-code.js'
 import { buildEndSessionUrl } from '../grants/end-session.js'
@@ -265,7 +265,7 @@ function clientMethods(p: Parts, http: HttpOptions): BrowserClient {
     getUser: async () => (await manager.peek())?.tokens.idTokenClaims,
     getContext: () => p.ctx(),
     fetch: options.apiUrls?.length
-      ? authorizedFetch(manager, options.apiUrls, http, options.dpop)
+      ? authorizedFetch(manager, options.apiUrls, http, options.dpop && (() => p.ctx().then((c) => int(c).dpop!)))
       : () => Promise.reject(new ConfigError('invalid_config', 'fetch needs apiUrls: the API base URLs the token may be sent to')),
     logout: (o) => logout(p, o),
     on(event, listener) {
@@ -276,12 +276,14 @@ function clientMethods(p: Parts, http: HttpOptions): BrowserClient {
   }
 }
 
-/** The client's authorized fetch; with DPoP, made once the key is loaded. */
-function authorizedFetch(tokens: TokenManager, apiUrls: Array<string | URL>, http: HttpOptions, dpop?: DPoP | Promise<DPoP>): typeof fetch {
+/** The client's authorized fetch; with DPoP, made once the context holds the key (its proofs dated by the context's clock and the server's skew). */
+function authorizedFetch(tokens: TokenManager, apiUrls: Array<string | URL>, http: HttpOptions, dpop?: () => Promise<DPoP>): typeof fetch {
   const make = (key?: DPoP) => createAuthorizedFetch({ tokens, apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}), ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}), ...(key ? { dpop: key } : {}) })
   if (!dpop) return make()
   let made: Promise<typeof fetch> | undefined
-  return async (input, init) => (await (made ??= Promise.resolve(dpop).then(make)))(input, init)
+  // A context that could not be had (discovery down) is asked again by the next call.
+  const ready = () => (made ??= dpop().then(make, (err: unknown) => ((made = undefined), Promise.reject(err))))
+  return async (input, init) => (await ready())(input, init)
 }
 
 /**

@@ -7,7 +7,8 @@ import { ConfigError } from '../errors.js'
 import type { DialectSpec, VendorPreset } from './types.js'
 import { defineDialect } from './apply.js'
 
-function base(value: string, what: string): string {
+/** A vendor's base URL from a host name or URL: `https://` when no scheme is given, the path kept, no trailing slash. */
+export function base(value: string, what: string): string {
   const withScheme = /^https?:\/\//i.test(value) ? value : `https://${value}`
   try {
     const url = new URL(withScheme)

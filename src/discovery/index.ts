@@ -1,5 +1,6 @@
 import * as o from 'oauth4webapi'
 import { ConfigError, ResponseError, cleanText, redactUrl, type OAuthKitError } from '../errors.js'
+import { untilAborted } from '../internal/abort.js'
 import { systemClock } from '../internal/clock.js'
 import { assertSecureUrl, parseUrl } from '../internal/url.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
@@ -29,11 +30,17 @@ export interface DiscoveryOptions extends HttpOptions {
   http?: HttpOptions
 }
 
-/** Runs `load` through the cache the options name, under a key that includes the configuration. */
-function cached<T>(key: string, options: DiscoveryOptions, http: HttpOptions, load: () => Promise<T>): Promise<T> {
+/**
+ * Runs `load` through the cache the options name, under a key that includes the configuration.
+ * A shared load is no one caller's: it runs without any caller's `signal` (the transport's
+ * timeout bounds it), and each caller stops waiting on its own signal — one caller's abort
+ * never fails the others.
+ */
+function cached<T>(key: string, options: DiscoveryOptions, http: HttpOptions, load: (http: HttpOptions) => Promise<T>): Promise<T> {
   const cache = options.discoveryCache ?? options.cache
-  if (cache === false) return load()
-  return (cache ?? sharedDiscoveryCache()).get(`${key} ${configurationKey(http)}`, (http.clock ?? systemClock).now(), load)
+  if (cache === false) return load(http)
+  const { signal, ...shared } = http
+  return untilAborted(signal, 'discovery', () => (cache ?? sharedDiscoveryCache()).get(`${key} ${configurationKey(http)}`, (http.clock ?? systemClock).now(), () => load(shared)))
 }
 
 /**
@@ -71,7 +78,7 @@ export async function discover(issuer: string | URL, options: DiscoveryOptions =
   const http = pickHttpOptions(options)
   assertSecureUrl(expected, http.allowInsecureHttp, 'the issuer')
   const first = options.wellKnownFirst ?? 'oauth-authorization-server'
-  return cached(`as ${first} ${expected.href}`, options, http, () => discoverUncached(expected, http, first))
+  return cached(`as ${first} ${expected.href}`, options, http, (h) => discoverUncached(expected, h, first))
 }
 
 function wellKnownCandidates(issuer: URL, first: DiscoveryOptions['wellKnownFirst']): string[] {
@@ -152,8 +159,8 @@ export async function discoverResource(
 function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http: HttpOptions): Promise<Discovered<ProtectedResourceMetadata>>
 function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http: HttpOptions, orMissing: true): Promise<Discovered<ProtectedResourceMetadata> | undefined>
 function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http: HttpOptions, orMissing = false): Promise<Discovered<ProtectedResourceMetadata> | undefined> {
-  const load = () =>
-    runOperation(http, {
+  const load = (h: HttpOptions) =>
+    runOperation(h, {
       name: `resource discovery at ${redactUrl(url)}`,
       endpoint: 'resource_metadata',
       url,
@@ -164,7 +171,7 @@ function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http:
           : {
               metadata: parseProtectedResourceMetadata(await o.processResourceDiscoveryResponse(id, response), redactUrl(url)),
               url,
-              fetchedAt: (http.clock ?? systemClock).now(),
+              fetchedAt: (h.clock ?? systemClock).now(),
             },
     })
   return cached(`pr ${id.href} ${url}`, options, http, load)

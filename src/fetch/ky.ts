@@ -36,11 +36,8 @@ export function kyAuthHooks(tokens: AccessTokenSource, options: KyAuthOptions): 
   return {
     beforeRequest: [
       async (request) => {
-        if (!isAllowed(request.url)) {
-          request.headers.delete('authorization')
-          request.headers.delete('dpop')
-          return
-        }
+        // Another API's request (an instance shared with it) passes unchanged, its own credentials included.
+        if (!isAllowed(request.url)) return
         await authorize(request.headers, await tokens.getAccessToken(request.signal ? { signal: request.signal } : {}), request)
       },
     ],

@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import type { DPoP } from './dpop.js'
+import type { DPoP, ProvingKey } from './dpop.js'
 import { ConfigError } from '../errors.js'
 import { systemClock, type Clock } from '../internal/clock.js'
 import { hooksOf } from '../dialects/types.js'
@@ -104,6 +104,8 @@ export function contextOf(
     enumerable: false,
   })
   const ctx: OAuthContext = Object.freeze({ metadata, clientId, authMethod })
-  internals.set(ctx, { as: metadata as o.AuthorizationServer, client, clientAuth, options, clock, ...(given.dpop ? { dpop: given.dpop } : {}) })
+  // Proofs to resource servers dated as the token requests' are: this context's clock and the server's measured skew.
+  const dpop = given.dpop && ((given.dpop as ProvingKey).at?.(() => clock.now() + skewOf(options)) ?? given.dpop)
+  internals.set(ctx, { as: metadata as o.AuthorizationServer, client, clientAuth, options, clock, ...(dpop ? { dpop } : {}) })
   return ctx
 }

@@ -34,6 +34,8 @@ export interface ProvingKey extends DPoP {
    * `use_dpop_nonce` (RFC 9449 §8: it did nothing; the handle now has its nonce).
    */
   run<T, Op extends Requesting>(op: Op, go: (op: Op) => Promise<T>, client: o.Client): Promise<T>
+  /** The same key (its nonces shared), its resource-server proofs dated by `now` (epoch ms): a context's clock and the server's measured skew. */
+  at(now: () => number): ProvingKey
 }
 
 /** An operation's request step, as the operation path runs it (grants/operation.ts). */
@@ -117,14 +119,16 @@ async function createKey(options: { keyPair?: CryptoKeyPair }): Promise<ProvingK
   const nonces = new Map<string, string>()
   const athOf = lastHash()
   const handles = new WeakMap<o.Client, o.DPoPHandle>()
+  const dated = (now: () => number): ProvingKey => {
   const key: ProvingKey = {
+    at: dated,
     keyPair,
     thumbprint: async () => base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(jwk)))),
     async proof(method, url, accessToken) {
       const target = new URL(url)
       const nonce = nonces.get(target.origin)
       const payload = {
-        iat: Math.floor(Date.now() / 1000),
+        iat: Math.floor(now() / 1000),
         jti: base64url(crypto.getRandomValues(new Uint8Array(16))),
         htm: method.toUpperCase(),
         htu: `${target.origin}${target.pathname}`,
@@ -165,4 +169,6 @@ async function createKey(options: { keyPair?: CryptoKeyPair }): Promise<ProvingK
     },
   }
   return key
+  }
+  return dated(() => Date.now())
 }

@@ -125,7 +125,8 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
   return {
     fetch: (input, init) => client.fetch(input, init),
     token: () => client.token(),
-    onUnauthorized: async ({ response }) => void (await client.recover(response, client.binding?.session.validToken(), true, undefined)),
+    // The token the transport sent is the last one token() gave it (one past its refresh point included): refreshed first, a sign-in only if that fails.
+    onUnauthorized: async ({ response }) => void (await client.recover(response, client.issued, true, undefined)),
     authorize: (o = {}) => client.authorize(o.challenge, o.scope, o.signal),
     get server() {
       return client.binding?.info
@@ -142,6 +143,8 @@ class McpClient {
   readonly #key: string
   readonly #isServer: (url: string | URL) => boolean
   binding: Binding | undefined
+  /** The last access token token() handed out: what a transport sent. */
+  issued: string | undefined
   #restoring: Promise<Binding | undefined> | undefined
   #authorizing: Promise<TokenSet> | undefined
 
@@ -195,7 +198,7 @@ class McpClient {
     const current = this.binding ?? (await (this.#restoring ??= this.#restore().finally(() => (this.#restoring = undefined))))
     if (!current) return undefined
     try {
-      return await current.session.getAccessToken(signal ? { signal } : {})
+      return (this.issued = await current.session.getAccessToken(signal ? { signal } : {}))
     } catch (err) {
       // The grant is gone: the request goes without a token, and its 401 leads to a sign-in.
       if (isOAuthKitError(err) && err.recovery === 'reauthenticate') return undefined

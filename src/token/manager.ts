@@ -1,4 +1,5 @@
-import { ConfigError, NetworkError, OAuthKitError, isOAuthKitError, isTransient, reasonOf } from '../errors.js'
+import { ConfigError, OAuthKitError, cleanText, oauthKitError, isOAuthKitError, isTransient, reasonOf } from '../errors.js'
+import { untilAborted } from '../internal/abort.js'
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../internal/clock.js'
 import type { RetryEvent, RetryPolicy, TokenSet } from '../types.js'
 import { RenewalGate, type RenewalEvent } from './renewal.js'
@@ -163,6 +164,8 @@ export class TokenManager implements AccessTokenSource {
   #inflight: Promise<TokenSet> | undefined
   /** Tokens the server issued that the store has not accepted yet: never refresh past them. */
   #unsaved: TokenSet | undefined
+  /** Counts sign-outs: tokens a renewal or sign-in that started before the last one brings are never kept. */
+  #epoch = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   /** Whether 'sign-in-required' was emitted since the last tokens. */
   #signedOut = false
@@ -208,7 +211,7 @@ export class TokenManager implements AccessTokenSource {
   getAccessToken(options: { signal?: AbortSignal } = {}): Promise<string> {
     const token = this.validToken()
     if (token !== undefined) return Promise.resolve(token)
-    return withSignal(this.#ensureFresh(), options.signal).then((t) => t.accessToken)
+    return untilAborted(options.signal, 'a token', () => this.#ensureFresh()).then((t) => t.accessToken)
   }
 
   validToken(): string | undefined {
@@ -256,9 +259,10 @@ export class TokenManager implements AccessTokenSource {
     } catch (err) {
       return Promise.reject(err)
     }
+    const epoch = this.#epoch
     return this.#lock.run(this.#lockName, async () => {
       const stored = await this.#load()
-      return this.#commit(tokens, stored?.version)
+      return this.#commit(tokens, stored?.version, epoch)
     })
   }
 
@@ -298,8 +302,13 @@ export class TokenManager implements AccessTokenSource {
     })
   }
 
-  /** Forgets the tokens here and in the store. */
+  /**
+   * Forgets the tokens here and in the store (a sign-out), at once: it does not wait for a
+   * renewal under way, and wins over it — what that renewal brings is neither kept nor saved
+   * (and removed again if its save raced this one).
+   */
   async clear(): Promise<void> {
+    this.#epoch++
     this.#stopTimer()
     this.#current = undefined
     this.#unsaved = undefined
@@ -359,6 +368,7 @@ export class TokenManager implements AccessTokenSource {
   }
 
   async #renew(): Promise<TokenSet> {
+    const epoch = this.#epoch
     // Renewed while this call waited for the lock (adopted from another tab)?
     const now = this.#current
     if (this.#isFresh(now)) return now.tokens
@@ -377,7 +387,7 @@ export class TokenManager implements AccessTokenSource {
       if (stored.tokens.accessToken === staleToken) this.#current.stale = true
       if (this.#isFresh(this.#current)) return this.#current.tokens
     }
-    if (this.#unsaved) return this.#commit(this.#unsaved, stored?.version)
+    if (this.#unsaved) return this.#commit(this.#unsaved, stored?.version, epoch)
 
     const started = this.#clock.now()
     // A refresh token past the expiry the server stated is never sent: sign in (or obtain) anew.
@@ -390,6 +400,7 @@ export class TokenManager implements AccessTokenSource {
       throw this.#gate.paused(started, this.#lastFailure)
     }
     let next: TokenSet
+    let expected = stored?.version
     try {
       if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken, undefined, this.#current?.tokens, this.#retry)
       else if (this.#obtain) next = await this.#obtain(undefined, this.#retry)
@@ -398,10 +409,12 @@ export class TokenManager implements AccessTokenSource {
     } catch (err) {
       if (isTransient(err)) return this.#failed(err, refreshToken, started)
       next = await this.#recover(err, refreshToken)
+      // The refused set may have left the store meanwhile (#forget): save against what is there now.
+      expected = (await this.#load().catch(() => stored))?.version
     }
     this.#gate.succeeded(refreshToken, next.refreshToken)
     this.#report('renewed', started)
-    return this.#commit(next, stored?.version)
+    return this.#commit(next, expected, epoch)
   }
 
   /**
@@ -483,11 +496,18 @@ export class TokenManager implements AccessTokenSource {
     return error
   }
 
-  async #commit(tokens: TokenSet, expectedVersion: number | undefined, attempt = 1): Promise<TokenSet> {
+  /**
+   * Saves and takes new tokens — unless a sign-out (`clear`) came after the renewal or sign-in
+   * that brought them started (`epoch`): then they are dropped, and removed again if their save
+   * raced the sign-out's.
+   */
+  async #commit(tokens: TokenSet, expectedVersion: number | undefined, epoch: number, attempt = 1): Promise<TokenSet> {
+    if (epoch !== this.#epoch) throw signedOutMeanwhile()
     let version: number
     try {
       version = await this.#store.save(tokens, expectedVersion, this.#owner)
     } catch (err) {
+      if (epoch !== this.#epoch) throw signedOutMeanwhile()
       // A conflict means another writer saved meanwhile; give up after a few rounds of it.
       const stored = isOAuthKitError(err) && err.code === 'store_conflict' && attempt < 3 ? await this.#load() : undefined
       if (stored) {
@@ -498,7 +518,7 @@ export class TokenManager implements AccessTokenSource {
           this.#unsaved = undefined
           return theirs.tokens
         }
-        return this.#commit(tokens, stored.version, attempt + 1)
+        return this.#commit(tokens, stored.version, epoch, attempt + 1)
       }
       if (tokens.refreshToken === undefined) {
         // Nothing in them can be spent twice: serve them from memory; the next renewal saves.
@@ -508,6 +528,10 @@ export class TokenManager implements AccessTokenSource {
       }
       this.#unsaved = tokens
       throw new OAuthKitError('persist_failed', 'the token store refused the new tokens; they are kept in memory and saved on the next renewal', { cause: err })
+    }
+    if (epoch !== this.#epoch) {
+      await this.#store.clear(version).catch(() => {})
+      throw signedOutMeanwhile()
     }
     this.#unsaved = undefined
     this.#signedOut = false
@@ -573,28 +597,14 @@ export class TokenManager implements AccessTokenSource {
   }
 }
 
-function toError(err: unknown): OAuthKitError {
-  if (isOAuthKitError(err)) return err
-  return new OAuthKitError('invalid_response', `token renewal failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+function signedOutMeanwhile(): OAuthKitError {
+  return new OAuthKitError('sign_in_required', 'signed out while new tokens were on their way: they were dropped; sign in again')
 }
 
-function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(new NetworkError('aborted', 'waiting for a token was cancelled by the caller', { cause: signal.reason }))
-    if (signal.aborted) return abort()
-    signal.addEventListener('abort', abort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', abort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort)
-        reject(error)
-      },
-    )
-  })
+function toError(err: unknown): OAuthKitError {
+  if (isOAuthKitError(err)) return err
+  // The class the table gives the code (ResponseError), as every other error of the family.
+  return oauthKitError('invalid_response', `token renewal failed: ${cleanText(err instanceof Error ? err.message : err)}`, { cause: err })
 }
 
 /** Whether two token sets are the same user's as far as their ID tokens tell (no ID token: nothing says otherwise). */

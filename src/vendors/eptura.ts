@@ -1,4 +1,5 @@
 import { ConfigError, ResponseError } from '../errors.js'
+import { base } from '../dialects/presets.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { runOperation } from '../grants/operation.js'
 import { answerError } from '../grants/translate.js'
@@ -31,8 +32,8 @@ export async function requestEpturaCode(options: EpturaCodeRequest): Promise<str
   for (const field of ['site', 'username', 'password', 'clientId', 'redirectUri', 'scope'] as const) {
     if (!options?.[field]) throw new ConfigError('invalid_config', `requestEpturaCode needs ${field}`)
   }
-  const site = /^https?:\/\//i.test(options.site) ? options.site : `https://${options.site}`
-  const url = new URL('/external/api/oauth2/auth', parseUrl(site, 'site'))
+  // The site as the preset reads it (a path kept: a site under a path prefix), so both reach the same server.
+  const url = parseUrl(`${base(options.site, 'Eptura site')}/external/api/oauth2/auth`, 'site')
   const where = `${url.origin}${url.pathname}`
   return runOperation(pickHttpOptions(options), {
     name: 'Eptura code request',

@@ -56,6 +56,16 @@ describe('Eptura Workplace', () => {
     expect(tokenRequest.headers.get('content-type')).toBe('application/json')
   })
 
+  it('a site under a path prefix: the code request goes where the preset sends the token request (the path kept)', async () => {
+    const prefixed = 'https://eptura.example/acme'
+    const server = epturaServer({ site: prefixed, clients: [{ clientId: 'web-app', clientSecret: 'web-secret', redirectUris: [redirectUri] }], users: { [user.login]: user.password } })
+    msw.server.use(...server.handlers)
+    const code = await requestEpturaCode({ site: prefixed, username: user.login, password: user.password, clientId: 'web-app', redirectUri, scope: 'email' })
+    expect(msw.requests.map((r) => r.url)).toEqual([`${prefixed}/external/api/oauth2/auth`])
+    const client = await createOAuthClient({ onWarning: warnings.onWarning, ...epturaPreset({ site: prefixed, redirectUri, scope: 'email' }), clientId: 'web-app', clientSecret: 'web-secret' })
+    expect((await client.exchangeCode({ code })).accessToken).toMatch(/^at-/)
+  })
+
   it('a wrong password at the code request is a typed error without the password in it', async () => {
     setup()
     const err = await failure(requestEpturaCode({ site, username: user.login, password: 'wrong-pass', clientId: 'web-app', redirectUri, scope: 'email' }))
