@@ -37,6 +37,16 @@ async function client(tokens?: TokenSet, more: Record<string, unknown> = {}) {
   return { app, store, events }
 }
 
+describe('a signal given to createBrowserClient', () => {
+  it('is not kept: aborted (a component unmounted), the client still discovers and signs in', async () => {
+    msw.server.use(http.get(`${ISSUER}/.well-known/openid-configuration`, () => HttpResponse.json(metadata())))
+    const effect = new AbortController()
+    const app = createBrowserClient({ issuer: ISSUER, clientId: 'spa', redirectUri, signal: effect.signal, discoveryCache: false })
+    effect.abort()
+    expect(await app.createLoginUrl()).toMatch(new RegExp(`^${ISSUER}/authorize\\?`))
+  })
+})
+
 describe('renewal', () => {
   it('asks for no scope: the grant keeps what it was given (RFC 6749 §6), and the scope held stays', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at-2', token_type: 'bearer', expires_in: 300, refresh_token: 'rt-2' })))

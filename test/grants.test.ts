@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createClientCredentialsSession, createOAuthClient, registerClient, type OAuthClientOptions } from '../src/index.js'
+import { clientCredentialsGrant, createClientCredentialsSession, createContext, createOAuthClient, registerClient, type OAuthClientOptions } from '../src/index.js'
 import { createClientCredentialsSession as fromM2mEntry } from 'oauthkit/m2m'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
 import { fakeClock, form, useStrictMsw, failure } from './support/msw.js'
@@ -33,6 +33,26 @@ describe('client_credentials', () => {
     expect(sent.getAll('resource')).toEqual(['https://a.example', 'https://b.example'])
     expect(sent.get('audience')).toBe('https://api.example')
     expect(sent.get('tenant')).toBe('t1')
+  })
+})
+
+describe('a signal belongs to a call, never to a configuration', () => {
+  it('a context, a client and a session made with a signal that is later aborted still make every request', async () => {
+    msw.server.use(
+      http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata())),
+      http.post(`${ISSUER}/token`, () => tokenJson(ok)),
+    )
+    // A React effect's controller, aborted on unmount.
+    const effect = new AbortController()
+    const ctx = createContext(metadata(), { clientId: 'svc', clientSecret: 'secret' }, { signal: effect.signal })
+    const made = await createOAuthClient({ issuer: ISSUER, clientId: 'svc', clientSecret: 'secret', signal: effect.signal, discoveryCache: false })
+    const m2m = await createClientCredentialsSession({ issuer: ISSUER, clientId: 'svc', clientSecret: 'secret', signal: effect.signal, discoveryCache: false })
+    effect.abort()
+    expect((await clientCredentialsGrant(ctx)).accessToken).toBe('at')
+    expect((await made.clientCredentialsGrant()).accessToken).toBe('at')
+    expect(await m2m.getAccessToken()).toBe('at')
+    // The call's own signal is the one that cancels it.
+    expect((await failure(clientCredentialsGrant(ctx, { signal: effect.signal }))).code).toBe('aborted')
   })
 })
 

@@ -300,6 +300,13 @@ describe('oauthkit/mcp: storage and the SDK interface', () => {
     expect(ok.status).toBe(200)
   })
 
+  it('a signal given to createMcpAuth is not kept: aborted, the client still signs in', async () => {
+    const effect = new AbortController()
+    const w = setup({}, { signal: effect.signal })
+    effect.abort()
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+  })
+
   it('onUnauthorized for a token past its refresh point refreshes it: no interactive sign-in', async () => {
     const clock = fakeClock(Date.now())
     const w = setup({}, { clock })

@@ -225,7 +225,8 @@ async function refreshStep(p: Parts, refreshToken: string, current: TokenSet | u
 export function createBrowserClient(options: BrowserClientOptions): BrowserClient {
   if (!options?.clientId || !options.redirectUri) throw new ConfigError('invalid_config', 'createBrowserClient needs clientId and redirectUri')
   const key = options.key ?? `oauthkit:${options.clientId}`
-  const http = pickHttpOptions(options)
+  // Discovery is lazy here, so a constructor's signal has nothing to cancel: it is not kept (calls take their own).
+  const { signal: _ignored, ...http } = pickHttpOptions(options)
   const clock = http.clock ?? systemClock
   const p = { options, ctx: lazyContext(options, http), pending: pendingSignIns(key, () => clock.now()), logoutListeners: new Set<() => void>() } as Parts
   p.manager = new TokenManager({

@@ -88,7 +88,8 @@ export function contextOf(
   if (typeof clientId !== 'string' || clientId === '') {
     throw new ConfigError('invalid_config', 'clientId is required: the client identifier the authorization server issued')
   }
-  const options = pickHttpOptions(given)
+  // A signal belongs to a call, never to a configuration: one kept here would cancel every later request for good.
+  const { signal: _call, ...options } = pickHttpOptions(given)
   if (options.dialect !== undefined && !hooksOf(options.dialect)) {
     throw new ConfigError('invalid_config', 'dialect: declare it with defineDialect(…) (or use a preset); a plain object would be ignored')
   }

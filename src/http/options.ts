@@ -29,7 +29,12 @@ export interface HttpOptions {
   onWarning?: (warning: { code: string; message: string }) => void
   /** Where time comes from (tests, or a server clock known to be off). Default: the system clock. */
   clock?: Clock
-  /** Cancels the requests this configuration makes (for a client: its discovery). */
+  /**
+   * Cancels this call's requests: a function's (`discover`, `registerClient`, …) or a
+   * constructor's own discovery (`createOAuthClient`, `createClientCredentialsSession`). Never
+   * kept: a context, client, session or browser client is not cancelled by it later — pass
+   * `signal` to each call instead.
+   */
   signal?: AbortSignal
   /**
    * How token requests are retried after a passing failure (docs/sessions.md), or `false` for

@@ -300,7 +300,8 @@ function checkOptions(options: McpAuthOptions) {
   if (typeof options.signIn !== 'function') throw new ConfigError('invalid_config', 'createMcpAuth needs signIn(request): it opens request.url for the user and resolves with the URL they came back to')
   if (typeof options.redirectUri !== 'string') throw new ConfigError('invalid_config', 'createMcpAuth needs redirectUri: where the authorization server sends the user back')
   parseUrl(options.redirectUri, 'redirectUri')
-  const given = pickHttpOptions(options)
+  // Not kept: a signal belongs to a call (authorize({ signal }), fetch's init.signal).
+  const { signal: _ignored, ...given } = pickHttpOptions(options)
   // Every OAuth request the server's answers lead to goes through the network policy; the MCP server's own requests do not need it.
   const network: NetworkPolicy = networkPolicy(serverUrl, options.allowPrivateNetwork, options.resolveHost)
   const http: HttpOptions = { ...given, fetch: network.guard(given.fetch) }
