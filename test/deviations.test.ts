@@ -251,9 +251,22 @@ describe('userinfo served as a signed JWT (OpenID Connect Core §5.3.2)', () => 
     const { jwk, sign } = await keys()
     const jwt = await sign(claims)
     msw.server.use(http.get(`${ISSUER}/userinfo`, () => jwtAnswer(jwt)), http.get(`${ISSUER}/jwks`, () => HttpResponse.json({ keys: [jwk] })))
-    const { c } = await client()
+    const spans: string[] = []
+    const c = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), trace: ({ operation, endpoint }) => void spans.push(`${endpoint}: ${operation}`) })
     expect(await c.fetchUserInfo('at', { expectedSubject: 'u1' })).toMatchObject({ sub: 'u1', email: 'u1@example.com' })
     expect(msw.count('/jwks')).toBe(1)
+    // The keys are fetched as an operation of their own: traced (and seen by a dialect) as jwks, not as userinfo.
+    expect(spans).toEqual(['userinfo: userinfo', 'jwks: fetching the signing keys'])
+  })
+
+  it('a jwks_uri that answers with an error is a typed error naming what failed', async () => {
+    const { sign } = await keys()
+    const jwt = await sign(claims)
+    msw.server.use(http.get(`${ISSUER}/userinfo`, () => jwtAnswer(jwt)), http.get(`${ISSUER}/jwks`, () => new HttpResponse('gone', { status: 404 })))
+    const { c } = await client()
+    const err = await failure(c.fetchUserInfo('at'))
+    expect(err.message).toMatch(/^fetching the signing keys failed/)
+    expect(err.status).toBe(404)
   })
 
   it('a bad signature, a key the server does not publish, an HMAC or an unsigned JWT is refused', async () => {

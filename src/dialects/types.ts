@@ -11,6 +11,8 @@ export type Endpoint =
   | 'registration'
   | 'device_authorization'
   | 'pushed_authorization_request'
+  /** The server's keys (`jwks_uri`), for a signed userinfo answer. */
+  | 'jwks'
   /** A vendor's own endpoint outside OAuth (a direct code request, a token list). */
   | 'vendor'
 

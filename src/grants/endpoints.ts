@@ -4,7 +4,7 @@ import { parseUrl } from '../internal/url.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 import { int, type OAuthContext } from './context.js'
-import { runAt, runOperation, type RequestOptions } from './operation.js'
+import { missingEndpoint, runAt, runOperation, type RequestOptions } from './operation.js'
 
 /**
  * Options of revocation and introspection: the token type hint and cancellation.
@@ -135,7 +135,6 @@ export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, opti
   const { as, client } = int(ctx)
   const endpoint = ctx.metadata.userinfo_endpoint
   const post = () => new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' })
-  let sent: RequestOptions
   return runAt(
     ctx,
     {
@@ -143,20 +142,46 @@ export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, opti
       endpoint: 'userinfo',
       request: (request) =>
         options.method === 'POST'
-          ? o.protectedResourceRequest(accessToken, 'POST', parseUrl(endpoint as string, 'userinfo_endpoint'), post(), '', (sent = request))
-          : o.userInfoRequest(as, client, accessToken, (sent = request)),
+          ? o.protectedResourceRequest(accessToken, 'POST', parseUrl(endpoint as string, 'userinfo_endpoint'), post(), '', request)
+          : o.userInfoRequest(as, client, accessToken, request),
       process: async (response) => {
         // A signed answer (Core §5.3.2) is believed only once its signature checks out against
         // the server's keys: no jwks_uri, or a key or algorithm that does not fit, is an error.
         const signed = /^application\/jwt\b/i.test(response.headers.get('content-type') ?? '')
         const algs = signed && !as.userinfo_signing_alg_values_supported ? { ...as, userinfo_signing_alg_values_supported: SIGNING_ALGS } : as
         const claims = await o.processUserInfoResponse(algs, client, options.expectedSubject ?? o.skipSubjectCheck, response)
-        if (signed) await o.validateApplicationLevelSignature(as, response, sent)
+        if (signed) await o.validateApplicationLevelSignature(as, response, await serverKeys(ctx, options.signal))
         return claims as UserInfo
       },
     },
     options.signal,
   )
+}
+
+/**
+ * The server's keys (`jwks_uri`), fetched as an operation of its own — traced, and seen by a
+ * dialect, as `jwks`, not as the userinfo request that needed them — and handed to
+ * oauth4webapi's signature check as what its fetch answers.
+ */
+async function serverKeys(ctx: OAuthContext, signal: AbortSignal | undefined): Promise<RequestOptions> {
+  const { options } = int(ctx)
+  const url = ctx.metadata.jwks_uri
+  if (typeof url !== 'string') throw missingEndpoint('the check of a signed userinfo answer', 'jwks_uri', ctx.metadata)
+  const jwks = await runOperation(
+    options,
+    {
+      name: 'fetching the signing keys',
+      endpoint: 'jwks',
+      url,
+      request: (_, send) => send(url, { method: 'GET', headers: { accept: 'application/json, application/jwk-set+json' } }),
+      process: async (response) => {
+        if (!response.ok) throw new o.OperationProcessingError(`unsuccessful answer (${response.status})`, { cause: response, code: o.RESPONSE_IS_NOT_CONFORM })
+        return response.text()
+      },
+    },
+    signal,
+  )
+  return { [o.customFetch]: async () => new Response(jwks, { headers: { 'content-type': 'application/json' } }), [o.allowInsecureRequests]: true }
 }
 
 /** Client metadata sent to and returned by the registration endpoint (RFC 7591 §2). */
