@@ -18,5 +18,7 @@ export default defineConfig({
     // Each file runs in its own worker: msw's interception in one file never reaches the
     // end-to-end files, which talk to real servers on loopback.
     pool: 'forks',
+    // Both cores of the 2-core machine (the default leaves one idle): files run two at a time.
+    maxWorkers: 2,
   },
 })

@@ -1,12 +1,12 @@
 /**
  * Property-based tests of every parser reachable from outside input (test/support/fuzz.ts):
- * 10,000 seeded, reproducible inputs each. `npm run fuzz` runs a million in all.
+ * 3,000 seeded, reproducible inputs each. `npm run fuzz` runs a million in all.
  */
 import fc from 'fast-check'
 import { describe, it } from 'vitest'
 import { PARSERS, PUBLIC_FUNCTIONS } from './support/fuzz.js'
 
-const RUNS = 10_000
+const RUNS = 3_000
 
 describe('parsers of outside input never crash, hang or leak', () => {
   for (const [name, property] of Object.entries(PARSERS)) {

@@ -115,13 +115,23 @@ async function createKey(options: { keyPair?: CryptoKeyPair }): Promise<ProvingK
     throw new ConfigError('invalid_config', 'createDPoP takes an ES256 key pair (ECDSA P-256)')
   }
   const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keyPair.publicKey)
-  const jwk = { crv, kty, x, y }
-  const nonces = new Map<string, string>()
-  const athOf = lastHash()
-  const handles = new WeakMap<o.Client, o.DPoPHandle>()
-  const dated = (now: () => number): ProvingKey => {
+  return provingKey({ keyPair, jwk: { crv, kty, x, y }, nonces: new Map(), athOf: lastHash(), handles: new WeakMap() }, () => Date.now())
+}
+
+/** What the dated views of one key share: the key, its nonces per origin, its `ath` memo, oauth4webapi's handles. */
+interface KeyState {
+  keyPair: CryptoKeyPair
+  jwk: JsonWebKey
+  nonces: Map<string, string>
+  athOf: (value: string) => Promise<string>
+  handles: WeakMap<o.Client, o.DPoPHandle>
+}
+
+/** The key, its resource-server proofs dated by `now` (a context's clock and skew: {@link ProvingKey.at}). */
+function provingKey(state: KeyState, now: () => number): ProvingKey {
+  const { keyPair, jwk, nonces, athOf, handles } = state
   const key: ProvingKey = {
-    at: dated,
+    at: (later) => provingKey(state, later),
     keyPair,
     thumbprint: async () => base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(jwk)))),
     async proof(method, url, accessToken) {
@@ -169,6 +179,4 @@ async function createKey(options: { keyPair?: CryptoKeyPair }): Promise<ProvingK
     },
   }
   return key
-  }
-  return dated(() => Date.now())
 }

@@ -17,7 +17,8 @@ import { CONFIDENTIAL, actAsUser, startLocalServers, type LocalServers } from '.
 import { haveRedis, startRedis, type RunningRedis } from '../support/redis-server.js'
 
 const TTL = 2
-const SECONDS = 20
+// Long enough for 10 renewal periods; the 20 s runs beside the peers are `npm run bench`'s.
+const SECONDS = 10
 const root = resolve(import.meta.dirname, '..', '..')
 let servers: LocalServers
 let client: OAuthClient
@@ -81,26 +82,26 @@ describe.runIf(haveRedis)('a fleet on Redis', () => {
     const refreshes = requests('refresh_token') - before
     report('redis', { refreshes, ideal: IDEAL, calls: results.reduce((n, r) => n + r.calls, 0) })
     for (const r of results) expect(r.errors).toEqual({})
-    expect(results.reduce((n, r) => n + r.calls, 0)).toBeGreaterThan(2000)
+    expect(results.reduce((n, r) => n + r.calls, 0)).toBeGreaterThan(1000)
     // Measured about IDEAL; a renewal that waits on the lock while a process starts may add a few.
     expect(refreshes).toBeGreaterThanOrEqual(IDEAL * 0.6)
     expect(refreshes).toBeLessThanOrEqual(IDEAL * 1.5)
   }, 120_000)
 
-  it('client_credentials, with Redis stopped for 5 s mid-run and restarted empty: no failed call; during the outage each process renews on its own', async () => {
+  it('client_credentials, with Redis stopped for 4 s mid-run and restarted empty: no failed call; during the outage each process renews on its own', async () => {
     const before = requests('client_credentials')
     const running = workers(8, { STORE: 'redis', REDIS_URL: redis!.url, KEY: 'fleet-m2m', GRANT: 'client_credentials' })
-    await new Promise((r) => setTimeout(r, 8_000))
+    await new Promise((r) => setTimeout(r, 3_000))
     await redis!.stop()
-    await new Promise((r) => setTimeout(r, 5_000))
+    await new Promise((r) => setTimeout(r, 4_000))
     await redis!.start()
     const results = await running
     const tokenRequests = requests('client_credentials') - before
     report('redis outage', { tokenRequests, ideal: IDEAL, calls: results.reduce((n, r) => n + r.calls, 0) })
     for (const r of results) expect(r.errors).toEqual({})
     // The policy (docs/fleet.md): with the store out of reach, each of the 8 processes renews
-    // on its own, at most once per renewal period: 5 s of 1 s periods, 8 processes.
-    expect(tokenRequests).toBeLessThanOrEqual(IDEAL * 1.5 + 8 * 5 + 8)
+    // on its own, at most once per renewal period: 4 s of 1 s periods, 8 processes.
+    expect(tokenRequests).toBeLessThanOrEqual(IDEAL * 1.5 + 8 * 4 + 8)
     expect(tokenRequests).toBeGreaterThanOrEqual(IDEAL * 0.6)
   }, 120_000)
 })
@@ -108,15 +109,15 @@ describe.runIf(haveRedis)('a fleet on Redis', () => {
 describe.runIf(haveRedis)('a fleet with DPoP-bound tokens, one key through the store (#16)', () => {
   it('4 processes × 20 callers on Redis, client_credentials with DPoP: one key for all, every proof accepted by the API, the tokens shared', async () => {
     const before = requests('client_credentials')
-    const results = await workers(4, { STORE: 'redis', REDIS_URL: redis!.url, KEY: 'fleet-dpop', GRANT: 'client_credentials', DPOP: '1', SECONDS: '8' })
+    const results = await workers(4, { STORE: 'redis', REDIS_URL: redis!.url, KEY: 'fleet-dpop', GRANT: 'client_credentials', DPOP: '1', SECONDS: '6' })
     const tokenRequests = requests('client_credentials') - before
-    report('redis dpop', { tokenRequests, ideal: 8 / (TTL / 2), calls: results.reduce((n, r) => n + r.calls, 0) })
+    report('redis dpop', { tokenRequests, ideal: 6 / (TTL / 2), calls: results.reduce((n, r) => n + r.calls, 0) })
     for (const r of results) expect(r.errors).toEqual({})
     // One key: the first process made it, the others loaded it from Redis.
     expect(new Set(results.map((r) => r.thumbprint)).size).toBe(1)
     expect(results[0]!.thumbprint).toMatch(/^[\w-]{43}$/)
     // The bound tokens are shared (a process with another key could not use them): about one per renewal period for the fleet, not one per process.
-    expect(tokenRequests).toBeLessThanOrEqual((8 / (TTL / 2)) * 1.5 + 4)
+    expect(tokenRequests).toBeLessThanOrEqual((6 / (TTL / 2)) * 1.5 + 4)
   }, 120_000)
 })
 

@@ -23,7 +23,7 @@ beforeAll(async () => {
 })
 afterAll(() => servers?.stop())
 
-describe('a session over 30 s of 5 s tokens', () => {
+describe('a session over 12 s of 5 s tokens', () => {
   it('never fails a call and never sees invalid_grant', async () => {
     const pending = await client.authorizationUrl({ scope: 'openid offline_access', extraParams: { prompt: 'consent' } })
     const tokens = await client.completeAuthorization(await actAsUser(pending.url, { until: servers.redirectUri }), pending)
@@ -37,7 +37,7 @@ describe('a session over 30 s of 5 s tokens', () => {
 
     const statuses = new Map<number, number>()
     const count = (s: number) => statuses.set(s, (statuses.get(s) ?? 0) + 1)
-    const end = Date.now() + 30_000
+    const end = Date.now() + 12_000
     let calls = 0
     while (Date.now() < end) {
       const batch = await Promise.all([
@@ -56,8 +56,9 @@ describe('a session over 30 s of 5 s tokens', () => {
     expect(Object.fromEntries(statuses)).toEqual({ 200: calls })
     // Rotation really happened: about one refresh per token lifetime, never a storm.
     const refreshes = servers.tokenRequests.get('refresh_token') ?? 0
-    expect(refreshes).toBeGreaterThanOrEqual(5)
-    expect(refreshes).toBeLessThanOrEqual(15)
+    // 12 s of 5 s tokens renewed at half-life: about 5.
+    expect(refreshes).toBeGreaterThanOrEqual(3)
+    expect(refreshes).toBeLessThanOrEqual(8)
     expect(servers.apiCalls.unauthorized).toBe(0)
   }, 60_000)
 })
@@ -99,7 +100,7 @@ describe('holders sharing one store, with the defaults (#15): rotation and reuse
     const sessions = [client.session({ store, apiUrls: [servers.api] }), client.session({ store, apiUrls: [servers.api] })]
     const before = servers.tokenRequests.get('refresh_token') ?? 0
     const failures: string[] = []
-    const end = Date.now() + 12_000
+    const end = Date.now() + 8_000
     let calls = 0
     await Promise.all(
       sessions.flatMap((session) =>
@@ -114,11 +115,11 @@ describe('holders sharing one store, with the defaults (#15): rotation and reuse
       ),
     )
     expect(failures).toEqual([])
-    expect(calls).toBeGreaterThan(500)
-    // About one refresh per token lifetime for both sessions together (12 s of 5 s tokens renewed at half-life: about 5).
+    expect(calls).toBeGreaterThan(300)
+    // About one refresh per token lifetime for both sessions together (8 s of 5 s tokens renewed at half-life: about 3).
     const refreshes = (servers.tokenRequests.get('refresh_token') ?? 0) - before
-    expect(refreshes).toBeGreaterThanOrEqual(3)
-    expect(refreshes).toBeLessThanOrEqual(7)
+    expect(refreshes).toBeGreaterThanOrEqual(2)
+    expect(refreshes).toBeLessThanOrEqual(5)
   }, 30_000)
 
   it('two processes on one oauthkit/node file store, as docs/sessions.md shows it: no failed call, no invalid_grant', async () => {
@@ -126,7 +127,7 @@ describe('holders sharing one store, with the defaults (#15): rotation and reuse
     await fileStore(file).save(await signedIn(), undefined)
     const before = servers.tokenRequests.get('refresh_token') ?? 0
     const root = resolve(import.meta.dirname, '..', '..')
-    const env = { ...process.env, TOKEN_FILE: file, ISSUER: servers.issuer, CLIENT_ID: CONFIDENTIAL.clientId, CLIENT_SECRET: CONFIDENTIAL.clientSecret, API: servers.api, SECONDS: '12', CALLERS: '5' }
+    const env = { ...process.env, TOKEN_FILE: file, ISSUER: servers.issuer, CLIENT_ID: CONFIDENTIAL.clientId, CLIENT_SECRET: CONFIDENTIAL.clientSecret, API: servers.api, SECONDS: '8', CALLERS: '5' }
     const run = () =>
       new Promise<{ calls: number; failed: number; errors: Record<string, number> }>((done, fail) => {
         const child = spawn(resolve(root, 'node_modules/.bin/tsx'), ['test/support/fleet-worker.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
@@ -140,7 +141,7 @@ describe('holders sharing one store, with the defaults (#15): rotation and reuse
       expect(r.calls).toBeGreaterThan(100)
     }
     const refreshes = (servers.tokenRequests.get('refresh_token') ?? 0) - before
-    expect(refreshes).toBeGreaterThanOrEqual(3)
-    expect(refreshes).toBeLessThanOrEqual(7)
+    expect(refreshes).toBeGreaterThanOrEqual(2)
+    expect(refreshes).toBeLessThanOrEqual(5)
   }, 60_000)
 })

@@ -1,6 +1,6 @@
 /**
  * The fault soak (#14): 10 callers — 5 through session.fetch, 5 through ky — call an API for
- * 25 s while the token endpoint fails a fifth of its requests (500, 503, 429 + Retry-After, a
+ * 12 s while the token endpoint fails a fifth of its requests (500, 503, 429 + Retry-After, a
  * 3 s stall, a reset connection) and access tokens live 2–3 s. Every API call must succeed.
  * The same scenario runs in `npm run bench` beside the peers.
  */
@@ -9,7 +9,8 @@ import { createOAuthClient } from '../../src/index.js'
 import { createAuthorizedKy } from '../../src/entries/ky.js'
 import { SOAK_CLIENT, startFaultyServer, type FaultyServer } from '../support/faulty-server.js'
 
-const SECONDS = 25
+// The 20 s run beside the peers is `npm run bench`'s; this one shows the same property.
+const SECONDS = 12
 let server: FaultyServer
 
 beforeAll(async () => {
@@ -48,7 +49,7 @@ describe('a token endpoint having a bad minute', () => {
     const faults = Object.keys(server.tokenRequests).filter((k) => k !== 'ok')
     // The scenario really happened: thousands of calls, dozens of renewals, faults of several kinds.
     expect(calls).toBeGreaterThan(1000)
-    expect(server.tokenRequests.ok).toBeGreaterThan(20)
+    expect(server.tokenRequests.ok).toBeGreaterThan(10)
     expect(faults.length, JSON.stringify(server.tokenRequests)).toBeGreaterThanOrEqual(3)
     expect(failures).toEqual([])
   }, (SECONDS + 30) * 1000)
