@@ -105,8 +105,8 @@ if (want('overhead')) {
 
   const manager = new oauthkit.TokenManager()
   await manager.setTokens({ accessToken: 'fixed-token', tokenType: 'bearer', expiresAt: far, extra: {} })
-  const authorized = oauthkit.createAuthorizedFetch({ tokens: manager, allowedUrls: [base] })
-  const kyApi = createAuthorizedKy(manager, { allowedUrls: [base], retry: 0 })
+  const authorized = oauthkit.createAuthorizedFetch({ tokens: manager, apiUrls: [base] })
+  const kyApi = createAuthorizedKy(manager, { apiUrls: [base], retry: 0 })
   const { default: ky } = await import('ky')
   const kyPlain = ky.create({ retry: 0, hooks: { beforeRequest: [(request) => request.headers.set('authorization', 'Bearer fixed-token')] } })
   const badgateway = new OAuth2Fetch({

@@ -33,8 +33,8 @@ export function acmeCloudClient(options: { clientId: string; clientSecret: strin
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const client = await acmeCloudClient({ clientId: process.env.ACME_CLIENT_ID ?? '', clientSecret: process.env.ACME_CLIENT_SECRET ?? '' })
-  const tokens = await client.clientCredentials({ scope: 'read' })
+  const tokens = await client.clientCredentialsGrant({ scope: 'read' })
   console.log(`token for ${Math.round((tokens.expiresAt! - Date.now()) / 1000)} s (Acme Cloud counts expires_in in milliseconds)`)
-  const refreshed = await client.refresh(tokens)
+  const refreshed = await client.refreshGrant(tokens)
   console.log(`refreshed: ${refreshed.accessToken === tokens.accessToken ? 'same token' : 'a new access token'}`)
 }

@@ -82,20 +82,6 @@ export interface OAuthClient {
   fetchUserInfo(accessToken: string, options?: UserInfoOptions): Promise<UserInfo>
   /** A session: a token manager for this client, with an authorized fetch; it runs `client_credentials`, `token_exchange` or `jwt_bearer` itself. */
   session(options?: ClientSessionOptions): Session
-  /** @deprecated Renamed {@link OAuthClient.buildAuthorizationUrl}; kept until 1.0. */
-  authorizationUrl(options?: Partial<AuthorizationUrlOptions>): Promise<PendingAuthorization>
-  /** @deprecated Renamed {@link OAuthClient.clientCredentialsGrant}; kept until 1.0. */
-  clientCredentials(options?: ClientCredentialsOptions): Promise<TokenSet>
-  /** @deprecated Renamed {@link OAuthClient.refreshGrant}; kept until 1.0. */
-  refresh(refreshToken: string | TokenSet, options?: RefreshOptions): Promise<TokenSet>
-  /** @deprecated Renamed {@link OAuthClient.passwordGrant}; kept until 1.0. */
-  password(options: PasswordGrantOptions): Promise<TokenSet>
-  /** @deprecated Renamed {@link OAuthClient.revokeToken}; kept until 1.0. */
-  revoke(token: string, options?: TokenHintOptions): Promise<void>
-  /** @deprecated Renamed {@link OAuthClient.introspectToken}; kept until 1.0. */
-  introspect(token: string, options?: TokenHintOptions): Promise<IntrospectionResult>
-  /** @deprecated Renamed {@link OAuthClient.fetchUserInfo}; kept until 1.0. */
-  userInfo(accessToken: string, options?: UserInfoOptions): Promise<UserInfo>
 }
 
 /**
@@ -137,13 +123,6 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     startDeviceAuthorization: (o) => startDeviceAuthorization(ctx, o),
     session: (o) => createSession(ctx, sessionOptions(ctx, o)),
     // Deprecated names, until 1.0.
-    authorizationUrl: methods.buildAuthorizationUrl,
-    clientCredentials: methods.clientCredentialsGrant,
-    refresh: methods.refreshGrant,
-    password: methods.passwordGrant,
-    revoke: methods.revokeToken,
-    introspect: methods.introspectToken,
-    userInfo: methods.fetchUserInfo,
   }
 }
 

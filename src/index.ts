@@ -61,6 +61,6 @@ export type { AuthorizedFetchOptions } from './fetch/authorized-fetch.js'
 export type { Clock } from './internal/clock.js'
 
 // ---- Dialects: vendor quirks as declared data (presets live in `oauthkit/dialects`).
-export { defineDialect, composeDialects, compileDialect } from './dialects/apply.js'
+export { defineDialect, composeDialects } from './dialects/apply.js'
 export type { Dialect, DialectSpec, Endpoint, Endpoints, OutgoingRequest, Placement, CredentialsPlacement, VendorPreset } from './dialects/types.js'
 export type { ExpiresInPolicy } from './wire/token.js'

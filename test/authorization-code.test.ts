@@ -15,7 +15,7 @@ async function client(extra: Record<string, unknown> = {}) {
 describe('authorization URL', () => {
   it('always uses PKCE S256, adds state, nonce for openid, resource and extra parameters', async () => {
     const c = await client()
-    const pending = await c.authorizationUrl({
+    const pending = await c.buildAuthorizationUrl({
       scope: 'openid profile',
       resource: ['https://api.example.com', 'https://files.example.com'],
       extraParams: { prompt: 'login', audience: 'api' },
@@ -39,8 +39,8 @@ describe('authorization URL', () => {
 
   it('adds no nonce without openid, and a fresh state and verifier every time', async () => {
     const c = await client()
-    const a = await c.authorizationUrl({ scope: 'read' })
-    const b = await c.authorizationUrl({ scope: 'read' })
+    const a = await c.buildAuthorizationUrl({ scope: 'read' })
+    const b = await c.buildAuthorizationUrl({ scope: 'read' })
     expect(a.nonce).toBeUndefined()
     expect(new URL(a.url).searchParams.has('nonce')).toBe(false)
     expect(a.state).not.toBe(b.state)
@@ -49,7 +49,7 @@ describe('authorization URL', () => {
 
   it('needs an authorization endpoint', async () => {
     const c = await createOAuthClient({ clientId: 'x', endpoints: { token: `${ISSUER}/token` }, redirectUri })
-    expect((await failure(c.authorizationUrl())).code).toBe('missing_endpoint')
+    expect((await failure(c.buildAuthorizationUrl())).code).toBe('missing_endpoint')
   })
 })
 
@@ -91,7 +91,7 @@ describe('completing from the callback', () => {
   it('reads the code from the query and sends the verifier and redirect_uri', async () => {
     tokenEndpoint()
     const c = await client()
-    const pending = await c.authorizationUrl({ scope: 'read' })
+    const pending = await c.buildAuthorizationUrl({ scope: 'read' })
     const set = await c.completeAuthorization(`${redirectUri}?code=the-code&state=${pending.state}`, pending)
     expect(set.accessToken).toBe('at')
     const sent = await form(msw.requests[0]!)
@@ -103,14 +103,14 @@ describe('completing from the callback', () => {
   it('reads the code from the fragment', async () => {
     tokenEndpoint()
     const c = await client()
-    const pending = await c.authorizationUrl({ scope: 'read' })
+    const pending = await c.buildAuthorizationUrl({ scope: 'read' })
     const set = await c.completeAuthorization(`${redirectUri}#code=the-code&state=${pending.state}`, pending)
     expect(set.accessToken).toBe('at')
   })
 
   it('validates the ID token and its nonce', async () => {
     const c = await client()
-    const pending = await c.authorizationUrl({ scope: 'openid' })
+    const pending = await c.buildAuthorizationUrl({ scope: 'openid' })
     const now = Math.floor(clock.now() / 1000)
     const claims = { iss: ISSUER, aud: 'spa', sub: 'u1', iat: now, exp: now + 60, nonce: pending.nonce }
     tokenEndpoint({ access_token: 'at', token_type: 'bearer', id_token: fakeIdToken(claims) })
@@ -121,7 +121,7 @@ describe('completing from the callback', () => {
   it('accepts RFC 9207 iss when the server advertises it', async () => {
     tokenEndpoint()
     const c = await client({ authorization_response_iss_parameter_supported: true })
-    const pending = await c.authorizationUrl()
+    const pending = await c.buildAuthorizationUrl()
     const set = await c.completeAuthorization(`${redirectUri}?code=the-code&state=${pending.state}&iss=${encodeURIComponent(ISSUER)}`, pending)
     expect(set.accessToken).toBe('at')
   })
@@ -144,7 +144,7 @@ describe('callback: malformed answers each give a typed error before any token r
   for (const [name, suffix, code, extra] of cases) {
     it(`${name} → ${code}`, async () => {
       const c = await client(extra)
-      const pending = await c.authorizationUrl()
+      const pending = await c.buildAuthorizationUrl()
       const err = await failure(c.completeAuthorization(`${redirectUri}${suffix(pending.state)}`, pending))
       expect(err.code).toBe(code)
       if (code !== 'invalid_response') expect(err.recovery).toBe('reauthenticate')
@@ -154,7 +154,7 @@ describe('callback: malformed answers each give a typed error before any token r
 
   it('a callback that is not a URL is a ConfigError', async () => {
     const c = await client()
-    const pending = await c.authorizationUrl()
+    const pending = await c.buildAuthorizationUrl()
     expect((await failure(c.completeAuthorization('not a url', pending))).code).toBe('invalid_config')
   })
 
@@ -170,7 +170,7 @@ describe('callback: malformed answers each give a typed error before any token r
   ] as const) {
     it(`an ID token with ${name} is refused`, async () => {
       const c = await client()
-      const pending = await c.authorizationUrl({ scope: 'openid' })
+      const pending = await c.buildAuthorizationUrl({ scope: 'openid' })
       const now = Math.floor(clock.now() / 1000)
       const base = { iss: ISSUER, sub: 'u', iat: now, exp: now + 60, nonce: pending.nonce }
       const idToken = fakeIdToken({ ...base, ...claims, ...('exp' in claims ? { exp: now + claims.exp } : {}) })
@@ -182,7 +182,7 @@ describe('callback: malformed answers each give a typed error before any token r
 
   it('a missing ID token when openid was requested is refused', async () => {
     const c = await client()
-    const pending = await c.authorizationUrl({ scope: 'openid' })
+    const pending = await c.buildAuthorizationUrl({ scope: 'openid' })
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer' })))
     const err = await failure(c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending))
     expect(err.code).toBe('invalid_response')

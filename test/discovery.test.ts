@@ -61,13 +61,13 @@ describe('discovery from an issuer', () => {
     const clock = fakeClock()
     const cache = new DiscoveryCache(1000)
     msw.server.use(http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata())))
-    await Promise.all(Array.from({ length: 20 }, () => discover(ISSUER, { cache, clock })))
+    await Promise.all(Array.from({ length: 20 }, () => discover(ISSUER, { discoveryCache: cache, clock })))
     expect(msw.requests).toHaveLength(1)
     clock.advance(999)
-    await discover(ISSUER, { cache, clock })
+    await discover(ISSUER, { discoveryCache: cache, clock })
     expect(msw.requests).toHaveLength(1)
     clock.advance(2)
-    await discover(ISSUER, { cache, clock })
+    await discover(ISSUER, { discoveryCache: cache, clock })
     expect(msw.requests).toHaveLength(2)
   })
 
@@ -108,8 +108,8 @@ describe('discovery from an issuer', () => {
         ++calls === 1 ? new HttpResponse('down', { status: 503 }) : HttpResponse.json(metadata()),
       ),
     )
-    await failure(discover(ISSUER, { cache }))
-    expect((await discover(ISSUER, { cache })).metadata.issuer).toBe(ISSUER)
+    await failure(discover(ISSUER, { discoveryCache: cache }))
+    expect((await discover(ISSUER, { discoveryCache: cache })).metadata.issuer).toBe(ISSUER)
   })
 
   it("one caller's abort ends its own wait only: a concurrent caller of the same shared load gets the document", async () => {
@@ -123,8 +123,8 @@ describe('discovery from an issuer', () => {
       }),
     )
     const leaving = new AbortController()
-    const first = discover(ISSUER, { cache, signal: leaving.signal })
-    const second = discover(ISSUER, { cache })
+    const first = discover(ISSUER, { discoveryCache: cache, signal: leaving.signal })
+    const second = discover(ISSUER, { discoveryCache: cache })
     leaving.abort()
     expect((await failure(first)).code).toBe('aborted')
     expect((await second).metadata.issuer).toBe(ISSUER)
@@ -132,7 +132,7 @@ describe('discovery from an issuer', () => {
     // An abort before the call starts nothing.
     const gone = new AbortController()
     gone.abort()
-    expect((await failure(discover(`${ISSUER}/other`, { cache, signal: gone.signal }))).code).toBe('aborted')
+    expect((await failure(discover(`${ISSUER}/other`, { discoveryCache: cache, signal: gone.signal }))).code).toBe('aborted')
     expect(calls).toBe(1)
   })
 })

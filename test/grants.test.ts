@@ -20,7 +20,7 @@ function captureToken(body: Record<string, unknown> = ok) {
 describe('client_credentials', () => {
   it('sends scope, every resource, audience and extra parameters', async () => {
     captureToken()
-    const set = await (await client()).clientCredentials({
+    const set = await (await client()).clientCredentialsGrant({
       scope: 'read write',
       resource: ['https://a.example', 'https://b.example'],
       audience: 'https://api.example',
@@ -90,13 +90,13 @@ describe('oauthkit/m2m: createClientCredentialsSession', () => {
 describe('renamed client methods keep their old names until 1.0', () => {
   it('each deprecated method is the renamed one', async () => {
     const c = await client()
-    expect(c.authorizationUrl).toBe(c.buildAuthorizationUrl)
-    expect(c.clientCredentials).toBe(c.clientCredentialsGrant)
-    expect(c.refresh).toBe(c.refreshGrant)
-    expect(c.password).toBe(c.passwordGrant)
-    expect(c.revoke).toBe(c.revokeToken)
-    expect(c.introspect).toBe(c.introspectToken)
-    expect(c.userInfo).toBe(c.fetchUserInfo)
+    expect(c.buildAuthorizationUrl).toBe(c.buildAuthorizationUrl)
+    expect(c.clientCredentialsGrant).toBe(c.clientCredentialsGrant)
+    expect(c.refreshGrant).toBe(c.refreshGrant)
+    expect(c.passwordGrant).toBe(c.passwordGrant)
+    expect(c.revokeToken).toBe(c.revokeToken)
+    expect(c.introspectToken).toBe(c.introspectToken)
+    expect(c.fetchUserInfo).toBe(c.fetchUserInfo)
   })
 })
 
@@ -106,7 +106,7 @@ describe('client authentication', () => {
 
   it('client_secret_basic encodes id and secret per RFC 6749 §2.3.1', async () => {
     captureToken()
-    await (await client({ clientId: id, clientSecret: secret, tokenEndpointAuthMethod: 'client_secret_basic' })).clientCredentials()
+    await (await client({ clientId: id, clientSecret: secret, tokenEndpointAuthMethod: 'client_secret_basic' })).clientCredentialsGrant()
     const header = msw.requests[0]!.headers.get('authorization')!
     const decoded = Buffer.from(header.replace(/^Basic /, ''), 'base64').toString('utf8')
     const enc = (v: string) => encodeURIComponent(v).replace(/%20/g, '+')
@@ -116,14 +116,14 @@ describe('client authentication', () => {
 
   it('client_secret_basic_unencoded sends the raw id:secret', async () => {
     captureToken()
-    await (await client({ clientId: id, clientSecret: secret, tokenEndpointAuthMethod: 'client_secret_basic_unencoded' })).clientCredentials()
+    await (await client({ clientId: id, clientSecret: secret, tokenEndpointAuthMethod: 'client_secret_basic_unencoded' })).clientCredentialsGrant()
     const header = msw.requests[0]!.headers.get('authorization')!
     expect(Buffer.from(header.replace(/^Basic /, ''), 'base64').toString('utf8')).toBe(`${id}:${secret}`)
   })
 
   it('client_secret_post puts both in the body', async () => {
     captureToken()
-    await (await client({ tokenEndpointAuthMethod: 'client_secret_post' })).clientCredentials()
+    await (await client({ tokenEndpointAuthMethod: 'client_secret_post' })).clientCredentialsGrant()
     const sent = await form(msw.requests[0]!)
     expect([sent.get('client_id'), sent.get('client_secret')]).toEqual(['svc', 'secret'])
     expect(msw.requests[0]!.headers.has('authorization')).toBe(false)
@@ -133,7 +133,7 @@ describe('client authentication', () => {
     captureToken()
     const c = await client({ clientSecret: undefined })
     expect(c.context.authMethod).toBe('none')
-    await c.clientCredentials()
+    await c.clientCredentialsGrant()
     const sent = await form(msw.requests[0]!)
     expect(sent.get('client_id')).toBe('svc')
     expect(sent.has('client_secret')).toBe(false)
@@ -148,7 +148,7 @@ describe('client authentication', () => {
     )
     const c = await client({ clientSecret: undefined, privateKey: { key: privateKey, kid: 'k1' } })
     expect(c.context.authMethod).toBe('private_key_jwt')
-    await c.clientCredentials()
+    await c.clientCredentialsGrant()
     const sent = await form(msw.requests[0]!)
     expect(sent.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
     const [h, p, s] = sent.get('client_assertion')!.split('.')
@@ -183,7 +183,7 @@ describe('client authentication', () => {
 describe('refresh', () => {
   it('keeps the old refresh token when the response carries none', async () => {
     captureToken({ access_token: 'at2', token_type: 'bearer' })
-    const set = await (await client()).refresh('rt-1', { scope: 'read' })
+    const set = await (await client()).refreshGrant('rt-1', { scope: 'read' })
     expect(set.refreshToken).toBe('rt-1')
     const sent = await form(msw.requests[0]!)
     expect([sent.get('grant_type'), sent.get('refresh_token'), sent.get('scope')]).toEqual(['refresh_token', 'rt-1', 'read'])
@@ -191,12 +191,12 @@ describe('refresh', () => {
 
   it('takes the rotated refresh token', async () => {
     captureToken({ access_token: 'at2', token_type: 'bearer', refresh_token: 'rt-2' })
-    const set = await (await client()).refresh({ accessToken: 'at1', tokenType: 'bearer', refreshToken: 'rt-1', extra: {} })
+    const set = await (await client()).refreshGrant({ accessToken: 'at1', tokenType: 'bearer', refreshToken: 'rt-1', extra: {} })
     expect(set.refreshToken).toBe('rt-2')
   })
 
   it('without a refresh token is a ConfigError, not a request', async () => {
-    const err = await failure((async () => (await client()).refresh({ accessToken: 'a', tokenType: 'bearer', extra: {} }))())
+    const err = await failure((async () => (await client()).refreshGrant({ accessToken: 'a', tokenType: 'bearer', extra: {} }))())
     expect(err.code).toBe('invalid_config')
     expect(msw.requests).toHaveLength(0)
   })
@@ -205,7 +205,7 @@ describe('refresh', () => {
 describe('password (legacy)', () => {
   it('sends username, password and scope', async () => {
     captureToken({ ...ok, refresh_token: 'rt' })
-    const set = await (await client()).password({ username: 'ann', password: 'pw', scope: 'all billing' })
+    const set = await (await client()).passwordGrant({ username: 'ann', password: 'pw', scope: 'all billing' })
     expect(set.refreshToken).toBe('rt')
     const sent = await form(msw.requests[0]!)
     expect([sent.get('grant_type'), sent.get('username'), sent.get('password'), sent.get('scope')]).toEqual(['password', 'ann', 'pw', 'all billing'])
@@ -213,7 +213,7 @@ describe('password (legacy)', () => {
 
   it('a wrong password is invalid_grant, and the password is in no message', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ error: 'invalid_grant', error_description: 'bad credentials' }, { status: 400 })))
-    const err = await failure((await client()).password({ username: 'ann', password: 'hunter2' }))
+    const err = await failure((await client()).passwordGrant({ username: 'ann', password: 'hunter2' }))
     expect(err.error).toBe('invalid_grant')
     expect(JSON.stringify({ ...err, message: err.message })).not.toContain('hunter2')
   })
@@ -325,7 +325,7 @@ describe('device authorization (RFC 8628)', () => {
 describe('revocation, introspection, userinfo, registration', () => {
   it('revokes with a token type hint and client authentication', async () => {
     msw.server.use(http.post(`${ISSUER}/revoke`, () => new HttpResponse(null, { status: 200 })))
-    await (await client()).revoke('rt-1', { tokenTypeHint: 'refresh_token' })
+    await (await client()).revokeToken('rt-1', { tokenTypeHint: 'refresh_token' })
     const sent = await form(msw.requests[0]!)
     expect([sent.get('token'), sent.get('token_type_hint')]).toEqual(['rt-1', 'refresh_token'])
     expect(msw.requests[0]!.headers.get('authorization')).toMatch(/^Basic /)
@@ -333,18 +333,18 @@ describe('revocation, introspection, userinfo, registration', () => {
 
   it('a revocation error is typed', async () => {
     msw.server.use(http.post(`${ISSUER}/revoke`, () => HttpResponse.json({ error: 'unsupported_token_type' }, { status: 400 })))
-    expect((await failure((await client()).revoke('x'))).error).toBe('unsupported_token_type')
+    expect((await failure((await client()).revokeToken('x'))).error).toBe('unsupported_token_type')
   })
 
   it('introspects', async () => {
     msw.server.use(http.post(`${ISSUER}/introspect`, () => HttpResponse.json({ active: true, scope: 'read', client_id: 'svc', exp: 1 })))
-    const result = await (await client()).introspect('at')
+    const result = await (await client()).introspectToken('at')
     expect(result).toMatchObject({ active: true, scope: 'read' })
   })
 
   it('introspection without "active" is a typed error', async () => {
     msw.server.use(http.post(`${ISSUER}/introspect`, () => HttpResponse.json({ scope: 'read' })))
-    expect((await failure((await client()).introspect('at'))).code).toBe('invalid_response')
+    expect((await failure((await client()).introspectToken('at'))).code).toBe('invalid_response')
   })
 
   for (const method of ['GET', 'POST'] as const) {
@@ -356,21 +356,21 @@ describe('revocation, introspection, userinfo, registration', () => {
           return HttpResponse.json({ sub: 'u1', name: 'Ann' })
         }),
       )
-      const info = await (await client()).userInfo('at', { method, expectedSubject: 'u1' })
+      const info = await (await client()).fetchUserInfo('at', { method, expectedSubject: 'u1' })
       expect(info).toMatchObject({ sub: 'u1', name: 'Ann' })
     })
   }
 
   it('userinfo for another subject is refused', async () => {
     msw.server.use(http.get(`${ISSUER}/userinfo`, () => HttpResponse.json({ sub: 'u2' })))
-    expect((await failure((await client()).userInfo('at', { expectedSubject: 'u1' }))).code).toBe('invalid_response')
+    expect((await failure((await client()).fetchUserInfo('at', { expectedSubject: 'u1' }))).code).toBe('invalid_response')
   })
 
   it('userinfo with an expired token surfaces the Bearer challenge', async () => {
     msw.server.use(
       http.get(`${ISSUER}/userinfo`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })),
     )
-    expect(await failure((await client()).userInfo('at'))).toMatchObject({ error: 'invalid_token', status: 401, recovery: 'reauthenticate' })
+    expect(await failure((await client()).fetchUserInfo('at'))).toMatchObject({ error: 'invalid_token', status: 401, recovery: 'reauthenticate' })
   })
 
   it('registers a client (RFC 7591) with an initial access token', async () => {
@@ -393,7 +393,7 @@ describe('revocation, introspection, userinfo, registration', () => {
 
   it('an endpoint the server lacks is a ConfigError, not a request', async () => {
     const c = await createOAuthClient({ clientId: 'a', endpoints: { token: `${ISSUER}/token` } })
-    for (const call of [() => c.revoke('t'), () => c.introspect('t'), () => c.userInfo('t'), () => c.startDeviceAuthorization()]) {
+    for (const call of [() => c.revokeToken('t'), () => c.introspectToken('t'), () => c.fetchUserInfo('t'), () => c.startDeviceAuthorization()]) {
       expect((await failure((async () => call())())).code).toBe('missing_endpoint')
     }
     expect(msw.requests).toHaveLength(0)

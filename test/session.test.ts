@@ -77,7 +77,7 @@ const expired = (clock: { now(): number }): TokenSet => ({
 type Caller = (url: string) => Promise<Response>
 const viaFetch = (s: Session): Caller => (url) => s.fetch(url)
 const viaKy = (s: Session): Caller => {
-  const api = createAuthorizedKy(s, { allowedUrls: [API], retry: { limit: 2 }, throwHttpErrors: false })
+  const api = createAuthorizedKy(s, { apiUrls: [API], retry: { limit: 2 }, throwHttpErrors: false })
   return (url) => api.get(url)
 }
 
@@ -502,7 +502,7 @@ describe('token manager', () => {
         if (firstLoad) {
           firstLoad = false
           const other = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })
-          const rotated = await other.refresh('rt-0')
+          const rotated = await other.refreshGrant('rt-0')
           const before = await shared.load()
           await shared.save(rotated, before!.version)
           return before
@@ -512,7 +512,7 @@ describe('token manager', () => {
       save: (t, v) => shared.save(t, v),
       clear: () => shared.clear(),
     }
-    const manager = new TokenManager({ store: racy, clock, refresh: async (rt) => (await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })).refresh(rt) })
+    const manager = new TokenManager({ store: racy, clock, refresh: async (rt) => (await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })).refreshGrant(rt) })
     const signIn = vi.fn()
     manager.on('sign-in-required', signIn)
     expect(await manager.getAccessToken()).toBe('at-1')

@@ -20,7 +20,7 @@ describe('token response normalisation', () => {
     answer(() =>
       tokenJson({ access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt', scope: 'read', tenant: 't1', nested: { a: 1 } }),
     )
-    const set = await (await client()).clientCredentials()
+    const set = await (await client()).clientCredentialsGrant()
     expect(set).toEqual({
       accessToken: 'at',
       tokenType: 'bearer',
@@ -44,7 +44,7 @@ describe('token response normalisation', () => {
   for (const [name, value, lifetime] of policy) {
     it(`expires_in ${name} → ${lifetime === undefined ? 'no stated expiry' : `${lifetime} ms`}`, async () => {
       answer(() => tokenJson({ access_token: 'at', token_type: 'bearer', ...(value === undefined ? {} : { expires_in: value }) }))
-      const set = await (await client()).clientCredentials()
+      const set = await (await client()).clientCredentialsGrant()
       expect(set.expiresAt === undefined ? undefined : set.expiresAt - clock.now()).toBe(lifetime)
       if (lifetime === undefined && value !== undefined) expect(set.extra.expires_in).toBe(value)
     })
@@ -71,7 +71,7 @@ describe('token response: malformed answers each give a typed error', () => {
   for (const [name, reply, code] of cases) {
     it(`${name} → ${code}`, async () => {
       answer(reply)
-      const err = await failure((await client()).clientCredentials())
+      const err = await failure((await client()).clientCredentialsGrant())
       expect(err.code).toBe(code)
       expect(err.message).not.toContain('s3cret')
     })
@@ -84,7 +84,7 @@ describe('token response: malformed answers each give a typed error', () => {
         { status: 400 },
       ),
     )
-    const err = await failure((await client()).refresh('old-rt'))
+    const err = await failure((await client()).refreshGrant('old-rt'))
     expect(err).toMatchObject({
       name: 'OAuthServerError',
       code: 'oauth_error',
@@ -103,20 +103,20 @@ describe('token response: malformed answers each give a typed error', () => {
     answer(() =>
       tokenJson({ error: 'invalid_client' }, { status: 401, headers: { 'www-authenticate': 'Basic realm="as", error="invalid_client"' } }),
     )
-    const err = await failure((await client()).clientCredentials())
+    const err = await failure((await client()).clientCredentialsGrant())
     expect(err).toMatchObject({ code: 'oauth_error', error: 'invalid_client', status: 401, recovery: 'fix-config' })
   })
 
   it('temporarily_unavailable → retry', async () => {
     answer(() => tokenJson({ error: 'temporarily_unavailable' }, { status: 503 }))
-    const err = await failure((await client()).clientCredentials())
+    const err = await failure((await client()).clientCredentialsGrant())
     expect(err.recovery).toBe('retry')
   })
 
   it('an error code named like an Object property (constructor, __proto__) still gets a recovery class', async () => {
     for (const error of ['constructor', '__proto__', 'toString']) {
       answer(() => tokenJson({ error }, { status: 400 }))
-      const err = await failure((await client()).clientCredentials())
+      const err = await failure((await client()).clientCredentialsGrant())
       expect(err).toMatchObject({ code: 'oauth_error', error, recovery: 'fix-config' })
     }
   })

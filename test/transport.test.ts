@@ -17,7 +17,7 @@ describe('redirects are never followed for OAuth requests', () => {
       msw.server.use(
         http.post(`${ISSUER}/token`, () => new HttpResponse(null, { status, headers: { location: 'https://attacker.example.net/steal?x=1' } })),
       )
-      const err = await failure((await client()).refresh('refresh-me'))
+      const err = await failure((await client()).refreshGrant('refresh-me'))
       expect(err).toMatchObject({ name: 'NetworkError', code: 'redirect_refused', status })
       expect(err.message).toContain('https://attacker.example.net/steal')
       expect(err.message).not.toContain('x=1')
@@ -33,8 +33,8 @@ describe('redirects are never followed for OAuth requests', () => {
       http.post(`${ISSUER}/register`, () => new HttpResponse(null, to)),
     )
     const c = await client()
-    expect((await failure(c.revoke('t'))).code).toBe('redirect_refused')
-    expect((await failure(c.introspect('t'))).code).toBe('redirect_refused')
+    expect((await failure(c.revokeToken('t'))).code).toBe('redirect_refused')
+    expect((await failure(c.introspectToken('t'))).code).toBe('redirect_refused')
     const { registerClient } = await import('../src/index.js')
     expect((await failure(registerClient(metadata(), { redirect_uris: ['https://a.example/cb'] }))).code).toBe('redirect_refused')
     expect(msw.requests.every((r) => new URL(r.url).origin === ISSUER)).toBe(true)
@@ -49,7 +49,7 @@ describe('timeouts and cancellation', () => {
         return tokenJson({})
       }),
     )
-    const err = await failure((await client({ timeout: 50 })).clientCredentials())
+    const err = await failure((await client({ timeout: 50 })).clientCredentialsGrant())
     expect(err).toMatchObject({ name: 'NetworkError', code: 'timeout', recovery: 'retry' })
     expect(err.message).toContain('50 ms')
   })
@@ -62,19 +62,19 @@ describe('timeouts and cancellation', () => {
       }),
     )
     const controller = new AbortController()
-    const pending = (await client()).clientCredentials({ signal: controller.signal })
+    const pending = (await client()).clientCredentialsGrant({ signal: controller.signal })
     setTimeout(() => controller.abort(), 10)
     expect(await failure(pending)).toMatchObject({ code: 'aborted', recovery: 'none' })
   })
 
   it('an already-aborted signal sends nothing that completes', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'a', token_type: 'bearer' })))
-    expect((await failure((await client()).clientCredentials({ signal: AbortSignal.abort() }))).code).toBe('aborted')
+    expect((await failure((await client()).clientCredentialsGrant({ signal: AbortSignal.abort() }))).code).toBe('aborted')
   })
 
   it('a connection failure is network_error with the cause kept', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => HttpResponse.error()))
-    const err = await failure((await client()).clientCredentials())
+    const err = await failure((await client()).clientCredentialsGrant())
     expect(err).toMatchObject({ code: 'network_error', recovery: 'retry' })
     expect(err.cause).toBeDefined()
   })
@@ -83,7 +83,7 @@ describe('timeouts and cancellation', () => {
 describe('plain http', () => {
   it('is refused for a non-loopback host before any request', async () => {
     const c = await createOAuthClient({ clientId: 'a', clientSecret: 'top-secret', endpoints: { token: 'http://as.example.com/token' } })
-    const err = await failure(c.clientCredentials())
+    const err = await failure(c.clientCredentialsGrant())
     expect(err).toMatchObject({ name: 'ConfigError', code: 'insecure_url' })
     expect(msw.requests).toHaveLength(0)
   })
@@ -91,12 +91,12 @@ describe('plain http', () => {
   it('is allowed with an explicit opt-in', async () => {
     msw.server.use(http.post('http://as.internal/token', () => tokenJson({ access_token: 'a', token_type: 'bearer' })))
     const c = await createOAuthClient({ clientId: 'a', endpoints: { token: 'http://as.internal/token' }, allowInsecureHttp: true })
-    expect((await c.clientCredentials()).accessToken).toBe('a')
+    expect((await c.clientCredentialsGrant()).accessToken).toBe('a')
   })
 
   it('is refused for other schemes', async () => {
     const c = await createOAuthClient({ clientId: 'a', endpoints: { token: 'ftp://as.example.com/token' } })
-    expect((await failure(c.clientCredentials())).code).toBe('insecure_url')
+    expect((await failure(c.clientCredentialsGrant())).code).toBe('insecure_url')
   })
 })
 
@@ -104,7 +104,7 @@ describe('no secret in messages', () => {
   it('query strings are cut from URLs in errors', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => HttpResponse.error()))
     const c = await createOAuthClient({ clientId: 'a', endpoints: { token: `${ISSUER}/token?client_secret=leaky` } })
-    const err = await failure(c.clientCredentials())
+    const err = await failure(c.clientCredentialsGrant())
     expect(err.message).not.toContain('leaky')
     expect(err.url).toBe(`${ISSUER}/token`)
   })
@@ -136,7 +136,7 @@ describe('against real sockets on loopback', () => {
       res.end()
     })
     const c = await createOAuthClient({ clientId: 'a', clientSecret: 'top-secret', endpoints: { token: `${token}/token` } })
-    expect((await failure(c.refresh('refresh-me'))).code).toBe('redirect_refused')
+    expect((await failure(c.refreshGrant('refresh-me'))).code).toBe('redirect_refused')
     await new Promise((r) => setTimeout(r, 50))
     expect(received).toEqual([])
   })
@@ -167,6 +167,6 @@ describe('against real sockets on loopback', () => {
       /* never answers */
     })
     const c = await createOAuthClient({ clientId: 'a', endpoints: { token: `${silent}/token` }, timeout: 100 })
-    expect((await failure(c.clientCredentials())).code).toBe('timeout')
+    expect((await failure(c.clientCredentialsGrant())).code).toBe('timeout')
   })
 })

@@ -60,7 +60,7 @@ describe('public types', () => {
 
   it('clients: one entry point per use, typed results', () => {
     expectTypeOf(createOAuthClient).returns.resolves.toEqualTypeOf<OAuthClient>()
-    expectTypeOf<OAuthClient['clientCredentials']>().returns.resolves.toEqualTypeOf<TokenSet>()
+    expectTypeOf<OAuthClient['clientCredentialsGrant']>().returns.resolves.toEqualTypeOf<TokenSet>()
     expectTypeOf(createBrowserClient).returns.toEqualTypeOf<BrowserClient>()
     // @ts-expect-error a browser client needs its redirect URI
     expectTypeOf(createBrowserClient).toBeCallableWith({ issuer: 'https://as.example', clientId: 'spa' })

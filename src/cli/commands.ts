@@ -76,7 +76,7 @@ const discoverCommand: Command = async ([url], flags, io) => {
   if (!url) throw new UsageError('discover needs an issuer or a resource URL: oauthkit discover https://auth.example.com')
   let found: { metadataUrl: string; metadata: AuthorizationServerMetadata; resource?: ProtectedResourceMetadata }
   try {
-    const { url: metadataUrl, metadata } = await discover(url, { cache: false })
+    const { url: metadataUrl, metadata } = await discover(url, { discoveryCache: false })
     found = { metadataUrl, metadata }
   } catch (asIssuer) {
     if (!isOAuthKitError(asIssuer) || asIssuer.recovery !== 'fix-config') throw asIssuer

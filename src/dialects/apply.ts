@@ -24,15 +24,6 @@ export function defineDialect(spec: DialectSpec | Dialect): Dialect {
 }
 
 /**
- * The old name of {@link defineDialect}.
- *
- * @deprecated Renamed {@link defineDialect}; this alias stays until 1.0.
- * @example
- * const acme = compileDialect({ name: 'Acme' }) // prefer defineDialect
- */
-export const compileDialect: (spec: DialectSpec | Dialect) => Dialect = defineDialect
-
-/**
  * Applies a dialect's data to an outgoing request: where token parameters and client
  * credentials go and under which names, and how revocation sends the token. Pure.
  */

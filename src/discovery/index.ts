@@ -18,16 +18,12 @@ export interface DiscoveryOptions extends HttpOptions {
    * http policy): two configurations never share a result.
    */
   discoveryCache?: DiscoveryCache | false
-  /** @deprecated Renamed `discoveryCache`, as on the clients; kept until 1.0. */
-  cache?: DiscoveryCache | false
   /**
    * Which document to ask for first: `oauth-authorization-server` (RFC 8414, the default) or
    * `openid-configuration` (OpenID Connect). In a browser every miss is a console error (a 404
    * without CORS headers), so the browser client asks an OpenID provider's first.
    */
   wellKnownFirst?: 'oauth-authorization-server' | 'openid-configuration'
-  /** @deprecated Pass the HttpOptions fields flat. */
-  http?: HttpOptions
 }
 
 /**
@@ -37,7 +33,7 @@ export interface DiscoveryOptions extends HttpOptions {
  * never fails the others.
  */
 function cached<T>(key: string, options: DiscoveryOptions, http: HttpOptions, load: (http: HttpOptions) => Promise<T>): Promise<T> {
-  const cache = options.discoveryCache ?? options.cache
+  const cache = options.discoveryCache
   if (cache === false) return load(http)
   const { signal, ...shared } = http
   return untilAborted(signal, 'discovery', () => (cache ?? sharedDiscoveryCache()).get(`${key} ${configurationKey(http)}`, (http.clock ?? systemClock).now(), () => load(shared)))
@@ -145,7 +141,7 @@ export async function discoverResource(
 ): Promise<Discovered<ProtectedResourceMetadata>> {
   options ??= {}
   const id = parseUrl(resource, 'resource')
-  assertSecureUrl(id, options.allowInsecureHttp ?? options.http?.allowInsecureHttp, 'the resource')
+  assertSecureUrl(id, options.allowInsecureHttp, 'the resource')
   id.hash = ''
   const http = pickHttpOptions(options)
   if (options.metadataUrl) return resourceDocument(id, parseUrl(options.metadataUrl, 'resource_metadata').href, options, http)

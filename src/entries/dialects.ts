@@ -5,7 +5,7 @@
  */
 // `oauthkit/dialects`: vendor presets, the dialect toolkit, and the vendors' own operations.
 export { bipsyncPreset, epishipPreset, epismoPreset, epturaPreset, organizationApiPreset } from '../dialects/presets.js'
-export { defineDialect, composeDialects, compileDialect } from '../dialects/apply.js'
+export { defineDialect, composeDialects } from '../dialects/apply.js'
 export type { Dialect, DialectSpec, VendorPreset, Placement, CredentialsPlacement, Endpoints } from '../dialects/types.js'
 export { requestEpturaCode } from '../vendors/eptura.js'
 export type { EpturaCodeRequest } from '../vendors/eptura.js'

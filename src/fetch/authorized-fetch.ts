@@ -13,8 +13,6 @@ export interface AuthorizedFetchOptions {
    * any other URL gets the request without a token.
    */
   apiUrls?: Array<string | URL>
-  /** @deprecated Renamed `apiUrls` (the name sessions and the browser client use); kept until 1.0. */
-  allowedUrls?: Array<string | URL>
   /** The fetch to wrap; defaults to `globalThis.fetch`, looked up at call time. */
   fetch?: typeof fetch
   /** Allow `apiUrls` on plain `http:` off loopback (the token would cross the network in clear). Default false. */
@@ -139,7 +137,7 @@ export function asksForNewToken(response: Response): boolean {
  */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
   if (typeof options?.tokens?.getAccessToken !== 'function') throw new ConfigError('invalid_config', 'createAuthorizedFetch needs tokens: a session, a TokenManager or another AccessTokenSource')
-  const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>, options.allowInsecureHttp)
+  const isAllowed = urlMatcher(options.apiUrls as Array<string | URL>, options.allowInsecureHttp)
   const { tokens } = options
   const dpop = options.dpop ?? tokens.dpop
   const hops: Hops = { isAllowed, fetch: options.fetch, stopCrossOrigin: options.crossOriginRedirects === 'stop' }

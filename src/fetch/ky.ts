@@ -10,8 +10,6 @@ import { asksForNewToken, checkInsufficientScope, urlMatcher } from './authorize
 export interface KyAuthOptions {
   /** The API base URLs the token may be sent to; nothing else gets it. */
   apiUrls?: Array<string | URL>
-  /** @deprecated Renamed `apiUrls` (the name sessions and the browser client use); kept until 1.0. */
-  allowedUrls?: Array<string | URL>
   /** Allow `apiUrls` on plain `http:` off loopback (the token would cross the network in clear). Default false. */
   allowInsecureHttp?: boolean
 }
@@ -27,7 +25,7 @@ export interface KyAuthOptions {
  * const api = ky.create({ hooks: kyAuthHooks(session, { apiUrls: ['https://api.example.com'] }) })
  */
 export function kyAuthHooks(tokens: AccessTokenSource, options: KyAuthOptions): Hooks {
-  const isAllowed = urlMatcher((options.apiUrls ?? options.allowedUrls) as Array<string | URL>, options.allowInsecureHttp)
+  const isAllowed = urlMatcher(options.apiUrls as Array<string | URL>, options.allowInsecureHttp)
   /** The token on `headers`: Bearer, or DPoP with a proof for the request (RFC 9449). */
   const authorize = async (headers: Headers, token: string, request: Request) => {
     headers.set('authorization', `${tokens.dpop ? 'DPoP' : 'Bearer'} ${token}`)
@@ -68,8 +66,8 @@ export function kyAuthHooks(tokens: AccessTokenSource, options: KyAuthOptions): 
  * const things = await api.get('things').json()
  */
 export function createAuthorizedKy(tokens: AccessTokenSource, options: KyAuthOptions & Options): KyInstance {
-  const { apiUrls, allowedUrls, allowInsecureHttp, hooks, retry, ...kyOptions } = options
-  const auth = kyAuthHooks(tokens, { apiUrls: (apiUrls ?? allowedUrls) as Array<string | URL>, ...(allowInsecureHttp ? { allowInsecureHttp } : {}) })
+  const { apiUrls, allowInsecureHttp, hooks, retry, ...kyOptions } = options
+  const auth = kyAuthHooks(tokens, { apiUrls: apiUrls as Array<string | URL>, ...(allowInsecureHttp ? { allowInsecureHttp } : {}) })
   const retryOptions = typeof retry === 'number' ? { limit: retry } : (retry ?? {})
   return ky.create({
     ...kyOptions,

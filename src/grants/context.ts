@@ -19,13 +19,8 @@ import type { AuthorizationServerMetadata } from '../types.js'
  */
 export type AuthMethod = 'client_secret_basic' | 'client_secret_basic_unencoded' | 'client_secret_post' | 'private_key_jwt' | 'none'
 
-/**
- * Options of createContext and createPublicContext: the {@link HttpOptions}, flat (the nested
- * `{ http: { fetch }, clock }` form is deprecated and accepted until 1.0).
- */
+/** Options of createContext and createPublicContext: the {@link HttpOptions}, flat, and a DPoP key. */
 export interface ContextOptions extends HttpOptions {
-  /** @deprecated Pass these fields flat. */
-  http?: HttpOptions
   /** Sender-constrained tokens (RFC 9449): the DPoP key from `createDPoP()`. */
   dpop?: DPoP
 }

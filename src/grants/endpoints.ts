@@ -201,8 +201,6 @@ export interface ClientMetadata {
 export interface RegisterOptions extends HttpOptions {
   /** RFC 7591 §3: an initial access token, when the server requires one. */
   initialAccessToken?: string
-  /** @deprecated Pass the HttpOptions fields flat. */
-  http?: HttpOptions
 }
 
 /**

@@ -69,12 +69,9 @@ export interface TraceEnd {
 
 const FIELDS = ['fetch', 'timeout', 'allowInsecureHttp', 'maxResponseBytes', 'headers', 'dialect', 'onWarning', 'clock', 'signal', 'retry', 'trace'] as const
 
-/**
- * The {@link HttpOptions} fields of a larger options object, plus the deprecated nested
- * `http` / `clock` form (`{ http: { fetch }, clock }`), which flat fields override.
- */
-export function pickHttpOptions(options: (HttpOptions & { http?: HttpOptions }) | undefined): HttpOptions {
-  const out: Record<string, unknown> = { ...options?.http }
+/** The {@link HttpOptions} fields of a larger options object (those that are set). */
+export function pickHttpOptions(options: HttpOptions | undefined): HttpOptions {
+  const out: Record<string, unknown> = {}
   for (const key of FIELDS) if (options?.[key] !== undefined) out[key] = options[key]
   return out as HttpOptions
 }

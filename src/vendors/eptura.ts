@@ -13,8 +13,6 @@ export interface EpturaCodeRequest extends HttpOptions {
   clientId: string
   redirectUri: string
   scope: string
-  /** @deprecated Pass the HttpOptions fields flat. */
-  http?: HttpOptions
 }
 
 /**

@@ -25,14 +25,14 @@ async function callApi(accessToken: string) {
 
 
 async function signIn(client: OAuthClient, scope = 'openid offline_access profile') {
-  const pending = await client.authorizationUrl({ scope, extraParams: { prompt: 'consent' } })
+  const pending = await client.buildAuthorizationUrl({ scope, extraParams: { prompt: 'consent' } })
   const callback = await actAsUser(pending.url, { until: servers.redirectUri })
   return { pending, callback, tokens: await client.completeAuthorization(callback, pending) }
 }
 
 describe('oidc-provider 8 on loopback', () => {
   it('discovers the server (RFC 8414 falls back to OpenID Connect discovery)', async () => {
-    const found = await discover(servers.issuer, { cache: false })
+    const found = await discover(servers.issuer, { discoveryCache: false })
     expect(found.metadata.issuer).toBe(servers.issuer)
     expect(found.url).toBe(`${servers.issuer}/.well-known/openid-configuration`)
     expect(found.metadata.device_authorization_endpoint).toBeDefined()
@@ -42,7 +42,7 @@ describe('oidc-provider 8 on loopback', () => {
   it("discovers the server from the API's 401 (RFC 9728)", async () => {
     const res = await fetch(`${servers.api}/me`)
     expect(res.status).toBe(401)
-    const found = await discoverFromResource(servers.api, { challenge: res, cache: false, trustedIssuers: [servers.issuer] })
+    const found = await discoverFromResource(servers.api, { challenge: res, discoveryCache: false, trustedIssuers: [servers.issuer] })
     expect(found.authorizationServer.metadata.issuer).toBe(servers.issuer)
     // A challenge without resource_metadata: the path-aware well-known URL (no document), then the root one.
     const plain = await discoverFromResource(`${servers.api}/me`, { challenge: 'Bearer error="invalid_token"', discoveryCache: false })
@@ -53,7 +53,7 @@ describe('oidc-provider 8 on loopback', () => {
   })
 
   it('client_credentials with a resource indicator, then an authorized API call', async () => {
-    const tokens = await confidential.clientCredentials({ scope: 'api:read', resource: servers.api })
+    const tokens = await confidential.clientCredentialsGrant({ scope: 'api:read', resource: servers.api })
     expect(tokens.expiresAt).toBeGreaterThan(Date.now())
     const me = await callApi(tokens.accessToken)
     expect(me).toMatchObject({ status: 200, body: { client: CONFIDENTIAL.clientId, scope: 'api:read' } })
@@ -66,7 +66,7 @@ describe('oidc-provider 8 on loopback', () => {
     expect(tokens.idTokenClaims).toMatchObject({ sub: USER.login, iss: servers.issuer, aud: CONFIDENTIAL.clientId })
     expect((await callApi(tokens.accessToken)).body).toMatchObject({ sub: USER.login })
     for (const method of ['GET', 'POST'] as const) {
-      const info = await confidential.userInfo(tokens.accessToken, { method, expectedSubject: USER.login })
+      const info = await confidential.fetchUserInfo(tokens.accessToken, { method, expectedSubject: USER.login })
       expect(info).toMatchObject({ sub: USER.login, name: USER.name })
     }
   })
@@ -76,7 +76,7 @@ describe('oidc-provider 8 on loopback', () => {
     expect(client.context.authMethod).toBe('none')
     const { tokens } = await signIn(client)
     expect((await callApi(tokens.accessToken)).status).toBe(200)
-    const refreshed = await client.refresh(tokens)
+    const refreshed = await client.refreshGrant(tokens)
     expect(refreshed.accessToken).not.toBe(tokens.accessToken)
   })
 
@@ -105,11 +105,11 @@ describe('oidc-provider 8 on loopback', () => {
 
   it('refresh rotates the refresh token, and a rotated-out one is refused', async () => {
     const { tokens } = await signIn(confidential)
-    const refreshed = await confidential.refresh(tokens)
+    const refreshed = await confidential.refreshGrant(tokens)
     expect(refreshed.refreshToken).toBeTruthy()
     expect(refreshed.refreshToken).not.toBe(tokens.refreshToken)
     expect((await callApi(refreshed.accessToken)).status).toBe(200)
-    const err = await failure(confidential.refresh(tokens.refreshToken!))
+    const err = await failure(confidential.refreshGrant(tokens.refreshToken!))
     expect(err.error).toBe('invalid_grant')
   })
 
@@ -142,20 +142,20 @@ describe('oidc-provider 8 on loopback', () => {
   })
 
   it('password grant (legacy), and a wrong password', async () => {
-    const tokens = await confidential.password({ username: USER.login, password: USER.password, scope: 'openid' })
+    const tokens = await confidential.passwordGrant({ username: USER.login, password: USER.password, scope: 'openid' })
     expect((await callApi(tokens.accessToken)).status).toBe(200)
-    const err = await failure(confidential.password({ username: USER.login, password: 'nope' }))
+    const err = await failure(confidential.passwordGrant({ username: USER.login, password: 'nope' }))
     expect(err.error).toBe('invalid_grant')
   })
 
   it('introspection and revocation of an access token and a refresh token', async () => {
     const { tokens } = await signIn(confidential)
-    expect(await confidential.introspect(tokens.accessToken)).toMatchObject({ active: true, sub: USER.login })
-    await confidential.revoke(tokens.accessToken, { tokenTypeHint: 'access_token' })
-    expect(await confidential.introspect(tokens.accessToken)).toMatchObject({ active: false })
+    expect(await confidential.introspectToken(tokens.accessToken)).toMatchObject({ active: true, sub: USER.login })
+    await confidential.revokeToken(tokens.accessToken, { tokenTypeHint: 'access_token' })
+    expect(await confidential.introspectToken(tokens.accessToken)).toMatchObject({ active: false })
     expect((await callApi(tokens.accessToken)).status).toBe(401)
-    await confidential.revoke(tokens.refreshToken!, { tokenTypeHint: 'refresh_token' })
-    expect((await failure(confidential.refresh(tokens.refreshToken!))).error).toBe('invalid_grant')
+    await confidential.revokeToken(tokens.refreshToken!, { tokenTypeHint: 'refresh_token' })
+    expect((await failure(confidential.refreshGrant(tokens.refreshToken!))).error).toBe('invalid_grant')
   })
 
   it('dynamic client registration, then the new client works', async () => {
@@ -173,13 +173,13 @@ describe('oidc-provider 8 on loopback', () => {
       clientSecret: registered.client_secret!,
       tokenEndpointAuthMethod: 'client_secret_post',
     })
-    const tokens = await client.clientCredentials()
+    const tokens = await client.clientCredentialsGrant()
     expect((await callApi(tokens.accessToken)).status).toBe(200)
   })
 
   it('wrong client credentials are invalid_client (fix-config)', async () => {
     const client = await createOAuthClient({ issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecret: 'wrong' })
-    const err = await failure(client.clientCredentials())
+    const err = await failure(client.clientCredentialsGrant())
     expect(err).toMatchObject({ error: 'invalid_client', recovery: 'fix-config' })
     expect(err.message).not.toContain('wrong')
   })

@@ -25,11 +25,11 @@ afterAll(() => servers?.stop())
 
 describe('a session over 12 s of 5 s tokens', () => {
   it('never fails a call and never sees invalid_grant', async () => {
-    const pending = await client.authorizationUrl({ scope: 'openid offline_access', extraParams: { prompt: 'consent' } })
+    const pending = await client.buildAuthorizationUrl({ scope: 'openid offline_access', extraParams: { prompt: 'consent' } })
     const tokens = await client.completeAuthorization(await actAsUser(pending.url, { until: servers.redirectUri }), pending)
     const user = client.session({ tokens, apiUrls: [servers.api] })
     const m2m = client.session({ grant: 'client_credentials', scope: 'api:read', resource: servers.api, apiUrls: [servers.api] })
-    const api = createAuthorizedKy(user, { allowedUrls: [servers.api], throwHttpErrors: false })
+    const api = createAuthorizedKy(user, { apiUrls: [servers.api], throwHttpErrors: false })
     const problems: string[] = []
     user.on('sign-in-required', (e) => problems.push(`sign-in-required: ${e.message}`))
     user.on('refresh-failed', (e) => problems.push(`refresh-failed: ${e.message}`))

@@ -24,7 +24,7 @@ describe('a token endpoint having a bad minute', () => {
     // Two sessions (as two services sharing the client would have), each renewing on its own.
     const session = client.session({ grant: 'client_credentials', apiUrls: [server.api] })
     const other = client.session({ grant: 'client_credentials', apiUrls: [server.api] })
-    const ky = createAuthorizedKy(other, { allowedUrls: [server.api], throwHttpErrors: false, retry: 0 })
+    const ky = createAuthorizedKy(other, { apiUrls: [server.api], throwHttpErrors: false, retry: 0 })
     const failures: string[] = []
     let calls = 0
     const end = Date.now() + SECONDS * 1000

@@ -24,7 +24,7 @@ export async function smoke(base) {
   let app
 
   await step('discovery', async () => {
-    const { metadata } = await discover(base, { cache: false })
+    const { metadata } = await discover(base, { discoveryCache: false })
     if (metadata.token_endpoint !== `${base}/token`) throw new Error(`token_endpoint ${metadata.token_endpoint}`)
     return metadata.token_endpoint
   })
@@ -48,14 +48,14 @@ export async function smoke(base) {
   })
   await step('refresh', async () => {
     if (!tokens) throw new Error('no tokens from the previous step')
-    const renewed = await app.refresh(tokens)
+    const renewed = await app.refreshGrant(tokens)
     if (renewed.accessToken === tokens.accessToken) throw new Error('the same access token came back')
     return 'new access token'
   })
   await step('typed error', async () => {
     const wrong = await createOAuthClient({ issuer: base, clientId: SMOKE_SERVICE.clientId, clientSecret: 'not-the-secret' })
     try {
-      await wrong.clientCredentials({ scope: 'read' })
+      await wrong.clientCredentialsGrant({ scope: 'read' })
     } catch (err) {
       if (!isOAuthKitError(err) || err.code !== 'oauth_error' || err.error !== 'invalid_client' || err.recovery !== 'fix-config') throw err
       if (err.message.includes('not-the-secret')) throw new Error('the secret is in the message', { cause: err })

@@ -37,9 +37,9 @@ describe('Bipsync', () => {
     it(`authorization code for ${user === 'ann' ? 'a named user' : 'a service account'} (confidential application), refresh, API call`, async () => {
       const server = setup()
       const c = await confidential()
-      const pending = await c.authorizationUrl({ scope: 'read' })
+      const pending = await c.buildAuthorizationUrl({ scope: 'read' })
       const tokens = await c.completeAuthorization(await server.approve(pending.url, { user }), pending)
-      const session = c.session({ tokens: await c.refresh(tokens), apiUrls: [api] })
+      const session = c.session({ tokens: await c.refreshGrant(tokens), apiUrls: [api] })
       const res = await session.fetch(`${api}/research`)
       expect(await res.json()).toMatchObject({ sub: user })
       const sent = msw.requests.find((r) => r.url.startsWith(api))!
@@ -51,7 +51,7 @@ describe('Bipsync', () => {
     const server = setup()
     const c = await createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'native', redirectUri, discoveryCache: false })
     expect(c.context.authMethod).toBe('none')
-    const pending = await c.authorizationUrl({ scope: 'read' })
+    const pending = await c.buildAuthorizationUrl({ scope: 'read' })
     const tokens = await c.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
     expect(tokens.accessToken).toBeTruthy()
     const bare = new URL(pending.url)
@@ -72,13 +72,13 @@ describe('Bipsync', () => {
     const flow = await c.startDeviceAuthorization({ scope: 'read' })
     server.approveDevice(flow.userCode, { user: 'ann' })
     const tokens = await flow.wait()
-    expect(await c.userInfo(tokens.accessToken)).toMatchObject({ sub: 'ann' })
+    expect(await c.fetchUserInfo(tokens.accessToken)).toMatchObject({ sub: 'ann' })
   })
 
   it('errors follow RFC 6749 §5.2 and arrive typed', async () => {
     setup()
     const c = await createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'wrong', discoveryCache: false })
-    const err = await c.clientCredentials().catch((e: unknown) => e)
+    const err = await c.clientCredentialsGrant().catch((e: unknown) => e)
     expect(isOAuthKitError(err) && { error: err.error, status: err.status, recovery: err.recovery }).toEqual({ error: 'invalid_client', status: 401, recovery: 'fix-config' })
   })
 })

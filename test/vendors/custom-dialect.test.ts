@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { acmeCloud, acmeCloudClient } from '../../examples/dialect-from-scratch.js'
-import { compileDialect, composeDialects, createOAuthClient, createPublicContext, defineDialect, isOAuthKitError, type Dialect, type DialectSpec } from '../../src/index.js'
+import { composeDialects, createOAuthClient, createPublicContext, defineDialect, isOAuthKitError, type Dialect, type DialectSpec } from '../../src/index.js'
 import { acmeCloudServer } from '../support/acme-cloud.js'
 import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
 import { fakeClock, useStrictMsw } from '../support/msw.js'
@@ -15,11 +15,11 @@ describe('a dialect written from scratch (examples/dialect-from-scratch.ts)', ()
     expect(acmeCloud.name).toBe('Acme Cloud')
     const client = await acmeCloudClient({ clientId: 'acme-app', clientSecret: 'acme-secret' })
     const before = Date.now()
-    const tokens = await client.clientCredentials({ scope: 'read' })
+    const tokens = await client.clientCredentialsGrant({ scope: 'read' })
     expect(tokens.tokenType).toBe('bearer')
     expect(tokens.expiresAt! - before).toBeGreaterThan(3_590_000)
     expect(tokens.expiresAt! - before).toBeLessThan(3_601_000)
-    const refreshed = await client.refresh(tokens)
+    const refreshed = await client.refreshGrant(tokens)
     expect(refreshed.accessToken).not.toBe(tokens.accessToken)
     expect(await msw.requests[1]!.json()).toMatchObject({ grantType: 'refresh_token', refreshToken: tokens.refreshToken, clientId: 'acme-app' })
   })
@@ -35,7 +35,7 @@ describe('composing dialects', () => {
     expect(both.token).toMatchObject({ names: { grant_type: 'gt' }, headers: { 'x-a': '1', 'x-b': '2' } })
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'x', token_type: 'bearer', expires_in: 60_000 })))
     const client = await createOAuthClient({ clientId: 'c', metadata: metadata(), dialect: both })
-    const tokens = await client.clientCredentials()
+    const tokens = await client.clientCredentialsGrant()
     expect(seen).toEqual(['a', 'b'])
     const sent = msw.requests[0]!
     expect(sent.headers.get('x-a')).toBe('1')
@@ -56,8 +56,6 @@ describe('dialects with the plain functions', () => {
     })()
     expect(isOAuthKitError(err) && err.message).toMatch(/defineDialect/)
     expect(createPublicContext(metadata(), 'spa', { dialect: defineDialect(raw) }).clientId).toBe('spa')
-    // The deprecated names still work: compileDialect, and the nested { http: { dialect } }.
-    expect(createPublicContext(metadata(), 'spa', { http: { dialect: compileDialect(raw) } }).clientId).toBe('spa')
   })
 })
 
@@ -68,7 +66,7 @@ describe('the expires_in policy (docs/tokens.md)', () => {
     const onWarning = vi.fn()
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: accessToken, token_type: 'bearer', expires_in: expiresIn })))
     const client = await createOAuthClient({ clientId: 'c', metadata: metadata(), clock, onWarning, ...(dialect ? { dialect } : {}) })
-    const tokens = await client.clientCredentials()
+    const tokens = await client.clientCredentialsGrant()
     return { seconds: (tokens.expiresAt! - clock.now()) / 1000, warnings: onWarning.mock.calls.map((c) => c[0].code) }
   }
   const year = 365 * 24 * 3600

@@ -20,7 +20,7 @@ function setup() {
 describe('Epismo', () => {
   it('publishes both well-known documents; endpoints are read from them', async () => {
     setup()
-    const oauth = await discover(issuer, { cache: false })
+    const oauth = await discover(issuer, { discoveryCache: false })
     expect(oauth.url).toBe(`${issuer}/.well-known/oauth-authorization-server`)
     expect(oauth.metadata.token_endpoint).toBe(`${issuer}/oauth/token`)
     const oidc = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()
@@ -29,16 +29,16 @@ describe('Epismo', () => {
 
   it('dynamic registration, code + PKCE, userinfo (GET and POST), introspection, refresh, revocation', async () => {
     const server = setup()
-    const { metadata } = await discover(issuer, { cache: false })
+    const { metadata } = await discover(issuer, { discoveryCache: false })
     const registered = await registerClient(metadata, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', client_name: 'cli' })
     expect(registered.grant_types).toEqual(['authorization_code', 'refresh_token'])
     const client = await createOAuthClient({ onWarning: warnings.onWarning, ...epismoPreset({ issuer }), clientId: registered.client_id, redirectUri, discoveryCache: false })
-    const pending = await client.authorizationUrl({ scope: 'openid read write offline_access' })
+    const pending = await client.buildAuthorizationUrl({ scope: 'openid read write offline_access' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
-    for (const method of ['GET', 'POST'] as const) expect(await client.userInfo(tokens.accessToken, { method })).toMatchObject({ sub: 'ann' })
-    expect(await client.introspect(tokens.accessToken)).toMatchObject({ active: true, scope: 'openid read write offline_access' })
-    const refreshed = await client.refresh(tokens)
-    await client.revoke(refreshed.refreshToken!, { tokenTypeHint: 'refresh_token' })
+    for (const method of ['GET', 'POST'] as const) expect(await client.fetchUserInfo(tokens.accessToken, { method })).toMatchObject({ sub: 'ann' })
+    expect(await client.introspectToken(tokens.accessToken)).toMatchObject({ active: true, scope: 'openid read write offline_access' })
+    const refreshed = await client.refreshGrant(tokens)
+    await client.revokeToken(refreshed.refreshToken!, { tokenTypeHint: 'refresh_token' })
     expect(server.stats.revoked).toEqual([refreshed.refreshToken])
   })
 
@@ -54,7 +54,7 @@ describe('Epismo', () => {
     const server = setup()
     const registered = await registerClient(server.metadata as never, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
     const client = await createOAuthClient({ onWarning: warnings.onWarning, issuer, clientId: registered.client_id, redirectUri, discoveryCache: false })
-    const pending = await client.authorizationUrl({ scope: 'read' })
+    const pending = await client.buildAuthorizationUrl({ scope: 'read' })
     const code = new URL(await server.approve(pending.url, { user: 'ann' })).searchParams.get('code')!
     const res = await fetch(`${issuer}/oauth/token`, {
       method: 'POST',
@@ -69,11 +69,11 @@ describe('Epismo', () => {
     const server = setup()
     const challenge = await fetch(mcp)
     expect(challenge.status).toBe(401)
-    const found = await discoverFromResource(mcp, { challenge, cache: false })
+    const found = await discoverFromResource(mcp, { challenge, discoveryCache: false })
     expect(found.resource.metadata.scopes_supported).toEqual(['mcp'])
     const registered = await registerClient(found.authorizationServer.metadata, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
     const client = await createOAuthClient({ onWarning: warnings.onWarning, metadata: found.authorizationServer.metadata, clientId: registered.client_id, redirectUri })
-    const pending = await client.authorizationUrl({ scope: 'mcp', resource: mcp })
+    const pending = await client.buildAuthorizationUrl({ scope: 'mcp', resource: mcp })
     expect(new URL(pending.url).searchParams.get('resource')).toBe(mcp)
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
     const session = client.session({ tokens, apiUrls: [mcp] })
@@ -85,7 +85,7 @@ describe('Epismo', () => {
     const server = setup()
     const registered = await registerClient(server.metadata as never, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
     const client = await createOAuthClient({ onWarning: warnings.onWarning, issuer, clientId: registered.client_id, redirectUri, discoveryCache: false })
-    const pending = await client.authorizationUrl({ scope: 'read' })
+    const pending = await client.buildAuthorizationUrl({ scope: 'read' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
     const err = await client.session({ tokens, apiUrls: [mcp] }).fetch(mcp).catch((e: unknown) => e)
     expect(err).toMatchObject({ error: 'insufficient_scope', scope: 'mcp', recovery: 'insufficient-scope' })

@@ -27,7 +27,7 @@ describe('Eptura Workplace', () => {
   it('browser sign-in: exactly five parameters to login.html, the code and appCode from the fragment', async () => {
     const server = setup()
     const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'js-app' })
-    const pending = await client.authorizationUrl({ scope: 'email' })
+    const pending = await client.buildAuthorizationUrl({ scope: 'email' })
     const url = new URL(pending.url)
     expect(`${url.origin}${url.pathname}`).toBe(`${site}/login.html`)
     expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'redirect_uri', 'response_type', 'scope', 'state'])
@@ -76,23 +76,23 @@ describe('Eptura Workplace', () => {
   it('refresh in headers with rotation; the rotated-out refresh token is refused', async () => {
     const server = setup()
     const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'js-app' })
-    const pending = await client.authorizationUrl({ scope: 'email' })
+    const pending = await client.buildAuthorizationUrl({ scope: 'email' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: user.login }), pending)
-    const refreshed = await client.refresh(tokens)
+    const refreshed = await client.refreshGrant(tokens)
     expect(refreshed.refreshToken).not.toBe(tokens.refreshToken)
     const refreshRequest = msw.requests.filter((r) => r.url.endsWith('/oauth2/token')).at(-1)!
     expect(refreshRequest.headers.get('x-grant-type')).toBe('refresh_token')
     expect(refreshRequest.headers.get('x-redirect-uri')).toBe(redirectUri)
     expect(refreshRequest.headers.get('x-refresh-token')).toBe(tokens.refreshToken)
-    expect((await failure(client.refresh(tokens))).error).toBe('invalid_grant')
+    expect((await failure(client.refreshGrant(tokens))).error).toBe('invalid_grant')
   })
 
   it('revocation with the single x-token header', async () => {
     const server = setup()
     const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'js-app' })
-    const pending = await client.authorizationUrl({ scope: 'email' })
+    const pending = await client.buildAuthorizationUrl({ scope: 'email' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: user.login }), pending)
-    await client.revoke(tokens.accessToken)
+    await client.revokeToken(tokens.accessToken)
     const revoke = msw.requests.find((r) => r.url.endsWith('/oauth2/revoke'))!
     expect(revoke.headers.get('x-token')).toBe(tokens.accessToken)
     expect(await revoke.text()).toBe('')
@@ -103,7 +103,7 @@ describe('Eptura Workplace', () => {
     const server = setup()
     const clock = fakeClock(Date.now())
     const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'js-app', clock })
-    const pending = await client.authorizationUrl({ scope: 'email' })
+    const pending = await client.buildAuthorizationUrl({ scope: 'email' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: user.login }), pending)
     const session = client.session({ tokens, apiUrls: [`${site}/external/api/rest/v2`] })
     expect((await session.fetch(`${site}/external/api/rest/v2/users/me`)).status).toBe(200)
@@ -117,7 +117,7 @@ describe('Eptura Workplace', () => {
   it('the emulator is strict: a standard client (parameters in the body, PKCE) is refused', async () => {
     const server = setup()
     const plain = await createOAuthClient({ onWarning: warnings.onWarning, clientId: 'js-app', endpoints: { token: `${site}/external/api/oauth2/token`, authorization: `${site}/login.html` }, redirectUri })
-    const pending = await plain.authorizationUrl({ scope: 'email' })
+    const pending = await plain.buildAuthorizationUrl({ scope: 'email' })
     await expect(server.approve(pending.url, { user: user.login })).rejects.toThrow(/exactly/)
     const code = await requestEpturaCode({ site, username: user.login, password: user.password, clientId: 'js-app', redirectUri, scope: 'email' })
     const err = await failure(plain.exchangeCode({ code }))

@@ -47,7 +47,7 @@ for (const mode of ['basic', 'query'] as const) {
       const other = mode === 'basic'
         ? await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server }), ...credentials, tokenEndpointAuthMethod: 'client_secret_post' })
         : await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server, credentials: 'basic' }), ...credentials })
-      const err = await other.clientCredentials().catch((e: unknown) => e)
+      const err = await other.clientCredentialsGrant().catch((e: unknown) => e)
       expect(isOAuthKitError(err) && err.error).toMatch(/invalid_request|invalid_client/)
     })
   })
@@ -56,7 +56,7 @@ for (const mode of ['basic', 'query'] as const) {
 it('an error in the query-parameter mode never shows the secret', async () => {
   msw.server.use(...organizationApiServer({ server, clients: [{ clientId: 'org-client', clientSecret: 'right' }], credentials: 'query' }).handlers)
   const client = await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server, credentials: 'query' }), clientId: 'org-client', clientSecret: 'wrong-secret-value' })
-  const err = await client.clientCredentials().catch((e: unknown) => e)
+  const err = await client.clientCredentialsGrant().catch((e: unknown) => e)
   expect(isOAuthKitError(err) && err.error).toBe('invalid_client')
   expect(JSON.stringify({ ...(err as object), message: (err as Error).message })).not.toContain('wrong-secret-value')
 })
