@@ -1,9 +1,9 @@
 import { ConfigError } from './errors.js'
 import { pickHttpOptions, type HttpOptions } from './http/options.js'
 import { resolveMetadata, type MetadataSource } from './discovery/resolve.js'
-import type { OAuthContext } from './grants/context.js'
-import type { DPoP } from './grants/dpop.js'
-import { createContext, type ClientOptions } from './grants/client-auth.js'
+import type { OAuthContext } from './protocol/run/context.js'
+import type { DPoP } from './dpop/proofs.js'
+import { createContext, type ClientOptions } from './protocol/run/client-auth.js'
 import {
   buildAuthorizationUrl,
   completeAuthorization,
@@ -12,16 +12,16 @@ import {
   type CompleteAuthorizationOptions,
   type PendingAuthorization,
   type PendingCompletion,
-} from './grants/authorization-code.js'
-import { clientCredentialsGrant, type ClientCredentialsOptions } from './grants/client-credentials.js'
-import { startDeviceAuthorization, type DeviceAuthorization } from './grants/device.js'
-import { fetchUserInfo, introspectToken, revokeToken, type IntrospectionResult, type TokenHintOptions, type UserInfo, type UserInfoOptions } from './grants/endpoints.js'
-import { passwordGrant, type PasswordGrantOptions } from './grants/password.js'
-import { refreshGrant, type RefreshOptions } from './grants/refresh.js'
-import type { GrantParameters } from './grants/token.js'
+} from './protocol/grants/authorization-code.js'
+import { clientCredentialsGrant, type ClientCredentialsOptions } from './protocol/grants/client-credentials.js'
+import { startDeviceAuthorization, type DeviceAuthorization } from './protocol/grants/device.js'
+import { fetchUserInfo, introspectToken, revokeToken, type IntrospectionResult, type TokenHintOptions, type UserInfo, type UserInfoOptions } from './protocol/endpoints/endpoints.js'
+import { passwordGrant, type PasswordGrantOptions } from './protocol/grants/password.js'
+import { refreshGrant, type RefreshOptions } from './protocol/grants/refresh.js'
+import type { GrantParameters } from './protocol/run/token.js'
 import type { AuthorizationServerMetadata, TokenSet } from './types.js'
 import { createSession, type Session, type SessionGrant, type SessionOptions } from './session.js'
-import { jwtBearerGrant, tokenExchangeGrant, type JwtBearerOptions, type TokenExchangeOptions, type TokenSource } from './grants/exchange.js'
+import { jwtBearerGrant, tokenExchangeGrant, type JwtBearerOptions, type TokenExchangeOptions, type TokenSource } from './protocol/grants/exchange.js'
 
 /** Options of {@link createOAuthClient}: who the client is, where the server is, and the {@link HttpOptions}, flat. */
 export interface OAuthClientOptions extends ClientOptions, HttpOptions, MetadataSource {

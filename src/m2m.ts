@@ -1,7 +1,7 @@
 import { ConfigError } from './errors.js'
 import { pickHttpOptions, type HttpOptions } from './http/options.js'
 import { resolveMetadata, type MetadataSource } from './discovery/resolve.js'
-import { secretContext, type ClientOptions } from './grants/client-auth.js'
+import { secretContext, type ClientOptions } from './protocol/run/client-auth.js'
 import { createSession, type Session, type SessionOptions } from './session.js'
 
 /** Options of {@link createClientCredentialsSession}: the client, the server, the session and the {@link HttpOptions}, flat. */

@@ -63,7 +63,7 @@ const root = resolve(import.meta.dirname, '..')
  * - 20.17 → 20.34 KiB (SPA): DPoP's hooks (#16) in the paths every bundle takes — the
  *   authorized fetch's switch to a key's proofs and nonce round, token requests run through the
  *   key when there is one, a DPoP-bound token refused to a client without a key. The DPoP
- *   implementation (grants/dpop.ts, oauth4webapi's DPoP) is only in bundles that call
+ *   implementation (dpop/proofs.ts, oauth4webapi's DPoP) is only in bundles that call
  *   createDPoP (checked below).
  *
  * - 20.34 → 21.17 KiB (SPA): hostile servers (#23) on the paths every bundle takes — the one
@@ -160,15 +160,15 @@ describe('size budget', () => {
   it('the code that pushes authorization requests (PAR) is not loaded up front by the SPA path or the browser client; DPoP and the MCP client are in none of the three', async () => {
     for (const entry of ['bench/entries/spa/oauthkit.js', 'bench/entries/spa/oauthkit__browser.js', 'bench/entries/m2m/oauthkit.js']) {
       const { inputs } = await bundle(entry, entry.includes('m2m') ? 'node' : 'browser')
-      expect(inputs.some((f) => f.endsWith('src/grants/token.ts'))).toBe(true)
-      expect(inputs.filter((f) => f.endsWith('src/grants/par.ts') || f.endsWith('src/grants/dpop.ts') || f.includes('src/mcp/'))).toEqual([])
+      expect(inputs.some((f) => f.endsWith('src/protocol/run/token.ts'))).toBe(true)
+      expect(inputs.filter((f) => f.endsWith('src/protocol/endpoints/par.ts') || f.endsWith('src/dpop/proofs.ts') || f.includes('src/mcp/'))).toEqual([])
     }
   })
 
   it('the machine-to-machine entry pulls in no authorization code, device, password, introspection, userinfo, registration or dialect code', async () => {
     const { inputs } = await bundle('bench/entries/m2m/oauthkit.js', 'node')
-    expect(inputs.some((f) => f.endsWith('src/grants/client-credentials.ts'))).toBe(true)
-    const foreign = ['grants/authorization-code.ts', 'grants/device.ts', 'grants/password.ts', 'grants/endpoints.ts', 'dialects/apply.ts', 'browser/', 'client.ts']
+    expect(inputs.some((f) => f.endsWith('src/protocol/grants/client-credentials.ts'))).toBe(true)
+    const foreign = ['protocol/grants/authorization-code.ts', 'protocol/grants/device.ts', 'protocol/grants/password.ts', 'protocol/endpoints/endpoints.ts', 'dialects/apply.ts', 'browser/', 'client.ts']
     expect(inputs.filter((f) => foreign.some((name) => f.includes(`src/${name}`)))).toEqual([])
   })
 })

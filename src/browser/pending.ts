@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PENDING_AGE_MS, type PendingAuthorization } from '../grants/authorization-code.js'
+import { DEFAULT_MAX_PENDING_AGE_MS, type PendingAuthorization } from '../protocol/grants/authorization-code.js'
 
 /** A sign-in started by `login()`, kept until its callback: what completing it needs, and where to come back. */
 export type PendingSignIn = PendingAuthorization & { returnTo?: string; hash?: string }

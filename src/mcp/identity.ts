@@ -1,6 +1,6 @@
 import { ConfigError, redactUrl } from '../errors.js'
-import { registerClient } from '../grants/endpoints.js'
-import type { AuthMethod, ClientOptions } from '../grants/client-auth.js'
+import { registerClient } from '../protocol/endpoints/endpoints.js'
+import type { AuthMethod, ClientOptions } from '../protocol/run/client-auth.js'
 import type { HttpOptions } from '../http/options.js'
 import { assertSecureUrl, isLoopbackHost, parseUrl } from '../internal/url.js'
 import type { AuthorizationServerMetadata } from '../types.js'

@@ -1,5 +1,5 @@
 import { ConfigError, NetworkError, ResponseError, cleanText, isOAuthKitError, redactUrl } from '../errors.js'
-import { answerError, rememberAnswer } from '../grants/translate.js'
+import { answerError, rememberAnswer } from '../protocol/run/translate.js'
 
 /** One personal access token as EPISHIP lists it; every field the server sent is kept. */
 export interface PersonalAccessToken {

@@ -1,8 +1,8 @@
 import { ConfigError, ResponseError } from '../errors.js'
 import { base } from '../dialects/presets.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
-import { runOperation } from '../grants/operation.js'
-import { answerError } from '../grants/translate.js'
+import { runOperation } from '../protocol/run/operation.js'
+import { answerError } from '../protocol/run/translate.js'
 import { parseUrl } from '../internal/url.js'
 
 /** What Eptura's direct code request needs, and the {@link HttpOptions}, flat. */

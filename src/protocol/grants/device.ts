@@ -1,10 +1,10 @@
 import * as o from 'oauth4webapi'
-import { NetworkError, OAuthKitError, isTransient } from '../errors.js'
-import type { TokenSet } from '../types.js'
-import { int, type OAuthContext } from './context.js'
-import { runAt } from './operation.js'
-import { userAgentUrl } from '../internal/url.js'
-import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
+import { NetworkError, OAuthKitError, isTransient } from '../../errors.js'
+import type { TokenSet } from '../../types.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { runAt } from '../run/operation.js'
+import { userAgentUrl } from '../../internal/url.js'
+import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /**
  * How long DeviceAuthorization.wait() polls, and its cancellation.

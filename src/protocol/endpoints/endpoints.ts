@@ -1,10 +1,10 @@
 import * as o from 'oauth4webapi'
-import { ConfigError } from '../errors.js'
-import { parseUrl } from '../internal/url.js'
-import { pickHttpOptions, type HttpOptions } from '../http/options.js'
-import type { AuthorizationServerMetadata } from '../types.js'
-import { int, type OAuthContext } from './context.js'
-import { missingEndpoint, runAt, runOperation, type RequestOptions } from './operation.js'
+import { ConfigError } from '../../errors.js'
+import { parseUrl } from '../../internal/url.js'
+import { pickHttpOptions, type HttpOptions } from '../../http/options.js'
+import type { AuthorizationServerMetadata } from '../../types.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { missingEndpoint, runAt, runOperation, type RequestOptions } from '../run/operation.js'
 
 /**
  * Options of revocation and introspection: the token type hint and cancellation.

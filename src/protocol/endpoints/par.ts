@@ -3,8 +3,8 @@
 // bundlers put it in a chunk of its own that an app which never pushes never loads; what it
 // needs is handed in.
 import type * as o from 'oauth4webapi'
-import type { ContextInternals } from './context.js'
-import type { Operation } from './operation.js'
+import type { ContextInternals } from '../run/context.js'
+import type { Operation } from '../run/operation.js'
 
 type PushOperation = Omit<Operation<string>, 'url' | 'metadata'>
 

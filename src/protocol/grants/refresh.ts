@@ -1,8 +1,8 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, ResponseError } from '../errors.js'
-import type { TokenSet } from '../types.js'
-import { int, type OAuthContext } from './context.js'
-import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
+import { ConfigError, ResponseError } from '../../errors.js'
+import type { TokenSet } from '../../types.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /** Parameters of a refresh: a narrower scope, resource or audience, extra parameters, cancellation, and the user it must stay. */
 export interface RefreshOptions extends GrantParameters {

@@ -1,5 +1,5 @@
-import { userAgentUrl } from '../internal/url.js'
-import { int, type OAuthContext } from './context.js'
+import { userAgentUrl } from '../../internal/url.js'
+import { int, type OAuthContext } from '../run/context.js'
 
 /**
  * What the end-session URL carries: the ID token hint, where to return, a state.

@@ -1,11 +1,11 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, OAuthKitError, ResponseError } from '../errors.js'
-import { parseUrl, userAgentUrl } from '../internal/url.js'
-import type { TokenSet } from '../types.js'
-import { int, type OAuthContext } from './context.js'
-import { missingEndpoint, runAt } from './operation.js'
-import { tokenRequest } from './token.js'
-import { translateCallbackError } from './translate.js'
+import { ConfigError, OAuthKitError, ResponseError } from '../../errors.js'
+import { parseUrl, userAgentUrl } from '../../internal/url.js'
+import type { TokenSet } from '../../types.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { missingEndpoint, runAt } from '../run/operation.js'
+import { tokenRequest } from '../run/token.js'
+import { translateCallbackError } from '../run/translate.js'
 
 /**
  * What an authorization request asks for: the redirect URI, scope, and optional state, nonce, resource and extra parameters.
@@ -116,7 +116,7 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   const required = ctx.metadata.require_pushed_authorization_requests === true
   if (options.par === false && required) throw new ConfigError('invalid_config', 'this server requires pushed authorization requests (RFC 9126)')
   const url = (options.par ?? required)
-    ? await (await import('./par.js')).push(ctx.clientId, int(ctx), endpoint, (op) => runAt(ctx, op, options.signal), o.OperationProcessingError, o.RESPONSE_IS_NOT_CONFORM)
+    ? await (await import('../endpoints/par.js')).push(ctx.clientId, int(ctx), endpoint, (op) => runAt(ctx, op, options.signal), o.OperationProcessingError, o.RESPONSE_IS_NOT_CONFORM)
     : endpoint.href
   return { url: userAgentUrl(url, 'the authorization URL', insecure), state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}), ...scope, createdAt: int(ctx).clock.now() }
 }

@@ -1,6 +1,6 @@
 import * as o from 'oauth4webapi'
-import { cleanText, isOAuthKitError, oauthKitError, redactUrl, type ErrorCode, type OAuthKitError, type OAuthKitErrorOptions } from '../errors.js'
-import type { AuthorizationServerMetadata } from '../types.js'
+import { cleanText, isOAuthKitError, oauthKitError, redactUrl, type ErrorCode, type OAuthKitError, type OAuthKitErrorOptions } from '../../errors.js'
+import type { AuthorizationServerMetadata } from '../../types.js'
 
 /** What came back in an unsuccessful answer, read once on the operation path. */
 interface Answer {

@@ -1,12 +1,12 @@
 import * as o from 'oauth4webapi'
-import type { RetryPolicy, TokenSet } from '../types.js'
-import { toTokenSet, type TokenSetContext } from '../wire/token.js'
-import { isTransient, isUnprocessed, ResponseError } from '../errors.js'
+import type { RetryPolicy, TokenSet } from '../../types.js'
+import { toTokenSet, type TokenSetContext } from '../../wire/token.js'
+import { isTransient, isUnprocessed, ResponseError } from '../../errors.js'
 import { withRetry } from './retry.js'
 import { int, type OAuthContext } from './context.js'
 import { runAt, type RequestOptions } from './operation.js'
 
-/** How a token request is run: what it holds and asked for, and how it may be retried (not RFC 8693 token exchange: that is grants/exchange.ts). */
+/** How a token request is run: what it holds and asked for, and how it may be retried (not RFC 8693 token exchange: that is protocol/grants/exchange.ts). */
 export interface TokenRequestOptions extends Omit<TokenSetContext, 'idTokenClaims'> {
   /** The call's own retry policy (else the context's); `false` for one try. */
   retry?: RetryPolicy | false | undefined

@@ -1,11 +1,11 @@
 import * as o from 'oauth4webapi'
-import type { DPoP, ProvingKey } from './dpop.js'
-import { ConfigError } from '../errors.js'
-import { systemClock, type Clock } from '../internal/clock.js'
-import { hooksOf } from '../dialects/types.js'
-import { skewOf } from '../http/skew.js'
-import { pickHttpOptions, type HttpOptions } from '../http/options.js'
-import type { AuthorizationServerMetadata } from '../types.js'
+import type { DPoP, ProvingKey } from '../../dpop/proofs.js'
+import { ConfigError } from '../../errors.js'
+import { systemClock, type Clock } from '../../internal/clock.js'
+import { hooksOf } from '../../dialects/types.js'
+import { skewOf } from '../../http/skew.js'
+import { pickHttpOptions, type HttpOptions } from '../../http/options.js'
+import type { AuthorizationServerMetadata } from '../../types.js'
 
 /**
  * How the client authenticates at the token, revocation and introspection endpoints.

@@ -1,5 +1,5 @@
 // The browser's DPoP key (RFC 9449), kept in IndexedDB.
-import { createDPoP, type DPoP } from '../grants/dpop.js'
+import { createDPoP, type DPoP } from './proofs.js'
 
 /**
  * A DPoP key for the browser client (`createBrowserClient({ …, dpop: browserDPoP() })`): ES256,

@@ -1,8 +1,8 @@
 import * as o from 'oauth4webapi'
-import { ConfigError } from '../errors.js'
-import type { AuthorizationServerMetadata } from '../types.js'
-import type { DialectSpec } from '../dialects/types.js'
-import { pickHttpOptions } from '../http/options.js'
+import { ConfigError } from '../../errors.js'
+import type { AuthorizationServerMetadata } from '../../types.js'
+import type { DialectSpec } from '../../dialects/types.js'
+import { pickHttpOptions } from '../../http/options.js'
 import { contextOf, type AuthMethod, type ContextOptions, type OAuthContext } from './context.js'
 
 export type { AuthMethod }

@@ -1,8 +1,8 @@
 import * as o from 'oauth4webapi'
-import { ConfigError } from '../errors.js'
-import type { TokenSet } from '../types.js'
-import { int, type OAuthContext } from './context.js'
-import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
+import { ConfigError } from '../../errors.js'
+import type { TokenSet } from '../../types.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /** RFC 8693 §3: the token type identifiers. */
 export const TOKEN_TYPES = {

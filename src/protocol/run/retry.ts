@@ -1,6 +1,6 @@
-import { NetworkError, reasonOf, type OAuthKitError } from '../errors.js'
-import type { Clock } from '../internal/clock.js'
-import type { RetryPolicy } from '../types.js'
+import { NetworkError, reasonOf, type OAuthKitError } from '../../errors.js'
+import type { Clock } from '../../internal/clock.js'
+import type { RetryPolicy } from '../../types.js'
 
 const DEFAULT_RETRY: Required<Omit<RetryPolicy, 'onRetry' | 'random'>> = { attempts: 5, baseDelay: 250, maxDelay: 5_000, maxElapsed: 15_000 }
 

@@ -38,7 +38,7 @@ export interface ProvingKey extends DPoP {
   at(now: () => number): ProvingKey
 }
 
-/** An operation's request step, as the operation path runs it (grants/operation.ts). */
+/** An operation's request step, as the operation path runs it (protocol/run/operation.ts). */
 type RequestOptions = o.HttpRequestOptions<'GET' | 'POST'> & o.DPoPRequestOptions
 interface Requesting {
   request(options: RequestOptions, send: unknown): Promise<Response>

@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
-import type { TokenSet } from '../types.js'
-import { int, type OAuthContext } from './context.js'
-import { grantParameters, tokenRequest, type GrantParameters } from './token.js'
+import type { TokenSet } from '../../types.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /**
  * Parameters of the client credentials grant: scope, resource, audience, extra parameters, cancellation.
