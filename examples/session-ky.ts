@@ -1,6 +1,6 @@
 /**
- * The same session through ky: `createAuthorizedKy` for a new instance, or `kyAuthHooks` to
- * merge into an instance you already have.
+ * The same session through ky: `createAuthorizedKy` for a new instance, or an instance you
+ * already have extended with the session's fetch (`mine.extend({ fetch: session.fetch })`).
  *
  *   npm run example session-ky    # offline, against the local authorization server and API
  *   OAUTH_ISSUER=… OAUTH_CLIENT_ID=… OAUTH_CLIENT_SECRET=… API_URL=https://api.example.com/v1 \

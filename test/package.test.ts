@@ -130,10 +130,10 @@ describe('the packed tarball', () => {
   it('the subpath entries import as ESM and require as CJS', () => {
     const esm = run(
       'node',
-      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); const d = await import('oauthkit/dialects'); const b = await import('oauthkit/browser'); const m = await import('oauthkit/m2m'); const r = await import('oauthkit/redis'); const p = await import('oauthkit/mcp'); console.log(typeof k.createAuthorizedKy, typeof k.kyAuthHooks, typeof n.fileStore, typeof d.epturaPreset, typeof b.createBrowserClient, typeof m.createClientCredentialsSession, typeof r.redisStore, typeof p.createMcpAuth)"],
+      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); const d = await import('oauthkit/dialects'); const b = await import('oauthkit/browser'); const m = await import('oauthkit/m2m'); const r = await import('oauthkit/redis'); const p = await import('oauthkit/mcp'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.epturaPreset, typeof b.createBrowserClient, typeof m.createClientCredentialsSession, typeof r.redisStore, typeof p.createMcpAuth)"],
       scratch,
     )
-    expect(esm.trim()).toBe('function function function function function function function function')
+    expect(esm.trim()).toBe('function function function function function function function')
     const cjs = run(
       'node',
       ['--no-experimental-require-module', '-e', "const k = require('oauthkit/ky'); const n = require('oauthkit/node'); const d = require('oauthkit/dialects'); const m = require('oauthkit/m2m'); const r = require('oauthkit/redis'); const p = require('oauthkit/mcp'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.organizationApiPreset, typeof m.createClientCredentialsSession, typeof r.redisLock, typeof p.createMcpAuth)"],

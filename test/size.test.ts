@@ -78,10 +78,13 @@ const root = resolve(import.meta.dirname, '..')
  *   caller's abort kept to itself (discovery and renewals), a signal never kept by a
  *   configuration, the class of every error from its row. (#24 item 9 is where size comes
  *   back down, from structure.)
+ * - 21.29 → 21.50 KiB (SPA): one authorized fetch for every use case (#24 item 3): the loop
+ *   takes the use case's recovery as a parameter (a session's refresh; the MCP client's sign-in
+ *   and step-up), so oauthkit/mcp and ky carry no copy of it.
  *
  * oauth4webapi (the protocol and its checks) is 5.9 KiB of the SPA path.
  */
-const SPA_BUDGET_GZIP_BYTES = 21.5 * 1024
+const SPA_BUDGET_GZIP_BYTES = 21.75 * 1024
 
 /**
  * 19.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the
@@ -103,7 +106,8 @@ const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 25.25 * 1024
 /**
  * 17.5 KiB gzip for `oauthkit/m2m`'s createClientCredentialsSession: discovery, client
  * authentication with a secret, the client_credentials grant and refresh, the token manager and
- * the authorized fetch with its Node redirect follower. Measures 20.79 KiB (20.61 before #24's
+ * the authorized fetch with its Node redirect follower. Measures 21.00 KiB (20.79 before the one
+ * authorized fetch, as above; 20.61 before #24's
  * defect fixes, as above, and the session options m2m now passes whole; 20.08 before #23's
  * share, as above, without the URLs for a browser; 19.87 before DPoP's
  * hooks, as above, and the redirect follower's per-hop credentials; 19.85 before PAR's switch; 19.45 before #16:
@@ -115,7 +119,7 @@ const BROWSER_CLIENT_BUDGET_GZIP_BYTES = 25.25 * 1024
  * scope reading, 17.79 before the token manager's share of #13, as above); `createOAuthClient`
  * doing the same measures 22.7 KiB, because it binds every grant.
  */
-const M2M_BUDGET_GZIP_BYTES = 21 * 1024
+const M2M_BUDGET_GZIP_BYTES = 21.25 * 1024
 
 async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
   return build({

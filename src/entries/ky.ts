@@ -5,5 +5,5 @@
  */
 // `oauthkit/ky`: the ky integration, kept out of the main entry so that importing oauthkit
 // never loads ky.
-export { createAuthorizedKy, kyAuthHooks } from '../fetch/ky.js'
+export { createAuthorizedKy } from '../fetch/ky.js'
 export type { KyAuthOptions } from '../fetch/ky.js'

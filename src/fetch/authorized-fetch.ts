@@ -137,59 +137,128 @@ export function asksForNewToken(response: Response): boolean {
  */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
   if (typeof options?.tokens?.getAccessToken !== 'function') throw new ConfigError('invalid_config', 'createAuthorizedFetch needs tokens: a session, a TokenManager or another AccessTokenSource')
-  const isAllowed = urlMatcher(options.apiUrls as Array<string | URL>, options.allowInsecureHttp)
   const { tokens } = options
-  const dpop = options.dpop ?? tokens.dpop
-  const hops: Hops = { isAllowed, fetch: options.fetch, stopCrossOrigin: options.crossOriginRedirects === 'stop' }
+  return authorizedFetch(
+    {
+      isAllowed: urlMatcher(options.apiUrls as Array<string | URL>, options.allowInsecureHttp),
+      fetch: options.fetch,
+      dpop: options.dpop ?? tokens.dpop,
+      stopCrossOrigin: options.crossOriginRedirects === 'stop',
+      token: (signal) => tokens.getAccessToken(signal ? { signal } : {}),
+      ...(tokens.validToken ? { cached: () => tokens.validToken!() } : {}),
+    },
+    // A 401 for the token sent: marked bad (only if it is still the current one), and the request sent once more with a fresh one.
+    () => {
+      let renewed = false
+      return { unauthorized: async (_response, sent) => !renewed && ((renewed = true), sent !== undefined && tokens.invalidate(sent), true) }
+    },
+  )
+}
 
+/** What one request does when a server says no: true sends it again, with the token of the moment. */
+export interface FetchRecovery {
+  /** A 401 asking for a token (or a 403 `invalid_token`) for `sent` (undefined: none was sent). */
+  unauthorized(response: Response, sent: string | undefined, href: string, signal: AbortSignal | undefined): Promise<boolean>
+  /** A 403 `insufficient_scope`; without this, or when it says false, the 403 is the typed error. */
+  insufficientScope?(response: Response, sent: string | undefined, href: string, signal: AbortSignal | undefined): Promise<boolean>
+}
+
+/** The one authorized fetch's configuration: where the token may go, how it is had, and how it is carried. */
+export interface AuthorizedFetchCore {
+  isAllowed: (url: string | URL) => boolean
+  fetch: typeof fetch | undefined
+  dpop?: TokenProof | undefined
+  stopCrossOrigin?: boolean
+  /** The token for a request; undefined sends it without one (its 401 then asks for one). */
+  token(signal: AbortSignal | undefined): Promise<string | undefined>
+  /** The current token when it is valid, synchronously: the request path needs no promise then. */
+  cached?: () => string | undefined
+}
+
+/** No request is sent more often than this, whatever the recovery says (a loop's backstop: each recovery bounds itself). */
+const MAX_ROUNDS = 8
+
+/**
+ * The one authorized-fetch loop of every use case (`session.fetch`, the browser client's
+ * fetch, oauthkit/mcp): the token only to allowed URLs, redirects followed here with the token
+ * only on allowed hops, DPoP proofs and nonces, and on a 401 or a 403 `insufficient_scope`
+ * what the use case's {@link FetchRecovery} says (a refresh; a sign-in; a step-up), then the
+ * request once more. Requests to other URLs pass unchanged.
+ */
+export function authorizedFetch(core: AuthorizedFetchCore, recovery: () => FetchRecovery): typeof fetch {
+  const hops: Hops = { isAllowed: (url) => core.isAllowed(url), fetch: core.fetch, stopCrossOrigin: core.stopCrossOrigin ?? false }
   return function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const doFetch = options.fetch ?? globalThis.fetch
+    const doFetch = core.fetch ?? globalThis.fetch
     const request = input instanceof Request ? input : undefined
     const href = hrefOf(input)
-    if (href === undefined || !isAllowed(href)) return doFetch(input, init)
+    if (href === undefined || !core.isAllowed(href)) return doFetch(input, init)
     // Follow redirects here (Node) only where the caller left fetch to follow them.
     const follow = (init?.redirect ?? request?.redirect ?? 'follow') === 'follow' ? follower : undefined
+    const call: Call = { core, hops, init, href, follow }
 
     // The request path: a valid cached token, a URL and plain headers — no promise to wait
     // for before sending, no Headers object, one continuation.
-    const cached = dpop ? undefined : tokens.validToken?.()
+    const cached = core.dpop ? undefined : core.cached?.()
     const plain = cached !== undefined && !request ? plainHeaders(init?.headers, cached) : undefined
     if (plain) {
       const sent = doFetch(href, { ...init, headers: plain, ...(follow ? MANUAL : {}) })
-      return sent.then((response) => (needsCare(response) ? handle(response, cached as string, undefined, init, href, follow) : response))
+      return sent.then((response) => (needsCare(response) ? answer(call, recovery(), response, cached, undefined, init?.signal ?? undefined) : response))
     }
     return (async () => {
       const replay = request ? request.clone() : undefined
-      const token = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
-      const response = await send(token, request, init, href, follow)
-      return needsCare(response) ? handle(response, token, replay, init, href, follow) : response
+      const signal = init?.signal ?? request?.signal ?? undefined
+      const token = await core.token(signal)
+      const response = await send(call, token, request)
+      return needsCare(response) ? answer(call, recovery(), response, token, replay, signal) : response
     })()
   }
+}
 
-  function send(token: string, base: Request | undefined, init: RequestInit | undefined, href: string, follow: Follower | undefined): Promise<Response> {
-    const doFetch = options.fetch ?? globalThis.fetch
-    const headers = new Headers(init?.headers ?? base?.headers)
-    const nextInit = { ...init, headers, ...(follow ? MANUAL : {}) }
-    if (dpop) return dpop.send(doFetch, token, href, nextInit, base)
-    headers.set('authorization', `Bearer ${token}`)
-    return base ? doFetch(new Request(base, nextInit)) : doFetch(href, nextInit)
-  }
+/** One call of the authorized fetch: its configuration, and the request as the caller made it. */
+interface Call {
+  core: AuthorizedFetchCore
+  hops: Hops
+  init: RequestInit | undefined
+  href: string
+  follow: Follower | undefined
+}
 
-  /** Redirects, a 401 asking for a new token, a 403 for more scope. */
-  async function handle(first: Response, token: string, replay: Request | undefined, init: RequestInit | undefined, href: string, follow: Follower | undefined): Promise<Response> {
-    let response = first
-    if (follow && isRedirect(response)) response = await follow(response, href, init, replay, (url, method) => carrying(dpop, token, method, url), hops)
-    const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
-    if (asksForNewToken(response) && replayable) {
-      tokens.invalidate(token)
-      const fresh = await tokens.getAccessToken(init?.signal ? { signal: init.signal } : {})
-      void response.body?.cancel().catch(() => {})
-      response = await send(fresh, replay?.clone(), init, href, follow)
-      if (follow && isRedirect(response)) response = await follow(response, href, init, replay, (url, method) => carrying(dpop, fresh, method, url), hops)
-    }
-    checkInsufficientScope(response, response.url || href)
-    return response
+/** Sends the request with `token` (none when undefined), and follows its redirects, the token only on allowed hops. */
+async function send({ core, hops, init, href, follow }: Call, token: string | undefined, base: Request | undefined): Promise<Response> {
+  const doFetch = core.fetch ?? globalThis.fetch
+  const headers = new Headers(init?.headers ?? base?.headers)
+  const nextInit = { ...init, headers, ...(follow ? MANUAL : {}) }
+  // Sending a Request consumes its body: a redirect that keeps the body needs a copy.
+  const spare = follow && base ? base.clone() : undefined
+  let response: Response
+  if (core.dpop && token !== undefined) response = await core.dpop.send(doFetch, token, href, nextInit, base)
+  else {
+    if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
+    response = await (base ? doFetch(new Request(base, nextInit)) : doFetch(href, nextInit))
   }
+  return follow && isRedirect(response) ? follow(response, href, init, spare, (url, method) => (token === undefined ? {} : carrying(core.dpop, token, method, url)), hops) : response
+}
+
+/** Redirects, a 401 asking for a new token, a 403 for more scope: what the recovery says, then the request once more. */
+async function answer(call: Call, steps: FetchRecovery, first: Response, token: string | undefined, replay: Request | undefined, signal: AbortSignal | undefined): Promise<Response> {
+  const { core, hops, init, href, follow } = call
+  let response = first
+  let sent = token
+  if (follow && isRedirect(response)) response = await follow(response, href, init, replay, (url, method) => (sent === undefined ? {} : carrying(core.dpop, sent, method, url)), hops)
+  const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
+  for (let round = 1; replayable && round < MAX_ROUNDS; round++) {
+    const again = asksForNewToken(response)
+      ? await steps.unauthorized(response, sent, href, signal)
+      : insufficientScope(response) && steps.insufficientScope
+        ? await steps.insufficientScope(response, sent, href, signal)
+        : false
+    if (!again) break
+    void response.body?.cancel().catch(() => {})
+    sent = await core.token(signal)
+    response = await send(call, sent, replay?.clone())
+  }
+  checkInsufficientScope(response, response.url || href)
+  return response
 }
 
 /**

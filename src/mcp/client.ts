@@ -8,7 +8,7 @@ import { bearerChallenge } from '../internal/www-authenticate.js'
 import type { TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
 import { createSession, type Session } from '../session.js'
-import { MANUAL, asksForNewToken, checkInsufficientScope, follower, hrefOf, insufficientScope, isRedirect, urlMatcher } from '../fetch/authorized-fetch.js'
+import { authorizedFetch, checkInsufficientScope, urlMatcher } from '../fetch/authorized-fetch.js'
 import { networkPolicy, type NetworkPolicy } from './network.js'
 import { canonical, discoverMcpServer, type McpServerInfo } from './discovery.js'
 import { checkMetadataUrl, identityFor, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient, type McpStorage } from './identity.js'
@@ -142,6 +142,14 @@ class McpClient {
   /** Where this server's tokens are stored. */
   readonly #key: string
   readonly #isServer: (url: string | URL) => boolean
+  /**
+   * `fetch` for the MCP server: the one authorized fetch (fetch/authorized-fetch.ts) — the token
+   * only under the server URL, redirects followed here so that a hop elsewhere, another path of
+   * the same origin included, gets none — with the MCP client's recovery: a 401 is a refresh,
+   * else a sign-in (and a refusal right after one is `sign_in_required`, not a loop); a 403
+   * `insufficient_scope` a step-up, at most `maxStepUps` per request.
+   */
+  readonly fetch: typeof fetch
   binding: Binding | undefined
   /** The last access token token() handed out: what a transport sent. */
   issued: string | undefined
@@ -154,6 +162,7 @@ class McpClient {
     const server = canonical(this.#config.serverUrl)
     this.#key = tokensKey(server)
     this.#isServer = urlMatcher([server], this.#config.http.allowInsecureHttp)
+    this.fetch = this.#authorizedFetch()
   }
 
   /** Whether the current token is another than `sent` (a concurrent call renewed it, or signed in): the request only needs sending again. */
@@ -253,37 +262,25 @@ class McpClient {
     await this.authorize(response, [...union].join(' '), signal)
   }
 
-  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const doFetch = this.#config.serverFetch ?? globalThis.fetch
-    const href = hrefOf(input)
-    if (href === undefined || !this.#isServer(href)) return doFetch(input, init)
-    const source = input instanceof Request ? input : undefined
-    const replayable = source !== undefined || !(init?.body instanceof ReadableStream)
-    const signal = init?.signal ?? source?.signal ?? undefined
-    // Redirects followed here (Node), so that a hop outside the server URL — another path of the
-    // same origin included — never gets the token (browsers drop it on a cross-origin hop only).
-    const follow = (init?.redirect ?? source?.redirect ?? 'follow') === 'follow' ? follower : undefined
-    const hops = { isAllowed: this.#isServer, fetch: doFetch, stopCrossOrigin: false }
-    let [signedIn, refreshed, stepUps] = [false, false, 0]
-    for (;;) {
-      const sent = await this.token(signal)
-      const headers = new Headers(init?.headers ?? source?.headers)
-      if (sent) headers.set('authorization', `Bearer ${sent}`)
-      const first = { ...init, headers, ...(follow ? MANUAL : {}) }
-      let response = await (source ? doFetch(new Request(source.clone(), first)) : doFetch(href, first))
-      if (follow && isRedirect(response)) response = await follow(response, href, init, source, (): Record<string, string> => (sent ? { authorization: `Bearer ${sent}` } : {}), hops)
-      if (!replayable) return response
-      if (asksForNewToken(response)) {
-        if (signedIn) throw refusedAfterSignIn(href)
-        const how = await this.recover(response, sent, !refreshed, signal)
-        signedIn = how === 'signed-in'
-        refreshed ||= how === 'refreshed'
-      } else if (insufficientScope(response)) {
-        if (stepUps++ >= this.#config.maxStepUps) checkInsufficientScope(response, href)
-        await this.#stepUp(response, href, sent, signal)
-      } else return response
-      void response.body?.cancel().catch(() => {})
-    }
+  /** The one authorized fetch with the MCP client's recovery (see `fetch`). */
+  #authorizedFetch(): typeof fetch {
+    return authorizedFetch({ isAllowed: this.#isServer, fetch: this.#config.serverFetch, token: (signal) => this.token(signal) }, () => {
+      let [signedIn, refreshed, stepUps] = [false, false, 0]
+      return {
+        unauthorized: async (response, sent, href, signal) => {
+          if (signedIn) throw refusedAfterSignIn(href)
+          const how = await this.recover(response, sent, !refreshed, signal)
+          signedIn = how === 'signed-in'
+          refreshed ||= how === 'refreshed'
+          return true
+        },
+        insufficientScope: async (response, sent, href, signal) => {
+          if (stepUps++ >= this.#config.maxStepUps) return false
+          await this.#stepUp(response, href, sent, signal)
+          return true
+        },
+      }
+    })
   }
 
   async signOut(): Promise<void> {
