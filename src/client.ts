@@ -23,7 +23,11 @@ import type { AuthorizationServerMetadata, TokenSet } from './types.js'
 import { createSession, type Session, type SessionGrant, type SessionOptions } from './session.js'
 import { jwtBearerGrant, tokenExchangeGrant, type JwtBearerOptions, type TokenExchangeOptions, type TokenSource } from './protocol/grants/exchange.js'
 
-/** Options of {@link createOAuthClient}: who the client is, where the server is, and the {@link HttpOptions}, flat. */
+/**
+ * Options of {@link createOAuthClient}: who the client is, where the server is, and the {@link HttpOptions}, flat.
+ *
+ * @group Start here
+ */
 export interface OAuthClientOptions extends ClientOptions, HttpOptions, MetadataSource {
   /** Default redirect URI for the authorization code flow. */
   redirectUri?: string
@@ -35,6 +39,8 @@ export interface OAuthClientOptions extends ClientOptions, HttpOptions, Metadata
  * Options of `client.session`: a session's, with two more grants it can run by itself —
  * `token_exchange` (with `exchange`) and `jwt_bearer` (with `assertion`) — renewed like
  * client credentials.
+ *
+ * @group Start here
  */
 export interface ClientSessionOptions extends Omit<SessionOptions, 'grant'> {
   grant?: SessionOptions['grant'] | 'token_exchange' | 'jwt_bearer'
@@ -44,13 +50,19 @@ export interface ClientSessionOptions extends Omit<SessionOptions, 'grant'> {
   assertion?: TokenSource
 }
 
-/** What `client.exchangeCode` takes: the code, and the redirect URI (the client's by default), verifier and signal. */
+/**
+ * What `client.exchangeCode` takes: the code, and the redirect URI (the client's by default), verifier and signal.
+ *
+ * @group Start here
+ */
 export type ExchangeCodeOptions = { code: string; redirectUri?: string; codeVerifier?: string; signal?: AbortSignal }
 
 /**
  * A client of one authorization server: every grant and endpoint as a method, each named as
  * the plain function it calls (`client.refreshGrant(t)` is `refreshGrant(client.context, t)`).
  * Stateless — it holds configuration, not tokens (a token manager comes with sessions).
+ *
+ * @group Start here
  */
 export interface OAuthClient {
   readonly metadata: AuthorizationServerMetadata
@@ -92,6 +104,8 @@ export interface OAuthClient {
  * @example
  * const client = await createOAuthClient({ issuer: 'https://auth.example.com', clientId, clientSecret })
  * const session = client.session({ grant: 'client_credentials', scope: 'read', apiUrls: ['https://api.example.com'] })
+ *
+ * @group Start here
  */
 export async function createOAuthClient(options: OAuthClientOptions): Promise<OAuthClient> {
   if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'createOAuthClient needs an options object')

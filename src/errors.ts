@@ -8,6 +8,8 @@
  *   §4.1.2.1, RFC 6750 §3); `status` the HTTP status when there was a response.
  * - `response` is kept non-enumerable so that logging the error never dumps headers.
  * - Messages never contain a token, a secret or a query string.
+ *
+ * @group Errors
  */
 
 export type Recovery =
@@ -24,6 +26,8 @@ export type Recovery =
 
 /**
  * The stable codes of oauthkit errors: branch on these, not on messages. docs/errors.md says what each means.
+ *
+ * @group Errors
  */
 export type ErrorCode =
   // configuration and arguments
@@ -66,7 +70,11 @@ export type ErrorCode =
   | 'store_conflict'
   | 'persist_failed'
 
-/** What an OAuthKitError carries besides its code and message: the cause, the status, the server's error fields, the URL, Retry-After, the response. */
+/**
+ * What an OAuthKitError carries besides its code and message: the cause, the status, the server's error fields, the URL, Retry-After, the response.
+ *
+ * @group Errors
+ */
 export interface OAuthKitErrorOptions {
   cause?: unknown
   status?: number
@@ -199,6 +207,8 @@ function safeCause(cause: unknown): unknown {
  *   if (isOAuthKitError(err) && err.recovery === 'reauthenticate') await app.login()
  *   else throw err
  * }
+ *
+ * @group Errors
  */
 export class OAuthKitError extends Error {
   override name = 'OAuthKitError'
@@ -245,6 +255,8 @@ export class OAuthKitError extends Error {
  *
  * @example
  * if (err instanceof ConfigError) console.error(`fix the configuration: ${err.message}`)
+ *
+ * @group Errors
  */
 export class ConfigError extends OAuthKitError {
   override name = 'ConfigError'
@@ -255,6 +267,8 @@ export class ConfigError extends OAuthKitError {
  *
  * @example
  * if (err instanceof NetworkError && err.code === 'timeout') retryLater()
+ *
+ * @group Errors
  */
 export class NetworkError extends OAuthKitError {
   override name = 'NetworkError'
@@ -265,6 +279,8 @@ export class NetworkError extends OAuthKitError {
  *
  * @example
  * if (err instanceof ResponseError) console.error(err.code, err.status, err.url)
+ *
+ * @group Errors
  */
 export class ResponseError extends OAuthKitError {
   override name = 'ResponseError'
@@ -277,6 +293,8 @@ export class ResponseError extends OAuthKitError {
  *
  * @example
  * if (err instanceof OAuthServerError && err.error === 'invalid_grant') await app.login()
+ *
+ * @group Errors
  */
 export class OAuthServerError extends OAuthKitError {
   override name = 'OAuthServerError'
@@ -290,6 +308,8 @@ const NAMES = new Set(['OAuthKitError', 'ConfigError', 'NetworkError', 'Response
  *
  * @example
  * if (isOAuthKitError(err)) console.error(err.code, err.recovery)
+ *
+ * @group Errors
  */
 export function isOAuthKitError(value: unknown): value is OAuthKitError {
   if (value instanceof OAuthKitError) return true

@@ -4,7 +4,11 @@ import { resolveMetadata, type MetadataSource } from './discovery/resolve.js'
 import { secretContext, type ClientOptions } from './protocol/run/client-auth.js'
 import { createSession, type Session, type SessionOptions } from './session.js'
 
-/** Options of {@link createClientCredentialsSession}: the client, the server, the session and the {@link HttpOptions}, flat. */
+/**
+ * Options of {@link createClientCredentialsSession}: the client, the server, the session and the {@link HttpOptions}, flat.
+ *
+ * @group Start here
+ */
 export interface ClientCredentialsSessionOptions extends Omit<ClientOptions, 'privateKey'>, HttpOptions, MetadataSource, Omit<SessionOptions, 'grant' | 'tokens'> {}
 
 /**
@@ -20,6 +24,8 @@ export interface ClientCredentialsSessionOptions extends Omit<ClientOptions, 'pr
  * import { createClientCredentialsSession } from 'oauthkit/m2m'
  * const session = await createClientCredentialsSession({ issuer, clientId, clientSecret, scope: 'read', apiUrls: ['https://api.example.com'] })
  * const res = await session.fetch('https://api.example.com/things')
+ *
+ * @group Start here
  */
 export async function createClientCredentialsSession(options: ClientCredentialsSessionOptions): Promise<Session> {
   if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'createClientCredentialsSession needs an options object')

@@ -12,6 +12,8 @@ import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
 
 /**
  * Options of a session: how it gets tokens (`grant`, or `tokens` from a sign-in), where the token may go (`apiUrls`), and how tokens are kept and renewed.
+ *
+ * @group Start here
  */
 export interface SessionOptions extends Omit<GrantParameters, 'signal'> {
   /**
@@ -42,6 +44,8 @@ export interface SessionOptions extends Omit<GrantParameters, 'signal'> {
  * @example
  * const grant: SessionGrant = { name: 'token_exchange', run: (o) => tokenExchangeGrant(ctx, { ...o, subjectToken: () => upstream.getAccessToken() }) }
  * const session = createSession(ctx, { grant, apiUrls: ['https://orders.internal'] })
+ *
+ * @group Start here
  */
 export interface SessionGrant {
   /** What the tokens come from, stamped in the store with them: sessions of other grants on one store never adopt each other's tokens. */
@@ -50,7 +54,11 @@ export interface SessionGrant {
   run(options: { signal?: AbortSignal; retry?: RetryPolicy | false }): Promise<TokenSet>
 }
 
-/** A client's token manager plus an authorized fetch. Every method is safe to call concurrently. */
+/**
+ * A client's token manager plus an authorized fetch. Every method is safe to call concurrently.
+ *
+ * @group Start here
+ */
 export interface Session {
   /** A valid access token: the cached one, or renewed once for all callers. */
   getAccessToken(options?: { signal?: AbortSignal }): Promise<string>
@@ -78,6 +86,8 @@ export interface Session {
  * @example
  * const session = createSession(ctx, { grant: 'client_credentials', scope: 'read', apiUrls: ['https://api.example.com'] })
  * const res = await session.fetch('https://api.example.com/things')
+ *
+ * @group Start here
  */
 export function createSession(ctx: OAuthContext, options: SessionOptions = {}): Session {
   options ??= {}

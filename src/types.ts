@@ -3,6 +3,8 @@
  *
  * `expiresAt` is epoch milliseconds, or `undefined` when the server stated no usable lifetime
  * (see docs/tokens.md for the policy on missing, zero, negative, empty and huge `expires_in`).
+ *
+ * @group Types
  */
 export interface TokenSet {
   accessToken: string
@@ -26,10 +28,18 @@ export interface TokenSet {
   extra: Record<string, unknown>
 }
 
-/** A JSON value as servers send it. */
+/**
+ * A JSON value as servers send it.
+ *
+ * @group Types
+ */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
-/** Authorization server metadata (RFC 8414 §2, OpenID Connect Discovery §3). Unknown fields are kept. */
+/**
+ * Authorization server metadata (RFC 8414 §2, OpenID Connect Discovery §3). Unknown fields are kept.
+ *
+ * @group Types
+ */
 export interface AuthorizationServerMetadata {
   issuer: string
   authorization_endpoint?: string
@@ -62,6 +72,8 @@ export interface AuthorizationServerMetadata {
  * their tokens: the first process to get there saves it, every other reads it. The record is
  * the private key (a JWK, JSON text): whoever can read the store can use the fleet's tokens —
  * as with the tokens themselves. `fileStore` and `redisStore` have one (`store.dpopKey`).
+ *
+ * @group Types
  */
 export interface KeyStore {
   /** The stored key (JSON text), or undefined when there is none. */
@@ -70,7 +82,11 @@ export interface KeyStore {
   saveKeyOnce(value: string): Promise<string>
 }
 
-/** Protected resource metadata (RFC 9728 §2). */
+/**
+ * Protected resource metadata (RFC 9728 §2).
+ *
+ * @group Types
+ */
 export interface ProtectedResourceMetadata {
   resource: string
   authorization_servers?: string[]
@@ -86,6 +102,8 @@ export interface ProtectedResourceMetadata {
  *
  * @example
  * const client = await createOAuthClient({ issuer, clientId, clientSecret, retry: { attempts: 5, maxElapsed: 30_000 } })
+ *
+ * @group Types
  */
 export interface RetryPolicy {
   /** Tries in all, the first included. Default 5. */
@@ -106,7 +124,11 @@ export interface RetryPolicy {
   random?: () => number
 }
 
-/** One retry of a token request: which operation, which try comes next, after what wait, and why. */
+/**
+ * One retry of a token request: which operation, which try comes next, after what wait, and why.
+ *
+ * @group Types
+ */
 export interface RetryEvent {
   operation: string
   /** The try about to be made (2 for the first retry). */

@@ -9,6 +9,8 @@ import { HOOKS, hooksOf, type Dialect, type DialectSpec, type Endpoint, type Out
  * @example
  * const acme = defineDialect({ name: 'Acme', expiresIn: { unit: 'milliseconds' }, token: { placement: 'json' } })
  * const client = await createOAuthClient({ issuer, clientId, clientSecret, dialect: acme })
+ *
+ * @group Dialects
  */
 export function defineDialect(spec: DialectSpec | Dialect): Dialect {
   if (hooksOf(spec)) return spec as Dialect
@@ -111,6 +113,8 @@ function standardError(errors: Record<string, string>, text: string): string {
  *
  * @example
  * const dialect = composeDialects(epturaPreset({ site, redirectUri, scope }).dialect, { name: 'my tweaks', defaultTokenType: 'bearer' })
+ *
+ * @group Dialects
  */
 export function composeDialects(...dialects: Array<DialectSpec | Dialect>): Dialect {
   if (dialects.some((d) => typeof d !== 'object' || d === null)) throw new ConfigError('invalid_config', 'composeDialects takes dialects (objects with a name)')

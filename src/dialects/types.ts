@@ -1,6 +1,10 @@
 import type { ExpiresInPolicy } from '../wire/token.js'
 
-/** The operations oauthkit sends requests for; a dialect may treat each differently. */
+/**
+ * The operations oauthkit sends requests for; a dialect may treat each differently.
+ *
+ * @group Dialects
+ */
 export type Endpoint =
   | 'discovery'
   | 'resource_metadata'
@@ -16,7 +20,11 @@ export type Endpoint =
   /** A vendor's own endpoint outside OAuth (a direct code request, a token list). */
   | 'vendor'
 
-/** A request as the transport is about to send it; a dialect may rewrite any part. */
+/**
+ * A request as the transport is about to send it; a dialect may rewrite any part.
+ *
+ * @group Dialects
+ */
 export interface OutgoingRequest {
   url: URL
   method: string
@@ -24,10 +32,18 @@ export interface OutgoingRequest {
   body?: string | undefined
 }
 
-/** Where request parameters travel. */
+/**
+ * Where request parameters travel.
+ *
+ * @group Dialects
+ */
 export type Placement = 'form' | 'json' | 'query' | 'header'
 
-/** How client credentials travel to the token endpoint. */
+/**
+ * How client credentials travel to the token endpoint.
+ *
+ * @group Dialects
+ */
 export type CredentialsPlacement =
   /** `Authorization: Basic` (RFC 6749 §2.3.1). */
   | 'basic'
@@ -41,6 +57,8 @@ export type CredentialsPlacement =
  * operation path after the protocol layer built a request and before it validates a
  * response, so its strict checks still run. Every field is optional; a dialect states only what differs
  * from the standard. Turn it into a {@link Dialect} with `defineDialect`.
+ *
+ * @group Dialects
  */
 export interface DialectSpec {
   /** For messages: which vendor or document the dialect follows. */
@@ -109,6 +127,8 @@ export const HOOKS: unique symbol = Symbol.for('oauthkit.dialect.hooks') as neve
  * A declared dialect: a {@link DialectSpec} that `defineDialect` (or a preset, or
  * `composeDialects`) has checked and compiled. Only such a value is accepted where a dialect
  * is configured, so a plain object is a type error rather than a quirk silently ignored.
+ *
+ * @group Dialects
  */
 export type Dialect = Readonly<DialectSpec> & {
   /** @internal The compiled transforms; what makes a dialect declared. */
@@ -120,7 +140,11 @@ export function hooksOf(dialect: unknown): DialectHooks | undefined {
   return (dialect as { [HOOKS]?: DialectHooks } | undefined)?.[HOOKS]
 }
 
-/** Endpoints given by hand, for servers that publish no discovery document. */
+/**
+ * Endpoints given by hand, for servers that publish no discovery document.
+ *
+ * @group Dialects
+ */
 export interface Endpoints {
   authorization?: string
   token?: string
@@ -133,7 +157,11 @@ export interface Endpoints {
   jwks?: string
 }
 
-/** What a vendor preset contributes to `createOAuthClient` options: spread it in. */
+/**
+ * What a vendor preset contributes to `createOAuthClient` options: spread it in.
+ *
+ * @group Dialects
+ */
 export interface VendorPreset {
   dialect: Dialect
   issuer?: string

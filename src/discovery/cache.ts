@@ -7,6 +7,8 @@ import type { HttpOptions } from '../http/options.js'
  * @example
  * const cache = new DiscoveryCache(10 * 60_000)
  * const { metadata } = await discover(issuer, { discoveryCache: cache })
+ *
+ * @group Discovery
  */
 export class DiscoveryCache {
   readonly #entries = new Map<string, { value: Promise<unknown>; expiresAt: number }>()

@@ -10,7 +10,11 @@ import { parseAuthorizationServerMetadata, parseProtectedResourceMetadata } from
 import type { AuthorizationServerMetadata, ProtectedResourceMetadata } from '../types.js'
 import { DiscoveryCache, configurationKey, sharedDiscoveryCache } from './cache.js'
 
-/** Discovery options: the {@link HttpOptions} fields, flat, and the cache to use. */
+/**
+ * Discovery options: the {@link HttpOptions} fields, flat, and the cache to use.
+ *
+ * @group Discovery
+ */
 export interface DiscoveryOptions extends HttpOptions {
   /**
    * A cache of your own, or `false` for none. Default: one shared cache, one hour TTL, whose
@@ -41,6 +45,8 @@ function cached<T>(key: string, options: DiscoveryOptions, http: HttpOptions, lo
 
 /**
  * A discovered document: the metadata, the URL that served it, and when.
+ *
+ * @group Discovery
  */
 export interface Discovered<T> {
   metadata: T
@@ -64,6 +70,8 @@ export interface Discovered<T> {
  *
  * @example
  * const { metadata, url } = await discover('https://auth.example.com')
+ *
+ * @group Discovery
  */
 export async function discover(issuer: string | URL, options: DiscoveryOptions = {}): Promise<Discovered<AuthorizationServerMetadata>> {
   options ??= {}
@@ -134,6 +142,8 @@ async function discoverUncached(expected: URL, http: HttpOptions, first: Discove
  * @example
  * const { metadata } = await discoverResource('https://mcp.example.com/mcp')
  * const issuer = metadata.authorization_servers?.[0]
+ *
+ * @group Discovery
  */
 export async function discoverResource(
   resource: string | URL,
@@ -179,6 +189,8 @@ function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http:
  *
  * @example
  * const url = resourceMetadataUrl(response) // from WWW-Authenticate: Bearer resource_metadata="…"
+ *
+ * @group Discovery
  */
 export function resourceMetadataUrl(responseOrHeader: Response | string | null): string | undefined {
   const header = typeof responseOrHeader === 'string' ? responseOrHeader : responseOrHeader instanceof Response ? responseOrHeader.headers.get('www-authenticate') : null
@@ -187,6 +199,8 @@ export function resourceMetadataUrl(responseOrHeader: Response | string | null):
 
 /**
  * What discoverFromResource found: the protected resource metadata and its authorization server.
+ *
+ * @group Discovery
  */
 export interface ResourceDiscovery {
   resource: Discovered<ProtectedResourceMetadata>
@@ -196,6 +210,8 @@ export interface ResourceDiscovery {
 /**
  * Options of discoverFromResource: discovery options, the 401 to start from, and the
  * authorization servers the application trusts.
+ *
+ * @group Discovery
  */
 export interface ResourceDiscoveryOptions extends DiscoveryOptions {
   /** The 401 (or its `WWW-Authenticate` header): its `resource_metadata` is used when it has one. */
@@ -219,6 +235,8 @@ export interface ResourceDiscoveryOptions extends DiscoveryOptions {
  * if (res.status === 401) {
  *   const { authorizationServer } = await discoverFromResource(mcpUrl, { challenge: res })
  * }
+ *
+ * @group Discovery
  */
 export async function discoverFromResource(
   resource: string | URL,

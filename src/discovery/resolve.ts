@@ -6,7 +6,11 @@ import type { AuthorizationServerMetadata } from '../types.js'
 import { parseAuthorizationServerMetadata } from '../wire/metadata.js'
 import { discover, type DiscoveryCache, type DiscoveryOptions } from './index.js'
 
-/** Where a client's server metadata comes from: given, built from endpoints, or discovered. */
+/**
+ * Where a client's server metadata comes from: given, built from endpoints, or discovered.
+ *
+ * @group Discovery
+ */
 export interface MetadataSource {
   /** The issuer identifier: discovery runs from it unless `metadata` or `endpoints.token` is given. */
   issuer?: string | URL
@@ -38,6 +42,8 @@ const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata
  *
  * @example
  * const metadata = await resolveMetadata({ issuer: 'https://auth.example.com', endpoints: { revocation: 'https://auth.example.com/revoke' } })
+ *
+ * @group Discovery
  */
 export async function resolveMetadata(source: MetadataSource & HttpOptions, http: HttpOptions = pickHttpOptions(source)): Promise<AuthorizationServerMetadata> {
   if (!source || typeof source !== 'object') throw new ConfigError('invalid_config', 'resolveMetadata needs an issuer, metadata or endpoints.token')

@@ -9,6 +9,8 @@ import type { KeyStore } from '../types.js'
  * authorization server's nonces) and for requests to
  * resource servers (proofs with `htm`, `htu`, `ath` and each origin's nonce). Make one with
  * {@link createDPoP} and give it to a client, a context or a session as `dpop`.
+ *
+ * @group DPoP
  */
 export interface DPoP {
   readonly keyPair: CryptoKeyPair
@@ -46,7 +48,11 @@ interface Requesting {
 
 const text = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)))
 
-/** Options of createDPoP: a key pair of your own, or the store whose processes share one. */
+/**
+ * Options of createDPoP: a key pair of your own, or the store whose processes share one.
+ *
+ * @group DPoP
+ */
 export interface DPoPOptions {
   /** An ES256 key pair of your own (e.g. one kept in IndexedDB). */
   keyPair?: CryptoKeyPair
@@ -72,6 +78,8 @@ export interface DPoPOptions {
  * // A fleet: every process on the store proves possession with one key.
  * const store = redisStore(redis, { key: 'orders' })
  * const shared = await createDPoP({ store })
+ *
+ * @group DPoP
  */
 export async function createDPoP(options: DPoPOptions = {}): Promise<DPoP> {
   if (options?.store) return createKey({ keyPair: await sharedKeyPair(options.store) })

@@ -5,6 +5,8 @@ import type { AccessTokenSource, TokenProof } from '../token/manager.js'
 
 /**
  * Options of createAuthorizedFetch: where tokens come from, the API base URLs they may go to, and the fetch to wrap.
+ *
+ * @group Tokens and sessions
  */
 export interface AuthorizedFetchOptions {
   tokens: AccessTokenSource
@@ -134,6 +136,8 @@ export function asksForNewToken(response: Response): boolean {
  * @example
  * const api = createAuthorizedFetch({ tokens: session, apiUrls: ['https://api.example.com/v1'] })
  * const res = await api('https://api.example.com/v1/things')
+ *
+ * @group Tokens and sessions
  */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
   if (typeof options?.tokens?.getAccessToken !== 'function') throw new ConfigError('invalid_config', 'createAuthorizedFetch needs tokens: a session, a TokenManager or another AccessTokenSource')

@@ -11,6 +11,8 @@ import type { Dialect } from '../dialects/types.js'
  * @example
  * const options: HttpOptions = { timeout: 10_000, headers: { 'user-agent': 'my-app/1.0' }, onWarning: (w) => log.warn(w.message) }
  * const client = await createOAuthClient({ issuer, clientId, clientSecret, ...options })
+ *
+ * @group Start here
  */
 export interface HttpOptions {
   /** The fetch to use; defaults to `globalThis.fetch`, looked up at call time. */
@@ -51,14 +53,22 @@ export interface HttpOptions {
   trace?: (request: TraceStart) => ((end: TraceEnd) => void) | void
 }
 
-/** What the tracing hook is told when a request starts: the operation, the endpoint, the URL without its query. */
+/**
+ * What the tracing hook is told when a request starts: the operation, the endpoint, the URL without its query.
+ *
+ * @group Start here
+ */
 export interface TraceStart {
   operation: string
   endpoint: string
   url: string
 }
 
-/** What the tracing hook is told when a request ends: the HTTP status when there was an answer, the error's code when it failed. */
+/**
+ * What the tracing hook is told when a request ends: the HTTP status when there was an answer, the error's code when it failed.
+ *
+ * @group Start here
+ */
 export interface TraceEnd {
   status?: number
   error?: string

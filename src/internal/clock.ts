@@ -1,6 +1,8 @@
 /**
  * Time, injectable. Everything in oauthkit that reads the time or waits goes through a Clock,
  * so tests (and apps with a server-corrected clock) can supply their own.
+ *
+ * @group Types
  */
 export interface Clock {
   /** Epoch milliseconds. */

@@ -2,6 +2,8 @@
  * The seam used around a refresh so that only one holder refreshes at a time. An in-process
  * lock serialises callers in one process; cross-tab (Web Locks) and distributed (Redis)
  * locks implement the same interface.
+ *
+ * @group Tokens and sessions
  */
 export interface Lock {
   /**
@@ -55,6 +57,8 @@ export function lockOf(store: object): Lock {
  * @example
  * const lock = inProcessLock()
  * const a = client.session({ store, lock }), b = client.session({ store, lock }) // renew once between them
+ *
+ * @group Tokens and sessions
  */
 export function inProcessLock(): Lock {
   const tails = new Map<string, Promise<unknown>>()

@@ -9,6 +9,8 @@ import { isTokenSet } from '../wire/token.js'
 
 /**
  * How a TokenManager gets and keeps tokens: the injected grant steps, the store, the lock, the clock and the renewal timing.
+ *
+ * @group Tokens and sessions
  */
 export interface TokenManagerOptions {
   /** Gets a new token set from scratch (client_credentials, …). Absent for user sign-ins. `retry` is the policy to pass to the grant. */
@@ -65,6 +67,8 @@ export function checkTokens(tokens: TokenSet, bound: boolean | undefined): void 
 
 /**
  * The events of a token manager or session, with their listeners (`on(event, listener)`).
+ *
+ * @group Tokens and sessions
  */
 export interface TokenEvents {
   /** New tokens were stored. Awaited; a throwing listener makes the refresh fail with `persist_failed`. */
@@ -88,7 +92,11 @@ export interface TokenEvents {
   'refresh-expiring': (event: { refreshExpiresAt: number }) => void
 }
 
-/** The token interface the fetch wrappers need. Safe to call concurrently. */
+/**
+ * The token interface the fetch wrappers need. Safe to call concurrently.
+ *
+ * @group Tokens and sessions
+ */
 export interface AccessTokenSource {
   /** A valid access token. */
   getAccessToken(options?: { signal?: AbortSignal }): Promise<string>
@@ -100,7 +108,11 @@ export interface AccessTokenSource {
   readonly dpop?: TokenProof | undefined
 }
 
-/** What a fetch wrapper needs of a DPoP key (`createDPoP()` gives one). */
+/**
+ * What a fetch wrapper needs of a DPoP key (`createDPoP()` gives one).
+ *
+ * @group Tokens and sessions
+ */
 export interface TokenProof {
   /** A proof for `method` and `url`, bound to `accessToken` (`ath`), with the origin's last nonce. */
   proof(method: string, url: string, accessToken?: string): Promise<string>
@@ -117,6 +129,8 @@ export interface TokenProof {
 
 /**
  * How long before expiry a token is renewed by default (60 s, never more than half its lifetime).
+ *
+ * @group Tokens and sessions
  */
 export const DEFAULT_SKEW_MS = 60_000
 
@@ -141,6 +155,8 @@ interface Current {
  * const manager = new TokenManager({ refresh: (rt) => refreshGrant(ctx, rt), store: memoryStore() })
  * await manager.setTokens(tokens)
  * const token = await manager.getAccessToken() // renewed ahead of expiry, once for all callers
+ *
+ * @group Tokens and sessions
  */
 export class TokenManager implements AccessTokenSource {
   readonly #obtain: TokenManagerOptions['obtain']

@@ -1,6 +1,10 @@
 import { OAuthKitError, isUnprocessed } from '../errors.js'
 
-/** One renewal of a session's tokens, as the `renewal` event reports it. Nothing secret is in it. */
+/**
+ * One renewal of a session's tokens, as the `renewal` event reports it. Nothing secret is in it.
+ *
+ * @group Tokens and sessions
+ */
 export interface RenewalEvent {
   /**
    * `renewed`; `failed` (callers were told, the access token had run out); `kept-current`

@@ -3,7 +3,11 @@ import type { KeyStore, TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
 import type { Lock } from './lock.js'
 
-/** A token set as a store holds it, with the version used for compare-and-swap, and what it belongs to. */
+/**
+ * A token set as a store holds it, with the version used for compare-and-swap, and what it belongs to.
+ *
+ * @group Tokens and sessions
+ */
 export interface StoredTokens {
   tokens: TokenSet
   version: number
@@ -31,6 +35,8 @@ export interface StoredTokens {
  *   process the store is shared with (a lock file beside a token file, a Redis lock).
  * - `dpopKey`, when a store has one, keeps the DPoP key of the processes sharing it
  *   (`createDPoP({ store })`): tokens bound to a key are only good with that key.
+ *
+ * @group Tokens and sessions
  */
 export interface TokenStore {
   /** The stored tokens, their version and owner; undefined when there are none (or nothing readable). */
@@ -59,6 +65,8 @@ export function storeConflict(found: number | undefined, expected: number | unde
  *
  * @example
  * const session = client.session({ grant: 'client_credentials', store: memoryStore() })
+ *
+ * @group Tokens and sessions
  */
 export function memoryStore(initial?: TokenSet): TokenStore {
   let current: StoredTokens | undefined = initial ? { tokens: initial, version: 1 } : undefined
@@ -88,6 +96,8 @@ export function memoryStore(initial?: TokenSet): TokenStore {
  *
  * @example
  * const manager = new TokenManager({ store: webStorageStore(sessionStorage, 'my-app:tokens'), refresh })
+ *
+ * @group Tokens and sessions
  */
 export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): TokenStore {
   const read = (): StoredTokens | undefined => {

@@ -17,6 +17,8 @@ import type { TokenSet } from '../types.js'
  *   timer or keep a token for ever;
  * - anything else (`"abc"`, `"12abc"`, `true`, an object) is a malformed response:
  *   a ResponseError with code `invalid_response`. Nothing is coerced blindly.
+ *
+ * @group Dialects
  */
 export interface ExpiresInPolicy {
   /** The unit the server uses: RFC 6749 says seconds (the default); some vendors send milliseconds. */

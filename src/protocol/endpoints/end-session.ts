@@ -3,6 +3,8 @@ import { int, type OAuthContext } from '../run/context.js'
 
 /**
  * What the end-session URL carries: the ID token hint, where to return, a state.
+ *
+ * @group Endpoints
  */
 export interface EndSessionOptions {
   /** The ID token of the session to end (OpenID Connect RP-Initiated Logout §2). */
@@ -20,6 +22,8 @@ export interface EndSessionOptions {
  * @example
  * const url = buildEndSessionUrl(ctx, { idTokenHint: tokens.idToken, postLogoutRedirectUri: location.origin })
  * if (url) location.assign(url)
+ *
+ * @group Endpoints
  */
 export function buildEndSessionUrl(ctx: OAuthContext, options: EndSessionOptions = {}): string | undefined {
   options ??= {}

@@ -8,6 +8,8 @@ import { missingEndpoint, runAt, runOperation, type RequestOptions } from '../ru
 
 /**
  * Options of revocation and introspection: the token type hint and cancellation.
+ *
+ * @group Endpoints
  */
 export interface TokenHintOptions {
   /** `access_token` or `refresh_token` (RFC 7009 §2.1, RFC 7662 §2.1). */
@@ -30,6 +32,8 @@ function requireToken(token: unknown, operation: string): asserts token is strin
  *
  * @example
  * await revokeToken(ctx, tokens.refreshToken, { tokenTypeHint: 'refresh_token' })
+ *
+ * @group Endpoints
  */
 export async function revokeToken(ctx: OAuthContext, token: string, options: TokenHintOptions = {}): Promise<void> {
   options ??= {}
@@ -50,7 +54,11 @@ export async function revokeToken(ctx: OAuthContext, token: string, options: Tok
   )
 }
 
-/** RFC 7662 §2.2 introspection answer; every field but `active` is optional, and unknown fields are kept. */
+/**
+ * RFC 7662 §2.2 introspection answer; every field but `active` is optional, and unknown fields are kept.
+ *
+ * @group Endpoints
+ */
 export interface IntrospectionResult {
   readonly active: boolean
   readonly client_id?: string
@@ -75,6 +83,8 @@ export interface IntrospectionResult {
  *
  * @example
  * const { active, scope } = await introspectToken(ctx, accessToken)
+ *
+ * @group Endpoints
  */
 export async function introspectToken(ctx: OAuthContext, token: string, options: TokenHintOptions = {}): Promise<IntrospectionResult> {
   options ??= {}
@@ -92,7 +102,11 @@ export async function introspectToken(ctx: OAuthContext, token: string, options:
   )
 }
 
-/** OpenID Connect UserInfo claims (Core §5.3.2): `sub` always, the standard claims and any other the server sent. */
+/**
+ * OpenID Connect UserInfo claims (Core §5.3.2): `sub` always, the standard claims and any other the server sent.
+ *
+ * @group Endpoints
+ */
 export interface UserInfo {
   readonly sub: string
   readonly name?: string
@@ -112,6 +126,8 @@ const SIGNING_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES2
 
 /**
  * Options of fetchUserInfo: the HTTP method, the subject to check, cancellation.
+ *
+ * @group Endpoints
  */
 export interface UserInfoOptions {
   /** OpenID Connect Core §5.3.1 allows both. Default `GET`. */
@@ -128,6 +144,8 @@ export interface UserInfoOptions {
  *
  * @example
  * const me = await fetchUserInfo(ctx, tokens.accessToken, { expectedSubject: tokens.idTokenClaims?.sub as string })
+ *
+ * @group Endpoints
  */
 export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, options: UserInfoOptions = {}): Promise<UserInfo> {
   options ??= {}
@@ -184,7 +202,11 @@ async function serverKeys(ctx: OAuthContext, signal: AbortSignal | undefined): P
   return { [o.customFetch]: async () => new Response(jwks, { headers: { 'content-type': 'application/json' } }), [o.allowInsecureRequests]: true }
 }
 
-/** Client metadata sent to and returned by the registration endpoint (RFC 7591 §2). */
+/**
+ * Client metadata sent to and returned by the registration endpoint (RFC 7591 §2).
+ *
+ * @group Endpoints
+ */
 export interface ClientMetadata {
   client_id?: string
   client_secret?: string
@@ -197,7 +219,11 @@ export interface ClientMetadata {
   [key: string]: unknown
 }
 
-/** Registration options: the {@link HttpOptions} fields, flat, and an initial access token. */
+/**
+ * Registration options: the {@link HttpOptions} fields, flat, and an initial access token.
+ *
+ * @group Endpoints
+ */
 export interface RegisterOptions extends HttpOptions {
   /** RFC 7591 §3: an initial access token, when the server requires one. */
   initialAccessToken?: string
@@ -209,6 +235,8 @@ export interface RegisterOptions extends HttpOptions {
  *
  * @example
  * const { client_id } = await registerClient(metadata, { redirect_uris: ['http://127.0.0.1:8765/cb'], token_endpoint_auth_method: 'none' })
+ *
+ * @group Endpoints
  */
 export async function registerClient(
   metadata: AuthorizationServerMetadata,

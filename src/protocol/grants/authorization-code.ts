@@ -9,6 +9,8 @@ import { translateCallbackError } from '../run/translate.js'
 
 /**
  * What an authorization request asks for: the redirect URI, scope, and optional state, nonce, resource and extra parameters.
+ *
+ * @group Grants
  */
 export interface AuthorizationUrlOptions {
   redirectUri: string
@@ -35,6 +37,8 @@ export interface AuthorizationUrlOptions {
  * What the callback needs to complete: keep it (e.g. in sessionStorage) between the redirect
  * and the callback. Plain data, safe to JSON-serialise; it holds the PKCE verifier, so never
  * put it in a URL or a cookie readable by another origin.
+ *
+ * @group Grants
  */
 export interface PendingAuthorization {
   url: string
@@ -48,7 +52,11 @@ export interface PendingAuthorization {
   createdAt?: number
 }
 
-/** The fields of a pending authorization that completing it needs. */
+/**
+ * The fields of a pending authorization that completing it needs.
+ *
+ * @group Grants
+ */
 export type PendingCompletion = Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce' | 'createdAt' | 'scope'>
 
 /** Ten minutes: the lifetime RFC 6749 §4.1.2 recommends at most for an authorization code. */
@@ -78,6 +86,8 @@ function consume(state: string, now: number, maxAge: number): boolean {
  * const pending = await buildAuthorizationUrl(ctx, { redirectUri: 'http://127.0.0.1:8765/cb', scope: 'openid offline_access' })
  * sessionStorage.setItem('pending', JSON.stringify(pending))
  * location.assign(pending.url)
+ *
+ * @group Grants
  */
 export async function buildAuthorizationUrl(ctx: OAuthContext, options: AuthorizationUrlOptions): Promise<PendingAuthorization> {
   int(ctx)
@@ -132,6 +142,8 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
  * @example
  * const params = parseCallback(ctx, location.href, pending.state)
  * const code = params.get('code')
+ *
+ * @group Grants
  */
 export function parseCallback(
   ctx: OAuthContext,
@@ -164,6 +176,8 @@ export function parseCallback(
 
 /**
  * Extra checks and cancellation for completing the authorization code flow.
+ *
+ * @group Grants
  */
 export interface CompleteAuthorizationOptions {
   /** OpenID Connect `max_age` that was requested, to check `auth_time`. */
@@ -184,6 +198,8 @@ export interface CompleteAuthorizationOptions {
  * @example
  * const pending = JSON.parse(sessionStorage.getItem('pending')!)
  * const tokens = await completeAuthorization(ctx, location.href, pending)
+ *
+ * @group Grants
  */
 export async function completeAuthorization(
   ctx: OAuthContext,
@@ -224,6 +240,8 @@ export async function completeAuthorization(
  * @example
  * const code = await requestEpturaCode({ site, username, password, clientId, redirectUri, scope })
  * const tokens = await exchangeCode(ctx, { code, redirectUri })
+ *
+ * @group Grants
  */
 export async function exchangeCode(
   ctx: OAuthContext,

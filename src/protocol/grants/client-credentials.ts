@@ -5,6 +5,8 @@ import { grantParameters, tokenRequest, type GrantParameters } from '../run/toke
 
 /**
  * Parameters of the client credentials grant: scope, resource, audience, extra parameters, cancellation.
+ *
+ * @group Grants
  */
 export type ClientCredentialsOptions = GrantParameters
 
@@ -14,6 +16,8 @@ export type ClientCredentialsOptions = GrantParameters
  *
  * @example
  * const tokens = await clientCredentialsGrant(ctx, { scope: 'read' })
+ *
+ * @group Grants
  */
 export async function clientCredentialsGrant(ctx: OAuthContext, options: ClientCredentialsOptions = {}): Promise<TokenSet> {
   options ??= {}

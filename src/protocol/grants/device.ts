@@ -8,6 +8,8 @@ import { grantParameters, tokenRequest, type GrantParameters } from '../run/toke
 
 /**
  * How long DeviceAuthorization.wait() polls, and its cancellation.
+ *
+ * @group Grants
  */
 export interface DeviceWaitOptions {
   signal?: AbortSignal
@@ -15,7 +17,11 @@ export interface DeviceWaitOptions {
   timeout?: number
 }
 
-/** A started device authorization: show `userCode` and `verificationUri`, then `wait()`. */
+/**
+ * A started device authorization: show `userCode` and `verificationUri`, then `wait()`.
+ *
+ * @group Grants
+ */
 export interface DeviceAuthorization {
   userCode: string
   verificationUri: string
@@ -41,6 +47,8 @@ const SLOW_DOWN_S = 5
  * const flow = await startDeviceAuthorization(ctx, { scope: 'openid offline_access' })
  * console.log(`Open ${flow.verificationUri} and enter ${flow.userCode}`)
  * const tokens = await flow.wait()
+ *
+ * @group Grants
  */
 export async function startDeviceAuthorization(ctx: OAuthContext, options: GrantParameters = {}): Promise<DeviceAuthorization> {
   options ??= {}

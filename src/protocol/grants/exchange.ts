@@ -4,7 +4,11 @@ import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
-/** RFC 8693 §3: the token type identifiers. */
+/**
+ * RFC 8693 §3: the token type identifiers.
+ *
+ * @group Grants
+ */
 export const TOKEN_TYPES = {
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',
   refreshToken: 'urn:ietf:params:oauth:token-type:refresh_token',
@@ -13,13 +17,19 @@ export const TOKEN_TYPES = {
   saml2: 'urn:ietf:params:oauth:token-type:saml2',
 } as const
 
-/** A token, given or fetched fresh for each request (an upstream access token, a signed assertion). */
+/**
+ * A token, given or fetched fresh for each request (an upstream access token, a signed assertion).
+ *
+ * @group Grants
+ */
 export type TokenSource = string | (() => string | Promise<string>)
 
 /**
  * What a token exchange sends (RFC 8693 §2.1): the subject token and its type, optionally an
  * actor token (delegation) and the token type wanted, with the common grant parameters
  * (`audience`, `resource`, `scope`).
+ *
+ * @group Grants
  */
 export interface TokenExchangeOptions extends GrantParameters {
   /** The token to exchange, or a function giving the current one (called on every exchange). */
@@ -34,7 +44,11 @@ export interface TokenExchangeOptions extends GrantParameters {
   requestedTokenType?: string
 }
 
-/** What the JWT bearer grant sends (RFC 7523 §2.1): a signed assertion, with the common grant parameters. */
+/**
+ * What the JWT bearer grant sends (RFC 7523 §2.1): a signed assertion, with the common grant parameters.
+ *
+ * @group Grants
+ */
 export interface JwtBearerOptions extends GrantParameters {
   /** The JWT, or a function signing a fresh one (assertions are short-lived: called on every request). */
   assertion: TokenSource
@@ -55,6 +69,8 @@ async function tokenOf(source: TokenSource | undefined, what: string): Promise<s
  * @example
  * const downstream = await tokenExchangeGrant(ctx, { subjectToken: incomingAccessToken, audience: 'https://orders.internal' })
  * downstream.extra.issued_token_type // 'urn:ietf:params:oauth:token-type:access_token'
+ *
+ * @group Grants
  */
 export async function tokenExchangeGrant(ctx: OAuthContext, options: TokenExchangeOptions): Promise<TokenSet> {
   if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'tokenExchangeGrant needs { subjectToken }')
@@ -78,6 +94,8 @@ export async function tokenExchangeGrant(ctx: OAuthContext, options: TokenExchan
  *
  * @example
  * const tokens = await jwtBearerGrant(ctx, { assertion: () => signAssertion(), scope: 'read' })
+ *
+ * @group Grants
  */
 export async function jwtBearerGrant(ctx: OAuthContext, options: JwtBearerOptions): Promise<TokenSet> {
   if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'jwtBearerGrant needs { assertion }')

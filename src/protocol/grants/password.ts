@@ -6,6 +6,8 @@ import { grantParameters, tokenRequest, type GrantParameters } from '../run/toke
 
 /**
  * The password grant's credentials, with the common grant parameters.
+ *
+ * @group Grants
  */
 export interface PasswordGrantOptions extends GrantParameters {
   username: string
@@ -20,6 +22,8 @@ export interface PasswordGrantOptions extends GrantParameters {
  *
  * @example
  * const tokens = await passwordGrant(ctx, { username, password, scope: 'read' })
+ *
+ * @group Grants
  */
 export async function passwordGrant(ctx: OAuthContext, options: PasswordGrantOptions): Promise<TokenSet> {
   if (!options?.username || typeof options.password !== 'string') {

@@ -4,7 +4,11 @@ import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
-/** Parameters of a refresh: a narrower scope, resource or audience, extra parameters, cancellation, and the user it must stay. */
+/**
+ * Parameters of a refresh: a narrower scope, resource or audience, extra parameters, cancellation, and the user it must stay.
+ *
+ * @group Grants
+ */
 export interface RefreshOptions extends GrantParameters {
   /**
    * The `sub` of the signed-in user's ID token: an ID token in the answer must have the same
@@ -24,6 +28,8 @@ export interface RefreshOptions extends GrantParameters {
  *
  * @example
  * const fresh = await refreshGrant(ctx, tokens) // or refreshGrant(ctx, tokens.refreshToken)
+ *
+ * @group Grants
  */
 export async function refreshGrant(ctx: OAuthContext, tokens: string | TokenSet, options: RefreshOptions = {}): Promise<TokenSet> {
   options ??= {}

@@ -7,7 +7,11 @@ import { contextOf, type AuthMethod, type ContextOptions, type OAuthContext } fr
 
 export type { AuthMethod }
 
-/** Who the client is and how it proves it. */
+/**
+ * Who the client is and how it proves it.
+ *
+ * @group Contexts
+ */
 export interface ClientOptions {
   clientId: string
   clientSecret?: string
@@ -26,6 +30,8 @@ export interface ClientOptions {
  * @example
  * const ctx = createContext(metadata, { clientId, clientSecret }, { timeout: 10_000 })
  * const tokens = await clientCredentialsGrant(ctx, { scope: 'read' })
+ *
+ * @group Contexts
  */
 export function createContext(metadata: AuthorizationServerMetadata, clientOptions: ClientOptions, options: ContextOptions = {}): OAuthContext {
   options ??= {}
@@ -66,6 +72,8 @@ function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientA
  *
  * @example
  * chooseAuthMethod(metadata, { clientId, clientSecret }) // 'client_secret_basic' unless the server lists only post
+ *
+ * @group Contexts
  */
 export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Pick<DialectSpec, 'token'>): AuthMethod {
   if (typeof client !== 'object' || client === null) throw new ConfigError('invalid_config', 'chooseAuthMethod needs the client options ({ clientId, clientSecret | privateKey })')

@@ -16,10 +16,16 @@ import type { AuthorizationServerMetadata } from '../../types.js'
  * - `client_secret_post`: id and secret in the form body.
  * - `private_key_jwt`: a signed client assertion (RFC 7523 §2.2, OpenID Connect Core §9).
  * - `none`: a public client; sends `client_id` only (and relies on PKCE).
+ *
+ * @group Contexts
  */
 export type AuthMethod = 'client_secret_basic' | 'client_secret_basic_unencoded' | 'client_secret_post' | 'private_key_jwt' | 'none'
 
-/** Options of createContext and createPublicContext: the {@link HttpOptions}, flat, and a DPoP key. */
+/**
+ * Options of createContext and createPublicContext: the {@link HttpOptions}, flat, and a DPoP key.
+ *
+ * @group Contexts
+ */
 export interface ContextOptions extends HttpOptions {
   /** Sender-constrained tokens (RFC 9449): the DPoP key from `createDPoP()`. */
   dpop?: DPoP
@@ -29,6 +35,8 @@ export interface ContextOptions extends HttpOptions {
  * Everything a protocol operation needs — server metadata, client, how it authenticates, how
  * it talks HTTP and what time it is — as one immutable value. Build one with `createContext`
  * (any client) or `createPublicContext` (public clients); its internals are private.
+ *
+ * @group Contexts
  */
 export interface OAuthContext {
   readonly metadata: AuthorizationServerMetadata
@@ -65,6 +73,8 @@ export function int(ctx: OAuthContext): ContextInternals {
  * const { metadata } = await discover('https://auth.example.com')
  * const ctx = createPublicContext(metadata, 'my-spa')
  * const pending = await buildAuthorizationUrl(ctx, { redirectUri: location.origin, scope: 'openid' })
+ *
+ * @group Contexts
  */
 export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
   options ??= {}

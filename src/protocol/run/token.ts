@@ -66,6 +66,8 @@ function policyOf(call: RetryPolicy | false | undefined, context: RetryPolicy | 
  *
  * @example
  * await clientCredentialsGrant(ctx, { scope: 'read', resource: 'https://api.example.com', extraParams: { tenant: 'a' } })
+ *
+ * @group Contexts
  */
 export interface GrantParameters {
   scope?: string
