@@ -44,7 +44,9 @@ const compact = { minifyWhitespace: true, minifySyntax: true }
 // minified — the package stays under 600 KB. oauthkit's own code keeps its names everywhere.
 const minifiedVendors = {
   name: 'minified-vendors',
-  setup(build: { onLoad(filter: { filter: RegExp }, load: (args: { path: string }) => Promise<{ contents: string; loader: 'js' }>): void }) {
+  setup(build: {
+    onLoad(filter: { filter: RegExp }, load: (args: { path: string }) => Promise<{ contents: string; loader: 'js' }>): void
+  }) {
     build.onLoad({ filter: /node_modules[\\/](oauth4webapi|ky|uqr)[\\/].*\.m?js$/ }, async ({ path }) => ({
       contents: (await transform(await readFile(path, 'utf8'), { minify: true, format: 'esm', target: 'es2022' })).code,
       loader: 'js',
@@ -59,10 +61,17 @@ const minifiedVendors = {
 // from it: an import of a core module becomes an import of './core.js', the one copy, so no
 // class or symbol exists twice.
 // The emulators of oauthkit/testing share nothing with the rest and stay whole.
-const coreModules = new Set([...readFileSync('src/entries/core.ts', 'utf8').matchAll(/^export \* from '\.\.\/(.+)\.js'$/gm)].map((m) => `src/${m[1]}.ts`))
+const coreModules = new Set(
+  [...readFileSync('src/entries/core.ts', 'utf8').matchAll(/^export \* from '\.\.\/(.+)\.js'$/gm)].map((m) => `src/${m[1]}.ts`),
+)
 const throughCore = {
   name: 'through-core',
-  setup(build: { onResolve(filter: { filter: RegExp }, resolve: (args: { path: string; importer: string; resolveDir: string }) => { path: string; external: true } | undefined): void }) {
+  setup(build: {
+    onResolve(
+      filter: { filter: RegExp },
+      resolve: (args: { path: string; importer: string; resolveDir: string }) => { path: string; external: true } | undefined,
+    ): void
+  }) {
     build.onResolve({ filter: /^\.\.?\// }, ({ path, importer, resolveDir }) => {
       if (!importer || importer.includes(`${sep}src${sep}testing${sep}`)) return undefined
       const target = relative(process.cwd(), resolve(resolveDir, path)).split(sep).join('/').replace(/\.js$/, '.ts')

@@ -11,7 +11,7 @@ export function initialChunks(result, cwd = process.cwd()) {
   const outputs = result.metafile.outputs
   const entry = Object.keys(outputs).find((key) => outputs[key].entryPoint)
   const seen = new Set()
-  for (const stack = [entry]; stack.length; ) {
+  for (const stack = [entry]; stack.length;) {
     const key = stack.pop()
     if (seen.has(key)) continue
     seen.add(key)

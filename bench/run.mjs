@@ -15,7 +15,10 @@ const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const quick = process.argv.includes('--quick')
 // --only=bundle,cold,overhead,coalescing,soak,fleet runs some sections (for working on one number).
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
 const want = (name) => !only || only.includes(name)
 
 // ---------------------------------------------------------------- setup
@@ -29,14 +32,26 @@ if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore'
 
 const { build } = await import('esbuild')
 const { initialChunks } = await import('./initial.mjs')
-const results = { machine: { node: process.version, date: new Date().toISOString() }, bundle: { spa: {}, m2m: {} }, coldImport: {}, overhead: { sequential: {}, c50: {} }, coalescing: {}, soak: {}, fleet: {} }
+const results = {
+  machine: { node: process.version, date: new Date().toISOString() },
+  bundle: { spa: {}, m2m: {} },
+  coldImport: {},
+  overhead: { sequential: {}, c50: {} },
+  coalescing: {},
+  soak: {},
+  fleet: {},
+}
 const started = performance.now()
 const section = (name) => console.log(`… ${name} (${((performance.now() - started) / 1000).toFixed(0)} s)`)
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
-const nameOf = (file) => file.replace(/\.js$/, '').replace('__', '/').replace(/^oauthkit\/browser$/, 'oauthkit (createBrowserClient)')
+const nameOf = (file) =>
+  file
+    .replace(/\.js$/, '')
+    .replace('__', '/')
+    .replace(/^oauthkit\/browser$/, 'oauthkit (createBrowserClient)')
 
 // ---------------------------------------------------------------- 1, 2: bundle sizes
 section('bundle sizes')
@@ -85,7 +100,11 @@ if (want('cold')) {
   }
   const baseline = median(times.get('baseline'))
   for (const name of names) {
-    results.coldImport[name] = { medianMs: +median(times.get(name)).toFixed(1), overBaselineMs: +(median(times.get(name)) - baseline).toFixed(1), runs }
+    results.coldImport[name] = {
+      medianMs: +median(times.get(name)).toFixed(1),
+      overBaselineMs: +(median(times.get(name)) - baseline).toFixed(1),
+      runs,
+    }
   }
   results.coldImport.baselineMs = +baseline.toFixed(1)
 }
@@ -108,7 +127,10 @@ if (want('overhead')) {
   const authorized = oauthkit.createAuthorizedFetch({ tokens: manager, apiUrls: [base] })
   const kyApi = createAuthorizedKy(manager, { apiUrls: [base], retry: 0 })
   const { default: ky } = await import('ky')
-  const kyPlain = ky.create({ retry: 0, hooks: { beforeRequest: [(request) => request.headers.set('authorization', 'Bearer fixed-token')] } })
+  const kyPlain = ky.create({
+    retry: 0,
+    hooks: { beforeRequest: [(request) => request.headers.set('authorization', 'Bearer fixed-token')] },
+  })
   const badgateway = new OAuth2Fetch({
     client: new OAuth2Client({ server: base, clientId: 'x', tokenEndpoint: '/token' }),
     getNewToken: () => null,
@@ -131,12 +153,17 @@ if (want('overhead')) {
   const run = async (fn, concurrency) => {
     let left = n
     const t0 = performance.now()
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (left-- > 0) await fn()
-    }))
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (left-- > 0) await fn()
+      }),
+    )
     return performance.now() - t0
   }
-  for (const [mode, concurrency] of [['sequential', 1], ['c50', 50]]) {
+  for (const [mode, concurrency] of [
+    ['sequential', 1],
+    ['c50', 50],
+  ]) {
     const names = Object.keys(variants)
     for (const name of names) await run(variants[name], concurrency) // warm-up
     const times = Object.fromEntries(names.map((name) => [name, []]))
@@ -201,7 +228,10 @@ const LIBRARIES = {
   async oauthkit(base, stored) {
     const client = await oauthkit.createOAuthClient({ clientId: 'c', clientSecret: 's', endpoints: { token: `${base}/token` } })
     const session = stored
-      ? client.session({ tokens: { accessToken: stored.access, refreshToken: stored.refresh, expiresAt: stored.expiresAt, tokenType: 'bearer', extra: {} }, apiUrls: [base] })
+      ? client.session({
+          tokens: { accessToken: stored.access, refreshToken: stored.refresh, expiresAt: stored.expiresAt, tokenType: 'bearer', extra: {} },
+          apiUrls: [base],
+        })
       : client.session({ grant: 'client_credentials', apiUrls: [base] })
     return () => session.fetch(`${base}/api`)
   },
@@ -244,7 +274,9 @@ const LIBRARIES = {
     const config = { client: { id: 'c', secret: 's' }, auth: { tokenHost: base, tokenPath: '/token' } }
     const cc = new ClientCredentials(config)
     const ac = new AuthorizationCode(config)
-    let token = stored ? ac.createToken({ access_token: stored.access, refresh_token: stored.refresh, expires_at: new Date(stored.expiresAt).toISOString() }) : undefined
+    let token = stored
+      ? ac.createToken({ access_token: stored.access, refresh_token: stored.refresh, expires_at: new Date(stored.expiresAt).toISOString() })
+      : undefined
     const renew = async () => (token = stored ? await token.refresh() : await cc.getToken({}))
     return async () => {
       if (!token || token.expired()) await renew()
@@ -317,25 +349,57 @@ if (want('fleet')) {
   const { tmpdir } = await import('node:os')
   const servers = await startLocalServers({ accessTokenTtl: 2 })
   const redis = haveRedis ? await startRedis() : undefined
-  const KINDS = { 'oauthkit memory': { STORE: 'memory' }, 'oauthkit file': { STORE: 'file' }, ...(redis ? { 'oauthkit redis': { STORE: 'redis', REDIS_URL: redis.url } } : {}), '@badgateway/oauth2-client file': { PEER: 'badgateway' } }
+  const KINDS = {
+    'oauthkit memory': { STORE: 'memory' },
+    'oauthkit file': { STORE: 'file' },
+    ...(redis ? { 'oauthkit redis': { STORE: 'redis', REDIS_URL: redis.url } } : {}),
+    '@badgateway/oauth2-client file': { PEER: 'badgateway' },
+  }
   let run = 0
   for (const [kind, extra] of Object.entries(KINDS)) {
     results.fleet[kind] = {}
     for (const processes of [1, 2, 4, 8]) {
       section(`fleet ${kind} ×${processes}`)
-      const env = { ...process.env, ...extra, GRANT: 'client_credentials', KEY: `bench-${++run}`, TOKEN_FILE: join(mkdtempSync(join(tmpdir(), 'oauthkit-bench-')), 'tokens.json'), ISSUER: servers.issuer, CLIENT_ID: CONFIDENTIAL.clientId, CLIENT_SECRET: CONFIDENTIAL.clientSecret, API: servers.api, SECONDS: String(FLEET_SECONDS), CALLERS: '10' }
+      const env = {
+        ...process.env,
+        ...extra,
+        GRANT: 'client_credentials',
+        KEY: `bench-${++run}`,
+        TOKEN_FILE: join(mkdtempSync(join(tmpdir(), 'oauthkit-bench-')), 'tokens.json'),
+        ISSUER: servers.issuer,
+        CLIENT_ID: CONFIDENTIAL.clientId,
+        CLIENT_SECRET: CONFIDENTIAL.clientSecret,
+        API: servers.api,
+        SECONDS: String(FLEET_SECONDS),
+        CALLERS: '10',
+      }
       const script = extra.PEER ? [join(here, 'fleet-peer-worker.mjs')] : [join(root, 'test/support/fleet-worker.ts')]
       const before = servers.tokenRequests.get('client_credentials') ?? 0
-      const outs = await Promise.all(Array.from({ length: processes }, () => new Promise((done) => {
-        const child = spawn(join(root, 'node_modules/.bin/tsx'), script, { cwd: extra.PEER ? here : root, env, stdio: ['ignore', 'pipe', 'ignore'] })
-        let out = ''
-        child.stdout.on('data', (c) => (out += c))
-        child.on('close', () => done(JSON.parse(out.trim().split('\n').at(-1) || '{"calls":0,"failed":0}')))
-      })))
+      const outs = await Promise.all(
+        Array.from(
+          { length: processes },
+          () =>
+            new Promise((done) => {
+              const child = spawn(join(root, 'node_modules/.bin/tsx'), script, {
+                cwd: extra.PEER ? here : root,
+                env,
+                stdio: ['ignore', 'pipe', 'ignore'],
+              })
+              let out = ''
+              child.stdout.on('data', (c) => (out += c))
+              child.on('close', () => done(JSON.parse(out.trim().split('\n').at(-1) || '{"calls":0,"failed":0}')))
+            }),
+        ),
+      )
       const tokenCalls = (servers.tokenRequests.get('client_credentials') ?? 0) - before
       // Renewal periods in the run: tokens of 2 s, renewed at half-life (the peers at expiry: fewer periods, so this flatters them).
       const expiries = FLEET_SECONDS / 1
-      results.fleet[kind][processes] = { tokenCalls, perExpiry: +(tokenCalls / expiries).toFixed(2), failedCalls: outs.reduce((n, o) => n + o.failed, 0), calls: outs.reduce((n, o) => n + o.calls, 0) }
+      results.fleet[kind][processes] = {
+        tokenCalls,
+        perExpiry: +(tokenCalls / expiries).toFixed(2),
+        failedCalls: outs.reduce((n, o) => n + o.failed, 0),
+        calls: outs.reduce((n, o) => n + o.calls, 0),
+      }
     }
   }
   await redis?.stop()
@@ -352,17 +416,68 @@ for (const kind of ['spa', 'm2m']) {
     lines.push(`| ${kind} | ${name} | ${kib(r.minBytes)} | ${kib(r.gzipBytes)} | ${kib(r.brotliBytes)} |`)
   }
 }
-if (want('cold')) lines.push('', `## Cold import (median of ${results.coldImport.oauthkit.runs}, over \`node -e 0\` = ${results.coldImport.baselineMs} ms)`, '', '| library | over baseline |', '|---|---:|')
-for (const [name, r] of Object.entries(results.coldImport)) if (typeof r === 'object' && r) lines.push(`| ${name} | ${r.overBaselineMs} ms |`)
-if (want('overhead')) lines.push('', '## Per-request overhead (ratio to raw fetch with a fixed header, loopback server in another process)', '', '| wrapper | sequential | concurrency 50 |', '|---|---:|---:|')
-for (const name of Object.keys(results.overhead.c50)) if (name !== 'raw' && want('overhead')) lines.push(`| ${name === 'fetch' ? 'oauthkit session.fetch' : name === 'ky' ? 'oauthkit ky' : name} | ${results.overhead.sequential[name].ratio}× | ${results.overhead.c50[name].ratio}× |`)
-if (want('coalescing')) lines.push('', '## Token-endpoint calls caused by 100 concurrent requests', '', `| library | ${Object.keys(CASES).join(' | ')} |`, `|---|${Object.keys(CASES).map(() => '---:').join('|')}|`)
-for (const lib of want('coalescing') ? Object.keys(LIBRARIES) : []) lines.push(`| ${lib} | ${Object.keys(CASES).map((c) => results.coalescing[c][lib].tokenCalls).join(' | ')} |`)
-if (want('soak')) lines.push('', `## Fault soak (10 callers, ${SOAK_SECONDS} s, a fifth of token requests failing, 2–3 s tokens)`, '', '| library | API calls | failed | token requests |', '|---|---:|---:|---:|')
-for (const [lib, r] of Object.entries(want('soak') ? results.soak : {})) lines.push(`| ${lib} | ${r.calls} | ${r.failedCalls} | ${r.tokenCalls} |`)
-if (want('fleet')) lines.push('', `## Fleet: token requests per renewal period (machine to machine, 2 s tokens, ${FLEET_SECONDS} s, 10 callers per process)`, '', '| store | 1 process | 2 | 4 | 8 | failed calls (8) |', '|---|---:|---:|---:|---:|---:|')
-for (const [kind, r] of Object.entries(want('fleet') ? results.fleet : {})) lines.push(`| ${kind} | ${[1, 2, 4, 8].map((n) => r[n].perExpiry).join(' | ')} | ${r[8].failedCalls} |`)
+if (want('cold'))
+  lines.push(
+    '',
+    `## Cold import (median of ${results.coldImport.oauthkit.runs}, over \`node -e 0\` = ${results.coldImport.baselineMs} ms)`,
+    '',
+    '| library | over baseline |',
+    '|---|---:|',
+  )
+for (const [name, r] of Object.entries(results.coldImport))
+  if (typeof r === 'object' && r) lines.push(`| ${name} | ${r.overBaselineMs} ms |`)
+if (want('overhead'))
+  lines.push(
+    '',
+    '## Per-request overhead (ratio to raw fetch with a fixed header, loopback server in another process)',
+    '',
+    '| wrapper | sequential | concurrency 50 |',
+    '|---|---:|---:|',
+  )
+for (const name of Object.keys(results.overhead.c50))
+  if (name !== 'raw' && want('overhead'))
+    lines.push(
+      `| ${name === 'fetch' ? 'oauthkit session.fetch' : name === 'ky' ? 'oauthkit ky' : name} | ${results.overhead.sequential[name].ratio}× | ${results.overhead.c50[name].ratio}× |`,
+    )
+if (want('coalescing'))
+  lines.push(
+    '',
+    '## Token-endpoint calls caused by 100 concurrent requests',
+    '',
+    `| library | ${Object.keys(CASES).join(' | ')} |`,
+    `|---|${Object.keys(CASES)
+      .map(() => '---:')
+      .join('|')}|`,
+  )
+for (const lib of want('coalescing') ? Object.keys(LIBRARIES) : [])
+  lines.push(
+    `| ${lib} | ${Object.keys(CASES)
+      .map((c) => results.coalescing[c][lib].tokenCalls)
+      .join(' | ')} |`,
+  )
+if (want('soak'))
+  lines.push(
+    '',
+    `## Fault soak (10 callers, ${SOAK_SECONDS} s, a fifth of token requests failing, 2–3 s tokens)`,
+    '',
+    '| library | API calls | failed | token requests |',
+    '|---|---:|---:|---:|',
+  )
+for (const [lib, r] of Object.entries(want('soak') ? results.soak : {}))
+  lines.push(`| ${lib} | ${r.calls} | ${r.failedCalls} | ${r.tokenCalls} |`)
+if (want('fleet'))
+  lines.push(
+    '',
+    `## Fleet: token requests per renewal period (machine to machine, 2 s tokens, ${FLEET_SECONDS} s, 10 callers per process)`,
+    '',
+    '| store | 1 process | 2 | 4 | 8 | failed calls (8) |',
+    '|---|---:|---:|---:|---:|---:|',
+  )
+for (const [kind, r] of Object.entries(want('fleet') ? results.fleet : {}))
+  lines.push(`| ${kind} | ${[1, 2, 4, 8].map((n) => r[n].perExpiry).join(' | ')} | ${r[8].failedCalls} |`)
 console.log(lines.join('\n'))
-console.log(`\nwritten to ${join('bench', only ? 'results.partial.json' : 'results.json')} in ${((performance.now() - started) / 1000).toFixed(0)} s`)
+console.log(
+  `\nwritten to ${join('bench', only ? 'results.partial.json' : 'results.json')} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+)
 // Keep-alive sockets of the peers' HTTP clients must not hold the process open.
 process.exit(0)

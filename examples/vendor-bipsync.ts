@@ -11,7 +11,11 @@ import { bipsyncPreset } from 'oauthkit/dialects'
 
 const { BIPSYNC_CLIENT = 'acme', BIPSYNC_CLIENT_ID = '', BIPSYNC_CLIENT_SECRET = '' } = process.env
 const api = `https://${BIPSYNC_CLIENT}-api.bipsync.com/v1`
-const client = await createOAuthClient({ ...bipsyncPreset({ client: BIPSYNC_CLIENT }), clientId: BIPSYNC_CLIENT_ID, clientSecret: BIPSYNC_CLIENT_SECRET })
+const client = await createOAuthClient({
+  ...bipsyncPreset({ client: BIPSYNC_CLIENT }),
+  clientId: BIPSYNC_CLIENT_ID,
+  clientSecret: BIPSYNC_CLIENT_SECRET,
+})
 
 if (process.argv.includes('--device')) {
   const flow = await client.startDeviceAuthorization({ scope: 'read' })

@@ -9,7 +9,11 @@ import { createOAuthClient } from 'oauthkit'
 import { epishipPreset, personalAccessTokens } from 'oauthkit/dialects'
 
 const { EPISHIP_API = '', EPISHIP_CLIENT_ID = '', EPISHIP_CLIENT_SECRET = '', EPISHIP_USER = '', EPISHIP_PASSWORD = '' } = process.env
-const client = await createOAuthClient({ ...epishipPreset({ baseUrl: EPISHIP_API }), clientId: EPISHIP_CLIENT_ID, clientSecret: EPISHIP_CLIENT_SECRET })
+const client = await createOAuthClient({
+  ...epishipPreset({ baseUrl: EPISHIP_API }),
+  clientId: EPISHIP_CLIENT_ID,
+  clientSecret: EPISHIP_CLIENT_SECRET,
+})
 const tokens = await client.passwordGrant({ username: EPISHIP_USER, password: EPISHIP_PASSWORD, scope: 'all billing' })
 const session = client.session({ tokens, apiUrls: [EPISHIP_API] })
 const pats = personalAccessTokens({ baseUrl: EPISHIP_API, fetch: session.fetch })

@@ -14,7 +14,14 @@ const redirectUri = 'https://app.example.com/eptura/callback'
 const scope = 'email'
 
 const client = await createOAuthClient({ ...epturaPreset({ site: EPTURA_SITE, redirectUri, scope }), clientId: EPTURA_CLIENT_ID })
-const code = await requestEpturaCode({ site: EPTURA_SITE, username: EPTURA_USER, password: EPTURA_PASSWORD, clientId: EPTURA_CLIENT_ID, redirectUri, scope })
+const code = await requestEpturaCode({
+  site: EPTURA_SITE,
+  username: EPTURA_USER,
+  password: EPTURA_PASSWORD,
+  clientId: EPTURA_CLIENT_ID,
+  redirectUri,
+  scope,
+})
 const session = client.session({ tokens: await client.exchangeCode({ code }), apiUrls: [`https://${EPTURA_SITE}/external/api/rest/v2`] })
 
 // The vendor API, wrapped: a typed function whose answer is checked, not trusted.

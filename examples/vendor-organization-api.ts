@@ -10,6 +10,10 @@ import { createOAuthClient } from 'oauthkit'
 import { organizationApiPreset } from 'oauthkit/dialects'
 
 const { ORG_SERVER = '', ORG_CLIENT_ID = '', ORG_CLIENT_SECRET = '' } = process.env
-const client = await createOAuthClient({ ...organizationApiPreset({ server: ORG_SERVER }), clientId: ORG_CLIENT_ID, clientSecret: ORG_CLIENT_SECRET })
+const client = await createOAuthClient({
+  ...organizationApiPreset({ server: ORG_SERVER }),
+  clientId: ORG_CLIENT_ID,
+  clientSecret: ORG_CLIENT_SECRET,
+})
 const session = client.session({ grant: 'client_credentials', apiUrls: [`https://${ORG_SERVER}/api`] })
 console.log((await session.fetch(`https://${ORG_SERVER}/api/organizations`)).status)

@@ -47,7 +47,11 @@ const short = (token: string | undefined) => (token ? `(${token.length} characte
 
 try {
   console.log(`authorization server ${servers.issuer}, API ${servers.api}\n`)
-  await step('discovery', () => discover(servers.issuer), (d) => `issuer ${d.metadata.issuer} from ${new URL(d.url).pathname}`)
+  await step(
+    'discovery',
+    () => discover(servers.issuer),
+    (d) => `issuer ${d.metadata.issuer} from ${new URL(d.url).pathname}`,
+  )
   await step(
     'discovery from a 401',
     async () => discoverFromResource(servers.api, { challenge: await fetch(`${servers.api}/me`) }),
@@ -56,14 +60,19 @@ try {
   const client = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, redirectUri: servers.redirectUri })
 
   const session = client.session({ grant: 'client_credentials', scope: 'api:read', resource: servers.api, apiUrls: [servers.api] })
-  await step('client_credentials', () => session.getTokens(), (t) => `access token ${short(t.accessToken)} expires in ${Math.round(((t.expiresAt ?? 0) - Date.now()) / 1000)} s`)
+  await step(
+    'client_credentials',
+    () => session.getTokens(),
+    (t) => `access token ${short(t.accessToken)} expires in ${Math.round(((t.expiresAt ?? 0) - Date.now()) / 1000)} s`,
+  )
   await step(
     'authorized API call',
     async () => {
       const responses = await Promise.all(Array.from({ length: 20 }, () => session.fetch(`${servers.api}/me`)))
       return { body: (await responses[0]!.json()) as Record<string, unknown>, ok: responses.filter((r) => r.ok).length }
     },
-    ({ body, ok }) => `session.fetch ×20 → ${ok} × 200 (client ${body.client}, scope ${body.scope}), ${servers.tokenRequests.get('client_credentials')} token request`,
+    ({ body, ok }) =>
+      `session.fetch ×20 → ${ok} × 200 (client ${body.client}, scope ${body.scope}), ${servers.tokenRequests.get('client_credentials')} token request`,
   )
 
   const code = await step(
@@ -75,7 +84,11 @@ try {
     },
     (t) => `signed in as ${t.idTokenClaims?.sub}; refresh token ${short(t.refreshToken)}`,
   )
-  await step('API call as the user', () => callApi(code), (body) => `GET /me → sub ${body.sub}`)
+  await step(
+    'API call as the user',
+    () => callApi(code),
+    (body) => `GET /me → sub ${body.sub}`,
+  )
   await step(
     'DPoP',
     async () => {
@@ -108,19 +121,48 @@ try {
     },
     (t) => `device got access token ${short(t.accessToken)}`,
   )
-  await step('API call from the device', () => callApi(device), (body) => `GET /me → sub ${body.sub}`)
+  await step(
+    'API call from the device',
+    () => callApi(device),
+    (body) => `GET /me → sub ${body.sub}`,
+  )
 
-  const refreshed = await step('refresh (rotation)', () => client.refreshGrant(code as TokenSet), (t) => `rotated: the new refresh token differs from the old one: ${t.refreshToken !== code?.refreshToken}`)
-  await step('introspection', () => client.introspectToken((refreshed as TokenSet).accessToken), (r) => `active ${r.active}, sub ${r.sub}, scope ${r.scope}`)
-  await step('userinfo', () => client.fetchUserInfo((refreshed as TokenSet).accessToken), (u) => `${u.name} (sub ${u.sub})`)
-  const password = await step('password grant (legacy)', () => client.passwordGrant({ username: USER.login, password: USER.password, scope: 'openid' }), (t) => `access token ${short(t.accessToken)}`)
+  const refreshed = await step(
+    'refresh (rotation)',
+    () => client.refreshGrant(code as TokenSet),
+    (t) => `rotated: the new refresh token differs from the old one: ${t.refreshToken !== code?.refreshToken}`,
+  )
+  await step(
+    'introspection',
+    () => client.introspectToken((refreshed as TokenSet).accessToken),
+    (r) => `active ${r.active}, sub ${r.sub}, scope ${r.scope}`,
+  )
+  await step(
+    'userinfo',
+    () => client.fetchUserInfo((refreshed as TokenSet).accessToken),
+    (u) => `${u.name} (sub ${u.sub})`,
+  )
+  const password = await step(
+    'password grant (legacy)',
+    () => client.passwordGrant({ username: USER.login, password: USER.password, scope: 'openid' }),
+    (t) => `access token ${short(t.accessToken)}`,
+  )
   await step(
     'token exchange',
     () => client.tokenExchangeGrant({ subjectToken: (password as TokenSet).accessToken, scope: 'openid' }),
     (t) => `the user's token traded for ${short(t.accessToken)} (${String(t.extra.issued_token_type).split(':').at(-1)})`,
   )
-  await step('JWT bearer', () => client.jwtBearerGrant({ assertion: signAssertion({ sub: 'grace', aud: servers.issuer }), scope: 'openid' }), (t) => `an identity provider's assertion for grace → ${short(t.accessToken)}`)
-  await step('MCP client', mcpClient, (r) => `401 → RFC 9728 → registered at ${r.issuer} → signed in (PKCE, resource); ${r.tools} tools; write → 403, stepped up to "${r.scope}" → ${r.written}`)
+  await step(
+    'JWT bearer',
+    () => client.jwtBearerGrant({ assertion: signAssertion({ sub: 'grace', aud: servers.issuer }), scope: 'openid' }),
+    (t) => `an identity provider's assertion for grace → ${short(t.accessToken)}`,
+  )
+  await step(
+    'MCP client',
+    mcpClient,
+    (r) =>
+      `401 → RFC 9728 → registered at ${r.issuer} → signed in (PKCE, resource); ${r.tools} tools; write → 403, stepped up to "${r.scope}" → ${r.written}`,
+  )
   await step(
     'revocation',
     async () => {
@@ -149,7 +191,12 @@ async function mcpClient() {
     const { tools } = await client.listTools()
     const written = (await client.callTool({ name: 'write' })) as { content: Array<{ text: string }> }
     await client.close()
-    return { issuer: new URL(mcp.server!.metadata.issuer).host, tools: tools.length, scope: scopes.at(-1), written: written.content[0]!.text }
+    return {
+      issuer: new URL(mcp.server!.metadata.issuer).host,
+      tools: tools.length,
+      scope: scopes.at(-1),
+      written: written.content[0]!.text,
+    }
   } finally {
     await world.stop()
   }

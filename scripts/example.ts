@@ -68,13 +68,26 @@ function playUser(approve: (url: string, userCode: string | undefined) => Promis
 }
 
 /** The examples written for any standard server, against the local authorization server and API. */
-function local(name: string, env: (servers: { issuer: string; api: string }) => Record<string, string> | Promise<Record<string, string>>): Example {
+function local(
+  name: string,
+  env: (servers: { issuer: string; api: string }) => Record<string, string> | Promise<Record<string, string>>,
+): Example {
   return {
     about: 'the local authorization server (oidc-provider) and API on 127.0.0.1',
     async run(args) {
       const servers = await startLocalServers()
       const scratch = mkdtempSync(join(tmpdir(), 'oauthkit-example-'))
-      Object.assign(process.env, { OAUTH_ISSUER: servers.issuer, OAUTH_CLIENT_ID: CONFIDENTIAL.clientId, OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret, API_URL: servers.api, TOKEN_FILE: join(scratch, 'tokens.json') }, await env(servers))
+      Object.assign(
+        process.env,
+        {
+          OAUTH_ISSUER: servers.issuer,
+          OAUTH_CLIENT_ID: CONFIDENTIAL.clientId,
+          OAUTH_CLIENT_SECRET: CONFIDENTIAL.clientSecret,
+          API_URL: servers.api,
+          TOKEN_FILE: join(scratch, 'tokens.json'),
+        },
+        await env(servers),
+      )
       const user = playUser((url) => actAsUser(url))
       try {
         await load(name, args)
@@ -89,7 +102,11 @@ function local(name: string, env: (servers: { issuer: string; api: string }) => 
 }
 
 /** A vendor example against the vendor's emulator, with the credentials the emulator knows. */
-function emulated(name: string, setup: () => { emulator: Emulator; env: Record<string, string>; extra?: HttpHandler[] }, after?: (module: Record<string, unknown>, emulator: Emulator, printed: string[]) => Promise<void>): Example {
+function emulated(
+  name: string,
+  setup: () => { emulator: Emulator; env: Record<string, string>; extra?: HttpHandler[] },
+  after?: (module: Record<string, unknown>, emulator: Emulator, printed: string[]) => Promise<void>,
+): Example {
   return {
     about: "the vendor's emulator from oauthkit/testing (msw; nothing leaves the process)",
     async run(args) {
@@ -128,15 +145,33 @@ const EXAMPLES: Record<string, Example> = {
     env: { ACME_CLIENT_ID: ACME_CLIENT.clientId, ACME_CLIENT_SECRET: ACME_CLIENT.clientSecret },
   })),
   'vendor-bipsync': emulated('vendor-bipsync', () => ({
-    emulator: bipsyncServer({ client: 'acme', clients: [{ clientId: 'example-app', clientSecret: 'example-secret' }], users: { ann: 'pw' } }),
+    emulator: bipsyncServer({
+      client: 'acme',
+      clients: [{ clientId: 'example-app', clientSecret: 'example-secret' }],
+      users: { ann: 'pw' },
+    }),
     env: { BIPSYNC_CLIENT: 'acme', BIPSYNC_CLIENT_ID: 'example-app', BIPSYNC_CLIENT_SECRET: 'example-secret' },
   })),
   'vendor-epiship': emulated('vendor-epiship', () => ({
-    emulator: epishipServer({ baseUrl: 'https://api.epiship.example', clients: [{ clientId: 'example-app', clientSecret: 'example-secret' }], users: { ann: 'pw' } }),
-    env: { EPISHIP_API: 'https://api.epiship.example', EPISHIP_CLIENT_ID: 'example-app', EPISHIP_CLIENT_SECRET: 'example-secret', EPISHIP_USER: 'ann', EPISHIP_PASSWORD: 'pw' },
+    emulator: epishipServer({
+      baseUrl: 'https://api.epiship.example',
+      clients: [{ clientId: 'example-app', clientSecret: 'example-secret' }],
+      users: { ann: 'pw' },
+    }),
+    env: {
+      EPISHIP_API: 'https://api.epiship.example',
+      EPISHIP_CLIENT_ID: 'example-app',
+      EPISHIP_CLIENT_SECRET: 'example-secret',
+      EPISHIP_USER: 'ann',
+      EPISHIP_PASSWORD: 'pw',
+    },
   })),
   'vendor-eptura': emulated('vendor-eptura', () => ({
-    emulator: epturaServer({ site: 'https://acme.eptura.example', clients: [{ clientId: 'example-app', redirectUris: ['https://app.example.com/eptura/callback'] }], users: { ann: 'pw' } }),
+    emulator: epturaServer({
+      site: 'https://acme.eptura.example',
+      clients: [{ clientId: 'example-app', redirectUris: ['https://app.example.com/eptura/callback'] }],
+      users: { ann: 'pw' },
+    }),
     env: { EPTURA_SITE: 'acme.eptura.example', EPTURA_CLIENT_ID: 'example-app', EPTURA_USER: 'ann', EPTURA_PASSWORD: 'pw' },
   })),
   'vendor-organization-api': emulated('vendor-organization-api', () => ({
@@ -145,12 +180,15 @@ const EXAMPLES: Record<string, Example> = {
   })),
   'vendor-epismo-mcp': emulated(
     'vendor-epismo-mcp',
-    () => ({ emulator: epismoServer({ issuer: 'https://auth.epismo.example', mcp: 'https://mcp.epismo.example/mcp' }), env: { EPISMO_MCP: 'https://mcp.epismo.example/mcp' } }),
+    () => ({
+      emulator: epismoServer({ issuer: 'https://auth.epismo.example', mcp: 'https://mcp.epismo.example/mcp' }),
+      env: { EPISMO_MCP: 'https://mcp.epismo.example/mcp' },
+    }),
     async (module, emulator, printed) => {
       const url = printed.map((line) => /^open (\S+)/.exec(line)?.[1]).find(Boolean)
       if (!url) throw new Error('the example printed no URL to open')
       console.log('  (npm run example: signing in as the example user)')
-      const res = (await (module.complete as (callback: string) => Promise<Response>)(await emulator.approve(url, { user: 'ann' })))
+      const res = await (module.complete as (callback: string) => Promise<Response>)(await emulator.approve(url, { user: 'ann' }))
       console.log(`POST tools/list → ${res.status}`)
     },
   ),
@@ -182,7 +220,9 @@ const EXAMPLES: Record<string, Example> = {
 }
 
 const [name, ...args] = process.argv.slice(2)
-const files = readdirSync(examples).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
+const files = readdirSync(examples)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
 const unlisted = files.filter((f) => !(f in EXAMPLES))
 if (!name || !(name in EXAMPLES)) {
   if (name) console.error(`no example named "${name}"\n`)
@@ -196,6 +236,8 @@ try {
   await EXAMPLES[name]!.run(args)
   process.exit(0)
 } catch (err) {
-  console.error(isOAuthKitError(err) ? `${err.name} [${err.code}]: ${err.message}` : err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+  console.error(
+    isOAuthKitError(err) ? `${err.name} [${err.code}]: ${err.message}` : err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+  )
   process.exit(1)
 }

@@ -24,7 +24,9 @@ for (const name of names) {
   const line = `${name}: ${result.numRuns} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s`
   if (result.failed) {
     failed++
-    console.log(`FAILED ${line}\n  counterexample: ${JSON.stringify(result.counterexample)?.slice(0, 2000)}\n  ${String(result.errorInstance)}`)
+    console.log(
+      `FAILED ${line}\n  counterexample: ${JSON.stringify(result.counterexample)?.slice(0, 2000)}\n  ${String(result.errorInstance)}`,
+    )
   } else console.log(`ok     ${line}`)
 }
 console.log(`${failed === 0 ? 'all passed' : `${failed} parser(s) failed`} in ${((Date.now() - started) / 1000).toFixed(0)} s`)

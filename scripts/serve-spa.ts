@@ -34,7 +34,9 @@ async function bundle(entry: string): Promise<string> {
 }
 
 /** The page, its service worker (/sw.js, with its own callback page), and the servers; `lockTimeout` shortens the cross-tab lock's. */
-export async function startSpa(options: { accessTokenTtl?: number; lockTimeout?: number; requirePar?: boolean; dpop?: boolean } = {}): Promise<RunningSpa> {
+export async function startSpa(
+  options: { accessTokenTtl?: number; lockTimeout?: number; requirePar?: boolean; dpop?: boolean } = {},
+): Promise<RunningSpa> {
   const [js, sw] = await Promise.all([bundle('app.ts'), bundle('service-worker.ts')])
   const html = readFileSync(`${root}examples/spa/index.html`, 'utf8')
   let config = '{}'
@@ -42,15 +44,26 @@ export async function startSpa(options: { accessTokenTtl?: number; lockTimeout?:
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (path === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
     else if (path === '/sw.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(sw)
-    else if (path === '/sw-callback') res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>signed in</title><link rel="icon" href="data:,">')
+    else if (path === '/sw-callback')
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>signed in</title><link rel="icon" href="data:,">')
     else if (path === '/config.json') res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(config)
     else if (path === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html)
     else res.writeHead(404).end()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const servers = await startLocalServers({ spaOrigin: url, ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}), ...(options.requirePar ? { requirePar: true } : {}) })
-  config = JSON.stringify({ issuer: servers.issuer, clientId: SPA.clientId, api: servers.api, ...(options.lockTimeout ? { lockTimeout: options.lockTimeout } : {}), ...(options.dpop ? { dpop: true } : {}) })
+  const servers = await startLocalServers({
+    spaOrigin: url,
+    ...(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {}),
+    ...(options.requirePar ? { requirePar: true } : {}),
+  })
+  config = JSON.stringify({
+    issuer: servers.issuer,
+    clientId: SPA.clientId,
+    api: servers.api,
+    ...(options.lockTimeout ? { lockTimeout: options.lockTimeout } : {}),
+    ...(options.dpop ? { dpop: true } : {}),
+  })
   return {
     url,
     servers,

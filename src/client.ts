@@ -15,13 +15,27 @@ import {
 } from './protocol/grants/authorization-code.js'
 import { clientCredentialsGrant, type ClientCredentialsOptions } from './protocol/grants/client-credentials.js'
 import { startDeviceAuthorization, type DeviceAuthorization } from './protocol/grants/device.js'
-import { fetchUserInfo, introspectToken, revokeToken, type IntrospectionResult, type TokenHintOptions, type UserInfo, type UserInfoOptions } from './protocol/endpoints/endpoints.js'
+import {
+  fetchUserInfo,
+  introspectToken,
+  revokeToken,
+  type IntrospectionResult,
+  type TokenHintOptions,
+  type UserInfo,
+  type UserInfoOptions,
+} from './protocol/endpoints/endpoints.js'
 import { passwordGrant, type PasswordGrantOptions } from './protocol/grants/password.js'
 import { refreshGrant, type RefreshOptions } from './protocol/grants/refresh.js'
 import type { GrantParameters } from './protocol/run/token.js'
 import type { AuthorizationServerMetadata, TokenSet } from './types.js'
 import { createSession, type Session, type SessionGrant, type SessionOptions } from './session.js'
-import { jwtBearerGrant, tokenExchangeGrant, type JwtBearerOptions, type TokenExchangeOptions, type TokenSource } from './protocol/grants/exchange.js'
+import {
+  jwtBearerGrant,
+  tokenExchangeGrant,
+  type JwtBearerOptions,
+  type TokenExchangeOptions,
+  type TokenSource,
+} from './protocol/grants/exchange.js'
 
 /**
  * Options of {@link createOAuthClient}: who the client is, where the server is, and the {@link HttpOptions}, flat.
@@ -118,7 +132,8 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     return uri
   }
   const methods = {
-    buildAuthorizationUrl: (o: Partial<AuthorizationUrlOptions> = {}) => buildAuthorizationUrl(ctx, { ...o, redirectUri: redirectUri(o.redirectUri, 'buildAuthorizationUrl') }),
+    buildAuthorizationUrl: (o: Partial<AuthorizationUrlOptions> = {}) =>
+      buildAuthorizationUrl(ctx, { ...o, redirectUri: redirectUri(o.redirectUri, 'buildAuthorizationUrl') }),
     clientCredentialsGrant: (o?: ClientCredentialsOptions) => clientCredentialsGrant(ctx, o),
     refreshGrant: (token: string | TokenSet, o?: RefreshOptions) => refreshGrant(ctx, token, o),
     passwordGrant: (o: PasswordGrantOptions) => passwordGrant(ctx, o),
@@ -143,9 +158,18 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
 /** The session options with a named grant made into the {@link SessionGrant} that runs it. */
 function sessionOptions(ctx: OAuthContext, options: ClientSessionOptions = {}): SessionOptions {
   const { grant, exchange, assertion, ...rest } = options ?? {}
-  const params = { ...(rest.scope ? { scope: rest.scope } : {}), ...(rest.resource ? { resource: rest.resource } : {}), ...(rest.audience ? { audience: rest.audience } : {}), ...(rest.extraParams ? { extraParams: rest.extraParams } : {}) }
+  const params = {
+    ...(rest.scope ? { scope: rest.scope } : {}),
+    ...(rest.resource ? { resource: rest.resource } : {}),
+    ...(rest.audience ? { audience: rest.audience } : {}),
+    ...(rest.extraParams ? { extraParams: rest.extraParams } : {}),
+  }
   if (grant === 'token_exchange') {
-    if (!exchange?.subjectToken) throw new ConfigError('invalid_config', 'a token_exchange session needs exchange: { subjectToken } (a function for a token that changes)')
+    if (!exchange?.subjectToken)
+      throw new ConfigError(
+        'invalid_config',
+        'a token_exchange session needs exchange: { subjectToken } (a function for a token that changes)',
+      )
     const named: SessionGrant = { name: 'token_exchange', run: (o) => tokenExchangeGrant(ctx, { ...params, ...exchange, ...o }) }
     return { ...rest, grant: named }
   }

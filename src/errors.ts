@@ -101,7 +101,11 @@ export const ERROR_TABLE: ReadonlyArray<readonly [ErrorClassName, Recovery, stri
   ['NetworkError', 'retry', 'network_error timeout'],
   ['NetworkError', 'none', 'aborted'],
   ['NetworkError', 'fix-config', 'redirect_refused'],
-  ['ResponseError', 'fix-config', 'discovery_failed not_json invalid_json response_too_large unexpected_status issuer_mismatch resource_mismatch untrusted_issuer invalid_metadata invalid_response'],
+  [
+    'ResponseError',
+    'fix-config',
+    'discovery_failed not_json invalid_json response_too_large unexpected_status issuer_mismatch resource_mismatch untrusted_issuer invalid_metadata invalid_response',
+  ],
   ['ResponseError', 'reauthenticate', 'state_mismatch missing_state iss_mismatch missing_iss missing_code invalid_id_token'],
   ['OAuthServerError', 'fix-config', 'oauth_error'],
   ['OAuthKitError', 'reauthenticate', 'device_flow_expired sign_in_required stale_sign_in no_pending_sign_in'],
@@ -176,7 +180,9 @@ function withoutControls(text: string, keepLines = false): string {
       // eslint-disable-next-line no-control-regex -- terminal escape sequences (colours, titles) go whole
       .replace(/(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?/g, '')
       // eslint-disable-next-line no-control-regex -- removing control characters is the point
-      .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => (keepLines && (c === '\n' || c === '\t') ? c : ' '))
+      .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, (c) =>
+        keepLines && (c === '\n' || c === '\t') ? c : ' ',
+      )
   )
 }
 
@@ -187,7 +193,12 @@ function withoutControls(text: string, keepLines = false): string {
  */
 function safeCause(cause: unknown): unknown {
   if (cause === undefined || isOAuthKitError(cause)) return cause
-  const source = (typeof cause === 'object' && cause !== null ? cause : {}) as { name?: unknown; message?: unknown; code?: unknown; cause?: { code?: unknown } }
+  const source = (typeof cause === 'object' && cause !== null ? cause : {}) as {
+    name?: unknown
+    message?: unknown
+    code?: unknown
+    cause?: { code?: unknown }
+  }
   // A parser's message may quote the text it failed on (newer V8 does): that text may be a token.
   const message = cause instanceof SyntaxError ? 'the text is not valid JSON' : cleanText(source.message ?? cause, 300)
   const safe = new Error(message) as Error & { code?: string }

@@ -17,7 +17,15 @@ export type { Session, SessionOptions, SessionGrant } from './session.js'
 export type { HttpOptions, TraceStart, TraceEnd } from './http/options.js'
 export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from './errors.js'
 export type { ErrorCode, Recovery, OAuthKitErrorOptions } from './errors.js'
-export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata, JsonValue, RetryPolicy, RetryEvent, KeyStore } from './types.js'
+export type {
+  TokenSet,
+  AuthorizationServerMetadata,
+  ProtectedResourceMetadata,
+  JsonValue,
+  RetryPolicy,
+  RetryEvent,
+  KeyStore,
+} from './types.js'
 
 // ---- Building blocks: every protocol step as a plain function of a context.
 export { createContext, chooseAuthMethod } from './protocol/run/client-auth.js'
@@ -29,7 +37,12 @@ export type { MetadataSource } from './discovery/resolve.js'
 export { discover, discoverResource, discoverFromResource, resourceMetadataUrl, DiscoveryCache } from './discovery/index.js'
 export type { DiscoveryOptions, Discovered, ResourceDiscovery, ResourceDiscoveryOptions } from './discovery/index.js'
 export { buildAuthorizationUrl, parseCallback, completeAuthorization, exchangeCode } from './protocol/grants/authorization-code.js'
-export type { AuthorizationUrlOptions, PendingAuthorization, PendingCompletion, CompleteAuthorizationOptions } from './protocol/grants/authorization-code.js'
+export type {
+  AuthorizationUrlOptions,
+  PendingAuthorization,
+  PendingCompletion,
+  CompleteAuthorizationOptions,
+} from './protocol/grants/authorization-code.js'
 export { buildEndSessionUrl } from './protocol/endpoints/end-session.js'
 export type { EndSessionOptions } from './protocol/endpoints/end-session.js'
 export { clientCredentialsGrant } from './protocol/grants/client-credentials.js'
@@ -45,7 +58,14 @@ export type { PasswordGrantOptions } from './protocol/grants/password.js'
 export { startDeviceAuthorization } from './protocol/grants/device.js'
 export type { DeviceAuthorization, DeviceWaitOptions } from './protocol/grants/device.js'
 export { revokeToken, introspectToken, fetchUserInfo, registerClient } from './protocol/endpoints/endpoints.js'
-export type { TokenHintOptions, IntrospectionResult, UserInfo, UserInfoOptions, ClientMetadata, RegisterOptions } from './protocol/endpoints/endpoints.js'
+export type {
+  TokenHintOptions,
+  IntrospectionResult,
+  UserInfo,
+  UserInfoOptions,
+  ClientMetadata,
+  RegisterOptions,
+} from './protocol/endpoints/endpoints.js'
 export type { GrantParameters } from './protocol/run/token.js'
 
 // ---- Tokens: the manager, stores, locks, and the authorized fetch.
@@ -62,5 +82,14 @@ export type { Clock } from './internal/clock.js'
 
 // ---- Dialects: vendor quirks as declared data (presets live in `oauthkit/dialects`).
 export { defineDialect, composeDialects } from './dialects/apply.js'
-export type { Dialect, DialectSpec, Endpoint, Endpoints, OutgoingRequest, Placement, CredentialsPlacement, VendorPreset } from './dialects/types.js'
+export type {
+  Dialect,
+  DialectSpec,
+  Endpoint,
+  Endpoints,
+  OutgoingRequest,
+  Placement,
+  CredentialsPlacement,
+  VendorPreset,
+} from './dialects/types.js'
 export type { ExpiresInPolicy } from './wire/token.js'

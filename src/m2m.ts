@@ -9,7 +9,8 @@ import { createSession, type Session, type SessionOptions } from './session.js'
  *
  * @group Start here
  */
-export interface ClientCredentialsSessionOptions extends Omit<ClientOptions, 'privateKey'>, HttpOptions, MetadataSource, Omit<SessionOptions, 'grant' | 'tokens'> {}
+export interface ClientCredentialsSessionOptions
+  extends Omit<ClientOptions, 'privateKey'>, HttpOptions, MetadataSource, Omit<SessionOptions, 'grant' | 'tokens'> {}
 
 /**
  * Machine to machine in one call (`oauthkit/m2m`): resolves the server, then returns a session
@@ -28,7 +29,8 @@ export interface ClientCredentialsSessionOptions extends Omit<ClientOptions, 'pr
  * @group Start here
  */
 export async function createClientCredentialsSession(options: ClientCredentialsSessionOptions): Promise<Session> {
-  if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'createClientCredentialsSession needs an options object')
+  if (!options || typeof options !== 'object')
+    throw new ConfigError('invalid_config', 'createClientCredentialsSession needs an options object')
   const { signal, ...http } = pickHttpOptions(options)
   const metadata = await resolveMetadata(options, { ...http, ...(signal ? { signal } : {}) })
   const session: Record<string, unknown> = { grant: 'client_credentials' }
@@ -37,7 +39,20 @@ export async function createClientCredentialsSession(options: ClientCredentialsS
 }
 
 /** The session's own fields; the rest of the options describe the client and the server. */
-const SESSION_FIELDS = ['scope', 'resource', 'audience', 'extraParams', 'apiUrls', 'store', 'lock', 'lockName', 'skew', 'backgroundRefresh', 'refreshExpiryNotice', 'retry'] as const
+const SESSION_FIELDS = [
+  'scope',
+  'resource',
+  'audience',
+  'extraParams',
+  'apiUrls',
+  'store',
+  'lock',
+  'lockName',
+  'skew',
+  'backgroundRefresh',
+  'refreshExpiryNotice',
+  'retry',
+] as const
 // Every session option is passed on: a field added to SessionOptions and not listed above fails to compile here.
 type Unlisted = Exclude<keyof Omit<SessionOptions, 'grant' | 'tokens'>, (typeof SESSION_FIELDS)[number]>
 const everyField: [Unlisted] extends [never] ? true : Unlisted = true

@@ -92,15 +92,7 @@ export interface Session {
 export function createSession(ctx: OAuthContext, options: SessionOptions = {}): Session {
   options ??= {}
   const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, refreshExpiryNotice, ...params } = options
-  if (grant !== undefined && grant !== 'client_credentials' && (typeof grant !== 'object' || typeof grant.run !== 'function' || typeof grant.name !== 'string')) {
-    throw new ConfigError('invalid_config', `session grant ${JSON.stringify(grant)} is not supported; use 'client_credentials', a { name, run } grant, or sign in and pass tokens`)
-  }
-  const obtain =
-    grant === 'client_credentials'
-      ? (signal?: AbortSignal, retry?: RetryPolicy | false) => clientCredentialsGrant(ctx, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) })
-      : grant
-        ? (signal?: AbortSignal, retry?: RetryPolicy | false) => grant.run({ ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) })
-        : undefined
+  const obtain = obtainStep(ctx, grant, params)
   const http = int(ctx).options
   const bound = Boolean(int(ctx).dpop)
   // Initial tokens that cannot be used are the caller's mistake: said now, not at the first call.
@@ -108,10 +100,11 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
   const manager = new TokenManager({
     // The manager hands the steps its retry policy (the session's, reporting `retry` events).
     ...(obtain ? { obtain } : {}),
-    refresh: (refreshToken, signal, current, retry) => refreshGrant(ctx, current ?? refreshToken, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) }),
+    refresh: (refreshToken, signal, current, retry) =>
+      refreshGrant(ctx, current ?? refreshToken, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) }),
     ...(params.retry === undefined ? {} : { retry: params.retry }),
     // What the tokens belong to, stamped in the store: another configuration's are not these.
-    owner: JSON.stringify([ctx.metadata.issuer, ctx.clientId, ...(grant ? [params.scope, params.resource, params.audience] : []), ...(typeof grant === 'object' ? [grant.name] : [])]),
+    owner: ownerOf(ctx, grant, params),
     // A client with a DPoP key sends its tokens with proofs; without one, a DPoP-bound token is never sent as Bearer.
     bound,
     ...(store ? { store } : {}),
@@ -139,13 +132,46 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
     validToken: () => (ready ? undefined : manager.validToken()),
     clear: () => manager.clear(),
     on: (event, listener) => manager.on(event, listener),
-    fetch: () => Promise.reject(new ConfigError('invalid_config', 'session.fetch needs apiUrls: the API base URLs the token may be sent to')),
+    fetch: () =>
+      Promise.reject(new ConfigError('invalid_config', 'session.fetch needs apiUrls: the API base URLs the token may be sent to')),
     close: () => manager.close(),
     ...(dpop ? { dpop } : {}),
   }
   if (apiUrls?.length) {
-    session.fetch = createAuthorizedFetch({ tokens: session, apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}), ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}) })
+    session.fetch = createAuthorizedFetch({
+      tokens: session,
+      apiUrls,
+      ...(http.fetch ? { fetch: http.fetch } : {}),
+      ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+    })
   }
   return session
 }
 
+/** The step that obtains tokens anew: client_credentials, a `{ name, run }` grant, or none (the tokens come from a sign-in). */
+function obtainStep(ctx: OAuthContext, grant: SessionOptions['grant'], params: GrantParameters) {
+  if (grant === undefined) return undefined
+  if (grant !== 'client_credentials' && (typeof grant !== 'object' || typeof grant.run !== 'function' || typeof grant.name !== 'string')) {
+    throw new ConfigError(
+      'invalid_config',
+      `session grant ${JSON.stringify(grant)} is not supported; use 'client_credentials', a { name, run } grant, or sign in and pass tokens`,
+    )
+  }
+  const asked = (signal?: AbortSignal, retry?: RetryPolicy | false) => ({
+    ...(signal ? { signal } : {}),
+    ...(retry === undefined ? {} : { retry }),
+  })
+  return grant === 'client_credentials'
+    ? (signal?: AbortSignal, retry?: RetryPolicy | false) => clientCredentialsGrant(ctx, { ...params, ...asked(signal, retry) })
+    : (signal?: AbortSignal, retry?: RetryPolicy | false) => grant.run(asked(signal, retry))
+}
+
+/** What a session's tokens belong to, stamped in the store: the issuer and client, and for a grant it runs its parameters and name. */
+function ownerOf(ctx: OAuthContext, grant: SessionOptions['grant'], params: GrantParameters): string {
+  return JSON.stringify([
+    ctx.metadata.issuer,
+    ctx.clientId,
+    ...(grant ? [params.scope, params.resource, params.audience] : []),
+    ...(typeof grant === 'object' ? [grant.name] : []),
+  ])
+}

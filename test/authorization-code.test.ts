@@ -122,7 +122,10 @@ describe('completing from the callback', () => {
     tokenEndpoint()
     const c = await client({ authorization_response_iss_parameter_supported: true })
     const pending = await c.buildAuthorizationUrl()
-    const set = await c.completeAuthorization(`${redirectUri}?code=the-code&state=${pending.state}&iss=${encodeURIComponent(ISSUER)}`, pending)
+    const set = await c.completeAuthorization(
+      `${redirectUri}?code=the-code&state=${pending.state}&iss=${encodeURIComponent(ISSUER)}`,
+      pending,
+    )
     expect(set.accessToken).toBe('at')
   })
 })
@@ -188,4 +191,3 @@ describe('callback: malformed answers each give a typed error before any token r
     expect(err.code).toBe('invalid_response')
   })
 })
-

@@ -30,7 +30,9 @@ describe('bench/results.json', () => {
       const [mode, name] = key.split('.') as [string, string]
       expect(results.overhead[mode][name]?.ratio, `overhead.${key}.ratio`).toBeGreaterThan(0)
     }
-    for (const c of CASES) for (const name of COALESCING) expect(results.coalescing[c]?.[name]?.tokenCalls, `coalescing.${c}.${name}`).toEqual(expect.any(Number))
+    for (const c of CASES)
+      for (const name of COALESCING)
+        expect(results.coalescing[c]?.[name]?.tokenCalls, `coalescing.${c}.${name}`).toEqual(expect.any(Number))
     for (const name of COALESCING) {
       expect(results.soak[name]?.failedCalls, `soak.${name}.failedCalls`).toEqual(expect.any(Number))
       expect(results.soak[name]?.tokenCalls, `soak.${name}.tokenCalls`).toBeGreaterThan(0)
@@ -55,24 +57,36 @@ describe('bench/results.json', () => {
   })
 
   it("is the run the README's Performance section shows", () => {
-    for (const [kind, names] of [['spa', SPA], ['m2m', M2M]] as const) {
+    for (const [kind, names] of [
+      ['spa', SPA],
+      ['m2m', M2M],
+    ] as const) {
       for (const name of names) {
         const r = results.bundle[kind][name]
-        expect(readme, `${kind} ${name}`).toContain(`| ${kind} | ${name} | ${kib(r.minBytes)} | ${kib(r.gzipBytes)} | ${kib(r.brotliBytes)} |`)
+        expect(readme, `${kind} ${name}`).toContain(
+          `| ${kind} | ${name} | ${kib(r.minBytes)} | ${kib(r.gzipBytes)} | ${kib(r.brotliBytes)} |`,
+        )
       }
     }
-    expect(readme).toContain(`### Cold import (median of ${results.coldImport.oauthkit.runs}, over \`node -e 0\` = ${results.coldImport.baselineMs} ms)`)
+    expect(readme).toContain(
+      `### Cold import (median of ${results.coldImport.oauthkit.runs}, over \`node -e 0\` = ${results.coldImport.baselineMs} ms)`,
+    )
     for (const name of COLD) expect(readme).toContain(`| ${name} | ${results.coldImport[name].overBaselineMs} ms |`)
-    expect(readme).toContain(`| oauthkit session.fetch | ${results.overhead.sequential.fetch.ratio}× | ${results.overhead.c50.fetch.ratio}× |`)
+    expect(readme).toContain(
+      `| oauthkit session.fetch | ${results.overhead.sequential.fetch.ratio}× | ${results.overhead.c50.fetch.ratio}× |`,
+    )
     const columns = ['401', 'expired', '401-jitter', 'm2m-cold'] // the bench prints its cases in this order
     expect(readme).toContain(`| library | ${columns.join(' | ')} |`)
-    for (const name of COALESCING) expect(readme).toContain(`| ${name} | ${columns.map((c) => results.coalescing[c][name].tokenCalls).join(' | ')} |`)
+    for (const name of COALESCING)
+      expect(readme).toContain(`| ${name} | ${columns.map((c) => results.coalescing[c][name].tokenCalls).join(' | ')} |`)
     for (const name of COALESCING) {
       const r = results.soak[name]
       expect(readme, `soak ${name}`).toContain(`| ${name} | ${r.calls} | ${r.failedCalls} | ${r.tokenCalls} |`)
     }
     for (const [kind, r] of Object.entries(results.fleet as Record<string, Record<number, { perExpiry: number; failedCalls: number }>>)) {
-      expect(readme, `fleet ${kind}`).toContain(`| ${kind} | ${[1, 2, 4, 8].map((n) => r[n]!.perExpiry).join(' | ')} | ${r[8]!.failedCalls} |`)
+      expect(readme, `fleet ${kind}`).toContain(
+        `| ${kind} | ${[1, 2, 4, 8].map((n) => r[n]!.perExpiry).join(' | ')} | ${r[8]!.failedCalls} |`,
+      )
     }
   })
 })

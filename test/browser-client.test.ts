@@ -29,7 +29,14 @@ const held = (extra: Partial<TokenSet> = {}): TokenSet => ({
 async function client(tokens?: TokenSet, more: Record<string, unknown> = {}) {
   const store: TokenStore = memoryStore()
   if (tokens) await store.save(tokens, undefined)
-  const app = createBrowserClient({ metadata: metadata(ISSUER, { end_session_endpoint: `${ISSUER}/logout` }), clientId: 'spa', redirectUri, scope: 'openid profile offline_access', store, ...more })
+  const app = createBrowserClient({
+    metadata: metadata(ISSUER, { end_session_endpoint: `${ISSUER}/logout` }),
+    clientId: 'spa',
+    redirectUri,
+    scope: 'openid profile offline_access',
+    store,
+    ...more,
+  })
   const events = vi.fn()
   app.on('tokens', events)
   app.on('sign-in-required', events)
@@ -49,7 +56,9 @@ describe('a signal given to createBrowserClient', () => {
 
 describe('renewal', () => {
   it('asks for no scope: the grant keeps what it was given (RFC 6749 §6), and the scope held stays', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at-2', token_type: 'bearer', expires_in: 300, refresh_token: 'rt-2' })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at-2', token_type: 'bearer', expires_in: 300, refresh_token: 'rt-2' })),
+    )
     const { app } = await client(held())
     expect(await app.getAccessToken()).toBe('at-2')
     const sent = await form(msw.requests.find((r) => r.url.endsWith('/token'))!)
@@ -92,10 +101,17 @@ describe('queries that do not act', () => {
 })
 
 describe('pending sign-ins and the callback', () => {
-  const eptura = defineDialect({ name: 'fragment, no state', authorizationResponse: { mode: 'fragment', stateEchoed: false, extraFields: ['appCode'] } })
+  const eptura = defineDialect({
+    name: 'fragment, no state',
+    authorizationResponse: { mode: 'fragment', stateEchoed: false, extraFields: ['appCode'] },
+  })
 
   it('a new login replaces an abandoned one, so a server that echoes no state still completes the latest', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, async ({ request }) => tokenJson({ access_token: `at-for-${(await form(request)).get('code_verifier')!.slice(0, 4)}`, token_type: 'bearer' })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, async ({ request }) =>
+        tokenJson({ access_token: `at-for-${(await form(request)).get('code_verifier')!.slice(0, 4)}`, token_type: 'bearer' }),
+      ),
+    )
     const { app } = await client(undefined, { dialect: eptura })
     await app.createLoginUrl({ scope: 'read' }) // abandoned
     const url = new URL(await app.createLoginUrl({ scope: 'read' }))
@@ -103,13 +119,19 @@ describe('pending sign-ins and the callback', () => {
     expect(tokens.extra.appCode).toBe('A1')
     expect(url.searchParams.get('state')).toBeTruthy()
     // Exactly one pending sign-in was left to complete, and it is now used.
-    expect(await failure(app.handleRedirectCallback(`${redirectUri}#code=c`))).toMatchObject({ code: 'no_pending_sign_in', recovery: 'reauthenticate' })
+    expect(await failure(app.handleRedirectCallback(`${redirectUri}#code=c`))).toMatchObject({
+      code: 'no_pending_sign_in',
+      recovery: 'reauthenticate',
+    })
   })
 
   it('a callback with no matching sign-in is no_pending_sign_in, and nothing is sent', async () => {
     const { app } = await client()
     await app.createLoginUrl()
-    expect(await failure(app.handleRedirectCallback(`${redirectUri}?code=c&state=forged`))).toMatchObject({ code: 'no_pending_sign_in', recovery: 'reauthenticate' })
+    expect(await failure(app.handleRedirectCallback(`${redirectUri}?code=c&state=forged`))).toMatchObject({
+      code: 'no_pending_sign_in',
+      recovery: 'reauthenticate',
+    })
     expect(msw.count('/token')).toBe(0)
   })
 

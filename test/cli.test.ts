@@ -26,7 +26,18 @@ describe('the browser opener', () => {
   })
 
   it('the environment keeps none of the secrets the CLI read', () => {
-    const env = openerEnv({ PATH: '/bin', HOME: '/home/me', OAUTHKIT_CLIENT_SECRET: 's', OAUTHKIT_PASSWORD: 'p', oauthkit_profile: 'x', SVC_SECRET: 'named', DISPLAY: ':0' }, ['SVC_SECRET', undefined])
+    const env = openerEnv(
+      {
+        PATH: '/bin',
+        HOME: '/home/me',
+        OAUTHKIT_CLIENT_SECRET: 's',
+        OAUTHKIT_PASSWORD: 'p',
+        oauthkit_profile: 'x',
+        SVC_SECRET: 'named',
+        DISPLAY: ':0',
+      },
+      ['SVC_SECRET', undefined],
+    )
     expect(env).toEqual({ PATH: '/bin', HOME: '/home/me', DISPLAY: ':0' })
   })
 })
@@ -51,7 +62,12 @@ describe('what reaches the terminal', () => {
 
   it('main writes every line through it', async () => {
     let err = ''
-    const code = await main(['\u001b[2Jtoken'], { out: { write: () => true }, err: { write: (t: string) => (err += t) }, env: {}, stdin: async () => '' })
+    const code = await main(['\u001b[2Jtoken'], {
+      out: { write: () => true },
+      err: { write: (t: string) => (err += t) },
+      env: {},
+      stdin: async () => '',
+    })
     expect(code).toBe(2)
     expect(err).toContain('no command "\\x1b[2Jtoken"')
     expect(err).not.toContain('\u001b')

@@ -9,7 +9,13 @@ import { ISSUER, fakeIdToken, metadata, tokenJson } from './support/as-mock.js'
 import { failure, form, useStrictMsw } from './support/msw.js'
 
 const msw = useStrictMsw()
-const lastForm = () => form(msw.requests.filter((r) => new URL(r.url).pathname === '/token').at(-1)!.clone())
+const lastForm = () =>
+  form(
+    msw.requests
+      .filter((r) => new URL(r.url).pathname === '/token')
+      .at(-1)!
+      .clone(),
+  )
 
 async function client() {
   const onWarning = vi.fn()
@@ -19,7 +25,11 @@ async function client() {
 
 describe('deviations of real servers', () => {
   it('null where an optional field is absent (refresh_token, scope, id_token) is read as absent', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer', expires_in: 300, refresh_token: null, scope: null, id_token: null })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson({ access_token: 'at', token_type: 'bearer', expires_in: 300, refresh_token: null, scope: null, id_token: null }),
+      ),
+    )
     const { c, warnings } = await client()
     const tokens = await c.clientCredentialsGrant()
     expect(tokens.accessToken).toBe('at')
@@ -29,10 +39,17 @@ describe('deviations of real servers', () => {
   })
 
   it('an OAuth error served with HTTP 200 is that error (invalid_grant, reauthenticate), not invalid_response', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, () => HttpResponse.json({ error: 'invalid_grant', error_description: 'bad_refresh_token' })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () => HttpResponse.json({ error: 'invalid_grant', error_description: 'bad_refresh_token' })),
+    )
     const { c, warnings } = await client()
     const err = await failure(c.refreshGrant('rt'))
-    expect(err).toMatchObject({ code: 'oauth_error', error: 'invalid_grant', recovery: 'reauthenticate', errorDescription: 'bad_refresh_token' })
+    expect(err).toMatchObject({
+      code: 'oauth_error',
+      error: 'invalid_grant',
+      recovery: 'reauthenticate',
+      errorDescription: 'bad_refresh_token',
+    })
     expect(warnings()).toEqual(['error_on_success_status'])
   })
 
@@ -44,7 +61,10 @@ describe('deviations of real servers', () => {
       http.get('https://api.example.com/me', ({ request }) => {
         calls++
         return request.headers.get('authorization') === 'Bearer at-1'
-          ? new HttpResponse(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="revoked"' } })
+          ? new HttpResponse(null, {
+              status: 403,
+              headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="revoked"' },
+            })
           : HttpResponse.json({ ok: true })
       }),
     )
@@ -72,9 +92,21 @@ describe('a refresh stays with the signed-in user (OpenID Connect Core §12.2)',
 
   it('an ID token for another user from a refresh is refused (invalid_id_token); the same user passes', async () => {
     let sub = 'mallory'
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: `at-${sub}`, token_type: 'bearer', expires_in: 300, refresh_token: 'rt-2', id_token: idToken(sub) })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson({ access_token: `at-${sub}`, token_type: 'bearer', expires_in: 300, refresh_token: 'rt-2', id_token: idToken(sub) }),
+      ),
+    )
     const { c } = await client()
-    const signedIn = { accessToken: 'at-0', tokenType: 'bearer', expiresAt: Date.now() - 1, refreshToken: 'rt-1', idToken: idToken('alice'), idTokenClaims: { sub: 'alice', iss: ISSUER }, extra: {} }
+    const signedIn = {
+      accessToken: 'at-0',
+      tokenType: 'bearer',
+      expiresAt: Date.now() - 1,
+      refreshToken: 'rt-1',
+      idToken: idToken('alice'),
+      idTokenClaims: { sub: 'alice', iss: ISSUER },
+      extra: {},
+    }
     const session = c.session({ tokens: signedIn })
     expect(await failure(session.getAccessToken())).toMatchObject({ code: 'invalid_id_token', recovery: 'reauthenticate' })
     sub = 'alice'
@@ -84,7 +116,10 @@ describe('a refresh stays with the signed-in user (OpenID Connect Core §12.2)',
 
 describe('token JSON with another content type (Eptura sends text/plain)', () => {
   it('is normalised exactly as JSON is: the declared expires_in unit and the lifetime ceiling included', async () => {
-    const body = (expires_in: number) => new HttpResponse(JSON.stringify({ access_token: 'at', token_type: 'bearer', expires_in, scope: 'read' }), { headers: { 'content-type': 'text/plain' } })
+    const body = (expires_in: number) =>
+      new HttpResponse(JSON.stringify({ access_token: 'at', token_type: 'bearer', expires_in, scope: 'read' }), {
+        headers: { 'content-type': 'text/plain' },
+      })
     let expiresIn = 3_600_000
     msw.server.use(http.post(`${ISSUER}/token`, () => body(expiresIn)))
     const onWarning = vi.fn()
@@ -103,7 +138,12 @@ describe('token JSON with another content type (Eptura sends text/plain)', () =>
   })
 
   it('a text/plain body that is not JSON is still an error that says what came back', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, () => new HttpResponse('access_token=at&token_type=bearer', { headers: { 'content-type': 'text/plain' } })))
+    msw.server.use(
+      http.post(
+        `${ISSUER}/token`,
+        () => new HttpResponse('access_token=at&token_type=bearer', { headers: { 'content-type': 'text/plain' } }),
+      ),
+    )
     const { c } = await client()
     expect(await failure(c.clientCredentialsGrant())).toMatchObject({ code: 'not_json', recovery: 'fix-config' })
   })
@@ -111,7 +151,9 @@ describe('token JSON with another content type (Eptura sends text/plain)', () =>
 
 describe('scope as servers send it', () => {
   it('comma-separated scopes are read as spaces (the raw value kept in extra.scope), with a warning', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer', scope: 'repo,read:user, gist' })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer', scope: 'repo,read:user, gist' })),
+    )
     const { c, warnings } = await client()
     const tokens = await c.clientCredentialsGrant({ scope: 'repo read:user gist' })
     expect(tokens.scope).toBe('repo read:user gist')
@@ -152,13 +194,25 @@ describe('scope as servers send it', () => {
 })
 
 describe("a vendor's own error codes, mapped by its dialect", () => {
-  const dialect = defineDialect({ name: 'Vendor', errors: { refresh_token_not_found: 'invalid_grant', rate_limited: 'temporarily_unavailable' } })
+  const dialect = defineDialect({
+    name: 'Vendor',
+    errors: { refresh_token_not_found: 'invalid_grant', rate_limited: 'temporarily_unavailable' },
+  })
 
   it('refresh_token_not_found becomes invalid_grant (reauthenticate), the vendor code kept in errorDescription', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ error: 'refresh_token_not_found', error_description: 'no such token' }, { status: 400 })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson({ error: 'refresh_token_not_found', error_description: 'no such token' }, { status: 400 }),
+      ),
+    )
     const c = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), dialect })
     const err = await failure(c.refreshGrant('rt'))
-    expect(err).toMatchObject({ code: 'oauth_error', error: 'invalid_grant', recovery: 'reauthenticate', errorDescription: 'refresh_token_not_found: no such token' })
+    expect(err).toMatchObject({
+      code: 'oauth_error',
+      error: 'invalid_grant',
+      recovery: 'reauthenticate',
+      errorDescription: 'refresh_token_not_found: no such token',
+    })
     // Without the mapping it is what the server said: an unknown code, a configuration matter.
     const plain = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata() })
     expect(await failure(plain.refreshGrant('rt'))).toMatchObject({ error: 'refresh_token_not_found', recovery: 'fix-config' })
@@ -167,7 +221,9 @@ describe("a vendor's own error codes, mapped by its dialect", () => {
   it('a session then forgets the dead refresh token and asks for sign-in once; mapped codes work on a 200 too', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => HttpResponse.json({ error: 'refresh_token_not_found' })))
     const c = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), dialect })
-    const session = c.session({ tokens: { accessToken: 'at', tokenType: 'bearer', expiresAt: Date.now() - 1, refreshToken: 'rt', extra: {} } })
+    const session = c.session({
+      tokens: { accessToken: 'at', tokenType: 'bearer', expiresAt: Date.now() - 1, refreshToken: 'rt', extra: {} },
+    })
     const signIn = vi.fn()
     session.on('sign-in-required', signIn)
     for (let i = 0; i < 3; i++) expect(await failure(session.getAccessToken())).toMatchObject({ code: 'sign_in_required' })
@@ -177,7 +233,11 @@ describe("a vendor's own error codes, mapped by its dialect", () => {
 
   it('composed dialects merge their maps; an unmapped code and a body that is not JSON pass unchanged', async () => {
     const both = composeDialects(dialect, { name: 'more', errors: { bad_secret: 'invalid_client' } })
-    expect(both.errors).toEqual({ refresh_token_not_found: 'invalid_grant', rate_limited: 'temporarily_unavailable', bad_secret: 'invalid_client' })
+    expect(both.errors).toEqual({
+      refresh_token_not_found: 'invalid_grant',
+      rate_limited: 'temporarily_unavailable',
+      bad_secret: 'invalid_client',
+    })
     let reply = () => tokenJson({ error: 'bad_secret' }, { status: 401 })
     msw.server.use(http.post(`${ISSUER}/token`, () => reply()))
     const c = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), dialect: both })
@@ -193,7 +253,8 @@ describe('implicit-flow leftovers in the callback are refused, and nothing is re
   const cases = {
     'an access_token in the query': (state: string) => `https://app.example/cb?code=c&state=${state}&access_token=injected`,
     'an id_token in the fragment beside a query code': (state: string) => `https://app.example/cb?code=c&state=${state}#id_token=injected`,
-    'an access_token in the fragment beside a query code': (state: string) => `https://app.example/cb?code=c&state=${state}#access_token=injected&token_type=bearer`,
+    'an access_token in the fragment beside a query code': (state: string) =>
+      `https://app.example/cb?code=c&state=${state}#access_token=injected&token_type=bearer`,
   }
   for (const [name, url] of Object.entries(cases)) {
     it(name, async () => {
@@ -211,7 +272,9 @@ describe('implicit-flow leftovers in the callback are refused, and nothing is re
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer' })))
     const { c } = await client()
     const pending = await c.buildAuthorizationUrl({ redirectUri: 'https://app.example/cb' })
-    expect(await c.completeAuthorization(`https://app.example/cb?code=c&state=${pending.state}#/inbox?tab=2`, pending)).toMatchObject({ accessToken: 'at' })
+    expect(await c.completeAuthorization(`https://app.example/cb?code=c&state=${pending.state}#/inbox?tab=2`, pending)).toMatchObject({
+      accessToken: 'at',
+    })
   })
 })
 
@@ -219,7 +282,13 @@ describe('sign-in-required is news once', () => {
   it('emitted when the grant is lost, not again on each later call, and again after a new sign-in is lost', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ error: 'invalid_grant' }, { status: 400 })))
     const { c } = await client()
-    const expired = (rt: string) => ({ accessToken: `at-${rt}`, tokenType: 'bearer', expiresAt: Date.now() - 1, refreshToken: rt, extra: {} })
+    const expired = (rt: string) => ({
+      accessToken: `at-${rt}`,
+      tokenType: 'bearer',
+      expiresAt: Date.now() - 1,
+      refreshToken: rt,
+      extra: {},
+    })
     const session = c.session({ tokens: expired('rt-1') })
     const signIn = vi.fn()
     session.on('sign-in-required', signIn)
@@ -250,9 +319,17 @@ describe('userinfo served as a signed JWT (OpenID Connect Core §5.3.2)', () => 
   it("is verified against the server's jwks_uri keys, then its claims returned", async () => {
     const { jwk, sign } = await keys()
     const jwt = await sign(claims)
-    msw.server.use(http.get(`${ISSUER}/userinfo`, () => jwtAnswer(jwt)), http.get(`${ISSUER}/jwks`, () => HttpResponse.json({ keys: [jwk] })))
+    msw.server.use(
+      http.get(`${ISSUER}/userinfo`, () => jwtAnswer(jwt)),
+      http.get(`${ISSUER}/jwks`, () => HttpResponse.json({ keys: [jwk] })),
+    )
     const spans: string[] = []
-    const c = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), trace: ({ operation, endpoint }) => void spans.push(`${endpoint}: ${operation}`) })
+    const c = await createOAuthClient({
+      clientId: 'app',
+      clientSecret: 'secret',
+      metadata: metadata(),
+      trace: ({ operation, endpoint }) => void spans.push(`${endpoint}: ${operation}`),
+    })
     expect(await c.fetchUserInfo('at', { expectedSubject: 'u1' })).toMatchObject({ sub: 'u1', email: 'u1@example.com' })
     expect(msw.count('/jwks')).toBe(1)
     // The keys are fetched as an operation of their own: traced (and seen by a dialect) as jwks, not as userinfo.
@@ -262,7 +339,10 @@ describe('userinfo served as a signed JWT (OpenID Connect Core §5.3.2)', () => 
   it('a jwks_uri that answers with an error is a typed error naming what failed', async () => {
     const { sign } = await keys()
     const jwt = await sign(claims)
-    msw.server.use(http.get(`${ISSUER}/userinfo`, () => jwtAnswer(jwt)), http.get(`${ISSUER}/jwks`, () => new HttpResponse('gone', { status: 404 })))
+    msw.server.use(
+      http.get(`${ISSUER}/userinfo`, () => jwtAnswer(jwt)),
+      http.get(`${ISSUER}/jwks`, () => new HttpResponse('gone', { status: 404 })),
+    )
     const { c } = await client()
     const err = await failure(c.fetchUserInfo('at'))
     expect(err.message).toMatch(/^fetching the signing keys failed/)
@@ -281,7 +361,10 @@ describe('userinfo served as a signed JWT (OpenID Connect Core §5.3.2)', () => 
       none: `${b64({ alg: 'none' })}.${payload}.`,
     }
     let answer = ''
-    msw.server.use(http.get(`${ISSUER}/userinfo`, () => jwtAnswer(answer)), http.get(`${ISSUER}/jwks`, () => HttpResponse.json({ keys: [signer.jwk] })))
+    msw.server.use(
+      http.get(`${ISSUER}/userinfo`, () => jwtAnswer(answer)),
+      http.get(`${ISSUER}/jwks`, () => HttpResponse.json({ keys: [signer.jwk] })),
+    )
     for (const [name, jwt] of Object.entries(answers)) {
       answer = jwt
       const { c } = await client()

@@ -1,6 +1,14 @@
 import { delay, http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { DiscoveryCache, defineDialect, discover, discoverFromResource, discoverResource, resourceMetadataUrl, createOAuthClient } from '../src/index.js'
+import {
+  DiscoveryCache,
+  defineDialect,
+  discover,
+  discoverFromResource,
+  discoverResource,
+  resourceMetadataUrl,
+  createOAuthClient,
+} from '../src/index.js'
 import { ISSUER, metadata } from './support/as-mock.js'
 import { fakeClock, useStrictMsw, failure } from './support/msw.js'
 
@@ -71,12 +79,14 @@ describe('discovery from an issuer', () => {
     expect(msw.requests).toHaveLength(2)
   })
 
-  it('two clients for one issuer with their own fetch and dialect each discover through their own fetch, and each one\'s dialect is used', async () => {
+  it("two clients for one issuer with their own fetch and dialect each discover through their own fetch, and each one's dialect is used", async () => {
     const calls = { a: 0, b: 0 }
-    const via = (name: 'a' | 'b'): typeof fetch => (input, init) => {
-      calls[name]++
-      return fetch(input, init)
-    }
+    const via =
+      (name: 'a' | 'b'): typeof fetch =>
+      (input, init) => {
+        calls[name]++
+        return fetch(input, init)
+      }
     msw.server.use(
       http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata())),
       http.post(`${ISSUER}/token`, async ({ request }) => {
@@ -149,10 +159,25 @@ describe('discovery: malformed answers each give a typed error naming the URL', 
     ['no token_endpoint', () => HttpResponse.json({ ...metadata(), token_endpoint: undefined }), 'invalid_metadata'],
     ['token_endpoint not a URL', () => HttpResponse.json({ ...metadata(), token_endpoint: 'token' }), 'invalid_metadata'],
     ['token_endpoint a number', () => HttpResponse.json({ ...metadata(), token_endpoint: 42 }), 'invalid_metadata'],
-    ['grant_types_supported a string', () => HttpResponse.json({ ...metadata(), grant_types_supported: 'client_credentials' }), 'invalid_metadata'],
+    [
+      'grant_types_supported a string',
+      () => HttpResponse.json({ ...metadata(), grant_types_supported: 'client_credentials' }),
+      'invalid_metadata',
+    ],
     ['a 500', () => new HttpResponse('oops', { status: 500 }), 'unexpected_status'],
-    ['a huge body', () => new HttpResponse(`{"issuer":"${ISSUER}","x":"${'a'.repeat(2 * 1024 * 1024)}"}`, { headers: { 'content-type': 'application/json' } }), 'response_too_large'],
-    ['a redirect', () => new HttpResponse(null, { status: 302, headers: { location: 'https://elsewhere.example.com/meta' } }), 'redirect_refused'],
+    [
+      'a huge body',
+      () =>
+        new HttpResponse(`{"issuer":"${ISSUER}","x":"${'a'.repeat(2 * 1024 * 1024)}"}`, {
+          headers: { 'content-type': 'application/json' },
+        }),
+      'response_too_large',
+    ],
+    [
+      'a redirect',
+      () => new HttpResponse(null, { status: 302, headers: { location: 'https://elsewhere.example.com/meta' } }),
+      'redirect_refused',
+    ],
   ]
   for (const [name, reply, code] of cases) {
     it(`${name} → ${code}`, async () => {
@@ -241,16 +266,17 @@ describe('protected resource metadata (RFC 9728)', () => {
   })
 
   it('refuses metadata naming no authorization server', async () => {
-    msw.server.use(
-      http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => HttpResponse.json({ resource })),
-    )
+    msw.server.use(http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => HttpResponse.json({ resource })))
     const err = await failure(discoverFromResource(resource, noCache))
     expect(err.code).toBe('invalid_metadata')
   })
 
   it('a 401 without resource_metadata: the path-aware well-known URL, then the root one (MCP authorization)', async () => {
     const asDocument = http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata()))
-    msw.server.use(http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => HttpResponse.json(prm)), asDocument)
+    msw.server.use(
+      http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => HttpResponse.json(prm)),
+      asDocument,
+    )
     const pathAware = await discoverFromResource(resource, { ...noCache, challenge: 'Bearer realm="x"' })
     expect(pathAware.resource.url).toBe('https://mcp.example.com/.well-known/oauth-protected-resource/mcp')
 
@@ -258,10 +284,15 @@ describe('protected resource metadata (RFC 9728)', () => {
     msw.server.use(
       http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => new HttpResponse('not here', { status: 404 })),
       // The root document describes the origin (RFC 9728 §3.3: the identifier the URL was built from).
-      http.get('https://mcp.example.com/.well-known/oauth-protected-resource', () => HttpResponse.json({ ...prm, resource: 'https://mcp.example.com' })),
+      http.get('https://mcp.example.com/.well-known/oauth-protected-resource', () =>
+        HttpResponse.json({ ...prm, resource: 'https://mcp.example.com' }),
+      ),
       asDocument,
     )
-    const root = await discoverFromResource(resource, { ...noCache, challenge: new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer' } }) })
+    const root = await discoverFromResource(resource, {
+      ...noCache,
+      challenge: new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer' } }),
+    })
     expect(root.resource.url).toBe('https://mcp.example.com/.well-known/oauth-protected-resource')
     expect(root.authorizationServer.metadata.issuer).toBe(ISSUER)
     expect(msw.requests.slice(-3).map((r) => new URL(r.url).pathname)).toEqual([
@@ -272,8 +303,14 @@ describe('protected resource metadata (RFC 9728)', () => {
   })
 
   it('the root document must describe the origin, and neither document found is a typed error', async () => {
-    msw.server.use(http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => new HttpResponse(null, { status: 404 })))
-    msw.server.use(http.get('https://mcp.example.com/.well-known/oauth-protected-resource', () => HttpResponse.json({ ...prm, resource: 'https://other.example.com' })))
+    msw.server.use(
+      http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => new HttpResponse(null, { status: 404 })),
+    )
+    msw.server.use(
+      http.get('https://mcp.example.com/.well-known/oauth-protected-resource', () =>
+        HttpResponse.json({ ...prm, resource: 'https://other.example.com' }),
+      ),
+    )
     expect(await failure(discoverResource(resource, noCache))).toMatchObject({ code: 'resource_mismatch' })
     msw.server.use(http.get('https://mcp.example.com/.well-known/oauth-protected-resource', () => new HttpResponse(null, { status: 404 })))
     expect(await failure(discoverResource(resource, noCache))).toMatchObject({ code: 'unexpected_status', status: 404 })
@@ -282,7 +319,9 @@ describe('protected resource metadata (RFC 9728)', () => {
   it('trustedIssuers: the first trusted authorization server the resource names is used; none trusted is untrusted_issuer', async () => {
     const evil = 'https://evil.example.com'
     msw.server.use(
-      http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () => HttpResponse.json({ ...prm, authorization_servers: [evil, ISSUER] })),
+      http.get('https://mcp.example.com/.well-known/oauth-protected-resource/mcp', () =>
+        HttpResponse.json({ ...prm, authorization_servers: [evil, ISSUER] }),
+      ),
       http.get(`${ISSUER}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata())),
     )
     const found = await discoverFromResource(resource, { ...noCache, trustedIssuers: [new URL(ISSUER)] })

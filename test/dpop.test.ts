@@ -15,7 +15,14 @@ import { failure, fakeClock, useStrictMsw } from './support/msw.js'
 
 const msw = useStrictMsw()
 const API = 'https://api.example.com'
-const parts = (jwt: string) => jwt.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString())) as [Record<string, unknown> & { jwk: Record<string, string> }, Record<string, unknown>]
+const parts = (jwt: string) =>
+  jwt
+    .split('.')
+    .slice(0, 2)
+    .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString())) as [
+    Record<string, unknown> & { jwk: Record<string, string> },
+    Record<string, unknown>,
+  ]
 
 describe('createDPoP', () => {
   it('a proof is a dpop+jwt signed with the key in its header (public part only), for the method and URL, bound to the token', async () => {
@@ -24,10 +31,21 @@ describe('createDPoP', () => {
     const [header, claims] = parts(proof)
     expect(header).toMatchObject({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256' } })
     expect(Object.keys(header.jwk).sort()).toEqual(['crv', 'kty', 'x', 'y'])
-    expect(claims).toMatchObject({ htm: 'POST', htu: `${API}/v1/things`, ath: createHash('sha256').update('the-token').digest('base64url') })
+    expect(claims).toMatchObject({
+      htm: 'POST',
+      htu: `${API}/v1/things`,
+      ath: createHash('sha256').update('the-token').digest('base64url'),
+    })
     expect(Math.abs((claims.iat as number) - Date.now() / 1000)).toBeLessThan(5)
     const [h, p, s] = proof.split('.')
-    expect(verify('sha256', Buffer.from(`${h}.${p}`), { key: createPublicKey({ key: header.jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(s!, 'base64url'))).toBe(true)
+    expect(
+      verify(
+        'sha256',
+        Buffer.from(`${h}.${p}`),
+        { key: createPublicKey({ key: header.jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' },
+        Buffer.from(s!, 'base64url'),
+      ),
+    ).toBe(true)
     expect((await dpop.proof('GET', API)).split('.')[1]).not.toContain('ath')
     expect(claims.jti).not.toBe(parts(await dpop.proof('post', `${API}/v1/things`, 'the-token'))[1].jti)
   })
@@ -42,13 +60,18 @@ describe('createDPoP', () => {
   it('takes an ES256 key pair of your own, and refuses another kind', async () => {
     const keyPair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair
     expect((await createDPoP({ keyPair })).keyPair).toBe(keyPair)
-    const rsa = (await crypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, false, ['sign', 'verify'])) as CryptoKeyPair
+    const rsa = (await crypto.subtle.generateKey(
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    )) as CryptoKeyPair
     expect(await failure(createDPoP({ keyPair: rsa }))).toMatchObject({ code: 'invalid_config' })
   })
 
   it('nonces are kept per origin; only a 401 with use_dpop_nonce asks for the request again', async () => {
     const dpop = await createDPoP()
-    const nonce = (n: string, status = 200, challenge?: string) => new Response(null, { status, headers: { 'dpop-nonce': n, ...(challenge ? { 'www-authenticate': challenge } : {}) } })
+    const nonce = (n: string, status = 200, challenge?: string) =>
+      new Response(null, { status, headers: { 'dpop-nonce': n, ...(challenge ? { 'www-authenticate': challenge } : {}) } })
     expect(dpop.observe(`${API}/a`, nonce('n1'))).toBe(false)
     expect(parts(await dpop.proof('GET', `${API}/b`))[1].nonce).toBe('n1')
     expect(parts(await dpop.proof('GET', 'https://other.example.com/'))[1].nonce).toBeUndefined()
@@ -80,8 +103,16 @@ describe('createDPoP({ store }): one key for every process on a store', () => {
   })
 
   it('a store that keeps no key, or a key that is not an ES256 private key: a typed error, and the stored value is left alone', async () => {
-    expect(await failure(createDPoP({ store: memoryStore() }))).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('use fileStore or redisStore') })
-    for (const bad of ['{not json', '{"kty":"RSA","n":"x","e":"AQAB","d":"x"}', '{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}', '{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}']) {
+    expect(await failure(createDPoP({ store: memoryStore() }))).toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('use fileStore or redisStore'),
+    })
+    for (const bad of [
+      '{not json',
+      '{"kty":"RSA","n":"x","e":"AQAB","d":"x"}',
+      '{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}',
+      '{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}',
+    ]) {
       const store = keyStore(bad)
       expect(await failure(createDPoP({ store }))).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('remove it') })
       expect(await store.dpopKey.loadKey()).toBe(bad)
@@ -89,7 +120,7 @@ describe('createDPoP({ store }): one key for every process on a store', () => {
     }
   })
 
-  it("fileStore keeps the key in a file beside the tokens, readable by the owner only; a second store on the same file gets the same key", async () => {
+  it('fileStore keeps the key in a file beside the tokens, readable by the owner only; a second store on the same file gets the same key', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'oauthkit-dpop-')), 'tokens.json')
     const first = await createDPoP({ store: fileStore(path) })
     const second = await createDPoP({ store: fileStore(path) })
@@ -106,11 +137,18 @@ describe('token requests with a DPoP key', () => {
       http.post(`${ISSUER}/token`, ({ request }) => {
         const claims = parts(request.headers.get('dpop')!)[1]
         seen.push(claims)
-        if (!claims.nonce) return tokenJson({ error: 'use_dpop_nonce' }, { status: 400, headers: { 'dpop-nonce': 'as-nonce', 'cache-control': 'no-store' } })
+        if (!claims.nonce)
+          return tokenJson({ error: 'use_dpop_nonce' }, { status: 400, headers: { 'dpop-nonce': 'as-nonce', 'cache-control': 'no-store' } })
         return tokenJson({ access_token: 'at', token_type: 'DPoP', expires_in: 60 })
       }),
     )
-    const client = await createOAuthClient({ clientId: 'app', clientSecret: 's', metadata: metadata(), dpop: await createDPoP(), retry: false })
+    const client = await createOAuthClient({
+      clientId: 'app',
+      clientSecret: 's',
+      metadata: metadata(),
+      dpop: await createDPoP(),
+      retry: false,
+    })
     expect(await client.clientCredentialsGrant()).toMatchObject({ accessToken: 'at', tokenType: 'dpop' })
     expect(seen.map((c) => [c.htm, c.htu, c.nonce])).toEqual([
       ['POST', `${ISSUER}/token`, undefined],
@@ -119,8 +157,21 @@ describe('token requests with a DPoP key', () => {
   })
 
   it('a second use_dpop_nonce is the error: no loop', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ error: 'use_dpop_nonce' }, { status: 400, headers: { 'dpop-nonce': `n-${Math.random()}`, 'cache-control': 'no-store' } })))
-    const client = await createOAuthClient({ clientId: 'app', clientSecret: 's', metadata: metadata(), dpop: await createDPoP(), retry: false })
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson(
+          { error: 'use_dpop_nonce' },
+          { status: 400, headers: { 'dpop-nonce': `n-${Math.random()}`, 'cache-control': 'no-store' } },
+        ),
+      ),
+    )
+    const client = await createOAuthClient({
+      clientId: 'app',
+      clientSecret: 's',
+      metadata: metadata(),
+      dpop: await createDPoP(),
+      retry: false,
+    })
     expect(await failure(client.clientCredentialsGrant())).toMatchObject({ code: 'oauth_error', error: 'use_dpop_nonce' })
     expect(msw.count('/token')).toBe(2)
   })
@@ -128,7 +179,10 @@ describe('token requests with a DPoP key', () => {
   it('a DPoP-bound token issued to a client without a key is a typed error, never used as a bearer token', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'DPoP', expires_in: 60 })))
     const client = await createOAuthClient({ clientId: 'app', clientSecret: 's', metadata: metadata(), retry: false })
-    expect(await failure(client.clientCredentialsGrant())).toMatchObject({ code: 'invalid_response', message: expect.stringContaining('DPoP-bound') })
+    expect(await failure(client.clientCredentialsGrant())).toMatchObject({
+      code: 'invalid_response',
+      message: expect.stringContaining('DPoP-bound'),
+    })
   })
 })
 
@@ -141,11 +195,21 @@ describe('proofs to resource servers and time', () => {
     msw.server.use(
       http.post(`${ISSUER}/token`, ({ request }) => {
         iats.push(parts(request.headers.get('dpop')!)[1].iat as number)
-        return tokenJson({ access_token: 'bound', token_type: 'DPoP', expires_in: 3600 }, { headers: { date: new Date(serverNow).toUTCString() } })
+        return tokenJson(
+          { access_token: 'bound', token_type: 'DPoP', expires_in: 3600 },
+          { headers: { date: new Date(serverNow).toUTCString() } },
+        )
       }),
       http.get(`${API}/things`, ({ request }) => (iats.push(parts(request.headers.get('dpop')!)[1].iat as number), HttpResponse.json({}))),
     )
-    const client = await createOAuthClient({ clientId: 'app', clientSecret: 's', metadata: metadata(), dpop: await createDPoP(), clock, retry: false })
+    const client = await createOAuthClient({
+      clientId: 'app',
+      clientSecret: 's',
+      metadata: metadata(),
+      dpop: await createDPoP(),
+      clock,
+      retry: false,
+    })
     const session = client.session({ grant: 'client_credentials', apiUrls: [API] })
     await session.fetch(`${API}/things`)
     // The first token request: no skew known yet. The API's proof: the client's clock plus the skew, not the machine's (Date has one-second resolution).
@@ -161,8 +225,20 @@ describe('the authorized fetch with a DPoP key', () => {
     await manager.setTokens({ accessToken: 'bound', tokenType: 'dpop', expiresAt: Date.now() + 60_000, extra: {} })
     const sent: Array<[string, string | null, string | null]> = []
     msw.server.use(
-      http.all(`${API}/*`, ({ request }) => (sent.push([request.url, request.headers.get('authorization'), request.headers.get('dpop')]), HttpResponse.json({}))),
-      http.get('https://elsewhere.example/x', ({ request }) => (sent.push([request.url, request.headers.get('authorization'), request.headers.get('dpop')]), HttpResponse.json({}))),
+      http.all(
+        `${API}/*`,
+        ({ request }) => (
+          sent.push([request.url, request.headers.get('authorization'), request.headers.get('dpop')]),
+          HttpResponse.json({})
+        ),
+      ),
+      http.get(
+        'https://elsewhere.example/x',
+        ({ request }) => (
+          sent.push([request.url, request.headers.get('authorization'), request.headers.get('dpop')]),
+          HttpResponse.json({})
+        ),
+      ),
     )
     const api = createAuthorizedFetch({ tokens: manager, apiUrls: [API], dpop })
     await api(`${API}/v1/a`, { method: 'PUT', body: '{}' })
@@ -177,10 +253,21 @@ describe('the authorized fetch with a DPoP key', () => {
     const manager = new TokenManager({ store: memoryStore() })
     await manager.setTokens({ accessToken: 'bound', tokenType: 'dpop', expiresAt: Date.now() + 60_000, extra: {} })
     const seen: Array<[string, string | null, unknown]> = []
-    const record = (request: Request) => seen.push([request.url, request.headers.get('authorization'), request.headers.get('dpop') && parts(request.headers.get('dpop')!)[1].htu])
+    const record = (request: Request) =>
+      seen.push([
+        request.url,
+        request.headers.get('authorization'),
+        request.headers.get('dpop') && parts(request.headers.get('dpop')!)[1].htu,
+      ])
     msw.server.use(
-      http.get(`${API}/v1/old`, ({ request }) => (record(request), new HttpResponse(null, { status: 302, headers: { location: `${API}/v1/new` } }))),
-      http.get(`${API}/v1/new`, ({ request }) => (record(request), new HttpResponse(null, { status: 302, headers: { location: 'https://elsewhere.example/x' } }))),
+      http.get(
+        `${API}/v1/old`,
+        ({ request }) => (record(request), new HttpResponse(null, { status: 302, headers: { location: `${API}/v1/new` } })),
+      ),
+      http.get(
+        `${API}/v1/new`,
+        ({ request }) => (record(request), new HttpResponse(null, { status: 302, headers: { location: 'https://elsewhere.example/x' } })),
+      ),
       http.get('https://elsewhere.example/x', ({ request }) => (record(request), HttpResponse.json({}))),
     )
     const api = createAuthorizedFetch({ tokens: manager, apiUrls: [API], dpop })
@@ -200,7 +287,11 @@ describe('the authorized fetch with a DPoP key', () => {
     msw.server.use(
       http.post(`${API}/v1/a`, async ({ request }) => {
         bodies.push(await request.text())
-        if (!parts(request.headers.get('dpop')!)[1].nonce) return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'rs-nonce' } })
+        if (!parts(request.headers.get('dpop')!)[1].nonce)
+          return new HttpResponse(null, {
+            status: 401,
+            headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'rs-nonce' },
+          })
         return HttpResponse.json({ ok: true })
       }),
     )

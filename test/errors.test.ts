@@ -7,7 +7,16 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, createContext, createSession, completeAuthorization, TokenManager, memoryStore, type ErrorCode, type Recovery } from '../src/index.js'
+import {
+  createOAuthClient,
+  createContext,
+  createSession,
+  completeAuthorization,
+  TokenManager,
+  memoryStore,
+  type ErrorCode,
+  type Recovery,
+} from '../src/index.js'
 import { ERROR_TABLE, ResponseError, errorRow, recoveryOf, cleanText } from '../src/errors.js'
 import { personalAccessTokens, requestEpturaCode } from '../src/entries/dialects.js'
 import { epturaServer } from '../src/entries/testing.js'
@@ -35,11 +44,15 @@ describe('the one table', () => {
   })
 
   it('every error is thrown as the class the table gives its code (no `new Class(code)` of another row in the sources)', () => {
-    const sources = readdirSync(resolve(import.meta.dirname, '..', 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
+    const sources = readdirSync(resolve(import.meta.dirname, '..', 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    )
     const wrong: string[] = []
     for (const file of sources) {
       const text = readFileSync(resolve(import.meta.dirname, '..', 'src', file), 'utf8')
-      for (const [, className, code] of text.matchAll(/new (OAuthKitError|ConfigError|NetworkError|ResponseError|OAuthServerError)\('([a-z_]+)'/g)) {
+      for (const [, className, code] of text.matchAll(
+        /new (OAuthKitError|ConfigError|NetworkError|ResponseError|OAuthServerError)\('([a-z_]+)'/g,
+      )) {
         if (errorRow(code as ErrorCode)?.[0] !== className) wrong.push(`${file}: new ${className}('${code}')`)
       }
     }
@@ -53,7 +66,7 @@ describe('the one table', () => {
     expect(err.message).not.toContain('\u001b')
   })
 
-  it('recovery: 429 is retry, then the server\'s error, then 5xx is retry, then the code', () => {
+  it("recovery: 429 is retry, then the server's error, then 5xx is retry, then the code", () => {
     const cases: Array<[ErrorCode, number | undefined, string | undefined, Recovery]> = [
       ['oauth_error', 429, 'invalid_request', 'retry'],
       ['oauth_error', 400, 'invalid_grant', 'reauthenticate'],
@@ -69,15 +82,27 @@ describe('the one table', () => {
       ['aborted', undefined, undefined, 'none'],
       ['sign_in_required', undefined, 'invalid_grant', 'reauthenticate'],
     ]
-    for (const [code, status, error, recovery] of cases) expect(recoveryOf(code, status, error), `${code} ${status} ${error}`).toBe(recovery)
+    for (const [code, status, error, recovery] of cases)
+      expect(recoveryOf(code, status, error), `${code} ${status} ${error}`).toBe(recovery)
   })
 })
 
 describe('what the server said, told truthfully', () => {
   it('a wrong client secret (401, WWW-Authenticate: Basic, invalid_client body) is invalid_client / fix-config, not a sign-in', async () => {
-    tokenAnswer(() => HttpResponse.json({ error: 'invalid_client', error_description: 'client authentication failed' }, { status: 401, headers: { 'www-authenticate': 'Basic realm="token"' } }))
+    tokenAnswer(() =>
+      HttpResponse.json(
+        { error: 'invalid_client', error_description: 'client authentication failed' },
+        { status: 401, headers: { 'www-authenticate': 'Basic realm="token"' } },
+      ),
+    )
     const err = await failure((await client()).clientCredentialsGrant())
-    expect(err).toMatchObject({ code: 'oauth_error', error: 'invalid_client', recovery: 'fix-config', status: 401, name: 'OAuthServerError' })
+    expect(err).toMatchObject({
+      code: 'oauth_error',
+      error: 'invalid_client',
+      recovery: 'fix-config',
+      status: 401,
+      name: 'OAuthServerError',
+    })
     expect(err.message).toContain('client authentication failed')
     expect(err.message).toContain('check the client id and its credentials')
   })
@@ -85,12 +110,23 @@ describe('what the server said, told truthfully', () => {
   it('a 401 with a Basic challenge and no body error is invalid_client; a Bearer one is invalid_token', async () => {
     tokenAnswer(() => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="token"' } }))
     expect(await failure((await client()).clientCredentialsGrant())).toMatchObject({ error: 'invalid_client', recovery: 'fix-config' })
-    msw.server.use(http.get(`${ISSUER}/userinfo`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="api"' } })))
-    expect(await failure((await client()).fetchUserInfo('an-access-token'))).toMatchObject({ error: 'invalid_token', recovery: 'reauthenticate' })
+    msw.server.use(
+      http.get(`${ISSUER}/userinfo`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="api"' } })),
+    )
+    expect(await failure((await client()).fetchUserInfo('an-access-token'))).toMatchObject({
+      error: 'invalid_token',
+      recovery: 'reauthenticate',
+    })
   })
 
   it('an HTML 404 from a wrong token URL is fix-config and says what came back', async () => {
-    tokenAnswer(() => new HttpResponse('<html><body><h1>Not Found</h1><p>nothing at /token</p></body></html>', { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' } }))
+    tokenAnswer(
+      () =>
+        new HttpResponse('<html><body><h1>Not Found</h1><p>nothing at /token</p></body></html>', {
+          status: 404,
+          headers: { 'content-type': 'text/html; charset=utf-8' },
+        }),
+    )
     const err = await failure((await client()).clientCredentialsGrant())
     expect(err).toMatchObject({ code: 'unexpected_status', recovery: 'fix-config', status: 404 })
     expect(err.message).toContain('404 (text/html): Not Found nothing at /token')
@@ -104,7 +140,9 @@ describe('what the server said, told truthfully', () => {
   })
 
   it('a 429 with an error body is retry, with Retry-After carried (seconds or an HTTP date)', async () => {
-    tokenAnswer(() => HttpResponse.json({ error: 'invalid_request', error_description: 'rate limited' }, { status: 429, headers: { 'retry-after': '7' } }))
+    tokenAnswer(() =>
+      HttpResponse.json({ error: 'invalid_request', error_description: 'rate limited' }, { status: 429, headers: { 'retry-after': '7' } }),
+    )
     expect(await failure((await client()).clientCredentialsGrant())).toMatchObject({ recovery: 'retry', retryAfter: 7, status: 429 })
     const clock = fakeClock()
     const when = new Date(clock.now() + 30_000).toUTCString()
@@ -114,7 +152,9 @@ describe('what the server said, told truthfully', () => {
   })
 
   it('invalid_scope says the scope is wrong, and is fix-config', async () => {
-    tokenAnswer(() => HttpResponse.json({ error: 'invalid_scope', error_description: 'scope "admin" is not allowed for this client' }, { status: 400 }))
+    tokenAnswer(() =>
+      HttpResponse.json({ error: 'invalid_scope', error_description: 'scope "admin" is not allowed for this client' }, { status: 400 }),
+    )
     const err = await failure((await client()).clientCredentialsGrant({ scope: 'admin' }))
     expect(err).toMatchObject({ error: 'invalid_scope', recovery: 'fix-config' })
     expect(err.message).toContain('invalid_scope')
@@ -148,7 +188,16 @@ describe('what the server said, told truthfully', () => {
   it("Eptura's code request with a wrong password surfaces the server's answer as refused credentials (reauthenticate)", async () => {
     const site = 'https://acme.eptura.example'
     msw.server.use(...epturaServer({ site, clients: [{ clientId: 'web', clientSecret: 's' }], users: { ann: 'right-pass' } }).handlers)
-    const err = await failure(requestEpturaCode({ site, username: 'ann', password: 'wrong-pass-123', clientId: 'web', redirectUri: 'https://app.example.com/cb', scope: 'email' }))
+    const err = await failure(
+      requestEpturaCode({
+        site,
+        username: 'ann',
+        password: 'wrong-pass-123',
+        clientId: 'web',
+        redirectUri: 'https://app.example.com/cb',
+        scope: 'email',
+      }),
+    )
     expect(err).toMatchObject({ code: 'oauth_error', error: 'access_denied', recovery: 'reauthenticate', status: 401 })
     expect(err.message).toContain('invalid credentials')
     expect(JSON.stringify(err) + err.message).not.toContain('wrong-pass-123')
@@ -166,7 +215,12 @@ describe("EPISHIP's personal access tokens", () => {
     let next = 0
     msw.server.use(http.get(`${base}/oauth/personal_access_tokens`, () => answers[next++]!()))
     const pats = personalAccessTokens({ baseUrl: base, fetch })
-    expect(await failure(pats.list())).toMatchObject({ code: 'oauth_error', error: 'invalid_token', recovery: 'reauthenticate', status: 401 })
+    expect(await failure(pats.list())).toMatchObject({
+      code: 'oauth_error',
+      error: 'invalid_token',
+      recovery: 'reauthenticate',
+      status: 401,
+    })
     expect(await failure(pats.list())).toMatchObject({ code: 'unexpected_status', recovery: 'retry', retryAfter: 60 })
     expect(await failure(pats.list())).toMatchObject({ code: 'network_error', recovery: 'retry' })
   })
@@ -179,13 +233,21 @@ describe('no raw error escapes', () => {
   })
 
   it("session.fetch given a redirect whose Location does not parse answers with the redirect, as fetch's manual mode does", async () => {
-    msw.server.use(http.get('https://api.example.com/v1/x', () => new HttpResponse(null, { status: 302, headers: { location: 'http://[bad' } })))
-    const session = createSession(createContext(metadata(), { clientId: 'svc', clientSecret: 's' }), { tokens: { accessToken: 'at', tokenType: 'bearer', extra: {} }, apiUrls: ['https://api.example.com/v1'] })
+    msw.server.use(
+      http.get('https://api.example.com/v1/x', () => new HttpResponse(null, { status: 302, headers: { location: 'http://[bad' } })),
+    )
+    const session = createSession(createContext(metadata(), { clientId: 'svc', clientSecret: 's' }), {
+      tokens: { accessToken: 'at', tokenType: 'bearer', extra: {} },
+      apiUrls: ['https://api.example.com/v1'],
+    })
     expect((await session.fetch('https://api.example.com/v1/x')).status).toBe(302)
   })
 
   it('getTokens() racing clear() rejects with sign_in_required', async () => {
-    const manager = new TokenManager({ store: memoryStore(), obtain: async () => ({ accessToken: 'at-1', tokenType: 'bearer', expiresAt: Date.now() + 600_000, extra: {} }) })
+    const manager = new TokenManager({
+      store: memoryStore(),
+      obtain: async () => ({ accessToken: 'at-1', tokenType: 'bearer', expiresAt: Date.now() + 600_000, extra: {} }),
+    })
     await manager.getAccessToken()
     const reading = manager.getTokens()
     void manager.clear() // a sign-out while the (cached) token is on its way
@@ -194,19 +256,38 @@ describe('no raw error escapes', () => {
 
   it('a callback passed as a request path quotes neither the code nor the query', async () => {
     const ctx = createContext(metadata(), { clientId: 'svc', clientSecret: 'the-client-secret' })
-    const err = await failure(completeAuthorization(ctx, '/callback?code=THE-CODE-123&state=s', { state: 's', codeVerifier: 'v'.repeat(43), redirectUri: 'https://app.example.com/cb' }))
+    const err = await failure(
+      completeAuthorization(ctx, '/callback?code=THE-CODE-123&state=s', {
+        state: 's',
+        codeVerifier: 'v'.repeat(43),
+        redirectUri: 'https://app.example.com/cb',
+      }),
+    )
     expect(err.code).toBe('invalid_config')
     expect(err.message).not.toContain('THE-CODE-123')
     expect(err.message).toContain('"/callback"')
   })
 
   it('a site that is not a URL is invalid_config, not a TypeError', async () => {
-    const err = await failure(requestEpturaCode({ site: 'http://[::1', username: 'a', password: 'b', clientId: 'c', redirectUri: 'https://app.example.com/cb', scope: 'email' }))
+    const err = await failure(
+      requestEpturaCode({
+        site: 'http://[::1',
+        username: 'a',
+        password: 'b',
+        clientId: 'c',
+        redirectUri: 'https://app.example.com/cb',
+        scope: 'email',
+      }),
+    )
     expect(err.code).toBe('invalid_config')
   })
 
   it('cleanText never throws, whatever it is given', () => {
-    const hostile = { toString: () => { throw new Error('no') } }
+    const hostile = {
+      toString: () => {
+        throw new Error('no')
+      },
+    }
     expect(cleanText(hostile)).toBe('(unprintable)')
     expect(cleanText(Symbol('s'))).toBe('Symbol(s)')
   })

@@ -23,12 +23,20 @@ function tokenEndpoint(answer: Record<string, unknown> = {}) {
   return sent
 }
 
-const client = (): Promise<OAuthClient> => createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), retry: false })
+const client = (): Promise<OAuthClient> =>
+  createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), retry: false })
 
 describe('tokenExchangeGrant', () => {
   it('sends the subject token, its type (access token by default) and the grant parameters; keeps issued_token_type', async () => {
     const sent = tokenEndpoint({ issued_token_type: TOKEN_TYPES.accessToken })
-    const tokens = await (await client()).tokenExchangeGrant({ subjectToken: 'upstream-at', audience: 'orders', resource: ['https://a.example', 'https://b.example'], scope: 'read' })
+    const tokens = await (
+      await client()
+    ).tokenExchangeGrant({
+      subjectToken: 'upstream-at',
+      audience: 'orders',
+      resource: ['https://a.example', 'https://b.example'],
+      scope: 'read',
+    })
     expect(Object.fromEntries(sent[0]!)).toMatchObject({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       subject_token: 'upstream-at',
@@ -46,7 +54,9 @@ describe('tokenExchangeGrant', () => {
 
   it('delegation: the actor token and its type; the token type wanted; a subject token from a function', async () => {
     const sent = tokenEndpoint({ issued_token_type: TOKEN_TYPES.jwt, token_type: 'N_A' })
-    const tokens = await (await client()).tokenExchangeGrant({
+    const tokens = await (
+      await client()
+    ).tokenExchangeGrant({
       subjectToken: async () => 'id-token-of-the-user',
       subjectTokenType: TOKEN_TYPES.idToken,
       actorToken: () => 'service-at',
@@ -78,9 +88,16 @@ describe('tokenExchangeGrant', () => {
     let error = 'invalid_grant'
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ error }, { status: 400 })))
     const c = await client()
-    expect(await failure(c.tokenExchangeGrant({ subjectToken: 'expired' }))).toMatchObject({ code: 'oauth_error', error: 'invalid_grant', recovery: 'reauthenticate' })
+    expect(await failure(c.tokenExchangeGrant({ subjectToken: 'expired' }))).toMatchObject({
+      code: 'oauth_error',
+      error: 'invalid_grant',
+      recovery: 'reauthenticate',
+    })
     error = 'invalid_target'
-    expect(await failure(c.tokenExchangeGrant({ subjectToken: 'x', audience: 'nope' }))).toMatchObject({ error: 'invalid_target', recovery: 'fix-config' })
+    expect(await failure(c.tokenExchangeGrant({ subjectToken: 'x', audience: 'nope' }))).toMatchObject({
+      error: 'invalid_target',
+      recovery: 'fix-config',
+    })
   })
 })
 
@@ -92,7 +109,11 @@ describe('jwtBearerGrant', () => {
     await c.jwtBearerGrant({ assertion: 'eyJ.static.sig', scope: 'read' })
     await c.jwtBearerGrant({ assertion: () => `eyJ.fresh-${++signed}.sig` })
     await c.jwtBearerGrant({ assertion: async () => `eyJ.fresh-${++signed}.sig` })
-    expect(Object.fromEntries(sent[0]!)).toMatchObject({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: 'eyJ.static.sig', scope: 'read' })
+    expect(Object.fromEntries(sent[0]!)).toMatchObject({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: 'eyJ.static.sig',
+      scope: 'read',
+    })
     expect(sent.slice(1).map((p) => p.get('assertion'))).toEqual(['eyJ.fresh-1.sig', 'eyJ.fresh-2.sig'])
   })
 
@@ -109,11 +130,18 @@ describe('sessions that run token exchange or JWT bearer', () => {
   it('token_exchange: renews by exchanging again, with the subject token of the moment', async () => {
     const sent = tokenEndpoint({ expires_in: 1 })
     let upstream = 0
-    const session = (await client()).session({ grant: 'token_exchange', exchange: { subjectToken: () => `upstream-${++upstream}` }, audience: 'orders' })
+    const session = (await client()).session({
+      grant: 'token_exchange',
+      exchange: { subjectToken: () => `upstream-${++upstream}` },
+      audience: 'orders',
+    })
     expect(await session.getAccessToken()).toBe('at-1')
     await new Promise((resolve) => setTimeout(resolve, 1100))
     expect(await session.getAccessToken()).toBe('at-2')
-    expect(sent.map((p) => [p.get('subject_token'), p.get('audience')])).toEqual([['upstream-1', 'orders'], ['upstream-2', 'orders']])
+    expect(sent.map((p) => [p.get('subject_token'), p.get('audience')])).toEqual([
+      ['upstream-1', 'orders'],
+      ['upstream-2', 'orders'],
+    ])
   })
 
   it('jwt_bearer: one request for many concurrent callers', async () => {
@@ -130,7 +158,7 @@ describe('sessions that run token exchange or JWT bearer', () => {
     expect(() => c.session({ grant: 'jwt_bearer' })).toThrow(/needs assertion/)
   })
 
-  it('sessions of different grants on one store never adopt each other\'s tokens', async () => {
+  it("sessions of different grants on one store never adopt each other's tokens", async () => {
     const sent = tokenEndpoint()
     const store = memoryStore()
     const c = await client()

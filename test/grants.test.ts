@@ -1,6 +1,13 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { clientCredentialsGrant, createClientCredentialsSession, createContext, createOAuthClient, registerClient, type OAuthClientOptions } from '../src/index.js'
+import {
+  clientCredentialsGrant,
+  createClientCredentialsSession,
+  createContext,
+  createOAuthClient,
+  registerClient,
+  type OAuthClientOptions,
+} from '../src/index.js'
 import { createClientCredentialsSession as fromM2mEntry } from 'oauthkit/m2m'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
 import { fakeClock, form, useStrictMsw, failure } from './support/msw.js'
@@ -20,7 +27,9 @@ function captureToken(body: Record<string, unknown> = ok) {
 describe('client_credentials', () => {
   it('sends scope, every resource, audience and extra parameters', async () => {
     captureToken()
-    const set = await (await client()).clientCredentialsGrant({
+    const set = await (
+      await client()
+    ).clientCredentialsGrant({
       scope: 'read write',
       resource: ['https://a.example', 'https://b.example'],
       audience: 'https://api.example',
@@ -45,8 +54,20 @@ describe('a signal belongs to a call, never to a configuration', () => {
     // A React effect's controller, aborted on unmount.
     const effect = new AbortController()
     const ctx = createContext(metadata(), { clientId: 'svc', clientSecret: 'secret' }, { signal: effect.signal })
-    const made = await createOAuthClient({ issuer: ISSUER, clientId: 'svc', clientSecret: 'secret', signal: effect.signal, discoveryCache: false })
-    const m2m = await createClientCredentialsSession({ issuer: ISSUER, clientId: 'svc', clientSecret: 'secret', signal: effect.signal, discoveryCache: false })
+    const made = await createOAuthClient({
+      issuer: ISSUER,
+      clientId: 'svc',
+      clientSecret: 'secret',
+      signal: effect.signal,
+      discoveryCache: false,
+    })
+    const m2m = await createClientCredentialsSession({
+      issuer: ISSUER,
+      clientId: 'svc',
+      clientSecret: 'secret',
+      signal: effect.signal,
+      discoveryCache: false,
+    })
     effect.abort()
     expect((await clientCredentialsGrant(ctx)).accessToken).toBe('at')
     expect((await made.clientCredentialsGrant()).accessToken).toBe('at')
@@ -71,7 +92,14 @@ describe('oauthkit/m2m: createClientCredentialsSession', () => {
       http.get(`${api}/things`, ({ request }) => HttpResponse.json({ auth: request.headers.get('authorization') })),
       http.get('https://elsewhere.example.com/x', ({ request }) => HttpResponse.json({ auth: request.headers.get('authorization') })),
     )
-    const session = await createClientCredentialsSession({ issuer: ISSUER, clientId: 'svc', clientSecret: 'secret', scope: 'read', apiUrls: [api], discoveryCache: false })
+    const session = await createClientCredentialsSession({
+      issuer: ISSUER,
+      clientId: 'svc',
+      clientSecret: 'secret',
+      scope: 'read',
+      apiUrls: [api],
+      discoveryCache: false,
+    })
     const bodies = await Promise.all(Array.from({ length: 50 }, () => session.fetch(`${api}/things`).then((r) => r.json())))
     expect(bodies.every((b) => b.auth === 'Bearer at')).toBe(true)
     expect(tokenRequests).toBe(1)
@@ -116,7 +144,9 @@ describe('client authentication', () => {
 
   it('client_secret_basic_unencoded sends the raw id:secret', async () => {
     captureToken()
-    await (await client({ clientId: id, clientSecret: secret, tokenEndpointAuthMethod: 'client_secret_basic_unencoded' })).clientCredentialsGrant()
+    await (
+      await client({ clientId: id, clientSecret: secret, tokenEndpointAuthMethod: 'client_secret_basic_unencoded' })
+    ).clientCredentialsGrant()
     const header = msw.requests[0]!.headers.get('authorization')!
     expect(Buffer.from(header.replace(/^Basic /, ''), 'base64').toString('utf8')).toBe(`${id}:${secret}`)
   })
@@ -141,11 +171,7 @@ describe('client authentication', () => {
 
   it('private_key_jwt sends a signed assertion for the token endpoint', async () => {
     captureToken()
-    const { privateKey, publicKey } = await crypto.subtle.generateKey(
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      false,
-      ['sign', 'verify'],
-    )
+    const { privateKey, publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
     const c = await client({ clientSecret: undefined, privateKey: { key: privateKey, kid: 'k1' } })
     expect(c.context.authMethod).toBe('private_key_jwt')
     await c.clientCredentialsGrant()
@@ -166,11 +192,25 @@ describe('client authentication', () => {
   })
 
   it('is chosen from token_endpoint_auth_methods_supported when not given', async () => {
-    const post = await createOAuthClient({ clientId: 'a', clientSecret: 's', metadata: metadata(ISSUER, { token_endpoint_auth_methods_supported: ['client_secret_post'] }) })
+    const post = await createOAuthClient({
+      clientId: 'a',
+      clientSecret: 's',
+      metadata: metadata(ISSUER, { token_endpoint_auth_methods_supported: ['client_secret_post'] }),
+    })
     expect(post.context.authMethod).toBe('client_secret_post')
-    const none = await createOAuthClient({ clientId: 'a', clientSecret: 's', metadata: { ...metadata(), token_endpoint_auth_methods_supported: undefined } })
+    const none = await createOAuthClient({
+      clientId: 'a',
+      clientSecret: 's',
+      metadata: { ...metadata(), token_endpoint_auth_methods_supported: undefined },
+    })
     expect(none.context.authMethod).toBe('client_secret_basic')
-    const err = await failure(createOAuthClient({ clientId: 'a', clientSecret: 's', metadata: metadata(ISSUER, { token_endpoint_auth_methods_supported: ['tls_client_auth'] }) }))
+    const err = await failure(
+      createOAuthClient({
+        clientId: 'a',
+        clientSecret: 's',
+        metadata: metadata(ISSUER, { token_endpoint_auth_methods_supported: ['tls_client_auth'] }),
+      }),
+    )
     expect(err.code).toBe('unsupported_auth_method')
   })
 
@@ -208,11 +248,18 @@ describe('password (legacy)', () => {
     const set = await (await client()).passwordGrant({ username: 'ann', password: 'pw', scope: 'all billing' })
     expect(set.refreshToken).toBe('rt')
     const sent = await form(msw.requests[0]!)
-    expect([sent.get('grant_type'), sent.get('username'), sent.get('password'), sent.get('scope')]).toEqual(['password', 'ann', 'pw', 'all billing'])
+    expect([sent.get('grant_type'), sent.get('username'), sent.get('password'), sent.get('scope')]).toEqual([
+      'password',
+      'ann',
+      'pw',
+      'all billing',
+    ])
   })
 
   it('a wrong password is invalid_grant, and the password is in no message', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ error: 'invalid_grant', error_description: 'bad credentials' }, { status: 400 })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () => tokenJson({ error: 'invalid_grant', error_description: 'bad credentials' }, { status: 400 })),
+    )
     const err = await failure((await client()).passwordGrant({ username: 'ann', password: 'hunter2' }))
     expect(err.error).toBe('invalid_grant')
     expect(JSON.stringify({ ...err, message: err.message })).not.toContain('hunter2')
@@ -317,7 +364,9 @@ describe('device authorization (RFC 8628)', () => {
   })
 
   it('a malformed start (no user_code) is a typed error', async () => {
-    msw.server.use(http.post(`${ISSUER}/device`, () => HttpResponse.json({ device_code: 'dc', verification_uri: 'https://x', expires_in: 60 })))
+    msw.server.use(
+      http.post(`${ISSUER}/device`, () => HttpResponse.json({ device_code: 'dc', verification_uri: 'https://x', expires_in: 60 })),
+    )
     expect((await failure((await client()).startDeviceAuthorization())).code).toBe('invalid_response')
   })
 })
@@ -368,9 +417,16 @@ describe('revocation, introspection, userinfo, registration', () => {
 
   it('userinfo with an expired token surfaces the Bearer challenge', async () => {
     msw.server.use(
-      http.get(`${ISSUER}/userinfo`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })),
+      http.get(
+        `${ISSUER}/userinfo`,
+        () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }),
+      ),
     )
-    expect(await failure((await client()).fetchUserInfo('at'))).toMatchObject({ error: 'invalid_token', status: 401, recovery: 'reauthenticate' })
+    expect(await failure((await client()).fetchUserInfo('at'))).toMatchObject({
+      error: 'invalid_token',
+      status: 401,
+      recovery: 'reauthenticate',
+    })
   })
 
   it('registers a client (RFC 7591) with an initial access token', async () => {
@@ -378,10 +434,17 @@ describe('revocation, introspection, userinfo, registration', () => {
       http.post(`${ISSUER}/register`, async ({ request }) => {
         expect(request.headers.get('authorization')).toBe('Bearer iat')
         const body = (await request.json()) as Record<string, unknown>
-        return HttpResponse.json({ ...body, client_id: 'new-client', client_secret: 'new-secret', client_secret_expires_at: 0 }, { status: 201 })
+        return HttpResponse.json(
+          { ...body, client_id: 'new-client', client_secret: 'new-secret', client_secret_expires_at: 0 },
+          { status: 201 },
+        )
       }),
     )
-    const registered = await registerClient(metadata(), { redirect_uris: ['https://app.example.com/cb'], client_name: 'x' }, { initialAccessToken: 'iat' })
+    const registered = await registerClient(
+      metadata(),
+      { redirect_uris: ['https://app.example.com/cb'], client_name: 'x' },
+      { initialAccessToken: 'iat' },
+    )
     expect(registered).toMatchObject({ client_id: 'new-client', redirect_uris: ['https://app.example.com/cb'] })
   })
 
@@ -393,7 +456,12 @@ describe('revocation, introspection, userinfo, registration', () => {
 
   it('an endpoint the server lacks is a ConfigError, not a request', async () => {
     const c = await createOAuthClient({ clientId: 'a', endpoints: { token: `${ISSUER}/token` } })
-    for (const call of [() => c.revokeToken('t'), () => c.introspectToken('t'), () => c.fetchUserInfo('t'), () => c.startDeviceAuthorization()]) {
+    for (const call of [
+      () => c.revokeToken('t'),
+      () => c.introspectToken('t'),
+      () => c.fetchUserInfo('t'),
+      () => c.startDeviceAuthorization(),
+    ]) {
       expect((await failure((async () => call())())).code).toBe('missing_endpoint')
     }
     expect(msw.requests).toHaveLength(0)

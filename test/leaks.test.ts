@@ -47,9 +47,10 @@ const CANARY = {
 }
 const SECRETS = Object.values(CANARY)
 
-
 const leaksOf = (err: unknown, extra: string[] = []) =>
-  renderings(err).flatMap((text) => [...SECRETS, ...extra].flatMap(encodings).filter((variant) => variant.length >= 6 && text.includes(variant)))
+  renderings(err).flatMap((text) =>
+    [...SECRETS, ...extra].flatMap(encodings).filter((variant) => variant.length >= 6 && text.includes(variant)),
+  )
 
 type Answer = (request: Request, body: string) => Response | Promise<Response>
 
@@ -61,32 +62,70 @@ function server(answer: Answer) {
     const body = await request.clone().text()
     sent.push(body, request.url, request.headers.get('authorization') ?? '', ...[...request.headers.values()])
     // Like a real fetch, give up when the request's signal fires (the transport's timeout).
-    const aborted = new Promise<never>((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason), { once: true }))
+    const aborted = new Promise<never>((_, reject) =>
+      init?.signal?.addEventListener('abort', () => reject(init.signal!.reason), { once: true }),
+    )
     return Promise.race([answer(request, body), aborted])
   }
   return { fetch, sent }
 }
 
-const html = (status: number, text: string) => new Response(`<html><body>${text}</body></html>`, { status, headers: { 'content-type': 'text/html' } })
-const json = (status: number, value: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json', ...headers } })
+const html = (status: number, text: string) =>
+  new Response(`<html><body>${text}</body></html>`, { status, headers: { 'content-type': 'text/html' } })
+const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json', ...headers } })
 
 /** Server behaviours that lead to the codes an endpoint call can end in; each echoes what it got. */
 const ANSWERS: Record<string, Answer> = {
   'OAuth error echoing the request': (_, body) => json(400, { error: 'invalid_grant', error_description: `refused: ${body}` }),
-  '401 Basic challenge with an echoing body': (request, body) => json(401, { error: 'invalid_client', error_description: `${request.headers.get('authorization')} ${body}` }, { 'www-authenticate': 'Basic realm="x"' }),
-  '401 Bearer challenge echoing the token': (request) => new Response(null, { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="${(request.headers.get('authorization') ?? '').replace(/"/g, '')}"` } }),
+  '401 Basic challenge with an echoing body': (request, body) =>
+    json(
+      401,
+      { error: 'invalid_client', error_description: `${request.headers.get('authorization')} ${body}` },
+      { 'www-authenticate': 'Basic realm="x"' },
+    ),
+  '401 Bearer challenge echoing the token': (request) =>
+    new Response(null, {
+      status: 401,
+      headers: {
+        'www-authenticate': `Bearer error="invalid_token", error_description="${(request.headers.get('authorization') ?? '').replace(/"/g, '')}"`,
+      },
+    }),
   'HTML 404 echoing the request': (request, body) => html(404, `no such page; you sent ${body} ${request.headers.get('authorization')}`),
   'text 400 quoting the request percent-decoded, re-encoded and in base64': (request, body) => {
-    const values = [...new URLSearchParams(body).values(), ...(request.headers.get('authorization')?.split(' ').slice(1) ?? []).flatMap((b) => [b, ...Buffer.from(b, 'base64').toString().split(':')])]
-    const echoed = values.map((v) => `${v} ${encodeURIComponent(v).toLowerCase()} ${new URLSearchParams({ v }).toString()} ${Buffer.from(v).toString('base64')} ${Buffer.from(v).toString('base64url')}`)
+    const values = [
+      ...new URLSearchParams(body).values(),
+      ...(request.headers.get('authorization')?.split(' ').slice(1) ?? []).flatMap((b) => [
+        b,
+        ...Buffer.from(b, 'base64').toString().split(':'),
+      ]),
+    ]
+    const echoed = values.map(
+      (v) =>
+        `${v} ${encodeURIComponent(v).toLowerCase()} ${new URLSearchParams({ v }).toString()} ${Buffer.from(v).toString('base64')} ${Buffer.from(v).toString('base64url')}`,
+    )
     return new Response(`bad request: ${echoed.join(' | ')}`, { status: 400, headers: { 'content-type': 'text/plain' } })
   },
-  '503 text echoing the request': (_, body) => new Response(`overloaded, retry: ${body}`, { status: 503, headers: { 'content-type': 'text/plain', 'retry-after': '3' } }),
+  '503 text echoing the request': (_, body) =>
+    new Response(`overloaded, retry: ${body}`, { status: 503, headers: { 'content-type': 'text/plain', 'retry-after': '3' } }),
   '429 JSON': (_, body) => json(429, { error: 'slow_down', error_description: body }),
-  'redirect to a URL with the secrets in its query': (_, body) => new Response(null, { status: 307, headers: { location: `https://elsewhere.example/x?${body}&token=${CANARY.access}` } }),
-  'invalid JSON full of tokens': () => new Response(`{"access_token":"${CANARY.access}","refresh_token":"${CANARY.refresh}",`, { status: 200, headers: { 'content-type': 'application/json' } }),
-  'a token answer with a bad field': () => json(200, { access_token: CANARY.access, refresh_token: CANARY.refresh, id_token: CANARY.idToken, token_type: 42, device_code: CANARY.device }),
-  'a token answer without a token type': () => json(200, { access_token: CANARY.access, refresh_token: CANARY.refresh, expires_in: 'soon' }),
+  'redirect to a URL with the secrets in its query': (_, body) =>
+    new Response(null, { status: 307, headers: { location: `https://elsewhere.example/x?${body}&token=${CANARY.access}` } }),
+  'invalid JSON full of tokens': () =>
+    new Response(`{"access_token":"${CANARY.access}","refresh_token":"${CANARY.refresh}",`, {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    }),
+  'a token answer with a bad field': () =>
+    json(200, {
+      access_token: CANARY.access,
+      refresh_token: CANARY.refresh,
+      id_token: CANARY.idToken,
+      token_type: 42,
+      device_code: CANARY.device,
+    }),
+  'a token answer without a token type': () =>
+    json(200, { access_token: CANARY.access, refresh_token: CANARY.refresh, expires_in: 'soon' }),
   'HTML 200 with tokens in it': () => html(200, `${CANARY.access} ${CANARY.refresh}`),
   'an answer that never comes': () => new Promise<Response>(() => {}),
   'a network failure': () => Promise.reject(new TypeError(`fetch failed for https://as.example.com/token?code=${CANARY.code}`)),
@@ -100,24 +139,48 @@ const ctxWith = (http: HttpOptions, secret = true) =>
 /** Each operation, run against a given server. */
 const OPERATIONS: Record<string, (http: HttpOptions) => Promise<unknown>> = {
   'client_credentials (Basic)': (http) => clientCredentialsGrant(ctxWith(http)),
-  'client_credentials (post)': (http) => clientCredentialsGrant(createContext(meta, { clientId: 'app', clientSecret: CANARY.secret, tokenEndpointAuthMethod: 'client_secret_post' }, { ...http, timeout: 50 })),
+  'client_credentials (post)': (http) =>
+    clientCredentialsGrant(
+      createContext(
+        meta,
+        { clientId: 'app', clientSecret: CANARY.secret, tokenEndpointAuthMethod: 'client_secret_post' },
+        { ...http, timeout: 50 },
+      ),
+    ),
   refresh: (http) => refreshGrant(ctxWith(http), CANARY.refresh),
   password: (http) => passwordGrant(ctxWith(http), { username: 'ann', password: CANARY.password }),
-  'token exchange': (http) => tokenExchangeGrant(ctxWith(http), { subjectToken: CANARY.access, actorToken: CANARY.refresh, actorTokenType: TOKEN_TYPES.accessToken }),
+  'token exchange': (http) =>
+    tokenExchangeGrant(ctxWith(http), { subjectToken: CANARY.access, actorToken: CANARY.refresh, actorTokenType: TOKEN_TYPES.accessToken }),
   'JWT bearer': (http) => jwtBearerGrant(ctxWith(http), { assertion: CANARY.idToken }),
-  'code exchange': (http) => exchangeCode(ctxWith(http), { code: CANARY.code, redirectUri: 'https://app.example/cb', codeVerifier: CANARY.verifier }),
+  'code exchange': (http) =>
+    exchangeCode(ctxWith(http), { code: CANARY.code, redirectUri: 'https://app.example/cb', codeVerifier: CANARY.verifier }),
   'callback and exchange': (http) => {
     const state = `s-${++completions}` // each completion is a sign-in of its own (a state completes once)
-    return completeAuthorization(ctxWith(http), `https://app.example/cb?code=${CANARY.code}&state=${state}&iss=${encodeURIComponent(ISSUER)}`, { state, codeVerifier: CANARY.verifier, redirectUri: 'https://app.example/cb' })
+    return completeAuthorization(
+      ctxWith(http),
+      `https://app.example/cb?code=${CANARY.code}&state=${state}&iss=${encodeURIComponent(ISSUER)}`,
+      { state, codeVerifier: CANARY.verifier, redirectUri: 'https://app.example/cb' },
+    )
   },
   'device authorization': (http) => startDeviceAuthorization(ctxWith(http)),
   revocation: (http) => revokeToken(ctxWith(http), CANARY.refresh),
   introspection: (http) => introspectToken(ctxWith(http), CANARY.access),
   userinfo: (http) => fetchUserInfo(ctxWith(http), CANARY.access),
-  registration: (http) => registerClient(meta, { redirect_uris: ['https://app.example/cb'] }, { ...http, timeout: 50, initialAccessToken: CANARY.initial }),
+  registration: (http) =>
+    registerClient(meta, { redirect_uris: ['https://app.example/cb'] }, { ...http, timeout: 50, initialAccessToken: CANARY.initial }),
   discovery: (http) => discover(ISSUER, { ...http, timeout: 50, discoveryCache: false }),
   'session renewal': (http) => createSession(ctxWith(http), { grant: 'client_credentials' }).getAccessToken(),
-  'Eptura code request': (http) => requestEpturaCode({ ...http, timeout: 50, site: 'https://acme.eptura.example', username: 'ann', password: CANARY.password, clientId: 'app', redirectUri: 'https://app.example/cb', scope: 'email' }),
+  'Eptura code request': (http) =>
+    requestEpturaCode({
+      ...http,
+      timeout: 50,
+      site: 'https://acme.eptura.example',
+      username: 'ann',
+      password: CANARY.password,
+      clientId: 'app',
+      redirectUri: 'https://app.example/cb',
+      scope: 'email',
+    }),
 }
 
 /** Callbacks that fail before any request: state, iss, an error redirect — each with the code in the URL. */
@@ -146,14 +209,24 @@ describe('secrets nowhere', () => {
         seen.add((err as { code: ErrorCode }).code)
         // Whatever the request carried (an assertion, a Basic header) counts as a secret too.
         const carried = sent.flatMap((s) => s.split(/[\s&=,]+/)).filter((s) => s.length >= 12 && !s.startsWith('http'))
-        expect(leaksOf(err, carried.filter((s) => /canary|^[A-Za-z0-9+/=_-]{20,}$/.test(s))), `${operation} / ${behaviour} (${(err as { code: string }).code})`).toEqual([])
+        expect(
+          leaksOf(
+            err,
+            carried.filter((s) => /canary|^[A-Za-z0-9+/=_-]{20,}$/.test(s)),
+          ),
+          `${operation} / ${behaviour} (${(err as { code: string }).code})`,
+        ).toEqual([])
       }
     })
   }
 
   it('callbacks rejected before any request carry neither the code nor raw server text', async () => {
     for (const [code, url] of Object.entries(CALLBACKS)) {
-      const ctx = createContext(metadata(ISSUER, { authorization_response_iss_parameter_supported: true }), { clientId: 'app', clientSecret: CANARY.secret }, { fetch: () => Promise.reject(new Error('no request expected')) })
+      const ctx = createContext(
+        metadata(ISSUER, { authorization_response_iss_parameter_supported: true }),
+        { clientId: 'app', clientSecret: CANARY.secret },
+        { fetch: () => Promise.reject(new Error('no request expected')) },
+      )
       const err = await completeAuthorization(ctx, url, {
         state: 's',
         codeVerifier: CANARY.verifier,
@@ -175,13 +248,24 @@ describe('secrets nowhere', () => {
     await fc.assert(
       fc.asyncProperty(printable, printable, fc.constantFrom(400, 401, 404, 500, 502), async (secret, refresh, status) => {
         const { fetch } = server((request, body) => {
-          const values = [...new URLSearchParams(body).values(), ...Buffer.from(request.headers.get('authorization')?.split(' ')[1] ?? '', 'base64').toString().split(':').map(decodeURIComponent)]
+          const values = [
+            ...new URLSearchParams(body).values(),
+            ...Buffer.from(request.headers.get('authorization')?.split(' ')[1] ?? '', 'base64')
+              .toString()
+              .split(':')
+              .map(decodeURIComponent),
+          ]
           return new Response(values.flatMap(encodings).join(' ; '), { status, headers: { 'content-type': 'text/html' } })
         })
         const ctx = createContext(meta, { clientId: 'app', clientSecret: secret }, { fetch, timeout: 50, retry: false })
-        const err = await refreshGrant(ctx, refresh).then(() => undefined, (e: unknown) => e)
+        const err = await refreshGrant(ctx, refresh).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
         expect(isOAuthKitError(err)).toBe(true)
-        const found = renderings(err).flatMap((text) => [secret, refresh].flatMap(encodings).filter((v) => v.length >= 8 && text.includes(v)))
+        const found = renderings(err).flatMap((text) =>
+          [secret, refresh].flatMap(encodings).filter((v) => v.length >= 8 && text.includes(v)),
+        )
         expect(found).toEqual([])
       }),
       { numRuns: 200, seed: 20261206 },
@@ -198,7 +282,20 @@ describe('secrets nowhere', () => {
   })
 
   it('the matrix reached the codes a server can cause', () => {
-    for (const code of ['oauth_error', 'unexpected_status', 'redirect_refused', 'invalid_json', 'invalid_response', 'not_json', 'timeout', 'network_error', 'state_mismatch', 'missing_state', 'iss_mismatch', 'missing_iss'] as ErrorCode[]) {
+    for (const code of [
+      'oauth_error',
+      'unexpected_status',
+      'redirect_refused',
+      'invalid_json',
+      'invalid_response',
+      'not_json',
+      'timeout',
+      'network_error',
+      'state_mismatch',
+      'missing_state',
+      'iss_mismatch',
+      'missing_iss',
+    ] as ErrorCode[]) {
       expect(seen.has(code), code).toBe(true)
     }
   })

@@ -49,7 +49,10 @@ describe('listenForCallback', () => {
   it('listens on a given port again and again (one sign-in after another); a port in use is a typed error', async () => {
     const first = await listenForCallback()
     const port = Number(new URL(first.redirectUri).port)
-    await expect(listenForCallback({ port })).rejects.toMatchObject({ code: 'invalid_config', message: expect.stringContaining(`port ${port} of 127.0.0.1 is in use`) })
+    await expect(listenForCallback({ port })).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining(`port ${port} of 127.0.0.1 is in use`),
+    })
     await fetch(`${first.redirectUri}?code=c1`)
     await first.callback
     const second = await listenForCallback({ port })

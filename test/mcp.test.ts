@@ -105,7 +105,11 @@ describe('oauthkit/mcp: from a 401 to a token', () => {
     await w.call(w.mcp.fetch)
     const seen: Array<string | null> = []
     const record = ({ request }: { request: Request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({}))
-    msw.server.use(http.get('https://elsewhere.example/x', record), http.get('https://mcp.example/mcp-other/x', record), http.get('http://mcp.example/mcp', record))
+    msw.server.use(
+      http.get('https://elsewhere.example/x', record),
+      http.get('https://mcp.example/mcp-other/x', record),
+      http.get('http://mcp.example/mcp', record),
+    )
     await w.mcp.fetch('https://elsewhere.example/x')
     await w.mcp.fetch('https://mcp.example/mcp-other/x')
     await w.mcp.fetch('http://mcp.example/mcp')
@@ -170,7 +174,11 @@ describe('oauthkit/mcp: client identity per authorization server', () => {
 
   it('a server that offers neither metadata documents nor registration, and no client for it: a typed error naming the issuer', async () => {
     const w = setup({ asMetadata: { [AS]: { registration_endpoint: undefined } } })
-    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ code: 'invalid_config', recovery: 'fix-config', message: expect.stringContaining(`clients: { '${AS}/': { clientId } }`) })
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({
+      code: 'invalid_config',
+      recovery: 'fix-config',
+      message: expect.stringContaining(`clients: { '${AS}/': { clientId } }`),
+    })
     expect(w.signIn).not.toHaveBeenCalled()
   })
 })
@@ -184,7 +192,9 @@ describe('oauthkit/mcp: what is checked before anything is sent', () => {
 
   it('an answer whose iss is another server is refused before the code is redeemed', async () => {
     const w = setup()
-    w.signIn.mockImplementation(async ({ url }) => `${REDIRECT}?code=stolen&state=${new URL(url).searchParams.get('state')}&iss=${encodeURIComponent(OTHER_AS)}`)
+    w.signIn.mockImplementation(
+      async ({ url }) => `${REDIRECT}?code=stolen&state=${new URL(url).searchParams.get('state')}&iss=${encodeURIComponent(OTHER_AS)}`,
+    )
     await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ code: 'iss_mismatch' })
     expect(w.log.tokenRequests).toEqual([])
   })
@@ -202,10 +212,16 @@ describe('oauthkit/mcp: what is checked before anything is sent', () => {
   })
 
   it('a bad configuration is a typed error at once', () => {
-    expect(() => createMcpAuth({ serverUrl: 'nope', redirectUri: REDIRECT, signIn: async () => '' })).toThrow(expect.objectContaining({ code: 'invalid_config' }))
+    expect(() => createMcpAuth({ serverUrl: 'nope', redirectUri: REDIRECT, signIn: async () => '' })).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    )
     expect(() => createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT } as McpAuthOptions)).toThrow(/signIn/)
-    expect(() => createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn: async () => '', clientMetadataUrl: 'http://client.example/c.json' })).toThrow(expect.objectContaining({ code: 'insecure_url' }))
-    expect(() => createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn: async () => '', clientMetadataUrl: 'https://client.example/' })).toThrow(/needs a path/)
+    expect(() =>
+      createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn: async () => '', clientMetadataUrl: 'http://client.example/c.json' }),
+    ).toThrow(expect.objectContaining({ code: 'insecure_url' }))
+    expect(() =>
+      createMcpAuth({ serverUrl: MCP, redirectUri: REDIRECT, signIn: async () => '', clientMetadataUrl: 'https://client.example/' }),
+    ).toThrow(/needs a path/)
   })
 })
 
@@ -213,7 +229,11 @@ describe('oauthkit/mcp: 2025-03-26 servers', () => {
   it('no resource metadata: the MCP server origin is the authorization server', async () => {
     const w = setup({ resourceMetadata: 404, legacyAs: true })
     expect(await json(await w.call(w.mcp.fetch))).toMatchObject({ issuer: LEGACY })
-    expect(w.mcp.server).toMatchObject({ revision: '2025-03-26', resource: MCP, metadata: { issuer: LEGACY, token_endpoint: `${LEGACY}/token` } })
+    expect(w.mcp.server).toMatchObject({
+      revision: '2025-03-26',
+      resource: MCP,
+      metadata: { issuer: LEGACY, token_endpoint: `${LEGACY}/token` },
+    })
     expect(w.log.registrations.map((r) => r.issuer)).toEqual([LEGACY])
     expect(w.log.authorizations[0]!.get('resource')).toBe(MCP)
   })
@@ -221,7 +241,13 @@ describe('oauthkit/mcp: 2025-03-26 servers', () => {
   it('no metadata at all: the default endpoints of the server origin', async () => {
     const w = setup({ resourceMetadata: 404, legacyAs: true, asMetadata: { [LEGACY]: 404 } })
     expect((await w.call(w.mcp.fetch)).status).toBe(200)
-    expect(w.mcp.server?.metadata).toEqual({ issuer: LEGACY, authorization_endpoint: `${LEGACY}/authorize`, token_endpoint: `${LEGACY}/token`, registration_endpoint: `${LEGACY}/register`, code_challenge_methods_supported: ['S256'] })
+    expect(w.mcp.server?.metadata).toEqual({
+      issuer: LEGACY,
+      authorization_endpoint: `${LEGACY}/authorize`,
+      token_endpoint: `${LEGACY}/token`,
+      registration_endpoint: `${LEGACY}/register`,
+      code_challenge_methods_supported: ['S256'],
+    })
     expect(w.log.registrations.map((r) => r.issuer)).toEqual([LEGACY])
   })
 })
@@ -252,7 +278,12 @@ describe('oauthkit/mcp: renewal, step-up and bounds', () => {
     // The server never grants mcp:admin: one step-up, then the error.
     const granted = w.signIn.getMockImplementation()!
     w.signIn.mockImplementation((request) => granted({ url: request.url.replace(/mcp%3Aadmin\+?/, '') }))
-    await expect(w.call(w.mcp.fetch, 'write')).rejects.toMatchObject({ code: 'oauth_error', error: 'insufficient_scope', recovery: 'insufficient-scope', scope: 'mcp:admin' })
+    await expect(w.call(w.mcp.fetch, 'write')).rejects.toMatchObject({
+      code: 'oauth_error',
+      error: 'insufficient_scope',
+      recovery: 'insufficient-scope',
+      scope: 'mcp:admin',
+    })
     expect(w.signIn).toHaveBeenCalledTimes(2)
   })
 
@@ -296,7 +327,11 @@ describe('oauthkit/mcp: storage and the SDK interface', () => {
     await w.mcp.onUnauthorized({ response: first })
     const token = await w.mcp.token()
     expect(token).toMatch(/^at-/)
-    const ok = await fetch(MCP, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' })
+    const ok = await fetch(MCP, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    })
     expect(ok.status).toBe(200)
   })
 
@@ -315,7 +350,11 @@ describe('oauthkit/mcp: storage and the SDK interface', () => {
     // The transport's token is past its refresh point here, and the server no longer takes it.
     clock.advance(3_590_000)
     w.tokens.delete(sent!)
-    const refused = await fetch(MCP, { method: 'POST', headers: { authorization: `Bearer ${sent}` }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' })
+    const refused = await fetch(MCP, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sent}` },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    })
     expect(refused.status).toBe(401)
     await w.mcp.onUnauthorized({ response: refused })
     expect(w.log.tokenRequests.map((r) => r.params.get('grant_type'))).toEqual(['authorization_code', 'refresh_token'])
@@ -328,8 +367,18 @@ describe('oauthkit/mcp against a shipped emulator', () => {
   it("Epismo's MCP server (oauthkit/testing): its 401, RFC 9728, registration at /oauth/register, sign-in, tools/list", async () => {
     const epismo = epismoServer({ issuer: 'https://auth.epismo.test', mcp: 'https://mcp.epismo.test/mcp' })
     msw.server.use(...epismo.handlers)
-    const mcp = createMcpAuth({ serverUrl: 'https://mcp.epismo.test/mcp', redirectUri: REDIRECT, discoveryCache: false, resolveHost: PUBLIC, signIn: async ({ url }) => epismo.approve(url, { user: 'ann' }) })
-    const response = await mcp.fetch('https://mcp.epismo.test/mcp', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' })
+    const mcp = createMcpAuth({
+      serverUrl: 'https://mcp.epismo.test/mcp',
+      redirectUri: REDIRECT,
+      discoveryCache: false,
+      resolveHost: PUBLIC,
+      signIn: async ({ url }) => epismo.approve(url, { user: 'ann' }),
+    })
+    const response = await mcp.fetch('https://mcp.epismo.test/mcp', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    })
     expect(response.status).toBe(200)
     expect(mcp.server).toMatchObject({ resource: 'https://mcp.epismo.test/mcp', metadata: { issuer: 'https://auth.epismo.test' } })
     expect(msw.count('/oauth/register', 'POST')).toBe(1)

@@ -28,16 +28,48 @@ const CONSUMER_IMPORTS = [
   "import { createBrowserClient } from 'oauthkit/browser'",
   "import { createMcpAuth } from 'oauthkit/mcp'",
 ]
-const CONSUMER_USES = ['createOAuthClient', 'isOAuthKitError', 'createClientCredentialsSession', 'createAuthorizedKy', 'fileStore', 'redisStore', 'epturaPreset', 'defineDialect', 'createBrowserClient', 'createMcpAuth', 'tokens', 'error']
+const CONSUMER_USES = [
+  'createOAuthClient',
+  'isOAuthKitError',
+  'createClientCredentialsSession',
+  'createAuthorizedKy',
+  'fileStore',
+  'redisStore',
+  'epturaPreset',
+  'defineDialect',
+  'createBrowserClient',
+  'createMcpAuth',
+  'tokens',
+  'error',
+]
 
 /** Writes a TypeScript consumer project (strict, skipLibCheck false) in `dir` and compiles it: tsc's output, empty when it compiles. */
-function compileConsumer(dir: string, type: 'commonjs' | 'module', module: string, resolution: string, file: string, more: { imports?: string[]; uses?: string[] } = {}): string {
+function compileConsumer(
+  dir: string,
+  type: 'commonjs' | 'module',
+  module: string,
+  resolution: string,
+  file: string,
+  more: { imports?: string[]; uses?: string[] } = {},
+): string {
   mkdirSync(dir, { recursive: true })
   symlinkSync(join(scratch, 'node_modules'), join(dir, 'node_modules'))
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `${type}-consumer`, private: true, type }))
   writeFileSync(
     join(dir, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { module, moduleResolution: resolution, target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, lib: ['es2022', 'dom'], types: ['node'] }, files: [file] }),
+    JSON.stringify({
+      compilerOptions: {
+        module,
+        moduleResolution: resolution,
+        target: 'es2022',
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        lib: ['es2022', 'dom'],
+        types: ['node'],
+      },
+      files: [file],
+    }),
   )
   const code = [
     ...CONSUMER_IMPORTS,
@@ -86,7 +118,9 @@ describe('the packed tarball', () => {
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {
-    const manifest = JSON.parse(readFileSync(join(scratch, 'node_modules', 'oauthkit', 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    const manifest = JSON.parse(readFileSync(join(scratch, 'node_modules', 'oauthkit', 'package.json'), 'utf8')) as {
+      bin: Record<string, string>
+    }
     expect(manifest.bin).toEqual({ oauthkit: './dist/cli.js' })
     const cli = join(scratch, 'node_modules', 'oauthkit', 'dist', 'cli.js')
     expect(readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
@@ -102,14 +136,26 @@ describe('the packed tarball', () => {
   })
 
   it('imports as ESM', () => {
-    const out = run('node', ['--input-type=module', '-e', "const m = await import('oauthkit'); console.log(typeof m.createOAuthClient, typeof m.discover, new m.ConfigError('invalid_config', 'x').recovery)"], scratch)
+    const out = run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('oauthkit'); console.log(typeof m.createOAuthClient, typeof m.discover, new m.ConfigError('invalid_config', 'x').recovery)",
+      ],
+      scratch,
+    )
     expect(out.trim()).toBe('function function fix-config')
   })
 
   it('requires as CJS, without require(esm)', () => {
     const out = run(
       'node',
-      ['--no-experimental-require-module', '-e', "const m = require('oauthkit'); console.log(typeof m.createOAuthClient, typeof m.clientCredentialsGrant, m.isOAuthKitError(new m.NetworkError('timeout', 'x')))"],
+      [
+        '--no-experimental-require-module',
+        '-e',
+        "const m = require('oauthkit'); console.log(typeof m.createOAuthClient, typeof m.clientCredentialsGrant, m.isOAuthKitError(new m.NetworkError('timeout', 'x')))",
+      ],
       scratch,
     )
     expect(out.trim()).toBe('function function true')
@@ -121,7 +167,11 @@ describe('the packed tarball', () => {
     expect(readFileSync(join(scratch, 'node_modules', 'oauthkit', 'dist', 'core.js'), 'utf8')).not.toMatch(/from\s*['"]\.\//)
     const same = run(
       'node',
-      ['--input-type=module', '-e', "const { OAuthKitError } = await import('oauthkit'); const n = await import('oauthkit/node'); const p = await import('oauthkit/mcp'); const b = await import('oauthkit/browser'); const caught = (f) => { try { f() } catch (e) { return e instanceof OAuthKitError } }; console.log(caught(() => n.fileStore('')), caught(() => p.createMcpAuth({})), caught(() => b.createBrowserClient({})))"],
+      [
+        '--input-type=module',
+        '-e',
+        "const { OAuthKitError } = await import('oauthkit'); const n = await import('oauthkit/node'); const p = await import('oauthkit/mcp'); const b = await import('oauthkit/browser'); const caught = (f) => { try { f() } catch (e) { return e instanceof OAuthKitError } }; console.log(caught(() => n.fileStore('')), caught(() => p.createMcpAuth({})), caught(() => b.createBrowserClient({})))",
+      ],
       scratch,
     )
     expect(same.trim()).toBe('true true true')
@@ -130,13 +180,21 @@ describe('the packed tarball', () => {
   it('the subpath entries import as ESM and require as CJS', () => {
     const esm = run(
       'node',
-      ['--input-type=module', '-e', "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); const d = await import('oauthkit/dialects'); const b = await import('oauthkit/browser'); const m = await import('oauthkit/m2m'); const r = await import('oauthkit/redis'); const p = await import('oauthkit/mcp'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.epturaPreset, typeof b.createBrowserClient, typeof m.createClientCredentialsSession, typeof r.redisStore, typeof p.createMcpAuth)"],
+      [
+        '--input-type=module',
+        '-e',
+        "const k = await import('oauthkit/ky'); const n = await import('oauthkit/node'); const d = await import('oauthkit/dialects'); const b = await import('oauthkit/browser'); const m = await import('oauthkit/m2m'); const r = await import('oauthkit/redis'); const p = await import('oauthkit/mcp'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.epturaPreset, typeof b.createBrowserClient, typeof m.createClientCredentialsSession, typeof r.redisStore, typeof p.createMcpAuth)",
+      ],
       scratch,
     )
     expect(esm.trim()).toBe('function function function function function function function')
     const cjs = run(
       'node',
-      ['--no-experimental-require-module', '-e', "const k = require('oauthkit/ky'); const n = require('oauthkit/node'); const d = require('oauthkit/dialects'); const m = require('oauthkit/m2m'); const r = require('oauthkit/redis'); const p = require('oauthkit/mcp'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.organizationApiPreset, typeof m.createClientCredentialsSession, typeof r.redisLock, typeof p.createMcpAuth)"],
+      [
+        '--no-experimental-require-module',
+        '-e',
+        "const k = require('oauthkit/ky'); const n = require('oauthkit/node'); const d = require('oauthkit/dialects'); const m = require('oauthkit/m2m'); const r = require('oauthkit/redis'); const p = require('oauthkit/mcp'); console.log(typeof k.createAuthorizedKy, typeof n.fileStore, typeof d.organizationApiPreset, typeof m.createClientCredentialsSession, typeof r.redisLock, typeof p.createMcpAuth)",
+      ],
       scratch,
     )
     expect(cjs.trim()).toBe('function function function function function function')
@@ -144,7 +202,15 @@ describe('the packed tarball', () => {
 
   it('oauthkit/testing imports with msw installed (an optional peer)', () => {
     symlinkSync(join(root, 'node_modules', 'msw'), join(scratch, 'node_modules', 'msw'))
-    const out = run('node', ['--input-type=module', '-e', "const t = await import('oauthkit/testing'); console.log(typeof t.createEmulator, typeof t.epturaServer)"], scratch)
+    const out = run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        "const t = await import('oauthkit/testing'); console.log(typeof t.createEmulator, typeof t.epturaServer)",
+      ],
+      scratch,
+    )
     expect(out.trim()).toBe('function function')
   })
 
@@ -194,13 +260,24 @@ describe('the packed tarball', () => {
     const clone = join(root, '.tmp', 'pack-clone')
     rmSync(clone, { recursive: true, force: true })
     mkdirSync(clone, { recursive: true })
-    for (const entry of ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'tsup.config.ts', 'src', 'scripts']) {
+    for (const entry of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'tsup.config.ts',
+      'src',
+      'scripts',
+    ]) {
       cpSync(join(root, entry), join(clone, entry), { recursive: true })
     }
     symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'))
     const packed = JSON.parse(run('npm', ['pack', '--json', '--dry-run'], clone)) as Array<{ files: Array<{ path: string }> }>
     const files = packed[0]!.files.map((f) => f.path)
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/browser/index.js']))
+    expect(files).toEqual(
+      expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/browser/index.js']),
+    )
     rmSync(clone, { recursive: true, force: true })
   }, 120_000)
 
@@ -213,13 +290,16 @@ describe('the packed tarball', () => {
 
   it('a CommonJS TypeScript consumer (module node16, skipLibCheck false) compiles against every entry', () => {
     // oauthkit/testing is left out: msw's own declarations fail this configuration (TS1479 on its ESM-only dependency rettime).
-    if (!existsSync(join(scratch, 'node_modules', '@types'))) symlinkSync(join(root, 'node_modules', '@types'), join(scratch, 'node_modules', '@types'))
+    if (!existsSync(join(scratch, 'node_modules', '@types')))
+      symlinkSync(join(root, 'node_modules', '@types'), join(scratch, 'node_modules', '@types'))
     expect(compileConsumer(join(scratch, 'cjs-consumer'), 'commonjs', 'node16', 'node16', 'index.cts')).toBe('')
   }, 60_000)
 
   it('an ES module TypeScript consumer (node16 and bundler resolution, skipLibCheck false) compiles against every entry, with the CommonJS types', () => {
-    if (!existsSync(join(scratch, 'node_modules', 'msw'))) symlinkSync(join(root, 'node_modules', 'msw'), join(scratch, 'node_modules', 'msw'))
-    if (!existsSync(join(scratch, 'node_modules', '@types'))) symlinkSync(join(root, 'node_modules', '@types'), join(scratch, 'node_modules', '@types'))
+    if (!existsSync(join(scratch, 'node_modules', 'msw')))
+      symlinkSync(join(root, 'node_modules', 'msw'), join(scratch, 'node_modules', 'msw'))
+    if (!existsSync(join(scratch, 'node_modules', '@types')))
+      symlinkSync(join(root, 'node_modules', '@types'), join(scratch, 'node_modules', '@types'))
     for (const resolution of ['node16', 'bundler'] as const) {
       const consumer = join(scratch, `esm-consumer-${resolution}`)
       const module = resolution === 'bundler' ? 'preserve' : 'node16'

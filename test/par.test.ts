@@ -14,7 +14,10 @@ const PAR = `${ISSUER}/par`
 const redirectUri = 'https://app.example/cb'
 const withPar = (extra: Record<string, unknown> = {}) => metadata(ISSUER, { pushed_authorization_request_endpoint: PAR, ...extra })
 
-function parEndpoint(answer: () => Response = () => HttpResponse.json({ request_uri: 'urn:ietf:params:oauth:request_uri:abc', expires_in: 60 }, { status: 201 })) {
+function parEndpoint(
+  answer: () => Response = () =>
+    HttpResponse.json({ request_uri: 'urn:ietf:params:oauth:request_uri:abc', expires_in: 60 }, { status: 201 }),
+) {
   const pushed: Array<{ params: URLSearchParams; authorization: string | null }> = []
   msw.server.use(
     http.post(PAR, async ({ request }) => {
@@ -37,7 +40,15 @@ describe('pushed authorization requests', () => {
       ['request_uri', 'urn:ietf:params:oauth:request_uri:abc'],
     ])
     const sent = Object.fromEntries(pushed[0]!.params)
-    expect(sent).toMatchObject({ response_type: 'code', redirect_uri: redirectUri, scope: 'openid read', state: pending.state, nonce: pending.nonce, code_challenge_method: 'S256', resource: 'https://api.example' })
+    expect(sent).toMatchObject({
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: 'openid read',
+      state: pending.state,
+      nonce: pending.nonce,
+      code_challenge_method: 'S256',
+      resource: 'https://api.example',
+    })
     expect(sent.code_challenge).toMatch(/^[\w-]{43}$/)
     expect(pushed[0]!.authorization).toBe(`Basic ${btoa('app:secret')}`)
   })
@@ -60,9 +71,15 @@ describe('pushed authorization requests', () => {
 
   it('refused before sending: par: false where the server requires it; no endpoint where pushing is wanted', async () => {
     const required = createPublicContext(withPar({ require_pushed_authorization_requests: true }), 'spa')
-    expect(await failure(buildAuthorizationUrl(required, { redirectUri, par: false }))).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('requires pushed authorization requests') })
+    expect(await failure(buildAuthorizationUrl(required, { redirectUri, par: false }))).toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('requires pushed authorization requests'),
+    })
     const none = createPublicContext(metadata(), 'spa')
-    expect(await failure(buildAuthorizationUrl(none, { redirectUri, par: true }))).toMatchObject({ code: 'missing_endpoint', recovery: 'fix-config' })
+    expect(await failure(buildAuthorizationUrl(none, { redirectUri, par: true }))).toMatchObject({
+      code: 'missing_endpoint',
+      recovery: 'fix-config',
+    })
     expect(msw.requests).toHaveLength(0)
   })
 
@@ -70,11 +87,22 @@ describe('pushed authorization requests', () => {
     let answer = () => tokenJson({ error: 'invalid_request', error_description: 'redirect_uri not registered' }, { status: 400 })
     parEndpoint(() => answer())
     const ctx = createPublicContext(withPar(), 'spa')
-    expect(await failure(buildAuthorizationUrl(ctx, { redirectUri, par: true }))).toMatchObject({ code: 'oauth_error', error: 'invalid_request', errorDescription: 'redirect_uri not registered', recovery: 'fix-config' })
+    expect(await failure(buildAuthorizationUrl(ctx, { redirectUri, par: true }))).toMatchObject({
+      code: 'oauth_error',
+      error: 'invalid_request',
+      errorDescription: 'redirect_uri not registered',
+      recovery: 'fix-config',
+    })
     answer = () => tokenJson({ error: 'invalid_client' }, { status: 401 })
-    expect(await failure(buildAuthorizationUrl(ctx, { redirectUri, par: true }))).toMatchObject({ error: 'invalid_client', recovery: 'fix-config' })
+    expect(await failure(buildAuthorizationUrl(ctx, { redirectUri, par: true }))).toMatchObject({
+      error: 'invalid_client',
+      recovery: 'fix-config',
+    })
     answer = () => HttpResponse.json({ expires_in: 60 }, { status: 201 })
-    expect(await failure(buildAuthorizationUrl(ctx, { redirectUri, par: true }))).toMatchObject({ code: 'invalid_response', message: expect.stringContaining('without a request_uri') })
+    expect(await failure(buildAuthorizationUrl(ctx, { redirectUri, par: true }))).toMatchObject({
+      code: 'invalid_response',
+      message: expect.stringContaining('without a request_uri'),
+    })
   })
 
   it('the callback completes as without pushing: the pending sign-in holds state, verifier and nonce', async () => {
@@ -82,7 +110,11 @@ describe('pushed authorization requests', () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'Bearer', expires_in: 60 })))
     const ctx = createPublicContext(withPar(), 'spa')
     const pending = await buildAuthorizationUrl(ctx, { redirectUri, par: true })
-    const tokens = await completeAuthorization(ctx, `${redirectUri}?code=c&state=${pending.state}&iss=${encodeURIComponent(ISSUER)}`, pending)
+    const tokens = await completeAuthorization(
+      ctx,
+      `${redirectUri}?code=c&state=${pending.state}&iss=${encodeURIComponent(ISSUER)}`,
+      pending,
+    )
     expect(tokens.accessToken).toBe('at')
     expect((await form(msw.requests.at(-1)!)).get('code_verifier')).toBe(pending.codeVerifier)
   })

@@ -8,11 +8,28 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const root = resolve(import.meta.dirname, '..')
-const ENTRIES = ['src/index.ts', 'src/entries/m2m.ts', 'src/entries/browser.ts', 'src/entries/dialects.ts', 'src/entries/ky.ts', 'src/entries/node.ts', 'src/entries/testing.ts', 'src/entries/mcp.ts', 'src/entries/redis.ts']
+const ENTRIES = [
+  'src/index.ts',
+  'src/entries/m2m.ts',
+  'src/entries/browser.ts',
+  'src/entries/dialects.ts',
+  'src/entries/ky.ts',
+  'src/entries/node.ts',
+  'src/entries/testing.ts',
+  'src/entries/mcp.ts',
+  'src/entries/redis.ts',
+]
 
 const program = ts.createProgram(
   ENTRIES.map((e) => resolve(root, e)),
-  { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, noEmit: true, types: ['node'] },
+  {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    noEmit: true,
+    types: ['node'],
+  },
 )
 const checker = program.getTypeChecker()
 
@@ -33,7 +50,9 @@ function reports(): Report[] {
       const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported
       const summary = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim().length > 0
       const tags = symbol.getJsDocTags(checker)
-      const callable = (symbol.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Class)) !== 0 || ((symbol.flags & ts.SymbolFlags.Variable) !== 0 && checker.getTypeOfSymbol(symbol).getCallSignatures().length > 0)
+      const callable =
+        (symbol.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Class)) !== 0 ||
+        ((symbol.flags & ts.SymbolFlags.Variable) !== 0 && checker.getTypeOfSymbol(symbol).getCallSignatures().length > 0)
       out.push({ entry, name: exported.getName(), summary, example: tags.some((t) => t.name === 'example'), callable })
     }
   }

@@ -22,7 +22,10 @@ describe("the README's code and the feature pages'", () => {
     mkdirSync(dir, { recursive: true })
     blocks.forEach((code, i) => writeFileSync(join(dir, `block-${i + 1}.ts`), code.includes('import ') ? code : `${code}\nexport {}\n`))
     writeFileSync(join(dir, 'fill-in.d.ts'), `declare global {\n${FILL_IN.map((n) => `  const ${n}: string`).join('\n')}\n}\nexport {}\n`)
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../examples/tsconfig.json', compilerOptions: { noEmit: true }, include: ['.'], exclude: [] }))
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: '../../examples/tsconfig.json', compilerOptions: { noEmit: true }, include: ['.'], exclude: [] }),
+    )
     const out = (() => {
       try {
         return execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' })

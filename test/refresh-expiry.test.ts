@@ -32,7 +32,8 @@ describe('the refresh token expiry in the TokenSet', () => {
   })
 
   it('ignores what is not a positive lifetime, and states none without a refresh token', () => {
-    for (const value of [0, -5, 'soon', '1.5e3', true, {}, Infinity]) expect(toTokenSet({ ...base, refresh_token_expires_in: value }, NOW).refreshExpiresAt).toBeUndefined()
+    for (const value of [0, -5, 'soon', '1.5e3', true, {}, Infinity])
+      expect(toTokenSet({ ...base, refresh_token_expires_in: value }, NOW).refreshExpiresAt).toBeUndefined()
     const { refresh_token: _none, ...noRefresh } = base
     expect(toTokenSet({ ...noRefresh, refresh_token_expires_in: 60 }, NOW).refreshExpiresAt).toBeUndefined()
   })
@@ -48,7 +49,9 @@ describe('the refresh token expiry in the TokenSet', () => {
   })
 
   it('a null refresh_token_expires_in (or draft field) is absent, with a warning', async () => {
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ ...base, refresh_token_expires_in: null, authorization_expires_in: null })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () => tokenJson({ ...base, refresh_token_expires_in: null, authorization_expires_in: null })),
+    )
     const client = await createOAuthClient({ clientId: 'app', clientSecret: 's', metadata: metadata(), onWarning: warnings.onWarning })
     const set = await client.clientCredentialsGrant()
     expect(set.refreshExpiresAt).toBeUndefined()
@@ -66,7 +69,13 @@ function server(refreshLifetime: number) {
       const params = await form(request)
       sent.push(`${params.get('grant_type')}${params.get('refresh_token') ? ` ${params.get('refresh_token')}` : ''}`)
       issued++
-      return tokenJson({ access_token: `at-${issued}`, token_type: 'Bearer', expires_in: 60, refresh_token: `rt-${issued}`, refresh_token_expires_in: refreshLifetime })
+      return tokenJson({
+        access_token: `at-${issued}`,
+        token_type: 'Bearer',
+        expires_in: 60,
+        refresh_token: `rt-${issued}`,
+        refresh_token_expires_in: refreshLifetime,
+      })
     }),
   )
   return sent
@@ -113,7 +122,10 @@ describe('a session and the refresh token expiry', () => {
   it('says refresh-expiring once, inside the notice period, before sign-in is needed', async () => {
     const clock = fakeClock(NOW)
     server(3600)
-    const { s, events } = await session(clock, { tokens: { ...signedIn(clock, 3600), expiresAt: NOW + 3_600_000 }, refreshExpiryNotice: 600_000 })
+    const { s, events } = await session(clock, {
+      tokens: { ...signedIn(clock, 3600), expiresAt: NOW + 3_600_000 },
+      refreshExpiryNotice: 600_000,
+    })
     await s.getAccessToken()
     clock.advance(2_999_000)
     await s.getAccessToken()
@@ -140,7 +152,10 @@ describe('a session and the refresh token expiry', () => {
   it('once per refresh token: a rotated one with a fresh lifetime is announced in its own time', async () => {
     const clock = fakeClock(NOW)
     const sent = server(3600)
-    const { s, events } = await session(clock, { tokens: { ...signedIn(clock, 600), expiresAt: NOW + 400_000 }, refreshExpiryNotice: 300_000 })
+    const { s, events } = await session(clock, {
+      tokens: { ...signedIn(clock, 600), expiresAt: NOW + 400_000 },
+      refreshExpiryNotice: 300_000,
+    })
     await s.getAccessToken()
     clock.advance(300_000)
     await s.getAccessToken()
@@ -158,8 +173,19 @@ describe('a session and the refresh token expiry', () => {
   it('oauthkit/m2m passes refreshExpiryNotice on: refresh-expiring comes when it says', async () => {
     const clock = fakeClock(NOW)
     // An access token for two hours, a refresh token for one.
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at-1', token_type: 'Bearer', expires_in: 7200, refresh_token: 'rt-1', refresh_token_expires_in: 3600 })))
-    const s = await createClientCredentialsSession({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock, retry: false, refreshExpiryNotice: 100_000 })
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson({ access_token: 'at-1', token_type: 'Bearer', expires_in: 7200, refresh_token: 'rt-1', refresh_token_expires_in: 3600 }),
+      ),
+    )
+    const s = await createClientCredentialsSession({
+      clientId: 'app',
+      clientSecret: 'secret',
+      metadata: metadata(),
+      clock,
+      retry: false,
+      refreshExpiryNotice: 100_000,
+    })
     const events: number[] = []
     s.on('refresh-expiring', ({ refreshExpiresAt }) => events.push(refreshExpiresAt - clock.now()))
     await s.getAccessToken()

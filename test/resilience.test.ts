@@ -26,7 +26,8 @@ import { failure, fakeClock, form, useStrictMsw } from './support/msw.js'
 const msw = useStrictMsw()
 const secret = { clientId: 'app', clientSecret: 'app-secret' }
 const unavailable = () => tokenJson({ error: 'temporarily_unavailable' }, { status: 503 })
-const ok = (n = 1, more: Record<string, unknown> = {}) => tokenJson({ access_token: `at-${n}`, token_type: 'bearer', expires_in: 10, ...more })
+const ok = (n = 1, more: Record<string, unknown> = {}) =>
+  tokenJson({ access_token: `at-${n}`, token_type: 'bearer', expires_in: 10, ...more })
 
 /** A token endpoint that gives the answers in turn (the last one for good). */
 function answers(...replies: Array<() => Response>) {
@@ -57,13 +58,19 @@ describe('the retry policy of token requests', () => {
   it('gives up after the attempts, with the last error', async () => {
     answers(unavailable)
     const clock = fakeClock()
-    expect(await failure(clientCredentialsGrant(context(clock, { attempts: 2, random: () => 0.5 })))).toMatchObject({ error: 'temporarily_unavailable', recovery: 'retry' })
+    expect(await failure(clientCredentialsGrant(context(clock, { attempts: 2, random: () => 0.5 })))).toMatchObject({
+      error: 'temporarily_unavailable',
+      recovery: 'retry',
+    })
     expect(msw.count('/token')).toBe(2)
     expect(clock.sleeps).toEqual([125])
   })
 
-  it("waits out a Retry-After up to maxDelay; a longer one ends the retries, its wait in the error", async () => {
-    answers(() => tokenJson({ error: 'slow_down_please' }, { status: 429, headers: { 'retry-after': '2' } }), () => ok())
+  it('waits out a Retry-After up to maxDelay; a longer one ends the retries, its wait in the error', async () => {
+    answers(
+      () => tokenJson({ error: 'slow_down_please' }, { status: 429, headers: { 'retry-after': '2' } }),
+      () => ok(),
+    )
     const clock = fakeClock()
     await clientCredentialsGrant(context(clock))
     expect(clock.sleeps).toEqual([2000])
@@ -85,7 +92,9 @@ describe('the retry policy of token requests', () => {
   it("stops when the caller's signal aborts during a wait, and sends nothing more", async () => {
     answers(unavailable)
     const controller = new AbortController()
-    const err = await failure(clientCredentialsGrant(context(fakeClock(), { onRetry: () => controller.abort() }), { signal: controller.signal }))
+    const err = await failure(
+      clientCredentialsGrant(context(fakeClock(), { onRetry: () => controller.abort() }), { signal: controller.signal }),
+    )
     expect(err).toMatchObject({ code: 'aborted', recovery: 'none' })
     expect(msw.count('/token')).toBe(1)
   })
@@ -244,7 +253,9 @@ describe('a refresh whose answer was lost, against a server with reuse detection
 describe('device polling through bad moments', () => {
   it('a network error, a 429 and a 503 are waited out and polled again; slow_down still adds 5 s', async () => {
     msw.server.use(
-      http.post(`${ISSUER}/device`, () => HttpResponse.json({ device_code: 'dc', user_code: 'U', verification_uri: `${ISSUER}/activate`, expires_in: 600, interval: 5 })),
+      http.post(`${ISSUER}/device`, () =>
+        HttpResponse.json({ device_code: 'dc', user_code: 'U', verification_uri: `${ISSUER}/activate`, expires_in: 600, interval: 5 }),
+      ),
     )
     answers(
       () => HttpResponse.error(),
@@ -267,15 +278,26 @@ describe("the server's clock", () => {
     const clock = fakeClock()
     const serverNow = clock.now() - 10 * 60_000
     const idToken = fakeIdToken({ iss: ISSUER, sub: 'u', aud: 'app', iat: serverNow / 1000, exp: serverNow / 1000 + 300 })
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer', id_token: idToken }, { headers: { date: new Date(serverNow).toUTCString() } })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson(
+          { access_token: 'at', token_type: 'bearer', id_token: idToken },
+          { headers: { date: new Date(serverNow).toUTCString() } },
+        ),
+      ),
+    )
     const tokens = await refreshGrant(context(clock), 'rt')
     expect(tokens.idTokenClaims).toMatchObject({ sub: 'u' })
   })
 
-  it("a Date header more than an hour off is not believed (onWarning clock_skew)", async () => {
+  it('a Date header more than an hour off is not believed (onWarning clock_skew)', async () => {
     const clock = fakeClock()
     const onWarning = vi.fn()
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer' }, { headers: { date: new Date(clock.now() - 2 * 3_600_000).toUTCString() } })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () =>
+        tokenJson({ access_token: 'at', token_type: 'bearer' }, { headers: { date: new Date(clock.now() - 2 * 3_600_000).toUTCString() } }),
+      ),
+    )
     await clientCredentialsGrant(createContext(metadata(), secret, { clock, onWarning }))
     expect(onWarning.mock.calls.map((c) => c[0].code)).toEqual(['clock_skew'])
   })
@@ -314,7 +336,10 @@ describe('tracing and events', () => {
     session.on('renewal', (e) => seen.push(['renewal', e]))
     await session.getAccessToken()
     expect(seen).toEqual([
-      ['retry', expect.objectContaining({ operation: 'client_credentials grant', attempt: 2, reason: 'oauth_error temporarily_unavailable' })],
+      [
+        'retry',
+        expect.objectContaining({ operation: 'client_credentials grant', attempt: 2, reason: 'oauth_error temporarily_unavailable' }),
+      ],
       ['renewal', { outcome: 'renewed', failures: 0, duration: expect.any(Number) }],
     ])
     expect(JSON.stringify(seen)).not.toMatch(/app-secret|at-1/)

@@ -18,7 +18,6 @@ import { fakeClock, form, useStrictMsw, failure } from './support/msw.js'
 const msw = useStrictMsw()
 const API = 'https://api.example.com/v1'
 
-
 /**
  * A mocked authorization server and API that agree on which access tokens are valid.
  * Tokens are `at-N` / `rt-N`; refresh tokens rotate and a used one is refused.
@@ -44,12 +43,18 @@ function world(options: { lifetime?: number; failTokenRequests?: number; apiDela
       issued++
       valid.add(`at-${issued}`)
       liveRefresh.add(`rt-${issued}`)
-      return tokenJson({ access_token: `at-${issued}`, token_type: 'Bearer', expires_in: options.lifetime ?? 300, refresh_token: `rt-${issued}` })
+      return tokenJson({
+        access_token: `at-${issued}`,
+        token_type: 'Bearer',
+        expires_in: options.lifetime ?? 300,
+        refresh_token: `rt-${issued}`,
+      })
     }),
     http.all(`${API}/*`, async ({ request }) => {
       if (options.apiDelay) await delay(options.apiDelay())
       const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
-      if (!token || !valid.has(token)) return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
+      if (!token || !valid.has(token))
+        return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
       return HttpResponse.json({ token })
     }),
   )
@@ -75,7 +80,10 @@ const expired = (clock: { now(): number }): TokenSet => ({
 })
 
 type Caller = (url: string) => Promise<Response>
-const viaFetch = (s: Session): Caller => (url) => s.fetch(url)
+const viaFetch =
+  (s: Session): Caller =>
+  (url) =>
+    s.fetch(url)
 const viaKy = (s: Session): Caller => {
   const api = createAuthorizedKy(s, { apiUrls: [API], retry: { limit: 2 }, throwHttpErrors: false })
   return (url) => api.get(url)
@@ -136,7 +144,9 @@ for (const [style, caller] of [
       expect(first.every((r) => r.status === 'rejected')).toBe(true)
       expect(w.tokenCalls()).toBe(1)
       const paused = await Promise.allSettled(Array.from({ length: 50 }, () => call(`${API}/a`)))
-      expect(paused.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : r.status))).toEqual(Array(50).fill('circuit_open'))
+      expect(paused.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : r.status))).toEqual(
+        Array(50).fill('circuit_open'),
+      )
       expect(w.tokenCalls()).toBe(1)
       clock.advance(1000)
       const second = await Promise.all(Array.from({ length: 50 }, () => call(`${API}/b`)))
@@ -147,12 +157,27 @@ for (const [style, caller] of [
 }
 
 describe('a refresh token the server refused', () => {
-  const set = (rt: string, expiresAt: number): TokenSet => ({ accessToken: `at-for-${rt}`, tokenType: 'bearer', refreshToken: rt, expiresAt, extra: {} })
+  const set = (rt: string, expiresAt: number): TokenSet => ({
+    accessToken: `at-for-${rt}`,
+    tokenType: 'bearer',
+    refreshToken: rt,
+    expiresAt,
+    extra: {},
+  })
 
   it('leaves the store (compare-and-delete) and is never sent again', async () => {
     const clock = fakeClock()
     const store = memoryStore()
-    const refresh = vi.fn(async () => Promise.reject(Object.assign(new Error('refused'), { name: 'OAuthServerError', code: 'oauth_error', recovery: 'reauthenticate', error: 'invalid_grant' })))
+    const refresh = vi.fn(async () =>
+      Promise.reject(
+        Object.assign(new Error('refused'), {
+          name: 'OAuthServerError',
+          code: 'oauth_error',
+          recovery: 'reauthenticate',
+          error: 'invalid_grant',
+        }),
+      ),
+    )
     const manager = new TokenManager({ store, clock, refresh })
     await manager.setTokens(set('rt-dead', clock.now() - 1))
     for (let i = 0; i < 3; i++) expect((await failure(manager.getAccessToken())).code).toBe('sign_in_required')
@@ -173,7 +198,16 @@ describe('a refresh token the server refused', () => {
         return inner.load()
       },
     }
-    const refresh = vi.fn(async () => Promise.reject(Object.assign(new Error('refused'), { name: 'OAuthServerError', code: 'oauth_error', recovery: 'reauthenticate', error: 'invalid_grant' })))
+    const refresh = vi.fn(async () =>
+      Promise.reject(
+        Object.assign(new Error('refused'), {
+          name: 'OAuthServerError',
+          code: 'oauth_error',
+          recovery: 'reauthenticate',
+          error: 'invalid_grant',
+        }),
+      ),
+    )
     const manager = new TokenManager({ store, clock, refresh })
     await inner.save(set('rt-dead', clock.now() - 1), undefined)
     await failure(manager.getAccessToken())
@@ -189,7 +223,14 @@ describe('a refresh token the server refused', () => {
     w.valid.clear()
     clock.advance(61_000)
     // The refresh token is refused (the world forgets rt-1), so the session runs client_credentials again.
-    msw.server.use(http.post(`${ISSUER}/token`, async ({ request }) => ((await form(request)).get('grant_type') === 'refresh_token' ? tokenJson({ error: 'invalid_grant' }, { status: 400 }) : undefined), { once: true }))
+    msw.server.use(
+      http.post(
+        `${ISSUER}/token`,
+        async ({ request }) =>
+          (await form(request)).get('grant_type') === 'refresh_token' ? tokenJson({ error: 'invalid_grant' }, { status: 400 }) : undefined,
+        { once: true },
+      ),
+    )
     expect(await session.getAccessToken()).toBe('at-2')
     expect((await store.load())?.tokens.accessToken).toBe('at-2')
   })
@@ -200,9 +241,17 @@ describe('a sign-out', () => {
     const clock = fakeClock()
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
-    msw.server.use(http.post(`${ISSUER}/token`, async () => (await held, tokenJson({ access_token: 'at-late', token_type: 'Bearer', expires_in: 300, refresh_token: 'rt-late' }))))
+    msw.server.use(
+      http.post(
+        `${ISSUER}/token`,
+        async () => (await held, tokenJson({ access_token: 'at-late', token_type: 'Bearer', expires_in: 300, refresh_token: 'rt-late' })),
+      ),
+    )
     const store = memoryStore()
-    const session = await makeSession(clock, { store, tokens: { accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', expiresAt: clock.now() - 1, extra: {} } })
+    const session = await makeSession(clock, {
+      store,
+      tokens: { accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', expiresAt: clock.now() - 1, extra: {} },
+    })
     const renewing = session.getAccessToken()
     await delay(10)
     await session.clear() // the user signs out while the refresh is at the server
@@ -218,18 +267,30 @@ describe('a sign-out', () => {
     const clock = fakeClock()
     const inner = memoryStore()
     // The user signs out while the renewal's save is under way.
-    const store: TokenStore = { ...inner, save: async (tokens, version, owner) => {
-      const saved = await inner.save(tokens, version, owner)
-      if (tokens.accessToken === 'at-new') await manager.clear()
-      return saved
-    } }
-    const manager: TokenManager = new TokenManager({ store, clock, refresh: async () => ({ accessToken: 'at-new', tokenType: 'bearer', refreshToken: 'rt-new', expiresAt: clock.now() + 300_000, extra: {} }) })
+    const store: TokenStore = {
+      ...inner,
+      save: async (tokens, version, owner) => {
+        const saved = await inner.save(tokens, version, owner)
+        if (tokens.accessToken === 'at-new') await manager.clear()
+        return saved
+      },
+    }
+    const manager: TokenManager = new TokenManager({
+      store,
+      clock,
+      refresh: async () => ({
+        accessToken: 'at-new',
+        tokenType: 'bearer',
+        refreshToken: 'rt-new',
+        expiresAt: clock.now() + 300_000,
+        extra: {},
+      }),
+    })
     await inner.save({ accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', expiresAt: clock.now() - 1, extra: {} }, undefined)
     expect((await failure(manager.getAccessToken())).code).toBe('sign_in_required')
     expect(manager.validToken()).toBeUndefined()
     expect(await inner.load()).toBeUndefined()
   })
-
 })
 
 describe('session.fetch', () => {
@@ -249,7 +310,9 @@ describe('session.fetch', () => {
   it("a request outside apiUrls passes unchanged, with session.fetch and ky alike: another API's own credentials stay", async () => {
     world()
     const seen: Array<string | null> = []
-    msw.server.use(http.get('https://other.example.com/x', ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({}))))
+    msw.server.use(
+      http.get('https://other.example.com/x', ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({}))),
+    )
     const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
     const theirs = { headers: { authorization: 'Bearer other-api-token' } }
     await session.fetch('https://other.example.com/x', theirs)
@@ -264,7 +327,10 @@ describe('session.fetch', () => {
       const seen: Array<string | null> = []
       msw.server.use(
         http.all(`${API}/moved`, () => new HttpResponse(null, { status, headers: { location: 'https://collector.example.net/in' } })),
-        http.all('https://collector.example.net/in', ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({ ok: true }))),
+        http.all(
+          'https://collector.example.net/in',
+          ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({ ok: true })),
+        ),
       )
       const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
       const res = await session.fetch(`${API}/moved`, { method: 'POST', body: 'payload' })
@@ -278,7 +344,10 @@ describe('session.fetch', () => {
     const seen: Array<string | null> = []
     msw.server.use(
       http.get(`${API}/moved`, () => new HttpResponse(null, { status: 302, headers: { location: 'https://collector.example.net/in' } })),
-      http.get('https://collector.example.net/in', ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({ ok: true }))),
+      http.get(
+        'https://collector.example.net/in',
+        ({ request }) => (seen.push(request.headers.get('authorization')), HttpResponse.json({ ok: true })),
+      ),
     )
     const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
     const res = await viaKy(session)(`${API}/moved`)
@@ -288,9 +357,23 @@ describe('session.fetch', () => {
 
   it('a cross-origin 307/308 never carries the body (nor the token, cookies or content type); a same-origin one does', async () => {
     world()
-    const hops: Array<{ url: string; method: string; body: string; authorization: string | null; cookie: string | null; type: string | null }> = []
+    const hops: Array<{
+      url: string
+      method: string
+      body: string
+      authorization: string | null
+      cookie: string | null
+      type: string | null
+    }> = []
     const record = async ({ request }: { request: Request }) => {
-      hops.push({ url: request.url, method: request.method, body: await request.text(), authorization: request.headers.get('authorization'), cookie: request.headers.get('cookie'), type: request.headers.get('content-type') })
+      hops.push({
+        url: request.url,
+        method: request.method,
+        body: await request.text(),
+        authorization: request.headers.get('authorization'),
+        cookie: request.headers.get('cookie'),
+        type: request.headers.get('content-type'),
+      })
       return HttpResponse.json({ ok: true })
     }
     msw.server.use(
@@ -315,7 +398,9 @@ describe('session.fetch', () => {
 
   it("crossOriginRedirects: 'stop' hands a cross-origin redirect back instead of following it", async () => {
     world()
-    msw.server.use(http.post(`${API}/away`, () => new HttpResponse(null, { status: 307, headers: { location: 'https://collector.example.net/in' } })))
+    msw.server.use(
+      http.post(`${API}/away`, () => new HttpResponse(null, { status: 307, headers: { location: 'https://collector.example.net/in' } })),
+    )
     const client = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock: fakeClock() })
     const session = client.session({ grant: 'client_credentials' })
     const api = createAuthorizedFetch({ tokens: session, apiUrls: [API], crossOriginRedirects: 'stop' })
@@ -371,7 +456,9 @@ describe('session.fetch', () => {
 
   it('a Basic challenge does not trigger a refresh', async () => {
     const w = world()
-    msw.server.use(http.get(`${API}/basic`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } })))
+    msw.server.use(
+      http.get(`${API}/basic`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } })),
+    )
     const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
     expect((await session.fetch(`${API}/basic`)).status).toBe(401)
     expect(w.tokenCalls()).toBe(1)
@@ -380,7 +467,14 @@ describe('session.fetch', () => {
   it('a 403 insufficient_scope is a typed error carrying the scope', async () => {
     world()
     msw.server.use(
-      http.get(`${API}/admin`, () => new HttpResponse(null, { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin write"' } })),
+      http.get(
+        `${API}/admin`,
+        () =>
+          new HttpResponse(null, {
+            status: 403,
+            headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="admin write"' },
+          }),
+      ),
     )
     const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
     const err = await failure(session.fetch(`${API}/admin`))
@@ -453,7 +547,12 @@ describe('token manager', () => {
   it('client_credentials runs the grant again with the same parameters, or refreshes when it got a refresh token', async () => {
     const clock = fakeClock()
     const w = world({ lifetime: 10 })
-    const session = await makeSession(clock, { grant: 'client_credentials', scope: 'read', audience: 'https://api', resource: 'https://api.example.com' })
+    const session = await makeSession(clock, {
+      grant: 'client_credentials',
+      scope: 'read',
+      audience: 'https://api',
+      resource: 'https://api.example.com',
+    })
     await session.getAccessToken()
     clock.advance(20_000)
     await session.getAccessToken()
@@ -512,7 +611,12 @@ describe('token manager', () => {
       save: (t, v) => shared.save(t, v),
       clear: () => shared.clear(),
     }
-    const manager = new TokenManager({ store: racy, clock, refresh: async (rt) => (await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })).refreshGrant(rt) })
+    const manager = new TokenManager({
+      store: racy,
+      clock,
+      refresh: async (rt) =>
+        (await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })).refreshGrant(rt),
+    })
     const signIn = vi.fn()
     manager.on('sign-in-required', signIn)
     expect(await manager.getAccessToken()).toBe('at-1')
@@ -605,7 +709,12 @@ describe('token manager', () => {
     world()
     const inner = memoryStore()
     let loads = 0
-    const counting: TokenStore = { ...inner, load: () => (loads++, inner.load()), save: (t, v) => inner.save(t, v), clear: () => inner.clear() }
+    const counting: TokenStore = {
+      ...inner,
+      load: () => (loads++, inner.load()),
+      save: (t, v) => inner.save(t, v),
+      clear: () => inner.clear(),
+    }
     const session = await makeSession(fakeClock(), { grant: 'client_credentials', store: counting })
     await session.getAccessToken()
     const before = loads

@@ -133,7 +133,11 @@ async function bundle(entry: string, platform: 'browser' | 'node' = 'browser') {
     logLevel: 'silent',
     // What package.json's `browser` condition gives bundlers: the build with Node-only code left out.
     define: { __OAUTHKIT_BROWSER__: platform === 'browser' ? 'true' : 'false' },
-    alias: { oauthkit: resolve(root, 'src/index.ts'), 'oauthkit/browser': resolve(root, 'src/entries/browser.ts'), 'oauthkit/m2m': resolve(root, 'src/entries/m2m.ts') },
+    alias: {
+      oauthkit: resolve(root, 'src/index.ts'),
+      'oauthkit/browser': resolve(root, 'src/entries/browser.ts'),
+      'oauthkit/m2m': resolve(root, 'src/entries/m2m.ts'),
+    },
     metafile: true,
     // Measured: what loads up front. Code behind a dynamic import() (PAR) loads only when used.
     splitting: true,
@@ -165,14 +169,24 @@ describe('size budget', () => {
     for (const entry of ['bench/entries/spa/oauthkit.js', 'bench/entries/spa/oauthkit__browser.js', 'bench/entries/m2m/oauthkit.js']) {
       const { inputs } = await bundle(entry, entry.includes('m2m') ? 'node' : 'browser')
       expect(inputs.some((f) => f.endsWith('src/protocol/run/token.ts'))).toBe(true)
-      expect(inputs.filter((f) => f.endsWith('src/protocol/endpoints/par.ts') || f.endsWith('src/dpop/proofs.ts') || f.includes('src/mcp/'))).toEqual([])
+      expect(
+        inputs.filter((f) => f.endsWith('src/protocol/endpoints/par.ts') || f.endsWith('src/dpop/proofs.ts') || f.includes('src/mcp/')),
+      ).toEqual([])
     }
   })
 
   it('the machine-to-machine entry pulls in no authorization code, device, password, introspection, userinfo, registration or dialect code', async () => {
     const { inputs } = await bundle('bench/entries/m2m/oauthkit.js', 'node')
     expect(inputs.some((f) => f.endsWith('src/protocol/grants/client-credentials.ts'))).toBe(true)
-    const foreign = ['protocol/grants/authorization-code.ts', 'protocol/grants/device.ts', 'protocol/grants/password.ts', 'protocol/endpoints/endpoints.ts', 'dialects/apply.ts', 'browser/', 'client.ts']
+    const foreign = [
+      'protocol/grants/authorization-code.ts',
+      'protocol/grants/device.ts',
+      'protocol/grants/password.ts',
+      'protocol/endpoints/endpoints.ts',
+      'dialects/apply.ts',
+      'browser/',
+      'client.ts',
+    ]
     expect(inputs.filter((f) => foreign.some((name) => f.includes(`src/${name}`)))).toEqual([])
   })
 })

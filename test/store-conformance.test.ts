@@ -16,7 +16,6 @@ import { haveRedis, startRedis, type RunningRedis } from './support/redis-server
 import { failure } from './support/msw.js'
 import { MemoryStorage } from './support/storage.js'
 
-
 const EXPIRES = Date.now() + 60_000
 let redis: RunningRedis | undefined
 const clients: Array<{ destroy(): unknown }> = []
@@ -36,10 +35,19 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-const set = (name: string): TokenSet => ({ accessToken: `at-${name}`, tokenType: 'bearer', refreshToken: `rt-${name}`, expiresAt: EXPIRES, extra: {} })
+const set = (name: string): TokenSet => ({
+  accessToken: `at-${name}`,
+  tokenType: 'bearer',
+  refreshToken: `rt-${name}`,
+  expiresAt: EXPIRES,
+  extra: {},
+})
 const dir = () => mkdtempSync(join(tmpdir(), 'oauthkit-store-'))
 
-const STORES: Record<string, () => { store: TokenStore; corrupt?: () => void | Promise<void> } | Promise<{ store: TokenStore; corrupt?: () => void | Promise<void> }>> = {
+const STORES: Record<
+  string,
+  () => { store: TokenStore; corrupt?: () => void | Promise<void> } | Promise<{ store: TokenStore; corrupt?: () => void | Promise<void> }>
+> = {
   memory: () => ({ store: memoryStore() }),
   'Web Storage': () => {
     const storage = new MemoryStorage()
@@ -54,7 +62,14 @@ const STORES: Record<string, () => { store: TokenStore; corrupt?: () => void | P
         Redis: async () => {
           const client = await redisClient()
           const key = `conformance-${++keys}`
-          return { store: redisStore(client, { key }), corrupt: async () => void (await client.eval("redis.call('HSET', KEYS[1], 'data', '{not json')", { keys: [`oauthkit:tokens:${key}`], arguments: [] })) }
+          return {
+            store: redisStore(client, { key }),
+            corrupt: async () =>
+              void (await client.eval("redis.call('HSET', KEYS[1], 'data', '{not json')", {
+                keys: [`oauthkit:tokens:${key}`],
+                arguments: [],
+              })),
+          }
         },
       }
     : {}),
@@ -90,7 +105,7 @@ for (const [name, make] of Object.entries(STORES)) {
       expect(['at-a', 'at-b', 'at-c']).toContain(winner)
     })
 
-    it('clear(version) is compare-and-delete: the loser of a race never deletes the winner\'s tokens; clear() removes what is there', async () => {
+    it("clear(version) is compare-and-delete: the loser of a race never deletes the winner's tokens; clear() removes what is there", async () => {
       const { store } = await make()
       const v1 = await store.save(set('1'), undefined)
       const v2 = await store.save(set('2'), v1)
@@ -220,7 +235,10 @@ describe.runIf(haveRedis)('the Redis lock', () => {
     const raw = createClient({ url: redis!.url })
     await raw.connect()
     try {
-      for (const [n, planted] of [[1, () => raw.set('oauthkit:lock:planted-1:refresh', 'attacker')], [2, () => raw.set('oauthkit:lock:planted-2:refresh', 'attacker', { expiration: { type: 'PX', value: 10 * 365 * 86_400_000 } })]] as const) {
+      for (const [n, planted] of [
+        [1, () => raw.set('oauthkit:lock:planted-1:refresh', 'attacker')],
+        [2, () => raw.set('oauthkit:lock:planted-2:refresh', 'attacker', { expiration: { type: 'PX', value: 10 * 365 * 86_400_000 } })],
+      ] as const) {
         await planted()
         let during: string | null = null
         await redisLock(await redisClient(), { key: `planted-${n}`, lease: 300, timeout: 20_000 }).run('refresh', async () => {
@@ -245,7 +263,8 @@ describe('Redis out of reach', () => {
 
   it('the store answers at once with persist_failed (recovery retry), instead of waiting for a reconnection', async () => {
     const store = redisStore(down, { key: 'x' })
-    for (const call of [store.load(), store.save(set('1'), undefined), store.clear(1)]) expect(await failure(call)).toMatchObject({ code: 'persist_failed', recovery: 'retry' })
+    for (const call of [store.load(), store.save(set('1'), undefined), store.clear(1)])
+      expect(await failure(call)).toMatchObject({ code: 'persist_failed', recovery: 'retry' })
   })
 
   it('the lock runs the task at once without Redis, rather than fail or wait', async () => {

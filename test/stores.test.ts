@@ -6,8 +6,13 @@ import { fakeClock, useStrictMsw } from './support/msw.js'
 import { MemoryStorage } from './support/storage.js'
 
 const msw = useStrictMsw()
-const set = (n: number, expiresAt?: number): TokenSet => ({ accessToken: `at-${n}`, tokenType: 'bearer', refreshToken: `rt-${n}`, extra: {}, ...(expiresAt ? { expiresAt } : {}) })
-
+const set = (n: number, expiresAt?: number): TokenSet => ({
+  accessToken: `at-${n}`,
+  tokenType: 'bearer',
+  refreshToken: `rt-${n}`,
+  extra: {},
+  ...(expiresAt ? { expiresAt } : {}),
+})
 
 describe('webStorageStore', () => {
   it('round-trips under its key with compare-and-swap, and clears', async () => {
@@ -45,9 +50,18 @@ describe('the lock seam', () => {
     await store.save(set(0, clock.now() - 1), undefined)
     const lock = inProcessLock()
     const refresh = async (rt: string): Promise<TokenSet> => {
-      const res = await fetch(`${ISSUER}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt }) })
+      const res = await fetch(`${ISSUER}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt }),
+      })
       const body = (await res.json()) as { access_token: string; refresh_token: string; expires_in: number }
-      return { accessToken: body.access_token, tokenType: 'bearer', refreshToken: body.refresh_token, expiresAt: clock.now() + body.expires_in * 1000, extra: {} }
+      return {
+        accessToken: body.access_token,
+        tokenType: 'bearer',
+        refreshToken: body.refresh_token,
+        expiresAt: clock.now() + body.expires_in * 1000,
+        extra: {},
+      }
     }
     const a = new TokenManager({ store, lock, clock, refresh })
     const b = new TokenManager({ store, lock, clock, refresh })
@@ -59,13 +73,15 @@ describe('the lock seam', () => {
   it('the in-process lock runs tasks for one name one at a time, and survives a failing task', async () => {
     const lock = inProcessLock()
     const order: string[] = []
-    const task = (name: string, fail = false) => async () => {
-      order.push(`start ${name}`)
-      await new Promise((r) => setTimeout(r, 5))
-      order.push(`end ${name}`)
-      if (fail) throw new Error(name)
-      return name
-    }
+    const task =
+      (name: string, fail = false) =>
+      async () => {
+        order.push(`start ${name}`)
+        await new Promise((r) => setTimeout(r, 5))
+        order.push(`end ${name}`)
+        if (fail) throw new Error(name)
+        return name
+      }
     const results = await Promise.allSettled([lock.run('x', task('1', true)), lock.run('x', task('2')), lock.run('y', task('3'))])
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled'])
     expect(order.indexOf('end 1')).toBeLessThan(order.indexOf('start 2'))

@@ -18,7 +18,15 @@ function answer(reply: () => Response) {
 describe('token response normalisation', () => {
   it('maps a full response to a TokenSet with an absolute expiry and keeps unknown fields', async () => {
     answer(() =>
-      tokenJson({ access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt', scope: 'read', tenant: 't1', nested: { a: 1 } }),
+      tokenJson({
+        access_token: 'at',
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: 'rt',
+        scope: 'read',
+        tenant: 't1',
+        nested: { a: 1 },
+      }),
     )
     const set = await (await client()).clientCredentialsGrant()
     expect(set).toEqual({
@@ -58,15 +66,27 @@ describe('token response: malformed answers each give a typed error', () => {
     ['no token_type', () => tokenJson({ access_token: 'at' }), 'invalid_response'],
     ['an unknown token_type', () => tokenJson({ access_token: 'at', token_type: 'mac' }), 'invalid_response'],
     ['expires_in "abc"', () => tokenJson({ access_token: 'at', token_type: 'bearer', expires_in: 'abc' }), 'invalid_response'],
-    ['expires_in "12abc" (no blind coercion)', () => tokenJson({ access_token: 'at', token_type: 'bearer', expires_in: '12abc' }), 'invalid_response'],
+    [
+      'expires_in "12abc" (no blind coercion)',
+      () => tokenJson({ access_token: 'at', token_type: 'bearer', expires_in: '12abc' }),
+      'invalid_response',
+    ],
     ['expires_in true', () => tokenJson({ access_token: 'at', token_type: 'bearer', expires_in: true }), 'invalid_response'],
     ['refresh_token a number', () => tokenJson({ access_token: 'at', token_type: 'bearer', refresh_token: 7 }), 'invalid_response'],
     ['scope an array', () => tokenJson({ access_token: 'at', token_type: 'bearer', scope: ['a'] }), 'invalid_response'],
     ['an HTML page', () => new HttpResponse('<html>Sign in</html>', { headers: { 'content-type': 'text/html' } }), 'not_json'],
     ['invalid JSON', () => new HttpResponse('{"access_token":', { headers: { 'content-type': 'application/json' } }), 'invalid_json'],
     ['a JSON string', () => new HttpResponse('"at"', { headers: { 'content-type': 'application/json' } }), 'invalid_response'],
-    ['a huge body', () => new HttpResponse(`{"access_token":"${'a'.repeat(1_100_000)}"}`, { headers: { 'content-type': 'application/json' } }), 'response_too_large'],
-    ['a 500 with HTML', () => new HttpResponse('<h1>Bad gateway</h1>', { status: 502, headers: { 'content-type': 'text/html' } }), 'unexpected_status'],
+    [
+      'a huge body',
+      () => new HttpResponse(`{"access_token":"${'a'.repeat(1_100_000)}"}`, { headers: { 'content-type': 'application/json' } }),
+      'response_too_large',
+    ],
+    [
+      'a 500 with HTML',
+      () => new HttpResponse('<h1>Bad gateway</h1>', { status: 502, headers: { 'content-type': 'text/html' } }),
+      'unexpected_status',
+    ],
   ]
   for (const [name, reply, code] of cases) {
     it(`${name} → ${code}`, async () => {

@@ -15,7 +15,10 @@ describe('redirects are never followed for OAuth requests', () => {
   for (const status of [301, 302, 303, 307, 308]) {
     it(`a ${status} from the token endpoint to another origin sends nothing there`, async () => {
       msw.server.use(
-        http.post(`${ISSUER}/token`, () => new HttpResponse(null, { status, headers: { location: 'https://attacker.example.net/steal?x=1' } })),
+        http.post(
+          `${ISSUER}/token`,
+          () => new HttpResponse(null, { status, headers: { location: 'https://attacker.example.net/steal?x=1' } }),
+        ),
       )
       const err = await failure((await client()).refreshGrant('refresh-me'))
       expect(err).toMatchObject({ name: 'NetworkError', code: 'redirect_refused', status })
@@ -157,7 +160,11 @@ describe('against real sockets on loopback', () => {
     })
     const c = await createOAuthClient({ clientId: 'a', clientSecret: 's', endpoints: { token: `${api}/token` } })
     const session = c.session({ tokens: { accessToken: 'the-access-token', tokenType: 'bearer', extra: {} }, apiUrls: [api] })
-    const res = await session.fetch(`${api}/orders`, { method: 'POST', body: '{"card":"4111"}', headers: { 'content-type': 'application/json' } })
+    const res = await session.fetch(`${api}/orders`, {
+      method: 'POST',
+      body: '{"card":"4111"}',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.status).toBe(200)
     expect(received).toEqual([{ method: 'POST', body: '', authorization: undefined }])
   })

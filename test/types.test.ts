@@ -66,7 +66,9 @@ describe('public types', () => {
     expectTypeOf(createBrowserClient).toBeCallableWith({ issuer: 'https://as.example', clientId: 'spa' })
     // @ts-expect-error clientId is required
     expectTypeOf(createOAuthClient).toBeCallableWith({ issuer: 'https://as.example' })
-    expectTypeOf<Parameters<TokenManager['on']>[0]>().toEqualTypeOf<'tokens' | 'refresh-failed' | 'retry' | 'renewal' | 'sign-in-required' | 'refresh-expiring'>()
+    expectTypeOf<Parameters<TokenManager['on']>[0]>().toEqualTypeOf<
+      'tokens' | 'refresh-failed' | 'retry' | 'renewal' | 'sign-in-required' | 'refresh-expiring'
+    >()
   })
 
   it('dialects: data with closed vocabularies; presets are dialects', () => {
@@ -90,7 +92,8 @@ describe('public types', () => {
     // @ts-expect-error createOAuthClient takes declared dialects only
     expectTypeOf(createOAuthClient).toBeCallableWith({ issuer: 'https://as.example', clientId: 'c', dialect: plain })
     expectTypeOf(createOAuthClient).toBeCallableWith({ issuer: 'https://as.example', clientId: 'c', dialect: defineDialect(plain) })
+    const browserOptions = { issuer: 'https://as.example', clientId: 'c', redirectUri: 'https://app.example/', dialect: plain }
     // @ts-expect-error so does the browser client
-    expectTypeOf(createBrowserClient).toBeCallableWith({ issuer: 'https://as.example', clientId: 'c', redirectUri: 'https://app.example/', dialect: plain })
+    expectTypeOf(createBrowserClient).toBeCallableWith(browserOptions)
   })
 })

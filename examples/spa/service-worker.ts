@@ -11,7 +11,10 @@ interface WorkerScope {
   location: { origin: string }
   skipWaiting(): Promise<void>
   clients: { claim(): Promise<void> }
-  addEventListener(type: string, listener: (event: { data?: { type: string; url?: string }; ports?: MessagePort[]; waitUntil(p: Promise<unknown>): void }) => void): void
+  addEventListener(
+    type: string,
+    listener: (event: { data?: { type: string; url?: string }; ports?: MessagePort[]; waitUntil(p: Promise<unknown>): void }) => void,
+  ): void
 }
 const worker = globalThis as unknown as WorkerScope
 
@@ -20,7 +23,14 @@ let api = ''
 async function client(): Promise<BrowserClient> {
   const config = (await (await fetch('/config.json')).json()) as { issuer: string; clientId: string; api: string }
   api = config.api
-  return createBrowserClient({ issuer: config.issuer, clientId: config.clientId, redirectUri: `${worker.location.origin}/sw-callback`, scope: 'openid profile', storage: 'memory', apiUrls: [api] })
+  return createBrowserClient({
+    issuer: config.issuer,
+    clientId: config.clientId,
+    redirectUri: `${worker.location.origin}/sw-callback`,
+    scope: 'openid profile',
+    storage: 'memory',
+    apiUrls: [api],
+  })
 }
 
 async function handle(message: { type: string; url?: string }): Promise<unknown> {

@@ -128,7 +128,9 @@ function storeFor(options: BrowserClientOptions, key: string): TokenStore {
 function lazyContext(options: BrowserClientOptions, http: HttpOptions): () => Promise<OAuthContext> {
   let context: Promise<OAuthContext> | undefined
   return () =>
-    (context ??= resolveMetadata({ wellKnownFirst: 'openid-configuration', ...options }, http).then(async (metadata) => createPublicContext(metadata, options.clientId, options.dpop ? { ...http, dpop: await options.dpop } : http))).catch((err: unknown) => {
+    (context ??= resolveMetadata({ wellKnownFirst: 'openid-configuration', ...options }, http).then(async (metadata) =>
+      createPublicContext(metadata, options.clientId, options.dpop ? { ...http, dpop: await options.dpop } : http),
+    )).catch((err: unknown) => {
       context = undefined
       throw err
     })
@@ -163,8 +165,13 @@ async function handleRedirectCallback(p: Parts, url: string): Promise<{ tokens: 
   const address = parseUrl(url, 'the callback URL')
   const saved = p.pending.take(callbackParams(address).get('state') ?? '')
   // Out of the address bar before anything can fail: a reload must not repeat the callback.
-  if (typeof history === 'object') history.replaceState(history.state, '', withoutResponse(address, p.options.dialect?.authorizationResponse?.extraFields, saved?.hash))
-  if (!saved) throw new OAuthKitError('no_pending_sign_in', 'this callback matches no sign-in started in this tab (a replayed or forged callback, or one over ten minutes old): sign in again')
+  if (typeof history === 'object')
+    history.replaceState(history.state, '', withoutResponse(address, p.options.dialect?.authorizationResponse?.extraFields, saved?.hash))
+  if (!saved)
+    throw new OAuthKitError(
+      'no_pending_sign_in',
+      'this callback matches no sign-in started in this tab (a replayed or forged callback, or one over ten minutes old): sign in again',
+    )
   const tokens = await completeAuthorization(await p.ctx(), url, saved)
   await p.manager.setTokens(tokens)
   return saved.returnTo ? { tokens, returnTo: saved.returnTo } : { tokens }
@@ -185,7 +192,10 @@ async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}):
   p.tabs.logout()
   p.logoutListeners.forEach((l) => l())
   const back = o.returnTo ?? p.options.postLogoutRedirectUri
-  const endSession = buildEndSessionUrl(c, { ...(o.idTokenHint && held?.idToken ? { idTokenHint: held.idToken } : {}), ...(back ? { postLogoutRedirectUri: back } : {}) })
+  const endSession = buildEndSessionUrl(c, {
+    ...(o.idTokenHint && held?.idToken ? { idTokenHint: held.idToken } : {}),
+    ...(back ? { postLogoutRedirectUri: back } : {}),
+  })
   if (endSession && o.redirect !== false) location.assign(endSession)
   return result
 }
@@ -223,12 +233,18 @@ async function refreshStep(p: Parts, refreshToken: string, current: TokenSet | u
  * if (!(await app.isAuthenticated())) await app.login()
  */
 export function createBrowserClient(options: BrowserClientOptions): BrowserClient {
-  if (!options?.clientId || !options.redirectUri) throw new ConfigError('invalid_config', 'createBrowserClient needs clientId and redirectUri')
+  if (!options?.clientId || !options.redirectUri)
+    throw new ConfigError('invalid_config', 'createBrowserClient needs clientId and redirectUri')
   const key = options.key ?? `oauthkit:${options.clientId}`
   // Discovery is lazy here, so a constructor's signal has nothing to cancel: it is not kept (calls take their own).
   const { signal: _ignored, ...http } = pickHttpOptions(options)
   const clock = http.clock ?? systemClock
-  const p = { options, ctx: lazyContext(options, http), pending: pendingSignIns(key, () => clock.now()), logoutListeners: new Set<() => void>() } as Parts
+  const p = {
+    options,
+    ctx: lazyContext(options, http),
+    pending: pendingSignIns(key, () => clock.now()),
+    logoutListeners: new Set<() => void>(),
+  } as Parts
   p.manager = new TokenManager({
     store: storeFor(options, key),
     lock: webLock(options.lockTimeout === undefined ? {} : { timeout: options.lockTimeout }),
@@ -239,11 +255,22 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     clock,
   })
   // A grant's tokens, or a refused grant's leftovers (no refresh token, expired), leave this tab and its store.
-  p.forget = (grant) => p.manager.forget((t) => (grant !== undefined && fingerprint(t.refreshToken) === grant) || (!t.refreshToken && (t.expiresAt ?? Infinity) <= clock.now()))
+  p.forget = (grant) =>
+    p.manager.forget(
+      (t) =>
+        (grant !== undefined && fingerprint(t.refreshToken) === grant) || (!t.refreshToken && (t.expiresAt ?? Infinity) <= clock.now()),
+    )
   p.manager.on('sign-in-required', () => void p.forget(undefined))
   const shared = options.storage === 'local' && !options.store
   const exchange = !options.store && (options.storage === 'local' || options.storage === 'session')
-  p.tabs = connectTabs(key, p.manager, { shared, exchange, persistAdopted: !shared, forget: p.forget, onLogout: () => p.logoutListeners.forEach((l) => l()), now: () => clock.now() })
+  p.tabs = connectTabs(key, p.manager, {
+    shared,
+    exchange,
+    persistAdopted: !shared,
+    forget: p.forget,
+    onLogout: () => p.logoutListeners.forEach((l) => l()),
+    now: () => clock.now(),
+  })
   return clientMethods(p, http)
 }
 
@@ -279,7 +306,14 @@ function clientMethods(p: Parts, http: HttpOptions): BrowserClient {
 
 /** The client's authorized fetch; with DPoP, made once the context holds the key (its proofs dated by the context's clock and the server's skew). */
 function authorizedFetch(tokens: TokenManager, apiUrls: Array<string | URL>, http: HttpOptions, dpop?: () => Promise<DPoP>): typeof fetch {
-  const make = (key?: DPoP) => createAuthorizedFetch({ tokens, apiUrls, ...(http.fetch ? { fetch: http.fetch } : {}), ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}), ...(key ? { dpop: key } : {}) })
+  const make = (key?: DPoP) =>
+    createAuthorizedFetch({
+      tokens,
+      apiUrls,
+      ...(http.fetch ? { fetch: http.fetch } : {}),
+      ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+      ...(key ? { dpop: key } : {}),
+    })
   if (!dpop) return make()
   let made: Promise<typeof fetch> | undefined
   // A context that could not be had (discovery down) is asked again by the next call.

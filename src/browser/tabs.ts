@@ -8,16 +8,24 @@ import { isTokenSet } from '../wire/token.js'
  * for a new sign-in); `dead`, a grant the server refused; `ask`, a tab that missed a rotation
  * asking whoever holds its grant now.
  */
-type Message = { type: 'tokens'; tokens: TokenSet; from?: string } | { type: 'logout' } | { type: 'dead'; grant: string } | { type: 'ask'; grant: string }
+type Message =
+  | { type: 'tokens'; tokens: TokenSet; from?: string }
+  | { type: 'logout' }
+  | { type: 'dead'; grant: string }
+  | { type: 'ask'; grant: string }
 
 /** A message from another tab, checked: anything that is not one of ours (or not well-formed) is ignored. */
 export function readTabMessage(data: unknown): Message | undefined {
   const message = data as { type?: unknown; tokens?: unknown; from?: unknown; grant?: unknown } | null | undefined
   if (typeof message !== 'object' || message === null) return undefined
   if (message.type === 'logout') return { type: 'logout' }
-  if ((message.type === 'dead' || message.type === 'ask') && typeof message.grant === 'string') return { type: message.type, grant: message.grant } as Message
-  if (message.type !== 'tokens' || !isTokenSet(message.tokens) || (message.from !== undefined && typeof message.from !== 'string')) return undefined
-  return message.from === undefined ? { type: 'tokens', tokens: message.tokens } : { type: 'tokens', tokens: message.tokens, from: message.from }
+  if ((message.type === 'dead' || message.type === 'ask') && typeof message.grant === 'string')
+    return { type: message.type, grant: message.grant } as Message
+  if (message.type !== 'tokens' || !isTokenSet(message.tokens) || (message.from !== undefined && typeof message.from !== 'string'))
+    return undefined
+  return message.from === undefined
+    ? { type: 'tokens', tokens: message.tokens }
+    : { type: 'tokens', tokens: message.tokens, from: message.from }
 }
 
 /**
@@ -54,9 +62,17 @@ type Rotations = Record<string, [next: string, at: number]>
 function ledger(name: string) {
   const idb = typeof indexedDB === 'object' ? indexedDB : undefined
   let db: Promise<IDBDatabase> | undefined
-  const request = <T>(open: () => IDBRequest<T>) => new Promise<T>((resolve, reject) => Object.assign(open(), { onsuccess: (e: Event) => resolve((e.target as IDBRequest<T>).result), onerror: () => reject(new Error('IndexedDB failed')) }))
+  const request = <T>(open: () => IDBRequest<T>) =>
+    new Promise<T>((resolve, reject) =>
+      Object.assign(open(), {
+        onsuccess: (e: Event) => resolve((e.target as IDBRequest<T>).result),
+        onerror: () => reject(new Error('IndexedDB failed')),
+      }),
+    )
   const store = async (mode: IDBTransactionMode) => {
-    db ??= request(() => Object.assign(idb!.open(name, 1), { onupgradeneeded: (e: Event) => (e.target as IDBOpenDBRequest).result.createObjectStore('r') }))
+    db ??= request(() =>
+      Object.assign(idb!.open(name, 1), { onupgradeneeded: (e: Event) => (e.target as IDBOpenDBRequest).result.createObjectStore('r') }),
+    )
     return (await db).transaction('r', mode).objectStore('r')
   }
   const read = async (): Promise<Rotations> => {
@@ -147,7 +163,8 @@ export function connectTabs(key: string, manager: TokenManager, options: TabOpti
     if (message.type === 'dead') {
       if (grant === message.grant) await options.forget(grant)
     } else if (message.type === 'ask') {
-      if (options.exchange && mine && grant !== undefined && (await rotations.successor(message.grant, grant)).leadsTo) post({ type: 'tokens', tokens: mine, from: message.grant })
+      if (options.exchange && mine && grant !== undefined && (await rotations.successor(message.grant, grant)).leadsTo)
+        post({ type: 'tokens', tokens: mine, from: message.grant })
     } else if (options.exchange) {
       // A tab waiting on this grant gets them, even if it adopted a newer set meanwhile.
       if (message.from !== undefined) waiting.get(message.from)?.(message.tokens)
@@ -182,7 +199,12 @@ export function connectTabs(key: string, manager: TokenManager, options: TabOpti
 }
 
 /** Waits up to `timeout` ms for the tokens another tab sends for `grant`, after `ask`ing. */
-async function answerTo(grant: string, timeout: number, waiting: Map<string, (tokens: TokenSet) => void>, ask: () => void): Promise<TokenSet | undefined> {
+async function answerTo(
+  grant: string,
+  timeout: number,
+  waiting: Map<string, (tokens: TokenSet) => void>,
+  ask: () => void,
+): Promise<TokenSet | undefined> {
   const answer = new Promise<TokenSet | undefined>((resolve) => {
     waiting.set(grant, resolve)
     setTimeout(resolve, timeout)

@@ -8,4 +8,10 @@ async function stdin(): Promise<string> {
   return text
 }
 
-process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr, env: process.env, stdin, interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) })
+process.exitCode = await main(process.argv.slice(2), {
+  out: process.stdout,
+  err: process.stderr,
+  env: process.env,
+  stdin,
+  interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+})

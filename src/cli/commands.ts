@@ -12,7 +12,19 @@ import { fileStore } from '../node/file-store.js'
 import { listenForCallback } from '../node/loopback.js'
 import type { TokenStore } from '../token/store.js'
 import type { AuthorizationServerMetadata, ProtectedResourceMetadata, TokenSet } from '../types.js'
-import { clientSecret, configPath, password, preset, readProfile, secretVariable, str, tokenFile, UsageError, type Flags, type Profile } from './config.js'
+import {
+  clientSecret,
+  configPath,
+  password,
+  preset,
+  readProfile,
+  secretVariable,
+  str,
+  tokenFile,
+  UsageError,
+  type Flags,
+  type Profile,
+} from './config.js'
 import { openBrowser } from './open.js'
 import { qrCode } from './qr.js'
 
@@ -54,7 +66,12 @@ async function setup(flags: Flags, io: Io): Promise<Setup> {
   if (!clientId) throw new UsageError('no client id: pass --client-id or set clientId in the profile')
   if (!issuer && !vendor) throw new UsageError('no authorization server: pass --issuer, --preset, or set issuer in the profile')
   const secret = clientSecret(flags, profile, io.env)
-  const client = await createOAuthClient({ ...vendor, ...(issuer ? { issuer } : {}), clientId, ...(secret ? { clientSecret: secret } : {}) })
+  const client = await createOAuthClient({
+    ...vendor,
+    ...(issuer ? { issuer } : {}),
+    clientId,
+    ...(secret ? { clientSecret: secret } : {}),
+  })
   // The cache belongs to an owner: tokens of another server, client, scope or resource are never found, so never sent.
   const { scope, resource, audience } = scopeOf(flags, profile)
   const owner = JSON.stringify([client.metadata.issuer, clientId, scope, resource, audience])
@@ -68,7 +85,10 @@ function write(io: Io, flags: Flags, json: unknown, human: string) {
 /** A token from standard input (`-`); a token on the command line is refused, as secrets are (shell history and `ps` keep it). */
 async function tokenArgument(args: string[], io: Io): Promise<string | undefined> {
   if (args[0] === '-') return (await io.stdin()).trim()
-  if (args[0] !== undefined) throw new UsageError('a token on the command line stays in shell history and `ps`: pass - and give it on standard input (… | oauthkit <command> -)')
+  if (args[0] !== undefined)
+    throw new UsageError(
+      'a token on the command line stays in shell history and `ps`: pass - and give it on standard input (… | oauthkit <command> -)',
+    )
   return undefined
 }
 
@@ -86,18 +106,40 @@ const discoverCommand: Command = async ([url], flags, io) => {
     const viaResource = await discoverFromResource(url, challenge ? { challenge } : {}).catch((asResource: unknown) => {
       throw challenge?.status === 401 ? asResource : asIssuer
     })
-    found = { metadataUrl: viaResource.authorizationServer.url, metadata: viaResource.authorizationServer.metadata, resource: viaResource.resource.metadata }
+    found = {
+      metadataUrl: viaResource.authorizationServer.url,
+      metadata: viaResource.authorizationServer.metadata,
+      resource: viaResource.resource.metadata,
+    }
   }
   const m = found.metadata
   const rows: Array<[string, unknown]> = [
-    ['issuer', m.issuer], ['metadata', found.metadataUrl], ['authorization', m.authorization_endpoint], ['token', m.token_endpoint],
-    ['device', m.device_authorization_endpoint], ['revocation', m.revocation_endpoint], ['introspection', m.introspection_endpoint],
-    ['userinfo', m.userinfo_endpoint], ['registration', m.registration_endpoint], ['jwks', m.jwks_uri],
-    ['grant types', m.grant_types_supported], ['client auth', m.token_endpoint_auth_methods_supported], ['PKCE', m.code_challenge_methods_supported], ['scopes', m.scopes_supported],
+    ['issuer', m.issuer],
+    ['metadata', found.metadataUrl],
+    ['authorization', m.authorization_endpoint],
+    ['token', m.token_endpoint],
+    ['device', m.device_authorization_endpoint],
+    ['revocation', m.revocation_endpoint],
+    ['introspection', m.introspection_endpoint],
+    ['userinfo', m.userinfo_endpoint],
+    ['registration', m.registration_endpoint],
+    ['jwks', m.jwks_uri],
+    ['grant types', m.grant_types_supported],
+    ['client auth', m.token_endpoint_auth_methods_supported],
+    ['PKCE', m.code_challenge_methods_supported],
+    ['scopes', m.scopes_supported],
   ]
   const lines = rows.filter(([, v]) => v !== undefined).map(([k, v]) => `${k.padEnd(14)} ${Array.isArray(v) ? v.join(' ') : String(v)}`)
-  if (found.resource) lines.unshift(`${'resource'.padEnd(14)} ${String(found.resource.resource)} (scopes: ${(found.resource.scopes_supported ?? []).join(' ') || 'none named'})`)
-  write(io, flags, { metadataUrl: found.metadataUrl, metadata: m, ...(found.resource ? { resource: found.resource } : {}) }, `${lines.join('\n')}\n`)
+  if (found.resource)
+    lines.unshift(
+      `${'resource'.padEnd(14)} ${String(found.resource.resource)} (scopes: ${(found.resource.scopes_supported ?? []).join(' ') || 'none named'})`,
+    )
+  write(
+    io,
+    flags,
+    { metadataUrl: found.metadataUrl, metadata: m, ...(found.resource ? { resource: found.resource } : {}) },
+    `${lines.join('\n')}\n`,
+  )
   return 0
 }
 
@@ -113,7 +155,9 @@ function grantOf(flags: Flags, s: Setup, io: Io): string {
   const grant = asked ?? (s.confidential ? 'client_credentials' : 'code')
   if (!GRANTS.includes(grant)) throw new UsageError(`no grant "${grant}": use ${GRANTS.join(', ')}`)
   if (asked === undefined && grant === 'code' && !io.interactive) {
-    throw new UsageError(`profile "${s.name}" has no client secret, and no terminal is there to sign in: pass --grant code or --grant device to sign in, or give the profile a secret (clientSecretEnv, clientSecretFile)`)
+    throw new UsageError(
+      `profile "${s.name}" has no client secret, and no terminal is there to sign in: pass --grant code or --grant device to sign in, or give the profile a secret (clientSecretEnv, clientSecretFile)`,
+    )
   }
   return grant
 }
@@ -137,7 +181,8 @@ async function signIn(grant: string, flags: Flags, s: Setup, io: Io): Promise<To
   if (grant === 'refresh') return s.client.refreshGrant(await cached(s))
   if (grant === 'password') {
     const username = str(flags.username) ?? s.profile.username
-    if (!username) throw new UsageError('the password grant needs --username (the password comes from OAUTHKIT_PASSWORD or --password-file)')
+    if (!username)
+      throw new UsageError('the password grant needs --username (the password comes from OAUTHKIT_PASSWORD or --password-file)')
     return s.client.passwordGrant({ username, password: password(flags, io.env), ...wanted })
   }
   if (grant === 'device') {
@@ -159,7 +204,10 @@ async function codeFlow(flags: Flags, s: Setup, io: Io, wanted: { scope?: string
     const pending = await s.client.buildAuthorizationUrl({ redirectUri: listener.redirectUri, state, ...wanted })
     io.err.write(`Open ${pending.url}\n`)
     // Checked URL, one argument, no shell, no secret in the opener's environment (cli/open.ts).
-    if (!flags['no-browser']) openBrowser(pending.url, io.env, [secretVariable(flags, s.profile)], () => io.err.write('(could not open a browser: open the URL above yourself)\n'))
+    if (!flags['no-browser'])
+      openBrowser(pending.url, io.env, [secretVariable(flags, s.profile)], () =>
+        io.err.write('(could not open a browser: open the URL above yourself)\n'),
+      )
     return await s.client.completeAuthorization(await listener.callback, pending)
   } finally {
     listener.close()
@@ -175,7 +223,9 @@ const tokenCommand: Command = async (_args, flags, io) => {
     await s.store.save(tokens, stored?.version)
   }
   const left = tokens.expiresAt ? `${Math.round((tokens.expiresAt - Date.now()) / 1000)} s` : 'unknown'
-  io.err.write(`${grant}: ${tokens.tokenType} token, expires in ${left}, scope ${tokens.scope ?? '(none)'}${tokens.refreshToken ? ', with a refresh token' : ''}${flags['no-cache'] ? '' : `; cached for profile "${s.name}"`}\n`)
+  io.err.write(
+    `${grant}: ${tokens.tokenType} token, expires in ${left}, scope ${tokens.scope ?? '(none)'}${tokens.refreshToken ? ', with a refresh token' : ''}${flags['no-cache'] ? '' : `; cached for profile "${s.name}"`}\n`,
+  )
   write(io, flags, tokens, `${tokens.accessToken}\n`)
   return 0
 }
@@ -185,13 +235,25 @@ const callCommand: Command = async ([url], flags, io) => {
   const s = await setup(flags, io)
   const target = new URL(url)
   // The token goes to the profile's API URLs only (its resource, apiUrls, --api-url): a call elsewhere is refused.
-  const apiUrls = [s.profile.resource, ...(s.profile.apiUrls ?? []), str(flags.resource), ...((flags['api-url'] as string[] | undefined) ?? [])].filter((u): u is string => typeof u === 'string' && u !== '')
+  const apiUrls = [
+    s.profile.resource,
+    ...(s.profile.apiUrls ?? []),
+    str(flags.resource),
+    ...((flags['api-url'] as string[] | undefined) ?? []),
+  ].filter((u): u is string => typeof u === 'string' && u !== '')
   if (!apiUrls.length || !urlMatcher(apiUrls)(target)) {
-    throw new ConfigError('invalid_config', `${redactUrl(target)} is not under the API URLs of profile "${s.name}" (${apiUrls.map((u) => redactUrl(u)).join(', ') || 'none'}): the token is sent there only; add its base URL with --api-url or the profile's apiUrls`)
+    throw new ConfigError(
+      'invalid_config',
+      `${redactUrl(target)} is not under the API URLs of profile "${s.name}" (${apiUrls.map((u) => redactUrl(u)).join(', ') || 'none'}): the token is sent there only; add its base URL with --api-url or the profile's apiUrls`,
+    )
   }
   // client_credentials renews itself; any other grant's tokens come from the cache (oauthkit token).
   const grant = str(flags.grant) ?? s.profile.grant ?? (s.confidential ? 'client_credentials' : undefined)
-  const session = s.client.session({ store: s.store, apiUrls, ...(grant === 'client_credentials' ? { grant: 'client_credentials' as const, ...scopeOf(flags, s.profile) } : {}) })
+  const session = s.client.session({
+    store: s.store,
+    apiUrls,
+    ...(grant === 'client_credentials' ? { grant: 'client_credentials' as const, ...scopeOf(flags, s.profile) } : {}),
+  })
   const headers = new Headers()
   for (const header of (flags.header as string[] | undefined) ?? []) {
     const colon = header.indexOf(':')
@@ -203,7 +265,12 @@ const callCommand: Command = async ([url], flags, io) => {
   const res = await session.fetch(target, { method: str(flags.method) ?? (body ? 'POST' : 'GET'), headers, ...(body ? { body } : {}) })
   const text = await res.text()
   io.err.write(`${res.status} ${res.statusText}\n`)
-  write(io, flags, { status: res.status, headers: Object.fromEntries(res.headers), body: parsed(text) }, text.endsWith('\n') || !text ? text : `${text}\n`)
+  write(
+    io,
+    flags,
+    { status: res.status, headers: Object.fromEntries(res.headers), body: parsed(text) },
+    text.endsWith('\n') || !text ? text : `${text}\n`,
+  )
   return res.ok ? 0 : 7
 }
 
@@ -228,10 +295,24 @@ const inspectCommand: Command = async (args, flags, io) => {
   }
   const header = decode(parts[0])
   const payload = decode(parts[1])
-  if (parts.length !== 3 || !header || !payload) throw new ConfigError('invalid_config', 'not a JWT: expected three base64url parts, the first two JSON (an opaque token cannot be inspected; try oauthkit introspect)')
-  const times = ['exp', 'iat', 'nbf'].filter((k) => typeof payload[k] === 'number').map((k) => `${k.padEnd(4)} ${new Date((payload[k] as number) * 1000).toISOString()}${k === 'exp' ? ` (${(payload.exp as number) * 1000 > Date.now() ? 'in' : 'expired'} ${Math.abs(Math.round((payload.exp as number) - Date.now() / 1000))} s${(payload.exp as number) * 1000 > Date.now() ? '' : ' ago'})` : ''}`)
+  if (parts.length !== 3 || !header || !payload)
+    throw new ConfigError(
+      'invalid_config',
+      'not a JWT: expected three base64url parts, the first two JSON (an opaque token cannot be inspected; try oauthkit introspect)',
+    )
+  const times = ['exp', 'iat', 'nbf']
+    .filter((k) => typeof payload[k] === 'number')
+    .map(
+      (k) =>
+        `${k.padEnd(4)} ${new Date((payload[k] as number) * 1000).toISOString()}${k === 'exp' ? ` (${(payload.exp as number) * 1000 > Date.now() ? 'in' : 'expired'} ${Math.abs(Math.round((payload.exp as number) - Date.now() / 1000))} s${(payload.exp as number) * 1000 > Date.now() ? '' : ' ago'})` : ''}`,
+    )
   io.err.write('decoded, not verified: the signature is not checked\n')
-  write(io, flags, { header, payload }, `${JSON.stringify(header, null, 2)}\n${JSON.stringify(payload, null, 2)}\n${times.join('\n')}${times.length ? '\n' : ''}`)
+  write(
+    io,
+    flags,
+    { header, payload },
+    `${JSON.stringify(header, null, 2)}\n${JSON.stringify(payload, null, 2)}\n${times.join('\n')}${times.length ? '\n' : ''}`,
+  )
   return 0
 }
 
@@ -251,8 +332,13 @@ const revokeCommand: Command = async (args, flags, io) => {
 const introspectCommand: Command = async (args, flags, io) => {
   const s = await setup(flags, io)
   const token = (await tokenArgument(args, io)) ?? (await cached(s)).accessToken
-  const result = await s.client.introspectToken(token, str(flags['token-type-hint']) ? { tokenTypeHint: str(flags['token-type-hint']) as 'access_token' } : {})
-  const human = Object.entries(result).map(([k, v]) => `${k.padEnd(10)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n')
+  const result = await s.client.introspectToken(
+    token,
+    str(flags['token-type-hint']) ? { tokenTypeHint: str(flags['token-type-hint']) as 'access_token' } : {},
+  )
+  const human = Object.entries(result)
+    .map(([k, v]) => `${k.padEnd(10)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('\n')
   write(io, flags, result, `${human}\n`)
   return result.active ? 0 : 4
 }
@@ -269,7 +355,9 @@ const registerCommand: Command = async (_args, flags, io) => {
     ...(str(flags['auth-method']) ? { token_endpoint_auth_method: str(flags['auth-method']) } : {}),
     ...(str(flags['grant-types']) ? { grant_types: str(flags['grant-types'])!.split(',') } : {}),
   })
-  const secret = registered.client_secret ? `\nclient_secret ${String(registered.client_secret)}  (shown once: keep it in a file or the environment)` : ''
+  const secret = registered.client_secret
+    ? `\nclient_secret ${String(registered.client_secret)}  (shown once: keep it in a file or the environment)`
+    : ''
   write(io, flags, registered, `client_id     ${registered.client_id}${secret}\n`)
   return 0
 }

@@ -36,8 +36,13 @@ const PRESETS: Record<string, (options: Record<string, string>) => VendorPreset>
   bipsync: (o) => bipsyncPreset(o.issuer ? { issuer: o.issuer } : { client: need(o, 'client', 'bipsync') }),
   epiship: (o) => epishipPreset({ baseUrl: need(o, 'baseUrl', 'epiship') }),
   epismo: (o) => epismoPreset({ issuer: need(o, 'issuer', 'epismo') }),
-  eptura: (o) => epturaPreset({ site: need(o, 'site', 'eptura'), redirectUri: need(o, 'redirectUri', 'eptura'), scope: need(o, 'scope', 'eptura') }),
-  'organization-api': (o) => organizationApiPreset({ server: need(o, 'server', 'organization-api'), ...(o.credentials === 'query' ? { credentials: 'query' as const } : {}) }),
+  eptura: (o) =>
+    epturaPreset({ site: need(o, 'site', 'eptura'), redirectUri: need(o, 'redirectUri', 'eptura'), scope: need(o, 'scope', 'eptura') }),
+  'organization-api': (o) =>
+    organizationApiPreset({
+      server: need(o, 'server', 'organization-api'),
+      ...(o.credentials === 'query' ? { credentials: 'query' as const } : {}),
+    }),
 }
 
 export const PRESET_NAMES = Object.keys(PRESETS)
@@ -74,7 +79,9 @@ export function readProfile(path: string, name: string, named: boolean): Profile
     text = readFileSync(path, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !named) return {}
-    throw new ConfigError('invalid_config', `the config file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err })
+    throw new ConfigError('invalid_config', `the config file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: err,
+    })
   }
   let parsed: { profiles?: Record<string, Profile> }
   try {
@@ -83,7 +90,11 @@ export function readProfile(path: string, name: string, named: boolean): Profile
     throw new ConfigError('invalid_config', `the config file ${path} is not JSON: ${(err as Error).message}`, { cause: err })
   }
   const profile = parsed.profiles?.[name]
-  if (!profile && named) throw new ConfigError('invalid_config', `no profile "${name}" in ${path} (profiles: ${Object.keys(parsed.profiles ?? {}).join(', ') || 'none'})`)
+  if (!profile && named)
+    throw new ConfigError(
+      'invalid_config',
+      `no profile "${name}" in ${path} (profiles: ${Object.keys(parsed.profiles ?? {}).join(', ') || 'none'})`,
+    )
   return profile ?? {}
 }
 
@@ -101,7 +112,11 @@ export function clientSecret(flags: Flags, profile: Profile, env: NodeJS.Process
   const file = str(flags['client-secret-file']) ?? profile.clientSecretFile
   if (file) return readSecretFile(file, 'client secret')
   const named = secretVariable(flags, profile)
-  if (named && !env[named]) throw new ConfigError('invalid_config', `the client secret's variable ${named} is not set (named by ${str(flags['client-secret-env']) ? '--client-secret-env' : 'the profile'}): export it, or use clientSecretFile`)
+  if (named && !env[named])
+    throw new ConfigError(
+      'invalid_config',
+      `the client secret's variable ${named} is not set (named by ${str(flags['client-secret-env']) ? '--client-secret-env' : 'the profile'}): export it, or use clientSecretFile`,
+    )
   return env[named ?? 'OAUTHKIT_CLIENT_SECRET'] || undefined
 }
 
@@ -122,7 +137,9 @@ function readSecretFile(path: string, what: string): string {
   try {
     return readFileSync(expandHome(path), 'utf8').split(/\r?\n/)[0]!.trim()
   } catch (err) {
-    throw new ConfigError('invalid_config', `the ${what} file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err })
+    throw new ConfigError('invalid_config', `the ${what} file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: err,
+    })
   }
 }
 

@@ -49,13 +49,18 @@ Config file:
 `
 
 const COMMAND_HELP: Record<string, string> = {
-  discover: 'oauthkit discover <issuer or resource URL> [--json]\n  Tries the URL as an issuer (RFC 8414, then OpenID Connect); failing that, as a protected resource (its 401, then RFC 9728 well-known URLs).\n',
-  token: 'oauthkit token [--grant client_credentials|password|refresh|device|code] [--scope S] [--resource URL] [--audience A] [--json] [--no-cache] [--no-browser]\n  Prints the access token on stdout (all of the token set with --json) and caches it for the profile.\n  device: prints the URL, the code and a QR code; code: a loopback redirect on 127.0.0.1 and the browser.\n',
+  discover:
+    'oauthkit discover <issuer or resource URL> [--json]\n  Tries the URL as an issuer (RFC 8414, then OpenID Connect); failing that, as a protected resource (its 401, then RFC 9728 well-known URLs).\n',
+  token:
+    'oauthkit token [--grant client_credentials|password|refresh|device|code] [--scope S] [--resource URL] [--audience A] [--json] [--no-cache] [--no-browser]\n  Prints the access token on stdout (all of the token set with --json) and caches it for the profile.\n  device: prints the URL, the code and a QR code; code: a loopback redirect on 127.0.0.1 and the browser.\n',
   call: 'oauthkit call <url> [-X METHOD] [-d BODY|@file] [-H "Name: value"]… [--api-url URL]… [--json]\n  Sends the request with the profile\'s cached token (client_credentials profiles get one), renewed as needed.\n  The URL must be under the profile\'s resource or apiUrls, or an --api-url: the token goes there only (anything else is refused, exit 3).\n  Exit code 7 when the API answers with an error status.\n',
   inspect: 'oauthkit inspect - [--json]\n  Decodes the header and payload of the JWT on standard input; the signature is not checked.\n',
-  revoke: 'oauthkit revoke [-] [--token-type-hint …]\n  Without -: revokes the cached refresh token (else the access token) and clears the cache. With -: the token on standard input.\n',
-  introspect: 'oauthkit introspect [-] [--json]\n  Without -: the cached access token; with -: the token on standard input. Exit code 4 when the server says it is not active.\n',
-  register: 'oauthkit register --issuer URL [--redirect-uri URI]… [--name NAME] [--auth-method none|client_secret_basic|…] [--grant-types a,b] [--json]\n  Dynamic client registration (RFC 7591) at the server\'s registration endpoint.\n',
+  revoke:
+    'oauthkit revoke [-] [--token-type-hint …]\n  Without -: revokes the cached refresh token (else the access token) and clears the cache. With -: the token on standard input.\n',
+  introspect:
+    'oauthkit introspect [-] [--json]\n  Without -: the cached access token; with -: the token on standard input. Exit code 4 when the server says it is not active.\n',
+  register:
+    "oauthkit register --issuer URL [--redirect-uri URI]… [--name NAME] [--auth-method none|client_secret_basic|…] [--grant-types a,b] [--json]\n  Dynamic client registration (RFC 7591) at the server's registration endpoint.\n",
 }
 
 export function helpOf(command: string): string | undefined {

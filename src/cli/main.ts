@@ -8,7 +8,17 @@ import { HELP, helpOf } from './help.js'
 import { closest, terminalJson, terminalText } from './terminal.js'
 
 /** Exit codes: one per recovery class of the error, so a script can branch on what to do. */
-export const EXIT = { ok: 0, unexpected: 1, usage: 2, 'fix-config': 3, reauthenticate: 4, retry: 5, 'insufficient-scope': 6, api: 7, none: 130 } as const
+export const EXIT = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  'fix-config': 3,
+  reauthenticate: 4,
+  retry: 5,
+  'insufficient-scope': 6,
+  api: 7,
+  none: 130,
+} as const
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -57,7 +67,10 @@ export async function main(argv: string[], given: Io): Promise<number> {
   const io: Io = {
     ...given,
     out: { write: (text: string) => given.out.write(json ? terminalJson(text) : terminalText(text)) },
-    err: { write: (text: string) => given.err.write(terminalText(text)), ...(given.err.isTTY === undefined ? {} : { isTTY: given.err.isTTY }) },
+    err: {
+      write: (text: string) => given.err.write(terminalText(text)),
+      ...(given.err.isTTY === undefined ? {} : { isTTY: given.err.isTTY }),
+    },
   }
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; args: string[] }>>
   try {
@@ -66,13 +79,19 @@ export async function main(argv: string[], given: Io): Promise<number> {
     const { code, message } = err as { code?: string; message: string }
     // parseArgs says "Unknown option '--isuer'. …": name the option, and the one probably meant.
     const option = /'(-{1,2}[^']+)'/.exec(message)?.[1]
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return usage(io, `no option ${option.split('=')[0]}`, Object.keys(OPTIONS).map((o) => `--${o}`), option.split('=')[0])
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option)
+      return usage(
+        io,
+        `no option ${option.split('=')[0]}`,
+        Object.keys(OPTIONS).map((o) => `--${o}`),
+        option.split('=')[0],
+      )
     return usage(io, message.split('. ')[0]!.replace(/\.$/, ''), [], undefined)
   }
   const [name, ...args] = parsed.positionals
   const flags = parsed.values as Record<string, string | boolean | string[] | undefined>
   if (!name || name === 'help') {
-    io.out.write(args[0] ? helpOf(args[0]) ?? HELP : HELP)
+    io.out.write(args[0] ? (helpOf(args[0]) ?? HELP) : HELP)
     return name || flags.help ? EXIT.ok : EXIT.usage
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
@@ -82,7 +101,9 @@ export async function main(argv: string[], given: Io): Promise<number> {
     return EXIT.ok
   }
   if (flags['client-secret'] !== undefined) {
-    io.err.write('oauthkit: a secret on the command line stays in shell history and `ps`; use --client-secret-env NAME, --client-secret-file PATH or OAUTHKIT_CLIENT_SECRET\n')
+    io.err.write(
+      'oauthkit: a secret on the command line stays in shell history and `ps`; use --client-secret-env NAME, --client-secret-file PATH or OAUTHKIT_CLIENT_SECRET\n',
+    )
     return EXIT.usage
   }
   try {
@@ -107,7 +128,10 @@ function failure(err: unknown, io: Io, json: boolean): number {
     return EXIT.unexpected
   }
   const detail = err.error ? ` (${err.error})` : ''
-  if (json) io.out.write(`${JSON.stringify({ error: { name: err.name, code: err.code, error: err.error, recovery: err.recovery, message: err.message } })}\n`)
+  if (json)
+    io.out.write(
+      `${JSON.stringify({ error: { name: err.name, code: err.code, error: err.error, recovery: err.recovery, message: err.message } })}\n`,
+    )
   io.err.write(`oauthkit: ${err.name} [${err.code}${detail}]: ${err.message}\n  → ${ADVICE[err.recovery]}\n`)
   return EXIT[err.recovery]
 }

@@ -32,7 +32,13 @@ export function openerEnv(env: NodeJS.ProcessEnv, secretVariables: Array<string 
 /** Opens `url` (checked first: an unsafe URL throws `insecure_url`); a failure to start the opener is reported, not thrown. */
 export function openBrowser(url: string, env: NodeJS.ProcessEnv, secretVariables: Array<string | undefined>, onError: () => void): void {
   const [program, args] = openerCommand(userAgentUrl(url, 'the authorization URL'), process.platform, env.BROWSER)
-  const child = spawn(program, args, { stdio: 'ignore', detached: true, shell: false, windowsHide: true, env: openerEnv(env, secretVariables) })
+  const child = spawn(program, args, {
+    stdio: 'ignore',
+    detached: true,
+    shell: false,
+    windowsHide: true,
+    env: openerEnv(env, secretVariables),
+  })
   child.on('error', onError)
   child.unref()
 }

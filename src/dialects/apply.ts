@@ -87,7 +87,11 @@ function reshapeToken(shape: NonNullable<DialectSpec['token']>, request: Outgoin
 /** Applies a dialect to a successful JSON body before validation. Pure. */
 function dialectResponseBody(dialect: DialectSpec, endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown> {
   let out = body
-  if (endpoint === 'token' && dialect.defaultTokenType && (out.token_type === undefined || out.token_type === null || out.token_type === '')) {
+  if (
+    endpoint === 'token' &&
+    dialect.defaultTokenType &&
+    (out.token_type === undefined || out.token_type === null || out.token_type === '')
+  ) {
     out = { ...out, token_type: dialect.defaultTokenType }
   }
   return dialect.responseBody ? dialect.responseBody(endpoint, out) : out
@@ -117,7 +121,8 @@ function standardError(errors: Record<string, string>, text: string): string {
  * @group Dialects
  */
 export function composeDialects(...dialects: Array<DialectSpec | Dialect>): Dialect {
-  if (dialects.some((d) => typeof d !== 'object' || d === null)) throw new ConfigError('invalid_config', 'composeDialects takes dialects (objects with a name)')
+  if (dialects.some((d) => typeof d !== 'object' || d === null))
+    throw new ConfigError('invalid_config', 'composeDialects takes dialects (objects with a name)')
   const requests = dialects.map((d) => d.request).filter((f): f is NonNullable<DialectSpec['request']> => !!f)
   const bodies = dialects.map((d) => d.responseBody).filter((f): f is NonNullable<DialectSpec['responseBody']> => !!f)
   const merged: DialectSpec = { name: dialects.map((d) => d.name).join(' + ') }

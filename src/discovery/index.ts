@@ -40,7 +40,9 @@ function cached<T>(key: string, options: DiscoveryOptions, http: HttpOptions, lo
   const cache = options.discoveryCache
   if (cache === false) return load(http)
   const { signal, ...shared } = http
-  return untilAborted(signal, 'discovery', () => (cache ?? sharedDiscoveryCache()).get(`${key} ${configurationKey(http)}`, (http.clock ?? systemClock).now(), () => load(shared)))
+  return untilAborted(signal, 'discovery', () =>
+    (cache ?? sharedDiscoveryCache()).get(`${key} ${configurationKey(http)}`, (http.clock ?? systemClock).now(), () => load(shared)),
+  )
 }
 
 /**
@@ -92,7 +94,11 @@ function wellKnownCandidates(issuer: URL, first: DiscoveryOptions['wellKnownFirs
   return [...new Set(first === 'openid-configuration' ? [...list, oauth] : [oauth, ...list])]
 }
 
-async function discoverUncached(expected: URL, http: HttpOptions, first: DiscoveryOptions['wellKnownFirst']): Promise<Discovered<AuthorizationServerMetadata>> {
+async function discoverUncached(
+  expected: URL,
+  http: HttpOptions,
+  first: DiscoveryOptions['wellKnownFirst'],
+): Promise<Discovered<AuthorizationServerMetadata>> {
   const tried: string[] = []
   let networkError: OAuthKitError | undefined
   for (const url of wellKnownCandidates(expected, first)) {
@@ -107,7 +113,11 @@ async function discoverUncached(expected: URL, http: HttpOptions, first: Discove
         process: async (response) =>
           response.status >= 400 && response.status < 500
             ? response.status
-            : { metadata: parseAuthorizationServerMetadata(await o.processDiscoveryResponse(expected, response), url), url, fetchedAt: (http.clock ?? systemClock).now() },
+            : {
+                metadata: parseAuthorizationServerMetadata(await o.processDiscoveryResponse(expected, response), url),
+                url,
+                fetchedAt: (http.clock ?? systemClock).now(),
+              },
       })
     } catch (err) {
       // In a browser a 404 without CORS headers (common for unknown well-known paths) is a
@@ -162,9 +172,26 @@ export async function discoverResource(
 }
 
 /** One protected resource metadata document, cached; with `orMissing`, undefined for a 4xx. */
-function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http: HttpOptions): Promise<Discovered<ProtectedResourceMetadata>>
-function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http: HttpOptions, orMissing: true): Promise<Discovered<ProtectedResourceMetadata> | undefined>
-function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http: HttpOptions, orMissing = false): Promise<Discovered<ProtectedResourceMetadata> | undefined> {
+function resourceDocument(
+  id: URL,
+  url: string,
+  options: DiscoveryOptions,
+  http: HttpOptions,
+): Promise<Discovered<ProtectedResourceMetadata>>
+function resourceDocument(
+  id: URL,
+  url: string,
+  options: DiscoveryOptions,
+  http: HttpOptions,
+  orMissing: true,
+): Promise<Discovered<ProtectedResourceMetadata> | undefined>
+function resourceDocument(
+  id: URL,
+  url: string,
+  options: DiscoveryOptions,
+  http: HttpOptions,
+  orMissing = false,
+): Promise<Discovered<ProtectedResourceMetadata> | undefined> {
   const load = (h: HttpOptions) =>
     runOperation(h, {
       name: `resource discovery at ${redactUrl(url)}`,
@@ -193,7 +220,12 @@ function resourceDocument(id: URL, url: string, options: DiscoveryOptions, http:
  * @group Discovery
  */
 export function resourceMetadataUrl(responseOrHeader: Response | string | null): string | undefined {
-  const header = typeof responseOrHeader === 'string' ? responseOrHeader : responseOrHeader instanceof Response ? responseOrHeader.headers.get('www-authenticate') : null
+  const header =
+    typeof responseOrHeader === 'string'
+      ? responseOrHeader
+      : responseOrHeader instanceof Response
+        ? responseOrHeader.headers.get('www-authenticate')
+        : null
   return bearerChallenge(header)?.params.resource_metadata
 }
 
@@ -238,10 +270,7 @@ export interface ResourceDiscoveryOptions extends DiscoveryOptions {
  *
  * @group Discovery
  */
-export async function discoverFromResource(
-  resource: string | URL,
-  options: ResourceDiscoveryOptions = {},
-): Promise<ResourceDiscovery> {
+export async function discoverFromResource(resource: string | URL, options: ResourceDiscoveryOptions = {}): Promise<ResourceDiscovery> {
   options ??= {}
   const fromChallenge = options.challenge === undefined ? undefined : resourceMetadataUrl(options.challenge)
   const pr = await discoverResource(resource, { ...options, ...(fromChallenge ? { metadataUrl: fromChallenge } : {}) })
@@ -257,11 +286,16 @@ export async function discoverFromResource(
 export function authorizationServerOf(pr: Discovered<ProtectedResourceMetadata>, trustedIssuers?: Array<string | URL>): string {
   const named = pr.metadata.authorization_servers ?? []
   const where = { url: redactUrl(pr.url) }
-  if (!named.length) throw new ResponseError('invalid_metadata', `protected resource metadata from ${where.url} names no authorization_servers`, where)
+  if (!named.length)
+    throw new ResponseError('invalid_metadata', `protected resource metadata from ${where.url} names no authorization_servers`, where)
   const trusted = trustedIssuers?.map((issuer) => parseUrl(issuer, 'trustedIssuers').href)
   const issuer = trusted ? named.find((name) => URL.canParse(name) && trusted.includes(new URL(name).href)) : named[0]
   if (!issuer) {
-    throw new ResponseError('untrusted_issuer', `the resource names authorization servers ${cleanText(named.join(', '), 200)}, none of them in trustedIssuers; refusing to follow it (add the issuer if you trust it)`, where)
+    throw new ResponseError(
+      'untrusted_issuer',
+      `the resource names authorization servers ${cleanText(named.join(', '), 200)}, none of them in trustedIssuers; refusing to follow it (add the issuer if you trust it)`,
+      where,
+    )
   }
   return issuer
 }

@@ -45,8 +45,12 @@ const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata
  *
  * @group Discovery
  */
-export async function resolveMetadata(source: MetadataSource & HttpOptions, http: HttpOptions = pickHttpOptions(source)): Promise<AuthorizationServerMetadata> {
-  if (!source || typeof source !== 'object') throw new ConfigError('invalid_config', 'resolveMetadata needs an issuer, metadata or endpoints.token')
+export async function resolveMetadata(
+  source: MetadataSource & HttpOptions,
+  http: HttpOptions = pickHttpOptions(source),
+): Promise<AuthorizationServerMetadata> {
+  if (!source || typeof source !== 'object')
+    throw new ConfigError('invalid_config', 'resolveMetadata needs an issuer, metadata or endpoints.token')
   const byHand: Record<string, string> = {}
   for (const [key, field] of Object.entries(ENDPOINT_FIELDS)) {
     const value = source.endpoints?.[key as keyof Endpoints]
@@ -59,7 +63,11 @@ export async function resolveMetadata(source: MetadataSource & HttpOptions, http
     base = { issuer: source.issuer ? String(source.issuer) : parseUrl(byHand.token_endpoint, 'endpoints.token').origin }
   } else if (source.issuer) {
     const { discoveryCache, wellKnownFirst } = source
-    const found = await discover(source.issuer, { ...http, ...(discoveryCache === undefined ? {} : { discoveryCache }), ...(wellKnownFirst ? { wellKnownFirst } : {}) })
+    const found = await discover(source.issuer, {
+      ...http,
+      ...(discoveryCache === undefined ? {} : { discoveryCache }),
+      ...(wellKnownFirst ? { wellKnownFirst } : {}),
+    })
     base = { ...found.metadata }
   } else {
     throw new ConfigError('invalid_config', 'a client needs an issuer (for discovery), metadata, or endpoints.token')

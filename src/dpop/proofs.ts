@@ -26,7 +26,13 @@ export interface DPoP {
   /** The headers that carry `accessToken` to `url`: `Authorization: DPoP …` and the proof. */
   headers(accessToken: string, method: string, url: string): Promise<Record<string, string>>
   /** Sends a request with the token and a proof; when the server asks for a nonce, once more with it. */
-  send(fetch: typeof globalThis.fetch, accessToken: string, url: string, init: RequestInit & { headers: Headers }, request?: Request): Promise<Response>
+  send(
+    fetch: typeof globalThis.fetch,
+    accessToken: string,
+    url: string,
+    init: RequestInit & { headers: Headers },
+    request?: Request,
+  ): Promise<Response>
 }
 
 /** What the operation path calls on the key (not part of the published type: it names oauth4webapi's). */
@@ -91,7 +97,11 @@ const ES256 = { name: 'ECDSA', namedCurve: 'P-256' } as const
 /** The store's key: loaded, or made and saved by the first process to get there (whose key every other then loads). */
 async function sharedKeyPair(store: NonNullable<DPoPOptions['store']>): Promise<CryptoKeyPair> {
   const keys = store.dpopKey
-  if (!keys) throw new ConfigError('invalid_config', 'this token store keeps no DPoP key (memoryStore and webStorageStore do not): use fileStore or redisStore, or give createDPoP a keyPair')
+  if (!keys)
+    throw new ConfigError(
+      'invalid_config',
+      'this token store keeps no DPoP key (memoryStore and webStorageStore do not): use fileStore or redisStore, or give createDPoP a keyPair',
+    )
   let stored = await keys.loadKey()
   if (stored === undefined) {
     const fresh = (await crypto.subtle.generateKey(ES256, true, ['sign', 'verify'])) as CryptoKeyPair
@@ -107,14 +117,18 @@ async function sharedKeyPair(store: NonNullable<DPoPOptions['store']>): Promise<
     }
   } catch {
     // Left as it is: the tokens in the store are bound to it, whatever happened to it.
-    throw new ConfigError('invalid_config', "the DPoP key in the token store is not an ES256 private key (JWK): remove it (with the store's tokens, which are bound to it) and start again")
+    throw new ConfigError(
+      'invalid_config',
+      "the DPoP key in the token store is not an ES256 private key (JWK): remove it (with the store's tokens, which are bound to it) and start again",
+    )
   }
 }
 
 /** The SHA-256 (base64url) of a value, computed once for the last value asked: a token's `ath` once per token, not once per request. */
 function lastHash(): (value: string) => Promise<string> {
   let last: [value: string, hash: Promise<string>] | undefined
-  return (value) => (last?.[0] === value ? last : (last = [value, crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)).then(base64url)]))[1]
+  return (value) =>
+    (last?.[0] === value ? last : (last = [value, crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)).then(base64url)]))[1]
 }
 
 async function createKey(options: { keyPair?: CryptoKeyPair }): Promise<ProvingKey> {
@@ -160,7 +174,9 @@ function provingKey(state: KeyState, now: () => number): ProvingKey {
       const nonce = response.headers.get('dpop-nonce')
       if (nonce) nonces.set(new URL(url).origin, nonce)
       if (response.status !== 401 || !nonce) return false
-      return parseWwwAuthenticate(response.headers.get('www-authenticate') ?? '').some((c) => c.scheme.toLowerCase() === 'dpop' && c.params.error === 'use_dpop_nonce')
+      return parseWwwAuthenticate(response.headers.get('www-authenticate') ?? '').some(
+        (c) => c.scheme.toLowerCase() === 'dpop' && c.params.error === 'use_dpop_nonce',
+      )
     },
     async headers(accessToken, method, url) {
       return { authorization: `DPoP ${accessToken}`, dpop: await key.proof(method, url, accessToken) }
@@ -183,7 +199,9 @@ function provingKey(state: KeyState, now: () => number): ProvingKey {
       let handle = handles.get(client)
       if (!handle) handles.set(client, (handle = o.DPoP(client, keyPair)))
       const proven = { ...op, request: (options: RequestOptions, send: unknown) => op.request({ ...options, DPoP: handle }, send) }
-      return go(proven).catch((err: unknown) => ((err as { error?: string })?.error === 'use_dpop_nonce' ? go(proven) : Promise.reject(err)))
+      return go(proven).catch((err: unknown) =>
+        (err as { error?: string })?.error === 'use_dpop_nonce' ? go(proven) : Promise.reject(err),
+      )
     },
   }
   return key

@@ -42,7 +42,10 @@ export interface AuthorizedFetchOptions {
  */
 export function urlMatcher(allowed: Array<string | URL>, allowInsecureHttp?: boolean): (url: string | URL) => boolean {
   if (!Array.isArray(allowed) || allowed.length === 0) {
-    throw new ConfigError('invalid_config', 'apiUrls must list the API base URLs that may get the token, e.g. ["https://api.example.com/v1"]')
+    throw new ConfigError(
+      'invalid_config',
+      'apiUrls must list the API base URLs that may get the token, e.g. ["https://api.example.com/v1"]',
+    )
   }
   const prefixes = allowed.map((value) => {
     let u: URL
@@ -95,18 +98,14 @@ export function checkInsufficientScope(response: Response, url: string): void {
   const challenge = insufficientScope(response)
   if (!challenge) return
   const scope = challenge.params.scope
-  throw new OAuthServerError(
-    'oauth_error',
-    `${redactUrl(url)} needs more scope${scope ? `: ${scope}` : ''}; sign in again asking for it`,
-    {
-      status: 403,
-      error: 'insufficient_scope',
-      ...(challenge.params.error_description ? { errorDescription: challenge.params.error_description } : {}),
-      ...(scope ? { scope } : {}),
-      url: redactUrl(url),
-      response,
-    },
-  )
+  throw new OAuthServerError('oauth_error', `${redactUrl(url)} needs more scope${scope ? `: ${scope}` : ''}; sign in again asking for it`, {
+    status: 403,
+    error: 'insufficient_scope',
+    ...(challenge.params.error_description ? { errorDescription: challenge.params.error_description } : {}),
+    ...(scope ? { scope } : {}),
+    url: redactUrl(url),
+    response,
+  })
 }
 
 /** A 401 that asks for a (new) bearer token (a Bearer challenge, or no challenge at all), or a 403 whose Bearer challenge says `invalid_token`. */
@@ -140,7 +139,8 @@ export function asksForNewToken(response: Response): boolean {
  * @group Tokens and sessions
  */
 export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
-  if (typeof options?.tokens?.getAccessToken !== 'function') throw new ConfigError('invalid_config', 'createAuthorizedFetch needs tokens: a session, a TokenManager or another AccessTokenSource')
+  if (typeof options?.tokens?.getAccessToken !== 'function')
+    throw new ConfigError('invalid_config', 'createAuthorizedFetch needs tokens: a session, a TokenManager or another AccessTokenSource')
   const { tokens } = options
   return authorizedFetch(
     {
@@ -154,7 +154,9 @@ export function createAuthorizedFetch(options: AuthorizedFetchOptions): typeof f
     // A 401 for the token sent: marked bad (only if it is still the current one), and the request sent once more with a fresh one.
     () => {
       let renewed = false
-      return { unauthorized: async (_response, sent) => !renewed && ((renewed = true), sent !== undefined && tokens.invalidate(sent), true) }
+      return {
+        unauthorized: async (_response, sent) => !renewed && ((renewed = true), sent !== undefined && tokens.invalidate(sent), true),
+      }
     },
   )
 }
@@ -206,7 +208,9 @@ export function authorizedFetch(core: AuthorizedFetchCore, recovery: () => Fetch
     const plain = cached !== undefined && !request ? plainHeaders(init?.headers, cached) : undefined
     if (plain) {
       const sent = doFetch(href, { ...init, headers: plain, ...(follow ? MANUAL : {}) })
-      return sent.then((response) => (needsCare(response) ? answer(call, recovery(), response, cached, undefined, init?.signal ?? undefined) : response))
+      return sent.then((response) =>
+        needsCare(response) ? answer(call, recovery(), response, cached, undefined, init?.signal ?? undefined) : response,
+      )
     }
     return (async () => {
       const replay = request ? request.clone() : undefined
@@ -240,15 +244,32 @@ async function send({ core, hops, init, href, follow }: Call, token: string | un
     if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
     response = await (base ? doFetch(new Request(base, nextInit)) : doFetch(href, nextInit))
   }
-  return follow && isRedirect(response) ? follow(response, href, init, spare, (url, method) => (token === undefined ? {} : carrying(core.dpop, token, method, url)), hops) : response
+  return follow && isRedirect(response)
+    ? follow(response, href, init, spare, (url, method) => (token === undefined ? {} : carrying(core.dpop, token, method, url)), hops)
+    : response
 }
 
 /** Redirects, a 401 asking for a new token, a 403 for more scope: what the recovery says, then the request once more. */
-async function answer(call: Call, steps: FetchRecovery, first: Response, token: string | undefined, replay: Request | undefined, signal: AbortSignal | undefined): Promise<Response> {
+async function answer(
+  call: Call,
+  steps: FetchRecovery,
+  first: Response,
+  token: string | undefined,
+  replay: Request | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
   const { core, hops, init, href, follow } = call
   let response = first
   let sent = token
-  if (follow && isRedirect(response)) response = await follow(response, href, init, replay, (url, method) => (sent === undefined ? {} : carrying(core.dpop, sent, method, url)), hops)
+  if (follow && isRedirect(response))
+    response = await follow(
+      response,
+      href,
+      init,
+      replay,
+      (url, method) => (sent === undefined ? {} : carrying(core.dpop, sent, method, url)),
+      hops,
+    )
   const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
   for (let round = 1; replayable && round < MAX_ROUNDS; round++) {
     const again = asksForNewToken(response)
@@ -307,14 +328,25 @@ async function followRedirects(
     headers.delete('dpop')
     if (hops.isAllowed(next)) for (const [name, value] of Object.entries(await credentials(next.href, method))) headers.set(name, value)
     void response.body?.cancel().catch(() => {})
-    response = await doFetch(next, { ...reqInit, method, headers, body: method === 'GET' || method === 'HEAD' ? null : (body ?? null), redirect: 'manual' })
+    response = await doFetch(next, {
+      ...reqInit,
+      method,
+      headers,
+      body: method === 'GET' || method === 'HEAD' ? null : (body ?? null),
+      redirect: 'manual',
+    })
     current = next
   }
   return response
 }
 
 /** The headers that carry the token to `href`: Bearer, or DPoP with its proof. */
-function carrying(dpop: TokenProof | undefined, token: string, method: string, href: string): Record<string, string> | Promise<Record<string, string>> {
+function carrying(
+  dpop: TokenProof | undefined,
+  token: string,
+  method: string,
+  href: string,
+): Record<string, string> | Promise<Record<string, string>> {
   return dpop ? dpop.headers(token, method, href) : { authorization: `Bearer ${token}` }
 }
 

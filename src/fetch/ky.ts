@@ -29,7 +29,12 @@ export interface KyAuthOptions {
  */
 export function createAuthorizedKy(tokens: AccessTokenSource, options: KyAuthOptions & Options): KyInstance {
   const { apiUrls, allowInsecureHttp, retry, fetch, ...kyOptions } = options
-  const authorized = createAuthorizedFetch({ tokens, apiUrls: apiUrls as Array<string | URL>, ...(allowInsecureHttp ? { allowInsecureHttp } : {}), ...(fetch ? { fetch } : {}) })
+  const authorized = createAuthorizedFetch({
+    tokens,
+    apiUrls: apiUrls as Array<string | URL>,
+    ...(allowInsecureHttp ? { allowInsecureHttp } : {}),
+    ...(fetch ? { fetch } : {}),
+  })
   const retryOptions = typeof retry === 'number' ? { limit: retry } : (retry ?? {})
   return ky.create({
     ...kyOptions,

@@ -76,8 +76,19 @@ export interface TraceEnd {
   duration: number
 }
 
-
-const FIELDS = ['fetch', 'timeout', 'allowInsecureHttp', 'maxResponseBytes', 'headers', 'dialect', 'onWarning', 'clock', 'signal', 'retry', 'trace'] as const
+const FIELDS = [
+  'fetch',
+  'timeout',
+  'allowInsecureHttp',
+  'maxResponseBytes',
+  'headers',
+  'dialect',
+  'onWarning',
+  'clock',
+  'signal',
+  'retry',
+  'trace',
+] as const
 
 /** The {@link HttpOptions} fields of a larger options object (those that are set). */
 export function pickHttpOptions(options: HttpOptions | undefined): HttpOptions {

@@ -23,7 +23,11 @@ export function measureSkew(options: HttpOptions, response: Response): number {
   if (Number.isFinite(date)) {
     const offset = date - (options.clock ?? systemClock).now()
     if (Math.abs(offset) <= MAX_SKEW_MS) skews.set(options, Math.abs(offset) < SKEW_NOISE_MS ? 0 : offset)
-    else options.onWarning?.({ code: 'clock_skew', message: `the server's Date is ${Math.round(offset / 60_000)} min from this clock: not believed` })
+    else
+      options.onWarning?.({
+        code: 'clock_skew',
+        message: `the server's Date is ${Math.round(offset / 60_000)} min from this clock: not believed`,
+      })
   }
   return skewOf(options)
 }

@@ -17,7 +17,11 @@ export interface TransportInit {
 
 /** How messages name an endpoint: "the token endpoint", "the discovery document", … */
 function endpointName(endpoint: Endpoint): string {
-  return endpoint === 'discovery' ? 'discovery document' : endpoint === 'resource_metadata' ? 'resource metadata' : `${endpoint.replace('_', ' ')} endpoint`
+  return endpoint === 'discovery'
+    ? 'discovery document'
+    : endpoint === 'resource_metadata'
+      ? 'resource metadata'
+      : `${endpoint.replace('_', ' ')} endpoint`
 }
 
 /** The request as oauth4webapi (or an operation) hands it over, before any rewrite. */
@@ -41,7 +45,12 @@ export function outgoing(url: string | URL, init: TransportInit, options: Pick<H
  *
  * Returns a fresh Response whose body is the bytes read.
  */
-export async function send(endpoint: Endpoint, request: OutgoingRequest, signal: AbortSignal | undefined, options: HttpOptions = {}): Promise<Response> {
+export async function send(
+  endpoint: Endpoint,
+  request: OutgoingRequest,
+  signal: AbortSignal | undefined,
+  options: HttpOptions = {},
+): Promise<Response> {
   const the = `the ${endpointName(endpoint)} ${redactUrl(request.url)}`
   assertSecureUrl(request.url, options.allowInsecureHttp, `the ${endpointName(endpoint)}`)
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS
@@ -102,11 +111,15 @@ function refused(response: Response, url: URL, the: string): NetworkError {
   } catch {
     target = ' (to an invalid Location)'
   }
-  return new NetworkError('redirect_refused', `${the} redirected${target}; configure the final URL (redirects are not followed: they would re-send credentials)`, {
-    status: response.status,
-    url: redactUrl(url),
-    response,
-  })
+  return new NetworkError(
+    'redirect_refused',
+    `${the} redirected${target}; configure the final URL (redirects are not followed: they would re-send credentials)`,
+    {
+      status: response.status,
+      url: redactUrl(url),
+      response,
+    },
+  )
 }
 
 function bodyText(body: unknown): string | undefined {
@@ -126,7 +139,10 @@ function errorText(err: unknown): string {
 async function readCapped(response: Response, max: number, where: string, the: string): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(response.headers.get('content-length'))
   const tooLarge = () =>
-    new ResponseError('response_too_large', `${the} sent over ${max} bytes (the maxResponseBytes option)`, { status: response.status, url: where })
+    new ResponseError('response_too_large', `${the} sent over ${max} bytes (the maxResponseBytes option)`, {
+      status: response.status,
+      url: where,
+    })
   if (Number.isFinite(declared) && declared > max) {
     void response.body?.cancel().catch(() => {})
     throw tooLarge()

@@ -75,7 +75,10 @@ export function userAgentUrl(value: string | URL, what: string, allowInsecureHtt
   const url = unsafe ? undefined : parseUrl(raw, what)
   if (url) assertSecureUrl(url, allowInsecureHttp, what)
   if (!url || url.username || url.password || SERIALISED_UNSAFE.test(url.href)) {
-    throw new ConfigError('insecure_url', `${what} holds a user name, whitespace, quotes or control characters: not handed to a browser or a terminal`)
+    throw new ConfigError(
+      'insecure_url',
+      `${what} holds a user name, whitespace, quotes or control characters: not handed to a browser or a terminal`,
+    )
   }
   return url.href
 }
@@ -94,12 +97,23 @@ function ipv4(host: string): number[] | undefined {
  * addresses mapped into IPv6 (::ffff:a.b.c.d) by the address they map.
  */
 export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '')
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
   if (host === 'localhost' || host.endsWith('.localhost')) return true
   const v4 = ipv4(host)
   if (v4) {
     const [a, b] = v4 as [number, number]
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    )
   }
   if (!host.includes(':')) return false
   // IPv4-mapped, in the dotted form or the hex form the URL parser writes (::ffff:7f00:1).

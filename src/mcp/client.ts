@@ -11,7 +11,14 @@ import { createSession, type Session } from '../session.js'
 import { authorizedFetch, checkInsufficientScope, urlMatcher } from '../fetch/authorized-fetch.js'
 import { networkPolicy, type NetworkPolicy } from './network.js'
 import { canonical, discoverMcpServer, type McpServerInfo } from './discovery.js'
-import { checkMetadataUrl, identityFor, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient, type McpStorage } from './identity.js'
+import {
+  checkMetadataUrl,
+  identityFor,
+  type IdentityOptions,
+  type McpClientIdentity,
+  type McpPreregisteredClient,
+  type McpStorage,
+} from './identity.js'
 
 /** What the application is asked to do when the user must sign in. */
 export interface McpSignIn {
@@ -179,7 +186,13 @@ class McpClient {
     const next: Binding = { info, identity: id, session, scope, granted: undefined, refreshable: false }
     session.on('tokens', async (fresh) => {
       Object.assign(next, { granted: fresh.scope ?? scope, refreshable: fresh.refreshToken !== undefined })
-      const record: StoredTokens = { issuer: info.metadata.issuer, clientId: id.clientId, resource: info.resource, ...(scope ? { scope } : {}), tokens: fresh }
+      const record: StoredTokens = {
+        issuer: info.metadata.issuer,
+        clientId: id.clientId,
+        resource: info.resource,
+        ...(scope ? { scope } : {}),
+        tokens: fresh,
+      }
       if (this.binding === next) await storage.set(this.#key, JSON.stringify(record))
     })
     session.on('sign-in-required', () => void Promise.resolve(storage.set(this.#key, undefined)).catch(() => {}))
@@ -222,10 +235,19 @@ class McpClient {
     checkPkce(info)
     const scope = scopeFor(info, wanted ?? challengeScope(challenge))
     // Registered for every scope the resource offers, not only this sign-in's: a step-up asks for more later.
-    const id = await identityFor(info.metadata, [...new Set([...words(info.resourceMetadata?.scopes_supported?.join(' ')), ...words(scope)])].join(' ') || undefined, identity)
+    const id = await identityFor(
+      info.metadata,
+      [...new Set([...words(info.resourceMetadata?.scopes_supported?.join(' ')), ...words(scope)])].join(' ') || undefined,
+      identity,
+    )
     const ctx = secretContext(info.metadata, id, http)
     const aborts = signal ? { signal } : {}
-    const pending = await buildAuthorizationUrl(ctx, { redirectUri: identity.redirectUri, resource: info.resource, ...(scope ? { scope } : {}), ...aborts })
+    const pending = await buildAuthorizationUrl(ctx, {
+      redirectUri: identity.redirectUri,
+      resource: info.resource,
+      ...(scope ? { scope } : {}),
+      ...aborts,
+    })
     // The sign-in page is opened by the user's browser: not on the user's own network either.
     await this.#config.network.check(new URL(pending.url), 'the authorization endpoint')
     const callback = await this.#options.signIn({ url: pending.url, issuer: info.metadata.issuer, ...(scope ? { scope } : {}), ...aborts })
@@ -241,7 +263,12 @@ class McpClient {
   }
 
   /** After a 401 for `sent`: a newer token already (another call renewed it), a refresh, or a sign-in. */
-  async recover(response: Response, sent: string | undefined, mayRefresh: boolean, signal: AbortSignal | undefined): Promise<'renewed' | 'refreshed' | 'signed-in'> {
+  async recover(
+    response: Response,
+    sent: string | undefined,
+    mayRefresh: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<'renewed' | 'refreshed' | 'signed-in'> {
     if (this.#renewedSince(sent)) return 'renewed'
     if (mayRefresh && sent !== undefined && this.binding?.refreshable) {
       this.binding.session.invalidate(sent)
@@ -292,10 +319,16 @@ class McpClient {
 }
 
 function checkOptions(options: McpAuthOptions) {
-  if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'createMcpAuth needs { serverUrl, redirectUri, signIn }')
+  if (!options || typeof options !== 'object')
+    throw new ConfigError('invalid_config', 'createMcpAuth needs { serverUrl, redirectUri, signIn }')
   const serverUrl = parseUrl(options.serverUrl, 'serverUrl')
-  if (typeof options.signIn !== 'function') throw new ConfigError('invalid_config', 'createMcpAuth needs signIn(request): it opens request.url for the user and resolves with the URL they came back to')
-  if (typeof options.redirectUri !== 'string') throw new ConfigError('invalid_config', 'createMcpAuth needs redirectUri: where the authorization server sends the user back')
+  if (typeof options.signIn !== 'function')
+    throw new ConfigError(
+      'invalid_config',
+      'createMcpAuth needs signIn(request): it opens request.url for the user and resolves with the URL they came back to',
+    )
+  if (typeof options.redirectUri !== 'string')
+    throw new ConfigError('invalid_config', 'createMcpAuth needs redirectUri: where the authorization server sends the user back')
   parseUrl(options.redirectUri, 'redirectUri')
   // Not kept: a signal belongs to a call (authorize({ signal }), fetch's init.signal).
   const { signal: _ignored, ...given } = pickHttpOptions(options)
@@ -312,7 +345,11 @@ function checkOptions(options: McpAuthOptions) {
     storage,
     http,
   }
-  const discovery = { ...http, ...(options.discoveryCache === undefined ? {} : { discoveryCache: options.discoveryCache }), ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}) }
+  const discovery = {
+    ...http,
+    ...(options.discoveryCache === undefined ? {} : { discoveryCache: options.discoveryCache }),
+    ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
+  }
   return { serverUrl, http, serverFetch: given.fetch, network, identity, storage, maxStepUps: options.maxStepUps ?? 2, discovery }
 }
 
@@ -349,21 +386,33 @@ function scopeFor(info: McpServerInfo, wanted: string | undefined): string | und
 function checkPkce(info: McpServerInfo): void {
   const methods = info.metadata.code_challenge_methods_supported
   if (Array.isArray(methods) && methods.includes('S256')) return
-  throw new ConfigError('invalid_config', `the authorization server ${redactUrl(info.metadata.issuer)} does not list S256 in code_challenge_methods_supported; the MCP authorization spec forbids signing in without PKCE`)
+  throw new ConfigError(
+    'invalid_config',
+    `the authorization server ${redactUrl(info.metadata.issuer)} does not list S256 in code_challenge_methods_supported; the MCP authorization spec forbids signing in without PKCE`,
+  )
 }
 
 /** The scope a 401's or 403's Bearer challenge names, if any. */
-const challengeScope = (response: Response | undefined) => (response ? bearerChallenge(response.headers.get('www-authenticate'))?.params.scope : undefined)
+const challengeScope = (response: Response | undefined) =>
+  response ? bearerChallenge(response.headers.get('www-authenticate'))?.params.scope : undefined
 
 function refusedAfterSignIn(href: string): OAuthKitError {
-  return new OAuthKitError('sign_in_required', `the MCP server ${redactUrl(href)} refused the token it was just signed in for; check that it accepts tokens of the authorization server it names`)
+  return new OAuthKitError(
+    'sign_in_required',
+    `the MCP server ${redactUrl(href)} refused the token it was just signed in for; check that it accepts tokens of the authorization server it names`,
+  )
 }
 
 function readTokens(text: string | undefined): StoredTokens | undefined {
   if (typeof text !== 'string') return undefined
   try {
     const value = JSON.parse(text) as Partial<StoredTokens>
-    return typeof value.issuer === 'string' && typeof value.clientId === 'string' && typeof value.resource === 'string' && isTokenSet(value.tokens) ? (value as StoredTokens) : undefined
+    return typeof value.issuer === 'string' &&
+      typeof value.clientId === 'string' &&
+      typeof value.resource === 'string' &&
+      isTokenSet(value.tokens)
+      ? (value as StoredTokens)
+      : undefined
   } catch {
     return undefined
   }

@@ -1,5 +1,12 @@
 import { isOAuthKitError, redactUrl } from '../errors.js'
-import { authorizationServerOf, discover, discoverResource, resourceMetadataUrl, type Discovered, type DiscoveryOptions } from '../discovery/index.js'
+import {
+  authorizationServerOf,
+  discover,
+  discoverResource,
+  resourceMetadataUrl,
+  type Discovered,
+  type DiscoveryOptions,
+} from '../discovery/index.js'
 import { parseAuthorizationServerMetadata } from '../wire/metadata.js'
 import type { AuthorizationServerMetadata, ProtectedResourceMetadata } from '../types.js'
 

@@ -60,11 +60,27 @@ export const registrationKey = (issuer: string) => `oauthkit:mcp:client ${issuer
  * one; a stored registration with this issuer; dynamic registration (RFC 7591) with
  * `application_type` and the token endpoint authentication method the server allows.
  */
-export async function identityFor(metadata: AuthorizationServerMetadata, scope: string | undefined, options: IdentityOptions): Promise<McpClientIdentity>
-export async function identityFor(metadata: AuthorizationServerMetadata, scope: string | undefined, options: IdentityOptions, mayRegister: false): Promise<McpClientIdentity | undefined>
-export async function identityFor(metadata: AuthorizationServerMetadata, scope: string | undefined, options: IdentityOptions, mayRegister = true): Promise<McpClientIdentity | undefined> {
+export async function identityFor(
+  metadata: AuthorizationServerMetadata,
+  scope: string | undefined,
+  options: IdentityOptions,
+): Promise<McpClientIdentity>
+export async function identityFor(
+  metadata: AuthorizationServerMetadata,
+  scope: string | undefined,
+  options: IdentityOptions,
+  mayRegister: false,
+): Promise<McpClientIdentity | undefined>
+export async function identityFor(
+  metadata: AuthorizationServerMetadata,
+  scope: string | undefined,
+  options: IdentityOptions,
+  mayRegister = true,
+): Promise<McpClientIdentity | undefined> {
   const issuer = metadata.issuer
-  const given = Object.entries(options.clients ?? {}).find(([name]) => URL.canParse(name) && new URL(name).href === new URL(issuer).href)?.[1]
+  const given = Object.entries(options.clients ?? {}).find(
+    ([name]) => URL.canParse(name) && new URL(name).href === new URL(issuer).href,
+  )?.[1]
   if (given) return { ...given, via: 'preregistered' }
   if (options.clientMetadataUrl && metadata.client_id_metadata_document_supported === true) {
     return { clientId: options.clientMetadataUrl, tokenEndpointAuthMethod: 'none', via: 'metadata-document' }
@@ -81,7 +97,11 @@ export async function identityFor(metadata: AuthorizationServerMetadata, scope: 
   return register(metadata, scope, options)
 }
 
-async function register(metadata: AuthorizationServerMetadata, scope: string | undefined, options: IdentityOptions): Promise<McpClientIdentity> {
+async function register(
+  metadata: AuthorizationServerMetadata,
+  scope: string | undefined,
+  options: IdentityOptions,
+): Promise<McpClientIdentity> {
   const method = authMethodFor(metadata)
   const grants = metadata.grant_types_supported
   const registered = await registerClient(
@@ -97,7 +117,8 @@ async function register(metadata: AuthorizationServerMetadata, scope: string | u
     },
     options.http,
   )
-  const answered = typeof registered.token_endpoint_auth_method === 'string' ? (registered.token_endpoint_auth_method as AuthMethod) : method
+  const answered =
+    typeof registered.token_endpoint_auth_method === 'string' ? (registered.token_endpoint_auth_method as AuthMethod) : method
   const record: StoredRegistration = {
     issuer: metadata.issuer,
     redirectUri: options.redirectUri,
@@ -116,7 +137,10 @@ function authMethodFor(metadata: AuthorizationServerMetadata): AuthMethod {
   const supported = Array.isArray(listed) ? listed : ['client_secret_basic']
   const method = (['none', 'client_secret_basic', 'client_secret_post'] as const).find((m) => supported.includes(m))
   if (method) return method
-  throw new ConfigError('unsupported_auth_method', `the authorization server ${redactUrl(metadata.issuer)} allows only ${supported.join(', ')} at its token endpoint, which dynamic registration cannot set up; register a client by hand (clients)`)
+  throw new ConfigError(
+    'unsupported_auth_method',
+    `the authorization server ${redactUrl(metadata.issuer)} allows only ${supported.join(', ')} at its token endpoint, which dynamic registration cannot set up; register a client by hand (clients)`,
+  )
 }
 
 /** RFC 8252 / OpenID Connect Registration: a loopback or private-use redirect is a native app's. */
@@ -130,7 +154,9 @@ async function readRegistration(storage: McpStorage, issuer: string): Promise<St
   if (typeof text !== 'string') return undefined
   try {
     const value = JSON.parse(text) as Partial<StoredRegistration>
-    return value.issuer === issuer && typeof value.clientId === 'string' && typeof value.redirectUri === 'string' ? (value as StoredRegistration) : undefined
+    return value.issuer === issuer && typeof value.clientId === 'string' && typeof value.redirectUri === 'string'
+      ? (value as StoredRegistration)
+      : undefined
   } catch {
     return undefined
   }
@@ -144,6 +170,7 @@ function withoutBookkeeping({ clientId, clientSecret, tokenEndpointAuthMethod }:
 export function checkMetadataUrl(value: string, allowInsecureHttp: boolean | undefined): string {
   const url = parseUrl(value, 'clientMetadataUrl')
   assertSecureUrl(url, allowInsecureHttp, 'clientMetadataUrl')
-  if (url.pathname === '/' || url.hash) throw new ConfigError('invalid_config', `clientMetadataUrl ${redactUrl(url)} needs a path and no fragment: it is the client_id`)
+  if (url.pathname === '/' || url.hash)
+    throw new ConfigError('invalid_config', `clientMetadataUrl ${redactUrl(url)} needs a path and no fragment: it is the client_id`)
   return url.href
 }

@@ -13,7 +13,10 @@ export type ResolveHost = (hostname: string) => Promise<string[]> | string[]
 function platformResolver(): ResolveHost | undefined {
   const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
   type Lookup = (host: string, options: { all: true }) => Promise<Array<{ address: string }>>
-  const lookup = typeof getBuiltin === 'function' ? (getBuiltin('node:dns') as { promises?: { lookup?: Lookup } } | undefined)?.promises?.lookup : undefined
+  const lookup =
+    typeof getBuiltin === 'function'
+      ? (getBuiltin('node:dns') as { promises?: { lookup?: Lookup } } | undefined)?.promises?.lookup
+      : undefined
   return lookup && (async (host) => (await lookup(host, { all: true })).map((a) => a.address))
 }
 

@@ -46,7 +46,12 @@ export function fileLock(path: string, options: FileLockOptions = {}): Lock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const holder = await readHolder(path, lease)
       // A file nobody can read is being written (give it two seconds) or a crash's leftover.
-      const dead = holder ? !alive(holder) : await lstat(path).then((s) => Date.now() - s.mtimeMs > 2000, () => false)
+      const dead = holder
+        ? !alive(holder)
+        : await lstat(path).then(
+            (s) => Date.now() - s.mtimeMs > 2000,
+            () => false,
+          )
       if (dead) await removeIf(path, holder, lease)
       return 'busy'
     }
@@ -55,7 +60,12 @@ export function fileLock(path: string, options: FileLockOptions = {}): Lock {
     run<T>(_name: string, task: () => Promise<T>): Promise<T> {
       const owner = randomBytes(8).toString('hex')
       // A directory that refuses the file is a lock out of reach: run without it at once.
-      return polledLock(() => take(owner), () => removeIf(path, { owner }, lease), task, { timeout, maxWait: 500 })
+      return polledLock(
+        () => take(owner),
+        () => removeIf(path, { owner }, lease),
+        task,
+        { timeout, maxWait: 500 },
+      )
     },
   }
 }

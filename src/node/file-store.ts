@@ -74,13 +74,22 @@ export async function readPrivate(path: string, what: string): Promise<string | 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
-    if (code === 'ELOOP') throw new ConfigError('invalid_config', `the ${what} ${path} is a symbolic link; oauthkit does not follow links to secrets: put the file itself there`)
-    throw new ConfigError('invalid_config', `the ${what} ${path} cannot be read (${code ?? 'error'}): check its path and permissions`, { cause: err })
+    if (code === 'ELOOP')
+      throw new ConfigError(
+        'invalid_config',
+        `the ${what} ${path} is a symbolic link; oauthkit does not follow links to secrets: put the file itself there`,
+      )
+    throw new ConfigError('invalid_config', `the ${what} ${path} cannot be read (${code ?? 'error'}): check its path and permissions`, {
+      cause: err,
+    })
   }
   try {
     const { mode } = await handle.stat()
     if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-      throw new ConfigError('invalid_config', `the ${what} ${path} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}: the group or others may read it; run chmod 600 on it (oauthkit writes it 0600)`)
+      throw new ConfigError(
+        'invalid_config',
+        `the ${what} ${path} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}: the group or others may read it; run chmod 600 on it (oauthkit writes it 0600)`,
+      )
     }
     return await handle.readFile('utf8')
   } finally {

@@ -35,7 +35,8 @@ export interface LoopbackListener {
   close(): void
 }
 
-const PAGE = '<!doctype html><meta charset="utf-8"><title>Signed in</title><p style="font:16px system-ui;margin:3rem">You can close this tab and return to the terminal.</p>'
+const PAGE =
+  '<!doctype html><meta charset="utf-8"><title>Signed in</title><p style="font:16px system-ui;margin:3rem">You can close this tab and return to the terminal.</p>'
 
 /**
  * Listens on an ephemeral port of `127.0.0.1` (never `localhost`, which may resolve elsewhere)
@@ -68,7 +69,10 @@ export async function listenForCallback(options: LoopbackOptions = {}): Promise<
     finish(() => settle?.resolve(url.href))
   })
   const wait: { timer?: ReturnType<typeof setTimeout> } = {}
-  const onAbort = () => finish(() => settle?.reject(new NetworkError('aborted', 'waiting for the browser to come back was cancelled', { cause: options.signal?.reason })))
+  const onAbort = () =>
+    finish(() =>
+      settle?.reject(new NetworkError('aborted', 'waiting for the browser to come back was cancelled', { cause: options.signal?.reason })),
+    )
   function finish(then: () => void) {
     clearTimeout(wait.timer)
     options.signal?.removeEventListener('abort', onAbort)
@@ -77,14 +81,33 @@ export async function listenForCallback(options: LoopbackOptions = {}): Promise<
     then()
   }
   const port = options.port ?? 0
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve)).catch((err: { code?: string }) => {
-    throw err.code === 'EADDRINUSE' ? new ConfigError('invalid_config', `port ${port} of 127.0.0.1 is in use: close what listens there, or choose another port (0 for any free one)`) : err
-  })
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve)).catch(
+    (err: { code?: string }) => {
+      throw err.code === 'EADDRINUSE'
+        ? new ConfigError(
+            'invalid_config',
+            `port ${port} of 127.0.0.1 is in use: close what listens there, or choose another port (0 for any free one)`,
+          )
+        : err
+    },
+  )
   const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`
   const timeout = options.timeout ?? 300_000
-  wait.timer = setTimeout(() => finish(() => settle?.reject(new NetworkError('timeout', `no sign-in came back to ${redirectUri} within ${Math.round(timeout / 1000)} s: start again`))), timeout)
+  wait.timer = setTimeout(
+    () =>
+      finish(() =>
+        settle?.reject(
+          new NetworkError('timeout', `no sign-in came back to ${redirectUri} within ${Math.round(timeout / 1000)} s: start again`),
+        ),
+      ),
+    timeout,
+  )
   wait.timer.unref?.()
   if (options.signal?.aborted) onAbort()
   else options.signal?.addEventListener('abort', onAbort, { once: true })
-  return { redirectUri, callback, close: () => finish(() => settle?.reject(new NetworkError('aborted', 'the loopback listener was closed'))) }
+  return {
+    redirectUri,
+    callback,
+    close: () => finish(() => settle?.reject(new NetworkError('aborted', 'the loopback listener was closed'))),
+  }
 }

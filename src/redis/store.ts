@@ -79,7 +79,8 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     lock: redisLock(client, { key: options.key ?? 'default' }),
     dpopKey: {
       loadKey: async () => (await run<string | null>("return redis.call('GET', KEYS[1])", [], dpopKeyName)) ?? undefined,
-      saveKeyOnce: async (value) => run<string>("redis.call('SET', KEYS[1], ARGV[1], 'NX')\nreturn redis.call('GET', KEYS[1])", [value], dpopKeyName),
+      saveKeyOnce: async (value) =>
+        run<string>("redis.call('SET', KEYS[1], ARGV[1], 'NX')\nreturn redis.call('GET', KEYS[1])", [value], dpopKeyName),
     },
     async load() {
       let hash: Record<string, string>
@@ -97,7 +98,12 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       }
     },
     async save(tokens, expectedVersion, owner) {
-      const [ok, version] = await run(SAVE, [expectedVersion === undefined ? '' : String(expectedVersion), JSON.stringify(tokens), owner ?? '', String(ttl)])
+      const [ok, version] = await run(SAVE, [
+        expectedVersion === undefined ? '' : String(expectedVersion),
+        JSON.stringify(tokens),
+        owner ?? '',
+        String(ttl),
+      ])
       if (!ok) throw storeConflict(asVersion(version), expectedVersion)
       return Number(version)
     },
@@ -145,8 +151,16 @@ export function redisLock(client: RedisClientLike, options: RedisLockOptions = {
     run<T>(name: string, task: () => Promise<T>): Promise<T> {
       const key = `oauthkit:lock:${options.key ?? 'default'}:${name}`
       const owner = `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`
-      const take = async () => (client.isReady === false ? 'down' : Number(await client.eval(TAKE, { keys: [key], arguments: [owner, String(lease)] })) === 1 ? 'held' : 'busy')
-      return polledLock(take, async () => void (await client.eval(RELEASE, { keys: [key], arguments: [owner] })), task, { timeout, maxWait: 250 })
+      const take = async () =>
+        client.isReady === false
+          ? 'down'
+          : Number(await client.eval(TAKE, { keys: [key], arguments: [owner, String(lease)] })) === 1
+            ? 'held'
+            : 'busy'
+      return polledLock(take, async () => void (await client.eval(RELEASE, { keys: [key], arguments: [owner] })), task, {
+        timeout,
+        maxWait: 250,
+      })
     },
   }
 }

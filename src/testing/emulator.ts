@@ -120,7 +120,8 @@ export async function readStandardTokenRequest(request: Request): Promise<TokenR
     const decode = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '))
     parts.clientId = decode(decoded.slice(0, i))
     parts.clientSecret = decode(decoded.slice(i + 1))
-    if (params.has('client_secret')) throw new EmulatorRejection('invalid_request', 'client credentials in both the header and the body (RFC 6749 §2.3)')
+    if (params.has('client_secret'))
+      throw new EmulatorRejection('invalid_request', 'client credentials in both the header and the body (RFC 6749 §2.3)')
   } else {
     const id = params.get('client_id')
     const secret = params.get('client_secret')
@@ -178,7 +179,13 @@ function metadataOf(s: State) {
     registration_endpoint: e.register,
     device_authorization_endpoint: e.device,
     response_types_supported: ['code'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'urn:ietf:params:oauth:grant-type:device_code'],
+    grant_types_supported: [
+      'authorization_code',
+      'refresh_token',
+      'client_credentials',
+      'password',
+      'urn:ietf:params:oauth:grant-type:device_code',
+    ],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
@@ -196,27 +203,36 @@ const rejection = (e: EmulatorRejection) =>
   HttpResponse.json({ error: e.error, error_description: e.description }, { status: e.status, headers: { 'cache-control': 'no-store' } })
 
 /** Turns a thrown EmulatorRejection into its RFC 6749 §5.2 error response. */
-const guard = (run: (request: Request) => Promise<Response>) => async ({ request }: { request: Request }) => {
-  try {
-    return await run(request)
-  } catch (e) {
-    if (e instanceof EmulatorRejection) return rejection(e)
-    throw e
+const guard =
+  (run: (request: Request) => Promise<Response>) =>
+  async ({ request }: { request: Request }) => {
+    try {
+      return await run(request)
+    } catch (e) {
+      if (e instanceof EmulatorRejection) return rejection(e)
+      throw e
+    }
   }
-}
 
 function authenticate(s: State, parts: { clientId?: string; clientSecret?: string }): EmulatedClient {
   const client = parts.clientId ? s.clients.get(parts.clientId) : undefined
   if (!client) throw new EmulatorRejection('invalid_client', 'unknown client', 401)
-  if (client.clientSecret !== undefined && client.clientSecret !== parts.clientSecret) throw new EmulatorRejection('invalid_client', 'client authentication failed', 401)
-  if (client.clientSecret === undefined && parts.clientSecret !== undefined) throw new EmulatorRejection('invalid_client', 'public clients have no secret', 401)
+  if (client.clientSecret !== undefined && client.clientSecret !== parts.clientSecret)
+    throw new EmulatorRejection('invalid_client', 'client authentication failed', 401)
+  if (client.clientSecret === undefined && parts.clientSecret !== undefined)
+    throw new EmulatorRejection('invalid_client', 'public clients have no secret', 401)
   return client
 }
 
 function issue(s: State, grant: Grant, withRefresh: boolean) {
   const access = random('at')
   s.accessTokens.set(access, { ...grant, expiresAt: Date.now() + s.ttl * 1000 })
-  const body: Record<string, unknown> = { access_token: access, token_type: 'Bearer', expires_in: s.options.expiresIn ? s.options.expiresIn(s.ttl) : s.ttl, scope: grant.scope }
+  const body: Record<string, unknown> = {
+    access_token: access,
+    token_type: 'Bearer',
+    expires_in: s.options.expiresIn ? s.options.expiresIn(s.ttl) : s.ttl,
+    scope: grant.scope,
+  }
   if (grant.user && grant.scope.split(' ').includes('openid')) body.id_token = idToken(s.issuer, grant)
   if (withRefresh) {
     const refresh = random('rt')
@@ -234,7 +250,14 @@ function issue(s: State, grant: Grant, withRefresh: boolean) {
 function idToken(issuer: string, grant: Grant): string {
   const now = Math.floor(Date.now() / 1000)
   const part = (v: unknown) => base64url(new TextEncoder().encode(JSON.stringify(v)))
-  const claims = { iss: issuer, sub: grant.user, aud: grant.clientId, iat: now, exp: now + 300, ...(grant.nonce ? { nonce: grant.nonce } : {}) }
+  const claims = {
+    iss: issuer,
+    sub: grant.user,
+    aud: grant.clientId,
+    iat: now,
+    exp: now + 300,
+    ...(grant.nonce ? { nonce: grant.nonce } : {}),
+  }
   return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.${base64url(crypto.getRandomValues(new Uint8Array(32)))}`
 }
 
@@ -243,9 +266,11 @@ type GrantHandler = (s: State, p: URLSearchParams, client: EmulatedClient) => Pr
 const GRANTS: Record<string, GrantHandler> = {
   async authorization_code(s, p, client) {
     const code = s.codes.get(p.get('code') ?? '')
-    if (!code || code.used || code.clientId !== client.clientId) throw new EmulatorRejection('invalid_grant', 'unknown, used or foreign authorization code')
+    if (!code || code.used || code.clientId !== client.clientId)
+      throw new EmulatorRejection('invalid_grant', 'unknown, used or foreign authorization code')
     code.used = true
-    if (p.get('redirect_uri') !== code.redirectUri) throw new EmulatorRejection('invalid_grant', 'redirect_uri does not match the authorization request')
+    if (p.get('redirect_uri') !== code.redirectUri)
+      throw new EmulatorRejection('invalid_grant', 'redirect_uri does not match the authorization request')
     if (code.challenge) {
       const verifier = p.get('code_verifier')
       if (!verifier || (await s256(verifier)) !== code.challenge) throw new EmulatorRejection('invalid_grant', 'PKCE verification failed')
@@ -263,14 +288,20 @@ const GRANTS: Record<string, GrantHandler> = {
     return issue(s, { ...grant, scope: p.get('scope') ?? grant.scope }, rotate)
   },
   client_credentials(s, p, client) {
-    if (client.clientSecret === undefined) throw new EmulatorRejection('unauthorized_client', 'client_credentials needs a confidential client')
+    if (client.clientSecret === undefined)
+      throw new EmulatorRejection('unauthorized_client', 'client_credentials needs a confidential client')
     const resource = p.get('resource')
-    return issue(s, { clientId: client.clientId, scope: p.get('scope') ?? '', ...(resource ? { resource } : {}) }, s.options.refreshTokenWithClientCredentials ?? false)
+    return issue(
+      s,
+      { clientId: client.clientId, scope: p.get('scope') ?? '', ...(resource ? { resource } : {}) },
+      s.options.refreshTokenWithClientCredentials ?? false,
+    )
   },
   password(s, p, client) {
     const user = p.get('username') ?? ''
     const users = s.options.users
-    if (!users || users[user] === undefined || users[user] !== p.get('password')) throw new EmulatorRejection('invalid_grant', 'invalid resource owner credentials')
+    if (!users || users[user] === undefined || users[user] !== p.get('password'))
+      throw new EmulatorRejection('invalid_grant', 'invalid resource owner credentials')
     return issue(s, { clientId: client.clientId, user, scope: p.get('scope') ?? '' }, true)
   },
   'urn:ietf:params:oauth:grant-type:device_code'(s, p, client) {
@@ -291,7 +322,8 @@ async function token(s: State, request: Request) {
   const grantType = parts.params.get('grant_type') ?? ''
   s.stats.grants.push(grantType)
   checkScope(s, parts.params.get('scope'))
-  if (client.grantTypes && !client.grantTypes.includes(grantType)) throw new EmulatorRejection('unauthorized_client', `${grantType} is not enabled for this client`)
+  if (client.grantTypes && !client.grantTypes.includes(grantType))
+    throw new EmulatorRejection('unauthorized_client', `${grantType} is not enabled for this client`)
   const handler = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined
   if (!handler) throw new EmulatorRejection('unsupported_grant_type', `grant_type ${JSON.stringify(grantType)} is not supported`)
   return handler(s, parts.params, client)
@@ -302,7 +334,11 @@ async function revoke(s: State, request: Request) {
     s.options.readRevocation ??
     (async (r: Request) => {
       const parts = await readStandardTokenRequest(r)
-      return { token: parts.params.get('token') ?? '', ...(parts.clientId ? { clientId: parts.clientId } : {}), ...(parts.clientSecret ? { clientSecret: parts.clientSecret } : {}) }
+      return {
+        token: parts.params.get('token') ?? '',
+        ...(parts.clientId ? { clientId: parts.clientId } : {}),
+        ...(parts.clientSecret ? { clientSecret: parts.clientSecret } : {}),
+      }
     })
   const { token: value, ...auth } = await read(request)
   if (!s.options.readRevocation) authenticate(s, auth)
@@ -319,7 +355,11 @@ async function introspect(s: State, request: Request) {
   const value = parts.params.get('token') ?? ''
   const grant = s.accessTokens.get(value)
   const active = !!grant && grant.expiresAt > Date.now()
-  return HttpResponse.json(active ? { active, scope: grant.scope, client_id: grant.clientId, sub: grant.user, exp: Math.floor(grant.expiresAt / 1000) } : { active: s.refreshTokens.has(value) })
+  return HttpResponse.json(
+    active
+      ? { active, scope: grant.scope, client_id: grant.clientId, sub: grant.user, exp: Math.floor(grant.expiresAt / 1000) }
+      : { active: s.refreshTokens.has(value) },
+  )
 }
 
 async function register(s: State, request: Request) {
@@ -335,15 +375,26 @@ async function register(s: State, request: Request) {
   if (method !== 'none') registered.clientSecret = random('secret')
   s.clients.set(registered.clientId, registered)
   const secret = registered.clientSecret ? { client_secret: registered.clientSecret, client_secret_expires_at: 0 } : {}
-  return HttpResponse.json({ ...body, client_id: registered.clientId, grant_types: grantTypes, token_endpoint_auth_method: method, ...secret }, { status: 201 })
+  return HttpResponse.json(
+    { ...body, client_id: registered.clientId, grant_types: grantTypes, token_endpoint_auth_method: method, ...secret },
+    { status: 201 },
+  )
 }
 
 async function deviceAuthorization(s: State, request: Request) {
   const parts = await readStandardTokenRequest(request)
   const client = authenticate(s, parts)
   const deviceCode = random('dc')
-  const userCode = base64url(crypto.getRandomValues(new Uint8Array(6))).toUpperCase().replace(/[^A-Z0-9]/g, 'X').slice(0, 8)
-  s.devices.set(deviceCode, { clientId: client.clientId, scope: parts.params.get('scope') ?? '', userCode, expiresAt: Date.now() + 600_000 })
+  const userCode = base64url(crypto.getRandomValues(new Uint8Array(6)))
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, 'X')
+    .slice(0, 8)
+  s.devices.set(deviceCode, {
+    clientId: client.clientId,
+    scope: parts.params.get('scope') ?? '',
+    userCode,
+    expiresAt: Date.now() + 600_000,
+  })
   return HttpResponse.json({
     device_code: deviceCode,
     user_code: userCode,
@@ -362,7 +413,10 @@ function bearer(s: State, request: Request) {
 }
 
 function unauthorized(s: State) {
-  const metadata = s.options.resourceMetadata && s.options.resourceMetadata.inChallenge !== false ? `, resource_metadata="${s.options.resourceMetadata.url}"` : ''
+  const metadata =
+    s.options.resourceMetadata && s.options.resourceMetadata.inChallenge !== false
+      ? `, resource_metadata="${s.options.resourceMetadata.url}"`
+      : ''
   return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_token"${metadata}` } })
 }
 
@@ -379,17 +433,28 @@ function apiAnswer(s: State, request: Request) {
   const scopes = new Set(grant.scope.split(' '))
   const required = s.options.apiScopes ?? []
   if (required.some((x) => !scopes.has(x))) {
-    return new HttpResponse(null, { status: 403, headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${required.join(' ')}"` } })
+    return new HttpResponse(null, {
+      status: 403,
+      headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${required.join(' ')}"` },
+    })
   }
-  return HttpResponse.json({ sub: grant.user ?? null, client: grant.clientId, scope: grant.scope, resource: grant.resource ?? null, path: new URL(request.url).pathname })
+  return HttpResponse.json({
+    sub: grant.user ?? null,
+    client: grant.clientId,
+    scope: grant.scope,
+    resource: grant.resource ?? null,
+    path: new URL(request.url).pathname,
+  })
 }
 
 function handlersOf(s: State, metadata: ReturnType<typeof metadataOf>): HttpHandler[] {
   const { endpoints: e, options } = s
   const on = (run: (s: State, request: Request) => Promise<Response>) => guard((request) => run(s, request))
   const handlers: HttpHandler[] = []
-  if (options.discovery?.oauth ?? true) handlers.push(http.get(`${s.issuer}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata)))
-  if (options.discovery?.openid ?? true) handlers.push(http.get(`${s.issuer}/.well-known/openid-configuration`, () => HttpResponse.json(metadata)))
+  if (options.discovery?.oauth ?? true)
+    handlers.push(http.get(`${s.issuer}/.well-known/oauth-authorization-server`, () => HttpResponse.json(metadata)))
+  if (options.discovery?.openid ?? true)
+    handlers.push(http.get(`${s.issuer}/.well-known/openid-configuration`, () => HttpResponse.json(metadata)))
   if (e.token) handlers.push(http.post(e.token, on(token)))
   if (e.revoke) handlers.push(http.post(e.revoke, on(revoke)))
   if (e.introspect) handlers.push(http.post(e.introspect, on(introspect)))
@@ -411,19 +476,30 @@ function handlersOf(s: State, metadata: ReturnType<typeof metadataOf>): HttpHand
 /** Checks an authorization request as the server would (RFC 6749 §4.1.1, RFC 7636 §4.3); returns what it asked for. */
 function checkAuthorizationRequest(s: State, url: URL) {
   const { endpoints, options } = s
-  if (!endpoints.authorize || `${url.origin}${url.pathname}` !== endpoints.authorize) throw new EmulatorRejection('invalid_request', `not this server's authorization endpoint: ${url.origin}${url.pathname}`)
+  if (!endpoints.authorize || `${url.origin}${url.pathname}` !== endpoints.authorize)
+    throw new EmulatorRejection('invalid_request', `not this server's authorization endpoint: ${url.origin}${url.pathname}`)
   options.checkAuthorizationRequest?.(url)
   const q = url.searchParams
   checkScope(s, q.get('scope'))
   const client = s.clients.get(q.get('client_id') ?? '')
   if (!client) throw new EmulatorRejection('invalid_request', 'unknown client_id')
   const redirectUri = q.get('redirect_uri') ?? ''
-  if (client.redirectUris && !client.redirectUris.includes(redirectUri)) throw new EmulatorRejection('invalid_request', 'redirect_uri is not registered')
+  if (client.redirectUris && !client.redirectUris.includes(redirectUri))
+    throw new EmulatorRejection('invalid_request', 'redirect_uri is not registered')
   if (q.get('response_type') !== 'code') throw new EmulatorRejection('unsupported_response_type', 'only response_type=code')
   const challenge = q.get('code_challenge') ?? undefined
   if (challenge && q.get('code_challenge_method') !== 'S256') throw new EmulatorRejection('invalid_request', 'only S256 PKCE')
-  if (!challenge && (options.requirePkce ?? true) && !options.allowNoPkceFor?.(client.clientId)) throw new EmulatorRejection('invalid_request', 'PKCE (S256) is required')
-  return { client, redirectUri, challenge, state: q.get('state'), scope: q.get('scope') ?? '', resource: q.get('resource'), nonce: q.get('nonce') }
+  if (!challenge && (options.requirePkce ?? true) && !options.allowNoPkceFor?.(client.clientId))
+    throw new EmulatorRejection('invalid_request', 'PKCE (S256) is required')
+  return {
+    client,
+    redirectUri,
+    challenge,
+    state: q.get('state'),
+    scope: q.get('scope') ?? '',
+    resource: q.get('resource'),
+    nonce: q.get('nonce'),
+  }
 }
 
 /** Plays the user at the authorization endpoint: checks the request, then returns where the browser goes back to. */
@@ -445,7 +521,8 @@ function approve(s: State, authorizationUrl: string, as: { user: string; deny?: 
     ...(asked.challenge ? { challenge: asked.challenge } : {}),
     ...(asked.resource ? { resource: asked.resource } : {}),
   })
-  if (s.options.authorizationRedirect) return s.options.authorizationRedirect(asked.redirectUri, { code, state: asked.state, iss: s.issuer })
+  if (s.options.authorizationRedirect)
+    return s.options.authorizationRedirect(asked.redirectUri, { code, state: asked.state, iss: s.issuer })
   answer.searchParams.set('code', code)
   if (asked.state) answer.searchParams.set('state', asked.state)
   answer.searchParams.set('iss', s.issuer)
@@ -493,7 +570,8 @@ export function createEmulator(options: EmulatorOptions) {
     /** Registers a client at run time (as if configured at the vendor). */
     addClient: (client: EmulatedClient) => void s.clients.set(client.clientId, client),
     /** Plays the user at the authorization endpoint: checks the request as the server would, then returns the URL the browser is sent back to. */
-    approve: async (authorizationUrl: string, as: { user: string; deny?: boolean } = { user: firstUser }): Promise<string> => approve(s, authorizationUrl, as),
+    approve: async (authorizationUrl: string, as: { user: string; deny?: boolean } = { user: firstUser }): Promise<string> =>
+      approve(s, authorizationUrl, as),
     /** Plays the user on the device verification page. */
     approveDevice: (userCode: string, as: { user: string; deny?: boolean }) => approveDevice(s, userCode, as),
     /** The grant behind a request's bearer token, if it is valid (for vendor API handlers). */

@@ -21,7 +21,15 @@ export function epishipServer(options: { baseUrl: string; clients: EmulatedClien
     issuer: baseUrl,
     clients: options.clients,
     users: options.users,
-    paths: { token: '/oauth/token', authorize: '/oauth/authorize', revoke: '/oauth/revoke', introspect: false, userinfo: false, register: false, device: false },
+    paths: {
+      token: '/oauth/token',
+      authorize: '/oauth/authorize',
+      revoke: '/oauth/revoke',
+      introspect: false,
+      userinfo: false,
+      register: false,
+      device: false,
+    },
     discovery: { oauth: false, openid: false },
     scopes: ['all', 'billing', 'general'],
     api: `${baseUrl}/api`,
@@ -62,14 +70,29 @@ export function epishipServer(options: { baseUrl: string; clients: EmulatedClien
  * @example
  * const epismo = epismoServer({ issuer: 'https://auth.epismo.test', mcp: 'https://mcp.epismo.test/mcp' })
  */
-export function epismoServer(options: { issuer: string; clients?: EmulatedClient[]; users?: Record<string, string>; mcp?: string; api?: string; mcpChallengeNamesMetadata?: boolean }) {
+export function epismoServer(options: {
+  issuer: string
+  clients?: EmulatedClient[]
+  users?: Record<string, string>
+  mcp?: string
+  api?: string
+  mcpChallengeNamesMetadata?: boolean
+}) {
   const issuer = hostUrl(options.issuer)
   const mcp = options.mcp ? new URL(options.mcp) : undefined
   const emulator = createEmulator({
     issuer,
     clients: options.clients ?? [],
     users: options.users ?? { ann: 'pw' },
-    paths: { token: '/oauth/token', authorize: '/oauth/authorize', revoke: '/oauth/revoke', introspect: '/oauth/introspect', userinfo: '/oauth/userinfo', register: '/oauth/register', device: false },
+    paths: {
+      token: '/oauth/token',
+      authorize: '/oauth/authorize',
+      revoke: '/oauth/revoke',
+      introspect: '/oauth/introspect',
+      userinfo: '/oauth/userinfo',
+      register: '/oauth/register',
+      device: false,
+    },
     requirePkce: true,
     scopes: ['openid', 'profile', 'read', 'write', 'mcp', 'offline_access'],
     ...(mcp
@@ -105,7 +128,15 @@ export function epturaServer(options: { site: string; clients: EmulatedClient[];
     issuer: site,
     clients: options.clients,
     users: options.users,
-    paths: { token: '/external/api/oauth2/token', authorize: '/login.html', revoke: '/external/api/oauth2/revoke', introspect: false, userinfo: false, register: false, device: false },
+    paths: {
+      token: '/external/api/oauth2/token',
+      authorize: '/login.html',
+      revoke: '/external/api/oauth2/revoke',
+      introspect: false,
+      userinfo: false,
+      register: false,
+      device: false,
+    },
     discovery: { oauth: false, openid: false },
     requirePkce: false,
     allowNoPkceFor: () => true,
@@ -113,18 +144,25 @@ export function epturaServer(options: { site: string; clients: EmulatedClient[];
     api: `${site}/external/api/rest/v2`,
     checkAuthorizationRequest(url) {
       const keys = [...url.searchParams.keys()].sort()
-      if (keys.join() !== FIVE.join()) throw new EmulatorRejection('invalid_request', `login.html needs exactly ${FIVE.join(', ')}; got ${keys.join(', ')}`)
-      for (const key of FIVE) if (!url.searchParams.get(key)) throw new EmulatorRejection('invalid_request', `login.html needs a non-empty ${key}`)
+      if (keys.join() !== FIVE.join())
+        throw new EmulatorRejection('invalid_request', `login.html needs exactly ${FIVE.join(', ')}; got ${keys.join(', ')}`)
+      for (const key of FIVE)
+        if (!url.searchParams.get(key)) throw new EmulatorRejection('invalid_request', `login.html needs a non-empty ${key}`)
     },
     authorizationRedirect: (redirectUri, { code }) => `${redirectUri}#code=${encodeURIComponent(code)}&appCode=APP-${code.slice(-4)}`,
     async readTokenRequest(request) {
       const body = await request.text()
-      if (body.trim() !== '' && body.trim() !== '{}') throw new EmulatorRejection('invalid_request', 'Eptura reads token parameters from x- headers, not from the body')
-      if (!(request.headers.get('content-type') ?? '').startsWith('application/json')) throw new EmulatorRejection('invalid_request', "Content-Type must be 'application/json'")
+      if (body.trim() !== '' && body.trim() !== '{}')
+        throw new EmulatorRejection('invalid_request', 'Eptura reads token parameters from x- headers, not from the body')
+      if (!(request.headers.get('content-type') ?? '').startsWith('application/json'))
+        throw new EmulatorRejection('invalid_request', "Content-Type must be 'application/json'")
       const h = (name: string) => request.headers.get(name)
       const grantType = h('x-grant-type')
       const params = new URLSearchParams()
-      const need = grantType === 'refresh_token' ? ['x-redirect-uri', 'x-client-id', 'x-scope', 'x-refresh-token'] : ['x-redirect-uri', 'x-client-id', 'x-scope', 'x-auth-code']
+      const need =
+        grantType === 'refresh_token'
+          ? ['x-redirect-uri', 'x-client-id', 'x-scope', 'x-refresh-token']
+          : ['x-redirect-uri', 'x-client-id', 'x-scope', 'x-auth-code']
       for (const name of need) if (!h(name)) throw new EmulatorRejection('invalid_request', `missing header ${name}`)
       params.set('grant_type', grantType ?? '')
       params.set('redirect_uri', h('x-redirect-uri')!)
@@ -140,22 +178,38 @@ export function epturaServer(options: { site: string; clients: EmulatedClient[];
     },
   })
   // Specific routes first: the generic API handler would answer users/me otherwise.
-  const handlers = [
+  return { ...emulator, handlers: [...epturaRoutes(site, options, emulator), ...emulator.handlers] }
+}
+
+/** Eptura's own routes: the browserless code request (x-auth-*) and the API's users/me. */
+function epturaRoutes(
+  site: string,
+  options: { clients: EmulatedClient[]; users: Record<string, string> },
+  emulator: ReturnType<typeof createEmulator>,
+) {
+  return [
     http.post(`${site}/external/api/oauth2/auth`, ({ request }) => {
       const h = (name: string) => request.headers.get(name) ?? ''
       const client = options.clients.find((c) => c.clientId === h('x-client-id'))
-      if (!client || options.users[h('x-auth-username')] !== h('x-auth-password') || !h('x-auth-password')) return HttpResponse.json({ message: 'invalid credentials' }, { status: 401 })
-      if (client.redirectUris && !client.redirectUris.includes(h('x-redirect-uri'))) return HttpResponse.json({ message: 'redirect uri mismatch' }, { status: 400 })
-      return HttpResponse.json({ code: emulator.createCode({ clientId: client.clientId, user: h('x-auth-username'), scope: h('x-scope'), redirectUri: h('x-redirect-uri') }) })
+      if (!client || options.users[h('x-auth-username')] !== h('x-auth-password') || !h('x-auth-password'))
+        return HttpResponse.json({ message: 'invalid credentials' }, { status: 401 })
+      if (client.redirectUris && !client.redirectUris.includes(h('x-redirect-uri')))
+        return HttpResponse.json({ message: 'redirect uri mismatch' }, { status: 400 })
+      return HttpResponse.json({
+        code: emulator.createCode({
+          clientId: client.clientId,
+          user: h('x-auth-username'),
+          scope: h('x-scope'),
+          redirectUri: h('x-redirect-uri'),
+        }),
+      })
     }),
     http.get(`${site}/external/api/rest/v2/users/me`, ({ request }) => {
       const grant = emulator.verify(request)
       if (!grant) return emulator.unauthorized()
       return HttpResponse.json({ id: 42, userName: grant.user, email: `${grant.user}@example.com` })
     }),
-    ...emulator.handlers,
   ]
-  return { ...emulator, handlers }
 }
 
 /**
@@ -179,16 +233,20 @@ export function organizationApiServer(options: { server: string; clients: Emulat
     async readTokenRequest(request) {
       if (query) {
         const params = new URL(request.url).searchParams
-        if ((await request.text()).trim() !== '') throw new EmulatorRejection('invalid_request', 'query-parameter mode: the body must be empty')
-        if (request.headers.has('authorization')) throw new EmulatorRejection('invalid_request', 'query-parameter mode: no Authorization header')
+        if ((await request.text()).trim() !== '')
+          throw new EmulatorRejection('invalid_request', 'query-parameter mode: the body must be empty')
+        if (request.headers.has('authorization'))
+          throw new EmulatorRejection('invalid_request', 'query-parameter mode: no Authorization header')
         const id = params.get('client_id')
         const secret = params.get('client_secret')
         if (!id || !secret) throw new EmulatorRejection('invalid_client', 'client_id and client_secret are required in the query', 401)
         return { params, clientId: id, clientSecret: secret }
       }
-      if (!/^Basic /i.test(request.headers.get('authorization') ?? '')) throw new EmulatorRejection('invalid_client', 'client credentials must come in an Authorization: Basic header', 401)
+      if (!/^Basic /i.test(request.headers.get('authorization') ?? ''))
+        throw new EmulatorRejection('invalid_client', 'client credentials must come in an Authorization: Basic header', 401)
       const parts = await readStandardTokenRequest(request)
-      if (parts.params.has('client_id') || parts.params.has('client_secret')) throw new EmulatorRejection('invalid_request', 'client credentials are not accepted in the body')
+      if (parts.params.has('client_id') || parts.params.has('client_secret'))
+        throw new EmulatorRejection('invalid_request', 'client credentials are not accepted in the body')
       return parts
     },
   })

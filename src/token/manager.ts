@@ -61,7 +61,10 @@ export interface TokenManagerOptions {
 export function checkTokens(tokens: TokenSet, bound: boolean | undefined): void {
   if (!isTokenSet(tokens)) throw new ConfigError('invalid_config', 'not a TokenSet as a grant returns (its tokens of 0x20–0x7E only)')
   if (bound === false && tokens.tokenType.toLowerCase() === 'dpop') {
-    throw new ConfigError('invalid_config', 'DPoP-bound tokens, and no DPoP key: give the session the key they are bound to (createDPoP({ store })); never sent as Bearer')
+    throw new ConfigError(
+      'invalid_config',
+      'DPoP-bound tokens, and no DPoP key: give the session the key they are bound to (createDPoP({ store })); never sent as Bearer',
+    )
   }
 }
 
@@ -124,7 +127,13 @@ export interface TokenProof {
    * Sends a request with the token and a proof (`init.headers` is a Headers object to add them
    * to); when the server asks for a nonce, once more with it, if the body can be sent again.
    */
-  send(fetch: typeof globalThis.fetch, accessToken: string, url: string, init: RequestInit & { headers: Headers }, request?: Request): Promise<Response>
+  send(
+    fetch: typeof globalThis.fetch,
+    accessToken: string,
+    url: string,
+    init: RequestInit & { headers: Headers },
+    request?: Request,
+  ): Promise<Response>
 }
 
 /**
@@ -246,7 +255,8 @@ export class TokenManager implements AccessTokenSource {
     const token = await this.getAccessToken(options)
     const current = this.#current
     // clear() (a sign-out) may have run while the token was on its way.
-    if (current?.tokens.accessToken !== token) throw new OAuthKitError('sign_in_required', 'the tokens were cleared (signed out) while being read: sign in again')
+    if (current?.tokens.accessToken !== token)
+      throw new OAuthKitError('sign_in_required', 'the tokens were cleared (signed out) while being read: sign in again')
     return current.tokens
   }
 
@@ -263,7 +273,12 @@ export class TokenManager implements AccessTokenSource {
    * never emits, never takes the lock; a store that fails to read is no tokens.
    */
   async peek(): Promise<{ tokens: TokenSet; valid: boolean } | undefined> {
-    const c = this.#current ?? (await this.#load().then((s) => s && this.#toCurrent(s.tokens, s.version), () => undefined))
+    const c =
+      this.#current ??
+      (await this.#load().then(
+        (s) => s && this.#toCurrent(s.tokens, s.version),
+        () => undefined,
+      ))
     const expiresAt = c?.tokens.expiresAt
     return c && { tokens: c.tokens, valid: !c.stale && (expiresAt === undefined || this.#clock.now() < expiresAt) }
   }
@@ -397,7 +412,10 @@ export class TokenManager implements AccessTokenSource {
     })
     if (stored && stored.version !== this.#current?.version) {
       // Another holder signed in as someone else meanwhile: never switch users silently.
-      if (!sameUser(this.#current?.tokens, stored.tokens)) throw this.#signInRequired(new OAuthKitError('sign_in_required', 'the stored tokens are now another user\'s (signed in elsewhere): sign in again'))
+      if (!sameUser(this.#current?.tokens, stored.tokens))
+        throw this.#signInRequired(
+          new OAuthKitError('sign_in_required', "the stored tokens are now another user's (signed in elsewhere): sign in again"),
+        )
       const staleToken = this.#current?.stale ? this.#current.tokens.accessToken : undefined
       this.#current = this.#toCurrent(stored.tokens, stored.version)
       if (stored.tokens.accessToken === staleToken) this.#current.stale = true
@@ -420,7 +438,11 @@ export class TokenManager implements AccessTokenSource {
     try {
       if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken, undefined, this.#current?.tokens, this.#retry)
       else if (this.#obtain) next = await this.#obtain(undefined, this.#retry)
-      else if (expired) throw new OAuthKitError('sign_in_required', `the refresh token expired at ${new Date(held.refreshExpiresAt!).toISOString()}, as the server said it would: sign in again`)
+      else if (expired)
+        throw new OAuthKitError(
+          'sign_in_required',
+          `the refresh token expired at ${new Date(held.refreshExpiresAt!).toISOString()}, as the server said it would: sign in again`,
+        )
       else throw new OAuthKitError('sign_in_required', 'no tokens and no way to obtain them: sign in first')
     } catch (err) {
       if (isTransient(err)) return this.#failed(err, refreshToken, started)
@@ -486,7 +508,10 @@ export class TokenManager implements AccessTokenSource {
     await this.#forget(refused)
     if (this.#obtain) return this.#obtain()
     throw this.#signInRequired(
-      new OAuthKitError('sign_in_required', 'the refresh token was refused (invalid_grant): sign in again', { cause: error, error: 'invalid_grant' }),
+      new OAuthKitError('sign_in_required', 'the refresh token was refused (invalid_grant): sign in again', {
+        cause: error,
+        error: 'invalid_grant',
+      }),
     )
   }
 
@@ -543,7 +568,11 @@ export class TokenManager implements AccessTokenSource {
         return tokens
       }
       this.#unsaved = tokens
-      throw new OAuthKitError('persist_failed', 'the token store refused the new tokens; they are kept in memory and saved on the next renewal', { cause: err })
+      throw new OAuthKitError(
+        'persist_failed',
+        'the token store refused the new tokens; they are kept in memory and saved on the next renewal',
+        { cause: err },
+      )
     }
     if (epoch !== this.#epoch) {
       await this.#store.clear(version).catch(() => {})

@@ -67,6 +67,10 @@ export class RenewalGate {
   /** The error for callers without a usable token while renewals are paused. */
   paused(now: number, last: string | undefined): OAuthKitError {
     const retryAfter = this.retryAfter(now)
-    return new OAuthKitError('circuit_open', `token renewal failed ${this.failures} time(s) in a row${last ? ` (${last})` : ''}; not trying again for ${retryAfter} s`, { retryAfter })
+    return new OAuthKitError(
+      'circuit_open',
+      `token renewal failed ${this.failures} time(s) in a row${last ? ` (${last})` : ''}; not trying again for ${retryAfter} s`,
+      { retryAfter },
+    )
   }
 }

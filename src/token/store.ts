@@ -57,7 +57,10 @@ export function storedTokens(value: unknown): StoredTokens | undefined {
 }
 
 export function storeConflict(found: number | undefined, expected: number | undefined): OAuthKitError {
-  return new OAuthKitError('store_conflict', `token store changed underneath: expected version ${expected ?? 'empty'}, found ${found ?? 'empty'}`)
+  return new OAuthKitError(
+    'store_conflict',
+    `token store changed underneath: expected version ${expected ?? 'empty'}, found ${found ?? 'empty'}`,
+  )
 }
 
 /**

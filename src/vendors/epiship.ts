@@ -42,9 +42,16 @@ export function personalAccessTokens(options: PersonalAccessTokensOptions) {
       const url = root + paths.list
       const res = await call(options.fetch, url, { headers: { accept: 'application/json' } }, 'listing personal access tokens')
       const body = (await res.json().catch(() => undefined)) as unknown
-      const list = Array.isArray(body) ? body : ((body as { data?: unknown; tokens?: unknown })?.data ?? (body as { tokens?: unknown })?.tokens)
-      if (!Array.isArray(list) || !list.every((t) => t && typeof t === 'object' && ['string', 'number'].includes(typeof (t as { id?: unknown }).id))) {
-        throw new ResponseError('invalid_response', `personal access tokens at ${redactUrl(url)}: expected a list of objects with an id`, { url: redactUrl(url) })
+      const list = Array.isArray(body)
+        ? body
+        : ((body as { data?: unknown; tokens?: unknown })?.data ?? (body as { tokens?: unknown })?.tokens)
+      if (
+        !Array.isArray(list) ||
+        !list.every((t) => t && typeof t === 'object' && ['string', 'number'].includes(typeof (t as { id?: unknown }).id))
+      ) {
+        throw new ResponseError('invalid_response', `personal access tokens at ${redactUrl(url)}: expected a list of objects with an id`, {
+          url: redactUrl(url),
+        })
       }
       return list.map((t) => ({ ...(t as object), id: String((t as { id: unknown }).id) }) as PersonalAccessToken)
     },
@@ -68,7 +75,10 @@ async function call(fetch: typeof globalThis.fetch, url: string, init: RequestIn
     res = await fetch(url, init)
   } catch (err) {
     if (isOAuthKitError(err)) throw err
-    throw new NetworkError('network_error', `${what} at ${redactUrl(url)} failed: could not reach the server`, { cause: err, url: redactUrl(url) })
+    throw new NetworkError('network_error', `${what} at ${redactUrl(url)} failed: could not reach the server`, {
+      cause: err,
+      url: redactUrl(url),
+    })
   }
   if (res.ok || res.status === alsoOk) return res
   rememberAnswer(res, await res.text().catch(() => ''), [], Date.now())

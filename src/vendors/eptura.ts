@@ -60,7 +60,11 @@ async function epturaCode(response: Response, where: string): Promise<string> {
   try {
     body = await response.json()
   } catch (err) {
-    throw new ResponseError('invalid_json', `Eptura code request at ${where} answered ${response.status} without JSON`, { status: response.status, url: where, cause: err })
+    throw new ResponseError('invalid_json', `Eptura code request at ${where} answered ${response.status} without JSON`, {
+      status: response.status,
+      url: where,
+      cause: err,
+    })
   }
   const code = (body as { code?: unknown })?.code
   if (typeof code !== 'string' || code === '') {

@@ -47,14 +47,23 @@ export interface NormalizeContext {
  * it goes into a header (CR/LF) or reach a terminal or a log (ESC), so it is refused here.
  */
 const VSCHAR = /^[\x20-\x7e]+$/
-const TOKEN_FIELDS = [['access_token', 'accessToken'], ['refresh_token', 'refreshToken'], ['id_token', 'idToken']] as const
+const TOKEN_FIELDS = [
+  ['access_token', 'accessToken'],
+  ['refresh_token', 'refreshToken'],
+  ['id_token', 'idToken'],
+] as const
 const isVschar = (value: unknown) => typeof value !== 'string' || VSCHAR.test(value)
 
 /** Normalises a token response body (nulls, scope separators, `expires_in`); returns a new object. Tokens outside VSCHAR are `invalid_response`. */
 export function normalizeTokenResponseBody(body: Record<string, unknown>, context: NormalizeContext): Record<string, unknown> {
   const { policy = {}, onWarning } = context
   for (const [field] of TOKEN_FIELDS) {
-    if (!isVschar(body[field])) throw new ResponseError('invalid_response', `the token endpoint sent a ${field} with characters outside 0x20–0x7E (RFC 6749 VSCHAR)`, context.url ? { url: context.url } : {})
+    if (!isVschar(body[field]))
+      throw new ResponseError(
+        'invalid_response',
+        `the token endpoint sent a ${field} with characters outside 0x20–0x7E (RFC 6749 VSCHAR)`,
+        context.url ? { url: context.url } : {},
+      )
   }
   const out = withSpacedScope(withoutNulls(body, onWarning), onWarning)
   if (!('expires_in' in out)) return out
@@ -69,7 +78,10 @@ export function normalizeTokenResponseBody(body: Record<string, unknown>, contex
   const max = policy.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS
   if (seconds > max) {
     const exp = jwtLifetime(out.access_token, context.now, max)
-    onWarning?.({ code: 'expires_in_implausible', message: `expires_in ${String(raw).slice(0, 20)} is over the ${max} s ceiling; read as ${exp ?? max} s${exp ? " (the access token's exp)" : ''}` })
+    onWarning?.({
+      code: 'expires_in_implausible',
+      message: `expires_in ${String(raw).slice(0, 20)} is over the ${max} s ceiling; read as ${exp ?? max} s${exp ? " (the access token's exp)" : ''}`,
+    })
     seconds = exp ?? max
   }
   out.expires_in = seconds
@@ -87,7 +99,11 @@ function seconds(raw: unknown): number | null | undefined {
 function lifetime(raw: unknown, url: string | undefined): number | undefined {
   const value = seconds(raw)
   if (value === null) {
-    throw new ResponseError('invalid_response', `token response "expires_in" must be a number of seconds; got ${describe(raw)}`, url === undefined ? {} : { url })
+    throw new ResponseError(
+      'invalid_response',
+      `token response "expires_in" must be a number of seconds; got ${describe(raw)}`,
+      url === undefined ? {} : { url },
+    )
   }
   return value !== undefined && value > 0 ? value : undefined
 }
@@ -109,11 +125,17 @@ function jwtLifetime(token: unknown, now: number, max: number): number | undefin
  * `scope` with commas for separators (`"read,write"`, GitHub and others): read as the
  * space-separated list RFC 6749 §3.3 defines; the raw value is kept in `extra.scope`.
  */
-function withSpacedScope(body: Record<string, unknown>, onWarning?: (warning: { code: string; message: string }) => void): Record<string, unknown> {
+function withSpacedScope(
+  body: Record<string, unknown>,
+  onWarning?: (warning: { code: string; message: string }) => void,
+): Record<string, unknown> {
   const scope = body.scope
   const out = { ...body }
   if (typeof scope !== 'string' || !scope.includes(',')) return out
-  out.scope = scope.split(/[\s,]+/).filter(Boolean).join(' ')
+  out.scope = scope
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .join(' ')
   out['oauthkit:scope'] = scope
   onWarning?.({ code: 'scope_commas', message: 'the token response separates scopes with commas; read as spaces (RFC 6749 §3.3)' })
   return out
@@ -122,7 +144,10 @@ function withSpacedScope(body: Record<string, unknown>, onWarning?: (warning: { 
 /** Optional fields a server sends as `null` where it means "absent" (seen with every vendor). */
 const OPTIONAL = ['refresh_token', 'scope', 'id_token', 'refresh_token_expires_in', 'refresh_token_timeout', 'authorization_expires_in']
 
-function withoutNulls(body: Record<string, unknown>, onWarning?: (warning: { code: string; message: string }) => void): Record<string, unknown> {
+function withoutNulls(
+  body: Record<string, unknown>,
+  onWarning?: (warning: { code: string; message: string }) => void,
+): Record<string, unknown> {
   const nulls = OPTIONAL.filter((field) => body[field] === null)
   if (nulls.length === 0) return body
   onWarning?.({ code: 'null_field', message: `the token response has ${nulls.join(', ')} null; read as absent` })
@@ -155,11 +180,7 @@ export interface TokenSetContext {
  * `previousRefreshToken` is kept when the response carries none (RFC 6749 §6: the server
  * MAY issue a new refresh token; when it does not, the old one stays valid).
  */
-export function toTokenSet(
-  body: Record<string, unknown>,
-  now: number,
-  options: TokenSetContext = {},
-): TokenSet {
+export function toTokenSet(body: Record<string, unknown>, now: number, options: TokenSetContext = {}): TokenSet {
   const extra: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(body)) {
     if (key.startsWith('oauthkit:')) extra[key.slice(9)] = value

@@ -31,14 +31,20 @@ const expire = (page: Page) => page.waitForTimeout(TTL * 1000 + 300)
 const status = (page: Page) => page.textContent('#status')
 const patiently = { timeout: 15_000 }
 /** The example app's client, in the page. */
-type App = { isAuthenticated(): Promise<boolean>; getUser(): Promise<{ sub?: string } | undefined>; login(): Promise<void>; createLoginUrl(): Promise<string> }
+type App = {
+  isAuthenticated(): Promise<boolean>
+  getUser(): Promise<{ sub?: string } | undefined>
+  login(): Promise<void>
+  createLoginUrl(): Promise<string>
+}
 const app = (page: Page) => ({
   authenticated: () => page.evaluate(() => (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.isAuthenticated()),
   user: () => page.evaluate(async () => (await (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.getUser())?.sub),
 })
 const stored = (page: Page, where: 'localStorage' | 'sessionStorage') =>
   page.evaluate(([w, k]) => (globalThis as unknown as Record<string, Storage>)[w!]!.getItem(k!), [where, KEY])
-const refreshTokenIn = (raw: string | null) => (raw ? (JSON.parse(raw) as { tokens: { refreshToken?: string } }).tokens.refreshToken : undefined)
+const refreshTokenIn = (raw: string | null) =>
+  raw ? (JSON.parse(raw) as { tokens: { refreshToken?: string } }).tokens.refreshToken : undefined
 
 /** A second tab opened by the first (window.open): Chromium copies the opener's sessionStorage into it. */
 async function duplicate(context: BrowserContext, page: Page): Promise<Page> {
@@ -80,15 +86,18 @@ describe.runIf(haveChromium)('renewal asks for no more than was granted (RFC 674
 })
 
 describe.runIf(haveChromium)('memory: every tab signs in on its own', () => {
-  it('two tabs, two users: each renews its own grant, and neither is ever switched to the other user; the tabs\' channel carries no token', async () => {
+  it("two tabs, two users: each renews its own grant, and neither is ever switched to the other user; the tabs' channel carries no token", async () => {
     const context = await newContext(browser)
     // Any same-origin frame or worker can listen on the tabs' BroadcastChannel: with memory storage it must hear no token.
     const spy = await context.newPage()
     await spy.goto(`${spa.url}/?storage=memory`)
-    await spy.evaluate((channel) => {
-      const heard: string[] = ((globalThis as unknown as { heard: string[] }).heard = [])
-      new BroadcastChannel(channel).onmessage = (e: MessageEvent) => heard.push(JSON.stringify(e.data))
-    }, KEY.replace(/:tokens$/, ''))
+    await spy.evaluate(
+      (channel) => {
+        const heard: string[] = ((globalThis as unknown as { heard: string[] }).heard = [])
+        new BroadcastChannel(channel).onmessage = (e: MessageEvent) => heard.push(JSON.stringify(e.data))
+      },
+      KEY.replace(/:tokens$/, ''),
+    )
     const one = await context.newPage()
     await signIn(one, spa.url, 'memory', 'ada')
     const two = await context.newPage()
@@ -216,7 +225,7 @@ describe.runIf(haveChromium)('local: one sign-in for every tab', () => {
     await context.close()
   })
 
-  it('another user signing in elsewhere never becomes this tab\'s user silently: this tab is told to sign in', async () => {
+  it("another user signing in elsewhere never becomes this tab's user silently: this tab is told to sign in", async () => {
     const context = await newContext(browser)
     const one = await context.newPage()
     await signIn(one, spa.url, 'local', 'ada')

@@ -104,7 +104,7 @@ describe.runIf(haveChromium)('the SPA in Chromium', () => {
 describe.runIf(haveChromium)('two tabs', () => {
   // Was flaky (2 of 9 full runs: the second tab refreshed with the spent refresh token, read
   // late from localStorage). The rotation ledger (IndexedDB) now stops that send (#13).
-  it("expired tokens in both, one moment: exactly one refresh, both get the new token; logout reaches the other tab", async () => {
+  it('expired tokens in both, one moment: exactly one refresh, both get the new token; logout reaches the other tab', async () => {
     const context = await newContext()
     const one = await context.newPage()
     await signIn(one, 'local')

@@ -24,7 +24,15 @@ if (!haveChromium) {
 export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
 }
 
@@ -51,7 +59,9 @@ const patiently = { timeout: 15_000 }
  */
 export async function newContext(browser: Browser): Promise<BrowserContext> {
   const context = await browser.newContext()
-  await context.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.fulfill({ status: 204 })))
+  await context.route('**/*', (route) =>
+    new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.fulfill({ status: 204 }),
+  )
   context.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(`${message.location().url}: ${message.text()}`)
   })
@@ -65,7 +75,10 @@ export async function approve(page: Page, login = 'ada', until?: string) {
   await page.fill('input[name="login"]', login)
   await page.fill('input[name="password"]', 'any password')
   await page.click('button[type="submit"]')
-  const consent = page.waitForSelector('button[type="submit"]:has-text("Continue")').then(() => 'consent' as const, () => 'none' as const)
+  const consent = page.waitForSelector('button[type="submit"]:has-text("Continue")').then(
+    () => 'consent' as const,
+    () => 'none' as const,
+  )
   const back = until ? page.waitForURL((url) => url.href.startsWith(until)).then(() => 'back' as const) : new Promise<'back'>(() => {})
   if ((await Promise.race([consent, back])) === 'consent') await page.click('button[type="submit"]')
 }

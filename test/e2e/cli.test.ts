@@ -26,16 +26,38 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'oauthkit-cli-'))
   writeFileSync(join(scratch, 'user-secret'), `${CONFIDENTIAL.clientSecret}\n`)
   const profiles = {
-    service: { issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecretEnv: 'SERVICE_SECRET', scope: 'api:read', apiUrls: [servers.api] },
+    service: {
+      issuer: servers.issuer,
+      clientId: CONFIDENTIAL.clientId,
+      clientSecretEnv: 'SERVICE_SECRET',
+      scope: 'api:read',
+      apiUrls: [servers.api],
+    },
     // HOME is the scratch folder: `~/` in a path is read as it.
-    user: { issuer: servers.issuer, clientId: CONFIDENTIAL.clientId, clientSecretFile: '~/user-secret', grant: 'device', scope: 'openid offline_access api:read', apiUrls: [servers.api] },
+    user: {
+      issuer: servers.issuer,
+      clientId: CONFIDENTIAL.clientId,
+      clientSecretFile: '~/user-secret',
+      grant: 'device',
+      scope: 'openid offline_access api:read',
+      apiUrls: [servers.api],
+    },
     native: { issuer: servers.issuer, clientId: NATIVE.clientId, scope: 'openid offline_access' },
   }
   writeFileSync(join(scratch, 'config.json'), JSON.stringify({ profiles }))
   // A "browser" that only writes down the URL it was asked to open, how many arguments it got and
   // its environment: the test plays the user.
-  writeFileSync(join(scratch, 'browser.sh'), `#!/bin/sh\nenv > '${join(scratch, 'opener-env')}'\nprintf '%s' "$#" > '${join(scratch, 'opener-argc')}'\nprintf '%s' "$1" > '${join(scratch, 'opened')}'\n`, { mode: 0o755 })
-  env = { OAUTHKIT_CONFIG: join(scratch, 'config.json'), OAUTHKIT_CACHE_DIR: join(scratch, 'cache'), SERVICE_SECRET: CONFIDENTIAL.clientSecret, BROWSER: join(scratch, 'browser.sh') }
+  writeFileSync(
+    join(scratch, 'browser.sh'),
+    `#!/bin/sh\nenv > '${join(scratch, 'opener-env')}'\nprintf '%s' "$#" > '${join(scratch, 'opener-argc')}'\nprintf '%s' "$1" > '${join(scratch, 'opened')}'\n`,
+    { mode: 0o755 },
+  )
+  env = {
+    OAUTHKIT_CONFIG: join(scratch, 'config.json'),
+    OAUTHKIT_CACHE_DIR: join(scratch, 'cache'),
+    SERVICE_SECRET: CONFIDENTIAL.clientSecret,
+    BROWSER: join(scratch, 'browser.sh'),
+  }
 })
 afterAll(async () => {
   await servers?.stop()
@@ -55,8 +77,14 @@ interface Run {
   err: string
 }
 
-function oauthkit(args: string[], options: { env?: Record<string, string>; stdin?: string; onErrLine?: (line: string) => void } = {}): Promise<Run> {
-  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH!, HOME: scratch, ...env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+function oauthkit(
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string; onErrLine?: (line: string) => void } = {},
+): Promise<Run> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { PATH: process.env.PATH!, HOME: scratch, ...env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   child.stdout.on('data', (chunk: Buffer) => (out += chunk))
@@ -72,7 +100,8 @@ describe('oauthkit (the CLI)', () => {
   it('--help lists the commands and the exit codes; a command has its own help', async () => {
     const all = await oauthkit(['--help'])
     expect(all.code).toBe(0)
-    for (const command of ['discover', 'token', 'call', 'inspect', 'revoke', 'introspect', 'register']) expect(all.out).toContain(`  ${command}`)
+    for (const command of ['discover', 'token', 'call', 'inspect', 'revoke', 'introspect', 'register'])
+      expect(all.out).toContain(`  ${command}`)
     expect(all.out).toContain('Exit codes: 0 done')
     const token = await oauthkit(['token', '--help'])
     expect(token.out).toContain('--grant client_credentials|password|refresh|device|code')
@@ -106,14 +135,28 @@ describe('oauthkit (the CLI)', () => {
     expect(JSON.parse(call.out)).toMatchObject({ client: CONFIDENTIAL.clientId, scope: 'api:read' })
   })
 
-  it('a vendor preset by name drives the client (Bipsync\'s, pointed at the local server)', async () => {
-    const run = await oauthkit(['token', '--preset', `bipsync:issuer=${servers.issuer}`, '--client-id', CONFIDENTIAL.clientId, '--client-secret-env', 'SERVICE_SECRET', '--scope', 'api:read', '--no-cache'])
+  it("a vendor preset by name drives the client (Bipsync's, pointed at the local server)", async () => {
+    const run = await oauthkit([
+      'token',
+      '--preset',
+      `bipsync:issuer=${servers.issuer}`,
+      '--client-id',
+      CONFIDENTIAL.clientId,
+      '--client-secret-env',
+      'SERVICE_SECRET',
+      '--scope',
+      'api:read',
+      '--no-cache',
+    ])
     expect(run.err).toContain('client_credentials: bearer token')
     expect(run.code).toBe(0)
   })
 
   it('token --grant password: the password from OAUTHKIT_PASSWORD, never the command line', async () => {
-    const run = await oauthkit(['token', '-p', 'service', '--grant', 'password', '--username', USER.login, '--scope', 'openid', '--no-cache', '--json'], { env: { OAUTHKIT_PASSWORD: USER.password } })
+    const run = await oauthkit(
+      ['token', '-p', 'service', '--grant', 'password', '--username', USER.login, '--scope', 'openid', '--no-cache', '--json'],
+      { env: { OAUTHKIT_PASSWORD: USER.password } },
+    )
     expect(run.code).toBe(0)
     expect(JSON.parse(run.out)).toMatchObject({ tokenType: 'bearer', accessToken: expect.any(String) })
   })
@@ -192,9 +235,24 @@ describe('oauthkit (the CLI)', () => {
   })
 
   it('register: dynamic registration', async () => {
-    const run = await oauthkit(['register', '--issuer', servers.issuer, '--redirect-uri', 'http://127.0.0.1/cb', '--name', 'cli test', '--auth-method', 'none', '--json'])
+    const run = await oauthkit([
+      'register',
+      '--issuer',
+      servers.issuer,
+      '--redirect-uri',
+      'http://127.0.0.1/cb',
+      '--name',
+      'cli test',
+      '--auth-method',
+      'none',
+      '--json',
+    ])
     expect(run.code).toBe(0)
-    expect(JSON.parse(run.out)).toMatchObject({ client_id: expect.any(String), client_name: 'cli test', token_endpoint_auth_method: 'none' })
+    expect(JSON.parse(run.out)).toMatchObject({
+      client_id: expect.any(String),
+      client_name: 'cli test',
+      token_endpoint_auth_method: 'none',
+    })
   })
 
   it('exit codes per recovery class: a wrong secret is 3 (the secret never printed), an unreachable server 5, a usage mistake 2', async () => {
@@ -223,13 +281,20 @@ describe('oauthkit (the CLI)', () => {
     expect(notJwt.err).toContain('not a JWT')
   })
 
-  it('a hostile server\'s escape sequences never reach the terminal: shown escaped, and --json stays valid JSON', async () => {
+  it("a hostile server's escape sequences never reach the terminal: shown escaped, and --json stays valid JSON", async () => {
     // An authorization server on loopback whose metadata carries a clipboard write, a screen clear and a C1 CSI.
     const evil = '\u001b]52;c;ZXZpbA==\u0007\u001b[2J\u009b31m\u202e'
     const server = createServer((req, res) => {
       const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
       if (req.url !== '/.well-known/oauth-authorization-server') return void res.writeHead(404).end()
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, token_endpoint: `${issuer}/token`, scopes_supported: [`read${evil}`], grant_types_supported: [`client_credentials${evil}`] }))
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          issuer,
+          token_endpoint: `${issuer}/token`,
+          scopes_supported: [`read${evil}`],
+          grant_types_supported: [`client_credentials${evil}`],
+        }),
+      )
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     try {
@@ -266,7 +331,11 @@ describe('oauthkit (the CLI)', () => {
     expect(command.code).toBe(2)
     expect(command.err).toContain('no command "tokn"; did you mean token?')
     expect(command.err.split('\n').length).toBeLessThan(4) // a line and a pointer, not the whole help
-    for (const args of [['introspect', 'a-token-in-ps', '-p', 'service'], ['revoke', 'a-token-in-ps', '-p', 'service'], ['inspect', 'a.b.c']]) {
+    for (const args of [
+      ['introspect', 'a-token-in-ps', '-p', 'service'],
+      ['revoke', 'a-token-in-ps', '-p', 'service'],
+      ['inspect', 'a.b.c'],
+    ]) {
       const run = await oauthkit(args)
       expect(run.code, args.join(' ')).toBe(2)
       expect(run.err).toContain('shell history')
@@ -286,7 +355,15 @@ describe('oauthkit (the CLI)', () => {
     const otherIssuer = createServer((req, res) => {
       asked.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`)
       const issuer = `http://127.0.0.1:${(otherIssuer.address() as AddressInfo).port}`
-      if (req.url === '/.well-known/oauth-authorization-server') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, token_endpoint: `${issuer}/token`, introspection_endpoint: `${issuer}/introspect`, revocation_endpoint: `${issuer}/revoke` }))
+      if (req.url === '/.well-known/oauth-authorization-server')
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            issuer,
+            token_endpoint: `${issuer}/token`,
+            introspection_endpoint: `${issuer}/introspect`,
+            revocation_endpoint: `${issuer}/revoke`,
+          }),
+        )
       else res.writeHead(404).end()
     })
     await new Promise<void>((resolve) => otherIssuer.listen(0, '127.0.0.1', resolve))

@@ -10,7 +10,17 @@ it('npm run demo: every step works', async () => {
   child.stderr.on('data', (chunk: Buffer) => (out += chunk))
   const code = await new Promise<number | null>((done) => child.on('close', done))
   expect(out).not.toContain('✘')
-  for (const step of ['authorization code + PKCE', 'DPoP', 'pushed authorization (PAR)', 'device authorization', 'token exchange', 'JWT bearer', 'MCP client', 'revocation']) expect(out).toMatch(new RegExp(`^✔ ${step.replace(/[()+]/g, '\\$&')} `, 'm'))
+  for (const step of [
+    'authorization code + PKCE',
+    'DPoP',
+    'pushed authorization (PAR)',
+    'device authorization',
+    'token exchange',
+    'JWT bearer',
+    'MCP client',
+    'revocation',
+  ])
+    expect(out).toMatch(new RegExp(`^✔ ${step.replace(/[()+]/g, '\\$&')} `, 'm'))
   expect(out).toContain('every step worked')
   expect(code).toBe(0)
 }, 60_000)

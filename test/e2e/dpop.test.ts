@@ -57,10 +57,14 @@ describe('DPoP against oidc-provider and an API that checks proofs', () => {
     expect(asBearer.status).toBe(401)
     const replay = await fetch(`${servers.api}/me`, { headers: { authorization: `DPoP ${token}`, dpop: sent[0]!.headers.get('dpop')! } })
     expect(replay.headers.get('www-authenticate')).toBe('DPoP error="invalid_dpop_proof"')
-    const wrongAth = await fetch(`${servers.api}/me`, { headers: { authorization: `DPoP ${token}`, dpop: await key.proof('GET', `${servers.api}/me`, 'another-token') } })
+    const wrongAth = await fetch(`${servers.api}/me`, {
+      headers: { authorization: `DPoP ${token}`, dpop: await key.proof('GET', `${servers.api}/me`, 'another-token') },
+    })
     expect(wrongAth.headers.get('www-authenticate')).toBe('DPoP error="invalid_dpop_proof"')
     const otherKey = await createDPoP()
-    const stolen = await fetch(`${servers.api}/me`, { headers: { authorization: `DPoP ${token}`, dpop: await otherKey.proof('GET', `${servers.api}/me`, token) } })
+    const stolen = await fetch(`${servers.api}/me`, {
+      headers: { authorization: `DPoP ${token}`, dpop: await otherKey.proof('GET', `${servers.api}/me`, token) },
+    })
     expect(stolen.headers.get('www-authenticate')).toBe('DPoP error="invalid_dpop_proof"')
   })
 
@@ -88,7 +92,11 @@ describe('DPoP against oidc-provider and an API that checks proofs', () => {
   it('a public client: sign-in, a DPoP-bound refresh token that refreshes with its key only; userinfo with a proof', async () => {
     const dpop = await createDPoP()
     const client = await createOAuthClient({ issuer: servers.issuer, ...NATIVE, dpop })
-    const pending = await client.buildAuthorizationUrl({ redirectUri: 'http://127.0.0.1:4000/callback', scope: 'openid profile offline_access', extraParams: { prompt: 'consent' } })
+    const pending = await client.buildAuthorizationUrl({
+      redirectUri: 'http://127.0.0.1:4000/callback',
+      scope: 'openid profile offline_access',
+      extraParams: { prompt: 'consent' },
+    })
     const tokens = await client.completeAuthorization(await actAsUser(pending.url, { until: 'http://127.0.0.1:4000/callback' }), pending)
     expect(tokens).toMatchObject({ tokenType: 'dpop', refreshToken: expect.any(String) })
     expect(await client.fetchUserInfo(tokens.accessToken)).toMatchObject({ sub: USER.login })
@@ -103,7 +111,9 @@ describe('DPoP against oidc-provider and an API that checks proofs', () => {
     const tokens = await client.clientCredentialsGrant({ scope: 'api:read', resource: servers.api })
     const plain = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL })
     const before = { ...servers.apiCalls }
-    expect(() => plain.session({ tokens, apiUrls: [servers.api] })).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('DPoP') }))
+    expect(() => plain.session({ tokens, apiUrls: [servers.api] })).toThrow(
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('DPoP') }),
+    )
     expect(servers.apiCalls).toEqual(before)
   })
 })

@@ -19,7 +19,9 @@ function npmRunExample(args: string[], onLine?: (line: string, stop: () => void)
     for (const line of chunk.toString().split('\n')) if (line) onLine?.(line, stop)
   })
   child.stderr.on('data', (chunk: Buffer) => (out += chunk))
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((done) => child.on('close', (code, signal) => done({ code, signal, out })))
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((done) =>
+    child.on('close', (code, signal) => done({ code, signal, out })),
+  )
 }
 
 /** What each example prints when it worked. */
@@ -38,11 +40,14 @@ const EXPECTED: Record<string, RegExp> = {
   'vendor-organization-api': /^200$/m,
   'vendor-epismo-mcp': /signing in as the example user\)\nPOST tools\/list → 200/,
   // Signed in at the 401, then stepped up at the 403 of the write tool.
-  'mcp-client': /tools: whoami, write\nwhoami → [^\n]*"scopes":\["mcp:read"\][\s\S]*for mcp:read offline_access mcp:write\n[^\n]*signing in as the example user\)\nwrite → written/,
+  'mcp-client':
+    /tools: whoami, write\nwhoami → [^\n]*"scopes":\["mcp:read"\][\s\S]*for mcp:read offline_access mcp:write\n[^\n]*signing in as the example user\)\nwrite → written/,
 }
 
 describe('npm run example <name>', () => {
-  const files = readdirSync(resolve(root, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3))
+  const files = readdirSync(resolve(root, 'examples'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
 
   it('knows every example in examples/ (and lists them)', async () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(files.sort())
@@ -62,7 +67,9 @@ describe('npm run example <name>', () => {
 
   it('vendor-bipsync -- --device runs the device flow on the emulator', async () => {
     const { code, out } = await npmRunExample(['vendor-bipsync', '--device'])
-    expect(out).toMatch(/Open https:\/\/acme-api\.bipsync\.com\/activate\?user_code=\S+ and enter \S+\n {2}\(npm run example: approving as the example user\)\n200/)
+    expect(out).toMatch(
+      /Open https:\/\/acme-api\.bipsync\.com\/activate\?user_code=\S+ and enter \S+\n {2}\(npm run example: approving as the example user\)\n200/,
+    )
     expect(code).toBe(0)
   })
 
@@ -70,7 +77,10 @@ describe('npm run example <name>', () => {
     let page: Promise<string> | undefined
     const { code, signal, out } = await npmRunExample(['spa'], (line, stop) => {
       const url = /^SPA on (\S+)/.exec(line)?.[1]
-      if (url) page = fetch(url).then((res) => res.text()).finally(stop)
+      if (url)
+        page = fetch(url)
+          .then((res) => res.text())
+          .finally(stop)
     })
     expect(out).toMatch(/^SPA on http:\/\/127\.0\.0\.1:\d+/)
     expect(await page).toContain('app.js')

@@ -43,13 +43,28 @@ interface WorkerResult {
 }
 
 function workers(count: number, env: Record<string, string>): Promise<WorkerResult[]> {
-  const base = { ...process.env, ISSUER: servers.issuer, CLIENT_ID: CONFIDENTIAL.clientId, CLIENT_SECRET: CONFIDENTIAL.clientSecret, API: servers.api, SECONDS: String(SECONDS), CALLERS: '20', ...env }
+  const base = {
+    ...process.env,
+    ISSUER: servers.issuer,
+    CLIENT_ID: CONFIDENTIAL.clientId,
+    CLIENT_SECRET: CONFIDENTIAL.clientSecret,
+    API: servers.api,
+    SECONDS: String(SECONDS),
+    CALLERS: '20',
+    ...env,
+  }
   const one = () =>
     new Promise<WorkerResult>((done, fail) => {
-      const child = spawn(resolve(root, 'node_modules/.bin/tsx'), ['test/support/fleet-worker.ts'], { cwd: root, env: base, stdio: ['ignore', 'pipe', 'inherit'] })
+      const child = spawn(resolve(root, 'node_modules/.bin/tsx'), ['test/support/fleet-worker.ts'], {
+        cwd: root,
+        env: base,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
       let out = ''
       child.stdout.on('data', (chunk: Buffer) => (out += chunk))
-      child.on('close', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!) as WorkerResult) : fail(new Error(`worker exited ${code}: ${out}`))))
+      child.on('close', (code) =>
+        code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!) as WorkerResult) : fail(new Error(`worker exited ${code}: ${out}`)),
+      )
     })
   return Promise.all(Array.from({ length: count }, one))
 }
@@ -109,7 +124,14 @@ describe.runIf(haveRedis)('a fleet on Redis', () => {
 describe.runIf(haveRedis)('a fleet with DPoP-bound tokens, one key through the store (#16)', () => {
   it('4 processes × 20 callers on Redis, client_credentials with DPoP: one key for all, every proof accepted by the API, the tokens shared', async () => {
     const before = requests('client_credentials')
-    const results = await workers(4, { STORE: 'redis', REDIS_URL: redis!.url, KEY: 'fleet-dpop', GRANT: 'client_credentials', DPOP: '1', SECONDS: '6' })
+    const results = await workers(4, {
+      STORE: 'redis',
+      REDIS_URL: redis!.url,
+      KEY: 'fleet-dpop',
+      GRANT: 'client_credentials',
+      DPOP: '1',
+      SECONDS: '6',
+    })
     const tokenRequests = requests('client_credentials') - before
     report('redis dpop', { tokenRequests, ideal: 6 / (TTL / 2), calls: results.reduce((n, r) => n + r.calls, 0) })
     for (const r of results) expect(r.errors).toEqual({})

@@ -42,7 +42,7 @@ async function connect(fetcher: typeof fetch) {
   return client
 }
 
-const text = (result: unknown) => ((result as { content: Array<{ text: string }> }).content[0]!.text)
+const text = (result: unknown) => (result as { content: Array<{ text: string }> }).content[0]!.text
 
 describe('oauthkit/mcp against an MCP server built with the official SDK, behind oidc-provider', () => {
   it('one line in the SDK transport: the 401 leads through RFC 9728 to registration, sign-in with PKCE and resource, and every request carries the token', async () => {

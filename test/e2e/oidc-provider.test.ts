@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createOAuthClient,
-  discover,
-  discoverFromResource,
-  registerClient,
-  type OAuthClient,
-} from '../../src/index.js'
+import { createOAuthClient, discover, discoverFromResource, registerClient, type OAuthClient } from '../../src/index.js'
 import { CONFIDENTIAL, PUBLIC, USER, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
 import { failure } from '../support/msw.js'
 
@@ -14,7 +8,12 @@ let confidential: OAuthClient
 
 beforeAll(async () => {
   servers = await startLocalServers({ accessTokenTtl: 30 })
-  confidential = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, redirectUri: servers.redirectUri, discoveryCache: false })
+  confidential = await createOAuthClient({
+    issuer: servers.issuer,
+    ...CONFIDENTIAL,
+    redirectUri: servers.redirectUri,
+    discoveryCache: false,
+  })
 })
 afterAll(() => servers?.stop())
 
@@ -22,7 +21,6 @@ async function callApi(accessToken: string) {
   const res = await fetch(`${servers.api}/me`, { headers: { authorization: `Bearer ${accessToken}` } })
   return { status: res.status, body: res.ok ? ((await res.json()) as Record<string, unknown>) : undefined }
 }
-
 
 async function signIn(client: OAuthClient, scope = 'openid offline_access profile') {
   const pending = await client.buildAuthorizationUrl({ scope, extraParams: { prompt: 'consent' } })
@@ -48,7 +46,9 @@ describe('oidc-provider 8 on loopback', () => {
     const plain = await discoverFromResource(`${servers.api}/me`, { challenge: 'Bearer error="invalid_token"', discoveryCache: false })
     expect(plain.resource.url).toBe(`${servers.api}/.well-known/oauth-protected-resource`)
     expect(plain.authorizationServer.metadata.issuer).toBe(servers.issuer)
-    const untrusted = await failure(discoverFromResource(servers.api, { discoveryCache: false, trustedIssuers: ['https://as.example.com'] }))
+    const untrusted = await failure(
+      discoverFromResource(servers.api, { discoveryCache: false, trustedIssuers: ['https://as.example.com'] }),
+    )
     expect(untrusted.code).toBe('untrusted_issuer')
   })
 
@@ -130,7 +130,10 @@ describe('oidc-provider 8 on loopback', () => {
     const page = await fetch(flow.verificationUriComplete!)
     const html = await page.text()
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1]
-    const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ')
     await fetch(new URL('/device', servers.issuer), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },

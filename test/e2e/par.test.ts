@@ -19,16 +19,29 @@ afterAll(() => servers?.stop())
 describe('oidc-provider requiring PAR', () => {
   it('advertises it, and refuses an authorization request that was not pushed', async () => {
     const client = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, redirectUri: servers.redirectUri })
-    expect(client.metadata).toMatchObject({ require_pushed_authorization_requests: true, pushed_authorization_request_endpoint: `${servers.issuer}/request` })
+    expect(client.metadata).toMatchObject({
+      require_pushed_authorization_requests: true,
+      pushed_authorization_request_endpoint: `${servers.issuer}/request`,
+    })
     // What a client that ignores the metadata would send: the parameters in the URL.
     const unpushed = new URL(`${servers.issuer}/auth`)
-    unpushed.search = new URLSearchParams({ client_id: CONFIDENTIAL.clientId, response_type: 'code', redirect_uri: servers.redirectUri, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString()
+    unpushed.search = new URLSearchParams({
+      client_id: CONFIDENTIAL.clientId,
+      response_type: 'code',
+      redirect_uri: servers.redirectUri,
+      scope: 'openid',
+      code_challenge: 'x'.repeat(43),
+      code_challenge_method: 'S256',
+    }).toString()
     const refused = await fetch(unpushed, { redirect: 'manual' })
     expect(new URL(refused.headers.get('location')!).searchParams.get('error')).toBe('invalid_request')
     expect(await failure(client.buildAuthorizationUrl({ scope: 'openid', par: false }))).toMatchObject({ code: 'invalid_config' })
   })
 
-  for (const [name, credentials] of [['confidential (client_secret_basic)', CONFIDENTIAL], ['public (none)', PUBLIC]] as const) {
+  for (const [name, credentials] of [
+    ['confidential (client_secret_basic)', CONFIDENTIAL],
+    ['public (none)', PUBLIC],
+  ] as const) {
     it(`a ${name} client pushes because the server requires it, signs the user in, and redeems the code`, async () => {
       const client = await createOAuthClient({ issuer: servers.issuer, ...credentials, redirectUri: servers.redirectUri })
       const pending = await client.buildAuthorizationUrl({ scope: 'openid profile' })

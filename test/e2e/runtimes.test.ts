@@ -26,7 +26,13 @@ import { packInto, root } from '../support/packed.js'
 const execute = promisify(execFile)
 const scratch = join(root, '.tmp', 'runtime-smoke')
 const installed = (path: string) => join(root, 'test', 'runtimes', 'node_modules', path)
-const STEPS = ['discovery', 'client_credentials session, authorized fetch', 'authorization URL with PKCE, callback', 'refresh', 'typed error']
+const STEPS = [
+  'discovery',
+  'client_credentials session, authorized fetch',
+  'authorization URL with PKCE, callback',
+  'refresh',
+  'typed error',
+]
 
 interface Step {
   name: string
@@ -36,7 +42,12 @@ interface Step {
 
 /** Runs a smoke launcher in the scratch project; its stdout holds one `SMOKE <json>` line. */
 async function launcher(binary: string, args: string[]): Promise<Step[]> {
-  const { stdout } = await execute(binary, args, { cwd: scratch, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } })
+  const { stdout } = await execute(binary, args, {
+    cwd: scratch,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  })
   const line = stdout.split('\n').find((l) => l.startsWith('SMOKE '))
   if (!line) throw new Error(`no SMOKE line in the output:\n${stdout}`)
   return JSON.parse(line.slice(6)) as Step[]
@@ -50,15 +61,39 @@ let server: EmulatorServer
  */
 function bunBinary(): string {
   const installedByScript = installed('bun/bin/bun.exe')
-  return existsSync(installedByScript) && statSync(installedByScript).size > 1_000_000 ? installedByScript : installed('@oven/bun-linux-x64/bin/bun')
+  return existsSync(installedByScript) && statSync(installedByScript).size > 1_000_000
+    ? installedByScript
+    : installed('@oven/bun-linux-x64/bin/bun')
 }
 
 const RUNTIMES: Array<{ name: string; binary: string; run(): Promise<Step[]> }> = [
   { name: `Node ${process.versions.node}`, binary: process.execPath, run: () => launcher(process.execPath, ['run.mjs', server.base]) },
-  ...(['node22', 'node24'] as const).map((dir) => ({ name: `Node ${dir.slice(4)}`, binary: installed(`${dir}/bin/node`), run: () => launcher(installed(`${dir}/bin/node`), ['run.mjs', server.base]) })),
-  { name: 'Deno', binary: installed('.bin/deno'), run: () => launcher(installed('.bin/deno'), ['run', '--no-lock', '--no-prompt', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', 'run.mjs', server.base]) },
+  ...(['node22', 'node24'] as const).map((dir) => ({
+    name: `Node ${dir.slice(4)}`,
+    binary: installed(`${dir}/bin/node`),
+    run: () => launcher(installed(`${dir}/bin/node`), ['run.mjs', server.base]),
+  })),
+  {
+    name: 'Deno',
+    binary: installed('.bin/deno'),
+    run: () =>
+      launcher(installed('.bin/deno'), [
+        'run',
+        '--no-lock',
+        '--no-prompt',
+        '--allow-net=127.0.0.1',
+        '--allow-read',
+        '--allow-env',
+        'run.mjs',
+        server.base,
+      ]),
+  },
   { name: 'Bun', binary: bunBinary(), run: () => launcher(bunBinary(), ['run.mjs', server.base]) },
-  { name: 'workerd', binary: installed('.bin/workerd'), run: () => (writeWorkerdConfig(), launcher(installed('.bin/workerd'), ['test', 'smoke.capnp'])) },
+  {
+    name: 'workerd',
+    binary: installed('.bin/workerd'),
+    run: () => (writeWorkerdConfig(), launcher(installed('.bin/workerd'), ['test', 'smoke.capnp'])),
+  },
   { name: 'Chromium', binary: CHROMIUM, run: inChromium },
 ]
 
@@ -104,7 +139,15 @@ async function inChromium(): Promise<Step[]> {
 
 /** Bundles a launcher from the scratch project, resolving `oauthkit` with a platform's conditions. */
 async function bundle(entry: string, conditions: string[]): Promise<string> {
-  const out = await build({ entryPoints: [join(scratch, entry)], bundle: true, format: 'esm', platform: 'neutral', conditions, write: false, logLevel: 'warning' })
+  const out = await build({
+    entryPoints: [join(scratch, entry)],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions,
+    write: false,
+    logLevel: 'warning',
+  })
   return out.outputFiles[0]!.text
 }
 
@@ -129,7 +172,10 @@ beforeAll(async () => {
       }),
     {
       '/callback': { type: 'text/plain', body: 'signed in' },
-      '/smoke.html': { type: 'text/html', body: '<!doctype html><link rel="icon" href="data:,"><script type="module" src="/smoke.js"></script>' },
+      '/smoke.html': {
+        type: 'text/html',
+        body: '<!doctype html><link rel="icon" href="data:,"><script type="module" src="/smoke.js"></script>',
+      },
       '/smoke.js': { type: 'text/javascript', body: page },
     },
   )
@@ -137,17 +183,23 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop()
-  // eslint-disable-next-line no-console -- asked for
-  if (process.env.SMOKE_REPORT) console.log(['| runtime | ' + STEPS.join(' | ') + ' |', `|${' --- |'.repeat(STEPS.length + 1)}`, ...table].join('\n'))
+  if (process.env.SMOKE_REPORT) {
+    // eslint-disable-next-line no-console -- asked for
+    console.log(['| runtime | ' + STEPS.join(' | ') + ' |', `|${' --- |'.repeat(STEPS.length + 1)}`, ...table].join('\n'))
+  }
 })
 
 describe('the runtime smoke', () => {
   for (const runtime of RUNTIMES) {
-    it.runIf(existsSync(runtime.binary))(`${runtime.name}: ${STEPS.join(', ')}`, async () => {
-      const steps = await runtime.run()
-      table.push(`| ${runtime.name} | ${steps.map((s) => (s.ok ? '✔' : `✘ ${s.detail}`)).join(' | ')} |`)
-      expect(steps.map((s) => s.name)).toEqual(STEPS)
-      expect(steps.filter((s) => !s.ok)).toEqual([])
-    }, 90_000)
+    it.runIf(existsSync(runtime.binary))(
+      `${runtime.name}: ${STEPS.join(', ')}`,
+      async () => {
+        const steps = await runtime.run()
+        table.push(`| ${runtime.name} | ${steps.map((s) => (s.ok ? '✔' : `✘ ${s.detail}`)).join(' | ')} |`)
+        expect(steps.map((s) => s.name)).toEqual(STEPS)
+        expect(steps.filter((s) => !s.ok)).toEqual([])
+      },
+      90_000,
+    )
   }
 })

@@ -107,7 +107,9 @@ describe('holders sharing one store, with the defaults (#15): rotation and reuse
         Array.from({ length: 5 }, async () => {
           while (Date.now() < end) {
             calls++
-            const res = await session.fetch(`${servers.api}/me`).catch((e: { code?: string; error?: string }) => ({ status: `${e.code} ${e.error ?? ''}` }))
+            const res = await session
+              .fetch(`${servers.api}/me`)
+              .catch((e: { code?: string; error?: string }) => ({ status: `${e.code} ${e.error ?? ''}` }))
             if (res.status !== 200) failures.push(String(res.status))
             await new Promise((r) => setTimeout(r, 20))
           }
@@ -127,13 +129,28 @@ describe('holders sharing one store, with the defaults (#15): rotation and reuse
     await fileStore(file).save(await signedIn(), undefined)
     const before = servers.tokenRequests.get('refresh_token') ?? 0
     const root = resolve(import.meta.dirname, '..', '..')
-    const env = { ...process.env, TOKEN_FILE: file, ISSUER: servers.issuer, CLIENT_ID: CONFIDENTIAL.clientId, CLIENT_SECRET: CONFIDENTIAL.clientSecret, API: servers.api, SECONDS: '8', CALLERS: '5' }
+    const env = {
+      ...process.env,
+      TOKEN_FILE: file,
+      ISSUER: servers.issuer,
+      CLIENT_ID: CONFIDENTIAL.clientId,
+      CLIENT_SECRET: CONFIDENTIAL.clientSecret,
+      API: servers.api,
+      SECONDS: '8',
+      CALLERS: '5',
+    }
     const run = () =>
       new Promise<{ calls: number; failed: number; errors: Record<string, number> }>((done, fail) => {
-        const child = spawn(resolve(root, 'node_modules/.bin/tsx'), ['test/support/fleet-worker.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
+        const child = spawn(resolve(root, 'node_modules/.bin/tsx'), ['test/support/fleet-worker.ts'], {
+          cwd: root,
+          env,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        })
         let out = ''
         child.stdout.on('data', (chunk: Buffer) => (out += chunk))
-        child.on('close', (code) => (code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!)) : fail(new Error(`worker exited ${code}: ${out}`))))
+        child.on('close', (code) =>
+          code === 0 ? done(JSON.parse(out.trim().split('\n').at(-1)!)) : fail(new Error(`worker exited ${code}: ${out}`)),
+        )
       })
     const results = await Promise.all([run(), run()])
     for (const r of results) {

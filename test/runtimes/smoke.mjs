@@ -39,7 +39,8 @@ export async function smoke(base) {
     app = await createOAuthClient({ issuer: base, ...SMOKE_APP, redirectUri: `${base}/callback` })
     const pending = await app.buildAuthorizationUrl({ scope: 'read offline_access' })
     const asked = new URL(pending.url)
-    if (asked.searchParams.get('code_challenge_method') !== 'S256' || !asked.searchParams.get('code_challenge')) throw new Error('no S256 code challenge')
+    if (asked.searchParams.get('code_challenge_method') !== 'S256' || !asked.searchParams.get('code_challenge'))
+      throw new Error('no S256 code challenge')
     // The server signs the user in at once and redirects; the final URL is the callback.
     const callback = (await fetch(pending.url)).url
     tokens = await app.completeAuthorization(callback, pending)

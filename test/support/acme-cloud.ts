@@ -7,7 +7,13 @@ import { createEmulator, EmulatorRejection } from '../../src/entries/testing.js'
 
 export const ACME_CLIENT = { clientId: 'acme-app', clientSecret: 'acme-secret' }
 
-const names: Record<string, string> = { grantType: 'grant_type', clientId: 'client_id', clientSecret: 'client_secret', refreshToken: 'refresh_token', scope: 'scope' }
+const names: Record<string, string> = {
+  grantType: 'grant_type',
+  clientId: 'client_id',
+  clientSecret: 'client_secret',
+  refreshToken: 'refresh_token',
+  scope: 'scope',
+}
 
 export function acmeCloudServer() {
   return createEmulator({
@@ -19,7 +25,8 @@ export function acmeCloudServer() {
     expiresIn: (seconds) => String(seconds * 1000),
     tokenResponse: ({ token_type: _dropped, ...rest }) => rest,
     async readTokenRequest(request) {
-      if (!(request.headers.get('content-type') ?? '').startsWith('application/json')) throw new EmulatorRejection('invalid_request', 'JSON body expected')
+      if (!(request.headers.get('content-type') ?? '').startsWith('application/json'))
+        throw new EmulatorRejection('invalid_request', 'JSON body expected')
       const body = (await request.json()) as Record<string, string>
       const params = new URLSearchParams()
       for (const [key, value] of Object.entries(body)) {

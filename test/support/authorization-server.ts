@@ -70,9 +70,15 @@ export function signAssertion(claims: Record<string, unknown>): string {
 function verifiedAssertion(jwt: string, audience: string[]): Record<string, unknown> | undefined {
   const [header, payload, signature] = jwt.split('.')
   if (!header || !payload || !signature) return undefined
-  const ok = verify('sha256', Buffer.from(`${header}.${payload}`), { key: assertionKey.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'))
+  const ok = verify(
+    'sha256',
+    Buffer.from(`${header}.${payload}`),
+    { key: assertionKey.publicKey, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(signature, 'base64url'),
+  )
   const claims = ok ? (JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>) : undefined
-  if (!claims || claims.iss !== ASSERTION_ISSUER || !audience.includes(claims.aud as string) || typeof claims.sub !== 'string') return undefined
+  if (!claims || claims.iss !== ASSERTION_ISSUER || !audience.includes(claims.aud as string) || typeof claims.sub !== 'string')
+    return undefined
   return typeof claims.exp === 'number' && claims.exp * 1000 > Date.now() ? claims : undefined
 }
 
@@ -117,7 +123,15 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
         client_id: CONFIDENTIAL.clientId,
         client_secret: CONFIDENTIAL.clientSecret,
         token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'password', TOKEN_EXCHANGE, JWT_BEARER],
+        grant_types: [
+          'authorization_code',
+          'refresh_token',
+          'client_credentials',
+          'urn:ietf:params:oauth:grant-type:device_code',
+          'password',
+          TOKEN_EXCHANGE,
+          JWT_BEARER,
+        ],
         response_types: ['code'],
         redirect_uris: [redirectUri],
         scope: 'openid offline_access profile email api:read',
@@ -156,12 +170,16 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     ...(options.spaOrigin
       ? {
           // The SPA calls the token and revocation endpoints cross-origin.
-          clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string }) => client.clientId === SPA.clientId && origin === options.spaOrigin,
+          clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string }) =>
+            client.clientId === SPA.clientId && origin === options.spaOrigin,
           // As oidc-provider's documentation suggests for public web clients doing code flow: a
           // refresh token without offline_access (which it grants only with prompt=consent). The
           // SPA then holds a refresh token for less scope than it asked for.
-          issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean; clientAuthMethod?: string | undefined }, code: { scopes: Set<string> }) =>
-            client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client.clientAuthMethod === 'none'),
+          issueRefreshToken: async (
+            _ctx: unknown,
+            client: { grantTypeAllowed(type: string): boolean; clientAuthMethod?: string | undefined },
+            code: { scopes: Set<string> },
+          ) => client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client.clientAuthMethod === 'none'),
         }
       : {}),
     pkce: { required: () => true },
@@ -257,7 +275,12 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
   /** Why the API refuses a DPoP request (an RFC 9449 §7.1 error), or undefined when the proof checks. */
   function dpopRefusal(req: IncomingMessage, url: URL, scheme: string, token: string, bound: string | undefined): string | undefined {
     if (scheme !== 'DPoP' || !bound) return 'invalid_token'
-    const proof = checkDpopProof(String(req.headers.dpop ?? ''), { method: req.method ?? 'GET', url: `${api}${url.pathname}`, token, jkt: bound })
+    const proof = checkDpopProof(String(req.headers.dpop ?? ''), {
+      method: req.method ?? 'GET',
+      url: `${api}${url.pathname}`,
+      token,
+      jkt: bound,
+    })
     if (!proof) return 'invalid_dpop_proof'
     if (seenProofs.has(proof.jti)) return 'invalid_dpop_proof'
     seenProofs.add(proof.jti)
@@ -270,7 +293,10 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
       res.setHeader('access-control-allow-origin', options.spaOrigin)
       res.setHeader('access-control-expose-headers', 'www-authenticate, dpop-nonce')
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { 'access-control-allow-headers': 'authorization, content-type, dpop', 'access-control-allow-methods': 'GET, POST' })
+        res.writeHead(204, {
+          'access-control-allow-headers': 'authorization, content-type, dpop',
+          'access-control-allow-methods': 'GET, POST',
+        })
         res.end()
         return
       }
@@ -293,7 +319,10 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     const refusal = token && (bound || match?.[1] === 'DPoP') ? dpopRefusal(req, url, match![1]!, value!, bound) : undefined
     if (refusal) {
       apiCalls.unauthorized++
-      res.writeHead(401, { 'www-authenticate': `DPoP error="${refusal}"`, ...(refusal === 'use_dpop_nonce' ? { 'dpop-nonce': apiNonce } : {}) })
+      res.writeHead(401, {
+        'www-authenticate': `DPoP error="${refusal}"`,
+        ...(refusal === 'use_dpop_nonce' ? { 'dpop-nonce': apiNonce } : {}),
+      })
       res.end()
       return
     }
@@ -308,7 +337,15 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
     apiCalls.ok++
     res.writeHead(200, { 'content-type': 'application/json' })
     const act = (token.extra as Record<string, unknown> | undefined)?.act
-    res.end(JSON.stringify({ sub: ('accountId' in token ? token.accountId : undefined) ?? null, client: token.clientId, scope: token.scope ?? '', path: url.pathname, ...(act ? { act } : {}) }))
+    res.end(
+      JSON.stringify({
+        sub: ('accountId' in token ? token.accountId : undefined) ?? null,
+        client: token.clientId,
+        scope: token.scope ?? '',
+        path: url.pathname,
+        ...(act ? { act } : {}),
+      }),
+    )
   }
 
   return {
@@ -338,7 +375,11 @@ export async function actAsUser(start: string, options: { until?: string; login?
   let init: RequestInit = { method: 'GET' }
   for (let step = 0; step < 25; step++) {
     const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } })
+    const res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+    })
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(';')
       const eq = pair!.indexOf('=')
@@ -377,7 +418,14 @@ export async function actAsUser(start: string, options: { until?: string; login?
 }
 
 /** A user's access token for `accountId`, under a new grant for `scope`. */
-async function userToken(provider: Provider, client: InstanceType<Provider['Client']>, accountId: string, scope: string, gty: string, extra?: Record<string, unknown>) {
+async function userToken(
+  provider: Provider,
+  client: InstanceType<Provider['Client']>,
+  accountId: string,
+  scope: string,
+  gty: string,
+  extra?: Record<string, unknown>,
+) {
   const grant = new provider.Grant({ clientId: client.clientId, accountId })
   grant.addOIDCScope(scope)
   const token = new provider.AccessToken({ accountId, client, grantId: await grant.save(), gty, scope })
@@ -397,19 +445,32 @@ function registerExchangeGrants(provider: Provider, issuer: string) {
     async (ctx, next) => {
       const params = ctx.oidc.params as Record<string, string | undefined>
       if (params.subject_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest('subject_token_type must be an access token')
-      if (params.requested_token_type && params.requested_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest('only access tokens are issued')
+      if (params.requested_token_type && params.requested_token_type !== ACCESS_TOKEN_TYPE)
+        throw new errors.InvalidRequest('only access tokens are issued')
       const subject = await provider.AccessToken.find(params.subject_token ?? '')
       if (!subject || subject.isExpired) throw new errors.InvalidGrant('the subject token is not active')
       let act: Record<string, unknown> | undefined
       if (params.actor_token) {
         const actor = (await provider.ClientCredentials.find(params.actor_token)) ?? (await provider.AccessToken.find(params.actor_token))
-        if (!actor || actor.isExpired || params.actor_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidGrant('the actor token is not active')
+        if (!actor || actor.isExpired || params.actor_token_type !== ACCESS_TOKEN_TYPE)
+          throw new errors.InvalidGrant('the actor token is not active')
         act = { sub: actor.clientId }
       }
       const held = new Set(String(subject.scope ?? '').split(' '))
-      const scope = params.scope ? params.scope.split(' ').filter((s) => held.has(s)).join(' ') : String(subject.scope ?? '')
+      const scope = params.scope
+        ? params.scope
+            .split(' ')
+            .filter((s) => held.has(s))
+            .join(' ')
+        : String(subject.scope ?? '')
       const token = await userToken(provider, ctx.oidc.client!, subject.accountId, scope, 'token-exchange', act ? { act } : undefined)
-      ctx.body = { access_token: token.value, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: token.expiresIn, scope }
+      ctx.body = {
+        access_token: token.value,
+        issued_token_type: ACCESS_TOKEN_TYPE,
+        token_type: 'Bearer',
+        expires_in: token.expiresIn,
+        scope,
+      }
       await next()
     },
     ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type', 'scope', 'audience'],
@@ -434,17 +495,28 @@ function registerExchangeGrants(provider: Provider, issuer: string) {
  * the ES256 key in its header, that key the one the token is bound to (`jkt`), `htm` and `htu`
  * of this request, `iat` within a minute, `ath` the token's hash. Returns its `jti` and `nonce`.
  */
-export function checkDpopProof(jwt: string, expected: { method: string; url: string; token: string; jkt: string }): { jti: string; nonce?: string } | undefined {
+export function checkDpopProof(
+  jwt: string,
+  expected: { method: string; url: string; token: string; jkt: string },
+): { jti: string; nonce?: string } | undefined {
   const [h, p, sig] = jwt.split('.')
   if (!h || !p || !sig) return undefined
   const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { typ?: string; alg?: string; jwk?: Record<string, string> }
-  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { htm?: string; htu?: string; iat?: number; jti?: string; ath?: string; nonce?: string }
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as {
+    htm?: string
+    htu?: string
+    iat?: number
+    jti?: string
+    ath?: string
+    nonce?: string
+  }
   if (header.typ !== 'dpop+jwt' || header.alg !== 'ES256' || header.jwk?.kty !== 'EC') return undefined
   const { crv, kty, x, y } = header.jwk
   const thumbprint = createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url')
   const key = createPublicKey({ key: { crv, kty, x, y }, format: 'jwk' })
   if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'))) return undefined
-  if (thumbprint !== expected.jkt || claims.htm !== expected.method || claims.htu !== expected.url || typeof claims.jti !== 'string') return undefined
+  if (thumbprint !== expected.jkt || claims.htm !== expected.method || claims.htu !== expected.url || typeof claims.jti !== 'string')
+    return undefined
   if (typeof claims.iat !== 'number' || Math.abs(claims.iat - Date.now() / 1000) > 60) return undefined
   if (claims.ath !== createHash('sha256').update(expected.token).digest('base64url')) return undefined
   return { jti: claims.jti, ...(claims.nonce ? { nonce: claims.nonce } : {}) }

@@ -15,7 +15,10 @@ export interface EmulatorServer {
   stop(): Promise<void>
 }
 
-export async function serveEmulator(create: (base: string) => Emulator, files: Record<string, { type: string; body: string }> = {}): Promise<EmulatorServer> {
+export async function serveEmulator(
+  create: (base: string) => Emulator,
+  files: Record<string, { type: string; body: string }> = {},
+): Promise<EmulatorServer> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -33,7 +36,10 @@ export async function serveEmulator(create: (base: string) => Emulator, files: R
       const headers = new Headers()
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value)
       const body = chunks.length ? Buffer.concat(chunks) : undefined
-      const answer = await getResponse(emulator.handlers, new Request(url, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) }))
+      const answer = await getResponse(
+        emulator.handlers,
+        new Request(url, { method: req.method ?? 'GET', headers, ...(body ? { body } : {}) }),
+      )
       if (!answer) return void res.writeHead(404).end()
       res.writeHead(answer.status, Object.fromEntries(answer.headers)).end(Buffer.from(await answer.arrayBuffer()))
     })().catch((err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)))

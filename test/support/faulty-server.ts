@@ -34,7 +34,9 @@ function seeded(seed: number): () => number {
 
 const FAULTS = ['500', '503', '429', 'stall', 'reset'] as const
 
-export async function startFaultyServer(options: { faultRate?: number; seed?: number; client?: { clientId: string; clientSecret: string } } = {}): Promise<FaultyServer> {
+export async function startFaultyServer(
+  options: { faultRate?: number; seed?: number; client?: { clientId: string; clientSecret: string } } = {},
+): Promise<FaultyServer> {
   const client = options.client ?? SOAK_CLIENT
   const random = seeded(options.seed ?? 20261130)
   const faultRate = options.faultRate ?? 0.2
@@ -73,14 +75,21 @@ export async function startFaultyServer(options: { faultRate?: number; seed?: nu
     const fault = random() < faultRate ? FAULTS[Math.floor(random() * FAULTS.length)]! : undefined
     tokenRequests[fault ?? 'ok'] = (tokenRequests[fault ?? 'ok'] ?? 0) + 1
     if (fault === 'reset') return void req.socket.destroy()
-    if (fault === '500' || fault === '503') return void res.writeHead(Number(fault), { 'content-type': 'application/json' }).end(JSON.stringify({ error: fault === '503' ? 'temporarily_unavailable' : 'server_error' }))
-    if (fault === '429') return void res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":"slow_down"}')
+    if (fault === '500' || fault === '503')
+      return void res
+        .writeHead(Number(fault), { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: fault === '503' ? 'temporarily_unavailable' : 'server_error' }))
+    if (fault === '429')
+      return void res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":"slow_down"}')
     if (fault === 'stall') await new Promise((resolve) => setTimeout(resolve, 3000))
-    if (!authenticated || params.get('grant_type') !== 'client_credentials') return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_client"}')
+    if (!authenticated || params.get('grant_type') !== 'client_credentials')
+      return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_client"}')
     const value = randomBytes(12).toString('base64url')
     const lifetime = 2 + random()
     tokens.set(value, Date.now() + lifetime * 1000)
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ access_token: value, token_type: 'Bearer', expires_in: lifetime }))
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify({ access_token: value, token_type: 'Bearer', expires_in: lifetime }))
   }
 
   return {

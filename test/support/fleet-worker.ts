@@ -26,9 +26,19 @@ if (env('STORE') === 'redis') {
 }
 // With DPOP=1, every process proves possession with the key the store keeps (the first one makes it).
 const dpop = env('DPOP') ? await createDPoP({ store }) : undefined
-const client = await createOAuthClient({ issuer: env('ISSUER'), clientId: env('CLIENT_ID'), clientSecret: env('CLIENT_SECRET'), discoveryCache: false, ...(dpop ? { dpop } : {}) })
+const client = await createOAuthClient({
+  issuer: env('ISSUER'),
+  clientId: env('CLIENT_ID'),
+  clientSecret: env('CLIENT_SECRET'),
+  discoveryCache: false,
+  ...(dpop ? { dpop } : {}),
+})
 const m2m = env('GRANT') === 'client_credentials'
-const session = client.session({ store, apiUrls: [env('API')], ...(m2m ? { grant: 'client_credentials' as const, scope: 'api:read', resource: env('API') } : {}) })
+const session = client.session({
+  store,
+  apiUrls: [env('API')],
+  ...(m2m ? { grant: 'client_credentials' as const, scope: 'api:read', resource: env('API') } : {}),
+})
 const errors: Record<string, number> = {}
 let calls = 0
 let failed = 0

@@ -117,7 +117,16 @@ async function startAuthServer(resource: string): Promise<McpAuthServer & { serv
 function mcpServer(): McpServer {
   const server = new McpServer({ name: 'oauthkit-test-mcp', version: '1.0.0' })
   server.registerTool('whoami', { description: 'Who the token is for' }, async (extra) => ({
-    content: [{ type: 'text', text: JSON.stringify({ client: extra.authInfo?.clientId, scopes: extra.authInfo?.scopes, resource: extra.authInfo?.resource?.href }) }],
+    content: [
+      {
+        type: 'text',
+        text: JSON.stringify({
+          client: extra.authInfo?.clientId,
+          scopes: extra.authInfo?.scopes,
+          resource: extra.authInfo?.resource?.href,
+        }),
+      },
+    ],
   }))
   server.registerTool('write', { description: 'Needs mcp:write' }, async () => ({ content: [{ type: 'text', text: 'written' }] }))
   return server
@@ -143,7 +152,14 @@ export async function startMcpWorld(): Promise<McpWorld> {
     const path = new URL(req.url ?? '/', base).pathname
     if (path === '/.well-known/oauth-protected-resource/mcp') {
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ resource: url, authorization_servers: [current.issuer], scopes_supported: ['mcp:read', 'mcp:write'], bearer_methods_supported: ['header'] }))
+      res.end(
+        JSON.stringify({
+          resource: url,
+          authorization_servers: [current.issuer],
+          scopes_supported: ['mcp:read', 'mcp:write'],
+          bearer_methods_supported: ['header'],
+        }),
+      )
       return
     }
     if (path !== '/mcp') {
@@ -152,13 +168,16 @@ export async function startMcpWorld(): Promise<McpWorld> {
     }
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
-    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as { method?: string; params?: { name?: string } }) : undefined
+    const body = chunks.length
+      ? (JSON.parse(Buffer.concat(chunks).toString()) as { method?: string; params?: { name?: string } })
+      : undefined
     const value = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
     const token = value ? await current.provider.AccessToken.find(value) : undefined
     // RFC 8707 / MCP: a token of the authorization server named today, for this server.
     if (!token || token.isExpired || token.aud !== url) return refuse(res, 401, value ? ', error="invalid_token"' : ', scope="mcp:read"')
     const scopes = (token.scope ?? '').split(' ').filter(Boolean)
-    if (body?.method === 'tools/call' && body.params?.name === 'write' && !scopes.includes('mcp:write')) return refuse(res, 403, ', error="insufficient_scope", scope="mcp:write"')
+    if (body?.method === 'tools/call' && body.params?.name === 'write' && !scopes.includes('mcp:write'))
+      return refuse(res, 403, ', error="insufficient_scope", scope="mcp:write"')
     calls.ok++
     Object.assign(req, { auth: { token: value, clientId: token.clientId, scopes, resource: new URL(url) } })
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })
@@ -167,7 +186,10 @@ export async function startMcpWorld(): Promise<McpWorld> {
     await server.connect(transport)
     await transport.handleRequest(req, res, body)
   }
-  http.on('request', (req, res) => void handle(req, res).catch((err: unknown) => (res.headersSent ? res.end() : res.writeHead(500).end(String(err)))))
+  http.on(
+    'request',
+    (req, res) => void handle(req, res).catch((err: unknown) => (res.headersSent ? res.end() : res.writeHead(500).end(String(err)))),
+  )
 
   return {
     url,

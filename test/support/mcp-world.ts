@@ -54,11 +54,19 @@ export function mcpWorld(options: WorldOptions = {}) {
   const clients = new Map<string, { issuer: string; secret?: string; method: string }>()
   let clientSeq = 0
 
-  const prm = () => (options.resourceMetadata === undefined ? { resource: MCP, authorization_servers: [AS], scopes_supported: ['mcp:read', 'mcp:write'] } : options.resourceMetadata)
+  const prm = () =>
+    options.resourceMetadata === undefined
+      ? { resource: MCP, authorization_servers: [AS], scopes_supported: ['mcp:read', 'mcp:write'] }
+      : options.resourceMetadata
   const asDoc = (issuer: string) => {
     const extra = options.asMetadata?.[issuer]
     if (extra === 404) return 404
-    return metadata(issuer, { scopes_supported: ['mcp:read', 'mcp:write', 'offline_access'], authorization_response_iss_parameter_supported: true, grant_types_supported: ['authorization_code', 'refresh_token'], ...extra })
+    return metadata(issuer, {
+      scopes_supported: ['mcp:read', 'mcp:write', 'offline_access'],
+      authorization_response_iss_parameter_supported: true,
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      ...extra,
+    })
   }
 
   function issue(from: Issued) {
@@ -68,7 +76,13 @@ export function mcpWorld(options: WorldOptions = {}) {
     const refreshToken = offline ? `rt-${randomBytes(6).toString('hex')}` : undefined
     if (refreshToken) refreshTokens.set(refreshToken, from)
     return HttpResponse.json(
-      { access_token: accessToken, token_type: 'Bearer', expires_in: options.accessTokenTtl ?? 3600, scope: from.scope, ...(refreshToken ? { refresh_token: refreshToken } : {}) },
+      {
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: options.accessTokenTtl ?? 3600,
+        scope: from.scope,
+        ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      },
       { headers: { 'cache-control': 'no-store' } },
     )
   }
@@ -87,7 +101,10 @@ export function mcpWorld(options: WorldOptions = {}) {
         const method = String(body.token_endpoint_auth_method ?? 'client_secret_basic')
         const secret = method === 'none' ? undefined : `secret-${randomBytes(6).toString('hex')}`
         clients.set(clientId, { issuer, method, ...(secret ? { secret } : {}) })
-        return HttpResponse.json({ ...body, client_id: clientId, ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}) }, { status: 201 })
+        return HttpResponse.json(
+          { ...body, client_id: clientId, ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}) },
+          { status: 201 },
+        )
       }),
       http.post(`${issuer}/token`, async ({ request }) => {
         const params = new URLSearchParams(await request.text())
@@ -96,7 +113,12 @@ export function mcpWorld(options: WorldOptions = {}) {
           const code = codes.get(params.get('code') ?? '')
           codes.delete(params.get('code') ?? '')
           const verifier = params.get('code_verifier') ?? ''
-          if (!code || code.issuer !== issuer || createHash('sha256').update(verifier).digest('base64url') !== code.challenge || params.get('redirect_uri') !== code.redirectUri) {
+          if (
+            !code ||
+            code.issuer !== issuer ||
+            createHash('sha256').update(verifier).digest('base64url') !== code.challenge ||
+            params.get('redirect_uri') !== code.redirectUri
+          ) {
             return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
           }
           return issue(code)
@@ -109,7 +131,10 @@ export function mcpWorld(options: WorldOptions = {}) {
   }
 
   // A 2025-03-26 server (no resource metadata) names none in its challenge.
-  const challenge = (extra = '') => (prm() === 404 ? `Bearer realm="mcp"${extra}` : `Bearer resource_metadata="https://mcp.example/.well-known/oauth-protected-resource/mcp"${extra}`)
+  const challenge = (extra = '') =>
+    prm() === 404
+      ? `Bearer realm="mcp"${extra}`
+      : `Bearer resource_metadata="https://mcp.example/.well-known/oauth-protected-resource/mcp"${extra}`
   const handlers = [
     ...authServer(AS),
     ...authServer(OTHER_AS),
@@ -131,11 +156,17 @@ export function mcpWorld(options: WorldOptions = {}) {
       const valid = token && !options.refuseAll && token.expiresAt > Date.now() && token.resource === MCP && trusted.includes(token.issuer)
       if (!valid) {
         const scope = options.challengeScope ? `, scope="${options.challengeScope}"` : ''
-        return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': challenge(authorization ? `, error="invalid_token"${scope}` : scope) } })
+        return new HttpResponse(null, {
+          status: 401,
+          headers: { 'www-authenticate': challenge(authorization ? `, error="invalid_token"${scope}` : scope) },
+        })
       }
       const needed = tool === 'write' ? (options.writeScope ?? 'mcp:write') : 'mcp:read'
       if (!needed.split(' ').every((s) => token.scope.split(' ').includes(s))) {
-        return new HttpResponse(null, { status: 403, headers: { 'www-authenticate': challenge(`, error="insufficient_scope", scope="${needed}"`) } })
+        return new HttpResponse(null, {
+          status: 403,
+          headers: { 'www-authenticate': challenge(`, error="insufficient_scope", scope="${needed}"`) },
+        })
       }
       return HttpResponse.json({ jsonrpc: '2.0', id: 1, result: { issuer: token.issuer, scope: token.scope, tool: tool ?? null } })
     }),
@@ -166,7 +197,11 @@ export function mcpWorld(options: WorldOptions = {}) {
     fetcher(MCP, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify(tool ? { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: {} } } : { jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      body: JSON.stringify(
+        tool
+          ? { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: {} } }
+          : { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      ),
     })
 
   return { handlers, log, signIn, call, clients, tokens, options }

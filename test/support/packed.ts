@@ -10,7 +10,12 @@ import { join, resolve } from 'node:path'
 export const root = resolve(import.meta.dirname, '..', '..')
 
 export function run(cmd: string, args: string[], cwd = root): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } })
+  return execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  })
 }
 
 export function packInto(scratch: string): { tarball: string; unpackedSize: number } {
@@ -18,7 +23,10 @@ export function packInto(scratch: string): { tarball: string; unpackedSize: numb
   rmSync(scratch, { recursive: true, force: true })
   mkdirSync(join(scratch, 'node_modules', 'oauthkit'), { recursive: true })
   // Packing must not rebuild dist/ under the other test files: --ignore-scripts.
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch])) as Array<{ filename: string; unpackedSize: number }>
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch])) as Array<{
+    filename: string
+    unpackedSize: number
+  }>
   const tarball = join(scratch, packed[0]!.filename)
   run('tar', ['-xzf', tarball, '-C', join(scratch, 'node_modules', 'oauthkit'), '--strip-components=1'])
   for (const dep of ['oauth4webapi', 'ky']) symlinkSync(join(root, 'node_modules', dep), join(scratch, 'node_modules', dep))

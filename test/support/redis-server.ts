@@ -44,7 +44,11 @@ export async function startRedis(): Promise<RunningRedis> {
   const port = await freePort()
   let child: ChildProcess | undefined
   const start = async () => {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' })
+    child = spawn(
+      REDIS_SERVER,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+      { stdio: 'ignore' },
+    )
     for (let i = 0; i < 200 && !(await accepting(port)); i++) await new Promise((resolve) => setTimeout(resolve, 25))
   }
   const stop = async () => {

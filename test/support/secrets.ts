@@ -14,17 +14,45 @@ export function renderings(err: unknown): string[] {
 export function encodings(secret: string): string[] {
   const base64 = Buffer.from(secret).toString('base64').replace(/=+$/, '')
   const percent = encodeURIComponent(secret)
-  return [...new Set([secret, percent, percent.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()), new URLSearchParams({ s: secret }).toString().slice(2), base64, Buffer.from(secret).toString('base64url')])]
+  return [
+    ...new Set([
+      secret,
+      percent,
+      percent.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      base64,
+      Buffer.from(secret).toString('base64url'),
+    ]),
+  ]
 }
 
 /** Which of `secrets` (8 characters or more), in any encoding, any rendering of `err` holds. */
 export function leaksIn(err: unknown, secrets: string[]): string[] {
   const texts = renderings(err)
-  return [...new Set(secrets)].filter((s) => s.length >= 8).flatMap((secret) => encodings(secret).filter((variant) => texts.some((text) => text.includes(variant))).map((variant) => `${secret} (as ${variant})`))
+  return [...new Set(secrets)]
+    .filter((s) => s.length >= 8)
+    .flatMap((secret) =>
+      encodings(secret)
+        .filter((variant) => texts.some((text) => text.includes(variant)))
+        .map((variant) => `${secret} (as ${variant})`),
+    )
 }
 
 /** Parameters whose values are secrets (RFC 6749, 7009, 7523, 7636, 7662, 8628, 8693). */
-const SECRET_PARAMETERS = ['client_secret', 'refresh_token', 'code', 'code_verifier', 'password', 'assertion', 'client_assertion', 'subject_token', 'actor_token', 'device_code', 'token', 'access_token']
+const SECRET_PARAMETERS = [
+  'client_secret',
+  'refresh_token',
+  'code',
+  'code_verifier',
+  'password',
+  'assertion',
+  'client_assertion',
+  'subject_token',
+  'actor_token',
+  'device_code',
+  'token',
+  'access_token',
+]
 
 /** The secrets a request carried: its credentials (Bearer, DPoP, Basic's secret part) and the secret parameters of its body. */
 export async function carriedBy(request: Request): Promise<string[]> {
@@ -32,15 +60,21 @@ export async function carriedBy(request: Request): Promise<string[]> {
   const [scheme = '', value = ''] = (request.headers.get('authorization') ?? '').split(' ')
   if (/^basic$/i.test(scheme)) {
     const secret = Buffer.from(value, 'base64').toString().split(':').slice(1).join(':')
-    found.push(secret, ...(() => {
-      try {
-        return [decodeURIComponent(secret)]
-      } catch {
-        return []
-      }
-    })())
+    found.push(
+      secret,
+      ...(() => {
+        try {
+          return [decodeURIComponent(secret)]
+        } catch {
+          return []
+        }
+      })(),
+    )
   } else if (value) found.push(value)
-  const text = await request.clone().text().catch(() => '')
+  const text = await request
+    .clone()
+    .text()
+    .catch(() => '')
   let body: Record<string, unknown> = {}
   try {
     body = text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(text))

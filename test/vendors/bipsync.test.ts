@@ -23,7 +23,15 @@ function setup() {
   return server
 }
 
-const confidential = () => createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'c-secret', redirectUri, discoveryCache: false })
+const confidential = () =>
+  createOAuthClient({
+    onWarning: warnings.onWarning,
+    ...bipsyncPreset({ client: 'acme' }),
+    clientId: 'confidential',
+    clientSecret: 'c-secret',
+    redirectUri,
+    discoveryCache: false,
+  })
 
 describe('Bipsync', () => {
   it('discovers RFC 8414 metadata at {client}-api.bipsync.com', async () => {
@@ -49,7 +57,13 @@ describe('Bipsync', () => {
 
   it('public application: PKCE and no secret; without PKCE it is refused', async () => {
     const server = setup()
-    const c = await createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'native', redirectUri, discoveryCache: false })
+    const c = await createOAuthClient({
+      onWarning: warnings.onWarning,
+      ...bipsyncPreset({ client: 'acme' }),
+      clientId: 'native',
+      redirectUri,
+      discoveryCache: false,
+    })
     expect(c.context.authMethod).toBe('none')
     const pending = await c.buildAuthorizationUrl({ scope: 'read' })
     const tokens = await c.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
@@ -68,7 +82,14 @@ describe('Bipsync', () => {
 
   it('device authorization: the user approves on another device', async () => {
     const server = setup()
-    const c = await createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'c-secret', clock: fakeClock(Date.now()), discoveryCache: false })
+    const c = await createOAuthClient({
+      onWarning: warnings.onWarning,
+      ...bipsyncPreset({ client: 'acme' }),
+      clientId: 'confidential',
+      clientSecret: 'c-secret',
+      clock: fakeClock(Date.now()),
+      discoveryCache: false,
+    })
     const flow = await c.startDeviceAuthorization({ scope: 'read' })
     server.approveDevice(flow.userCode, { user: 'ann' })
     const tokens = await flow.wait()
@@ -77,8 +98,18 @@ describe('Bipsync', () => {
 
   it('errors follow RFC 6749 §5.2 and arrive typed', async () => {
     setup()
-    const c = await createOAuthClient({ onWarning: warnings.onWarning, ...bipsyncPreset({ client: 'acme' }), clientId: 'confidential', clientSecret: 'wrong', discoveryCache: false })
+    const c = await createOAuthClient({
+      onWarning: warnings.onWarning,
+      ...bipsyncPreset({ client: 'acme' }),
+      clientId: 'confidential',
+      clientSecret: 'wrong',
+      discoveryCache: false,
+    })
     const err = await c.clientCredentialsGrant().catch((e: unknown) => e)
-    expect(isOAuthKitError(err) && { error: err.error, status: err.status, recovery: err.recovery }).toEqual({ error: 'invalid_client', status: 401, recovery: 'fix-config' })
+    expect(isOAuthKitError(err) && { error: err.error, status: err.status, recovery: err.recovery }).toEqual({
+      error: 'invalid_client',
+      status: 401,
+      recovery: 'fix-config',
+    })
   })
 })

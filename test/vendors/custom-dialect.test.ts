@@ -1,6 +1,14 @@
 import { describe, expect, it, vi } from 'vitest'
 import { acmeCloud, acmeCloudClient } from '../../examples/dialect-from-scratch.js'
-import { composeDialects, createOAuthClient, createPublicContext, defineDialect, isOAuthKitError, type Dialect, type DialectSpec } from '../../src/index.js'
+import {
+  composeDialects,
+  createOAuthClient,
+  createPublicContext,
+  defineDialect,
+  isOAuthKitError,
+  type Dialect,
+  type DialectSpec,
+} from '../../src/index.js'
 import { acmeCloudServer } from '../support/acme-cloud.js'
 import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
 import { fakeClock, useStrictMsw } from '../support/msw.js'
@@ -21,15 +29,28 @@ describe('a dialect written from scratch (examples/dialect-from-scratch.ts)', ()
     expect(tokens.expiresAt! - before).toBeLessThan(3_601_000)
     const refreshed = await client.refreshGrant(tokens)
     expect(refreshed.accessToken).not.toBe(tokens.accessToken)
-    expect(await msw.requests[1]!.json()).toMatchObject({ grantType: 'refresh_token', refreshToken: tokens.refreshToken, clientId: 'acme-app' })
+    expect(await msw.requests[1]!.json()).toMatchObject({
+      grantType: 'refresh_token',
+      refreshToken: tokens.refreshToken,
+      clientId: 'acme-app',
+    })
   })
 })
 
 describe('composing dialects', () => {
   it('later data wins field by field and transforms run in order', async () => {
     const seen: string[] = []
-    const a: DialectSpec = { name: 'A', token: { names: { grant_type: 'gt' }, headers: { 'x-a': '1' } }, request: (_e, r) => (seen.push('a'), r) }
-    const b: DialectSpec = { name: 'B', token: { headers: { 'x-b': '2' } }, expiresIn: { unit: 'milliseconds' }, request: (_e, r) => (seen.push('b'), r) }
+    const a: DialectSpec = {
+      name: 'A',
+      token: { names: { grant_type: 'gt' }, headers: { 'x-a': '1' } },
+      request: (_e, r) => (seen.push('a'), r),
+    }
+    const b: DialectSpec = {
+      name: 'B',
+      token: { headers: { 'x-b': '2' } },
+      expiresIn: { unit: 'milliseconds' },
+      request: (_e, r) => (seen.push('b'), r),
+    }
     const both = composeDialects(a, b)
     expect(both.name).toBe('A + B')
     expect(both.token).toMatchObject({ names: { grant_type: 'gt' }, headers: { 'x-a': '1', 'x-b': '2' } })
@@ -64,7 +85,9 @@ describe('the expires_in policy (docs/tokens.md)', () => {
     const dialect = spec && defineDialect(spec)
     const clock = fakeClock()
     const onWarning = vi.fn()
-    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: accessToken, token_type: 'bearer', expires_in: expiresIn })))
+    msw.server.use(
+      http.post(`${ISSUER}/token`, () => tokenJson({ access_token: accessToken, token_type: 'bearer', expires_in: expiresIn })),
+    )
     const client = await createOAuthClient({ clientId: 'c', metadata: metadata(), clock, onWarning, ...(dialect ? { dialect } : {}) })
     const tokens = await client.clientCredentialsGrant()
     return { seconds: (tokens.expiresAt! - clock.now()) / 1000, warnings: onWarning.mock.calls.map((c) => c[0].code) }
@@ -90,7 +113,10 @@ describe('the expires_in policy (docs/tokens.md)', () => {
 
   it("more than a year is implausible: read from a JWT access token's exp, with a warning", async () => {
     const exp = inSeconds(fakeClock().now()) + 3600
-    expect(await lifetime(3_600_000_000, undefined, jwt({ sub: 'svc', exp }))).toEqual({ seconds: 3600, warnings: ['expires_in_implausible'] })
+    expect(await lifetime(3_600_000_000, undefined, jwt({ sub: 'svc', exp }))).toEqual({
+      seconds: 3600,
+      warnings: ['expires_in_implausible'],
+    })
   })
 
   it('more than a year, with an opaque token or a JWT whose exp does not help, is capped at the ceiling, with a warning', async () => {
@@ -98,10 +124,16 @@ describe('the expires_in policy (docs/tokens.md)', () => {
     for (const token of ['opaque', jwt({ exp: now - 10 }), jwt({ exp: now + 2 * year }), jwt({ exp: 'soon' }), 'a.!!!.c', 'a.b.c.d']) {
       expect(await lifetime(1e12, undefined, token)).toEqual({ seconds: year, warnings: ['expires_in_implausible'] })
     }
-    expect(await lifetime(2 * year * 1000, { name: 'ms', expiresIn: { unit: 'milliseconds' } })).toEqual({ seconds: year, warnings: ['expires_in_implausible'] })
+    expect(await lifetime(2 * year * 1000, { name: 'ms', expiresIn: { unit: 'milliseconds' } })).toEqual({
+      seconds: year,
+      warnings: ['expires_in_implausible'],
+    })
   })
 
   it('a dialect may set its own ceiling', async () => {
-    expect(await lifetime(172_800, { name: 'short', expiresIn: { maxLifetimeSeconds: 86_400 } })).toEqual({ seconds: 86_400, warnings: ['expires_in_implausible'] })
+    expect(await lifetime(172_800, { name: 'short', expiresIn: { maxLifetimeSeconds: 86_400 } })).toEqual({
+      seconds: 86_400,
+      warnings: ['expires_in_implausible'],
+    })
   })
 })

@@ -11,12 +11,23 @@ const baseUrl = 'https://api.epiship.example'
 const redirectUri = 'https://app.example.com/cb'
 
 function setup() {
-  const server = epishipServer({ baseUrl, clients: [{ clientId: 'first-party', clientSecret: 'fp-secret', redirectUris: [redirectUri] }], users: { ann: 'pw-ann' } })
+  const server = epishipServer({
+    baseUrl,
+    clients: [{ clientId: 'first-party', clientSecret: 'fp-secret', redirectUris: [redirectUri] }],
+    users: { ann: 'pw-ann' },
+  })
   msw.server.use(...server.handlers)
   return server
 }
 
-const client = () => createOAuthClient({ onWarning: warnings.onWarning, ...epishipPreset({ baseUrl }), clientId: 'first-party', clientSecret: 'fp-secret', redirectUri })
+const client = () =>
+  createOAuthClient({
+    onWarning: warnings.onWarning,
+    ...epishipPreset({ baseUrl }),
+    clientId: 'first-party',
+    clientSecret: 'fp-secret',
+    redirectUri,
+  })
 
 describe('EPISHIP', () => {
   it('has no discovery: hand-configured endpoints, no well-known request', async () => {

@@ -30,12 +30,23 @@ describe('Epismo', () => {
   it('dynamic registration, code + PKCE, userinfo (GET and POST), introspection, refresh, revocation', async () => {
     const server = setup()
     const { metadata } = await discover(issuer, { discoveryCache: false })
-    const registered = await registerClient(metadata, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none', client_name: 'cli' })
+    const registered = await registerClient(metadata, {
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: 'none',
+      client_name: 'cli',
+    })
     expect(registered.grant_types).toEqual(['authorization_code', 'refresh_token'])
-    const client = await createOAuthClient({ onWarning: warnings.onWarning, ...epismoPreset({ issuer }), clientId: registered.client_id, redirectUri, discoveryCache: false })
+    const client = await createOAuthClient({
+      onWarning: warnings.onWarning,
+      ...epismoPreset({ issuer }),
+      clientId: registered.client_id,
+      redirectUri,
+      discoveryCache: false,
+    })
     const pending = await client.buildAuthorizationUrl({ scope: 'openid read write offline_access' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
-    for (const method of ['GET', 'POST'] as const) expect(await client.fetchUserInfo(tokens.accessToken, { method })).toMatchObject({ sub: 'ann' })
+    for (const method of ['GET', 'POST'] as const)
+      expect(await client.fetchUserInfo(tokens.accessToken, { method })).toMatchObject({ sub: 'ann' })
     expect(await client.introspectToken(tokens.accessToken)).toMatchObject({ active: true, scope: 'openid read write offline_access' })
     const refreshed = await client.refreshGrant(tokens)
     await client.revokeToken(refreshed.refreshToken!, { tokenTypeHint: 'refresh_token' })
@@ -53,7 +64,13 @@ describe('Epismo', () => {
   it('a code obtained with PKCE but exchanged without the verifier is refused', async () => {
     const server = setup()
     const registered = await registerClient(server.metadata as never, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
-    const client = await createOAuthClient({ onWarning: warnings.onWarning, issuer, clientId: registered.client_id, redirectUri, discoveryCache: false })
+    const client = await createOAuthClient({
+      onWarning: warnings.onWarning,
+      issuer,
+      clientId: registered.client_id,
+      redirectUri,
+      discoveryCache: false,
+    })
     const pending = await client.buildAuthorizationUrl({ scope: 'read' })
     const code = new URL(await server.approve(pending.url, { user: 'ann' })).searchParams.get('code')!
     const res = await fetch(`${issuer}/oauth/token`, {
@@ -71,8 +88,16 @@ describe('Epismo', () => {
     expect(challenge.status).toBe(401)
     const found = await discoverFromResource(mcp, { challenge, discoveryCache: false })
     expect(found.resource.metadata.scopes_supported).toEqual(['mcp'])
-    const registered = await registerClient(found.authorizationServer.metadata, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
-    const client = await createOAuthClient({ onWarning: warnings.onWarning, metadata: found.authorizationServer.metadata, clientId: registered.client_id, redirectUri })
+    const registered = await registerClient(found.authorizationServer.metadata, {
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: 'none',
+    })
+    const client = await createOAuthClient({
+      onWarning: warnings.onWarning,
+      metadata: found.authorizationServer.metadata,
+      clientId: registered.client_id,
+      redirectUri,
+    })
     const pending = await client.buildAuthorizationUrl({ scope: 'mcp', resource: mcp })
     expect(new URL(pending.url).searchParams.get('resource')).toBe(mcp)
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
@@ -84,10 +109,19 @@ describe('Epismo', () => {
   it('without the mcp scope the MCP server answers insufficient_scope, as a typed error', async () => {
     const server = setup()
     const registered = await registerClient(server.metadata as never, { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
-    const client = await createOAuthClient({ onWarning: warnings.onWarning, issuer, clientId: registered.client_id, redirectUri, discoveryCache: false })
+    const client = await createOAuthClient({
+      onWarning: warnings.onWarning,
+      issuer,
+      clientId: registered.client_id,
+      redirectUri,
+      discoveryCache: false,
+    })
     const pending = await client.buildAuthorizationUrl({ scope: 'read' })
     const tokens = await client.completeAuthorization(await server.approve(pending.url, { user: 'ann' }), pending)
-    const err = await client.session({ tokens, apiUrls: [mcp] }).fetch(mcp).catch((e: unknown) => e)
+    const err = await client
+      .session({ tokens, apiUrls: [mcp] })
+      .fetch(mcp)
+      .catch((e: unknown) => e)
     expect(err).toMatchObject({ error: 'insufficient_scope', scope: 'mcp', recovery: 'insufficient-scope' })
   })
 })
@@ -112,7 +146,9 @@ describe('examples/vendor-epismo-mcp.ts', () => {
         vi.unstubAllEnvs()
       }
       const paths = msw.requests.map((r) => new URL(r.url).pathname)
-      expect(paths.filter((p) => p.startsWith('/.well-known/oauth-protected-resource'))).toEqual(['/.well-known/oauth-protected-resource/mcp'])
+      expect(paths.filter((p) => p.startsWith('/.well-known/oauth-protected-resource'))).toEqual([
+        '/.well-known/oauth-protected-resource/mcp',
+      ])
     })
   }
 })

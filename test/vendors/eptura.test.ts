@@ -14,7 +14,10 @@ const user = { login: 'ann', password: 'pw-ann' }
 function setup() {
   const server = epturaServer({
     site,
-    clients: [{ clientId: 'js-app', redirectUris: [redirectUri] }, { clientId: 'web-app', clientSecret: 'web-secret', redirectUris: [redirectUri] }],
+    clients: [
+      { clientId: 'js-app', redirectUris: [redirectUri] },
+      { clientId: 'web-app', clientSecret: 'web-secret', redirectUris: [redirectUri] },
+    ],
     users: { [user.login]: user.password },
   })
   msw.server.use(...server.handlers)
@@ -44,7 +47,14 @@ describe('Eptura Workplace', () => {
 
   it('without a browser: the x-auth-* code request, then the header-only token exchange', async () => {
     setup()
-    const code = await requestEpturaCode({ site, username: user.login, password: user.password, clientId: 'web-app', redirectUri, scope: 'email' })
+    const code = await requestEpturaCode({
+      site,
+      username: user.login,
+      password: user.password,
+      clientId: 'web-app',
+      redirectUri,
+      scope: 'email',
+    })
     const client = await createOAuthClient({ onWarning: warnings.onWarning, ...preset(), clientId: 'web-app', clientSecret: 'web-secret' })
     const tokens = await client.exchangeCode({ code })
     expect(tokens.accessToken).toMatch(/^at-/)
@@ -58,17 +68,35 @@ describe('Eptura Workplace', () => {
 
   it('a site under a path prefix: the code request goes where the preset sends the token request (the path kept)', async () => {
     const prefixed = 'https://eptura.example/acme'
-    const server = epturaServer({ site: prefixed, clients: [{ clientId: 'web-app', clientSecret: 'web-secret', redirectUris: [redirectUri] }], users: { [user.login]: user.password } })
+    const server = epturaServer({
+      site: prefixed,
+      clients: [{ clientId: 'web-app', clientSecret: 'web-secret', redirectUris: [redirectUri] }],
+      users: { [user.login]: user.password },
+    })
     msw.server.use(...server.handlers)
-    const code = await requestEpturaCode({ site: prefixed, username: user.login, password: user.password, clientId: 'web-app', redirectUri, scope: 'email' })
+    const code = await requestEpturaCode({
+      site: prefixed,
+      username: user.login,
+      password: user.password,
+      clientId: 'web-app',
+      redirectUri,
+      scope: 'email',
+    })
     expect(msw.requests.map((r) => r.url)).toEqual([`${prefixed}/external/api/oauth2/auth`])
-    const client = await createOAuthClient({ onWarning: warnings.onWarning, ...epturaPreset({ site: prefixed, redirectUri, scope: 'email' }), clientId: 'web-app', clientSecret: 'web-secret' })
+    const client = await createOAuthClient({
+      onWarning: warnings.onWarning,
+      ...epturaPreset({ site: prefixed, redirectUri, scope: 'email' }),
+      clientId: 'web-app',
+      clientSecret: 'web-secret',
+    })
     expect((await client.exchangeCode({ code })).accessToken).toMatch(/^at-/)
   })
 
   it('a wrong password at the code request is a typed error without the password in it', async () => {
     setup()
-    const err = await failure(requestEpturaCode({ site, username: user.login, password: 'wrong-pass', clientId: 'web-app', redirectUri, scope: 'email' }))
+    const err = await failure(
+      requestEpturaCode({ site, username: user.login, password: 'wrong-pass', clientId: 'web-app', redirectUri, scope: 'email' }),
+    )
     expect(err.status).toBe(401)
     expect(err.message).not.toContain('wrong-pass')
   })
@@ -116,10 +144,22 @@ describe('Eptura Workplace', () => {
 
   it('the emulator is strict: a standard client (parameters in the body, PKCE) is refused', async () => {
     const server = setup()
-    const plain = await createOAuthClient({ onWarning: warnings.onWarning, clientId: 'js-app', endpoints: { token: `${site}/external/api/oauth2/token`, authorization: `${site}/login.html` }, redirectUri })
+    const plain = await createOAuthClient({
+      onWarning: warnings.onWarning,
+      clientId: 'js-app',
+      endpoints: { token: `${site}/external/api/oauth2/token`, authorization: `${site}/login.html` },
+      redirectUri,
+    })
     const pending = await plain.buildAuthorizationUrl({ scope: 'email' })
     await expect(server.approve(pending.url, { user: user.login })).rejects.toThrow(/exactly/)
-    const code = await requestEpturaCode({ site, username: user.login, password: user.password, clientId: 'js-app', redirectUri, scope: 'email' })
+    const code = await requestEpturaCode({
+      site,
+      username: user.login,
+      password: user.password,
+      clientId: 'js-app',
+      redirectUri,
+      scope: 'email',
+    })
     const err = await failure(plain.exchangeCode({ code }))
     expect(err, err.message).toMatchObject({ error: 'invalid_request', status: 400 })
     expect(err.errorDescription).toMatch(/not from the body/)

@@ -17,7 +17,12 @@ for (const mode of ['basic', 'query'] as const) {
       const emulator = organizationApiServer({ server, clients: [credentials], credentials: mode })
       msw.server.use(...emulator.handlers)
       const clock = fakeClock(Date.now())
-      const client = await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server, credentials: mode }), ...credentials, clock })
+      const client = await createOAuthClient({
+        onWarning: warnings.onWarning,
+        ...organizationApiPreset({ server, credentials: mode }),
+        ...credentials,
+        clock,
+      })
       const session = client.session({ grant: 'client_credentials', apiUrls: [api] })
       const first = await session.getTokens()
       expect(first.refreshToken).toBeTruthy()
@@ -38,15 +43,27 @@ for (const mode of ['basic', 'query'] as const) {
           expect(await request.text()).toBe('')
         }
       }
-      expect(new URL(refresh!.url).searchParams.get('refresh_token') ?? new URLSearchParams(await refresh!.clone().text()).get('refresh_token')).toBe(first.refreshToken)
+      expect(
+        new URL(refresh!.url).searchParams.get('refresh_token') ?? new URLSearchParams(await refresh!.clone().text()).get('refresh_token'),
+      ).toBe(first.refreshToken)
     })
 
     it('the emulator is strict: the other placement is refused', async () => {
       const emulator = organizationApiServer({ server, clients: [credentials], credentials: mode })
       msw.server.use(...emulator.handlers)
-      const other = mode === 'basic'
-        ? await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server }), ...credentials, tokenEndpointAuthMethod: 'client_secret_post' })
-        : await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server, credentials: 'basic' }), ...credentials })
+      const other =
+        mode === 'basic'
+          ? await createOAuthClient({
+              onWarning: warnings.onWarning,
+              ...organizationApiPreset({ server }),
+              ...credentials,
+              tokenEndpointAuthMethod: 'client_secret_post',
+            })
+          : await createOAuthClient({
+              onWarning: warnings.onWarning,
+              ...organizationApiPreset({ server, credentials: 'basic' }),
+              ...credentials,
+            })
       const err = await other.clientCredentialsGrant().catch((e: unknown) => e)
       expect(isOAuthKitError(err) && err.error).toMatch(/invalid_request|invalid_client/)
     })
@@ -54,8 +71,15 @@ for (const mode of ['basic', 'query'] as const) {
 }
 
 it('an error in the query-parameter mode never shows the secret', async () => {
-  msw.server.use(...organizationApiServer({ server, clients: [{ clientId: 'org-client', clientSecret: 'right' }], credentials: 'query' }).handlers)
-  const client = await createOAuthClient({ onWarning: warnings.onWarning, ...organizationApiPreset({ server, credentials: 'query' }), clientId: 'org-client', clientSecret: 'wrong-secret-value' })
+  msw.server.use(
+    ...organizationApiServer({ server, clients: [{ clientId: 'org-client', clientSecret: 'right' }], credentials: 'query' }).handlers,
+  )
+  const client = await createOAuthClient({
+    onWarning: warnings.onWarning,
+    ...organizationApiPreset({ server, credentials: 'query' }),
+    clientId: 'org-client',
+    clientSecret: 'wrong-secret-value',
+  })
   const err = await client.clientCredentialsGrant().catch((e: unknown) => e)
   expect(isOAuthKitError(err) && err.error).toBe('invalid_client')
   expect(JSON.stringify({ ...(err as object), message: (err as Error).message })).not.toContain('wrong-secret-value')

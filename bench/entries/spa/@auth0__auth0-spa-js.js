@@ -1,6 +1,11 @@
 import { createAuth0Client } from '@auth0/auth0-spa-js'
 
-const auth0 = await createAuth0Client({ domain: 'auth.example.com', clientId: 'spa', useRefreshTokens: true, authorizationParams: { redirect_uri: location.origin } })
+const auth0 = await createAuth0Client({
+  domain: 'auth.example.com',
+  clientId: 'spa',
+  useRefreshTokens: true,
+  authorizationParams: { redirect_uri: location.origin },
+})
 if (location.search.includes('code=')) {
   await auth0.handleRedirectCallback()
   const token = await auth0.getTokenSilently() // refreshes when needed

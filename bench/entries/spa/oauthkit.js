@@ -1,5 +1,13 @@
 // What an SPA does: authorization URL with PKCE, callback, refresh, authorized API call.
-import { buildAuthorizationUrl, completeAuthorization, createAuthorizedFetch, createPublicContext, discover, refreshGrant, TokenManager } from 'oauthkit'
+import {
+  buildAuthorizationUrl,
+  completeAuthorization,
+  createAuthorizedFetch,
+  createPublicContext,
+  discover,
+  refreshGrant,
+  TokenManager,
+} from 'oauthkit'
 
 const ctx = createPublicContext((await discover('https://auth.example.com')).metadata, 'spa')
 if (location.search.includes('code=')) {

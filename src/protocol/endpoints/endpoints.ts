@@ -166,7 +166,8 @@ export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, opti
         // A signed answer (Core §5.3.2) is believed only once its signature checks out against
         // the server's keys: no jwks_uri, or a key or algorithm that does not fit, is an error.
         const signed = /^application\/jwt\b/i.test(response.headers.get('content-type') ?? '')
-        const algs = signed && !as.userinfo_signing_alg_values_supported ? { ...as, userinfo_signing_alg_values_supported: SIGNING_ALGS } : as
+        const algs =
+          signed && !as.userinfo_signing_alg_values_supported ? { ...as, userinfo_signing_alg_values_supported: SIGNING_ALGS } : as
         const claims = await o.processUserInfoResponse(algs, client, options.expectedSubject ?? o.skipSubjectCheck, response)
         if (signed) await o.validateApplicationLevelSignature(as, response, await serverKeys(ctx, options.signal))
         return claims as UserInfo
@@ -193,13 +194,20 @@ async function serverKeys(ctx: OAuthContext, signal: AbortSignal | undefined): P
       url,
       request: (_, send) => send(url, { method: 'GET', headers: { accept: 'application/json, application/jwk-set+json' } }),
       process: async (response) => {
-        if (!response.ok) throw new o.OperationProcessingError(`unsuccessful answer (${response.status})`, { cause: response, code: o.RESPONSE_IS_NOT_CONFORM })
+        if (!response.ok)
+          throw new o.OperationProcessingError(`unsuccessful answer (${response.status})`, {
+            cause: response,
+            code: o.RESPONSE_IS_NOT_CONFORM,
+          })
         return response.text()
       },
     },
     signal,
   )
-  return { [o.customFetch]: async () => new Response(jwks, { headers: { 'content-type': 'application/json' } }), [o.allowInsecureRequests]: true }
+  return {
+    [o.customFetch]: async () => new Response(jwks, { headers: { 'content-type': 'application/json' } }),
+    [o.allowInsecureRequests]: true,
+  }
 }
 
 /**

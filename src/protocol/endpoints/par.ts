@@ -16,7 +16,14 @@ type PushOperation = Omit<Operation<string>, 'url' | 'metadata'>
  * OperationProcessingError), which the error translation reads with the server's OAuth error;
  * one without a `request_uri` is `invalid_response`.
  */
-export async function push(clientId: string, internals: ContextInternals, authorizationUrl: URL, run: (op: PushOperation) => Promise<string>, Failure: typeof o.OperationProcessingError, notConform: string): Promise<string> {
+export async function push(
+  clientId: string,
+  internals: ContextInternals,
+  authorizationUrl: URL,
+  run: (op: PushOperation) => Promise<string>,
+  Failure: typeof o.OperationProcessingError,
+  notConform: string,
+): Promise<string> {
   const { as, client, clientAuth } = internals
   const requestUri = await run({
     name: 'pushed authorization request',
@@ -30,7 +37,8 @@ export async function push(clientId: string, internals: ContextInternals, author
     async process(response) {
       if (!response.ok) throw new Failure(`unsuccessful answer (${response.status})`, { cause: response, code: notConform })
       const answer = (await response.json()) as { request_uri?: unknown }
-      if (typeof answer?.request_uri !== 'string' || answer.request_uri === '') throw new Error('the server answered without a request_uri (RFC 9126 §2.2)')
+      if (typeof answer?.request_uri !== 'string' || answer.request_uri === '')
+        throw new Error('the server answered without a request_uri (RFC 9126 §2.2)')
       return answer.request_uri
     },
   })

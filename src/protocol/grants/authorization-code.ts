@@ -70,7 +70,8 @@ export const DEFAULT_MAX_PENDING_AGE_MS = 10 * 60 * 1000
 const completed = new Map<string, number>()
 
 function consume(state: string, now: number, maxAge: number): boolean {
-  for (const [key, at] of completed) if (now - at > Math.max(maxAge, DEFAULT_MAX_PENDING_AGE_MS) || completed.size > 10_000) completed.delete(key)
+  for (const [key, at] of completed)
+    if (now - at > Math.max(maxAge, DEFAULT_MAX_PENDING_AGE_MS) || completed.size > 10_000) completed.delete(key)
   if (completed.has(state)) return false
   completed.set(state, now)
   return true
@@ -92,7 +93,8 @@ function consume(state: string, now: number, maxAge: number): boolean {
 export async function buildAuthorizationUrl(ctx: OAuthContext, options: AuthorizationUrlOptions): Promise<PendingAuthorization> {
   int(ctx)
   const authorizationEndpoint = ctx.metadata.authorization_endpoint
-  if (typeof authorizationEndpoint !== 'string') throw missingEndpoint('the authorization code flow', 'authorization_endpoint', ctx.metadata)
+  if (typeof authorizationEndpoint !== 'string')
+    throw missingEndpoint('the authorization code flow', 'authorization_endpoint', ctx.metadata)
   // The URL goes to a browser: checked before anything is built or pushed (docs/security.md).
   const insecure = int(ctx).options.allowInsecureHttp
   const endpoint = new URL(userAgentUrl(authorizationEndpoint, 'the authorization_endpoint', insecure))
@@ -105,7 +107,9 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   const exact = dialect?.authorizationRequest?.parameters === 'exact'
   if (exact && !options.scope) throw new ConfigError('invalid_config', `${dialect?.name} requires a scope in the authorization request`)
   const codeVerifier = exact ? '' : o.generateRandomCodeVerifier()
-  const nonce = exact ? undefined : (options.nonce ?? ((options.scope ?? '').split(' ').includes('openid') ? o.generateRandomNonce() : undefined))
+  const nonce = exact
+    ? undefined
+    : (options.nonce ?? ((options.scope ?? '').split(' ').includes('openid') ? o.generateRandomNonce() : undefined))
 
   const params = endpoint.searchParams
   params.set('response_type', 'code')
@@ -122,15 +126,34 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   }
 
   const scope = options.scope ? { scope: options.scope } : {}
-  // Pushed (RFC 9126) when asked, and always when the server requires it.
-  const required = ctx.metadata.require_pushed_authorization_requests === true
-  if (options.par === false && required) throw new ConfigError('invalid_config', 'this server requires pushed authorization requests (RFC 9126)')
-  const url = (options.par ?? required)
-    ? await (await import('../endpoints/par.js')).push(ctx.clientId, int(ctx), endpoint, (op) => runAt(ctx, op, options.signal), o.OperationProcessingError, o.RESPONSE_IS_NOT_CONFORM)
-    : endpoint.href
-  return { url: userAgentUrl(url, 'the authorization URL', insecure), state, codeVerifier, redirectUri: options.redirectUri, ...(nonce ? { nonce } : {}), ...scope, createdAt: int(ctx).clock.now() }
+  return {
+    url: userAgentUrl(await pushedOrNot(ctx, endpoint, options), 'the authorization URL', insecure),
+    state,
+    codeVerifier,
+    redirectUri: options.redirectUri,
+    ...(nonce ? { nonce } : {}),
+    ...scope,
+    createdAt: int(ctx).clock.now(),
+  }
 }
 
+/** Where the browser goes: the request pushed first (RFC 9126) when asked, and always when the server requires it; else the URL as built. */
+async function pushedOrNot(ctx: OAuthContext, endpoint: URL, options: AuthorizationUrlOptions): Promise<string> {
+  const required = ctx.metadata.require_pushed_authorization_requests === true
+  if (options.par === false && required)
+    throw new ConfigError('invalid_config', 'this server requires pushed authorization requests (RFC 9126)')
+  if (!(options.par ?? required)) return endpoint.href
+  // The pushing code is a chunk of its own, loaded only here.
+  const { push } = await import('../endpoints/par.js')
+  return push(
+    ctx.clientId,
+    int(ctx),
+    endpoint,
+    (op) => runAt(ctx, op, options.signal),
+    o.OperationProcessingError,
+    o.RESPONSE_IS_NOT_CONFORM,
+  )
+}
 
 /**
  * Reads the authorization response from the callback URL — from the query, or from the
@@ -145,11 +168,7 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
  *
  * @group Grants
  */
-export function parseCallback(
-  ctx: OAuthContext,
-  callbackUrl: string | URL,
-  expectedState: string,
-): URLSearchParams {
+export function parseCallback(ctx: OAuthContext, callbackUrl: string | URL, expectedState: string): URLSearchParams {
   const url = parseUrl(callbackUrl, 'the callback URL')
   const { as, client, options } = int(ctx)
   const response = options.dialect?.authorizationResponse
@@ -157,7 +176,11 @@ export function parseCallback(
   // Tokens in the front channel are an implicit or hybrid response (or one injected beside a
   // code): this client asked for response_type=code only (RFC 9700 §2.1.2), so none is redeemed.
   const leftover = ['access_token', 'id_token'].find((name) => url.searchParams.has(name) || fragment.has(name))
-  if (leftover) throw new ResponseError('invalid_response', `authorization callback rejected: ${leftover} in it (an implicit-flow answer; check the client's response_type); nothing was redeemed`)
+  if (leftover)
+    throw new ResponseError(
+      'invalid_response',
+      `authorization callback rejected: ${leftover} in it (an implicit-flow answer; check the client's response_type); nothing was redeemed`,
+    )
   let params = response?.mode === 'fragment' ? fragment : url.searchParams
   if (!response?.mode && !params.has('code') && !params.has('error') && url.hash.length > 1) params = fragment
   // A server that does not echo state (its dialect says so): accept none, but check one that came.
@@ -212,19 +235,32 @@ export async function completeAuthorization(
   const { dialect } = http
   const exact = dialect?.authorizationRequest?.parameters === 'exact'
   if (!pending?.state || (!pending.codeVerifier && !exact) || !pending.redirectUri) {
-    throw new ConfigError('invalid_config', 'completeAuthorization needs what buildAuthorizationUrl returned (state, codeVerifier, redirectUri)')
+    throw new ConfigError(
+      'invalid_config',
+      'completeAuthorization needs what buildAuthorizationUrl returned (state, codeVerifier, redirectUri)',
+    )
   }
   const params = parseCallback(ctx, callbackUrl, pending.state)
   const now = clock.now()
   const maxAge = options.maxPendingAge ?? DEFAULT_MAX_PENDING_AGE_MS
   if (typeof pending.createdAt === 'number' && now - pending.createdAt > maxAge) {
-    throw new OAuthKitError('stale_sign_in', `the sign-in started ${Math.round((now - pending.createdAt) / 60_000)} min ago, longer than maxPendingAge allows: sign in again`)
+    throw new OAuthKitError(
+      'stale_sign_in',
+      `the sign-in started ${Math.round((now - pending.createdAt) / 60_000)} min ago, longer than maxPendingAge allows: sign in again`,
+    )
   }
-  if (!consume(pending.state, now, maxAge)) throw new OAuthKitError('stale_sign_in', 'this sign-in was already completed (a replayed callback, or the back button): sign in again')
-  const tokens = await codeGrant(ctx, params, { ...pending, ...(options.resource === undefined ? {} : { resource: options.resource }) }, options.signal, {
-    ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
-    ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
-  })
+  if (!consume(pending.state, now, maxAge))
+    throw new OAuthKitError('stale_sign_in', 'this sign-in was already completed (a replayed callback, or the back button): sign in again')
+  const tokens = await codeGrant(
+    ctx,
+    params,
+    { ...pending, ...(options.resource === undefined ? {} : { resource: options.resource }) },
+    options.signal,
+    {
+      ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
+      ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
+    },
+  )
   // Extra fields of the authorization response the dialect keeps (e.g. an app code).
   for (const field of dialect?.authorizationResponse?.extraFields ?? []) {
     const value = params.get(field)
@@ -260,7 +296,12 @@ export async function exchangeCode(
 function codeGrant(
   ctx: OAuthContext,
   params: URLSearchParams,
-  { redirectUri, codeVerifier, scope, resource }: { redirectUri: string; codeVerifier?: string | undefined; scope?: string | undefined; resource?: string | string[] },
+  {
+    redirectUri,
+    codeVerifier,
+    scope,
+    resource,
+  }: { redirectUri: string; codeVerifier?: string | undefined; scope?: string | undefined; resource?: string | string[] },
   signal: AbortSignal | undefined,
   check: o.ProcessAuthorizationCodeResponseOptions = {},
 ): Promise<TokenSet> {
@@ -269,7 +310,16 @@ function codeGrant(
   return tokenRequest(
     ctx,
     'authorization code exchange',
-    (request) => o.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier || o.nopkce, additionalParameters ? { ...request, additionalParameters } : request),
+    (request) =>
+      o.authorizationCodeGrantRequest(
+        as,
+        client,
+        clientAuth,
+        params,
+        redirectUri,
+        codeVerifier || o.nopkce,
+        additionalParameters ? { ...request, additionalParameters } : request,
+      ),
     (response) => o.processAuthorizationCodeResponse(as, client, response, check),
     signal,
     // A code is single-use: never sent twice (RFC 6749 §4.1.2).

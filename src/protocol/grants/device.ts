@@ -69,7 +69,11 @@ export async function startDeviceAuthorization(ctx: OAuthContext, options: Grant
     userCode: started.user_code,
     // Shown to the user, opened on another device: the URL rule of every URL handed to a person.
     verificationUri: userAgentUrl(started.verification_uri, 'the verification_uri', http.allowInsecureHttp),
-    ...(started.verification_uri_complete ? { verificationUriComplete: userAgentUrl(started.verification_uri_complete, 'the verification_uri_complete', http.allowInsecureHttp) } : {}),
+    ...(started.verification_uri_complete
+      ? {
+          verificationUriComplete: userAgentUrl(started.verification_uri_complete, 'the verification_uri_complete', http.allowInsecureHttp),
+        }
+      : {}),
     expiresAt,
     interval,
     wait: (waitOptions = {}) => poll(ctx, { deviceCode: started.device_code, expiresAt, interval, scope: options.scope }, waitOptions),
@@ -77,7 +81,11 @@ export async function startDeviceAuthorization(ctx: OAuthContext, options: Grant
 }
 
 /** RFC 8628 §3.4–3.5: polls at the interval until the user approves, refuses, or time runs out. */
-async function poll(ctx: OAuthContext, flow: { deviceCode: string; expiresAt: number; interval: number; scope: string | undefined }, options: DeviceWaitOptions): Promise<TokenSet> {
+async function poll(
+  ctx: OAuthContext,
+  flow: { deviceCode: string; expiresAt: number; interval: number; scope: string | undefined },
+  options: DeviceWaitOptions,
+): Promise<TokenSet> {
   const { as, client, clientAuth, clock } = int(ctx)
   const { deviceCode, expiresAt } = flow
   const { signal } = options

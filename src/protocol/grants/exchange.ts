@@ -74,7 +74,8 @@ async function tokenOf(source: TokenSource | undefined, what: string): Promise<s
  */
 export async function tokenExchangeGrant(ctx: OAuthContext, options: TokenExchangeOptions): Promise<TokenSet> {
   if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'tokenExchangeGrant needs { subjectToken }')
-  if (options.actorToken !== undefined && !options.actorTokenType) throw new ConfigError('invalid_config', 'an actor token needs its actorTokenType (RFC 8693 §2.1)')
+  if (options.actorToken !== undefined && !options.actorTokenType)
+    throw new ConfigError('invalid_config', 'an actor token needs its actorTokenType (RFC 8693 §2.1)')
   const params = grantParameters(options)
   params.set('subject_token', await tokenOf(options.subjectToken, 'the subject token'))
   params.set('subject_token_type', options.subjectTokenType ?? TOKEN_TYPES.accessToken)
@@ -104,7 +105,14 @@ export async function jwtBearerGrant(ctx: OAuthContext, options: JwtBearerOption
   return generic(ctx, 'JWT bearer grant', 'urn:ietf:params:oauth:grant-type:jwt-bearer', params, options)
 }
 
-function generic(ctx: OAuthContext, name: string, grantType: string, params: URLSearchParams, options: GrantParameters, recognizedTokenTypes?: o.RecognizedTokenTypes): Promise<TokenSet> {
+function generic(
+  ctx: OAuthContext,
+  name: string,
+  grantType: string,
+  params: URLSearchParams,
+  options: GrantParameters,
+  recognizedTokenTypes?: o.RecognizedTokenTypes,
+): Promise<TokenSet> {
   const { as, client, clientAuth } = int(ctx)
   return tokenRequest(
     ctx,

@@ -42,18 +42,28 @@ export async function refreshGrant(ctx: OAuthContext, tokens: string | TokenSet,
   const fresh = await tokenRequest(
     ctx,
     'refresh_token grant',
-    (request) => o.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, { ...request, additionalParameters: grantParameters(options) }),
+    (request) =>
+      o.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, { ...request, additionalParameters: grantParameters(options) }),
     (response) => o.processRefreshTokenResponse(as, client, response),
     options.signal,
     // A rotating refresh token is spent once the server processed it: sent again only after the server said it did nothing.
-    { previousRefreshToken: refreshToken, previousRefreshExpiresAt: held?.refreshExpiresAt, requestedScope: options.scope ?? held?.scope, retry: options.retry, resend: 'unless-unprocessed' },
+    {
+      previousRefreshToken: refreshToken,
+      previousRefreshExpiresAt: held?.refreshExpiresAt,
+      requestedScope: options.scope ?? held?.scope,
+      retry: options.retry,
+      resend: 'unless-unprocessed',
+    },
   )
   // OpenID Connect Core §12.2: "its sub Claim Value MUST be the same as in the ID Token issued
   // when the original authentication occurred" (its iss is checked against the issuer already).
   const expected = options.expectedSubject ?? held?.idTokenClaims?.sub
   const sub = fresh.idTokenClaims?.sub
   if (typeof expected === 'string' && sub !== undefined && sub !== expected) {
-    throw new ResponseError('invalid_id_token', 'refresh_token grant failed: the new ID token is for another user (its sub changed); refusing it: sign in again')
+    throw new ResponseError(
+      'invalid_id_token',
+      'refresh_token grant failed: the new ID token is for another user (its sub changed); refusing it: sign in again',
+    )
   }
   return fresh
 }

@@ -33,7 +33,11 @@ export interface ClientOptions {
  *
  * @group Contexts
  */
-export function createContext(metadata: AuthorizationServerMetadata, clientOptions: ClientOptions, options: ContextOptions = {}): OAuthContext {
+export function createContext(
+  metadata: AuthorizationServerMetadata,
+  clientOptions: ClientOptions,
+  options: ContextOptions = {},
+): OAuthContext {
   options ??= {}
   return secretContext(metadata, clientOptions, options, privateKeyJwt)
 }
@@ -49,15 +53,23 @@ export function secretContext(
   options: ContextOptions,
   signer?: (key: NonNullable<ClientOptions['privateKey']>) => o.ClientAuth,
 ): OAuthContext {
-  if (!clientOptions || typeof clientOptions !== 'object') throw new ConfigError('invalid_config', 'createContext needs the client options ({ clientId, … })')
+  if (!clientOptions || typeof clientOptions !== 'object')
+    throw new ConfigError('invalid_config', 'createContext needs the client options ({ clientId, … })')
   const flat = pickHttpOptions(options)
   const authMethod = chooseAuthMethod(metadata, clientOptions, flat.dialect)
   let clientAuth: o.ClientAuth
   if (authMethod === 'private_key_jwt') {
-    if (!signer) throw new ConfigError('unsupported_auth_method', 'private_key_jwt: use createOAuthClient({ …, privateKey }).session({ grant: \'client_credentials\' }) (oauthkit/m2m leaves the signing code out)')
+    if (!signer)
+      throw new ConfigError(
+        'unsupported_auth_method',
+        "private_key_jwt: use createOAuthClient({ …, privateKey }).session({ grant: 'client_credentials' }) (oauthkit/m2m leaves the signing code out)",
+      )
     clientAuth = signer(clientOptions.privateKey as NonNullable<ClientOptions['privateKey']>)
   } else clientAuth = secretAuth(authMethod, clientOptions)
-  return contextOf(metadata, clientOptions.clientId, authMethod, clientAuth, clientOptions.idTokenSignedResponseAlg, { ...flat, ...(options.dpop ? { dpop: options.dpop } : {}) })
+  return contextOf(metadata, clientOptions.clientId, authMethod, clientAuth, clientOptions.idTokenSignedResponseAlg, {
+    ...flat,
+    ...(options.dpop ? { dpop: options.dpop } : {}),
+  })
 }
 
 function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientAuth {
@@ -75,8 +87,13 @@ function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientA
  *
  * @group Contexts
  */
-export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: ClientOptions, dialect?: Pick<DialectSpec, 'token'>): AuthMethod {
-  if (typeof client !== 'object' || client === null) throw new ConfigError('invalid_config', 'chooseAuthMethod needs the client options ({ clientId, clientSecret | privateKey })')
+export function chooseAuthMethod(
+  metadata: AuthorizationServerMetadata,
+  client: ClientOptions,
+  dialect?: Pick<DialectSpec, 'token'>,
+): AuthMethod {
+  if (typeof client !== 'object' || client === null)
+    throw new ConfigError('invalid_config', 'chooseAuthMethod needs the client options ({ clientId, clientSecret | privateKey })')
   const explicit = client.tokenEndpointAuthMethod
   if (explicit) {
     if (explicit.startsWith('client_secret') && !client.clientSecret) {
@@ -86,7 +103,10 @@ export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: 
       throw new ConfigError('invalid_config', 'tokenEndpointAuthMethod private_key_jwt needs privateKey')
     }
     if (!METHODS.includes(explicit)) {
-      throw new ConfigError('unsupported_auth_method', `tokenEndpointAuthMethod ${JSON.stringify(explicit)} is not one of ${METHODS.join(', ')}`)
+      throw new ConfigError(
+        'unsupported_auth_method',
+        `tokenEndpointAuthMethod ${JSON.stringify(explicit)} is not one of ${METHODS.join(', ')}`,
+      )
     }
     return explicit
   }
@@ -106,13 +126,7 @@ export function chooseAuthMethod(metadata: AuthorizationServerMetadata, client: 
   )
 }
 
-const METHODS: AuthMethod[] = [
-  'client_secret_basic',
-  'client_secret_basic_unencoded',
-  'client_secret_post',
-  'private_key_jwt',
-  'none',
-]
+const METHODS: AuthMethod[] = ['client_secret_basic', 'client_secret_basic_unencoded', 'client_secret_post', 'private_key_jwt', 'none']
 
 function secretAuth(method: Exclude<AuthMethod, 'private_key_jwt'>, client: ClientOptions): o.ClientAuth {
   switch (method) {
@@ -136,4 +150,3 @@ function base64(text: string): string {
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte)
   return btoa(binary)
 }
-

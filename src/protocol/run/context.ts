@@ -61,7 +61,11 @@ const internals = new WeakMap<OAuthContext, ContextInternals>()
 /** The internals of a context made by createContext / createPublicContext. */
 export function int(ctx: OAuthContext): ContextInternals {
   const found = internals.get(ctx)
-  if (!found) throw new ConfigError('invalid_config', 'not an oauthkit context: make one with createContext or createPublicContext (or use client.context)')
+  if (!found)
+    throw new ConfigError(
+      'invalid_config',
+      'not an oauthkit context: make one with createContext or createPublicContext (or use client.context)',
+    )
   return found
 }
 

@@ -51,7 +51,9 @@ export async function runOperation<T>(options: HttpOptions, op: Operation<T>, si
   let status: number | undefined
   try {
     const request = requestOptions(options, op.endpoint, signal ?? options.signal)
-    const response = await op.request(request, (url, init) => exchange(op.endpoint, url, { ...init, ...(request.signal ? { signal: request.signal } : {}) }, options))
+    const response = await op.request(request, (url, init) =>
+      exchange(op.endpoint, url, { ...init, ...(request.signal ? { signal: request.signal } : {}) }, options),
+    )
     status = response.status
     const result = await op.process(response)
     end?.({ status, duration: clock.now() - started })
@@ -92,7 +94,10 @@ export function runAt<T>(ctx: OAuthContext, op: Omit<Operation<T>, 'url' | 'meta
 
 /** The error for an operation whose endpoint the metadata lacks. */
 export function missingEndpoint(name: string, field = 'an endpoint', metadata?: AuthorizationServerMetadata): ConfigError {
-  return new ConfigError('missing_endpoint', `${name} needs ${field}, which the metadata of ${metadata?.issuer ?? 'the server'} lacks; give it in endpoints`)
+  return new ConfigError(
+    'missing_endpoint',
+    `${name} needs ${field}, which the metadata of ${metadata?.issuer ?? 'the server'} lacks; give it in endpoints`,
+  )
 }
 
 /** oauth4webapi request options whose every request goes through {@link exchange}. */
@@ -130,7 +135,11 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
     return out
   }
   const warn = options.onWarning
-  if (!json) warn?.({ code: 'token_content_type', message: `the token endpoint sent JSON as ${cleanText(type, 60) || 'no content type'}; read as JSON` })
+  if (!json)
+    warn?.({
+      code: 'token_content_type',
+      message: `the token endpoint sent JSON as ${cleanText(type, 60) || 'no content type'}; read as JSON`,
+    })
   const headers = new Headers(response.headers)
   headers.set('content-type', 'application/json')
   let body = record
@@ -142,7 +151,8 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
     return error
   }
   if (hooks) body = hooks.response(endpoint, body)
-  if (endpoint === 'token') body = normalizeTokenResponseBody(body, { policy: options.dialect?.expiresIn, url: redactUrl(request.url), now, onWarning: warn })
+  if (endpoint === 'token')
+    body = normalizeTokenResponseBody(body, { policy: options.dialect?.expiresIn, url: redactUrl(request.url), now, onWarning: warn })
   return rebuilt(new Response(null, { status: response.status, statusText: response.statusText, headers }), JSON.stringify(body))
 }
 
@@ -157,7 +167,18 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
 }
 
 /** Parameters that are not secret; every other value a request carries is redacted from what an error quotes. */
-const PUBLIC_PARAMETERS = new Set(['grant_type', 'scope', 'redirect_uri', 'client_id', 'resource', 'audience', 'token_type_hint', 'client_assertion_type', 'code_challenge_method', 'username'])
+const PUBLIC_PARAMETERS = new Set([
+  'grant_type',
+  'scope',
+  'redirect_uri',
+  'client_id',
+  'resource',
+  'audience',
+  'token_type_hint',
+  'client_assertion_type',
+  'code_challenge_method',
+  'username',
+])
 
 /**
  * The values a request carries in its body, its query and its headers (but the plainly public
@@ -173,7 +194,8 @@ function secretsOf(request: OutgoingRequest): string[] {
   }
   const found: string[] = []
   for (const [name, value] of [...request.url.searchParams, ...body, ...request.headers]) {
-    if (typeof value === 'string' && value.length >= 6 && !PUBLIC_PARAMETERS.has(name) && !/^(content-type|accept|user-agent)$/i.test(name)) found.push(value, ...value.split(/\s+/))
+    if (typeof value === 'string' && value.length >= 6 && !PUBLIC_PARAMETERS.has(name) && !/^(content-type|accept|user-agent)$/i.test(name))
+      found.push(value, ...value.split(/\s+/))
   }
   const basic = /^basic\s+(\S+)/i.exec(request.headers.get('authorization') ?? '')?.[1]
   try {

@@ -2,7 +2,12 @@ import { NetworkError, reasonOf, type OAuthKitError } from '../../errors.js'
 import type { Clock } from '../../internal/clock.js'
 import type { RetryPolicy } from '../../types.js'
 
-const DEFAULT_RETRY: Required<Omit<RetryPolicy, 'onRetry' | 'random'>> = { attempts: 5, baseDelay: 250, maxDelay: 5_000, maxElapsed: 15_000 }
+const DEFAULT_RETRY: Required<Omit<RetryPolicy, 'onRetry' | 'random'>> = {
+  attempts: 5,
+  baseDelay: 250,
+  maxDelay: 5_000,
+  maxElapsed: 15_000,
+}
 
 /**
  * The wait before try `attempt` + 1: a random part of `baseDelay · 2^(attempt-1)` (full

@@ -46,8 +46,12 @@ export function tokenRequest(
           const body = await process(response)
           const claims = body.id_token ? o.getValidatedIdTokenClaims(body) : undefined
           // RFC 9449 §5: a DPoP-bound token answers a proof; a client without a key must not use it as a bearer token.
-          if (!dpop && /^dpop$/i.test(String(body.token_type))) throw new ResponseError('invalid_response', `${name}: a DPoP-bound token, but no dpop key`)
-          return toTokenSet(body as Record<string, unknown>, clock.now(), { ...held, ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}) })
+          if (!dpop && /^dpop$/i.test(String(body.token_type)))
+            throw new ResponseError('invalid_response', `${name}: a DPoP-bound token, but no dpop key`)
+          return toTokenSet(body as Record<string, unknown>, clock.now(), {
+            ...held,
+            ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}),
+          })
         },
       },
       signal,

@@ -1,5 +1,13 @@
 import * as o from 'oauth4webapi'
-import { cleanText, isOAuthKitError, oauthKitError, redactUrl, type ErrorCode, type OAuthKitError, type OAuthKitErrorOptions } from '../../errors.js'
+import {
+  cleanText,
+  isOAuthKitError,
+  oauthKitError,
+  redactUrl,
+  type ErrorCode,
+  type OAuthKitError,
+  type OAuthKitErrorOptions,
+} from '../../errors.js'
 import type { AuthorizationServerMetadata } from '../../types.js'
 
 /** What came back in an unsuccessful answer, read once on the operation path. */
@@ -58,7 +66,8 @@ export function rememberAnswer(response: Response, text: string, secrets: string
   const { error, error_description: description, error_uri: uri } = (body ?? {}) as Record<string, unknown>
   if (typeof error === 'string' && error !== '') {
     answer.oauth = { error: redact(error) }
-    if (description !== undefined && description !== null) answer.oauth.description = redact(typeof description === 'string' ? description : JSON.stringify(description))
+    if (description !== undefined && description !== null)
+      answer.oauth.description = redact(typeof description === 'string' ? description : JSON.stringify(description))
     if (typeof uri === 'string') answer.oauth.uri = redact(uri)
   }
   const retryAfter = retryAfterSeconds(response.headers.get('retry-after'), now)
@@ -98,11 +107,15 @@ export function answerError(response: Response, operation: string, url: string, 
   if (error === undefined) return oauthKitError('unexpected_status', `${operation} failed: ${said(answer, 'unexpected status')}`, context)
   // Without an OAuth error body, what the server said (cleaned, secrets redacted) is the description.
   const description = answer.oauth ? answer.oauth.description : answer.excerpt
-  return oauthKitError('oauth_error', `${operation} failed: ${cleanText(error, 60)}: the server answered ${answer.status}${description ? ` (${cleanText(description)})` : ''}`, {
-    ...context,
-    error,
-    ...(description ? { errorDescription: description } : {}),
-  })
+  return oauthKitError(
+    'oauth_error',
+    `${operation} failed: ${cleanText(error, 60)}: the server answered ${answer.status}${description ? ` (${cleanText(description)})` : ''}`,
+    {
+      ...context,
+      error,
+      ...(description ? { errorDescription: description } : {}),
+    },
+  )
 }
 
 /**
@@ -116,7 +129,12 @@ export function translateError(err: unknown, operation: string, url?: string): O
   const failed = `${operation} failed: `
   const response = (err as { response?: unknown } | undefined)?.response ?? (err as { cause?: unknown } | undefined)?.cause
   const answer = response instanceof Response ? answers.get(response) : undefined
-  const context = { url, cause: err, ...(answer ? { status: answer.status } : {}), ...(answer?.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }) }
+  const context = {
+    url,
+    cause: err,
+    ...(answer ? { status: answer.status } : {}),
+    ...(answer?.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }),
+  }
 
   // An OAuth error body wins, whatever the status (a 503 with temporarily_unavailable, say).
   const bodyError = answer?.oauth && err instanceof o.OperationProcessingError && err.code === o.RESPONSE_IS_NOT_CONFORM
@@ -126,12 +144,16 @@ export function translateError(err: unknown, operation: string, url?: string): O
   if (err instanceof o.AuthorizationResponseError) {
     const description = err.cause.get('error_description') ?? undefined
     const errorUri = err.cause.get('error_uri') ?? undefined
-    return oauthKitError('oauth_error', `${failed}the authorization server redirected back with ${cleanText(err.error, 60)}${description ? ` (${cleanText(description)})` : ''}`, {
-      ...context,
-      error: err.error,
-      ...(description === undefined ? {} : { errorDescription: description }),
-      ...(errorUri === undefined ? {} : { errorUri }),
-    })
+    return oauthKitError(
+      'oauth_error',
+      `${failed}the authorization server redirected back with ${cleanText(err.error, 60)}${description ? ` (${cleanText(description)})` : ''}`,
+      {
+        ...context,
+        error: err.error,
+        ...(description === undefined ? {} : { errorDescription: description }),
+        ...(errorUri === undefined ? {} : { errorUri }),
+      },
+    )
   }
   if (err instanceof o.OperationProcessingError) {
     const code = CODES[err.code ?? ''] ?? 'invalid_response'
@@ -139,7 +161,11 @@ export function translateError(err: unknown, operation: string, url?: string): O
       const { attribute, expected, body } = (err.cause ?? {}) as { attribute?: string; expected?: string; body?: Record<string, unknown> }
       // RFC 8414 §3.3 / RFC 9728 §3.3: the document must name exactly what was asked for.
       if (attribute === 'issuer' || attribute === 'resource') {
-        return oauthKitError(`${attribute}_mismatch`, `${failed}the document names ${attribute} ${cleanText(JSON.stringify(body?.[attribute]), 100)}, not ${redactUrl(String(expected))}; refusing it`, { url, cause: err })
+        return oauthKitError(
+          `${attribute}_mismatch`,
+          `${failed}the document names ${attribute} ${cleanText(JSON.stringify(body?.[attribute]), 100)}, not ${redactUrl(String(expected))}; refusing it`,
+          { url, cause: err },
+        )
       }
     }
     // An unsuccessful answer that is no OAuth error is, first of all, an unexpected status.
@@ -155,7 +181,13 @@ export function translateError(err: unknown, operation: string, url?: string): O
 }
 
 /** The server said no: its OAuth error body (which wins), else a challenge's error, else what a challenge without one means. */
-function serverError(err: o.ResponseBodyError | o.WWWAuthenticateChallengeError | o.OperationProcessingError, answer: Answer | undefined, response: Response | undefined, failed: string, context: OAuthKitErrorOptions): OAuthKitError {
+function serverError(
+  err: o.ResponseBodyError | o.WWWAuthenticateChallengeError | o.OperationProcessingError,
+  answer: Answer | undefined,
+  response: Response | undefined,
+  failed: string,
+  context: OAuthKitErrorOptions,
+): OAuthKitError {
   const status = answer?.status ?? (err as o.ResponseBodyError).status
   const challenge = err instanceof o.WWWAuthenticateChallengeError ? err.cause[0] : undefined
   const params = challenge?.parameters
@@ -165,15 +197,19 @@ function serverError(err: o.ResponseBodyError | o.WWWAuthenticateChallengeError 
   const description = answer?.oauth?.description ?? (params?.error_description === undefined ? undefined : redact(params.error_description))
   const how = challenge && !answer?.oauth ? ` with a ${cleanText(challenge.scheme, 20)} challenge` : ''
   const hint = Object.hasOwn(HINTS, error) ? HINTS[error] : ''
-  return oauthKitError('oauth_error', `${failed}the server answered ${status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}${hint}`, {
-    ...context,
-    status,
-    error,
-    ...(description === undefined ? {} : { errorDescription: description }),
-    ...(answer?.oauth?.uri ? { errorUri: answer.oauth.uri } : {}),
-    ...(params?.scope ? { scope: params.scope } : {}),
-    ...(response ? { response } : {}),
-  })
+  return oauthKitError(
+    'oauth_error',
+    `${failed}the server answered ${status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}${hint}`,
+    {
+      ...context,
+      status,
+      error,
+      ...(description === undefined ? {} : { errorDescription: description }),
+      ...(answer?.oauth?.uri ? { errorUri: answer.oauth.uri } : {}),
+      ...(params?.scope ? { scope: params.scope } : {}),
+      ...(response ? { response } : {}),
+    },
+  )
 }
 
 const CODES: Record<string, ErrorCode> = {
@@ -201,7 +237,12 @@ const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
  * An authorization response's check failed: names which one (state, RFC 6749 §10.12; `iss`,
  * RFC 9207 §2.4) from the same data oauth4webapi checked; anything else as translateError.
  */
-export function translateCallbackError(err: unknown, params: URLSearchParams, expectedState: string, metadata: AuthorizationServerMetadata): OAuthKitError {
+export function translateCallbackError(
+  err: unknown,
+  params: URLSearchParams,
+  expectedState: string,
+  metadata: AuthorizationServerMetadata,
+): OAuthKitError {
   if (err instanceof o.OperationProcessingError) {
     const iss = params.get('iss')
     const code: ErrorCode | undefined =
