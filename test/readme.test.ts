@@ -1,13 +1,14 @@
 /**
- * The README's quick starts, and the feature pages of docs/ listed here, compile unchanged: each
- * ```ts block is type-checked against the sources, with the free names a reader fills in
- * (issuer, clientId, …) declared. (They run too, in their runnable form: examples/,
+ * The README's quick starts, the feature pages of docs/ listed here, and every @example of the
+ * published API compile unchanged: each block is type-checked against the sources, with the
+ * free names a reader fills in (issuer, clientId, …) declared. (They run too, in their runnable form: examples/,
  * test/e2e/examples.test.ts.)
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { FILL_IN as EXAMPLE_FILL_IN, docExamples } from './support/doc-examples.js'
 
 const root = resolve(import.meta.dirname, '..')
 const dir = join(root, '.tmp', 'readme-snippets')
@@ -33,6 +34,29 @@ describe("the README's code and the feature pages'", () => {
         return String((err as { stdout?: string }).stdout ?? err)
       }
     })()
+    expect(out).toBe('')
+  }, 60_000)
+
+  it('every @example of the published API compiles, importing what it names from the entries', () => {
+    const examples = docExamples(root)
+    expect(examples.length).toBeGreaterThanOrEqual(70)
+    const where = join(root, '.tmp', 'doc-examples')
+    rmSync(where, { recursive: true, force: true })
+    mkdirSync(where, { recursive: true })
+    examples.forEach(({ where: from, code }, i) => writeFileSync(join(where, `example-${i + 1}.ts`), `// ${from}\n${code}`))
+    writeFileSync(join(where, 'fill-in.d.ts'), EXAMPLE_FILL_IN)
+    writeFileSync(
+      join(where, 'tsconfig.json'),
+      JSON.stringify({ extends: '../../examples/tsconfig.json', compilerOptions: { noEmit: true }, include: ['.'], exclude: [] }),
+    )
+    const out = (() => {
+      try {
+        return execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(where, 'tsconfig.json')], { encoding: 'utf8' })
+      } catch (err) {
+        return String((err as { stdout?: string }).stdout ?? err)
+      }
+    })()
+    // Each error names the example's file; its first line names the source line of the @example.
     expect(out).toBe('')
   }, 60_000)
 })

@@ -17,6 +17,8 @@ import { fileLock } from './file-lock.js'
  * process on the machine that shares the file, and the version check runs under it.
  *
  * @example
+ * import { homedir } from 'node:os'
+ * import { join } from 'node:path'
  * import { fileStore } from 'oauthkit/node'
  * const session = client.session({ tokens, store: fileStore(join(homedir(), '.config', 'my-cli', 'tokens.json')) })
  */

@@ -31,7 +31,7 @@ function requireToken(token: unknown, operation: string): asserts token is strin
  * @see https://www.rfc-editor.org/rfc/rfc7009
  *
  * @example
- * await revokeToken(ctx, tokens.refreshToken, { tokenTypeHint: 'refresh_token' })
+ * if (tokens.refreshToken) await revokeToken(ctx, tokens.refreshToken, { tokenTypeHint: 'refresh_token' })
  *
  * @group Endpoints
  */
