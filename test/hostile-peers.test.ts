@@ -24,6 +24,7 @@ import {
 import { createBrowserClient } from '../src/entries/browser.js'
 import { createMcpAuth, type McpAuthOptions } from '../src/entries/mcp.js'
 import { fileLock, fileStore } from '../src/entries/node.js'
+import { platformResolver } from '../src/mcp/network.js'
 import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
 import { AS, MCP, REDIRECT, mcpWorld, type WorldOptions } from './support/mcp-world.js'
 import { failure, useStrictMsw } from './support/msw.js'
@@ -229,6 +230,15 @@ describe('a malicious MCP server', () => {
       expect(err.message).toContain('allowPrivateNetwork')
       expect(w.signIn).not.toHaveBeenCalled()
     }
+  })
+
+  it("in Node the policy resolves names with the platform's DNS (no import: process.getBuiltinModule), as the default resolveHost", async () => {
+    const resolve = platformResolver()
+    expect(resolve).toBeTypeOf('function')
+    // localhost resolves from the hosts file, without a query leaving the machine.
+    const addresses = await resolve!('localhost')
+    expect(addresses.length).toBeGreaterThan(0)
+    expect(addresses.every((a) => a === '::1' || a.startsWith('127.'))).toBe(true)
   })
 
   it('nor as its registration, token or authorization endpoint', async () => {

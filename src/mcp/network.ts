@@ -10,7 +10,7 @@ import { isPrivateHost } from '../internal/url.js'
 export type ResolveHost = (hostname: string) => Promise<string[]> | string[]
 
 /** The platform's resolver, where it lets a library ask without an import (Node, Deno, Bun): `dns.promises.lookup`; none in browsers. */
-function platformResolver(): ResolveHost | undefined {
+export function platformResolver(): ResolveHost | undefined {
   const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule
   type Lookup = (host: string, options: { all: true }) => Promise<Array<{ address: string }>>
   const lookup =
