@@ -138,3 +138,28 @@ export interface RetryEvent {
   /** What failed: the error code, and the server's `error` or the HTTP status when there was one. */
   reason: string
 }
+
+/**
+ * What a fetch wrapper needs of a DPoP key (`createDPoP()` gives one).
+ *
+ * @group DPoP
+ */
+export interface TokenProof {
+  /** A proof for `method` and `url`, bound to `accessToken` (`ath`), with the origin's last nonce. */
+  proof(method: string, url: string, accessToken?: string): Promise<string>
+  /** Keeps the server's `DPoP-Nonce`; true when the response asks for the request again with it. */
+  observe(url: string, response: Response): boolean
+  /** The headers that carry `accessToken` to `url`: `Authorization: DPoP …` and the proof. */
+  headers(accessToken: string, method: string, url: string): Promise<Record<string, string>>
+  /**
+   * Sends a request with the token and a proof (`init.headers` is a Headers object to add them
+   * to); when the server asks for a nonce, once more with it, if the body can be sent again.
+   */
+  send(
+    fetch: typeof globalThis.fetch,
+    accessToken: string,
+    url: string,
+    init: RequestInit & { headers: Headers },
+    request?: Request,
+  ): Promise<Response>
+}

@@ -250,6 +250,13 @@ describe('a malicious MCP server', () => {
     expect((await failure(authorization.call(authorization.mcp.fetch))).code).toBe('insecure_url')
     expect(authorization.signIn).not.toHaveBeenCalled()
 
+    // Nor hand the user a script, a file or a share as the page to sign in at.
+    for (const endpoint of ['javascript:alert(document.cookie)//', 'file:///etc/passwd', 'smb://attacker.example/share']) {
+      const scripted = setup({ asMetadata: { [AS]: { authorization_endpoint: endpoint } } })
+      expect((await failure(scripted.call(scripted.mcp.fetch))).code, endpoint).toBe('insecure_url')
+      expect(scripted.signIn).not.toHaveBeenCalled()
+    }
+
     const token = setup({ asMetadata: { [AS]: { token_endpoint: 'https://169.254.169.254/token' } } })
     expect((await failure(token.call(token.mcp.fetch))).code).toBe('insecure_url')
     expect(token.log.tokenRequests).toEqual([])

@@ -156,6 +156,17 @@ for (const [style, caller] of [
   })
 }
 
+/** A refresh step whose server refused the refresh token (invalid_grant), as an error from another copy of oauthkit would look. */
+const refusedGrant = async (): Promise<TokenSet> =>
+  Promise.reject(
+    Object.assign(new Error('refused'), {
+      name: 'OAuthServerError',
+      code: 'oauth_error',
+      recovery: 'reauthenticate',
+      error: 'invalid_grant',
+    }),
+  )
+
 describe('a refresh token the server refused', () => {
   const set = (rt: string, expiresAt: number): TokenSet => ({
     accessToken: `at-for-${rt}`,
@@ -168,16 +179,7 @@ describe('a refresh token the server refused', () => {
   it('leaves the store (compare-and-delete) and is never sent again', async () => {
     const clock = fakeClock()
     const store = memoryStore()
-    const refresh = vi.fn(async () =>
-      Promise.reject(
-        Object.assign(new Error('refused'), {
-          name: 'OAuthServerError',
-          code: 'oauth_error',
-          recovery: 'reauthenticate',
-          error: 'invalid_grant',
-        }),
-      ),
-    )
+    const refresh = vi.fn(refusedGrant)
     const manager = new TokenManager({ store, clock, refresh })
     await manager.setTokens(set('rt-dead', clock.now() - 1))
     for (let i = 0; i < 3; i++) expect((await failure(manager.getAccessToken())).code).toBe('sign_in_required')
@@ -198,16 +200,7 @@ describe('a refresh token the server refused', () => {
         return inner.load()
       },
     }
-    const refresh = vi.fn(async () =>
-      Promise.reject(
-        Object.assign(new Error('refused'), {
-          name: 'OAuthServerError',
-          code: 'oauth_error',
-          recovery: 'reauthenticate',
-          error: 'invalid_grant',
-        }),
-      ),
-    )
+    const refresh = vi.fn(refusedGrant)
     const manager = new TokenManager({ store, clock, refresh })
     await inner.save(set('rt-dead', clock.now() - 1), undefined)
     await failure(manager.getAccessToken())

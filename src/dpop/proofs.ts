@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import { base64url } from '../internal/base64url.js'
 import { parseWwwAuthenticate } from '../internal/www-authenticate.js'
-import type { KeyStore } from '../types.js'
+import type { KeyStore, TokenProof } from '../types.js'
 
 /**
  * A DPoP key (RFC 9449): the key pair that proves possession, for token requests (with the
@@ -12,27 +12,10 @@ import type { KeyStore } from '../types.js'
  *
  * @group DPoP
  */
-export interface DPoP {
+export interface DPoP extends TokenProof {
   readonly keyPair: CryptoKeyPair
   /** The JWK thumbprint (RFC 7638) of the public key: the `jkt` the server binds tokens to. */
   thumbprint(): Promise<string>
-  /** A proof for a request to a resource server: `htm`, `htu`, `ath` for `accessToken`, and the origin's last nonce. */
-  proof(method: string, url: string, accessToken?: string): Promise<string>
-  /**
-   * Reads a resource server's answer: keeps its `DPoP-Nonce` for the origin, and says whether
-   * the request should be sent again with a new proof (a 401 with `use_dpop_nonce`).
-   */
-  observe(url: string, response: Response): boolean
-  /** The headers that carry `accessToken` to `url`: `Authorization: DPoP …` and the proof. */
-  headers(accessToken: string, method: string, url: string): Promise<Record<string, string>>
-  /** Sends a request with the token and a proof; when the server asks for a nonce, once more with it. */
-  send(
-    fetch: typeof globalThis.fetch,
-    accessToken: string,
-    url: string,
-    init: RequestInit & { headers: Headers },
-    request?: Request,
-  ): Promise<Response>
 }
 
 /** What the operation path calls on the key (not part of the published type: it names oauth4webapi's). */

@@ -1,7 +1,8 @@
 import { ConfigError, OAuthServerError, redactUrl } from '../errors.js'
 import { assertSecureUrl, shownUrlText } from '../internal/url.js'
 import { bearerChallenge, parseWwwAuthenticate, type Challenge } from '../internal/www-authenticate.js'
-import type { AccessTokenSource, TokenProof } from '../token/manager.js'
+import type { AccessTokenSource } from '../token/manager.js'
+import type { TokenProof } from '../types.js'
 
 /**
  * Options of createAuthorizedFetch: where tokens come from, the API base URLs they may go to, and the fetch to wrap.
@@ -200,7 +201,6 @@ export function authorizedFetch(core: AuthorizedFetchCore, recovery: () => Fetch
     if (href === undefined || !core.isAllowed(href)) return doFetch(input, init)
     // Follow redirects here (Node) only where the caller left fetch to follow them.
     const follow = (init?.redirect ?? request?.redirect ?? 'follow') === 'follow' ? follower : undefined
-    const call: Call = { core, hops, init, href, follow }
 
     // The request path: a valid cached token, a URL and plain headers — no promise to wait
     // for before sending, no Headers object, one continuation.
@@ -209,13 +209,16 @@ export function authorizedFetch(core: AuthorizedFetchCore, recovery: () => Fetch
     if (plain) {
       const sent = doFetch(href, { ...init, headers: plain, ...(follow ? MANUAL : {}) })
       return sent.then((response) =>
-        needsCare(response) ? answer(call, recovery(), response, cached, undefined, init?.signal ?? undefined) : response,
+        needsCare(response)
+          ? answer({ core, hops, init, href, follow }, recovery(), response, cached, undefined, init?.signal ?? undefined)
+          : response,
       )
     }
     return (async () => {
       const replay = request ? request.clone() : undefined
       const signal = init?.signal ?? request?.signal ?? undefined
       const token = await core.token(signal)
+      const call: Call = { core, hops, init, href, follow }
       const response = await send(call, token, request)
       return needsCare(response) ? answer(call, recovery(), response, token, replay, signal) : response
     })()

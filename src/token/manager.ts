@@ -1,7 +1,7 @@
 import { ConfigError, OAuthKitError, cleanText, oauthKitError, isOAuthKitError, isTransient, reasonOf } from '../errors.js'
 import { untilAborted } from '../internal/abort.js'
 import { MAX_TIMER_DELAY_MS, systemClock, type Clock } from '../internal/clock.js'
-import type { RetryEvent, RetryPolicy, TokenSet } from '../types.js'
+import type { RetryEvent, RetryPolicy, TokenProof, TokenSet } from '../types.js'
 import { RenewalGate, type RenewalEvent } from './renewal.js'
 import { lockOf, type Lock } from './lock.js'
 import { memoryStore, type StoredTokens, type TokenStore } from './store.js'
@@ -109,31 +109,6 @@ export interface AccessTokenSource {
   validToken?(): string | undefined
   /** When the tokens are DPoP-bound (RFC 9449): the key that proves possession on each request. */
   readonly dpop?: TokenProof | undefined
-}
-
-/**
- * What a fetch wrapper needs of a DPoP key (`createDPoP()` gives one).
- *
- * @group Tokens and sessions
- */
-export interface TokenProof {
-  /** A proof for `method` and `url`, bound to `accessToken` (`ath`), with the origin's last nonce. */
-  proof(method: string, url: string, accessToken?: string): Promise<string>
-  /** Keeps the server's `DPoP-Nonce`; true when the response asks for the request again with it. */
-  observe(url: string, response: Response): boolean
-  /** The headers that carry `accessToken` to `url`: `Authorization: DPoP …` and the proof. */
-  headers(accessToken: string, method: string, url: string): Promise<Record<string, string>>
-  /**
-   * Sends a request with the token and a proof (`init.headers` is a Headers object to add them
-   * to); when the server asks for a nonce, once more with it, if the body can be sent again.
-   */
-  send(
-    fetch: typeof globalThis.fetch,
-    accessToken: string,
-    url: string,
-    init: RequestInit & { headers: Headers },
-    request?: Request,
-  ): Promise<Response>
 }
 
 /**
