@@ -1,6 +1,6 @@
 import { ConfigError } from './errors.js'
-import { pickHttpOptions, type HttpOptions } from './http/options.js'
-import { resolveMetadata, type MetadataSource } from './discovery/resolve.js'
+import type { HttpOptions } from './http/options.js'
+import { resolveClient, type MetadataSource } from './discovery/resolve.js'
 import type { OAuthContext } from './protocol/run/context.js'
 import type { DPoP } from './dpop/proofs.js'
 import { createContext, type ClientOptions } from './protocol/run/client-auth.js'
@@ -122,10 +122,7 @@ export interface OAuthClient {
  * @group Start here
  */
 export async function createOAuthClient(options: OAuthClientOptions): Promise<OAuthClient> {
-  if (!options || typeof options !== 'object') throw new ConfigError('invalid_config', 'createOAuthClient needs an options object')
-  const { signal, ...http } = pickHttpOptions(options)
-  const metadata = await resolveMetadata(options, { ...http, ...(signal ? { signal } : {}) })
-  const ctx = createContext(metadata, options, { ...http, ...(options.dpop ? { dpop: options.dpop } : {}) })
+  const ctx = await resolveClient('createOAuthClient', options, (metadata, context) => createContext(metadata, options, context))
   const redirectUri = (given: string | undefined, what: string) => {
     const uri = given ?? options.redirectUri
     if (!uri) throw new ConfigError('invalid_config', `${what} needs a redirectUri (in the call or in createOAuthClient)`)
@@ -144,14 +141,13 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     fetchUserInfo: (token: string, o?: UserInfoOptions) => fetchUserInfo(ctx, token, o),
   }
   return {
-    metadata,
+    metadata: ctx.metadata,
     context: ctx,
     ...methods,
     completeAuthorization: (url, pending, o) => completeAuthorization(ctx, url, pending, o),
     exchangeCode: (o) => exchangeCode(ctx, { ...o, redirectUri: redirectUri(o?.redirectUri, 'exchangeCode') }),
     startDeviceAuthorization: (o) => startDeviceAuthorization(ctx, o),
     session: (o) => createSession(ctx, sessionOptions(ctx, o)),
-    // Deprecated names, until 1.0.
   }
 }
 

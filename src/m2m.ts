@@ -1,6 +1,5 @@
-import { ConfigError } from './errors.js'
-import { pickHttpOptions, type HttpOptions } from './http/options.js'
-import { resolveMetadata, type MetadataSource } from './discovery/resolve.js'
+import type { HttpOptions } from './http/options.js'
+import { resolveClient, type MetadataSource } from './discovery/resolve.js'
 import { secretContext, type ClientOptions } from './protocol/run/client-auth.js'
 import { createSession, type Session, type SessionOptions } from './session.js'
 
@@ -29,31 +28,9 @@ export interface ClientCredentialsSessionOptions
  * @group Start here
  */
 export async function createClientCredentialsSession(options: ClientCredentialsSessionOptions): Promise<Session> {
-  if (!options || typeof options !== 'object')
-    throw new ConfigError('invalid_config', 'createClientCredentialsSession needs an options object')
-  const { signal, ...http } = pickHttpOptions(options)
-  const metadata = await resolveMetadata(options, { ...http, ...(signal ? { signal } : {}) })
-  const session: Record<string, unknown> = { grant: 'client_credentials' }
-  for (const key of SESSION_FIELDS) if (options[key] !== undefined) session[key] = options[key]
-  return createSession(secretContext(metadata, options, http), session as SessionOptions)
+  const ctx = await resolveClient('createClientCredentialsSession', options, (metadata, context) =>
+    secretContext(metadata, options, context),
+  )
+  // The session reads its own fields of the flat options (scope, apiUrls, store, …); the rest described the client and the server.
+  return createSession(ctx, { ...options, grant: 'client_credentials' })
 }
-
-/** The session's own fields; the rest of the options describe the client and the server. */
-const SESSION_FIELDS = [
-  'scope',
-  'resource',
-  'audience',
-  'extraParams',
-  'apiUrls',
-  'store',
-  'lock',
-  'lockName',
-  'skew',
-  'backgroundRefresh',
-  'refreshExpiryNotice',
-  'retry',
-] as const
-// Every session option is passed on: a field added to SessionOptions and not listed above fails to compile here.
-type Unlisted = Exclude<keyof Omit<SessionOptions, 'grant' | 'tokens'>, (typeof SESSION_FIELDS)[number]>
-const everyField: [Unlisted] extends [never] ? true : Unlisted = true
-void everyField

@@ -91,7 +91,9 @@ export interface Session {
  */
 export function createSession(ctx: OAuthContext, options: SessionOptions = {}): Session {
   options ??= {}
-  const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, refreshExpiryNotice, ...params } = options
+  const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, refreshExpiryNotice } = options
+  // Its fields by name: a constructor hands it its whole flat options (createClientCredentialsSession).
+  const params = grantParametersOf(options)
   const obtain = obtainStep(ctx, grant, params)
   const http = int(ctx).options
   const bound = Boolean(int(ctx).dpop)
@@ -174,4 +176,15 @@ function ownerOf(ctx: OAuthContext, grant: SessionOptions['grant'], params: Gran
     ...(grant ? [params.scope, params.resource, params.audience] : []),
     ...(typeof grant === 'object' ? [grant.name] : []),
   ])
+}
+
+/** The grant parameters of a session's options, by name: nothing else of a larger options object reaches a token request. */
+function grantParametersOf({ scope, resource, audience, extraParams, retry }: SessionOptions): GrantParameters {
+  return {
+    ...(scope === undefined ? {} : { scope }),
+    ...(resource === undefined ? {} : { resource }),
+    ...(audience === undefined ? {} : { audience }),
+    ...(extraParams === undefined ? {} : { extraParams }),
+    ...(retry === undefined ? {} : { retry }),
+  }
 }

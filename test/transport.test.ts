@@ -44,6 +44,20 @@ describe('redirects are never followed for OAuth requests', () => {
   })
 })
 
+describe('configured headers', () => {
+  it('replace a default (the User-Agent) but never the client authentication, the body type or what is accepted', async () => {
+    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'Bearer' })))
+    const headers = { 'User-Agent': 'my-app/1.0', authorization: 'Basic Zm9yZ2Vk', 'content-type': 'text/plain', accept: 'text/html' }
+    await (await client({ headers })).clientCredentialsGrant()
+    const sent = msw.requests[0]!.headers
+    expect(sent.get('user-agent')).toBe('my-app/1.0')
+    expect(sent.get('authorization')).not.toBe('Basic Zm9yZ2Vk')
+    expect(sent.get('authorization')).toMatch(/^Basic /)
+    expect(sent.get('content-type')).toMatch(/^application\/x-www-form-urlencoded/)
+    expect(sent.get('accept')).toBe('application/json')
+  })
+})
+
 describe('timeouts and cancellation', () => {
   it('a server that never answers times out with a typed error', async () => {
     msw.server.use(

@@ -7,8 +7,8 @@
 import { ConfigError, OAuthKitError, isOAuthKitError } from '../errors.js'
 import { systemClock } from '../internal/clock.js'
 import { parseUrl } from '../internal/url.js'
-import { pickHttpOptions, type HttpOptions } from '../http/options.js'
-import { resolveMetadata, type MetadataSource } from '../discovery/resolve.js'
+import type { HttpOptions } from '../http/options.js'
+import { resolveClient, type MetadataSource } from '../discovery/resolve.js'
 import { createPublicContext, int, type OAuthContext } from '../protocol/run/context.js'
 import type { DPoP } from '../dpop/proofs.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
@@ -125,11 +125,13 @@ function storeFor(options: BrowserClientOptions, key: string): TokenStore {
 }
 
 /** The public-client context, resolved once on first use (and again after a failure); an OpenID provider's document is asked for first. */
-function lazyContext(options: BrowserClientOptions, http: HttpOptions): () => Promise<OAuthContext> {
+function lazyContext(options: BrowserClientOptions): () => Promise<OAuthContext> {
   let context: Promise<OAuthContext> | undefined
+  // Discovery is lazy here, so a constructor's signal has nothing to cancel: it is not kept (calls take their own).
+  const source = { wellKnownFirst: 'openid-configuration' as const, ...options, signal: undefined }
   return () =>
-    (context ??= resolveMetadata({ wellKnownFirst: 'openid-configuration', ...options }, http).then(async (metadata) =>
-      createPublicContext(metadata, options.clientId, options.dpop ? { ...http, dpop: await options.dpop } : http),
+    (context ??= resolveClient('createBrowserClient', source, (metadata, http) =>
+      createPublicContext(metadata, options.clientId, http),
     )).catch((err: unknown) => {
       context = undefined
       throw err
@@ -236,12 +238,10 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   if (!options?.clientId || !options.redirectUri)
     throw new ConfigError('invalid_config', 'createBrowserClient needs clientId and redirectUri')
   const key = options.key ?? `oauthkit:${options.clientId}`
-  // Discovery is lazy here, so a constructor's signal has nothing to cancel: it is not kept (calls take their own).
-  const { signal: _ignored, ...http } = pickHttpOptions(options)
-  const clock = http.clock ?? systemClock
+  const clock = options.clock ?? systemClock
   const p = {
     options,
-    ctx: lazyContext(options, http),
+    ctx: lazyContext(options),
     pending: pendingSignIns(key, () => clock.now()),
     logoutListeners: new Set<() => void>(),
   } as Parts
@@ -271,10 +271,10 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     onLogout: () => p.logoutListeners.forEach((l) => l()),
     now: () => clock.now(),
   })
-  return clientMethods(p, http)
+  return clientMethods(p)
 }
 
-function clientMethods(p: Parts, http: HttpOptions): BrowserClient {
+function clientMethods(p: Parts): BrowserClient {
   const { manager, options } = p
   return {
     login: async (o) => location.assign(await createLoginUrl(p, o)),
@@ -293,7 +293,7 @@ function clientMethods(p: Parts, http: HttpOptions): BrowserClient {
     getUser: async () => (await manager.peek())?.tokens.idTokenClaims,
     getContext: () => p.ctx(),
     fetch: options.apiUrls?.length
-      ? authorizedFetch(manager, options.apiUrls, http, options.dpop && (() => p.ctx().then((c) => int(c).dpop!)))
+      ? authorizedFetch(manager, options.apiUrls, options, options.dpop && (() => p.ctx().then((c) => int(c).dpop!)))
       : () => Promise.reject(new ConfigError('invalid_config', 'fetch needs apiUrls: the API base URLs the token may be sent to')),
     logout: (o) => logout(p, o),
     on(event, listener) {

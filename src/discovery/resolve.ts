@@ -4,6 +4,7 @@ import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { parseUrl } from '../internal/url.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 import { parseAuthorizationServerMetadata } from '../wire/metadata.js'
+import type { ContextOptions, OAuthContext } from '../protocol/run/context.js'
 import { discover, type DiscoveryCache, type DiscoveryOptions } from './index.js'
 
 /**
@@ -73,4 +74,35 @@ export async function resolveMetadata(
     throw new ConfigError('invalid_config', 'a client needs an issuer (for discovery), metadata, or endpoints.token')
   }
   return parseAuthorizationServerMetadata({ ...base, ...byHand }, 'the client options')
+}
+
+/**
+ * What every constructor resolves a client from: where the server is ({@link MetadataSource}),
+ * the {@link HttpOptions} (transport and runtime policy: timeout, retry, clock, dialect, …) and
+ * a DPoP key, flat — the constructor's own fields beside them are not read.
+ */
+export interface ClientSource extends MetadataSource, HttpOptions {
+  /** A DPoP key, or the promise of one (the browser's, read from IndexedDB). */
+  dpop?: ContextOptions['dpop'] | Promise<NonNullable<ContextOptions['dpop']>> | undefined
+}
+
+/**
+ * The one resolution of a client, called by every constructor (`createOAuthClient`,
+ * `createClientCredentialsSession`, `createBrowserClient`, and `createMcpAuth` for each
+ * authorization server it meets): the server metadata (given, from endpoints, or discovered —
+ * `signal` cancels that discovery and is never kept), then the context `identify` makes of it
+ * with the transport and policy options and the DPoP key. `identify` is the client identity:
+ * a confidential client's authentication (with or without the private_key_jwt signer) or a
+ * public client's, so that each entry carries only the code it uses.
+ */
+export async function resolveClient(
+  name: string,
+  source: ClientSource,
+  identify: (metadata: AuthorizationServerMetadata, options: ContextOptions) => OAuthContext,
+): Promise<OAuthContext> {
+  if (!source || typeof source !== 'object') throw new ConfigError('invalid_config', `${name} needs an options object`)
+  const { signal, ...http } = pickHttpOptions(source)
+  const metadata = await resolveMetadata(source, signal ? { ...http, signal } : http)
+  const dpop = await source.dpop
+  return identify(metadata, dpop ? { ...http, dpop } : http)
 }

@@ -23,7 +23,10 @@ export interface HttpOptions {
   allowInsecureHttp?: boolean
   /** The largest response body read, in bytes. Default 1 MiB. */
   maxResponseBytes?: number
-  /** Headers added to every request to an OAuth endpoint (a User-Agent, say). */
+  /**
+   * Headers of every request to an OAuth endpoint (a User-Agent, say): they replace a default,
+   * never what the protocol sets (`authorization`, `dpop`, `content-type`, `accept`).
+   */
   headers?: Record<string, string>
   /** Vendor quirks: a preset's dialect, or one declared with `defineDialect`. */
   dialect?: Dialect

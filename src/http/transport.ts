@@ -24,11 +24,15 @@ function endpointName(endpoint: Endpoint): string {
       : `${endpoint.replace('_', ' ')} endpoint`
 }
 
+/** Headers a request's protocol sets (credentials, proofs, the body's type and the answer's): configured headers never replace them. */
+const PROTOCOL_HEADERS = new Set(['authorization', 'dpop', 'content-type', 'accept'])
+
 /** The request as oauth4webapi (or an operation) hands it over, before any rewrite. */
 export function outgoing(url: string | URL, init: TransportInit, options: Pick<HttpOptions, 'headers'>): OutgoingRequest {
   const headers = new Headers(init.headers)
+  // The configured headers win over defaults (oauth4webapi's User-Agent), never over what the protocol set.
   for (const [key, value] of Object.entries(options.headers ?? {})) {
-    if (!headers.has(key)) headers.set(key, value)
+    if (!PROTOCOL_HEADERS.has(key.toLowerCase()) || !headers.has(key)) headers.set(key, value)
   }
   return { url: new URL(url), method: init.method, headers, body: bodyText(init.body) }
 }

@@ -2,6 +2,7 @@ import { ConfigError, OAuthKitError, isOAuthKitError, redactUrl } from '../error
 import type { DiscoveryCache } from '../discovery/index.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
 import { secretContext } from '../protocol/run/client-auth.js'
+import { resolveClient } from '../discovery/resolve.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { parseUrl } from '../internal/url.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
@@ -180,9 +181,10 @@ class McpClient {
 
   /** A session for tokens from `info`'s authorization server; its new tokens are stored as they come. */
   async #bind(info: McpServerInfo, id: McpClientIdentity, tokens: TokenSet, scope: string | undefined): Promise<Binding> {
-    const { http, storage } = this.#config
+    const { storage } = this.#config
+    const ctx = await this.#context(info, id)
     this.binding?.session.close()
-    const session = createSession(secretContext(info.metadata, id, http), { resource: info.resource })
+    const session = createSession(ctx, { resource: info.resource })
     const next: Binding = { info, identity: id, session, scope, granted: undefined, refreshable: false }
     session.on('tokens', async (fresh) => {
       Object.assign(next, { granted: fresh.scope ?? scope, refreshable: fresh.refreshToken !== undefined })
@@ -199,6 +201,12 @@ class McpClient {
     this.binding = next
     await session.setTokens(tokens)
     return next
+  }
+
+  /** The context of this client at the authorization server `info` names: the one resolution every constructor uses. */
+  #context(info: McpServerInfo, id: McpClientIdentity) {
+    const source = { ...this.#config.http, metadata: info.metadata }
+    return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options))
   }
 
   /** Tokens a previous process stored, for this server and the authorization server it names today. */
@@ -229,7 +237,7 @@ class McpClient {
   }
 
   async #signIn(challenge: Response | undefined, wanted: string | undefined, signal: AbortSignal | undefined): Promise<TokenSet> {
-    const { discovery, identity, http, serverUrl } = this.#config
+    const { discovery, identity, serverUrl } = this.#config
     // Fresh: a sign-in follows what the server says now (it may have moved to another authorization server).
     const info = await discoverMcpServer(serverUrl, challenge, { ...discovery, discoveryCache: false })
     checkPkce(info)
@@ -240,7 +248,7 @@ class McpClient {
       [...new Set([...words(info.resourceMetadata?.scopes_supported?.join(' ')), ...words(scope)])].join(' ') || undefined,
       identity,
     )
-    const ctx = secretContext(info.metadata, id, http)
+    const ctx = await this.#context(info, id)
     const aborts = signal ? { signal } : {}
     const pending = await buildAuthorizationUrl(ctx, {
       redirectUri: identity.redirectUri,
