@@ -71,10 +71,10 @@ export type { GrantParameters } from './protocol/run/token.js'
 
 // ---- Tokens: the manager, stores, locks, and the authorized fetch.
 export { TokenManager, DEFAULT_SKEW_MS } from './token/manager.js'
-export type { TokenManagerOptions, TokenEvents, AccessTokenSource } from './token/manager.js'
+export type { TokenManagerOptions, TokenControl, TokenEvents, AccessTokenSource } from './token/manager.js'
 export type { RenewalEvent } from './token/renewal.js'
-export { memoryStore, webStorageStore } from './token/store.js'
-export type { TokenStore, StoredTokens } from './token/store.js'
+export { memoryStore, webStorageStore, keyValueTokenStore, memoryKeyValueStore } from './token/store.js'
+export type { TokenStore, StoredTokens, KeyValueStore } from './token/store.js'
 export { inProcessLock } from './token/lock.js'
 export type { Lock } from './token/lock.js'
 export { createAuthorizedFetch } from './fetch/authorized-fetch.js'

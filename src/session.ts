@@ -1,11 +1,10 @@
 import { ConfigError } from './errors.js'
-import { systemClock } from './internal/clock.js'
 import { int, type OAuthContext } from './protocol/run/context.js'
 import { clientCredentialsGrant } from './protocol/grants/client-credentials.js'
 import { refreshGrant } from './protocol/grants/refresh.js'
 import type { GrantParameters } from './protocol/run/token.js'
-import type { RetryPolicy, TokenSet } from './types.js'
-import { TokenManager, checkTokens, type TokenEvents } from './token/manager.js'
+import type { RetryPolicy, TokenProof, TokenSet } from './types.js'
+import { TokenManager, checkTokens, type TokenEvents, type TokenManagerOptions } from './token/manager.js'
 import type { TokenStore } from './token/store.js'
 import type { Lock } from './token/lock.js'
 import { createAuthorizedFetch } from './fetch/authorized-fetch.js'
@@ -35,6 +34,8 @@ export interface SessionOptions extends Omit<GrantParameters, 'signal'> {
   backgroundRefresh?: boolean
   /** `refresh-expiring` this many ms before the refresh token expires, when the server said (default 600 000). */
   refreshExpiryNotice?: number
+  /** Something beside the callers that shares these tokens: see {@link TokenManagerOptions.coordinator}. */
+  coordinator?: TokenManagerOptions['coordinator']
 }
 
 /**
@@ -90,35 +91,56 @@ export interface Session {
  * @group Start here
  */
 export function createSession(ctx: OAuthContext, options: SessionOptions = {}): Session {
-  options ??= {}
-  const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, refreshExpiryNotice } = options
+  const { grant, tokens, apiUrls, store, lock, lockName, skew, backgroundRefresh, refreshExpiryNotice, coordinator } = options ?? {}
   // Its fields by name: a constructor hands it its whole flat options (createClientCredentialsSession).
-  const params = grantParametersOf(options)
-  const obtain = obtainStep(ctx, grant, params)
-  const http = int(ctx).options
-  const bound = Boolean(int(ctx).dpop)
-  // Initial tokens that cannot be used are the caller's mistake: said now, not at the first call.
-  if (tokens !== undefined) checkTokens(tokens, bound)
-  const manager = new TokenManager({
+  const params = grantParametersOf(options ?? {})
+  const { options: http, dpop } = int(ctx)
+  return openSession({
+    obtain: obtainStep(ctx, grant, params),
+    refresh: (refreshToken, signal, current, retry) => refreshGrant(ctx, current ?? refreshToken, { ...params, signal, retry }),
     // The manager hands the steps its retry policy (the session's, reporting `retry` events).
-    ...(obtain ? { obtain } : {}),
-    refresh: (refreshToken, signal, current, retry) =>
-      refreshGrant(ctx, current ?? refreshToken, { ...params, ...(signal ? { signal } : {}), ...(retry === undefined ? {} : { retry }) }),
-    ...(params.retry === undefined ? {} : { retry: params.retry }),
+    retry: params.retry,
     // What the tokens belong to, stamped in the store: another configuration's are not these.
     owner: ownerOf(ctx, grant, params),
     // A client with a DPoP key sends its tokens with proofs; without one, a DPoP-bound token is never sent as Bearer.
-    bound,
-    ...(store ? { store } : {}),
-    ...(lock ? { lock } : {}),
-    ...(lockName ? { lockName } : {}),
-    ...(skew === undefined ? {} : { skew }),
-    ...(refreshExpiryNotice === undefined ? {} : { refreshExpiryNotice }),
-    ...(backgroundRefresh ? { backgroundRefresh } : {}),
-    clock: http.clock ?? systemClock,
+    bound: Boolean(dpop),
+    store,
+    lock,
+    lockName,
+    skew,
+    refreshExpiryNotice,
+    backgroundRefresh,
+    coordinator,
+    clock: http.clock,
+    tokens,
+    apiUrls,
+    fetch: http.fetch,
+    allowInsecureHttp: http.allowInsecureHttp,
+    dpop,
   })
-  // A client with a DPoP key: session.fetch and ky send its tokens with proofs.
-  const dpop = int(ctx).dpop
+}
+
+/**
+ * What a session is made of below its options: the token manager's steps and settings, the
+ * initial tokens, and what its fetch needs. `createSession` makes them of a context; the browser
+ * client, whose context is resolved on first use, gives its own (a tab-safe refresh step, the
+ * tabs as coordinator, a DPoP key still on its way).
+ */
+export interface SessionParts extends TokenManagerOptions {
+  tokens?: TokenSet
+  apiUrls?: Array<string | URL>
+  fetch?: typeof fetch
+  allowInsecureHttp?: boolean
+  /** The DPoP key the tokens are sent with. */
+  dpop?: TokenProof
+}
+
+/** The one place a session's token manager is made: every use case's token state goes through here. */
+export function openSession(parts: SessionParts): Session {
+  const { tokens, apiUrls, fetch: wrapped, allowInsecureHttp, dpop, ...managed } = parts
+  // Initial tokens that cannot be used are the caller's mistake: said now, not at the first call.
+  if (tokens !== undefined) checkTokens(tokens, managed.bound)
+  const manager = new TokenManager(managed)
   // Initial tokens are stored first; once that settled, calls take the manager's fast path.
   let ready: Promise<unknown> | undefined = tokens ? manager.setTokens(tokens) : undefined
   ready?.then(
@@ -139,14 +161,7 @@ export function createSession(ctx: OAuthContext, options: SessionOptions = {}): 
     close: () => manager.close(),
     ...(dpop ? { dpop } : {}),
   }
-  if (apiUrls?.length) {
-    session.fetch = createAuthorizedFetch({
-      tokens: session,
-      apiUrls,
-      ...(http.fetch ? { fetch: http.fetch } : {}),
-      ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
-    })
-  }
+  if (apiUrls?.length) session.fetch = createAuthorizedFetch({ tokens: session, apiUrls, fetch: wrapped, allowInsecureHttp, dpop })
   return session
 }
 
@@ -169,7 +184,7 @@ function obtainStep(ctx: OAuthContext, grant: SessionOptions['grant'], params: G
 }
 
 /** What a session's tokens belong to, stamped in the store: the issuer and client, and for a grant it runs its parameters and name. */
-function ownerOf(ctx: OAuthContext, grant: SessionOptions['grant'], params: GrantParameters): string {
+export function ownerOf(ctx: OAuthContext, grant: SessionOptions['grant'], params: GrantParameters): string {
   return JSON.stringify([
     ctx.metadata.issuer,
     ctx.clientId,
@@ -180,11 +195,5 @@ function ownerOf(ctx: OAuthContext, grant: SessionOptions['grant'], params: Gran
 
 /** The grant parameters of a session's options, by name: nothing else of a larger options object reaches a token request. */
 function grantParametersOf({ scope, resource, audience, extraParams, retry }: SessionOptions): GrantParameters {
-  return {
-    ...(scope === undefined ? {} : { scope }),
-    ...(resource === undefined ? {} : { resource }),
-    ...(audience === undefined ? {} : { audience }),
-    ...(extraParams === undefined ? {} : { extraParams }),
-    ...(retry === undefined ? {} : { retry }),
-  }
+  return { scope, resource, audience, extraParams, retry }
 }

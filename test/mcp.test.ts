@@ -5,7 +5,7 @@
  */
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
-import { createMcpAuth, memoryStorage, type McpAuthOptions } from '../src/entries/mcp.js'
+import { createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../src/entries/mcp.js'
 import { AS, CIMD, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from './support/mcp-world.js'
 import { fakeClock, useStrictMsw } from './support/msw.js'
 import { epismoServer } from '../src/entries/testing.js'
@@ -154,7 +154,7 @@ describe('oauthkit/mcp: client identity per authorization server', () => {
   })
 
   it('re-registers when the MCP server moves to another authorization server, and never sends it the old tokens', async () => {
-    const storage = memoryStorage()
+    const storage = memoryKeyValueStore()
     const w = setup({}, { storage })
     await w.call(w.mcp.fetch)
     const firstToken = [...w.tokens.keys()][0]
@@ -296,7 +296,7 @@ describe('oauthkit/mcp: renewal, step-up and bounds', () => {
 
 describe('oauthkit/mcp: storage and the SDK interface', () => {
   it('a new process with the same storage reuses the registration and the tokens', async () => {
-    const storage = memoryStorage()
+    const storage = memoryKeyValueStore()
     const first = setup({}, { storage })
     await first.call(first.mcp.fetch)
     const signIn = vi.fn(async () => '')
@@ -307,8 +307,25 @@ describe('oauthkit/mcp: storage and the SDK interface', () => {
     expect(first.log.registrations).toHaveLength(1)
   })
 
+  it("keeps each token set once, in the storage, as the session's store: a refresh is one write", async () => {
+    const inner = memoryKeyValueStore()
+    const writes: string[] = []
+    const storage = { get: inner.get, set: (key: string, value: string | undefined) => (writes.push(key), inner.set(key, value)) }
+    const w = setup({ accessTokenTtl: 1 }, { storage })
+    await w.call(w.mcp.fetch)
+    const key = `oauthkit:mcp:tokens ${MCP}`
+    expect(writes.filter((k) => k === key)).toHaveLength(1)
+    const stored = JSON.parse((await storage.get(key))!)
+    expect(stored).toMatchObject({ version: 1, tokens: { accessToken: await w.mcp.token() } })
+    expect(stored.owner).toContain(AS)
+    for (const token of w.tokens.values()) token.expiresAt = 0
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(writes.filter((k) => k === key)).toHaveLength(2)
+    expect(JSON.parse((await storage.get(key))!)).toMatchObject({ version: 2, tokens: { accessToken: await w.mcp.token() } })
+  })
+
   it('signOut forgets the tokens, keeps the registration', async () => {
-    const storage = memoryStorage()
+    const storage = memoryKeyValueStore()
     const w = setup({}, { storage })
     await w.call(w.mcp.fetch)
     await w.mcp.signOut()

@@ -96,8 +96,10 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 770 KB unpacked', () => {
-    // Measured 766 KB (739 before #23: the URL rule, the MCP address policy, redaction in every
+  it('stays under 780 KB unpacked', () => {
+    // Measured 770 KB (766 before #24's one resolution of a client, one session for every use
+    // case and the KeyValueStore family: their code in the three builds and their documented
+    // declarations; 739 before #23: the URL rule, the MCP address policy, redaction in every
     // encoding and the file checks in the three builds, the CLI's opener and terminal, their
     // documented declarations; 736 before the Node ESM build's shared code became one module, dist/core.js,
     // for a faster import: docs/architecture.md). oauthkit/mcp (#16) added 57 KB (its 15 KB module in each of the three
@@ -114,7 +116,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(770_000)
+    expect(unpackedSize).toBeLessThan(780_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

@@ -9,6 +9,7 @@ import {
   TokenManager,
   type Session,
   type SessionOptions,
+  type TokenControl,
   type TokenSet,
   type TokenStore,
 } from '../src/index.js'
@@ -259,12 +260,13 @@ describe('a sign-out', () => {
   it('wins when it lands while the new tokens are being saved: they are not taken', async () => {
     const clock = fakeClock()
     const inner = memoryStore()
-    // The user signs out while the renewal's save is under way.
+    // The user signs out while the renewal's save is under way (the sign-out's own store clear waits for the lock).
+    let signedOut: Promise<void> | undefined
     const store: TokenStore = {
       ...inner,
       save: async (tokens, version, owner) => {
         const saved = await inner.save(tokens, version, owner)
-        if (tokens.accessToken === 'at-new') await manager.clear()
+        if (tokens.accessToken === 'at-new') signedOut = manager.clear()
         return saved
       },
     }
@@ -281,8 +283,66 @@ describe('a sign-out', () => {
     })
     await inner.save({ accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', expiresAt: clock.now() - 1, extra: {} }, undefined)
     expect((await failure(manager.getAccessToken())).code).toBe('sign_in_required')
+    await signedOut
     expect(manager.validToken()).toBeUndefined()
     expect(await inner.load()).toBeUndefined()
+  })
+})
+
+describe('a coordinator (the browser tabs) and the one lock', () => {
+  const set = (accessToken: string, clock: { now(): number }): TokenSet => ({
+    accessToken,
+    tokenType: 'bearer',
+    refreshToken: `r-${accessToken}`,
+    expiresAt: clock.now() + 300_000,
+    extra: {},
+  })
+
+  it('adopting what another holder announced waits for the lock, and loses to a sign-out that came meanwhile', async () => {
+    const clock = fakeClock()
+    let release!: () => void
+    let control!: TokenControl
+    const manager = new TokenManager({
+      clock,
+      coordinator: (c) => (control = c),
+      obtain: () => new Promise((resolve) => (release = () => resolve(set('mine', clock)))),
+    })
+    const renewing = manager.getAccessToken()
+    await delay(5)
+    // Another tab's renewal is announced while this one renews: it is taken after this renewal, under the lock.
+    const adopted = control.adopt(set('theirs', clock))
+    release()
+    expect(await renewing).toBe('mine')
+    await adopted
+    expect(manager.validToken()).toBe('theirs')
+
+    // An announcement that arrives before a sign-out but waits for the lock meanwhile is dropped.
+    const renewingAgain = (manager.invalidate('theirs'), manager.getAccessToken())
+    await delay(5)
+    const late = control.adopt(set('late', clock))
+    const signedOut = manager.clear()
+    release()
+    await Promise.allSettled([renewingAgain, late, signedOut])
+    expect(manager.validToken()).toBeUndefined()
+    expect(await control.peek()).toBeUndefined()
+  })
+
+  it('forgetting a dead grant runs under the lock: a renewal under way finishes first, and a newer sign-in stays', async () => {
+    const clock = fakeClock()
+    let control!: TokenControl
+    const store = memoryStore()
+    const manager = new TokenManager({ clock, store, coordinator: (c) => (control = c) })
+    await manager.setTokens(set('one', clock))
+    await control.forget((t) => t.accessToken === 'other')
+    expect(manager.validToken()).toBe('one')
+    await control.forget((t) => t.accessToken === 'one')
+    expect(manager.validToken()).toBeUndefined()
+    expect(await store.load()).toBeUndefined()
+  })
+
+  it("TokenManager's public methods are a caller's: peeking, adopting and forgetting are the coordinator's only", () => {
+    const methods = Object.getOwnPropertyNames(TokenManager.prototype).filter((name) => name !== 'constructor')
+    expect(methods.sort()).toEqual(['clear', 'close', 'getAccessToken', 'getTokens', 'invalidate', 'on', 'setTokens', 'validToken'])
   })
 })
 

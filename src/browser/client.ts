@@ -15,11 +15,11 @@ import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants
 import { buildEndSessionUrl } from '../protocol/endpoints/end-session.js'
 import { refreshGrant } from '../protocol/grants/refresh.js'
 import { fetchUserInfo, revokeToken, type UserInfo } from '../protocol/endpoints/endpoints.js'
-import { TokenManager, type TokenEvents } from '../token/manager.js'
+import type { TokenControl, TokenEvents } from '../token/manager.js'
 import { webLock } from '../token/lock.js'
 import { memoryStore, webStorageStore, type TokenStore } from '../token/store.js'
-import { createAuthorizedFetch } from '../fetch/authorized-fetch.js'
-import type { RetryPolicy, TokenSet } from '../types.js'
+import { openSession, type Session } from '../session.js'
+import type { RetryPolicy, TokenProof, TokenSet } from '../types.js'
 import { callbackParams, withoutResponse } from './callback.js'
 import { pendingSignIns } from './pending.js'
 import { connectTabs, fingerprint } from './tabs.js'
@@ -142,7 +142,9 @@ function lazyContext(options: BrowserClientOptions): () => Promise<OAuthContext>
 interface Parts {
   options: BrowserClientOptions
   ctx: () => Promise<OAuthContext>
-  manager: TokenManager
+  session: Session
+  /** What the tabs and the client may do besides a caller: read the tokens held, adopt, forget. */
+  control: TokenControl
   pending: ReturnType<typeof pendingSignIns>
   tabs: ReturnType<typeof connectTabs>
   logoutListeners: Set<() => void>
@@ -175,13 +177,13 @@ async function handleRedirectCallback(p: Parts, url: string): Promise<{ tokens: 
       'this callback matches no sign-in started in this tab (a replayed or forged callback, or one over ten minutes old): sign in again',
     )
   const tokens = await completeAuthorization(await p.ctx(), url, saved)
-  await p.manager.setTokens(tokens)
+  await p.session.setTokens(tokens)
   return saved.returnTo ? { tokens, returnTo: saved.returnTo } : { tokens }
 }
 
 async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}): Promise<LogoutResult> {
   const c = await p.ctx()
-  const held = (await p.manager.peek())?.tokens
+  const held = (await p.control.peek())?.tokens
   const token = held?.refreshToken ?? held?.accessToken
   const result: LogoutResult = { revoked: false }
   if (token && c.metadata.revocation_endpoint) {
@@ -190,7 +192,7 @@ async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}):
       (err: OAuthKitError) => void (result.error = err),
     )
   }
-  await p.manager.clear()
+  await p.session.clear()
   p.tabs.logout()
   p.logoutListeners.forEach((l) => l())
   const back = o.returnTo ?? p.options.postLogoutRedirectUri
@@ -207,7 +209,13 @@ async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}):
  * tab holding the current tokens is asked for them instead); a rotation is recorded for the
  * tabs that missed it; a refused grant is announced, so every tab forgets it.
  */
-async function refreshStep(p: Parts, refreshToken: string, current: TokenSet | undefined, retry?: RetryPolicy | false): Promise<TokenSet> {
+async function refreshStep(
+  p: Parts,
+  refreshToken: string,
+  current: TokenSet | undefined,
+  signal: AbortSignal | undefined,
+  retry: RetryPolicy | false | undefined,
+): Promise<TokenSet> {
   const grant = fingerprint(refreshToken) as string
   if (await p.tabs.spent(grant)) {
     const theirs = await p.tabs.ask(grant)
@@ -216,7 +224,10 @@ async function refreshStep(p: Parts, refreshToken: string, current: TokenSet | u
     throw new OAuthKitError('sign_in_required', 'another tab renewed this sign-in and holds its tokens, but did not answer: sign in again')
   }
   try {
-    const next = await refreshGrant(await p.ctx(), current ?? refreshToken, retry === undefined ? {} : { retry })
+    const next = await refreshGrant(await p.ctx(), current ?? refreshToken, {
+      ...(signal ? { signal } : {}),
+      ...(retry === undefined ? {} : { retry }),
+    })
     await p.tabs.rotated(grant, fingerprint(next.refreshToken)).catch(() => {})
     return next
   } catch (err) {
@@ -245,37 +256,48 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     pending: pendingSignIns(key, () => clock.now()),
     logoutListeners: new Set<() => void>(),
   } as Parts
-  p.manager = new TokenManager({
+  // The one session owns the tokens; the tabs plug into it as its coordinator.
+  p.session = openSession({
     store: storeFor(options, key),
     lock: webLock(options.lockTimeout === undefined ? {} : { timeout: options.lockTimeout }),
     lockName: `${key}:refresh`,
     owner: key,
     bound: Boolean(options.dpop),
-    refresh: (refreshToken, _signal, current, retry) => refreshStep(p, refreshToken, current, retry),
+    refresh: (refreshToken, signal, current, retry) => refreshStep(p, refreshToken, current, signal, retry),
     clock,
+    coordinator: (control) => (p.control = control),
+    ...(options.apiUrls ? { apiUrls: options.apiUrls } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+    // Proofs dated by the context's clock and the server's skew: the key as the context holds it.
+    ...(options.dpop ? { dpop: lazyProof(() => p.ctx().then((c) => int(c).dpop!)) } : {}),
   })
   // A grant's tokens, or a refused grant's leftovers (no refresh token, expired), leave this tab and its store.
   p.forget = (grant) =>
-    p.manager.forget(
+    p.control.forget(
       (t) =>
         (grant !== undefined && fingerprint(t.refreshToken) === grant) || (!t.refreshToken && (t.expiresAt ?? Infinity) <= clock.now()),
     )
-  p.manager.on('sign-in-required', () => void p.forget(undefined))
+  p.session.on('sign-in-required', () => void p.forget(undefined))
   const shared = options.storage === 'local' && !options.store
   const exchange = !options.store && (options.storage === 'local' || options.storage === 'session')
-  p.tabs = connectTabs(key, p.manager, {
-    shared,
-    exchange,
-    persistAdopted: !shared,
-    forget: p.forget,
-    onLogout: () => p.logoutListeners.forEach((l) => l()),
-    now: () => clock.now(),
-  })
+  p.tabs = connectTabs(
+    key,
+    { ...p.control, on: p.session.on, clear: p.session.clear },
+    {
+      shared,
+      exchange,
+      persistAdopted: !shared,
+      forget: p.forget,
+      onLogout: () => p.logoutListeners.forEach((l) => l()),
+      now: () => clock.now(),
+    },
+  )
   return clientMethods(p)
 }
 
 function clientMethods(p: Parts): BrowserClient {
-  const { manager, options } = p
+  const { session, control } = p
   return {
     login: async (o) => location.assign(await createLoginUrl(p, o)),
     createLoginUrl: (o) => createLoginUrl(p, o),
@@ -286,39 +308,38 @@ function clientMethods(p: Parts): BrowserClient {
     },
     handleRedirectCallback: (url = location.href) => handleRedirectCallback(p, url),
     isAuthenticated: async () => {
-      const held = await manager.peek()
+      const held = await control.peek()
       return !!held && (held.valid || held.tokens.refreshToken !== undefined)
     },
-    getAccessToken: () => manager.getAccessToken(),
-    getUser: async () => (await manager.peek())?.tokens.idTokenClaims,
+    getAccessToken: () => session.getAccessToken(),
+    getUser: async () => (await control.peek())?.tokens.idTokenClaims,
     getContext: () => p.ctx(),
-    fetch: options.apiUrls?.length
-      ? authorizedFetch(manager, options.apiUrls, options, options.dpop && (() => p.ctx().then((c) => int(c).dpop!)))
-      : () => Promise.reject(new ConfigError('invalid_config', 'fetch needs apiUrls: the API base URLs the token may be sent to')),
+    fetch: session.fetch,
     logout: (o) => logout(p, o),
     on(event, listener) {
-      if (event !== 'logout') return manager.on(event as keyof TokenEvents, listener as never)
+      if (event !== 'logout') return session.on(event as keyof TokenEvents, listener as never)
       p.logoutListeners.add(listener as () => void)
       return () => p.logoutListeners.delete(listener as () => void)
     },
   }
 }
 
-/** The client's authorized fetch; with DPoP, made once the context holds the key (its proofs dated by the context's clock and the server's skew). */
-function authorizedFetch(tokens: TokenManager, apiUrls: Array<string | URL>, http: HttpOptions, dpop?: () => Promise<DPoP>): typeof fetch {
-  const make = (key?: DPoP) =>
-    createAuthorizedFetch({
-      tokens,
-      apiUrls,
-      ...(http.fetch ? { fetch: http.fetch } : {}),
-      ...(http.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
-      ...(key ? { dpop: key } : {}),
-    })
-  if (!dpop) return make()
-  let made: Promise<typeof fetch> | undefined
-  // A context that could not be had (discovery down) is asked again by the next call.
-  const ready = () => (made ??= dpop().then(make, (err: unknown) => ((made = undefined), Promise.reject(err))))
-  return async (input, init) => (await ready())(input, init)
+/** A DPoP key had on first use (the context resolved); one that could not be had (discovery down) is asked for again by the next call. */
+function lazyProof(get: () => Promise<TokenProof>): TokenProof {
+  let key: TokenProof | undefined
+  let loading: Promise<TokenProof> | undefined
+  const load = () =>
+    (loading ??= get().then(
+      (k) => (key = k),
+      (err: unknown) => ((loading = undefined), Promise.reject(err)),
+    ))
+  return {
+    proof: async (method, url, token) => (await load()).proof(method, url, token),
+    // A response is only observed after a request that loaded the key.
+    observe: (url, response) => key?.observe(url, response) ?? false,
+    headers: async (token, method, url) => (await load()).headers(token, method, url),
+    send: async (fetch, token, url, init, request) => (await load()).send(fetch, token, url, init, request),
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sameUser, type TokenManager } from '../token/manager.js'
+import { sameUser, type TokenControl, type TokenEvents } from '../token/manager.js'
 import type { TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
 
@@ -131,49 +131,40 @@ export interface TabOptions {
   now: () => number
 }
 
+/** What the tabs do with this tab's session: what its coordinator may (read, adopt, forget), and hear of and clear its tokens. */
+export interface TabTokens extends TokenControl {
+  on(event: 'tokens', listener: TokenEvents['tokens']): () => void
+  clear(): Promise<void>
+}
+
 /**
  * The origin's tabs, over a BroadcastChannel and the rotation ledger (docs/browser.md):
  * a tab adopts the renewals of the grant it holds and nothing else (a new sign-in too when
  * tabs share one); a refused grant is forgotten by every tab that holds it; a tab that
  * finds its refresh token spent asks for the current tokens instead of sending it.
  */
-export function connectTabs(key: string, manager: TokenManager, options: TabOptions) {
+export function connectTabs(key: string, manager: TabTokens, options: TabOptions) {
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(key) : undefined
-  const rotations = ledger(`${key}:rotations`)
-  const post = (message: Message) => channel?.postMessage(message)
-  let received: TokenSet | undefined
+  const tabs: Tabs = {
+    manager,
+    options,
+    rotations: ledger(`${key}:rotations`),
+    post: (message) => channel?.postMessage(message),
+    waiting: new Map(),
+    announced: undefined,
+  }
+  const { rotations, post, waiting } = tabs
   /** The grant the next `tokens` event renewed (set by the refresh step, read once). */
   let renewed: string | undefined
-  const waiting = new Map<string, (tokens: TokenSet) => void>()
-
+  // Adopted tokens come with no `tokens` event: what is announced is this tab's own.
   manager.on('tokens', (tokens) => {
     const from = renewed
     renewed = undefined
-    if (options.exchange && tokens !== received) post(from === undefined ? { type: 'tokens', tokens } : { type: 'tokens', tokens, from })
+    if (options.exchange) post(from === undefined ? { type: 'tokens', tokens } : { type: 'tokens', tokens, from })
   })
-  if (channel) channel.onmessage = (event: MessageEvent<unknown>) => void receive(readTabMessage(event.data))
+  if (channel) channel.onmessage = (event: MessageEvent<unknown>) => void receive(tabs, readTabMessage(event.data))
   // Where a channel can keep a process alive (Node, in tests or server rendering), it does not.
   ;(channel as { unref?: () => void } | undefined)?.unref?.()
-
-  async function receive(message: Message | undefined): Promise<void> {
-    if (!message) return
-    if (message.type === 'logout') return void manager.clear().then(options.onLogout, options.onLogout)
-    const mine = (await manager.peek())?.tokens
-    const grant = fingerprint(mine?.refreshToken)
-    if (message.type === 'dead') {
-      if (grant === message.grant) await options.forget(grant)
-    } else if (message.type === 'ask') {
-      if (options.exchange && mine && grant !== undefined && (await rotations.successor(message.grant, grant)).leadsTo)
-        post({ type: 'tokens', tokens: mine, from: message.grant })
-    } else if (options.exchange) {
-      // A tab waiting on this grant gets them, even if it adopted a newer set meanwhile.
-      if (message.from !== undefined) waiting.get(message.from)?.(message.tokens)
-      if (message.from !== undefined ? message.from === grant : options.shared && (!mine || sameUser(mine, message.tokens))) {
-        received = message.tokens
-        manager.adopt(message.tokens, { persist: options.persistAdopted })
-      }
-    }
-  }
 
   return {
     /** Tells the other tabs this one signed out. */
@@ -190,11 +181,47 @@ export function connectTabs(key: string, manager: TokenManager, options: TabOpti
     /** The current tokens of a spent grant, from the tab that holds them, or undefined when none answers within `timeout` ms. */
     async ask(grant: string, timeout = 3000): Promise<TokenSet | undefined> {
       renewed = grant
-      // Adopted from the renewing tab's announcement while this one was deciding? Then those.
+      // Announced by the renewing tab while this one was deciding (or adopted)? Then those.
+      if (tabs.announced?.from === grant) return tabs.announced.tokens
       const now = (await manager.peek())?.tokens
       if (now?.refreshToken !== undefined && fingerprint(now.refreshToken) !== grant) return now
       return answerTo(grant, timeout, waiting, () => post({ type: 'ask', grant }))
     },
+  }
+}
+
+/** What one tab's side of the channel holds. */
+interface Tabs {
+  manager: TabTokens
+  options: TabOptions
+  rotations: ReturnType<typeof ledger>
+  post: (message: Message) => void
+  /** Tabs waiting on a grant's tokens (`ask`), by grant. */
+  waiting: Map<string, (tokens: TokenSet) => void>
+  /** The last renewal another tab announced: what a tab that finds its grant spent takes first. */
+  announced: { from: string; tokens: TokenSet } | undefined
+}
+
+/** A message from another tab: a sign-out, a dead grant, a question about a grant, or tokens. */
+async function receive(tabs: Tabs, message: Message | undefined): Promise<void> {
+  const { manager, options } = tabs
+  if (!message) return
+  if (message.type === 'logout') return void manager.clear().then(options.onLogout, options.onLogout)
+  const mine = (await manager.peek())?.tokens
+  const grant = fingerprint(mine?.refreshToken)
+  if (message.type === 'dead') {
+    if (grant === message.grant) await options.forget(grant)
+  } else if (message.type === 'ask') {
+    if (options.exchange && mine && grant !== undefined && (await tabs.rotations.successor(message.grant, grant)).leadsTo)
+      tabs.post({ type: 'tokens', tokens: mine, from: message.grant })
+  } else if (options.exchange) {
+    // A tab waiting on this grant gets them, even if it adopted a newer set meanwhile.
+    if (message.from !== undefined) {
+      tabs.announced = { from: message.from, tokens: message.tokens }
+      tabs.waiting.get(message.from)?.(message.tokens)
+    }
+    if (message.from !== undefined ? message.from === grant : options.shared && (!mine || sameUser(mine, message.tokens)))
+      await manager.adopt(message.tokens, { persist: options.persistAdopted })
   }
 }
 

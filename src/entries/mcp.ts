@@ -7,10 +7,12 @@
 // metadata documents or dynamic registration, code + PKCE + resource, refresh and step-up,
 // offered as a `fetch` and as the SDK transports' auth provider. Nothing here is in the other
 // entries' bundles.
-export { createMcpAuth, memoryStorage } from '../mcp/client.js'
+export { createMcpAuth } from '../mcp/client.js'
+export { memoryKeyValueStore } from '../token/store.js'
+export type { KeyValueStore } from '../token/store.js'
 export type { McpAuth, McpAuthOptions, McpSignIn } from '../mcp/client.js'
 export type { McpServerInfo } from '../mcp/discovery.js'
-export type { McpStorage, McpPreregisteredClient } from '../mcp/identity.js'
+export type { McpPreregisteredClient } from '../mcp/identity.js'
 export type { HttpOptions, TraceStart, TraceEnd } from '../http/options.js'
 export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from '../errors.js'
 export type { ErrorCode, Recovery } from '../errors.js'

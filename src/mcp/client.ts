@@ -7,19 +7,13 @@ import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { parseUrl } from '../internal/url.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
 import type { TokenSet } from '../types.js'
-import { isTokenSet } from '../wire/token.js'
-import { createSession, type Session } from '../session.js'
+import type { OAuthContext } from '../protocol/run/context.js'
+import { keyValueTokenStore, memoryKeyValueStore, type KeyValueStore, type TokenStore } from '../token/store.js'
+import { createSession, ownerOf, type Session } from '../session.js'
 import { authorizedFetch, checkInsufficientScope, urlMatcher } from '../fetch/authorized-fetch.js'
 import { networkPolicy, type NetworkPolicy } from './network.js'
 import { canonical, discoverMcpServer, type McpServerInfo } from './discovery.js'
-import {
-  checkMetadataUrl,
-  identityFor,
-  type IdentityOptions,
-  type McpClientIdentity,
-  type McpPreregisteredClient,
-  type McpStorage,
-} from './identity.js'
+import { checkMetadataUrl, identityFor, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient } from './identity.js'
 
 /** What the application is asked to do when the user must sign in. */
 export interface McpSignIn {
@@ -51,8 +45,8 @@ export interface McpAuthOptions extends HttpOptions {
   applicationType?: 'native' | 'web'
   /** Clients registered by hand, by issuer; used with that authorization server only. */
   clients?: Record<string, McpPreregisteredClient>
-  /** Where registrations and tokens outlive the process. Default: memory. */
-  storage?: McpStorage
+  /** Where registrations (one per authorization server) and tokens (one set per MCP server) outlive the process. Default: memory. */
+  storage?: KeyValueStore
   /** The authorization servers you trust; an MCP server naming only others is refused. Default: any. */
   trustedIssuers?: Array<string | URL>
   /** How many times one request may ask for more scope (403 `insufficient_scope`). Default 2. */
@@ -97,21 +91,14 @@ export interface McpAuth {
 /** A sign-in's result: the server it is for, the client, and the session holding its tokens. */
 interface Binding {
   info: McpServerInfo
-  identity: McpClientIdentity
+  /** Whose tokens the session holds: the issuer and client, as the session stamps them in the store. */
+  owner: string
   session: Session
   /** The scope asked for. */
   scope: string | undefined
   /** The scope granted: the token response's, else the scope asked for (RFC 6749 §5.1). */
   granted: string | undefined
   refreshable: boolean
-}
-
-interface StoredTokens {
-  issuer: string
-  clientId: string
-  resource: string
-  scope?: string
-  tokens: TokenSet
 }
 
 const tokensKey = (server: string) => `oauthkit:mcp:tokens ${server}`
@@ -147,8 +134,8 @@ export function createMcpAuth(options: McpAuthOptions): McpAuth {
 class McpClient {
   readonly #options: McpAuthOptions
   readonly #config: ReturnType<typeof checkOptions>
-  /** Where this server's tokens are stored. */
-  readonly #key: string
+  /** Where this server's tokens are stored: the one store its sessions keep them in. */
+  readonly #tokens: TokenStore
   readonly #isServer: (url: string | URL) => boolean
   /**
    * `fetch` for the MCP server: the one authorized fetch (fetch/authorized-fetch.ts) — the token
@@ -168,7 +155,7 @@ class McpClient {
     this.#config = checkOptions(options)
     this.#options = options
     const server = canonical(this.#config.serverUrl)
-    this.#key = tokensKey(server)
+    this.#tokens = keyValueTokenStore(this.#config.storage, tokensKey(server))
     this.#isServer = urlMatcher([server], this.#config.http.allowInsecureHttp)
     this.fetch = this.#authorizedFetch()
   }
@@ -179,48 +166,57 @@ class McpClient {
     return now !== undefined && now !== sent
   }
 
-  /** A session for tokens from `info`'s authorization server; its new tokens are stored as they come. */
-  async #bind(info: McpServerInfo, id: McpClientIdentity, tokens: TokenSet, scope: string | undefined): Promise<Binding> {
-    const { storage } = this.#config
-    const ctx = await this.#context(info, id)
-    this.binding?.session.close()
-    const session = createSession(ctx, { resource: info.resource })
-    const next: Binding = { info, identity: id, session, scope, granted: undefined, refreshable: false }
-    session.on('tokens', async (fresh) => {
-      Object.assign(next, { granted: fresh.scope ?? scope, refreshable: fresh.refreshToken !== undefined })
-      const record: StoredTokens = {
-        issuer: info.metadata.issuer,
-        clientId: id.clientId,
-        resource: info.resource,
-        ...(scope ? { scope } : {}),
-        tokens: fresh,
-      }
-      if (this.binding === next) await storage.set(this.#key, JSON.stringify(record))
-    })
-    session.on('sign-in-required', () => void Promise.resolve(storage.set(this.#key, undefined)).catch(() => {}))
+  /**
+   * The session for tokens from `info`'s authorization server and client `id`, holding `tokens`
+   * when given (else what the store holds): the current one when it is theirs too, else a new
+   * one in its place. The session keeps the tokens in the store itself, stamped with whose they are.
+   */
+  async #bind(info: McpServerInfo, ctx: OAuthContext, tokens: TokenSet | undefined, scope: string | undefined): Promise<Binding> {
+    const owner = ownerOf(ctx, undefined, {})
+    // Another authorization server's or client's tokens (a sign-in after a move) are not these: they leave the store.
+    const held = tokens && (await this.#tokens.load().catch(() => undefined))
+    if (held && held.owner !== owner) await this.#tokens.clear()
+    let next = this.binding
+    if (next?.owner !== owner || next.info.resource !== info.resource) {
+      this.binding?.session.close()
+      const session = createSession(ctx, { resource: info.resource, store: this.#tokens })
+      const bound: Binding = { info, owner, session, scope, granted: scope, refreshable: false }
+      session.on(
+        'tokens',
+        (fresh) => void Object.assign(bound, { granted: fresh.scope ?? scope, refreshable: fresh.refreshToken !== undefined }),
+      )
+      next = bound
+    }
     this.binding = next
-    await session.setTokens(tokens)
+    if (tokens) {
+      next.scope = scope
+      await next.session.setTokens(tokens)
+    }
     return next
   }
 
   /** The context of this client at the authorization server `info` names: the one resolution every constructor uses. */
-  #context(info: McpServerInfo, id: McpClientIdentity) {
+  #context(info: McpServerInfo, id: McpClientIdentity): Promise<OAuthContext> {
     const source = { ...this.#config.http, metadata: info.metadata }
     return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options))
   }
 
-  /** Tokens a previous process stored, for this server and the authorization server it names today. */
+  /** Tokens a previous process stored, for this server and the authorization server and client it has today. */
   async #restore(): Promise<Binding | undefined> {
-    const { storage, discovery, identity, serverUrl } = this.#config
-    const stored = readTokens(await storage.get(this.#key))
+    const { discovery, identity, serverUrl } = this.#config
+    const stored = await this.#tokens.load().catch(() => undefined)
     if (!stored) return undefined
     const info = await discoverMcpServer(serverUrl, undefined, discovery)
-    const same = info.metadata.issuer === stored.issuer && info.resource === stored.resource
-    const id = same ? await identityFor(info.metadata, stored.scope, identity, false) : undefined
+    const id = await identityFor(info.metadata, stored.tokens.scope, identity, false)
+    const ctx = id && (await this.#context(info, id))
     if (this.binding) return this.binding
-    if (id?.clientId === stored.clientId) return this.#bind(info, id, stored.tokens, stored.scope)
+    if (ctx && stored.owner === ownerOf(ctx, undefined, {})) {
+      const restored = await this.#bind(info, ctx, undefined, stored.tokens.scope)
+      Object.assign(restored, { refreshable: stored.tokens.refreshToken !== undefined })
+      return restored
+    }
     // Another authorization server now (or another client): its tokens are not for this one.
-    await storage.set(this.#key, undefined)
+    await this.#tokens.clear()
     return undefined
   }
 
@@ -260,7 +256,7 @@ class McpClient {
     await this.#config.network.check(new URL(pending.url), 'the authorization endpoint')
     const callback = await this.#options.signIn({ url: pending.url, issuer: info.metadata.issuer, ...(scope ? { scope } : {}), ...aborts })
     const tokens = await completeAuthorization(ctx, callback, pending, { resource: info.resource, ...aborts })
-    await this.#bind(info, id, tokens, scope)
+    await this.#bind(info, ctx, tokens, scope)
     return tokens
   }
 
@@ -319,10 +315,11 @@ class McpClient {
   }
 
   async signOut(): Promise<void> {
-    await this.binding?.session.clear()
-    this.binding?.session.close()
+    const session = this.binding?.session
     this.binding = undefined
-    await this.#config.storage.set(this.#key, undefined)
+    // The session's sign-out wins over its renewal under way; without one, the store is cleared as it is.
+    await (session ? session.clear() : this.#tokens.clear())
+    session?.close()
   }
 }
 
@@ -343,7 +340,7 @@ function checkOptions(options: McpAuthOptions) {
   // Every OAuth request the server's answers lead to goes through the network policy; the MCP server's own requests do not need it.
   const network: NetworkPolicy = networkPolicy(serverUrl, options.allowPrivateNetwork, options.resolveHost)
   const http: HttpOptions = { ...given, fetch: network.guard(given.fetch) }
-  const storage = options.storage ?? memoryStorage()
+  const storage = options.storage ?? memoryKeyValueStore()
   const identity: IdentityOptions = {
     redirectUri: options.redirectUri,
     clientName: options.clientName ?? 'oauthkit MCP client',
@@ -359,22 +356,6 @@ function checkOptions(options: McpAuthOptions) {
     ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
   }
   return { serverUrl, http, serverFetch: given.fetch, network, identity, storage, maxStepUps: options.maxStepUps ?? 2, discovery }
-}
-
-/**
- * In-memory storage, the default: registrations and tokens last as long as the process. Share
- * one between clients of several MCP servers so they share registrations.
- *
- * @example
- * const storage = memoryStorage()
- * const docs = createMcpAuth({ serverUrl: 'https://docs.example.com/mcp', redirectUri, signIn, storage })
- */
-export function memoryStorage(): McpStorage {
-  const values = new Map<string, string>()
-  return {
-    get: (key) => values.get(key),
-    set: (key, value) => void (value === undefined ? values.delete(key) : values.set(key, value)),
-  }
 }
 
 /**
@@ -409,19 +390,4 @@ function refusedAfterSignIn(href: string): OAuthKitError {
     'sign_in_required',
     `the MCP server ${redactUrl(href)} refused the token it was just signed in for; check that it accepts tokens of the authorization server it names`,
   )
-}
-
-function readTokens(text: string | undefined): StoredTokens | undefined {
-  if (typeof text !== 'string') return undefined
-  try {
-    const value = JSON.parse(text) as Partial<StoredTokens>
-    return typeof value.issuer === 'string' &&
-      typeof value.clientId === 'string' &&
-      typeof value.resource === 'string' &&
-      isTokenSet(value.tokens)
-      ? (value as StoredTokens)
-      : undefined
-  } catch {
-    return undefined
-  }
 }

@@ -4,19 +4,7 @@ import type { AuthMethod, ClientOptions } from '../protocol/run/client-auth.js'
 import type { HttpOptions } from '../http/options.js'
 import { assertSecureUrl, isLoopbackHost, parseUrl } from '../internal/url.js'
 import type { AuthorizationServerMetadata } from '../types.js'
-
-/**
- * Where an MCP client keeps what outlives the process: its registrations (one per authorization
- * server) and its tokens (one set per MCP server). Values are JSON text; they hold refresh
- * tokens and client secrets, so keep them where you would keep a password (a keychain, a file
- * readable by the user only). Default: memory, lost with the process.
- */
-export interface McpStorage {
-  /** The value stored under `key`, or undefined. */
-  get(key: string): Promise<string | undefined> | string | undefined
-  /** `undefined` removes the key. */
-  set(key: string, value: string | undefined): Promise<void> | void
-}
+import type { KeyValueStore } from '../token/store.js'
 
 /** A client registered by hand with one authorization server. */
 export interface McpPreregisteredClient {
@@ -34,7 +22,7 @@ export interface IdentityOptions {
   applicationType?: 'native' | 'web'
   /** Clients registered by hand, by issuer. */
   clients?: Record<string, McpPreregisteredClient>
-  storage: McpStorage
+  storage: KeyValueStore
   http: HttpOptions
 }
 
@@ -149,7 +137,7 @@ function applicationTypeOf(redirectUri: string): 'native' | 'web' {
   return url.protocol === 'https:' && !isLoopbackHost(url.hostname) ? 'web' : 'native'
 }
 
-async function readRegistration(storage: McpStorage, issuer: string): Promise<StoredRegistration | undefined> {
+async function readRegistration(storage: KeyValueStore, issuer: string): Promise<StoredRegistration | undefined> {
   const text = await storage.get(registrationKey(issuer))
   if (typeof text !== 'string') return undefined
   try {

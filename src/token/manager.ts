@@ -51,6 +51,36 @@ export interface TokenManagerOptions {
    * server said when), but never earlier than half its lifetime. Default 600 000 (10 minutes).
    */
   refreshExpiryNotice?: number
+  /**
+   * Something beside the callers that shares these tokens (the browser client's tabs): called
+   * once, as the manager is made, with the {@link TokenControl} it may use.
+   */
+  coordinator?: (control: TokenControl) => void
+}
+
+/**
+ * What a coordinator may do with a manager's tokens besides what every caller can: read them
+ * as held, take tokens another holder obtained and announced, forget a grant another holder
+ * learned is dead. Each change runs under the manager's lock, and loses to a sign-out (`clear`)
+ * that came after it started.
+ *
+ * @group Tokens and sessions
+ */
+export interface TokenControl {
+  /**
+   * The tokens held, as they are, and whether their access token is believed valid now (not
+   * expired, not invalidated): from memory, else read from the store. Never refreshes, never
+   * emits, never takes the lock; a store that fails to read is no tokens.
+   */
+  peek(): Promise<{ tokens: TokenSet; valid: boolean } | undefined>
+  /**
+   * Takes tokens another holder (a tab, a process) obtained and stored: in use at once, without
+   * a `tokens` event. `persist` saves them into this manager's own store too (when it is not
+   * the shared one).
+   */
+  adopt(tokens: TokenSet, options?: { persist?: boolean }): Promise<void>
+  /** Forgets the tokens `matches` selects, here and in the store; tokens that do not match (a newer sign-in) stay. */
+  forget(matches: (tokens: TokenSet) => boolean): Promise<void>
 }
 
 /**
@@ -166,6 +196,8 @@ export class TokenManager implements AccessTokenSource {
   #unsaved: TokenSet | undefined
   /** Counts sign-outs: tokens a renewal or sign-in that started before the last one brings are never kept. */
   #epoch = 0
+  /** Aborted by a sign-out: the requests of the renewal under way. */
+  #signOut = new AbortController()
   #timer: ReturnType<typeof setTimeout> | undefined
   /** Whether 'sign-in-required' was emitted since the last tokens. */
   #signedOut = false
@@ -205,6 +237,11 @@ export class TokenManager implements AccessTokenSource {
               this.#emit('retry', event)
             },
           }
+    options.coordinator?.({
+      peek: () => this.#peek(),
+      adopt: (tokens, o) => this.#adopt(tokens, o?.persist === true),
+      forget: (matches) => this.#forget(matches),
+    })
   }
 
   /** A valid access token: the cached one while it is fresh (no store read, no lock), else renewed once for all callers. */
@@ -242,12 +279,7 @@ export class TokenManager implements AccessTokenSource {
     return true
   }
 
-  /**
-   * The tokens held, as they are, and whether their access token is believed valid now (not
-   * expired, not invalidated): from memory, else read from the store. Never refreshes,
-   * never emits, never takes the lock; a store that fails to read is no tokens.
-   */
-  async peek(): Promise<{ tokens: TokenSet; valid: boolean } | undefined> {
+  async #peek(): Promise<{ tokens: TokenSet; valid: boolean } | undefined> {
     const c =
       this.#current ??
       (await this.#load().then(
@@ -272,32 +304,26 @@ export class TokenManager implements AccessTokenSource {
     })
   }
 
-  /**
-   * Takes tokens another holder (a tab, a process) already obtained and stored: in use at
-   * once, without the lock and without a `tokens` event. `persist` saves them into this
-   * manager's own store too (when it is not the shared one).
-   */
-  adopt(tokens: TokenSet, options: { persist?: boolean } = {}): void {
-    this.#current = this.#toCurrent(tokens, undefined)
-    this.#unsaved = undefined
-    this.#signedOut = false
-    this.#schedule()
-    if (options.persist) {
-      void this.#store
+  /** TokenControl.adopt: under the lock, unless a sign-out came after the announcement arrived, or these tokens are held already. */
+  #adopt(tokens: TokenSet, persist: boolean): Promise<void> {
+    const epoch = this.#epoch
+    return this.#lock.run(this.#lockName, async () => {
+      if (epoch !== this.#epoch || this.#current?.tokens.accessToken === tokens.accessToken) return
+      this.#current = this.#toCurrent(tokens, undefined)
+      this.#unsaved = undefined
+      this.#signedOut = false
+      this.#schedule()
+      if (!persist) return
+      const version = await this.#store
         .load()
         .then((stored) => this.#store.save(tokens, stored?.version, this.#owner))
-        .then((version) => {
-          if (this.#current?.tokens === tokens) this.#current.version = version
-        })
-        .catch(() => {})
-    }
+        .catch(() => undefined)
+      if (version !== undefined && this.#current?.tokens === tokens) this.#current.version = version
+    })
   }
 
-  /**
-   * Forgets the tokens that `matches` selects, here and in the store, under the lock: for a
-   * grant another holder learned is dead. Tokens that do not match (a newer sign-in) stay.
-   */
-  async forget(matches: (tokens: TokenSet) => boolean): Promise<void> {
+  /** TokenControl.forget: under the lock. */
+  async #forget(matches: (tokens: TokenSet) => boolean): Promise<void> {
     await this.#lock.run(this.#lockName, async () => {
       if (this.#current && matches(this.#current.tokens)) {
         this.#stopTimer()
@@ -309,18 +335,22 @@ export class TokenManager implements AccessTokenSource {
   }
 
   /**
-   * Forgets the tokens here and in the store (a sign-out), at once: it does not wait for a
-   * renewal under way, and wins over it — what that renewal brings is neither kept nor saved
-   * (and removed again if its save raced this one).
+   * Forgets the tokens here at once, then in the store under the lock (a sign-out). It wins
+   * over a renewal under way: that renewal's requests are aborted, and what it brings is
+   * neither kept nor saved; the store is cleared after any save that was under way.
    */
   async clear(): Promise<void> {
     this.#epoch++
     this.#stopTimer()
     this.#current = undefined
     this.#unsaved = undefined
-    await this.#store.clear().catch((err: unknown) => {
-      throw isOAuthKitError(err) ? err : new OAuthKitError('persist_failed', 'the token store could not be cleared', { cause: err })
-    })
+    this.#signOut.abort()
+    this.#signOut = new AbortController()
+    await this.#lock
+      .run(this.#lockName, () => this.#store.clear())
+      .catch((err: unknown) => {
+        throw isOAuthKitError(err) ? err : new OAuthKitError('persist_failed', 'the token store could not be cleared', { cause: err })
+      })
   }
 
   /** Listens to an event; returns the function that stops listening. */
@@ -410,9 +440,10 @@ export class TokenManager implements AccessTokenSource {
     }
     let next: TokenSet
     let expected = stored?.version
+    const signal = this.#signOut.signal
     try {
-      if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken, undefined, this.#current?.tokens, this.#retry)
-      else if (this.#obtain) next = await this.#obtain(undefined, this.#retry)
+      if (refreshToken && this.#refresh) next = await this.#refresh(refreshToken, signal, this.#current?.tokens, this.#retry)
+      else if (this.#obtain) next = await this.#obtain(signal, this.#retry)
       else if (expired)
         throw new OAuthKitError(
           'sign_in_required',
@@ -420,8 +451,10 @@ export class TokenManager implements AccessTokenSource {
         )
       else throw new OAuthKitError('sign_in_required', 'no tokens and no way to obtain them: sign in first')
     } catch (err) {
+      // Signed out meanwhile (the requests were aborted): nothing to count against the server.
+      if (epoch !== this.#epoch) throw signedOutMeanwhile()
       if (isTransient(err)) return this.#failed(err, refreshToken, started)
-      next = await this.#recover(err, refreshToken)
+      next = await this.#recover(err, refreshToken, signal)
       // The refused set may have left the store meanwhile (#forget): save against what is there now.
       expected = (await this.#load().catch(() => stored))?.version
     }
@@ -459,7 +492,7 @@ export class TokenManager implements AccessTokenSource {
   }
 
   /** After a failed refresh: re-read the store once on invalid_grant, then obtain, then give up. */
-  async #recover(err: unknown, usedRefreshToken: string | undefined): Promise<TokenSet> {
+  async #recover(err: unknown, usedRefreshToken: string | undefined, signal: AbortSignal): Promise<TokenSet> {
     const error = toError(err)
     if (error.code === 'sign_in_required') throw this.#signInRequired(error)
     if (error.error !== 'invalid_grant' || usedRefreshToken === undefined) {
@@ -473,15 +506,15 @@ export class TokenManager implements AccessTokenSource {
       if (this.#isFresh(this.#current)) return again.tokens
       if (again.tokens.refreshToken && this.#refresh) {
         try {
-          return await this.#refresh(again.tokens.refreshToken, undefined, again.tokens)
+          return await this.#refresh(again.tokens.refreshToken, signal, again.tokens, this.#retry)
         } catch (retryError) {
           if (toError(retryError).error !== 'invalid_grant') throw toError(retryError)
           refused = again.tokens.refreshToken
         }
       }
     }
-    await this.#forget(refused)
-    if (this.#obtain) return this.#obtain()
+    await this.#forgetRefused(refused)
+    if (this.#obtain) return this.#obtain(signal, this.#retry)
     throw this.#signInRequired(
       new OAuthKitError('sign_in_required', 'the refresh token was refused (invalid_grant): sign in again', {
         cause: error,
@@ -495,7 +528,7 @@ export class TokenManager implements AccessTokenSource {
    * only if the store still holds it (compare-and-delete on the version), so a newer set another
    * holder saved meanwhile stays. A store that fails here changes nothing the caller is told.
    */
-  async #forget(refused: string): Promise<void> {
+  async #forgetRefused(refused: string): Promise<void> {
     try {
       const stored = await this.#load()
       if (stored?.tokens.refreshToken === refused) await this.#store.clear(stored.version)

@@ -90,6 +90,90 @@ export function memoryStore(initial?: TokenSet): TokenStore {
 }
 
 /**
+ * The one small key-value shape oauthkit keeps anything but a session's tokens in: an MCP
+ * client's registrations and tokens (`createMcpAuth({ storage })`), and what a
+ * {@link TokenStore} over it needs (`keyValueTokenStore`). Values are JSON text; they may hold
+ * refresh tokens and client secrets, so keep them where you would keep a password (a keychain,
+ * a file readable by the user only). Both methods may be synchronous.
+ *
+ * @example
+ * const storage: KeyValueStore = { get: (key) => keychain.read(key), set: (key, value) => keychain.write(key, value) }
+ *
+ * @group Tokens and sessions
+ */
+export interface KeyValueStore {
+  /** The value stored under `key`, or undefined. */
+  get(key: string): Promise<string | undefined> | string | undefined
+  /** Stores `value` under `key`; `undefined` removes the key. */
+  set(key: string, value: string | undefined): Promise<void> | void
+}
+
+/**
+ * A key-value store in memory, lost with the process. Share one between clients (of several MCP
+ * servers, say) so they share what is in it.
+ *
+ * @example
+ * const storage = memoryKeyValueStore()
+ * const docs = createMcpAuth({ serverUrl: 'https://docs.example.com/mcp', redirectUri, signIn, storage })
+ *
+ * @group Tokens and sessions
+ */
+export function memoryKeyValueStore(): KeyValueStore {
+  const values = new Map<string, string>()
+  return {
+    get: (key) => values.get(key),
+    set: (key, value) => void (value === undefined ? values.delete(key) : values.set(key, value)),
+  }
+}
+
+/**
+ * A {@link TokenStore} kept under one key of a {@link KeyValueStore}: its compare-and-swap is a
+ * read and a write, so it is safe for the holders of one process (or tab) — they share one lock
+ * — and not between processes (use `fileStore` or `redisStore` for those).
+ *
+ * @example
+ * const storage: KeyValueStore = { get: (key) => keychain.read(key), set: (key, value) => keychain.write(key, value) }
+ * const session = client.session({ tokens, store: keyValueTokenStore(storage, 'my-app:tokens') })
+ *
+ * @group Tokens and sessions
+ */
+export function keyValueTokenStore(storage: KeyValueStore, key: string): TokenStore {
+  // One change at a time: each read-compare-write completes before the next one reads.
+  let queue: Promise<unknown> = Promise.resolve()
+  const serial = <T>(change: () => Promise<T>): Promise<T> => {
+    const done = queue.then(change)
+    queue = done.catch(() => {})
+    return done
+  }
+  const read = async (): Promise<StoredTokens | undefined> => {
+    const raw = await storage.get(key)
+    if (!raw) return undefined
+    try {
+      return storedTokens(JSON.parse(raw))
+    } catch {
+      return undefined
+    }
+  }
+  return {
+    load: read,
+    save: (tokens, expectedVersion, owner) =>
+      serial(async () => {
+        const found = (await read())?.version
+        if (found !== expectedVersion) throw storeConflict(found, expectedVersion)
+        const version = (found ?? 0) + 1
+        await storage.set(key, JSON.stringify({ tokens, version, owner }))
+        return version
+      }),
+    clear: (expectedVersion) =>
+      serial(async () => {
+        const found = (await read())?.version
+        if (expectedVersion !== undefined && found !== expectedVersion) throw storeConflict(found, expectedVersion)
+        await storage.set(key, undefined)
+      }),
+  }
+}
+
+/**
  * A store on the Web Storage API (`sessionStorage` or `localStorage`), opt-in for browsers.
  *
  * Trade-offs (docs/sessions.md): anything in Web Storage is readable by any script on the
@@ -103,30 +187,11 @@ export function memoryStore(initial?: TokenSet): TokenStore {
  * @group Tokens and sessions
  */
 export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): TokenStore {
-  const read = (): StoredTokens | undefined => {
-    const raw = storage.getItem(key)
-    if (!raw) return undefined
-    try {
-      return storedTokens(JSON.parse(raw))
-    } catch {
-      return undefined
-    }
-  }
-  return {
-    async load() {
-      return read()
+  return keyValueTokenStore(
+    {
+      get: (k) => storage.getItem(k) ?? undefined,
+      set: (k, value) => (value === undefined ? storage.removeItem(k) : storage.setItem(k, value)),
     },
-    async save(tokens, expectedVersion, owner) {
-      const found = read()?.version
-      if (found !== expectedVersion) throw storeConflict(found, expectedVersion)
-      const version = (found ?? 0) + 1
-      storage.setItem(key, JSON.stringify({ tokens, version, owner }))
-      return version
-    },
-    async clear(expectedVersion) {
-      const found = read()?.version
-      if (expectedVersion !== undefined && found !== expectedVersion) throw storeConflict(found, expectedVersion)
-      storage.removeItem(key)
-    },
-  }
+    key,
+  )
 }

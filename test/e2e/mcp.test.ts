@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2, type AuthProvider } from '@modelcontextprotocol/client'
-import { createMcpAuth, memoryStorage, type McpAuthOptions } from '../../src/entries/mcp.js'
+import { createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../../src/entries/mcp.js'
 import { actAsUser } from '../support/authorization-server.js'
 import { startMcpWorld, type McpWorld } from '../support/mcp-server.js'
 
@@ -94,7 +94,7 @@ describe('oauthkit/mcp against an MCP server built with the official SDK, behind
 
   it('when the MCP server moves to another authorization server: registers there, signs in there, never sends it the first one’s tokens', async () => {
     world.moveTo(world.as1)
-    const storage = memoryStorage()
+    const storage = memoryKeyValueStore()
     const { mcp, signIns } = setup({ storage })
     const client = await connect(mcp.fetch)
     await client.callTool({ name: 'whoami' })
@@ -114,7 +114,7 @@ describe('oauthkit/mcp against an MCP server built with the official SDK, behind
 
   it('a new process with the stored registration and tokens connects without a sign-in', async () => {
     world.moveTo(world.as1)
-    const storage = memoryStorage()
+    const storage = memoryKeyValueStore()
     const first = setup({ storage })
     await (await connect(first.mcp.fetch)).callTool({ name: 'whoami' })
     const again = setup({ storage, signIn: async () => Promise.reject(new Error('no sign-in expected')) })

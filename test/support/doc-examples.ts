@@ -38,6 +38,7 @@ declare global {
   const signAssertion: () => Promise<string>
   const retryLater: () => void
   const log: { warn(message: string): void; info(message: string): void }
+  const keychain: { read(key: string): Promise<string | undefined>; write(key: string, value: string | undefined): Promise<void> }
   function setupServer(...handlers: unknown[]): { listen(options?: unknown): void }
   const StreamableHTTPClientTransport: new (url: URL, options: { fetch: typeof fetch }) => unknown
 }

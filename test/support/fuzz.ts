@@ -18,6 +18,7 @@ import {
   parseCallback,
   resourceMetadataUrl,
   TokenManager,
+  type TokenControl,
   webStorageStore,
   type HttpOptions,
 } from '../../src/index.js'
@@ -239,8 +240,9 @@ export const PARSERS = {
     async (data) => {
       const message = readTabMessage(data)
       if (message?.type === 'tokens') {
-        const manager = new TokenManager({ store: memoryStore() })
-        manager.adopt(message.tokens)
+        let control: TokenControl | undefined
+        const manager = new TokenManager({ store: memoryStore(), coordinator: (c) => (control = c) })
+        await control!.adopt(message.tokens)
         await settlesTyped(manager.getAccessToken(), (token) => typeof token === 'string')
       }
     },
