@@ -17,15 +17,7 @@ export type { Session, SessionOptions, SessionGrant } from './session.js'
 export type { HttpOptions, TraceStart, TraceEnd } from './http/options.js'
 export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from './errors.js'
 export type { ErrorCode, Recovery, OAuthKitErrorOptions } from './errors.js'
-export type {
-  TokenSet,
-  AuthorizationServerMetadata,
-  ProtectedResourceMetadata,
-  JsonValue,
-  RetryPolicy,
-  RetryEvent,
-  KeyStore,
-} from './types.js'
+export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata, JsonValue, RetryPolicy, RetryEvent } from './types.js'
 
 // ---- Building blocks: every protocol step as a plain function of a context.
 export { createContext, chooseAuthMethod } from './protocol/run/client-auth.js'
@@ -74,7 +66,7 @@ export { TokenManager, DEFAULT_SKEW_MS } from './token/manager.js'
 export type { TokenManagerOptions, TokenControl, TokenEvents, AccessTokenSource } from './token/manager.js'
 export type { RenewalEvent } from './token/renewal.js'
 export { memoryStore, webStorageStore, keyValueTokenStore, memoryKeyValueStore } from './token/store.js'
-export type { TokenStore, StoredTokens, KeyValueStore } from './token/store.js'
+export type { TokenStore, StoredTokens, KeyValueStore, SyncKeyValueStore } from './token/store.js'
 export { inProcessLock } from './token/lock.js'
 export type { Lock } from './token/lock.js'
 export { createAuthorizedFetch } from './fetch/authorized-fetch.js'

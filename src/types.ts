@@ -68,18 +68,29 @@ export interface AuthorizationServerMetadata {
 }
 
 /**
- * Where a fleet keeps the one DPoP key (RFC 9449) its processes prove possession with, beside
- * their tokens: the first process to get there saves it, every other reads it. The record is
- * the private key (a JWK, JSON text): whoever can read the store can use the fleet's tokens —
- * as with the tokens themselves. `fileStore` and `redisStore` have one (`store.dpopKey`).
+ * The one small key-value shape oauthkit keeps anything but a session's tokens in: an MCP
+ * client's registrations and tokens (`createMcpAuth({ storage })`), a fleet's DPoP key beside
+ * its tokens (`store.keys`), and a {@link TokenStore} over it (`keyValueTokenStore`). Values are
+ * JSON text; they may hold refresh tokens, client secrets and private keys, so keep them where
+ * you would keep a password (a keychain, a file readable by the user only). `get` and `set` may
+ * be synchronous.
  *
- * @group Types
+ * @example
+ * const storage: KeyValueStore = { get: (key) => keychain.read(key), set: (key, value) => keychain.write(key, value) }
+ *
+ * @group Tokens and sessions
  */
-export interface KeyStore {
-  /** The stored key (JSON text), or undefined when there is none. */
-  loadKey(): Promise<string | undefined>
-  /** Stores `value` unless a key is stored already, atomically; returns the stored one (the first writer's). */
-  saveKeyOnce(value: string): Promise<string>
+export interface KeyValueStore {
+  /** The value stored under `key`, or undefined. */
+  get(key: string): Promise<string | undefined> | string | undefined
+  /** Stores `value` under `key`; `undefined` removes the key. */
+  set(key: string, value: string | undefined): Promise<void> | void
+  /**
+   * Stores `value` under `key` unless the key holds one — atomically for every process sharing
+   * the store — and returns what it holds then (the first writer's). Optional: without it, a
+   * read then a write, safe within one process. `fileStore`'s and `redisStore`'s `keys` have it.
+   */
+  setOnce?(key: string, value: string): Promise<string>
 }
 
 /**

@@ -82,11 +82,16 @@ describe('createDPoP', () => {
 })
 
 describe('createDPoP({ store }): one key for every process on a store', () => {
-  /** A KeyStore in memory that records what was written. */
+  /** A store's keys in memory that record what was written. */
   const keyStore = (initial?: string) => {
     let value = initial
     const writes: string[] = []
-    return { writes, dpopKey: { loadKey: async () => value, saveKeyOnce: async (v: string) => (writes.push(v), (value ??= v)) } }
+    const keys = {
+      get: async () => value,
+      set: async (_: string, v: string | undefined) => void (writes.push(v!), (value = v)),
+      setOnce: async (_: string, v: string) => (writes.push(v), (value ??= v)),
+    }
+    return { writes, keys }
   }
 
   it('the first process saves a new key, the others load it: one thumbprint; in each process the private key cannot be exported', async () => {
@@ -95,7 +100,7 @@ describe('createDPoP({ store }): one key for every process on a store', () => {
     expect(new Set([await a!.thumbprint(), await b!.thumbprint(), await c!.thumbprint()]).size).toBe(1)
     for (const key of [a!, b!, c!]) expect(key.keyPair.privateKey.extractable).toBe(false)
     // What the store holds: the private key as a JWK (P-256), nothing else.
-    expect(Object.keys(JSON.parse((await store.dpopKey.loadKey())!)).sort()).toEqual(['crv', 'd', 'kty', 'x', 'y'])
+    expect(Object.keys(JSON.parse((await store.keys.get())!)).sort()).toEqual(['crv', 'd', 'kty', 'x', 'y'])
     // A later process loads it and writes nothing.
     const writes = store.writes.length
     expect(await (await createDPoP({ store })).thumbprint()).toBe(await a!.thumbprint())
@@ -115,7 +120,7 @@ describe('createDPoP({ store }): one key for every process on a store', () => {
     ]) {
       const store = keyStore(bad)
       expect(await failure(createDPoP({ store }))).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('remove it') })
-      expect(await store.dpopKey.loadKey()).toBe(bad)
+      expect(await store.keys.get()).toBe(bad)
       expect(store.writes).toEqual([])
     }
   })

@@ -311,7 +311,7 @@ describe('a planted file', () => {
     expect(err.code).toBe('invalid_config')
     expect(err.message).toContain('mode 0644')
     writeFileSync(join(d, 'fleet.json.dpop.json'), '{"kty":"EC"}', { mode: 0o640 })
-    const key = await failure(fileStore(join(d, 'fleet.json')).dpopKey!.loadKey())
+    const key = await failure(Promise.resolve(fileStore(join(d, 'fleet.json')).keys!.get('dpop')))
     expect(key.message).toContain(`${join(d, 'fleet.json.dpop.json')} has mode 0640`)
   })
 
@@ -320,9 +320,9 @@ describe('a planted file', () => {
     writeFileSync(join(d, 'attacker-key.json'), '{"kty":"EC","d":"attacker"}', { mode: 0o600 })
     symlinkSync(join(d, 'attacker-key.json'), join(d, 'fleet.json.dpop.json'))
     const store = fileStore(join(d, 'fleet.json'))
-    expect((await failure(store.dpopKey!.loadKey())).message).toContain('symbolic link')
+    expect((await failure(Promise.resolve(store.keys!.get('dpop')))).message).toContain('symbolic link')
     // Saving "once" finds the name taken, and still reads nothing through the link.
-    expect((await failure(store.dpopKey!.saveKeyOnce('{"kty":"EC","d":"ours"}'))).code).toBe('invalid_config')
+    expect((await failure(store.keys!.setOnce!('dpop', '{"kty":"EC","d":"ours"}'))).code).toBe('invalid_config')
     expect(readFileSync(join(d, 'attacker-key.json'), 'utf8')).toContain('attacker')
   })
 

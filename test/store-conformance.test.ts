@@ -120,15 +120,22 @@ for (const [name, make] of Object.entries(STORES)) {
 
     it('a DPoP key, where the store keeps one (file, Redis): of concurrent first writers one stays, and every one of them reads it', async () => {
       const { store } = await make()
-      if (!store.dpopKey) return expect(['memory', 'Web Storage']).toContain(name)
-      expect(await store.dpopKey.loadKey()).toBeUndefined()
-      const stored = await Promise.all(['a', 'b', 'c', 'd'].map((v) => store.dpopKey!.saveKeyOnce(`{"key":"${v}"}`)))
+      const keys = store.keys
+      if (!keys?.setOnce) return expect(['memory', 'Web Storage']).toContain(name)
+      expect(await keys.get('dpop')).toBeUndefined()
+      const stored = await Promise.all(['a', 'b', 'c', 'd'].map((v) => keys.setOnce!('dpop', `{"key":"${v}"}`)))
       expect(new Set(stored).size).toBe(1)
       expect(['{"key":"a"}', '{"key":"b"}', '{"key":"c"}', '{"key":"d"}']).toContain(stored[0])
-      expect(await store.dpopKey.loadKey()).toBe(stored[0])
+      expect(await keys.get('dpop')).toBe(stored[0])
       // The key outlives a sign-out: tokens come and go, the fleet's key stays.
       await store.clear()
-      expect(await store.dpopKey.saveKeyOnce('{"key":"later"}')).toBe(stored[0])
+      expect(await keys.setOnce('dpop', '{"key":"later"}')).toBe(stored[0])
+      // A plain set replaces, and removes; other keys are their own.
+      await keys.set('other', '{"n":1}')
+      expect(await keys.get('other')).toBe('{"n":1}')
+      expect(await keys.get('dpop')).toBe(stored[0])
+      await keys.set('other', undefined)
+      expect(await keys.get('other')).toBeUndefined()
     })
 
     it('something malformed where the tokens are is no tokens, and a save replaces it', async () => {

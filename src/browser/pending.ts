@@ -1,64 +1,42 @@
 import { DEFAULT_MAX_PENDING_AGE_MS, type PendingAuthorization } from '../protocol/grants/authorization-code.js'
+import { memoryKeyValueStore, webStorageKeyValueStore, type SyncKeyValueStore } from '../token/store.js'
 
 /** A sign-in started by `login()`, kept until its callback: what completing it needs, and where to come back. */
 export type PendingSignIn = PendingAuthorization & { returnTo?: string; hash?: string }
 
-/** sessionStorage, or a Map-backed stand-in where there is none (a service worker, an extension's background). */
-function tabStorage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> & { keys(): string[] } {
-  if (typeof sessionStorage === 'object') {
-    const s = sessionStorage
-    return {
-      getItem: (k) => s.getItem(k),
-      setItem: (k, v) => s.setItem(k, v),
-      removeItem: (k) => s.removeItem(k),
-      keys: () => Object.keys(s),
-    }
-  }
-  const map = new Map<string, string>()
-  return {
-    getItem: (k) => map.get(k) ?? null,
-    setItem: (k, v) => void map.set(k, v),
-    removeItem: (k) => void map.delete(k),
-    keys: () => [...map.keys()],
-  }
-}
-
 /**
- * The pending sign-ins of one client in this tab (sessionStorage: per tab, survives the
- * redirect). A new `login()` replaces any earlier one of this tab (an abandoned sign-in's PKCE
- * verifier is not kept); the callback takes its entry (read and removed: a callback is used
- * once) and removes any other older than ten minutes.
+ * The pending sign-in of one client in this tab, under one key of a key-value store:
+ * sessionStorage (per tab, survives the redirect), or memory where there is none (a service
+ * worker, an extension's background). A new `login()` replaces an earlier one of this tab (an
+ * abandoned sign-in's PKCE verifier is not kept); the callback takes it (read and removed: a
+ * callback is used once), and one that names another state leaves it — unless it is over ten
+ * minutes old, when it goes.
  */
-export function pendingSignIns(key: string, now: () => number) {
-  const prefix = `${key}:pending:`
-  const storage = tabStorage()
-  const read = (k: string): PendingSignIn | undefined => {
+export function pendingSignIns(
+  key: string,
+  now: () => number,
+  storage: SyncKeyValueStore = typeof sessionStorage === 'object' ? webStorageKeyValueStore(sessionStorage) : memoryKeyValueStore(),
+) {
+  const at = `${key}:pending`
+  const read = (): PendingSignIn | undefined => {
     try {
-      return JSON.parse(storage.getItem(k) ?? 'null') ?? undefined
+      return JSON.parse(storage.get(at) ?? 'null') ?? undefined
     } catch {
       return undefined
     }
   }
-  const entries = () => storage.keys().filter((k) => k.startsWith(prefix))
-  const prune = (all: boolean) => {
-    for (const k of entries()) if (all || !(now() - (read(k)?.createdAt ?? 0) <= DEFAULT_MAX_PENDING_AGE_MS)) storage.removeItem(k)
-  }
   return {
-    save(pending: PendingSignIn): void {
-      prune(true)
-      storage.setItem(prefix + pending.state, JSON.stringify(pending))
-    },
+    save: (pending: PendingSignIn): void => storage.set(at, JSON.stringify(pending)),
     /**
      * The sign-in `state` names; for a server that echoes no state (its dialect says so), the
-     * only pending one. Removed from storage: a callback is used once.
+     * pending one. Removed from storage: a callback is used once.
      */
     take(state: string): PendingSignIn | undefined {
-      const found = state ? prefix + state : entries().length === 1 ? entries()[0] : undefined
-      const pending = found === undefined ? undefined : read(found)
-      if (found !== undefined) storage.removeItem(found)
-      // The others are a tab's abandoned sign-ins once they are old; this one's age is checked by the completion (stale_sign_in).
-      prune(false)
-      return pending
+      const pending = read()
+      const taken = pending && (!state || pending.state === state) ? pending : undefined
+      // Another state's sign-in stays for its own callback while it is young; this one's age is checked by the completion (stale_sign_in).
+      if (taken || !(now() - (pending?.createdAt ?? 0) <= DEFAULT_MAX_PENDING_AGE_MS)) storage.set(at, undefined)
+      return taken
     },
   }
 }

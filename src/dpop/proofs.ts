@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../errors.js'
 import { base64url } from '../internal/base64url.js'
 import { parseWwwAuthenticate } from '../internal/www-authenticate.js'
-import type { KeyStore, TokenProof } from '../types.js'
+import type { KeyValueStore, TokenProof } from '../types.js'
 
 /**
  * A DPoP key (RFC 9449): the key pair that proves possession, for token requests (with the
@@ -46,12 +46,12 @@ export interface DPoPOptions {
   /** An ES256 key pair of your own (e.g. one kept in IndexedDB). */
   keyPair?: CryptoKeyPair
   /**
-   * A token store that keeps a DPoP key (`fileStore`, `redisStore`: `store.dpopKey`): every
+   * A token store that keeps a DPoP key (`fileStore`, `redisStore`: under `dpop` in `store.keys`): every
    * process on it proves possession with the one key, so the tokens they share stay usable by
    * all. The first process saves a new key; the others load it. In each process the private key
    * cannot be exported; in the store it is a JWK, as readable as the tokens there.
    */
-  store?: { readonly dpopKey?: KeyStore | undefined }
+  store?: { readonly keys?: KeyValueStore | undefined }
 }
 
 /**
@@ -79,17 +79,19 @@ const ES256 = { name: 'ECDSA', namedCurve: 'P-256' } as const
 
 /** The store's key: loaded, or made and saved by the first process to get there (whose key every other then loads). */
 async function sharedKeyPair(store: NonNullable<DPoPOptions['store']>): Promise<CryptoKeyPair> {
-  const keys = store.dpopKey
+  const keys = store.keys
   if (!keys)
     throw new ConfigError(
       'invalid_config',
       'this token store keeps no DPoP key (memoryStore and webStorageStore do not): use fileStore or redisStore, or give createDPoP a keyPair',
     )
-  let stored = await keys.loadKey()
+  let stored = await keys.get('dpop')
   if (stored === undefined) {
     const fresh = (await crypto.subtle.generateKey(ES256, true, ['sign', 'verify'])) as CryptoKeyPair
     const { kty, crv, x, y, d } = await crypto.subtle.exportKey('jwk', fresh.privateKey)
-    stored = await keys.saveKeyOnce(JSON.stringify({ kty, crv, x, y, d }))
+    const value = JSON.stringify({ kty, crv, x, y, d })
+    // The first process's key wins; a store without setOnce is one process's.
+    stored = keys.setOnce ? await keys.setOnce('dpop', value) : (await keys.set('dpop', value), value)
   }
   try {
     const { kty, crv, x, y, d } = JSON.parse(stored) as JsonWebKey

@@ -9,7 +9,7 @@
 // entries' bundles.
 export { createMcpAuth } from '../mcp/client.js'
 export { memoryKeyValueStore } from '../token/store.js'
-export type { KeyValueStore } from '../token/store.js'
+export type { KeyValueStore, SyncKeyValueStore } from '../token/store.js'
 export type { McpAuth, McpAuthOptions, McpSignIn } from '../mcp/client.js'
 export type { McpServerInfo } from '../mcp/discovery.js'
 export type { McpPreregisteredClient } from '../mcp/identity.js'

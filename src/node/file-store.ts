@@ -6,7 +6,7 @@ import { link, mkdir, open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { storeConflict, storedTokens, type StoredTokens, type TokenStore } from '../token/store.js'
-import type { KeyStore } from '../types.js'
+import type { KeyValueStore } from '../types.js'
 import { fileLock } from './file-lock.js'
 
 /**
@@ -38,7 +38,7 @@ export function fileStore(path: string): TokenStore {
   return {
     load: read,
     lock: fileLock(`${path}.lock`),
-    dpopKey: fileKey(`${path}.dpop.json`),
+    keys: fileKeys(path),
     async save(tokens, expectedVersion, owner) {
       const found = (await read())?.version
       if (found !== expectedVersion) throw storeConflict(found, expectedVersion)
@@ -114,24 +114,41 @@ async function writeBeside(path: string, text: string): Promise<string> {
 }
 
 /**
- * The DPoP key of the processes sharing a token file, in a file beside it (mode 0600): written
- * whole to a temporary file, then linked to its name, which fails if another process got there
- * first — so the first key stays, and every process reads it.
+ * What the processes sharing a token file share besides (their DPoP key), each value in a file
+ * beside it (`<path>.<key>.json`, mode 0600). `set` writes a temporary file and renames it into
+ * place; `setOnce` links it to its name, which fails if another process got there first — so
+ * the first value stays, and every process reads it.
  */
-function fileKey(path: string): KeyStore {
-  const loadKey = () => readPrivate(path, 'DPoP key file')
+function fileKeys(path: string): KeyValueStore {
+  const fileOf = (key: string) => {
+    if (!/^[a-z0-9-]+$/i.test(key))
+      throw new ConfigError('invalid_config', `a file store's key is letters, digits and -, not ${JSON.stringify(key)}`)
+    return `${path}.${key}.json`
+  }
+  const get = (key: string) => readPrivate(fileOf(key), `the ${key} file`)
   return {
-    loadKey,
-    async saveKeyOnce(value) {
-      const temp = await writeBeside(path, value)
+    get,
+    async set(key, value) {
+      const file = fileOf(key)
+      if (value === undefined) return void (await unlink(file).catch((err: NodeJS.ErrnoException) => ignoreMissing(err)))
+      const temp = await writeBeside(file, value)
+      await rename(temp, file).catch(async (err: unknown) => (await unlink(temp).catch(() => {}), Promise.reject(err)))
+    },
+    async setOnce(key, value) {
+      const file = fileOf(key)
+      const temp = await writeBeside(file, value)
       try {
-        await link(temp, path)
+        await link(temp, file)
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       } finally {
         await unlink(temp).catch(() => {})
       }
-      return (await loadKey()) ?? value
+      return (await get(key)) ?? value
     },
   }
+}
+
+function ignoreMissing(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'ENOENT') throw err
 }

@@ -73,14 +73,19 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       throw unreachable(err)
     }
   }
-  // The fleet's DPoP key: set once (NX), read by every process; no expiry (tokens bound to it live on).
-  const dpopKeyName = [`oauthkit:dpop:${options.key ?? 'default'}`]
+  // What the fleet shares besides its tokens (its DPoP key): set once (NX), read by every process; no expiry (tokens bound to it live on).
+  const name = options.key ?? 'default'
+  const at = (k: string) => [`oauthkit:${k}:${name}`]
   return {
-    lock: redisLock(client, { key: options.key ?? 'default' }),
-    dpopKey: {
-      loadKey: async () => (await run<string | null>("return redis.call('GET', KEYS[1])", [], dpopKeyName)) ?? undefined,
-      saveKeyOnce: async (value) =>
-        run<string>("redis.call('SET', KEYS[1], ARGV[1], 'NX')\nreturn redis.call('GET', KEYS[1])", [value], dpopKeyName),
+    lock: redisLock(client, { key: name }),
+    keys: {
+      get: async (k) => (await run<string | null>("return redis.call('GET', KEYS[1])", [], at(k))) ?? undefined,
+      set: async (k, value) =>
+        void (await (value === undefined
+          ? run("return redis.call('DEL', KEYS[1])", [], at(k))
+          : run("return redis.call('SET', KEYS[1], ARGV[1])", [value], at(k)))),
+      setOnce: async (k, value) =>
+        run<string>("redis.call('SET', KEYS[1], ARGV[1], 'NX')\nreturn redis.call('GET', KEYS[1])", [value], at(k)),
     },
     async load() {
       let hash: Record<string, string>

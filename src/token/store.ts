@@ -1,5 +1,7 @@
 import { OAuthKitError } from '../errors.js'
-import type { KeyStore, TokenSet } from '../types.js'
+import type { KeyValueStore, TokenSet } from '../types.js'
+
+export type { KeyValueStore }
 import { isTokenSet } from '../wire/token.js'
 import type { Lock } from './lock.js'
 
@@ -33,8 +35,9 @@ export interface StoredTokens {
  *   winner's fresh tokens. `clear()` removes whatever is there (a sign-out).
  * - `lock`, when a store has one, is the lock its sessions use by default: shared by every
  *   process the store is shared with (a lock file beside a token file, a Redis lock).
- * - `dpopKey`, when a store has one, keeps the DPoP key of the processes sharing it
- *   (`createDPoP({ store })`): tokens bound to a key are only good with that key.
+ * - `keys`, when a store has them, is what the processes sharing it share besides their
+ *   tokens: the DPoP key (`createDPoP({ store })`, under `dpop`), set once by the first
+ *   process — tokens bound to a key are only good with that key.
  *
  * @group Tokens and sessions
  */
@@ -46,7 +49,7 @@ export interface TokenStore {
   /** Compare-and-delete with a version; without one, removes whatever is there. */
   clear(expectedVersion?: number): Promise<void>
   readonly lock?: Lock
-  readonly dpopKey?: KeyStore
+  readonly keys?: KeyValueStore
 }
 
 /** A stored record read from outside (a file, Web Storage, Redis), checked: anything malformed is no tokens. */
@@ -89,23 +92,10 @@ export function memoryStore(initial?: TokenSet): TokenStore {
   }
 }
 
-/**
- * The one small key-value shape oauthkit keeps anything but a session's tokens in: an MCP
- * client's registrations and tokens (`createMcpAuth({ storage })`), and what a
- * {@link TokenStore} over it needs (`keyValueTokenStore`). Values are JSON text; they may hold
- * refresh tokens and client secrets, so keep them where you would keep a password (a keychain,
- * a file readable by the user only). Both methods may be synchronous.
- *
- * @example
- * const storage: KeyValueStore = { get: (key) => keychain.read(key), set: (key, value) => keychain.write(key, value) }
- *
- * @group Tokens and sessions
- */
-export interface KeyValueStore {
-  /** The value stored under `key`, or undefined. */
-  get(key: string): Promise<string | undefined> | string | undefined
-  /** Stores `value` under `key`; `undefined` removes the key. */
-  set(key: string, value: string | undefined): Promise<void> | void
+/** A {@link KeyValueStore} whose answers come at once (memory, Web Storage). */
+export interface SyncKeyValueStore extends KeyValueStore {
+  get(key: string): string | undefined
+  set(key: string, value: string | undefined): void
 }
 
 /**
@@ -118,7 +108,7 @@ export interface KeyValueStore {
  *
  * @group Tokens and sessions
  */
-export function memoryKeyValueStore(): KeyValueStore {
+export function memoryKeyValueStore(): SyncKeyValueStore {
   const values = new Map<string, string>()
   return {
     get: (key) => values.get(key),
@@ -187,11 +177,13 @@ export function keyValueTokenStore(storage: KeyValueStore, key: string): TokenSt
  * @group Tokens and sessions
  */
 export function webStorageStore(storage: Storage, key = 'oauthkit.tokens'): TokenStore {
-  return keyValueTokenStore(
-    {
-      get: (k) => storage.getItem(k) ?? undefined,
-      set: (k, value) => (value === undefined ? storage.removeItem(k) : storage.setItem(k, value)),
-    },
-    key,
-  )
+  return keyValueTokenStore(webStorageKeyValueStore(storage), key)
+}
+
+/** The Web Storage API as a {@link KeyValueStore} (synchronous, as Web Storage is). */
+export function webStorageKeyValueStore(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>): SyncKeyValueStore {
+  return {
+    get: (k) => storage.getItem(k) ?? undefined,
+    set: (k, value) => (value === undefined ? storage.removeItem(k) : storage.setItem(k, value)),
+  }
 }

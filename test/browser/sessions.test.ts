@@ -301,7 +301,7 @@ describe.runIf(haveChromium)('callbacks that go wrong are typed, leave the addre
     await expect.poll(() => status(page)).toBe('Signed out.')
     const url = await page.evaluate(async () => {
       const login = await (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.createLoginUrl()
-      for (const key of Object.keys(sessionStorage).filter((k) => k.includes(':pending:'))) {
+      for (const key of Object.keys(sessionStorage).filter((k) => k.endsWith(':pending'))) {
         sessionStorage.setItem(key, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key)!), createdAt: Date.now() - 11 * 60_000 }))
       }
       return login
