@@ -83,7 +83,7 @@ interface Scenario {
 }
 
 const secret = { clientId: 'app', clientSecret: 'app-secret' }
-// retry: false, so that the application sees each failure (the built-in retries are tested on their own, test/resilience.test.ts).
+// retry: false, so that the application sees each failure (the built-in retries are tested on their own, test/protocol/run/retry.test.ts).
 const cc =
   (fetch: HttpOptions['fetch'], more: Record<string, unknown> = {}, meta = metadata()) =>
   (clock: ReturnType<typeof fakeClock>) =>

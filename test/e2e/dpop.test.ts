@@ -106,7 +106,7 @@ describe('DPoP against oidc-provider and an API that checks proofs', () => {
     expect(renewed.tokenType).toBe('dpop')
   })
 
-  it('a DPoP-bound token given to a session without its key: refused at once, never sent as a bearer token (a server issuing one to such a client: test/dpop.test.ts)', async () => {
+  it('a DPoP-bound token given to a session without its key: refused at once, never sent as a bearer token (a server issuing one to such a client: test/dpop/create-dpop.test.ts)', async () => {
     const { client } = await dpopClient(servers)
     const tokens = await client.clientCredentialsGrant({ scope: 'api:read', resource: servers.api })
     const plain = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL })

@@ -8,9 +8,9 @@ import {
   discoverResource,
   resourceMetadataUrl,
   createOAuthClient,
-} from '../src/index.js'
-import { ISSUER, metadata } from './support/as-mock.js'
-import { fakeClock, useStrictMsw, failure } from './support/msw.js'
+} from '../../src/index.js'
+import { ISSUER, metadata } from '../support/as-mock.js'
+import { fakeClock, useStrictMsw, failure } from '../support/msw.js'
 
 const msw = useStrictMsw()
 const noCache = { discoveryCache: false as const }

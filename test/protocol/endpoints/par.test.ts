@@ -5,9 +5,9 @@
  */
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { buildAuthorizationUrl, completeAuthorization, createContext, createPublicContext } from '../src/index.js'
-import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { failure, form, useStrictMsw } from './support/msw.js'
+import { buildAuthorizationUrl, completeAuthorization, createContext, createPublicContext } from '../../../src/index.js'
+import { ISSUER, metadata, tokenJson } from '../../support/as-mock.js'
+import { failure, form, useStrictMsw } from '../../support/msw.js'
 
 const msw = useStrictMsw()
 const PAR = `${ISSUER}/par`

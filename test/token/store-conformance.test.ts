@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inProcessLock, memoryStore, webStorageStore, type Lock, type TokenSet, type TokenStore } from '../src/index.js'
-import { fileLock, fileStore } from '../src/entries/node.js'
-import { redisLock, redisStore, type RedisClientLike } from '../src/entries/redis.js'
-import { haveRedis, startRedis, type RunningRedis } from './support/redis-server.js'
-import { failure } from './support/msw.js'
-import { MemoryStorage } from './support/storage.js'
+import { inProcessLock, memoryStore, webStorageStore, type Lock, type TokenSet, type TokenStore } from '../../src/index.js'
+import { fileLock, fileStore } from '../../src/entries/node.js'
+import { redisLock, redisStore, type RedisClientLike } from '../../src/entries/redis.js'
+import { haveRedis, startRedis, type RunningRedis } from '../support/redis-server.js'
+import { failure } from '../support/msw.js'
+import { MemoryStorage } from '../support/storage.js'
 
 const EXPIRES = Date.now() + 60_000
 let redis: RunningRedis | undefined

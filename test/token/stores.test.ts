@@ -1,9 +1,9 @@
 import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { TokenManager, inProcessLock, isOAuthKitError, memoryStore, webStorageStore, type TokenSet } from '../src/index.js'
-import { ISSUER, tokenJson } from './support/as-mock.js'
-import { fakeClock, useStrictMsw } from './support/msw.js'
-import { MemoryStorage } from './support/storage.js'
+import { TokenManager, inProcessLock, isOAuthKitError, memoryStore, webStorageStore, type TokenSet } from '../../src/index.js'
+import { ISSUER, tokenJson } from '../support/as-mock.js'
+import { fakeClock, useStrictMsw } from '../support/msw.js'
+import { MemoryStorage } from '../support/storage.js'
 
 const msw = useStrictMsw()
 const set = (n: number, expiresAt?: number): TokenSet => ({

@@ -1,8 +1,8 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient } from '../src/index.js'
-import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { fakeClock, useStrictMsw, failure } from './support/msw.js'
+import { createOAuthClient } from '../../src/index.js'
+import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
+import { fakeClock, useStrictMsw, failure } from '../support/msw.js'
 
 const msw = useStrictMsw()
 const clock = fakeClock()

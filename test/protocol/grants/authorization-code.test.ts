@@ -1,8 +1,8 @@
 import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient } from '../src/index.js'
-import { ISSUER, fakeIdToken, metadata, tokenJson } from './support/as-mock.js'
-import { fakeClock, form, useStrictMsw, failure } from './support/msw.js'
+import { createOAuthClient } from '../../../src/index.js'
+import { ISSUER, fakeIdToken, metadata, tokenJson } from '../../support/as-mock.js'
+import { fakeClock, form, useStrictMsw, failure } from '../../support/msw.js'
 
 const msw = useStrictMsw()
 const clock = fakeClock()

@@ -6,12 +6,12 @@
  */
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createClientCredentialsSession, createOAuthClient, defineDialect, memoryStore, type HttpOptions } from '../src/index.js'
-import { createBrowserClient } from '../src/entries/browser.js'
-import { createMcpAuth } from '../src/entries/mcp.js'
-import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { MCP, REDIRECT, mcpWorld } from './support/mcp-world.js'
-import { failure, useStrictMsw } from './support/msw.js'
+import { createClientCredentialsSession, createOAuthClient, defineDialect, memoryStore, type HttpOptions } from '../../src/index.js'
+import { createBrowserClient } from '../../src/entries/browser.js'
+import { createMcpAuth } from '../../src/entries/mcp.js'
+import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
+import { MCP, REDIRECT, mcpWorld } from '../support/mcp-world.js'
+import { failure, useStrictMsw } from '../support/msw.js'
 
 const msw = useStrictMsw()
 const ok = { access_token: 'at', token_type: 'Bearer', expires_in: 300, refresh_token: 'rt-2' }

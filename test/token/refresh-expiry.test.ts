@@ -6,11 +6,11 @@
  */
 import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, type OAuthKitError, type SessionOptions, type TokenSet } from '../src/index.js'
-import { toTokenSet } from '../src/wire/token.js'
-import { createClientCredentialsSession } from '../src/entries/m2m.js'
-import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { fakeClock, failure, form, useStrictMsw, useWarnings } from './support/msw.js'
+import { createOAuthClient, type OAuthKitError, type SessionOptions, type TokenSet } from '../../src/index.js'
+import { toTokenSet } from '../../src/wire/token.js'
+import { createClientCredentialsSession } from '../../src/entries/m2m.js'
+import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
+import { fakeClock, failure, form, useStrictMsw, useWarnings } from '../support/msw.js'
 
 const msw = useStrictMsw()
 const warnings = useWarnings()

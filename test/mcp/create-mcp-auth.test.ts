@@ -5,10 +5,10 @@
  */
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
-import { createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../src/entries/mcp.js'
-import { AS, CIMD, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from './support/mcp-world.js'
-import { fakeClock, useStrictMsw } from './support/msw.js'
-import { epismoServer } from '../src/entries/testing.js'
+import { createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../../src/entries/mcp.js'
+import { AS, CIMD, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from '../support/mcp-world.js'
+import { fakeClock, useStrictMsw } from '../support/msw.js'
+import { epismoServer } from '../../src/entries/testing.js'
 
 const msw = useStrictMsw()
 /** Every name of these worlds is on the public internet (TEST-NET-3): no DNS query leaves the test. */

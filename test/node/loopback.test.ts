@@ -4,10 +4,10 @@
  * oidc-provider, whose loopback redirect may use any port.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createOAuthClient } from '../src/index.js'
-import { listenForCallback } from '../src/entries/node.js'
-import { NATIVE, USER, actAsUser, startLocalServers, type LocalServers } from './support/authorization-server.js'
-import { failure } from './support/msw.js'
+import { createOAuthClient } from '../../src/index.js'
+import { listenForCallback } from '../../src/entries/node.js'
+import { NATIVE, USER, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
+import { failure } from '../support/msw.js'
 
 describe('listenForCallback', () => {
   it('listens on 127.0.0.1 with an ephemeral port; the one callback gets the page and resolves; then it is closed', async () => {

@@ -5,9 +5,9 @@
  */
 import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, memoryStore, TOKEN_TYPES, type OAuthClient } from '../src/index.js'
-import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { failure, form, useStrictMsw } from './support/msw.js'
+import { createOAuthClient, memoryStore, TOKEN_TYPES, type OAuthClient } from '../../../src/index.js'
+import { ISSUER, metadata, tokenJson } from '../../support/as-mock.js'
+import { failure, form, useStrictMsw } from '../../support/msw.js'
 
 const msw = useStrictMsw()
 

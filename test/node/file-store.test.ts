@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { fileStore } from '../src/entries/node.js'
-import { TokenManager, isOAuthKitError, type TokenSet } from '../src/index.js'
+import { fileStore } from '../../src/entries/node.js'
+import { TokenManager, isOAuthKitError, type TokenSet } from '../../src/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'oauthkit-store-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

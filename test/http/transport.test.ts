@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { delay, http, HttpResponse } from 'msw'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createOAuthClient } from '../src/index.js'
-import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
-import { useStrictMsw, failure } from './support/msw.js'
+import { createOAuthClient } from '../../src/index.js'
+import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
+import { useStrictMsw, failure } from '../support/msw.js'
 
 const msw = useStrictMsw()
 
@@ -38,7 +38,7 @@ describe('redirects are never followed for OAuth requests', () => {
     const c = await client()
     expect((await failure(c.revokeToken('t'))).code).toBe('redirect_refused')
     expect((await failure(c.introspectToken('t'))).code).toBe('redirect_refused')
-    const { registerClient } = await import('../src/index.js')
+    const { registerClient } = await import('../../src/index.js')
     expect((await failure(registerClient(metadata(), { redirect_uris: ['https://a.example/cb'] }))).code).toBe('redirect_refused')
     expect(msw.requests.every((r) => new URL(r.url).origin === ISSUER)).toBe(true)
   })
