@@ -3,7 +3,7 @@
  * files, each asserting what a careful client must do — refuse before anything is shown,
  * opened, sent or trusted — on strict msw (an unhandled request fails the test: nothing goes
  * where it was refused) and on the real file system. The CLI's doors are spawned in
- * test/e2e/cli.test.ts; the tabs' channel is watched in Chromium in test/browser/sessions.test.ts.
+ * test/e2e/cli.test.ts; the tabs' channel is watched in Chromium in test/browser/tabs.test.ts.
  */
 import { mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
