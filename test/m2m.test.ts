@@ -4,9 +4,9 @@
  */
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createClientCredentialsSession } from '../src/index.js'
+import { createClientCredentialsSession, createOAuthClient } from '../src/index.js'
 import { createClientCredentialsSession as fromM2mEntry } from 'oauthkit/m2m'
-import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
+import { ISSUER, fakeIdToken, metadata, tokenJson } from './support/as-mock.js'
 import { form, useStrictMsw, failure } from './support/msw.js'
 
 const msw = useStrictMsw()
@@ -48,5 +48,44 @@ describe('oauthkit/m2m: createClientCredentialsSession', () => {
     const err = await failure(createClientCredentialsSession(options))
     expect(err.code).toBe('unsupported_auth_method')
     expect(err.message).toMatch(/createOAuthClient/)
+  })
+})
+
+describe("oauthkit/m2m reads its token answers itself (oauth4webapi's processors stay out of the bundle)", () => {
+  it('an ID token it never asked for is dropped unread, with a warning; a full client validates it and refuses a forged one', async () => {
+    const forged = fakeIdToken({ iss: 'https://attacker.example', sub: 'admin', aud: 'svc', iat: 0, exp: 1 })
+    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ ...ok, id_token: forged })))
+    const warnings: string[] = []
+    const session = await createClientCredentialsSession({
+      clientId: 'svc',
+      clientSecret: 'secret',
+      metadata: metadata(),
+      onWarning: (w) => warnings.push(w.code),
+    })
+    const tokens = await session.getTokens()
+    expect(tokens.accessToken).toBe('at')
+    expect(tokens.idToken).toBeUndefined()
+    expect(tokens.idTokenClaims).toBeUndefined()
+    expect(tokens.extra).not.toHaveProperty('id_token')
+    expect(warnings).toEqual(['id_token_ignored'])
+    // The full client (createOAuthClient) checks every ID token it is given: this one is refused.
+    const client = await createOAuthClient({ clientId: 'svc', clientSecret: 'secret', metadata: metadata() })
+    expect((await failure(client.clientCredentialsGrant())).code).toMatch(/^invalid_(id_token|response)$/)
+  })
+
+  it("answers that are not a token set fail as they do everywhere: the server's OAuth error, an unsupported token type, a missing token", async () => {
+    const session = (token: Record<string, unknown>, status = 200) => {
+      msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson(token, { status })))
+      return createClientCredentialsSession({ clientId: 'svc', clientSecret: 'secret', metadata: metadata(), retry: false })
+    }
+    expect(await failure((await session({ error: 'invalid_client' }, 401)).getAccessToken())).toMatchObject({
+      code: 'oauth_error',
+      error: 'invalid_client',
+    })
+    expect((await failure((await session({ access_token: 'at', token_type: 'mac' })).getAccessToken())).code).toBe('invalid_response')
+    expect((await failure((await session({ token_type: 'bearer' })).getAccessToken())).code).toBe('invalid_response')
+    expect((await failure((await session({ access_token: 'at', token_type: 'bearer', scope: 7 })).getAccessToken())).code).toBe(
+      'invalid_response',
+    )
   })
 })

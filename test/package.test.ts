@@ -96,8 +96,10 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 780 KB unpacked', () => {
-    // Measured 770 KB (766 before #24's one resolution of a client, one session for every use
+  it('stays under 790 KB unpacked', () => {
+    // Measured 782 KB (770 before #24 item 9: the error translation a chunk of its own in each
+    // build, loaded on the first failure, its door and fallback, and the lean token reader beside
+    // oauth4webapi's; 766 before #24's one resolution of a client, one session for every use
     // case and the KeyValueStore family: their code in the three builds and their documented
     // declarations; 739 before #23: the URL rule, the MCP address policy, redaction in every
     // encoding and the file checks in the three builds, the CLI's opener and terminal, their
@@ -116,7 +118,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(780_000)
+    expect(unpackedSize).toBeLessThan(790_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

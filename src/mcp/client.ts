@@ -2,6 +2,7 @@ import { ConfigError, OAuthKitError, isOAuthKitError, redactUrl } from '../error
 import type { DiscoveryCache } from '../discovery/index.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
 import { secretContext } from '../protocol/run/client-auth.js'
+import { leanReader } from '../protocol/run/token.js'
 import { resolveClient } from '../discovery/resolve.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { parseUrl } from '../internal/url.js'
@@ -198,7 +199,7 @@ class McpClient {
   /** The context of this client at the authorization server `info` names: the one resolution every constructor uses. */
   #context(info: McpServerInfo, id: McpClientIdentity): Promise<OAuthContext> {
     const source = { ...this.#config.http, metadata: info.metadata }
-    return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options))
+    return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options, leanReader))
   }
 
   /** Tokens a previous process stored, for this server and the authorization server and client it has today. */

@@ -82,5 +82,5 @@ async function call(fetch: typeof globalThis.fetch, url: string, init: RequestIn
   }
   if (res.ok || res.status === alsoOk) return res
   rememberAnswer(res, await res.text().catch(() => ''), [], Date.now())
-  throw answerError(res, `${what} at ${redactUrl(url)}`, redactUrl(url), res.status === 401 ? 'invalid_token' : 'access_denied')
+  throw await answerError(res, `${what} at ${redactUrl(url)}`, redactUrl(url), res.status === 401 ? 'invalid_token' : 'access_denied')
 }

@@ -55,7 +55,7 @@ export async function requestEpturaCode(options: EpturaCodeRequest): Promise<str
 
 async function epturaCode(response: Response, where: string): Promise<string> {
   // A refusal without an OAuth error body is the user's username or password (access_denied: ask again).
-  if (!response.ok) throw answerError(response, `Eptura code request at ${where}`, where, 'access_denied')
+  if (!response.ok) throw await answerError(response, `Eptura code request at ${where}`, where, 'access_denied')
   let body: unknown
   try {
     body = await response.json()

@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError, OAuthKitError, ResponseError } from '../../errors.js'
 import { parseUrl, userAgentUrl } from '../../internal/url.js'
 import type { TokenSet } from '../../types.js'
-import { int, type OAuthContext } from '../run/context.js'
+import { withClaims, int, type OAuthContext } from '../run/context.js'
 import { missingEndpoint, runAt } from '../run/operation.js'
 import { tokenRequest } from '../run/token.js'
 import { translateCallbackError } from '../run/translate.js'
@@ -320,7 +320,7 @@ function codeGrant(
         codeVerifier || o.nopkce,
         additionalParameters ? { ...request, additionalParameters } : request,
       ),
-    (response) => o.processAuthorizationCodeResponse(as, client, response, check),
+    (response) => withClaims(o.processAuthorizationCodeResponse(as, client, response, check)),
     signal,
     // A code is single-use: never sent twice (RFC 6749 §4.1.2).
     { requestedScope: scope, resend: 'never' },

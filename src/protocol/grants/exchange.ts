@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
 import { ConfigError } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
-import { int, type OAuthContext } from '../run/context.js'
+import { withClaims, int, type OAuthContext } from '../run/context.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /**
@@ -118,7 +118,8 @@ function generic(
     ctx,
     name,
     (request) => o.genericTokenEndpointRequest(as, client, clientAuth, grantType, params, request),
-    (response) => o.processGenericTokenEndpointResponse(as, client, response, recognizedTokenTypes ? { recognizedTokenTypes } : undefined),
+    (response) =>
+      withClaims(o.processGenericTokenEndpointResponse(as, client, response, recognizedTokenTypes ? { recognizedTokenTypes } : undefined)),
     options.signal,
     { requestedScope: options.scope, retry: options.retry },
   )

@@ -3,7 +3,7 @@ import { ConfigError } from '../../errors.js'
 import type { AuthorizationServerMetadata } from '../../types.js'
 import type { DialectSpec } from '../../dialects/types.js'
 import { pickHttpOptions } from '../../http/options.js'
-import { contextOf, type AuthMethod, type ContextOptions, type OAuthContext } from './context.js'
+import { contextOf, fullReader, type AuthMethod, type ContextOptions, type OAuthContext, type TokenReader } from './context.js'
 
 export type { AuthMethod }
 
@@ -39,18 +39,21 @@ export function createContext(
   options: ContextOptions = {},
 ): OAuthContext {
   options ??= {}
-  return secretContext(metadata, clientOptions, options, privateKeyJwt)
+  return secretContext(metadata, clientOptions, options, fullReader, privateKeyJwt)
 }
 
 /**
- * {@link createContext} with the private_key_jwt signer injected: without one (the
- * machine-to-machine entry), the signing code stays out of the bundle and a `privateKey` is
- * refused with a ConfigError.
+ * {@link createContext} with the token reader and the private_key_jwt signer injected. Without
+ * a signer (the machine-to-machine entry, the MCP client), the signing code stays out of the
+ * bundle and a `privateKey` is refused with a ConfigError. With the lean reader (`leanReader`:
+ * no ID token asked for, none validated — one that comes anyway is dropped, with a warning),
+ * oauth4webapi's token processors stay out too.
  */
 export function secretContext(
   metadata: AuthorizationServerMetadata,
   clientOptions: ClientOptions,
   options: ContextOptions,
+  readTokens: TokenReader,
   signer?: (key: NonNullable<ClientOptions['privateKey']>) => o.ClientAuth,
 ): OAuthContext {
   if (!clientOptions || typeof clientOptions !== 'object')
@@ -66,10 +69,18 @@ export function secretContext(
       )
     clientAuth = signer(clientOptions.privateKey as NonNullable<ClientOptions['privateKey']>)
   } else clientAuth = secretAuth(authMethod, clientOptions)
-  return contextOf(metadata, clientOptions.clientId, authMethod, clientAuth, clientOptions.idTokenSignedResponseAlg, {
-    ...flat,
-    ...(options.dpop ? { dpop: options.dpop } : {}),
-  })
+  return contextOf(
+    metadata,
+    clientOptions.clientId,
+    authMethod,
+    clientAuth,
+    clientOptions.idTokenSignedResponseAlg,
+    {
+      ...flat,
+      ...(options.dpop ? { dpop: options.dpop } : {}),
+    },
+    readTokens,
+  )
 }
 
 function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientAuth {

@@ -53,7 +53,41 @@ export interface ContextInternals {
   clock: Clock
   /** The DPoP key (RFC 9449). */
   dpop?: DPoP
+  /**
+   * How client_credentials and refresh answers are read: oauth4webapi's processors, an ID token
+   * validated (`fullReader`: createContext, createPublicContext), or the lean reader of
+   * protocol/run/token.ts (the machine-to-machine entry and the MCP client, which ask for no ID token).
+   */
+  readTokens: TokenReader
 }
+
+/** What a token answer says, read: its body, and the validated ID token's claims when there is one. */
+export interface ReadTokens {
+  body: Record<string, unknown>
+  claims?: Record<string, unknown>
+}
+
+/** Reads a client_credentials or refresh answer. */
+export type TokenReader = (
+  internals: ContextInternals,
+  response: Response,
+  grant: 'client_credentials' | 'refresh_token',
+) => Promise<ReadTokens>
+
+/** oauth4webapi's processing of a token answer: every check, and the ID token's when there is one. */
+export async function withClaims(processed: Promise<o.TokenEndpointResponse>): Promise<ReadTokens> {
+  const body = await processed
+  const claims = body.id_token ? (o.getValidatedIdTokenClaims(body) as Record<string, unknown> | undefined) : undefined
+  return claims ? { body, claims } : { body }
+}
+
+/** The full reader of client_credentials and refresh answers, for the contexts that may hold ID tokens. */
+export const fullReader: TokenReader = ({ as, client }, response, grant) =>
+  withClaims(
+    grant === 'refresh_token'
+      ? o.processRefreshTokenResponse(as, client, response)
+      : o.processClientCredentialsResponse(as, client, response),
+  )
 
 // A module-level WeakMap keeps the internals off the public object (and out of its types).
 const internals = new WeakMap<OAuthContext, ContextInternals>()
@@ -82,7 +116,7 @@ export function int(ctx: OAuthContext): ContextInternals {
  */
 export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
   options ??= {}
-  return contextOf(metadata, clientId, 'none', o.None(), undefined, options)
+  return contextOf(metadata, clientId, 'none', o.None(), undefined, options, fullReader)
 }
 
 /** Assembles a context once the client authentication is decided. */
@@ -93,6 +127,7 @@ export function contextOf(
   clientAuth: o.ClientAuth,
   idTokenSignedResponseAlg: string | undefined,
   given: ContextOptions,
+  readTokens: TokenReader,
 ): OAuthContext {
   if (typeof clientId !== 'string' || clientId === '') {
     throw new ConfigError('invalid_config', 'clientId is required: the client identifier the authorization server issued')
@@ -116,6 +151,6 @@ export function contextOf(
   const ctx: OAuthContext = Object.freeze({ metadata, clientId, authMethod })
   // Proofs to resource servers dated as the token requests' are: this context's clock and the server's measured skew.
   const dpop = given.dpop && ((given.dpop as ProvingKey).at?.(() => clock.now() + skewOf(options)) ?? given.dpop)
-  internals.set(ctx, { as: metadata as o.AuthorizationServer, client, clientAuth, options, clock, ...(dpop ? { dpop } : {}) })
+  internals.set(ctx, { as: metadata as o.AuthorizationServer, client, clientAuth, options, clock, ...(dpop ? { dpop } : {}), readTokens })
   return ctx
 }

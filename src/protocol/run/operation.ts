@@ -59,7 +59,7 @@ export async function runOperation<T>(options: HttpOptions, op: Operation<T>, si
     end?.({ status, duration: clock.now() - started })
     return result
   } catch (err) {
-    const error = translateError(err, op.name, where)
+    const error = await translateError(err, op.name, where)
     end?.({ ...(status === undefined ? {} : { status }), error: error.code, duration: clock.now() - started })
     throw error
   }

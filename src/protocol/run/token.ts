@@ -3,7 +3,7 @@ import type { RetryPolicy, TokenSet } from '../../types.js'
 import { toTokenSet, type TokenSetContext } from '../../wire/token.js'
 import { isTransient, isUnprocessed, ResponseError } from '../../errors.js'
 import { withRetry } from './retry.js'
-import { int, type OAuthContext } from './context.js'
+import { int, type OAuthContext, type ReadTokens, type TokenReader } from './context.js'
 import { runAt, type RequestOptions } from './operation.js'
 
 /** How a token request is run: what it holds and asked for, and how it may be retried (not RFC 8693 token exchange: that is protocol/grants/exchange.ts). */
@@ -28,7 +28,7 @@ export function tokenRequest(
   ctx: OAuthContext,
   name: string,
   request: (options: RequestOptions) => Promise<Response>,
-  process: (response: Response) => Promise<o.TokenEndpointResponse>,
+  process: (response: Response) => Promise<ReadTokens>,
   signal: AbortSignal | undefined,
   how: TokenRequestOptions = {},
 ): Promise<TokenSet> {
@@ -43,14 +43,13 @@ export function tokenRequest(
         endpoint: 'token',
         request,
         process: async (response) => {
-          const body = await process(response)
-          const claims = body.id_token ? o.getValidatedIdTokenClaims(body) : undefined
+          const { body, claims } = await process(response)
           // RFC 9449 §5: a DPoP-bound token answers a proof; a client without a key must not use it as a bearer token.
           if (!dpop && /^dpop$/i.test(String(body.token_type)))
             throw new ResponseError('invalid_response', `${name}: a DPoP-bound token, but no dpop key`)
           return toTokenSet(body as Record<string, unknown>, clock.now(), {
             ...held,
-            ...(claims ? { idTokenClaims: claims as Record<string, unknown> } : {}),
+            ...(claims ? { idTokenClaims: claims } : {}),
           })
         },
       },
@@ -93,4 +92,54 @@ export function grantParameters(p: GrantParameters): URLSearchParams {
   if (p.audience) params.set('audience', p.audience)
   for (const [key, value] of Object.entries(p.extraParams ?? {})) params.set(key, value)
   return params
+}
+
+/** How a context reads a client_credentials or refresh answer: with the reader it was made with. */
+export function readerFor(ctx: OAuthContext, grant: 'client_credentials' | 'refresh_token'): (response: Response) => Promise<ReadTokens> {
+  const internals = int(ctx)
+  return (response) => internals.readTokens(internals, response, grant)
+}
+
+/**
+ * A token answer read without oauth4webapi's processors, for a client that asked for no ID
+ * token: the checks of RFC 6749 §5.1 (a 200 with a JSON object, `access_token` and `token_type`
+ * non-empty strings, a token type it can send, `refresh_token` and `scope` strings when present), failing with the errors
+ * oauth4webapi's would, so the translation reads them alike (the server's OAuth error included).
+ * An ID token is never validated here, so it is dropped, with a warning: nothing unverified is
+ * handed on as if it were checked.
+ */
+export const leanReader: TokenReader = async ({ options }, response, grant) => {
+  const fail = (message: string, code: string) => new o.OperationProcessingError(message, { code, cause: response })
+  if (response.status !== 200)
+    throw fail('"response" is not a conform Token Endpoint response (unexpected HTTP status code)', o.RESPONSE_IS_NOT_CONFORM)
+  let body: unknown
+  try {
+    body = await response.json()
+  } catch {
+    throw fail('failed to parse "response" body as JSON', o.PARSE_ERROR)
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw fail('"response" body must be a top level object', o.INVALID_RESPONSE)
+  const read = body as Record<string, unknown>
+  for (const [field, optional] of [
+    ['access_token', false],
+    ['token_type', false],
+    ['refresh_token', true],
+    ['scope', true],
+  ] as const) {
+    const value = read[field]
+    if ((optional && value === undefined) || (typeof value === 'string' && value !== '')) continue
+    throw fail(`"response" body "${field}" property must be a non-empty string`, o.INVALID_RESPONSE)
+  }
+  // As oauth4webapi: a token type this client cannot send is refused (RFC 6749 §7.1).
+  if (!/^(bearer|dpop)$/i.test(read.token_type as string))
+    throw new o.UnsupportedOperationError('unsupported `token_type` value', { cause: body })
+  if (read.id_token !== undefined) {
+    delete read.id_token
+    options.onWarning?.({
+      code: 'id_token_ignored',
+      message: `the ${grant} answer carried an ID token this client never asked for: dropped, unread`,
+    })
+  }
+  return { body: read }
 }

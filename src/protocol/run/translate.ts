@@ -1,17 +1,9 @@
 import * as o from 'oauth4webapi'
-import {
-  cleanText,
-  isOAuthKitError,
-  oauthKitError,
-  redactUrl,
-  type ErrorCode,
-  type OAuthKitError,
-  type OAuthKitErrorOptions,
-} from '../../errors.js'
+import { cleanText, isOAuthKitError, oauthKitError, redactUrl, type ErrorCode, type OAuthKitError } from '../../errors.js'
 import type { AuthorizationServerMetadata } from '../../types.js'
 
 /** What came back in an unsuccessful answer, read once on the operation path. */
-interface Answer {
+export interface Answer {
   status: number
   contentType: string
   /** A short, cleaned excerpt of a body that is not an OAuth error, with the request's secrets redacted. */
@@ -83,147 +75,100 @@ function retryAfterSeconds(header: string | null, now: number): number | undefin
   return Number.isFinite(seconds) ? Math.min(Math.max(0, Math.ceil(seconds)), 86_400) : undefined
 }
 
-function said(answer: Answer, problem: string): string {
-  return `the server answered ${answer.status} (${answer.contentType})${answer.excerpt ? `: ${answer.excerpt}` : `; ${problem}`}`
+/** What the translation chunk is handed: the classes and codes of oauth4webapi it reads, the answers kept, the error family's makers. */
+export interface TranslationKit {
+  o: Pick<
+    typeof o,
+    | 'OperationProcessingError'
+    | 'ResponseBodyError'
+    | 'WWWAuthenticateChallengeError'
+    | 'RESPONSE_IS_NOT_JSON'
+    | 'PARSE_ERROR'
+    | 'RESPONSE_IS_NOT_CONFORM'
+    | 'INVALID_RESPONSE'
+    | 'JWT_TIMESTAMP_CHECK'
+    | 'JWT_CLAIM_COMPARISON'
+    | 'KEY_SELECTION'
+    | 'MISSING_SERVER_METADATA'
+    | 'INVALID_SERVER_METADATA'
+    | 'HTTP_REQUEST_FORBIDDEN'
+    | 'REQUEST_PROTOCOL_FORBIDDEN'
+    | 'JSON_ATTRIBUTE_COMPARISON'
+  >
+  answers: WeakMap<Response, Answer>
+  cleanText: typeof cleanText
+  isOAuthKitError: typeof isOAuthKitError
+  oauthKitError: typeof oauthKitError
+  redactUrl: typeof redactUrl
 }
 
-/** What to do about the server errors that are the client's to fix, said in the message. */
-const HINTS: Record<string, string> = {
-  invalid_client: '; check the client id and its credentials',
-  invalid_scope: '; the scope asked for is wrong or not allowed for this client',
-  unauthorized_client: '; this client may not use this grant',
+function kit(): TranslationKit {
+  // Each by name (a namespace destructured would keep every export of oauth4webapi in the bundle).
+  return {
+    o: {
+      OperationProcessingError: o.OperationProcessingError,
+      ResponseBodyError: o.ResponseBodyError,
+      WWWAuthenticateChallengeError: o.WWWAuthenticateChallengeError,
+      RESPONSE_IS_NOT_JSON: o.RESPONSE_IS_NOT_JSON,
+      PARSE_ERROR: o.PARSE_ERROR,
+      RESPONSE_IS_NOT_CONFORM: o.RESPONSE_IS_NOT_CONFORM,
+      INVALID_RESPONSE: o.INVALID_RESPONSE,
+      JWT_TIMESTAMP_CHECK: o.JWT_TIMESTAMP_CHECK,
+      JWT_CLAIM_COMPARISON: o.JWT_CLAIM_COMPARISON,
+      KEY_SELECTION: o.KEY_SELECTION,
+      MISSING_SERVER_METADATA: o.MISSING_SERVER_METADATA,
+      INVALID_SERVER_METADATA: o.INVALID_SERVER_METADATA,
+      HTTP_REQUEST_FORBIDDEN: o.HTTP_REQUEST_FORBIDDEN,
+      REQUEST_PROTOCOL_FORBIDDEN: o.REQUEST_PROTOCOL_FORBIDDEN,
+      JSON_ATTRIBUTE_COMPARISON: o.JSON_ATTRIBUTE_COMPARISON,
+    },
+    answers,
+    cleanText,
+    isOAuthKitError,
+    oauthKitError,
+    redactUrl,
+  }
+}
+
+let chunk: Promise<typeof import('./translation.js')> | undefined
+
+/** The translation chunk, or undefined when it cannot be loaded (asked for again next time). */
+async function translation(): Promise<typeof import('./translation.js') | undefined> {
+  try {
+    return await (chunk ??= import('./translation.js'))
+  } catch {
+    chunk = undefined
+    return undefined
+  }
 }
 
 /**
- * The error for an unsuccessful answer to a request that oauth4webapi did not process (a
- * vendor's own endpoint): the server's OAuth error when the body has one; a 400, 401 or 403
- * without one as `refused` (e.g. `access_denied` for credentials a user typed); anything else
- * as `unexpected_status`, saying what came back.
+ * Without the translation chunk (it failed to load: a deploy replaced it, the network dropped):
+ * the OAuth error the answer carried, as the server's, so that recovery still works
+ * (`invalid_grant` is still a sign-in); anything else `invalid_response`.
  */
-export function answerError(response: Response, operation: string, url: string, refused: string): OAuthKitError {
-  const answer = answers.get(response) ?? { status: response.status, contentType: '', excerpt: '', redact: (text: string) => text }
-  const context = { url, status: answer.status, ...(answer.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }) }
-  const error = answer.oauth?.error ?? ([400, 401, 403].includes(answer.status) ? refused : undefined)
-  if (error === undefined) return oauthKitError('unexpected_status', `${operation} failed: ${said(answer, 'unexpected status')}`, context)
-  // Without an OAuth error body, what the server said (cleaned, secrets redacted) is the description.
-  const description = answer.oauth ? answer.oauth.description : answer.excerpt
-  return oauthKitError(
-    'oauth_error',
-    `${operation} failed: ${cleanText(error, 60)}: the server answered ${answer.status}${description ? ` (${cleanText(description)})` : ''}`,
-    {
-      ...context,
-      error,
-      ...(description ? { errorDescription: description } : {}),
-    },
-  )
+function untranslated(err: unknown, operation: string, url: string | undefined): OAuthKitError {
+  const response = (err as { response?: unknown } | undefined)?.response ?? (err as { cause?: unknown } | undefined)?.cause
+  const answer = response instanceof Response ? answers.get(response) : undefined
+  const context = { url, cause: err, ...(answer ? { status: answer.status } : {}) }
+  const error = answer?.oauth?.error
+  return error
+    ? oauthKitError('oauth_error', `${operation} failed: the server answered ${answer.status}: ${cleanText(error, 60)}`, {
+        ...context,
+        error,
+      })
+    : oauthKitError('invalid_response', `${operation} failed: ${cleanText(err instanceof Error ? err.message : err)}`, context)
 }
 
 /**
  * The one place where errors from below (oauth4webapi, the platform) become oauthkit errors.
  * `operation` reads as the start of a sentence: "client_credentials grant", "discovery", …
- * The server's OAuth error in the body wins over a default taken from a `WWW-Authenticate`
- * challenge; text from the server is cleaned before it reaches a message.
+ * The translation itself is a chunk loaded on the first failure (translation.ts).
  */
-export function translateError(err: unknown, operation: string, url?: string): OAuthKitError {
+export async function translateError(err: unknown, operation: string, url?: string): Promise<OAuthKitError> {
   if (isOAuthKitError(err)) return err
-  const failed = `${operation} failed: `
-  const response = (err as { response?: unknown } | undefined)?.response ?? (err as { cause?: unknown } | undefined)?.cause
-  const answer = response instanceof Response ? answers.get(response) : undefined
-  const context = {
-    url,
-    cause: err,
-    ...(answer ? { status: answer.status } : {}),
-    ...(answer?.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }),
-  }
-
-  // An OAuth error body wins, whatever the status (a 503 with temporarily_unavailable, say).
-  const bodyError = answer?.oauth && err instanceof o.OperationProcessingError && err.code === o.RESPONSE_IS_NOT_CONFORM
-  if (err instanceof o.ResponseBodyError || err instanceof o.WWWAuthenticateChallengeError || bodyError) {
-    return serverError(err, answer, response instanceof Response ? response : undefined, failed, context)
-  }
-  if (err instanceof o.AuthorizationResponseError) {
-    const description = err.cause.get('error_description') ?? undefined
-    const errorUri = err.cause.get('error_uri') ?? undefined
-    return oauthKitError(
-      'oauth_error',
-      `${failed}the authorization server redirected back with ${cleanText(err.error, 60)}${description ? ` (${cleanText(description)})` : ''}`,
-      {
-        ...context,
-        error: err.error,
-        ...(description === undefined ? {} : { errorDescription: description }),
-        ...(errorUri === undefined ? {} : { errorUri }),
-      },
-    )
-  }
-  if (err instanceof o.OperationProcessingError) {
-    const code = CODES[err.code ?? ''] ?? 'invalid_response'
-    if (err.code === o.JSON_ATTRIBUTE_COMPARISON) {
-      const { attribute, expected, body } = (err.cause ?? {}) as { attribute?: string; expected?: string; body?: Record<string, unknown> }
-      // RFC 8414 §3.3 / RFC 9728 §3.3: the document must name exactly what was asked for.
-      if (attribute === 'issuer' || attribute === 'resource') {
-        return oauthKitError(
-          `${attribute}_mismatch`,
-          `${failed}the document names ${attribute} ${cleanText(JSON.stringify(body?.[attribute]), 100)}, not ${redactUrl(String(expected))}; refusing it`,
-          { url, cause: err },
-        )
-      }
-    }
-    // An unsuccessful answer that is no OAuth error is, first of all, an unexpected status.
-    const truthful = answer && answer.status >= 300 && (code === 'not_json' || code === 'invalid_json') ? 'unexpected_status' : code
-    return oauthKitError(truthful, failed + (answer ? said(answer, cleanText(err.message)) : cleanText(err.message)), context)
-  }
-  if (err instanceof TypeError && typeof (err as { code?: unknown }).code === 'string') {
-    // oauth4webapi's argument checks (ERR_INVALID_ARG_TYPE / _VALUE)
-    return oauthKitError('invalid_config', `${operation}: ${cleanText(err.message)}`, { url, cause: err })
-  }
-  // UnsupportedOperationError and anything unforeseen
-  return oauthKitError('invalid_response', failed + cleanText(err instanceof Error ? err.message : err), context)
-}
-
-/** The server said no: its OAuth error body (which wins), else a challenge's error, else what a challenge without one means. */
-function serverError(
-  err: o.ResponseBodyError | o.WWWAuthenticateChallengeError | o.OperationProcessingError,
-  answer: Answer | undefined,
-  response: Response | undefined,
-  failed: string,
-  context: OAuthKitErrorOptions,
-): OAuthKitError {
-  const status = answer?.status ?? (err as o.ResponseBodyError).status
-  const challenge = err instanceof o.WWWAuthenticateChallengeError ? err.cause[0] : undefined
-  const params = challenge?.parameters
-  const fallback = challenge && !/^(bearer|dpop)$/i.test(challenge.scheme) ? 'invalid_client' : 'invalid_token'
-  const redact = answer?.redact ?? ((text: string) => text)
-  const error = answer?.oauth?.error ?? redact(err instanceof o.ResponseBodyError ? err.error : (params?.error ?? fallback))
-  const description = answer?.oauth?.description ?? (params?.error_description === undefined ? undefined : redact(params.error_description))
-  const how = challenge && !answer?.oauth ? ` with a ${cleanText(challenge.scheme, 20)} challenge` : ''
-  const hint = Object.hasOwn(HINTS, error) ? HINTS[error] : ''
-  return oauthKitError(
-    'oauth_error',
-    `${failed}the server answered ${status}${how}: ${cleanText(error, 60)}${description ? ` (${cleanText(description)})` : ''}${hint}`,
-    {
-      ...context,
-      status,
-      error,
-      ...(description === undefined ? {} : { errorDescription: description }),
-      ...(answer?.oauth?.uri ? { errorUri: answer.oauth.uri } : {}),
-      ...(params?.scope ? { scope: params.scope } : {}),
-      ...(response ? { response } : {}),
-    },
-  )
-}
-
-const CODES: Record<string, ErrorCode> = {
-  [o.RESPONSE_IS_NOT_JSON]: 'not_json',
-  [o.PARSE_ERROR]: 'invalid_json',
-  [o.RESPONSE_IS_NOT_CONFORM]: 'unexpected_status',
-  [o.INVALID_RESPONSE]: 'invalid_response',
-  [o.JWT_TIMESTAMP_CHECK]: 'invalid_id_token',
-  [o.JWT_CLAIM_COMPARISON]: 'invalid_id_token',
-  [o.KEY_SELECTION]: 'invalid_id_token',
-  [o.MISSING_SERVER_METADATA]: 'missing_endpoint',
-  [o.INVALID_SERVER_METADATA]: 'invalid_metadata',
-  [o.HTTP_REQUEST_FORBIDDEN]: 'insecure_url',
-  [o.REQUEST_PROTOCOL_FORBIDDEN]: 'insecure_url',
+  const t = await translation()
+  return t ? t.translateError(kit(), err, operation, url) : untranslated(err, operation, url)
 }
 
 const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
@@ -234,8 +179,9 @@ const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
 }
 
 /**
- * An authorization response's check failed: names which one (state, RFC 6749 §10.12; `iss`,
- * RFC 9207 §2.4) from the same data oauth4webapi checked; anything else as translateError.
+ * An authorization response's check failed (synchronously, as parseCallback is): which one
+ * (state, RFC 6749 §10.12; `iss`, RFC 9207 §2.4) from the same data oauth4webapi checked, or the
+ * error the server redirected back with; anything else `invalid_response`.
  */
 export function translateCallbackError(
   err: unknown,
@@ -243,19 +189,42 @@ export function translateCallbackError(
   expectedState: string,
   metadata: AuthorizationServerMetadata,
 ): OAuthKitError {
-  if (err instanceof o.OperationProcessingError) {
-    const iss = params.get('iss')
-    const code: ErrorCode | undefined =
-      !iss && metadata.authorization_response_iss_parameter_supported
-        ? 'missing_iss'
-        : iss && iss !== metadata.issuer
-          ? 'iss_mismatch'
-          : !params.has('state')
-            ? 'missing_state'
-            : params.get('state') !== expectedState
-              ? 'state_mismatch'
-              : undefined
-    if (code) return oauthKitError(code, `authorization callback rejected: ${CALLBACK_MESSAGES[code]}`, { cause: err })
+  const failed = 'authorization callback failed: '
+  if (err instanceof o.AuthorizationResponseError) {
+    const description = err.cause.get('error_description') ?? undefined
+    const errorUri = err.cause.get('error_uri') ?? undefined
+    return oauthKitError(
+      'oauth_error',
+      `${failed}the authorization server redirected back with ${cleanText(err.error, 60)}${description ? ` (${cleanText(description)})` : ''}`,
+      {
+        cause: err,
+        error: err.error,
+        ...(description === undefined ? {} : { errorDescription: description }),
+        ...(errorUri === undefined ? {} : { errorUri }),
+      },
+    )
   }
-  return translateError(err, 'authorization callback')
+  const iss = params.get('iss')
+  const code: ErrorCode | undefined = !(err instanceof o.OperationProcessingError)
+    ? undefined
+    : !iss && metadata.authorization_response_iss_parameter_supported
+      ? 'missing_iss'
+      : iss && iss !== metadata.issuer
+        ? 'iss_mismatch'
+        : !params.has('state')
+          ? 'missing_state'
+          : params.get('state') !== expectedState
+            ? 'state_mismatch'
+            : undefined
+  if (code) return oauthKitError(code, `authorization callback rejected: ${CALLBACK_MESSAGES[code]}`, { cause: err })
+  return oauthKitError('invalid_response', failed + cleanText(err instanceof Error ? err.message : err), { cause: err })
+}
+
+/**
+ * The error for an unsuccessful answer to a request that oauth4webapi did not process (a
+ * vendor's own endpoint): see translation.ts.
+ */
+export async function answerError(response: Response, operation: string, url: string, refused: string): Promise<OAuthKitError> {
+  const t = await translation()
+  return t ? t.answerError(kit(), response, operation, url, refused) : untranslated(new Error('unexpected status'), operation, url)
 }
