@@ -74,7 +74,6 @@ export function urlMatcher(allowed: Array<string | URL>, allowInsecureHttp?: boo
   }
 }
 
-const MAX_REDIRECTS = 20
 /** What the redirect follower needs to know of its authorized fetch. */
 export interface Hops {
   isAllowed: (url: URL) => boolean
@@ -82,7 +81,14 @@ export interface Hops {
   stopCrossOrigin: boolean
 }
 export const MANUAL = { redirect: 'manual' } as const
-type Follower = typeof followRedirects
+type Follower = (
+  first: Response,
+  start: string,
+  reqInit: RequestInit | undefined,
+  req: Request | undefined,
+  credentials: (url: string, method: string) => Record<string, string> | Promise<Record<string, string>>,
+  hops: Hops,
+) => Promise<Response>
 export const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
 
 /** The Bearer challenge of a 403 `insufficient_scope` (RFC 6750 §3.1), with the `scope` it asks for; undefined for any other response. */
@@ -289,60 +295,6 @@ async function answer(
   return response
 }
 
-/**
- * Follows redirects: the token goes only to allowed URLs; 303 (and 301/302 after POST) become
- * GET; a hop to another origin never carries the body, the cookies or a proxy's credentials —
- * or is not taken at all (`crossOriginRedirects: 'stop'`).
- */
-async function followRedirects(
-  first: Response,
-  start: string,
-  reqInit: RequestInit | undefined,
-  req: Request | undefined,
-  credentials: (url: string, method: string) => Record<string, string> | Promise<Record<string, string>>,
-  hops: Hops,
-): Promise<Response> {
-  const doFetch = hops.fetch ?? globalThis.fetch
-  let response = first
-  let current = new URL(start)
-  let method = (reqInit?.method ?? req?.method ?? 'GET').toUpperCase()
-  let body: BodyInit | null | undefined = reqInit?.body
-  for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-    const location = isRedirect(response) ? response.headers.get('location') : null
-    // No Location, or one that does not parse: the redirect is the answer, as with `redirect: 'manual'`.
-    if (location === null || !URL.canParse(location, current)) return response
-    const next = new URL(location, current)
-    const crossOrigin = next.origin !== current.origin
-    if (crossOrigin && hops.stopCrossOrigin) return response
-    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
-      method = method === 'HEAD' ? 'HEAD' : 'GET'
-      body = undefined
-    } else if (req && !reqInit?.body && method !== 'GET' && method !== 'HEAD') {
-      body = await req.clone().arrayBuffer()
-    }
-    const headers = new Headers(reqInit?.headers ?? req?.headers)
-    if (crossOrigin) {
-      // The body was meant for the origin asked; another origin gets none of it.
-      body = undefined
-      for (const name of ['cookie', 'proxy-authorization', 'content-type', 'content-length']) headers.delete(name)
-    }
-    if (method === 'GET' || method === 'HEAD') headers.delete('content-type')
-    headers.delete('authorization')
-    headers.delete('dpop')
-    if (hops.isAllowed(next)) for (const [name, value] of Object.entries(await credentials(next.href, method))) headers.set(name, value)
-    void response.body?.cancel().catch(() => {})
-    response = await doFetch(next, {
-      ...reqInit,
-      method,
-      headers,
-      body: method === 'GET' || method === 'HEAD' ? null : (body ?? null),
-      redirect: 'manual',
-    })
-    current = next
-  }
-  return response
-}
-
 /** The headers that carry the token to `href`: Bearer, or DPoP with its proof. */
 function carrying(
   dpop: TokenProof | undefined,
@@ -351,6 +303,12 @@ function carrying(
   href: string,
 ): Record<string, string> | Promise<Record<string, string>> {
   return dpop ? dpop.headers(token, method, href) : { authorization: `Bearer ${token}` }
+}
+
+/** The follower's code, loaded on the first redirect; if it cannot be loaded, the redirect is the answer (as with `redirect: 'manual'`). */
+const followLazily: Follower = async (first, ...rest) => {
+  const chunk = await import('./follow.js').catch(() => undefined)
+  return chunk ? chunk.followRedirects(first, ...rest) : first
 }
 
 /** `true` in the browser build (package.json's `browser` condition), set by tsup's `define`. */
@@ -367,7 +325,7 @@ export const follower =
   typeof (globalThis as { document?: unknown }).document !== 'undefined' ||
   typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
     ? undefined
-    : followRedirects
+    : followLazily
 
 /** The absolute URL a fetch call targets (a relative one resolved against the page, in browsers), or undefined. */
 export function hrefOf(input: RequestInfo | URL): string | undefined {
