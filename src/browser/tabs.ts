@@ -1,6 +1,7 @@
 import { sameUser, type TokenControl, type TokenEvents } from '../token/manager.js'
 import type { TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
+import type { Ledger } from './ledger.js'
 
 /**
  * What the tabs of one client say to each other. A grant is named by the fingerprint of its
@@ -46,69 +47,17 @@ export function fingerprint(token: string | undefined): string | undefined {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
 }
 
-/** How long a rotation is remembered: longer than a tab stays asleep with a refresh token worth replaying. */
-const LEDGER_MS = 2 * 86_400_000
-
-type Rotations = Record<string, [next: string, at: number]>
-
-/**
- * The rotations this origin's tabs made, in IndexedDB: old grant fingerprint → new one. No
- * token is written, only fingerprints, so a tab that missed a rotation (asleep, or a copy of
- * another tab's sessionStorage) knows its refresh token is spent before sending it. IndexedDB,
- * not localStorage: a tab reading localStorage may see another renderer's write late, an
- * IndexedDB transaction sees every one that committed before it began. Without IndexedDB (Node,
- * tests) there is no ledger: nothing is ever spent.
- */
-function ledger(name: string) {
-  const idb = typeof indexedDB === 'object' ? indexedDB : undefined
-  let db: Promise<IDBDatabase> | undefined
-  const request = <T>(open: () => IDBRequest<T>) =>
-    new Promise<T>((resolve, reject) =>
-      Object.assign(open(), {
-        onsuccess: (e: Event) => resolve((e.target as IDBRequest<T>).result),
-        onerror: () => reject(new Error('IndexedDB failed')),
-      }),
-    )
-  const store = async (mode: IDBTransactionMode) => {
-    db ??= request(() =>
-      Object.assign(idb!.open(name, 1), { onupgradeneeded: (e: Event) => (e.target as IDBOpenDBRequest).result.createObjectStore('r') }),
-    )
-    return (await db).transaction('r', mode).objectStore('r')
-  }
-  const read = async (): Promise<Rotations> => {
-    if (!idb) return {}
-    const s = await store('readonly')
-    return ((await request(() => s.get('all'))) as Rotations | undefined) ?? {}
-  }
+/** The rotation ledger (ledger.ts), loaded on first use; if it cannot be loaded, there is none, as without IndexedDB: nothing is known spent. */
+function lazyLedger(name: string): Ledger {
+  let loaded: Promise<Ledger | undefined> | undefined
+  const get = () =>
+    (loaded ??= import('./ledger.js').then(
+      (chunk) => chunk.ledger(name),
+      () => (loaded = undefined),
+    ))
   return {
-    /**
-     * Records that `from` was rotated into `to`, and forgets rotations older than the ledger
-     * keeps: one read-modify-write transaction, committed before this resolves.
-     */
-    async rotated(from: string, to: string, now: number): Promise<void> {
-      if (!idb) return
-      const s = await store('readwrite')
-      await new Promise((resolve, reject) => {
-        const all = s.get('all')
-        all.onsuccess = () => {
-          const kept = Object.entries((all.result as Rotations | undefined) ?? {}).filter(([, [, at]]) => now - at < LEDGER_MS)
-          s.put(Object.fromEntries([...kept, [from, [to, now]]]), 'all')
-        }
-        Object.assign(s.transaction, { oncomplete: resolve, onerror: reject, onabort: reject })
-      })
-    },
-    /** Whether `grant` was rotated, and whether `held` is one of its successors. */
-    async successor(grant: string, held?: string): Promise<{ spent: boolean; leadsTo: boolean }> {
-      const entries = await read().catch((): Rotations => ({}))
-      const seen = new Set<string>()
-      let at = grant
-      while (Object.hasOwn(entries, at) && !seen.has(at)) {
-        seen.add(at)
-        at = entries[at]![0]
-        if (at === held) return { spent: true, leadsTo: true }
-      }
-      return { spent: seen.size > 0, leadsTo: false }
-    },
+    rotated: async (from, to, now) => (await get())?.rotated(from, to, now),
+    successor: async (grant, held) => (await get())?.successor(grant, held) ?? { spent: false, leadsTo: false },
   }
 }
 
@@ -148,7 +97,7 @@ export function connectTabs(key: string, manager: TabTokens, options: TabOptions
   const tabs: Tabs = {
     manager,
     options,
-    rotations: ledger(`${key}:rotations`),
+    rotations: lazyLedger(`${key}:rotations`),
     post: (message) => channel?.postMessage(message),
     waiting: new Map(),
     announced: undefined,
@@ -194,7 +143,7 @@ export function connectTabs(key: string, manager: TabTokens, options: TabOptions
 interface Tabs {
   manager: TabTokens
   options: TabOptions
-  rotations: ReturnType<typeof ledger>
+  rotations: Ledger
   post: (message: Message) => void
   /** Tabs waiting on a grant's tokens (`ask`), by grant. */
   waiting: Map<string, (tokens: TokenSet) => void>
