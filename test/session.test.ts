@@ -2,75 +2,16 @@
  * createSession: a session's own behaviour over its token manager — a refused refresh token's
  * fallback to the grant it runs, and a sign-out that wins over a renewal under way.
  */
-import { delay, http, HttpResponse } from 'msw'
+import { delay, http } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
-import {
-  createOAuthClient,
-  memoryStore,
-  TokenManager,
-  type Session,
-  type SessionOptions,
-  type TokenSet,
-  type TokenStore,
-} from '../src/index.js'
-import { ISSUER, metadata, tokenJson } from './support/as-mock.js'
+import { memoryStore, TokenManager, type TokenSet, type TokenStore } from '../src/index.js'
+import { ISSUER, tokenJson } from './support/as-mock.js'
 import { fakeClock, form, useStrictMsw, failure } from './support/msw.js'
+import { makeSession, world as sessionWorld } from './support/session-world.js'
 
 const msw = useStrictMsw()
-const API = 'https://api.example.com/v1'
 
-/**
- * A mocked authorization server and API that agree on which access tokens are valid.
- * Tokens are `at-N` / `rt-N`; refresh tokens rotate and a used one is refused.
- */
-function world(options: { lifetime?: number; failTokenRequests?: number; apiDelay?: () => number } = {}) {
-  const valid = new Set<string>()
-  const liveRefresh = new Set<string>(['rt-0'])
-  let issued = 0
-  let failures = options.failTokenRequests ?? 0
-  const grants: string[] = []
-  msw.server.use(
-    http.post(`${ISSUER}/token`, async ({ request }) => {
-      const params = await form(request)
-      grants.push(params.get('grant_type')!)
-      if (failures > 0) {
-        failures--
-        return tokenJson({ error: 'server_error' }, { status: 500 })
-      }
-      if (params.get('grant_type') === 'refresh_token') {
-        const used = params.get('refresh_token')!
-        if (!liveRefresh.delete(used)) return tokenJson({ error: 'invalid_grant' }, { status: 400 })
-      }
-      issued++
-      valid.add(`at-${issued}`)
-      liveRefresh.add(`rt-${issued}`)
-      return tokenJson({
-        access_token: `at-${issued}`,
-        token_type: 'Bearer',
-        expires_in: options.lifetime ?? 300,
-        refresh_token: `rt-${issued}`,
-      })
-    }),
-    http.all(`${API}/*`, async ({ request }) => {
-      if (options.apiDelay) await delay(options.apiDelay())
-      const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
-      if (!token || !valid.has(token))
-        return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
-      return HttpResponse.json({ token })
-    }),
-  )
-  return {
-    valid,
-    tokenCalls: () => grants.length,
-    grants,
-    revokeAll: () => valid.clear(),
-  }
-}
-
-async function makeSession(clock = fakeClock(), options: SessionOptions = {}): Promise<Session> {
-  const client = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })
-  return client.session({ apiUrls: [API], ...options })
-}
+const world = (options?: Parameters<typeof sessionWorld>[1]) => sessionWorld(msw, options)
 
 /** A refresh step whose server refused the refresh token (invalid_grant), as an error from another copy of oauthkit would look. */
 const refusedGrant = async (): Promise<TokenSet> =>

@@ -81,14 +81,7 @@ export interface Hops {
   stopCrossOrigin: boolean
 }
 export const MANUAL = { redirect: 'manual' } as const
-type Follower = (
-  first: Response,
-  start: string,
-  reqInit: RequestInit | undefined,
-  req: Request | undefined,
-  credentials: (url: string, method: string) => Record<string, string> | Promise<Record<string, string>>,
-  hops: Hops,
-) => Promise<Response>
+type Follower = typeof import('./follow.js').followRedirects
 export const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
 
 /** The Bearer challenge of a 403 `insufficient_scope` (RFC 6750 §3.1), with the `scope` it asks for; undefined for any other response. */

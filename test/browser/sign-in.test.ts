@@ -3,45 +3,26 @@
  * replayed, stale, denied), a hash route kept across sign-in, logout with an expired token, and
  * the client in a service worker. Every console error of every page fails.
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startSpa, type RunningSpa } from '../../scripts/serve-spa.js'
-import { approve, consoleErrors, haveChromium, launch, newContext, signIn } from './support.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import {
+  approve,
+  consoleErrors,
+  haveChromium,
+  newContext,
+  signIn,
+  app,
+  expire,
+  refreshTokenIn,
+  status,
+  stored,
+  useSpaInChromium,
+  type App,
+} from './support.js'
 
-const TTL = 3 // seconds: access tokens expire within each test
-const KEY = 'oauthkit:spa-app:tokens'
-let spa: RunningSpa
-let browser: Browser
-
-beforeAll(async () => {
-  if (!haveChromium) return
-  spa = await startSpa({ accessTokenTtl: TTL, lockTimeout: 1500 })
-  browser = await launch()
-}, 600_000)
-afterAll(async () => {
-  await browser?.close()
-  await spa?.stop()
-})
-
-const refreshes = () => spa.servers.tokenRequests.get('refresh_token') ?? 0
-const codeExchanges = () => spa.servers.tokenRequests.get('authorization_code') ?? 0
-const expire = (page: Page) => page.waitForTimeout(TTL * 1000 + 300)
-const status = (page: Page) => page.textContent('#status')
-/** The example app's client, in the page. */
-type App = {
-  isAuthenticated(): Promise<boolean>
-  getUser(): Promise<{ sub?: string } | undefined>
-  login(): Promise<void>
-  createLoginUrl(): Promise<string>
-}
-const app = (page: Page) => ({
-  authenticated: () => page.evaluate(() => (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.isAuthenticated()),
-  user: () => page.evaluate(async () => (await (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.getUser())?.sub),
-})
-const stored = (page: Page, where: 'localStorage' | 'sessionStorage') =>
-  page.evaluate(([w, k]) => (globalThis as unknown as Record<string, Storage>)[w!]!.getItem(k!), [where, KEY])
-const refreshTokenIn = (raw: string | null) =>
-  raw ? (JSON.parse(raw) as { tokens: { refreshToken?: string } }).tokens.refreshToken : undefined
+const world = useSpaInChromium()
+const refreshes = () => world.spa.servers.tokenRequests.get('refresh_token') ?? 0
+const codeExchanges = () => world.spa.servers.tokenRequests.get('authorization_code') ?? 0
 
 describe.runIf(haveChromium)('callbacks that go wrong are typed, leave the address bar, and a reload does not repeat them', () => {
   async function failedThenReload(page: Page, code: string) {
@@ -52,23 +33,23 @@ describe.runIf(haveChromium)('callbacks that go wrong are typed, leave the addre
   }
 
   it('a forged callback (a state no sign-in started): no_pending_sign_in, nothing sent', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const page = await context.newPage()
     const before = codeExchanges()
-    await page.goto(`${spa.url}/?code=forged-code&state=forged-state`)
+    await page.goto(`${world.spa.url}/?code=forged-code&state=forged-state`)
     await failedThenReload(page, 'no_pending_sign_in')
     expect(codeExchanges()).toBe(before)
     await context.close()
   })
 
   it('a replayed callback (the back button, an old URL): no_pending_sign_in, nothing sent, the sign-in stays', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const page = await context.newPage()
     let callback = ''
     page.on('request', (request) => {
-      if (request.url().startsWith(`${spa.url}/?code=`)) callback = request.url()
+      if (request.url().startsWith(`${world.spa.url}/?code=`)) callback = request.url()
     })
-    await signIn(page, spa.url, 'session')
+    await signIn(page, world.spa.url, 'session')
     expect(callback).toMatch(/code=/)
     const before = codeExchanges()
     await page.goto(callback)
@@ -79,9 +60,9 @@ describe.runIf(haveChromium)('callbacks that go wrong are typed, leave the addre
   })
 
   it('a stale sign-in (started over ten minutes ago): stale_sign_in, nothing sent', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const page = await context.newPage()
-    await page.goto(`${spa.url}/?storage=memory`)
+    await page.goto(`${world.spa.url}/?storage=memory`)
     await expect.poll(() => status(page)).toBe('Signed out.')
     const url = await page.evaluate(async () => {
       const login = await (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.createLoginUrl()
@@ -92,16 +73,16 @@ describe.runIf(haveChromium)('callbacks that go wrong are typed, leave the addre
     })
     const before = codeExchanges()
     await page.goto(url)
-    await approve(page, 'ada', `${spa.url}/`)
+    await approve(page, 'ada', `${world.spa.url}/`)
     await failedThenReload(page, 'stale_sign_in')
     expect(codeExchanges()).toBe(before)
     await context.close()
   })
 
   it('a denied sign-in (the user cancels): oauth_error access_denied', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const page = await context.newPage()
-    await page.goto(`${spa.url}/?storage=memory`)
+    await page.goto(`${world.spa.url}/?storage=memory`)
     await expect.poll(() => status(page)).toBe('Signed out.')
     await page.click('#login')
     await page.waitForSelector('input[name="login"]')
@@ -111,14 +92,14 @@ describe.runIf(haveChromium)('callbacks that go wrong are typed, leave the addre
   })
 
   it("the application's hash route is kept across sign-in", async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const page = await context.newPage()
-    await page.goto(`${spa.url}/?storage=memory#/inbox`)
+    await page.goto(`${world.spa.url}/?storage=memory#/inbox`)
     await expect.poll(() => status(page)).toBe('Signed out.')
     await page.click('#login')
-    await approve(page, 'ada', `${spa.url}/`)
+    await approve(page, 'ada', `${world.spa.url}/`)
     await expect.poll(() => page.textContent('#user')).toBe('ada')
-    expect(page.url()).toBe(`${spa.url}/#/inbox`)
+    expect(page.url()).toBe(`${world.spa.url}/#/inbox`)
     expect(await page.textContent('#route')).toBe('#/inbox')
     await context.close()
   })
@@ -126,23 +107,23 @@ describe.runIf(haveChromium)('callbacks that go wrong are typed, leave the addre
 
 describe.runIf(haveChromium)('queries that do not act', () => {
   it('logout with an expired access token renews nothing, revokes at the server, and sends no ID token', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const page = await context.newPage()
-    await signIn(page, spa.url, 'local')
+    await signIn(page, world.spa.url, 'local')
     const refreshToken = refreshTokenIn(await stored(page, 'localStorage'))!
     await expire(page)
     const before = refreshes()
     expect(await app(page).authenticated()).toBe(true) // renewable: asks no server
     expect(await app(page).user()).toBe('ada')
-    const endSession = page.waitForRequest((request) => request.url().startsWith(`${spa.servers.issuer}/session/end`))
+    const endSession = page.waitForRequest((request) => request.url().startsWith(`${world.spa.servers.issuer}/session/end`))
     await page.click('#logout')
     expect(new URL((await endSession).url()).searchParams.has('id_token_hint')).toBe(false)
     await page.waitForSelector('button[autofocus]')
     await page.click('button[autofocus]')
-    await page.waitForURL(`${spa.url}/`)
+    await page.waitForURL(`${world.spa.url}/`)
     await expect.poll(() => status(page)).toBe('Signed out.')
     expect(refreshes()).toBe(before)
-    expect(await spa.servers.provider.RefreshToken.find(refreshToken)).toBeUndefined()
+    expect(await world.spa.servers.provider.RefreshToken.find(refreshToken)).toBeUndefined()
     expect(await stored(page, 'localStorage')).toBeNull()
     await context.close()
   })
@@ -150,9 +131,9 @@ describe.runIf(haveChromium)('queries that do not act', () => {
 
 describe.runIf(haveChromium)('where there is no DOM', () => {
   it('a service worker signs in with memory storage, completes the callback a page hands it, and calls the API', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const page = await context.newPage()
-    await page.goto(`${spa.url}/sw-callback`)
+    await page.goto(`${world.spa.url}/sw-callback`)
     await page.evaluate(async () => {
       await navigator.serviceWorker.register('/sw.js', { type: 'module' })
       await navigator.serviceWorker.ready
@@ -170,7 +151,7 @@ describe.runIf(haveChromium)('where there is no DOM', () => {
     const login = await ask({ type: 'login-url' })
     expect(login.ok).toBe(true)
     await page.goto(login.result as string)
-    await approve(page, 'ada', `${spa.url}/sw-callback`)
+    await approve(page, 'ada', `${world.spa.url}/sw-callback`)
     await page.waitForURL(/\/sw-callback\?/)
     expect(await ask({ type: 'callback', url: page.url() })).toEqual({ ok: true, result: 'ada' })
     expect(await ask({ type: 'call' })).toMatchObject({ ok: true, result: { status: 200, body: { sub: 'ada' } } })

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { startSpa, type RunningSpa } from '../../scripts/serve-spa.js'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -101,3 +102,46 @@ export async function callApi(page: Page): Promise<string> {
   await expect.poll(() => page.textContent('#api'), patiently).toMatch(/^HTTP|failed/)
   return (await page.textContent('#api')) ?? ''
 }
+
+/** Access tokens of the example app's server expire within each test (seconds). */
+export const TTL = 3
+/** Where the example app keeps its tokens in Web Storage. */
+export const KEY = 'oauthkit:spa-app:tokens'
+
+/** The example app on oidc-provider (short-lived tokens, a short lock timeout) and Chromium, started for one file's tests and stopped after them. */
+export function useSpaInChromium(): { spa: RunningSpa; browser: Browser } {
+  const world = {} as { spa: RunningSpa; browser: Browser }
+  beforeAll(async () => {
+    if (!haveChromium) return
+    world.spa = await startSpa({ accessTokenTtl: TTL, lockTimeout: 1500 })
+    world.browser = await launch()
+  }, 600_000)
+  afterAll(async () => {
+    await world.browser?.close()
+    await world.spa?.stop()
+  })
+  return world
+}
+
+/** Waits for this page's access token to expire. */
+export const expire = (page: Page) => page.waitForTimeout(TTL * 1000 + 300)
+/** The example app's status line. */
+export const status = (page: Page) => page.textContent('#status')
+/** The example app's client, in the page. */
+export type App = {
+  isAuthenticated(): Promise<boolean>
+  getUser(): Promise<{ sub?: string } | undefined>
+  login(): Promise<void>
+  createLoginUrl(): Promise<string>
+}
+/** What the page's client says, asked from outside. */
+export const app = (page: Page) => ({
+  authenticated: () => page.evaluate(() => (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.isAuthenticated()),
+  user: () => page.evaluate(async () => (await (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.getUser())?.sub),
+})
+/** The token record the page keeps in Web Storage. */
+export const stored = (page: Page, where: 'localStorage' | 'sessionStorage') =>
+  page.evaluate(([w, k]) => (globalThis as unknown as Record<string, Storage>)[w!]!.getItem(k!), [where, KEY])
+/** The refresh token of a stored record. */
+export const refreshTokenIn = (raw: string | null) =>
+  raw ? (JSON.parse(raw) as { tokens: { refreshToken?: string } }).tokens.refreshToken : undefined

@@ -4,45 +4,29 @@
  * what tabs share for each storage choice, tabs that missed a rotation, refused grants, another
  * user signing in elsewhere, a lock held for ever. Every console error of every page fails.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startSpa, type RunningSpa } from '../../scripts/serve-spa.js'
-import { approve, callApi, consoleErrors, expectedConsoleErrors, haveChromium, launch, newContext, signIn } from './support.js'
+import type { BrowserContext, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import {
+  approve,
+  callApi,
+  consoleErrors,
+  expectedConsoleErrors,
+  haveChromium,
+  newContext,
+  signIn,
+  app,
+  expire,
+  refreshTokenIn,
+  status,
+  stored,
+  useSpaInChromium,
+  KEY,
+  type App,
+} from './support.js'
 
-const TTL = 3 // seconds: access tokens expire within each test
-const KEY = 'oauthkit:spa-app:tokens'
-let spa: RunningSpa
-let browser: Browser
-
-beforeAll(async () => {
-  if (!haveChromium) return
-  spa = await startSpa({ accessTokenTtl: TTL, lockTimeout: 1500 })
-  browser = await launch()
-}, 600_000)
-afterAll(async () => {
-  await browser?.close()
-  await spa?.stop()
-})
-
-const refreshes = () => spa.servers.tokenRequests.get('refresh_token') ?? 0
-const expire = (page: Page) => page.waitForTimeout(TTL * 1000 + 300)
-const status = (page: Page) => page.textContent('#status')
+const world = useSpaInChromium()
+const refreshes = () => world.spa.servers.tokenRequests.get('refresh_token') ?? 0
 const patiently = { timeout: 15_000 }
-/** The example app's client, in the page. */
-type App = {
-  isAuthenticated(): Promise<boolean>
-  getUser(): Promise<{ sub?: string } | undefined>
-  login(): Promise<void>
-  createLoginUrl(): Promise<string>
-}
-const app = (page: Page) => ({
-  authenticated: () => page.evaluate(() => (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.isAuthenticated()),
-  user: () => page.evaluate(async () => (await (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.getUser())?.sub),
-})
-const stored = (page: Page, where: 'localStorage' | 'sessionStorage') =>
-  page.evaluate(([w, k]) => (globalThis as unknown as Record<string, Storage>)[w!]!.getItem(k!), [where, KEY])
-const refreshTokenIn = (raw: string | null) =>
-  raw ? (JSON.parse(raw) as { tokens: { refreshToken?: string } }).tokens.refreshToken : undefined
 
 /** A second tab opened by the first (window.open): Chromium copies the opener's sessionStorage into it. */
 async function duplicate(context: BrowserContext, page: Page): Promise<Page> {
@@ -53,7 +37,7 @@ async function duplicate(context: BrowserContext, page: Page): Promise<Page> {
 
 /** Revokes a refresh token at the server, as an administrator or a reuse detection would end the grant. */
 async function revoke(refreshToken: string) {
-  const res = await fetch(`${spa.servers.issuer}/token/revocation`, {
+  const res = await fetch(`${world.spa.servers.issuer}/token/revocation`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ token: refreshToken, token_type_hint: 'refresh_token', client_id: 'spa-app' }),
@@ -63,14 +47,14 @@ async function revoke(refreshToken: string) {
 
 describe.runIf(haveChromium)('renewal asks for no more than was granted (RFC 6749 §6)', () => {
   it("the README's snippet, scope with offline_access and a plain login(), against a server that grants less: renewal keeps working", async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const page = await context.newPage()
-    await page.goto(`${spa.url}/?storage=memory`)
+    await page.goto(`${world.spa.url}/?storage=memory`)
     await expect.poll(() => status(page)).toBe('Signed out.')
     // No prompt=consent: oidc-provider drops offline_access, and still issues a refresh token to this public web client.
     await page.evaluate(() => void (globalThis as unknown as { oauthkitApp: App }).oauthkitApp.login())
-    await approve(page, 'ada', `${spa.url}/`)
-    await page.waitForURL(`${spa.url}/`)
+    await approve(page, 'ada', `${world.spa.url}/`)
+    await page.waitForURL(`${world.spa.url}/`)
     await expect.poll(() => page.textContent('#user')).toBe('ada')
     for (let round = 0; round < 2; round++) {
       await expire(page)
@@ -85,10 +69,10 @@ describe.runIf(haveChromium)('renewal asks for no more than was granted (RFC 674
 
 describe.runIf(haveChromium)('memory: every tab signs in on its own', () => {
   it("two tabs, two users: each renews its own grant, and neither is ever switched to the other user; the tabs' channel carries no token", async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     // Any same-origin frame or worker can listen on the tabs' BroadcastChannel: with memory storage it must hear no token.
     const spy = await context.newPage()
-    await spy.goto(`${spa.url}/?storage=memory`)
+    await spy.goto(`${world.spa.url}/?storage=memory`)
     await spy.evaluate(
       (channel) => {
         const heard: string[] = ((globalThis as unknown as { heard: string[] }).heard = [])
@@ -97,9 +81,9 @@ describe.runIf(haveChromium)('memory: every tab signs in on its own', () => {
       KEY.replace(/:tokens$/, ''),
     )
     const one = await context.newPage()
-    await signIn(one, spa.url, 'memory', 'ada')
+    await signIn(one, world.spa.url, 'memory', 'ada')
     const two = await context.newPage()
-    await signIn(two, spa.url, 'memory', 'bob')
+    await signIn(two, world.spa.url, 'memory', 'bob')
     await expire(one)
     const before = refreshes()
     const [a, b] = await Promise.all([callApi(one), callApi(two)])
@@ -113,19 +97,19 @@ describe.runIf(haveChromium)('memory: every tab signs in on its own', () => {
   })
 
   it('two tabs signing in at the same moment both succeed (each completes its own pending sign-in)', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const [one, two] = [await context.newPage(), await context.newPage()]
     for (const page of [one, two]) {
-      await page.goto(`${spa.url}/?storage=memory`)
+      await page.goto(`${world.spa.url}/?storage=memory`)
       await expect.poll(() => status(page)).toBe('Signed out.')
     }
     // Both sign-ins are under way before either comes back (the provider's own pages are then
     // used one after the other: it keeps one login session per browser).
     await Promise.all([one.click('#login'), two.click('#login')])
-    await approve(one, 'ada', `${spa.url}/`)
+    await approve(one, 'ada', `${world.spa.url}/`)
     await expect.poll(() => one.textContent('#user'), patiently).toBe('ada')
     await two.reload() // its login form was issued before the provider's session existed
-    await approve(two, 'ada', `${spa.url}/`)
+    await approve(two, 'ada', `${world.spa.url}/`)
     await expect.poll(() => two.textContent('#user'), patiently).toBe('ada')
     await context.close()
   })
@@ -133,9 +117,9 @@ describe.runIf(haveChromium)('memory: every tab signs in on its own', () => {
 
 describe.runIf(haveChromium)('session: a tab and its copies share one grant', () => {
   it('a copy (window.open) adopts the rotation its twin made: one refresh, no replay', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const one = await context.newPage()
-    await signIn(one, spa.url, 'session')
+    await signIn(one, world.spa.url, 'session')
     const two = await duplicate(context, one)
     await expire(one)
     const before = refreshes()
@@ -152,9 +136,9 @@ describe.runIf(haveChromium)('session: a tab and its copies share one grant', ()
    * closes the first tab before the second wakes.
    */
   async function missedRotation(gone = false) {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const one = await context.newPage()
-    await signIn(one, spa.url, 'session')
+    await signIn(one, world.spa.url, 'session')
     const two = await duplicate(context, one)
     const missed = await stored(two, 'sessionStorage')
     await expire(one)
@@ -181,15 +165,15 @@ describe.runIf(haveChromium)('session: a tab and its copies share one grant', ()
     const before = refreshes()
     expect(await callApi(two)).toMatch(/failed: sign_in_required/)
     expect(refreshes() - before).toBe(0)
-    expect(await spa.servers.provider.RefreshToken.find(current)).toBeDefined()
+    expect(await world.spa.servers.provider.RefreshToken.find(current)).toBeDefined()
     expect(await stored(two, 'sessionStorage')).toBeNull()
     await context.close()
   })
 
   it('a refused grant is forgotten by every tab that holds it, and their storage is cleared', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const one = await context.newPage()
-    await signIn(one, spa.url, 'session')
+    await signIn(one, world.spa.url, 'session')
     const two = await duplicate(context, one)
     await revoke(refreshTokenIn(await stored(one, 'sessionStorage'))!)
     await expire(one)
@@ -205,11 +189,11 @@ describe.runIf(haveChromium)('session: a tab and its copies share one grant', ()
 
 describe.runIf(haveChromium)('local: one sign-in for every tab', () => {
   it('a refused grant signs every tab out once, and the shared storage is cleared', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const one = await context.newPage()
-    await signIn(one, spa.url, 'local')
+    await signIn(one, world.spa.url, 'local')
     const two = await context.newPage()
-    await two.goto(`${spa.url}/`)
+    await two.goto(`${world.spa.url}/`)
     await expect.poll(() => status(two)).toBe('Signed in.')
     await revoke(refreshTokenIn(await stored(one, 'localStorage'))!)
     await expire(one)
@@ -224,11 +208,11 @@ describe.runIf(haveChromium)('local: one sign-in for every tab', () => {
   })
 
   it("another user signing in elsewhere never becomes this tab's user silently: this tab is told to sign in", async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const one = await context.newPage()
-    await signIn(one, spa.url, 'local', 'ada')
+    await signIn(one, world.spa.url, 'local', 'ada')
     const two = await context.newPage()
-    await signIn(two, spa.url, 'local', 'bob')
+    await signIn(two, world.spa.url, 'local', 'bob')
     expect(await app(one).user()).toBe('ada')
     await expire(one)
     expect(await callApi(one)).toMatch(/failed: sign_in_required/)
@@ -237,12 +221,12 @@ describe.runIf(haveChromium)('local: one sign-in for every tab', () => {
   })
 
   it('three tabs, one holding the lock for ever: the others take it over after the timeout and renew once', async () => {
-    const context = await newContext(browser)
+    const context = await newContext(world.browser)
     const one = await context.newPage()
-    await signIn(one, spa.url, 'local')
+    await signIn(one, world.spa.url, 'local')
     const [two, three] = [await context.newPage(), await context.newPage()]
     for (const page of [two, three]) {
-      await page.goto(`${spa.url}/`)
+      await page.goto(`${world.spa.url}/`)
       await expect.poll(() => status(page)).toBe('Signed in.')
     }
     // Taken over, this request rejects: caught, as a hung tab's own code would be.

@@ -3,77 +3,18 @@
  * for many concurrent calls, the token to apiUrls only, 401 and 403 recovery, redirects, and URL
  * matching.
  */
-import { delay, http, HttpResponse } from 'msw'
+import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createAuthorizedKy } from '../../src/entries/ky.js'
 import { urlMatcher } from '../../src/fetch/authorized-fetch.js'
-import { createAuthorizedFetch, createOAuthClient, type Session, type SessionOptions, type TokenSet } from '../../src/index.js'
-import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
-import { fakeClock, form, useStrictMsw, failure } from '../support/msw.js'
+import { createAuthorizedFetch, createOAuthClient, type Session } from '../../src/index.js'
+import { metadata } from '../support/as-mock.js'
+import { fakeClock, useStrictMsw, failure } from '../support/msw.js'
+import { API, expired, makeSession, world as sessionWorld } from '../support/session-world.js'
 
 const msw = useStrictMsw()
-const API = 'https://api.example.com/v1'
 
-/**
- * A mocked authorization server and API that agree on which access tokens are valid.
- * Tokens are `at-N` / `rt-N`; refresh tokens rotate and a used one is refused.
- */
-function world(options: { lifetime?: number; failTokenRequests?: number; apiDelay?: () => number } = {}) {
-  const valid = new Set<string>()
-  const liveRefresh = new Set<string>(['rt-0'])
-  let issued = 0
-  let failures = options.failTokenRequests ?? 0
-  const grants: string[] = []
-  msw.server.use(
-    http.post(`${ISSUER}/token`, async ({ request }) => {
-      const params = await form(request)
-      grants.push(params.get('grant_type')!)
-      if (failures > 0) {
-        failures--
-        return tokenJson({ error: 'server_error' }, { status: 500 })
-      }
-      if (params.get('grant_type') === 'refresh_token') {
-        const used = params.get('refresh_token')!
-        if (!liveRefresh.delete(used)) return tokenJson({ error: 'invalid_grant' }, { status: 400 })
-      }
-      issued++
-      valid.add(`at-${issued}`)
-      liveRefresh.add(`rt-${issued}`)
-      return tokenJson({
-        access_token: `at-${issued}`,
-        token_type: 'Bearer',
-        expires_in: options.lifetime ?? 300,
-        refresh_token: `rt-${issued}`,
-      })
-    }),
-    http.all(`${API}/*`, async ({ request }) => {
-      if (options.apiDelay) await delay(options.apiDelay())
-      const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1]
-      if (!token || !valid.has(token))
-        return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } })
-      return HttpResponse.json({ token })
-    }),
-  )
-  return {
-    valid,
-    tokenCalls: () => grants.length,
-    grants,
-    revokeAll: () => valid.clear(),
-  }
-}
-
-async function makeSession(clock = fakeClock(), options: SessionOptions = {}): Promise<Session> {
-  const client = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: metadata(), clock })
-  return client.session({ apiUrls: [API], ...options })
-}
-
-const expired = (clock: { now(): number }): TokenSet => ({
-  accessToken: 'at-0',
-  tokenType: 'bearer',
-  refreshToken: 'rt-0',
-  expiresAt: clock.now() - 1000,
-  extra: {},
-})
+const world = (options?: Parameters<typeof sessionWorld>[1]) => sessionWorld(msw, options)
 
 type Caller = (url: string) => Promise<Response>
 const viaFetch =

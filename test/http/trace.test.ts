@@ -1,23 +1,17 @@
 /**
  * The tracing hook and the retry and renewal events.
  */
-import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { clientCredentialsGrant, createContext, createOAuthClient } from '../../src/index.js'
-import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
+import { ISSUER, metadata, tokenJson, tokenAnswers, unavailable } from '../support/as-mock.js'
 import { fakeClock, useStrictMsw } from '../support/msw.js'
 
 const msw = useStrictMsw()
 const secret = { clientId: 'app', clientSecret: 'app-secret' }
-const unavailable = () => tokenJson({ error: 'temporarily_unavailable' }, { status: 503 })
 const ok = (n = 1, more: Record<string, unknown> = {}) =>
   tokenJson({ access_token: `at-${n}`, token_type: 'bearer', expires_in: 10, ...more })
 
-/** A token endpoint that gives the answers in turn (the last one for good). */
-function answers(...replies: Array<() => Response>) {
-  let n = 0
-  msw.server.use(http.post(`${ISSUER}/token`, () => replies[Math.min(n++, replies.length - 1)]!()))
-}
+const answers = (...replies: Array<() => Response>) => tokenAnswers(msw, ...replies)
 
 describe('tracing and events', () => {
   it('the tracing hook gets a span per request: operation, endpoint, URL without query, status or error code, duration; never a secret', async () => {

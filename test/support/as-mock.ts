@@ -35,3 +35,21 @@ export function fakeIdToken(claims: Record<string, unknown>): string {
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
   return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.${Buffer.from('signature').toString('base64url')}`
 }
+
+/** The token endpoint of the mocked server answers `body`, every time (200 unless `init` says). */
+export function tokenAnswer(
+  msw: { server: { use(...handlers: unknown[]): void } },
+  body: Record<string, unknown>,
+  init: ResponseInit = {},
+) {
+  msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson(body, init)))
+}
+
+/** The token endpoint of the mocked server gives the answers in turn (the last one for good). */
+export function tokenAnswers(msw: { server: { use(...handlers: unknown[]): void } }, ...replies: Array<() => Response>) {
+  let n = 0
+  msw.server.use(http.post(`${ISSUER}/token`, () => replies[Math.min(n++, replies.length - 1)]!()))
+}
+
+/** A 503 `temporarily_unavailable`: a passing failure. */
+export const unavailable = () => tokenJson({ error: 'temporarily_unavailable' }, { status: 503 })

@@ -5,12 +5,11 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, type RenewalEvent, type TokenSet } from '../../src/index.js'
-import { ISSUER, metadata, tokenJson } from '../support/as-mock.js'
+import { ISSUER, metadata, tokenJson, unavailable } from '../support/as-mock.js'
 import { failure, fakeClock, form, useStrictMsw } from '../support/msw.js'
 
 const msw = useStrictMsw()
 const secret = { clientId: 'app', clientSecret: 'app-secret' }
-const unavailable = () => tokenJson({ error: 'temporarily_unavailable' }, { status: 503 })
 
 /** A session over a server with rotating refresh tokens and reuse detection: a spent refresh token sent again revokes the whole grant. */
 function rotatingServer(options: { lifetime?: number; loseAnswer?: () => boolean; fail?: () => Response | undefined } = {}) {

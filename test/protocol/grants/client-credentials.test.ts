@@ -1,10 +1,9 @@
 /**
  * clientCredentialsGrant (RFC 6749 §4.4): what the request carries.
  */
-import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, type OAuthClientOptions } from '../../../src/index.js'
-import { ISSUER, metadata, tokenJson } from '../../support/as-mock.js'
+import { metadata, tokenAnswer } from '../../support/as-mock.js'
 import { form, useStrictMsw } from '../../support/msw.js'
 
 const msw = useStrictMsw()
@@ -15,9 +14,7 @@ function client(options: Partial<OAuthClientOptions> = {}) {
   return createOAuthClient({ clientId: 'svc', clientSecret: 'secret', metadata: metadata(), ...options })
 }
 
-function captureToken(body: Record<string, unknown> = ok) {
-  msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson(body)))
-}
+const captureToken = (body: Record<string, unknown> = ok) => tokenAnswer(msw, body)
 
 describe('client_credentials', () => {
   it('sends scope, every resource, audience and extra parameters', async () => {

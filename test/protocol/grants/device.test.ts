@@ -5,7 +5,7 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createContext, createOAuthClient, type OAuthClientOptions, startDeviceAuthorization } from '../../../src/index.js'
-import { ISSUER, metadata, tokenJson } from '../../support/as-mock.js'
+import { ISSUER, metadata, tokenJson, tokenAnswers, unavailable } from '../../support/as-mock.js'
 import { fakeClock, form, useStrictMsw, failure } from '../../support/msw.js'
 
 const msw = useStrictMsw()
@@ -121,12 +121,7 @@ describe('device authorization (RFC 8628)', () => {
   })
 })
 
-/** A token endpoint that gives the answers in turn (the last one for good). */
-function answers(...replies: Array<() => Response>) {
-  let n = 0
-  msw.server.use(http.post(`${ISSUER}/token`, () => replies[Math.min(n++, replies.length - 1)]!()))
-}
-const unavailable = () => tokenJson({ error: 'temporarily_unavailable' }, { status: 503 })
+const answers = (...replies: Array<() => Response>) => tokenAnswers(msw, ...replies)
 
 describe('device polling through bad moments', () => {
   it('a network error, a 429 and a 503 are waited out and polled again; slow_down still adds 5 s', async () => {

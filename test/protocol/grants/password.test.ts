@@ -4,7 +4,7 @@
 import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, type OAuthClientOptions } from '../../../src/index.js'
-import { ISSUER, metadata, tokenJson } from '../../support/as-mock.js'
+import { ISSUER, metadata, tokenJson, tokenAnswer } from '../../support/as-mock.js'
 import { form, useStrictMsw, failure } from '../../support/msw.js'
 
 const msw = useStrictMsw()
@@ -15,9 +15,7 @@ function client(options: Partial<OAuthClientOptions> = {}) {
   return createOAuthClient({ clientId: 'svc', clientSecret: 'secret', metadata: metadata(), ...options })
 }
 
-function captureToken(body: Record<string, unknown> = ok) {
-  msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson(body)))
-}
+const captureToken = (body: Record<string, unknown> = ok) => tokenAnswer(msw, body)
 
 describe('password (legacy)', () => {
   it('sends username, password and scope', async () => {

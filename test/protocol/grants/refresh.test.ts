@@ -2,10 +2,9 @@
  * refreshGrant (RFC 6749 §6): what the request carries and what a refresh keeps of the set it
  * renews.
  */
-import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, type OAuthClientOptions } from '../../../src/index.js'
-import { ISSUER, metadata, tokenJson } from '../../support/as-mock.js'
+import { metadata, tokenAnswer } from '../../support/as-mock.js'
 import { form, useStrictMsw, failure } from '../../support/msw.js'
 
 const msw = useStrictMsw()
@@ -16,9 +15,7 @@ function client(options: Partial<OAuthClientOptions> = {}) {
   return createOAuthClient({ clientId: 'svc', clientSecret: 'secret', metadata: metadata(), ...options })
 }
 
-function captureToken(body: Record<string, unknown> = ok) {
-  msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson(body)))
-}
+const captureToken = (body: Record<string, unknown> = ok) => tokenAnswer(msw, body)
 
 describe('refresh', () => {
   it('keeps the old refresh token when the response carries none', async () => {

@@ -2,10 +2,9 @@
  * Client authentication (protocol/run/client-auth.ts): the method chosen or given, and how each one
  * sends the credentials.
  */
-import { http } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, type OAuthClientOptions } from '../../../src/index.js'
-import { ISSUER, metadata, tokenJson } from '../../support/as-mock.js'
+import { ISSUER, metadata, tokenAnswer } from '../../support/as-mock.js'
 import { form, useStrictMsw, failure } from '../../support/msw.js'
 
 const msw = useStrictMsw()
@@ -16,9 +15,7 @@ function client(options: Partial<OAuthClientOptions> = {}) {
   return createOAuthClient({ clientId: 'svc', clientSecret: 'secret', metadata: metadata(), ...options })
 }
 
-function captureToken(body: Record<string, unknown> = ok) {
-  msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson(body)))
-}
+const captureToken = (body: Record<string, unknown> = ok) => tokenAnswer(msw, body)
 
 describe('client authentication', () => {
   const id = 'svc:1 é'

@@ -3,7 +3,7 @@
  * the backoff schedule, Retry-After and its cap, the total-time bound, the abort, and what is never
  * resent.
  */
-import { http, HttpResponse } from 'msw'
+import { HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import {
   clientCredentialsGrant,
@@ -14,20 +14,15 @@ import {
   type RetryEvent,
   type RetryPolicy,
 } from '../../../src/index.js'
-import { ISSUER, metadata, tokenJson } from '../../support/as-mock.js'
+import { metadata, tokenJson, tokenAnswers, unavailable } from '../../support/as-mock.js'
 import { failure, fakeClock, useStrictMsw } from '../../support/msw.js'
 
 const msw = useStrictMsw()
 const secret = { clientId: 'app', clientSecret: 'app-secret' }
-const unavailable = () => tokenJson({ error: 'temporarily_unavailable' }, { status: 503 })
 const ok = (n = 1, more: Record<string, unknown> = {}) =>
   tokenJson({ access_token: `at-${n}`, token_type: 'bearer', expires_in: 10, ...more })
 
-/** A token endpoint that gives the answers in turn (the last one for good). */
-function answers(...replies: Array<() => Response>) {
-  let n = 0
-  msw.server.use(http.post(`${ISSUER}/token`, () => replies[Math.min(n++, replies.length - 1)]!()))
-}
+const answers = (...replies: Array<() => Response>) => tokenAnswers(msw, ...replies)
 
 function context(clock = fakeClock(), retry?: RetryPolicy | false) {
   return createContext(metadata(), secret, { clock, ...(retry === undefined ? {} : { retry }) })
