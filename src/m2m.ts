@@ -10,7 +10,7 @@ import { createSession, type Session, type SessionOptions } from './session.js'
  * @group Start here
  */
 export interface ClientCredentialsSessionOptions
-  extends Omit<ClientOptions, 'privateKey'>, HttpOptions, MetadataSource, Omit<SessionOptions, 'grant' | 'tokens'> {}
+  extends Omit<ClientOptions, 'privateKey'>, HttpOptions, MetadataSource, Omit<SessionOptions, 'grant' | 'tokens' | 'coordinator'> {}
 
 /**
  * Machine to machine in one call (`oauthkit/m2m`): resolves the server, then returns a session
