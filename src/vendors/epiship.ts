@@ -81,6 +81,6 @@ async function call(fetch: typeof globalThis.fetch, url: string, init: RequestIn
     })
   }
   if (res.ok || res.status === alsoOk) return res
-  rememberAnswer(res, await res.text().catch(() => ''), [], Date.now())
+  rememberAnswer(res, await res.text().catch(() => ''), undefined, Date.now())
   throw await answerError(res, `${what} at ${redactUrl(url)}`, redactUrl(url), res.status === 401 ? 'invalid_token' : 'access_denied')
 }

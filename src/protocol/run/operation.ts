@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
 import type { ProvingKey } from '../../dpop/proofs.js'
 import { ConfigError, cleanText, redactUrl } from '../../errors.js'
-import { hooksOf, type Endpoint, type OutgoingRequest } from '../../dialects/types.js'
+import { hooksOf, type Endpoint } from '../../dialects/types.js'
 import type { HttpOptions, TraceEnd, TraceStart } from '../../http/options.js'
 import { outgoing, rebuilt, send, type TransportInit } from '../../http/transport.js'
 import { measureSkew } from '../../http/skew.js'
@@ -131,7 +131,7 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
   if (!record) {
     // What came back, for the error that follows (with the request's secrets redacted).
     const out = rebuilt(response, text)
-    rememberAnswer(out, text, response.ok ? [] : secretsOf(asked), now)
+    rememberAnswer(out, text, response.ok ? undefined : asked, now)
     return out
   }
   const warn = options.onWarning
@@ -147,7 +147,7 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
     // An OAuth error served with a 2xx (GitHub does): read as the error it is (RFC 6749 §5.2 says 400).
     warn?.({ code: 'error_on_success_status', message: `the token endpoint answered ${response.status} with an OAuth error; read as 400` })
     const error = new Response(text, { status: 400, headers })
-    rememberAnswer(error, text, secretsOf(asked), now)
+    rememberAnswer(error, text, asked, now)
     return error
   }
   if (hooks) body = hooks.response(endpoint, body)
@@ -164,44 +164,4 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Parameters that are not secret; every other value a request carries is redacted from what an error quotes. */
-const PUBLIC_PARAMETERS = new Set([
-  'grant_type',
-  'scope',
-  'redirect_uri',
-  'client_id',
-  'resource',
-  'audience',
-  'token_type_hint',
-  'client_assertion_type',
-  'code_challenge_method',
-  'username',
-])
-
-/**
- * The values a request carries in its body, its query and its headers (but the plainly public
- * ones), read from the request as it was before any dialect rewrite, and only when an error may
- * quote the answer.
- */
-function secretsOf(request: OutgoingRequest): string[] {
-  let body: Iterable<[string, unknown]> = new URLSearchParams(request.body ?? '')
-  try {
-    if (request.body?.startsWith('{')) body = Object.entries(JSON.parse(request.body) as object)
-  } catch {
-    // read as a form
-  }
-  const found: string[] = []
-  for (const [name, value] of [...request.url.searchParams, ...body, ...request.headers]) {
-    if (typeof value === 'string' && value.length >= 6 && !PUBLIC_PARAMETERS.has(name) && !/^(content-type|accept|user-agent)$/i.test(name))
-      found.push(value, ...value.split(/\s+/))
-  }
-  const basic = /^basic\s+(\S+)/i.exec(request.headers.get('authorization') ?? '')?.[1]
-  try {
-    if (basic) found.push(...atob(basic).split(':').map(decodeURIComponent))
-  } catch {
-    // not Basic credentials after all
-  }
-  return found.filter((value) => value.length >= 6)
 }

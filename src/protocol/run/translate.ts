@@ -1,78 +1,34 @@
 import * as o from 'oauth4webapi'
-import { cleanText, isOAuthKitError, oauthKitError, redactUrl, type ErrorCode, type OAuthKitError } from '../../errors.js'
+import {
+  OAUTH_ERROR_RECOVERY,
+  cleanText,
+  isOAuthKitError,
+  oauthKitError,
+  redactUrl,
+  type ErrorCode,
+  type OAuthKitError,
+} from '../../errors.js'
 import type { AuthorizationServerMetadata } from '../../types.js'
+import type { OutgoingRequest } from '../../dialects/types.js'
 
-/** What came back in an unsuccessful answer, read once on the operation path. */
-export interface Answer {
-  status: number
-  contentType: string
-  /** A short, cleaned excerpt of a body that is not an OAuth error, with the request's secrets redacted. */
-  excerpt: string
-  /** The OAuth error the body carried (RFC 6749 §5.2), when it carried one. */
-  oauth?: { error: string; description?: string; uri?: string }
-  /** Seconds from the `Retry-After` header. */
-  retryAfter?: number
-  /** Replaces the request's secrets in text from this answer (a challenge's parameters, say). */
-  redact: (text: string) => string
+/** An unsuccessful answer as it came (rememberAnswer). */
+export interface Kept {
+  text: string
+  request?: OutgoingRequest
+  /** When it came, on the server's clock. */
+  now: number
 }
 
-const answers = new WeakMap<Response, Answer>()
-
-/** The ways a server may echo a secret it was sent: raw, percent-encoded, form-encoded, base64 and base64url (padding aside). */
-export function encodingsOf(secret: string): string[] {
-  const percent = encodeURIComponent(secret)
-  // base64 of the UTF-8 bytes (unescape turns the percent-encoding into them, one char each).
-  const base64 = btoa(unescape(percent)).replace(/=+$/, '')
-  return [secret, percent, new URLSearchParams([['', secret]]).toString().slice(1), base64, base64.replace(/\+/g, '-').replace(/\//g, '_')]
-}
+const answers = new WeakMap<Response, Kept>()
 
 /**
- * A function that masks every secret in a text, in each of its encodings ({@link encodingsOf}),
- * percent-escapes in either letter case: one pass of one pattern, the longest first.
+ * Keeps an unsuccessful answer as it came, for the translation: its text, and the request it
+ * answered (whose secrets — client secret, codes, tokens, passwords — are redacted from anything
+ * an error quotes of it, in every encoding, in case the server echoes them). Read only when an
+ * error is made of it, by the translation chunk.
  */
-export function redactor(secrets: string[]): (text: string) => string {
-  const variants = [...new Set(secrets.flatMap(encodingsOf))].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)
-  if (!variants.length) return (text) => text
-  const pattern = new RegExp(variants.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi')
-  return (text) => text.replace(pattern, '[redacted]')
-}
-
-/**
- * Records an unsuccessful answer for {@link translateError}: its OAuth error body if any, else
- * a cleaned excerpt, and `Retry-After`. `secrets` (what the request carried: client secret,
- * codes, tokens, passwords) are redacted from everything kept, in every encoding, in case the
- * server echoes them.
- */
-export function rememberAnswer(response: Response, text: string, secrets: string[], now: number): void {
-  const redact = redactor(secrets)
-  const contentType = cleanText(response.headers.get('content-type')?.split(';')[0] ?? 'no content type', 60)
-  // A successful answer may carry tokens: only its content type is kept.
-  const excerpt = response.ok ? '' : cleanText(redact(text), 120) || '(empty body)'
-  const answer: Answer = { status: response.status, contentType, excerpt, redact }
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    body = undefined
-  }
-  const { error, error_description: description, error_uri: uri } = (body ?? {}) as Record<string, unknown>
-  if (typeof error === 'string' && error !== '') {
-    answer.oauth = { error: redact(error) }
-    if (description !== undefined && description !== null)
-      answer.oauth.description = redact(typeof description === 'string' ? description : JSON.stringify(description))
-    if (typeof uri === 'string') answer.oauth.uri = redact(uri)
-  }
-  const retryAfter = retryAfterSeconds(response.headers.get('retry-after'), now)
-  if (retryAfter !== undefined) answer.retryAfter = retryAfter
-  answers.set(response, answer)
-}
-
-/** RFC 9110 §10.2.3: delay-seconds or an HTTP-date; at most a day is believed. */
-function retryAfterSeconds(header: string | null, now: number): number | undefined {
-  if (header === null) return undefined
-  const value = header.trim()
-  const seconds = /^\d+$/.test(value) ? Number(value) : (Date.parse(value) - now) / 1000
-  return Number.isFinite(seconds) ? Math.min(Math.max(0, Math.ceil(seconds)), 86_400) : undefined
+export function rememberAnswer(response: Response, text: string, request: OutgoingRequest | undefined, now: number): void {
+  answers.set(response, request ? { text, request, now } : { text, now })
 }
 
 /** What the translation chunk is handed: the classes and codes of oauth4webapi it reads, the answers kept, the error family's makers. */
@@ -95,7 +51,7 @@ export interface TranslationKit {
     | 'REQUEST_PROTOCOL_FORBIDDEN'
     | 'JSON_ATTRIBUTE_COMPARISON'
   >
-  answers: WeakMap<Response, Answer>
+  answers: WeakMap<Response, Kept>
   cleanText: typeof cleanText
   isOAuthKitError: typeof isOAuthKitError
   oauthKitError: typeof oauthKitError
@@ -149,16 +105,34 @@ async function translation(): Promise<typeof import('./translation.js') | undefi
  */
 function untranslated(err: unknown, operation: string, url: string | undefined): OAuthKitError {
   const response = (err as { response?: unknown } | undefined)?.response ?? (err as { cause?: unknown } | undefined)?.cause
-  const answer = response instanceof Response ? answers.get(response) : undefined
-  const context = { url, cause: err, ...(answer ? { status: answer.status } : {}) }
-  const error = answer?.oauth?.error
-  return error
-    ? oauthKitError('oauth_error', `${operation} failed: the server answered ${answer.status}: ${cleanText(error, 60)}`, {
+  const kept = response instanceof Response ? answers.get(response) : undefined
+  const context = { url, cause: err, ...(response instanceof Response ? { status: response.status } : {}) }
+  let error: unknown
+  try {
+    error = (JSON.parse(kept?.text ?? '') as { error?: unknown }).error
+  } catch {
+    error = undefined
+  }
+  // Only a code the OAuth registries define: nothing the server wrote freely (it may echo a secret) is quoted unredacted.
+  return typeof error === 'string' && OAUTH_ERRORS.has(error)
+    ? oauthKitError('oauth_error', `${operation} failed: the server answered ${(response as Response).status}: ${error}`, {
         ...context,
         error,
       })
     : oauthKitError('invalid_response', `${operation} failed: ${cleanText(err instanceof Error ? err.message : err)}`, context)
 }
+
+/** The OAuth error codes of RFC 6749, 6750, 8628 and OpenID Connect Core: what the fallback may read. */
+const OAUTH_ERRORS = new Set([
+  ...Object.keys(OAUTH_ERROR_RECOVERY),
+  'invalid_request',
+  'invalid_client',
+  'invalid_scope',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'unsupported_response_type',
+  'unsupported_token_type',
+])
 
 /**
  * The one place where errors from below (oauth4webapi, the platform) become oauthkit errors.

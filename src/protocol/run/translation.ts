@@ -4,7 +4,33 @@
 // of translate.ts, which also says what happens when this chunk cannot be loaded).
 import type * as o from 'oauth4webapi'
 import type { ErrorCode, OAuthKitError, OAuthKitErrorOptions } from '../../errors.js'
-import type { Answer, TranslationKit } from './translate.js'
+import type { OutgoingRequest } from '../../dialects/types.js'
+import type { Kept, TranslationKit } from './translate.js'
+
+/** What came back in an unsuccessful answer, read once. */
+export interface Answer {
+  status: number
+  contentType: string
+  /** A short, cleaned excerpt of a body that is not an OAuth error, with the request's secrets redacted. */
+  excerpt: string
+  /** The OAuth error the body carried (RFC 6749 §5.2), when it carried one. */
+  oauth?: { error: string; description?: string; uri?: string }
+  /** Seconds from the `Retry-After` header. */
+  retryAfter?: number
+  /** Replaces the request's secrets in text from this answer (a challenge's parameters, say). */
+  redact: (text: string) => string
+}
+
+const read = new WeakMap<Response, Answer>()
+
+/** The answer a kept response said, read once. */
+function answerOf(kit: TranslationKit, response: Response): Answer | undefined {
+  const kept = kit.answers.get(response)
+  if (!kept) return undefined
+  const answer = read.get(response) ?? readAnswer(kit.cleanText, response, kept)
+  read.set(response, answer)
+  return answer
+}
 
 function said(answer: Answer, problem: string): string {
   return `the server answered ${answer.status} (${answer.contentType})${answer.excerpt ? `: ${answer.excerpt}` : `; ${problem}`}`
@@ -24,8 +50,8 @@ const HINTS: Record<string, string> = {
  * as `unexpected_status`, saying what came back.
  */
 export function answerError(kit: TranslationKit, response: Response, operation: string, url: string, refused: string): OAuthKitError {
-  const { answers, cleanText, oauthKitError } = kit
-  const answer = answers.get(response) ?? { status: response.status, contentType: '', excerpt: '', redact: (text: string) => text }
+  const { cleanText, oauthKitError } = kit
+  const answer = answerOf(kit, response) ?? { status: response.status, contentType: '', excerpt: '', redact: (text: string) => text }
   const context = { url, status: answer.status, ...(answer.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }) }
   const error = answer.oauth?.error ?? ([400, 401, 403].includes(answer.status) ? refused : undefined)
   if (error === undefined) return oauthKitError('unexpected_status', `${operation} failed: ${said(answer, 'unexpected status')}`, context)
@@ -49,11 +75,11 @@ export function answerError(kit: TranslationKit, response: Response, operation: 
  * challenge; text from the server is cleaned before it reaches a message.
  */
 export function translateError(kit: TranslationKit, err: unknown, operation: string, url?: string): OAuthKitError {
-  const { o, answers, cleanText, isOAuthKitError, oauthKitError, redactUrl } = kit
+  const { o, cleanText, isOAuthKitError, oauthKitError, redactUrl } = kit
   if (isOAuthKitError(err)) return err
   const failed = `${operation} failed: `
   const response = (err as { response?: unknown } | undefined)?.response ?? (err as { cause?: unknown } | undefined)?.cause
-  const answer = response instanceof Response ? answers.get(response) : undefined
+  const answer = response instanceof Response ? answerOf(kit, response) : undefined
   const context = {
     url,
     cause: err,
@@ -138,3 +164,99 @@ const codes = (o: TranslationKit['o']): Record<string, ErrorCode> => ({
   [o.HTTP_REQUEST_FORBIDDEN]: 'insecure_url',
   [o.REQUEST_PROTOCOL_FORBIDDEN]: 'insecure_url',
 })
+
+/** The ways a server may echo a secret it was sent: raw, percent-encoded, form-encoded, base64 and base64url (padding aside). */
+export function encodingsOf(secret: string): string[] {
+  const percent = encodeURIComponent(secret)
+  // base64 of the UTF-8 bytes (unescape turns the percent-encoding into them, one char each).
+  const base64 = btoa(unescape(percent)).replace(/=+$/, '')
+  return [secret, percent, new URLSearchParams([['', secret]]).toString().slice(1), base64, base64.replace(/\+/g, '-').replace(/\//g, '_')]
+}
+
+/**
+ * A function that masks every secret in a text, in each of its encodings ({@link encodingsOf}),
+ * percent-escapes in either letter case: one pass of one pattern, the longest first.
+ */
+export function redactor(secrets: string[]): (text: string) => string {
+  const variants = [...new Set(secrets.flatMap(encodingsOf))].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length)
+  if (!variants.length) return (text) => text
+  const pattern = new RegExp(variants.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi')
+  return (text) => text.replace(pattern, '[redacted]')
+}
+
+/**
+ * What an unsuccessful answer said: its OAuth error body if any, else a cleaned excerpt, and
+ * `Retry-After`, with what the request carried redacted from all of it, in every encoding.
+ */
+function readAnswer(cleanText: TranslationKit['cleanText'], response: Response, kept: Kept): Answer {
+  const { text, now } = kept
+  const redact = redactor(kept.request ? secretsOf(kept.request) : [])
+  const contentType = cleanText(response.headers.get('content-type')?.split(';')[0] ?? 'no content type', 60)
+  // A successful answer may carry tokens: only its content type is kept.
+  const excerpt = response.ok ? '' : cleanText(redact(text), 120) || '(empty body)'
+  const answer: Answer = { status: response.status, contentType, excerpt, redact }
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  const { error, error_description: description, error_uri: uri } = (body ?? {}) as Record<string, unknown>
+  if (typeof error === 'string' && error !== '') {
+    answer.oauth = { error: redact(error) }
+    if (description !== undefined && description !== null)
+      answer.oauth.description = redact(typeof description === 'string' ? description : JSON.stringify(description))
+    if (typeof uri === 'string') answer.oauth.uri = redact(uri)
+  }
+  const retryAfter = retryAfterSeconds(response.headers.get('retry-after'), now)
+  if (retryAfter !== undefined) answer.retryAfter = retryAfter
+  return answer
+}
+
+/** RFC 9110 §10.2.3: delay-seconds or an HTTP-date; at most a day is believed. */
+function retryAfterSeconds(header: string | null, now: number): number | undefined {
+  if (header === null) return undefined
+  const value = header.trim()
+  const seconds = /^\d+$/.test(value) ? Number(value) : (Date.parse(value) - now) / 1000
+  return Number.isFinite(seconds) ? Math.min(Math.max(0, Math.ceil(seconds)), 86_400) : undefined
+}
+
+/** Parameters that are not secret; every other value a request carries is redacted from what an error quotes. */
+const PUBLIC_PARAMETERS = new Set([
+  'grant_type',
+  'scope',
+  'redirect_uri',
+  'client_id',
+  'resource',
+  'audience',
+  'token_type_hint',
+  'client_assertion_type',
+  'code_challenge_method',
+  'username',
+])
+
+/**
+ * The values a request carries in its body, its query and its headers (but the plainly public
+ * ones), read from the request as it was before any dialect rewrite, and only when an error may
+ * quote the answer.
+ */
+function secretsOf(request: OutgoingRequest): string[] {
+  let body: Iterable<[string, unknown]> = new URLSearchParams(request.body ?? '')
+  try {
+    if (request.body?.startsWith('{')) body = Object.entries(JSON.parse(request.body) as object)
+  } catch {
+    // read as a form
+  }
+  const found: string[] = []
+  for (const [name, value] of [...request.url.searchParams, ...body, ...request.headers]) {
+    if (typeof value === 'string' && value.length >= 6 && !PUBLIC_PARAMETERS.has(name) && !/^(content-type|accept|user-agent)$/i.test(name))
+      found.push(value, ...value.split(/\s+/))
+  }
+  const basic = /^basic\s+(\S+)/i.exec(request.headers.get('authorization') ?? '')?.[1]
+  try {
+    if (basic) found.push(...atob(basic).split(':').map(decodeURIComponent))
+  } catch {
+    // not Basic credentials after all
+  }
+  return found.filter((value) => value.length >= 6)
+}

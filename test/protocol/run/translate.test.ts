@@ -41,4 +41,12 @@ describe('translateError without its chunk', () => {
     expect(error.code).toBe('invalid_response')
     expect(error.message).toMatch(/^refresh_token grant failed: /)
   })
+
+  it('an error field the server wrote freely is not quoted: without the redaction of the chunk, only registered OAuth codes are read', async () => {
+    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ error: 'rt-secret-0003 is not valid' }, { status: 400 })))
+    // failure() fails the test if any awaited error carries a secret the request carried.
+    const error = await failure(refreshGrant(ctx(), 'rt-secret-0003'))
+    expect(error.code).toBe('invalid_response')
+    expect(error.error).toBeUndefined()
+  })
 })
