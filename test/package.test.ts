@@ -96,8 +96,9 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 790 KB unpacked', () => {
-    // Measured 782 KB (770 before #24 item 9: the error translation a chunk of its own in each
+  it('stays under 800 KB unpacked', () => {
+    // Measured 790 KB (782 before the authorized fetch's answer to a 401, a 403 or a redirect
+    // became a chunk of its own in each build, with what it is handed; 770 before #24 item 9: the error translation a chunk of its own in each
     // build, loaded on the first failure, its door and fallback, and the lean token reader beside
     // oauth4webapi's; 766 before #24's one resolution of a client, one session for every use
     // case and the KeyValueStore family: their code in the three builds and their documented
@@ -118,7 +119,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(790_000)
+    expect(unpackedSize).toBeLessThan(800_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

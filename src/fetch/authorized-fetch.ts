@@ -1,6 +1,6 @@
 import { ConfigError, OAuthServerError, redactUrl } from '../errors.js'
 import { assertSecureUrl, shownUrlText } from '../internal/url.js'
-import { bearerChallenge, parseWwwAuthenticate, type Challenge } from '../internal/www-authenticate.js'
+import { bearerChallenge, parseWwwAuthenticate } from '../internal/www-authenticate.js'
 import type { AccessTokenSource } from '../token/manager.js'
 import type { TokenProof } from '../types.js'
 
@@ -84,41 +84,6 @@ export const MANUAL = { redirect: 'manual' } as const
 type Follower = typeof import('./follow.js').followRedirects
 export const isRedirect = (r: Response) => r.status >= 300 && r.status < 400 && r.status !== 304
 
-/** The Bearer challenge of a 403 `insufficient_scope` (RFC 6750 §3.1), with the `scope` it asks for; undefined for any other response. */
-export function insufficientScope(response: Response): Challenge | undefined {
-  const challenge = response.status === 403 ? bearerChallenge(response.headers.get('www-authenticate')) : undefined
-  return challenge?.params.error === 'insufficient_scope' ? challenge : undefined
-}
-
-/**
- * Throws a typed error for a 403 `insufficient_scope` challenge (RFC 6750 §3.1), carrying the
- * scope the server asked for. Any other response passes.
- */
-export function checkInsufficientScope(response: Response, url: string): void {
-  const challenge = insufficientScope(response)
-  if (!challenge) return
-  const scope = challenge.params.scope
-  throw new OAuthServerError('oauth_error', `${redactUrl(url)} needs more scope${scope ? `: ${scope}` : ''}; sign in again asking for it`, {
-    status: 403,
-    error: 'insufficient_scope',
-    ...(challenge.params.error_description ? { errorDescription: challenge.params.error_description } : {}),
-    ...(scope ? { scope } : {}),
-    url: redactUrl(url),
-    response,
-  })
-}
-
-/** A 401 that asks for a (new) bearer token (a Bearer challenge, or no challenge at all), or a 403 whose Bearer challenge says `invalid_token`. */
-export function asksForNewToken(response: Response): boolean {
-  if (response.status !== 401 && response.status !== 403) return false
-  const header = response.headers.get('www-authenticate')
-  if (!header) return response.status === 401
-  // DPoP's challenges (RFC 9449 §7.1) mean what Bearer's do; its use_dpop_nonce asks for a nonce, not a token.
-  const bearer = parseWwwAuthenticate(header).filter((c) => /^(bearer|dpop)$/i.test(c.scheme) && c.params.error !== 'use_dpop_nonce')
-  // RFC 6750 §3.1 says 401 for an expired or revoked token; servers also answer 403 + invalid_token.
-  return response.status === 401 ? bearer.length > 0 : bearer.some((c) => c.params.error === 'invalid_token')
-}
-
 /**
  * An authorized `fetch`, with exactly fetch's signature:
  *
@@ -182,7 +147,6 @@ export interface AuthorizedFetchCore {
 }
 
 /** No request is sent more often than this, whatever the recovery says (a loop's backstop: each recovery bounds itself). */
-const MAX_ROUNDS = 8
 
 /**
  * The one authorized-fetch loop of every use case (`session.fetch`, the browser client's
@@ -209,7 +173,7 @@ export function authorizedFetch(core: AuthorizedFetchCore, recovery: () => Fetch
       const sent = doFetch(href, { ...init, headers: plain, ...(follow ? MANUAL : {}) })
       return sent.then((response) =>
         needsCare(response)
-          ? answer({ core, hops, init, href, follow }, recovery(), response, cached, undefined, init?.signal ?? undefined)
+          ? answerLazily({ core, hops, init, href, follow }, recovery(), response, cached, undefined, init?.signal ?? undefined)
           : response,
       )
     }
@@ -219,13 +183,13 @@ export function authorizedFetch(core: AuthorizedFetchCore, recovery: () => Fetch
       const token = await core.token(signal)
       const call: Call = { core, hops, init, href, follow }
       const response = await send(call, token, request)
-      return needsCare(response) ? answer(call, recovery(), response, token, replay, signal) : response
+      return needsCare(response) ? answerLazily(call, recovery(), response, token, replay, signal) : response
     })()
   }
 }
 
 /** One call of the authorized fetch: its configuration, and the request as the caller made it. */
-interface Call {
+export interface Call {
   core: AuthorizedFetchCore
   hops: Hops
   init: RequestInit | undefined
@@ -251,8 +215,11 @@ async function send({ core, hops, init, href, follow }: Call, token: string | un
     : response
 }
 
-/** Redirects, a 401 asking for a new token, a 403 for more scope: what the recovery says, then the request once more. */
-async function answer(
+/**
+ * What a 401, a 403 or a redirect calls for (fetch/answer.ts), loaded the first time one comes;
+ * if it cannot be loaded, the response is the answer, as a plain fetch's would be.
+ */
+async function answerLazily(
   call: Call,
   steps: FetchRecovery,
   first: Response,
@@ -260,32 +227,18 @@ async function answer(
   replay: Request | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Response> {
-  const { core, hops, init, href, follow } = call
-  let response = first
-  let sent = token
-  if (follow && isRedirect(response))
-    response = await follow(
-      response,
-      href,
-      init,
-      replay,
-      (url, method) => (sent === undefined ? {} : carrying(core.dpop, sent, method, url)),
-      hops,
-    )
-  const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
-  for (let round = 1; replayable && round < MAX_ROUNDS; round++) {
-    const again = asksForNewToken(response)
-      ? await steps.unauthorized(response, sent, href, signal)
-      : insufficientScope(response) && steps.insufficientScope
-        ? await steps.insufficientScope(response, sent, href, signal)
-        : false
-    if (!again) break
-    void response.body?.cancel().catch(() => {})
-    sent = await core.token(signal)
-    response = await send(call, sent, replay?.clone())
-  }
-  checkInsufficientScope(response, response.url || href)
-  return response
+  const chunk = await import('./answer.js').catch(() => undefined)
+  return chunk
+    ? chunk.answer(
+        { send, carrying, OAuthServerError, redactUrl, bearerChallenge, parseWwwAuthenticate },
+        call,
+        steps,
+        first,
+        token,
+        replay,
+        signal,
+      )
+    : first
 }
 
 /** The headers that carry the token to `href`: Bearer, or DPoP with its proof. */

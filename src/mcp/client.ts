@@ -1,4 +1,4 @@
-import { ConfigError, OAuthKitError, isOAuthKitError, redactUrl } from '../errors.js'
+import { ConfigError, OAuthKitError, OAuthServerError, isOAuthKitError, redactUrl } from '../errors.js'
 import type { DiscoveryCache } from '../discovery/index.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
 import { secretContext } from '../protocol/run/client-auth.js'
@@ -11,7 +11,8 @@ import type { TokenSet } from '../types.js'
 import type { OAuthContext } from '../protocol/run/context.js'
 import { keyValueTokenStore, memoryKeyValueStore, type KeyValueStore, type TokenStore } from '../token/store.js'
 import { createSession, ownerOf, type Session } from '../session.js'
-import { authorizedFetch, checkInsufficientScope, urlMatcher } from '../fetch/authorized-fetch.js'
+import { authorizedFetch, urlMatcher } from '../fetch/authorized-fetch.js'
+import { checkInsufficientScope } from '../fetch/answer.js'
 import { networkPolicy, type NetworkPolicy } from './network.js'
 import { canonical, discoverMcpServer, type McpServerInfo } from './discovery.js'
 import { checkMetadataUrl, identityFor, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient } from './identity.js'
@@ -290,7 +291,7 @@ class McpClient {
     const held = new Set([...words(this.binding?.scope), ...words(this.binding?.granted)])
     const union = new Set([...held, ...words(challengeScope(response))])
     // Nothing new to ask for: signing in again would end the same way.
-    if (union.size === held.size) checkInsufficientScope(response, href)
+    if (union.size === held.size) checkInsufficientScope({ OAuthServerError, redactUrl, bearerChallenge }, response, href)
     await this.authorize(response, [...union].join(' '), signal)
   }
 
