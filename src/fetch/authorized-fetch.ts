@@ -219,27 +219,13 @@ async function send({ core, hops, init, href, follow }: Call, token: string | un
  * What a 401, a 403 or a redirect calls for (fetch/answer.ts), loaded the first time one comes;
  * if it cannot be loaded, the response is the answer, as a plain fetch's would be.
  */
-async function answerLazily(
-  call: Call,
-  steps: FetchRecovery,
-  first: Response,
-  token: string | undefined,
-  replay: Request | undefined,
-  signal: AbortSignal | undefined,
-): Promise<Response> {
+async function answerLazily(...args: AnswerArgs): Promise<Response> {
   const chunk = await import('./answer.js').catch(() => undefined)
-  return chunk
-    ? chunk.answer(
-        { send, carrying, OAuthServerError, redactUrl, bearerChallenge, parseWwwAuthenticate },
-        call,
-        steps,
-        first,
-        token,
-        replay,
-        signal,
-      )
-    : first
+  return chunk ? chunk.answer({ send, carrying, OAuthServerError, redactUrl, bearerChallenge, parseWwwAuthenticate }, ...args) : args[2]
 }
+
+/** The answer's arguments after what it is handed: the call, its recovery, the response, the token sent, a replayable copy, the signal. */
+type AnswerArgs = Parameters<typeof import('./answer.js').answer> extends [unknown, ...infer Rest] ? Rest : never
 
 /** The headers that carry the token to `href`: Bearer, or DPoP with its proof. */
 function carrying(
