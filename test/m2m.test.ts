@@ -84,6 +84,10 @@ describe("oauthkit/m2m reads its token answers itself (oauth4webapi's processors
     })
     expect((await failure((await session({ access_token: 'at', token_type: 'mac' })).getAccessToken())).code).toBe('invalid_response')
     expect((await failure((await session({ token_type: 'bearer' })).getAccessToken())).code).toBe('invalid_response')
+    // A token outside VSCHAR (a header injection) is refused before any reader: the same check as the full client's.
+    expect((await failure((await session({ access_token: 'at\r\nX-Evil: 1', token_type: 'bearer' })).getAccessToken())).code).toBe(
+      'invalid_response',
+    )
     expect((await failure((await session({ access_token: 'at', token_type: 'bearer', scope: 7 })).getAccessToken())).code).toBe(
       'invalid_response',
     )

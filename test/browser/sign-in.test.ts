@@ -7,7 +7,6 @@ import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import {
   approve,
-  consoleErrors,
   haveChromium,
   newContext,
   signIn,
@@ -17,12 +16,13 @@ import {
   status,
   stored,
   useSpaInChromium,
+  tokenRequests,
   type App,
 } from './support.js'
 
 const world = useSpaInChromium()
-const refreshes = () => world.spa.servers.tokenRequests.get('refresh_token') ?? 0
-const codeExchanges = () => world.spa.servers.tokenRequests.get('authorization_code') ?? 0
+const refreshes = () => tokenRequests(world, 'refresh_token')
+const codeExchanges = () => tokenRequests(world, 'authorization_code')
 
 describe.runIf(haveChromium)('callbacks that go wrong are typed, leave the address bar, and a reload does not repeat them', () => {
   async function failedThenReload(page: Page, code: string) {
@@ -157,11 +157,5 @@ describe.runIf(haveChromium)('where there is no DOM', () => {
     expect(await ask({ type: 'call' })).toMatchObject({ ok: true, result: { status: 200, body: { sub: 'ada' } } })
     expect(await ask({ type: 'state' })).toEqual({ ok: true, result: { authenticated: true, user: 'ada' } })
     await context.close()
-  })
-})
-
-describe.runIf(haveChromium)('the console', () => {
-  it('shows no error on any page over the whole suite', () => {
-    expect(consoleErrors).toEqual([])
   })
 })

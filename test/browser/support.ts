@@ -119,9 +119,15 @@ export function useSpaInChromium(): { spa: RunningSpa; browser: Browser } {
   afterAll(async () => {
     await world.browser?.close()
     await world.spa?.stop()
+    // Every console error of every page of the file fails it (those a test expected were taken out).
+    expect(consoleErrors).toEqual([])
   })
   return world
 }
+
+/** How many token requests of `grant` the example app's server has answered. */
+export const tokenRequests = (world: { spa: RunningSpa }, grant: 'refresh_token' | 'authorization_code') =>
+  world.spa.servers.tokenRequests.get(grant) ?? 0
 
 /** Waits for this page's access token to expire. */
 export const expire = (page: Page) => page.waitForTimeout(TTL * 1000 + 300)

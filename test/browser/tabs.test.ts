@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest'
 import {
   approve,
   callApi,
-  consoleErrors,
   expectedConsoleErrors,
   haveChromium,
   newContext,
@@ -20,12 +19,13 @@ import {
   status,
   stored,
   useSpaInChromium,
+  tokenRequests,
   KEY,
   type App,
 } from './support.js'
 
 const world = useSpaInChromium()
-const refreshes = () => world.spa.servers.tokenRequests.get('refresh_token') ?? 0
+const refreshes = () => tokenRequests(world, 'refresh_token')
 const patiently = { timeout: 15_000 }
 
 /** A second tab opened by the first (window.open): Chromium copies the opener's sessionStorage into it. */
@@ -238,11 +238,5 @@ describe.runIf(haveChromium)('local: one sign-in for every tab', () => {
     expect(b).toMatch(/HTTP 200/)
     expect(refreshes() - before).toBe(1)
     await context.close()
-  })
-})
-
-describe.runIf(haveChromium)('the console', () => {
-  it('shows no error on any page over the whole suite', () => {
-    expect(consoleErrors).toEqual([])
   })
 })
