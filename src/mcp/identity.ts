@@ -107,11 +107,19 @@ async function register(
   )
   const answered =
     typeof registered.token_endpoint_auth_method === 'string' ? (registered.token_endpoint_auth_method as AuthMethod) : method
+  // A secret for a client that authenticates with none (many servers issue one anyway) is
+  // never used, so never kept.
+  const secret = answered !== 'none' && typeof registered.client_secret === 'string' ? registered.client_secret : undefined
+  if (answered === 'none' && registered.client_secret !== undefined)
+    options.http.onWarning?.({
+      code: 'unrequested_secret_ignored',
+      message: `the authorization server ${redactUrl(metadata.issuer)} issued a client_secret to a public client (token_endpoint_auth_method none); ignored, not stored`,
+    })
   const record: StoredRegistration = {
     issuer: metadata.issuer,
     redirectUri: options.redirectUri,
     clientId: registered.client_id,
-    ...(typeof registered.client_secret === 'string' ? { clientSecret: registered.client_secret } : {}),
+    ...(secret ? { clientSecret: secret } : {}),
     tokenEndpointAuthMethod: answered,
   }
   await options.storage.set(registrationKey(metadata.issuer), JSON.stringify(record))

@@ -144,6 +144,29 @@ describe('oauthkit/mcp: client identity per authorization server', () => {
     expect(mine.log.authorizations[0]!.get('client_id')).toBe('by-hand')
   })
 
+  it('a registration answer without client_secret_expires_at is taken (with a warning); a secret a public client never asked for is not kept', async () => {
+    const storage = memoryKeyValueStore()
+    const warnings: string[] = []
+    const w = setup({ sloppyRegistration: true }, { storage, onWarning: (warning) => warnings.push(warning.code) })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.log.registrations[0]!.body.token_endpoint_auth_method).toBe('none')
+    expect(warnings).toEqual(['secret_expiry_missing', 'unrequested_secret_ignored'])
+    const sent = w.log.tokenRequests[0]!
+    expect([sent.authorization, sent.params.get('client_secret'), sent.params.get('client_id')]).toEqual([null, null, 'client-1'])
+    expect(JSON.stringify(await storage.get(`oauthkit:mcp:client ${AS}`))).not.toMatch(/unasked|clientSecret/)
+  })
+
+  it('a secret registered at a server that allows only secrets: kept and used, the expiry missing or not', async () => {
+    const storage = memoryKeyValueStore()
+    const w = setup(
+      { sloppyRegistration: true, asMetadata: { [AS]: { token_endpoint_auth_methods_supported: ['client_secret_basic'] } } },
+      { storage },
+    )
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.log.tokenRequests[0]!.authorization).toMatch(/^Basic /)
+    expect(await storage.get(`oauthkit:mcp:client ${AS}`)).toMatch(/"clientSecret":"secret-/)
+  })
+
   it('registers with the token endpoint authentication method the server allows, and authenticates with it', async () => {
     const w = setup({ asMetadata: { [AS]: { token_endpoint_auth_methods_supported: ['client_secret_post'] } } })
     await w.call(w.mcp.fetch)

@@ -31,6 +31,12 @@ export interface WorldOptions {
   refuseAll?: boolean
   /** The MCP server's origin is an authorization server too (a 2025-03-26 server). */
   legacyAs?: boolean
+  /**
+   * Registration answers as some servers ship them (Cloudflare's workers-oauth-provider until
+   * 2026, the MCP Python SDK's): a client_secret for every client, public ones too, and no
+   * client_secret_expires_at.
+   */
+  sloppyRegistration?: boolean
 }
 
 interface Issued {
@@ -101,10 +107,12 @@ export function mcpWorld(options: WorldOptions = {}) {
         const method = String(body.token_endpoint_auth_method ?? 'client_secret_basic')
         const secret = method === 'none' ? undefined : `secret-${randomBytes(6).toString('hex')}`
         clients.set(clientId, { issuer, method, ...(secret ? { secret } : {}) })
-        return HttpResponse.json(
-          { ...body, client_id: clientId, ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}) },
-          { status: 201 },
-        )
+        const issued = options.sloppyRegistration
+          ? { client_secret: secret ?? `unasked-${randomBytes(6).toString('hex')}` }
+          : secret
+            ? { client_secret: secret, client_secret_expires_at: 0 }
+            : {}
+        return HttpResponse.json({ ...body, client_id: clientId, ...issued }, { status: 201 })
       }),
       http.post(`${issuer}/token`, async ({ request }) => {
         const params = new URLSearchParams(await request.text())

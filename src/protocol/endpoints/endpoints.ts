@@ -261,6 +261,34 @@ export async function registerClient(
         ...request,
         ...(options.initialAccessToken ? { initialAccessToken: options.initialAccessToken } : {}),
       }),
-    process: async (response) => (await o.processDynamicClientRegistrationResponse(response)) as ClientMetadata & { client_id: string },
+    process: async (response) =>
+      (await o.processDynamicClientRegistrationResponse(await withSecretExpiry(response, options.onWarning))) as ClientMetadata & {
+        client_id: string
+      },
   })
+}
+
+/**
+ * RFC 7591 §3.2.1 asks for `client_secret_expires_at` with every secret; servers that leave it
+ * out (Cloudflare's workers-oauth-provider before 2026, the MCP Python SDK's) are read as "does
+ * not expire" (0), with a warning, rather than losing the registration.
+ */
+async function withSecretExpiry(response: Response, warn: RegisterOptions['onWarning']): Promise<Response> {
+  if (response.status !== 201) return response
+  const text = await response.text()
+  const init = { status: response.status, statusText: response.statusText, headers: response.headers }
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return new Response(text, init)
+  }
+  const answer = body as Record<string, unknown> | null
+  if (typeof answer?.client_secret !== 'string' || !answer.client_secret || answer.client_secret_expires_at !== undefined)
+    return new Response(text, init)
+  warn?.({
+    code: 'secret_expiry_missing',
+    message: 'the registration answer has a client_secret without client_secret_expires_at (RFC 7591 §3.2.1); read as 0: does not expire',
+  })
+  return new Response(JSON.stringify({ ...answer, client_secret_expires_at: 0 }), init)
 }

@@ -142,9 +142,9 @@ const METHODS: AuthMethod[] = ['client_secret_basic', 'client_secret_basic_unenc
 function secretAuth(method: Exclude<AuthMethod, 'private_key_jwt'>, client: ClientOptions): o.ClientAuth {
   switch (method) {
     case 'client_secret_basic':
-      return o.ClientSecretBasic(client.clientSecret as string)
     case 'client_secret_basic_unencoded': {
-      const credentials = base64(`${client.clientId}:${client.clientSecret as string}`)
+      const encode = method === 'client_secret_basic' ? formEncode : (value: string) => value
+      const credentials = base64(`${encode(client.clientId)}:${encode(client.clientSecret as string)}`)
       return (_as, _client, _body, headers) => {
         headers.set('authorization', `Basic ${credentials}`)
       }
@@ -154,6 +154,18 @@ function secretAuth(method: Exclude<AuthMethod, 'private_key_jwt'>, client: Clie
     case 'none':
       return o.None()
   }
+}
+
+/**
+ * RFC 6749 §2.3.1 and Appendix B: each of id and secret form-encoded, escaping what the
+ * encoding needs and nothing more — RFC 3986's unreserved `-._~` go as they are (a decoding
+ * server reads the same bytes either way; one that never decodes still reads a UUID client id),
+ * a space as `+`.
+ */
+function formEncode(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+')
 }
 
 function base64(text: string): string {

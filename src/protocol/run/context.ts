@@ -10,9 +10,11 @@ import type { AuthorizationServerMetadata } from '../../types.js'
 /**
  * How the client authenticates at the token, revocation and introspection endpoints.
  *
- * - `client_secret_basic`: RFC 6749 §2.3.1 — id and secret form-urlencoded, then Basic.
- * - `client_secret_basic_unencoded`: Basic over the raw `id:secret`, which many real servers
- *   expect instead (they break on the encoded form as others break without it).
+ * - `client_secret_basic`: RFC 6749 §2.3.1 — id and secret form-urlencoded, then Basic. Only
+ *   what the encoding needs is escaped: letters, digits and `-._~` go as they are, so a UUID
+ *   client id reads the same to a server that never decodes.
+ * - `client_secret_basic_unencoded`: Basic over the raw `id:secret`, for servers that never
+ *   decode a secret with other characters (`+`, `%`, `/`, …).
  * - `client_secret_post`: id and secret in the form body.
  * - `private_key_jwt`: a signed client assertion (RFC 7523 §2.2, OpenID Connect Core §9).
  * - `none`: a public client; sends `client_id` only (and relies on PKCE).

@@ -253,10 +253,22 @@ function secretsOf(request: OutgoingRequest): string[] {
       found.push(value, ...value.split(/\s+/))
   }
   const basic = /^basic\s+(\S+)/i.exec(request.headers.get('authorization') ?? '')?.[1]
+  let pair = ''
   try {
-    if (basic) found.push(...atob(basic).split(':').map(decodeURIComponent))
+    if (basic) pair = atob(basic)
   } catch {
     // not Basic credentials after all
   }
+  // id:secret, form-encoded or not (client_secret_basic_unencoded): both spellings are secret.
+  const at = pair.indexOf(':')
+  if (at >= 0) for (const part of [pair.slice(0, at), pair.slice(at + 1)]) found.push(part, formDecoded(part))
   return found.filter((value) => value.length >= 6)
+}
+
+function formDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '))
+  } catch {
+    return value
+  }
 }

@@ -90,6 +90,27 @@ describe('revocation, introspection, userinfo, registration', () => {
     expect(registered).toMatchObject({ client_id: 'new-client', redirect_uris: ['https://app.example.com/cb'] })
   })
 
+  it('a registration answer with a secret and no client_secret_expires_at is read as "does not expire", with a warning', async () => {
+    msw.server.use(
+      http.post(`${ISSUER}/register`, () => HttpResponse.json({ client_id: 'c1', client_secret: 's3cret-value' }, { status: 201 })),
+    )
+    const warnings: string[] = []
+    const registered = await registerClient(
+      metadata(),
+      { redirect_uris: ['https://app.example.com/cb'] },
+      { onWarning: (w) => warnings.push(w.code) },
+    )
+    expect(registered).toMatchObject({ client_id: 'c1', client_secret: 's3cret-value', client_secret_expires_at: 0 })
+    expect(warnings).toEqual(['secret_expiry_missing'])
+  })
+
+  it('a registration answer still needs its client_id, and a secret that is not a string is refused', async () => {
+    for (const body of [{ client_secret: 'x' }, { client_id: 'c1', client_secret: 7 }]) {
+      msw.server.use(http.post(`${ISSUER}/register`, () => HttpResponse.json(body, { status: 201 })))
+      expect((await failure(registerClient(metadata(), { redirect_uris: ['https://app.example.com/cb'] }))).code).toBe('invalid_response')
+    }
+  })
+
   it('registration refused is typed', async () => {
     msw.server.use(http.post(`${ISSUER}/register`, () => HttpResponse.json({ error: 'invalid_redirect_uri' }, { status: 400 })))
     const err = await failure(registerClient(metadata(), { redirect_uris: ['http://evil'] }))

@@ -2,6 +2,7 @@
  * Client authentication (protocol/run/client-auth.ts): the method chosen or given, and how each one
  * sends the credentials.
  */
+import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, type OAuthClientOptions } from '../../../src/index.js'
 import { ISSUER, metadata, tokenAnswer } from '../../support/as-mock.js'
@@ -31,6 +32,18 @@ describe('client authentication', () => {
     expect((await form(msw.requests[0]!)).has('client_secret')).toBe(false)
   })
 
+  it('client_secret_basic leaves RFC 3986 unreserved characters as they are, escapes the rest a form decoder reads', async () => {
+    captureToken()
+    const uuid = 'pre-registered_client.3f2a~9c1e'
+    const odd = "s!e*c'r(e)t 1"
+    await (await client({ clientId: uuid, clientSecret: odd, tokenEndpointAuthMethod: 'client_secret_basic' })).clientCredentialsGrant()
+    const decoded = Buffer.from(msw.requests[0]!.headers.get('authorization')!.replace(/^Basic /, ''), 'base64').toString('utf8')
+    // A server that never decodes reads the client id as it is; one that form-decodes reads both.
+    expect(decoded).toBe(`${uuid}:s%21e%2Ac%27r%28e%29t+1`)
+    const [user, password] = decoded.split(':').map((part) => new URLSearchParams(`v=${part}`).get('v'))
+    expect([user, password]).toEqual([uuid, odd])
+  })
+
   it('client_secret_basic_unencoded sends the raw id:secret', async () => {
     captureToken()
     await (
@@ -38,6 +51,21 @@ describe('client authentication', () => {
     ).clientCredentialsGrant()
     const header = msw.requests[0]!.headers.get('authorization')!
     expect(Buffer.from(header.replace(/^Basic /, ''), 'base64').toString('utf8')).toBe(`${id}:${secret}`)
+  })
+
+  it('a server that echoes the Basic secret back, decoded or not, never gets it into the error', async () => {
+    const odd = 'pa%zz:ss w+rd-99'
+    for (const method of ['client_secret_basic', 'client_secret_basic_unencoded'] as const) {
+      msw.server.use(
+        http.post(`${ISSUER}/token`, ({ request }) => {
+          const pair = atob(request.headers.get('authorization')!.slice(6))
+          return HttpResponse.json({ error: 'invalid_client', error_description: `bad secret ${pair} (${odd})` }, { status: 401 })
+        }),
+      )
+      const err = await failure((await client({ clientSecret: odd, tokenEndpointAuthMethod: method })).clientCredentialsGrant())
+      expect(err.error).toBe('invalid_client')
+      expect(JSON.stringify([err.message, err.errorDescription])).not.toMatch(/pa%zz|ss w\+rd|ss\+w%2Brd/)
+    }
   })
 
   it('client_secret_post puts both in the body', async () => {
