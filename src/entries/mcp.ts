@@ -4,13 +4,14 @@
  * @module oauthkit/mcp
  */
 // `oauthkit/mcp`: discovery from an MCP server's 401 to its authorization server, client ID
-// metadata documents or dynamic registration, code + PKCE + resource, refresh and step-up,
-// offered as a `fetch` and as the SDK transports' auth provider. Nothing here is in the other
-// entries' bundles.
+// metadata documents or dynamic registration, code + PKCE + resource, refresh and step-up, and
+// the grants without a user (client credentials, workload identity, enterprise-managed
+// authorization), offered as a `fetch` and as the SDK transports' auth provider. Nothing here
+// is in the other entries' bundles.
 export { createMcpAuth } from '../mcp/client.js'
 export { memoryKeyValueStore } from '../token/store.js'
 export type { KeyValueStore, SyncKeyValueStore } from '../token/store.js'
-export type { McpAuth, McpAuthOptions, McpSignIn } from '../mcp/client.js'
+export type { McpAuth, McpAuthOptions, McpSignIn, McpGrant, McpEnterprise } from '../mcp/client.js'
 export type { McpServerInfo } from '../mcp/discovery.js'
 export type { McpPreregisteredClient } from '../mcp/identity.js'
 export type { HttpOptions, TraceStart, TraceEnd } from '../http/options.js'
@@ -18,4 +19,5 @@ export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerErr
 export type { ErrorCode, Recovery } from '../errors.js'
 export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata } from '../types.js'
 export type { AuthMethod } from '../protocol/run/client-auth.js'
+export type { TokenSource } from '../protocol/grants/exchange.js'
 export type { DiscoveryCache } from '../discovery/index.js'

@@ -1,5 +1,5 @@
 /**
- * What only works on Node: the file store and its lock, the loopback redirect listener.
+ * What only works on Node: the file store and its lock, the loopback redirect listener, a token read from a file.
  *
  * @module oauthkit/node
  */
@@ -9,3 +9,4 @@ export { fileLock } from '../node/file-lock.js'
 export type { FileLockOptions } from '../node/file-lock.js'
 export { listenForCallback } from '../node/loopback.js'
 export type { LoopbackListener, LoopbackOptions } from '../node/loopback.js'
+export { tokenFile } from '../node/token-file.js'

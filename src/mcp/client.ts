@@ -1,16 +1,17 @@
 import { ConfigError, OAuthKitError, OAuthServerError, isOAuthKitError, redactUrl } from '../errors.js'
 import type { DiscoveryCache } from '../discovery/index.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
-import { secretContext } from '../protocol/run/client-auth.js'
+import { privateKeyJwt, secretContext } from '../protocol/run/client-auth.js'
+import { jwtBearerGrant, tokenExchangeGrant, TOKEN_TYPES, type TokenSource } from '../protocol/grants/exchange.js'
 import { leanReader } from '../protocol/run/token.js'
 import { resolveClient } from '../discovery/resolve.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { parseUrl } from '../internal/url.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
-import type { TokenSet } from '../types.js'
+import type { AuthorizationServerMetadata, TokenSet } from '../types.js'
 import type { OAuthContext } from '../protocol/run/context.js'
 import { keyValueTokenStore, memoryKeyValueStore, type KeyValueStore, type TokenStore } from '../token/store.js'
-import { createSession, ownerOf, type Session } from '../session.js'
+import { createSession, ownerOf, type Session, type SessionGrant } from '../session.js'
 import { authorizedFetch, urlMatcher } from '../fetch/authorized-fetch.js'
 import { checkInsufficientScope } from '../fetch/answer.js'
 import { networkPolicy, type NetworkPolicy } from './network.js'
@@ -32,13 +33,37 @@ export interface McpSignIn {
 export interface McpAuthOptions extends HttpOptions {
   /** The MCP server's URL (its Streamable HTTP endpoint). The token is sent under it only. */
   serverUrl: string | URL
-  /** Where the authorization server sends the user back (a loopback URL for a CLI or desktop app). */
-  redirectUri: string
+  /**
+   * Where the authorization server sends the user back (a loopback URL for a CLI or desktop
+   * app). With `signIn`, what a user's sign-in (the authorization code grant) needs.
+   */
+  redirectUri?: string
   /**
    * Lets the user sign in at `url` and resolves with the URL the browser came back to (the
    * redirect URI with `code`, `state` and `iss`). oauthkit checks it and redeems the code.
    */
-  signIn(request: McpSignIn): Promise<string | URL>
+  signIn?(request: McpSignIn): Promise<string | URL>
+  /**
+   * How tokens are obtained. Default: the first of these that the authorization server lists in
+   * `grant_types_supported` (absent: `authorization_code` only, RFC 8414 §2) and this client is
+   * given what it needs for — `authorization_code` (`signIn`, `redirectUri`), `enterprise`
+   * (`enterprise`), `workload` (`workloadToken`), `client_credentials` (a client registered by
+   * hand with a secret or a private key); with no list, the first this client can do.
+   */
+  grant?: McpGrant
+  /**
+   * Workload identity (SEP-1933): the JWT your platform issues this workload (a Kubernetes
+   * service account token, a cloud's identity token), sent as the RFC 7523 `assertion`. A
+   * function is called for each token request (`tokenFile(path)` of `oauthkit/node` re-reads a
+   * file the platform rotates).
+   */
+  workloadToken?: TokenSource
+  /**
+   * Enterprise-managed authorization (SEP-990): the user's enterprise identity provider. Its
+   * ID token is exchanged there (RFC 8693) for an identity assertion grant (ID-JAG) for the MCP
+   * server's authorization server, which takes it with the RFC 7523 jwt-bearer grant.
+   */
+  enterprise?: McpEnterprise
   /** `client_name` in a dynamic registration. Default `oauthkit MCP client`. */
   clientName?: string
   /** An https URL serving this client's metadata document (CIMD): used as `client_id` where the server accepts one. */
@@ -47,6 +72,13 @@ export interface McpAuthOptions extends HttpOptions {
   applicationType?: 'native' | 'web'
   /** Clients registered by hand, by issuer; used with that authorization server only. */
   clients?: Record<string, McpPreregisteredClient>
+  /**
+   * A client registered by hand with the authorization server this MCP server names, when you
+   * are not told its issuer (else `clients`): used with the first authorization server the
+   * MCP server names, and kept to it (remembered in `storage`) — after a move, another one
+   * never gets its credentials.
+   */
+  client?: McpPreregisteredClient
   /** Where registrations (one per authorization server) and tokens (one set per MCP server) outlive the process. Default: memory. */
   storage?: KeyValueStore
   /** The authorization servers you trust; an MCP server naming only others is refused. Default: any. */
@@ -69,6 +101,24 @@ export interface McpAuthOptions extends HttpOptions {
    * addresses and `localhost` are judged.
    */
   resolveHost?: (hostname: string) => Promise<string[]> | string[]
+}
+
+/**
+ * How an MCP client obtains tokens: a user's sign-in (`authorization_code`), a client's own
+ * credentials (`client_credentials`, SEP-1046), a workload's JWT (`workload`, SEP-1933: RFC 7523
+ * jwt-bearer), or an enterprise identity provider's ID-JAG (`enterprise`, SEP-990).
+ */
+export type McpGrant = 'authorization_code' | 'client_credentials' | 'workload' | 'enterprise'
+
+/** The enterprise identity provider of enterprise-managed authorization (SEP-990). */
+export interface McpEnterprise {
+  /** The identity provider's issuer: its metadata is discovered from it. */
+  issuer: string
+  /** This client at the identity provider. */
+  clientId: string
+  clientSecret?: string
+  /** The user's ID token from the identity provider (a function is called for each exchange: return a current one). */
+  idToken: TokenSource
 }
 
 /**
@@ -104,6 +154,8 @@ interface Binding {
 }
 
 const tokensKey = (server: string) => `oauthkit:mcp:tokens ${server}`
+const ID_JAG = 'urn:ietf:params:oauth:token-type:id-jag'
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 const words = (scope: string | undefined) => new Set((scope ?? '').split(' ').filter(Boolean))
 
 /**
@@ -152,6 +204,8 @@ class McpClient {
   issued: string | undefined
   #restoring: Promise<Binding | undefined> | undefined
   #authorizing: Promise<TokenSet> | undefined
+  /** The enterprise identity provider's context (SEP-990), resolved on first use. */
+  #idp: Promise<OAuthContext> | undefined
 
   constructor(options: McpAuthOptions) {
     this.#config = checkOptions(options)
@@ -173,19 +227,29 @@ class McpClient {
    * when given (else what the store holds): the current one when it is theirs too, else a new
    * one in its place. The session keeps the tokens in the store itself, stamped with whose they are.
    */
-  async #bind(info: McpServerInfo, ctx: OAuthContext, tokens: TokenSet | undefined, scope: string | undefined): Promise<Binding> {
-    const owner = ownerOf(ctx, undefined, {})
+  async #bind(
+    info: McpServerInfo,
+    ctx: OAuthContext,
+    tokens: TokenSet | undefined,
+    scope: string | undefined,
+    grant?: SessionGrant | 'client_credentials',
+  ): Promise<Binding> {
+    // A session that runs a grant itself stamps its tokens with the grant and its parameters too.
+    const params = grant ? { scope, resource: info.resource } : {}
+    const owner = ownerOf(ctx, grant, params)
     // Another authorization server's or client's tokens (a sign-in after a move) are not these: they leave the store.
-    const held = tokens && (await this.#tokens.load().catch(() => undefined))
+    const held = (tokens || grant) && (await this.#tokens.load().catch(() => undefined))
     if (held && held.owner !== owner) await this.#tokens.clear()
     let next = this.binding
     if (next?.owner !== owner || next.info.resource !== info.resource) {
       this.binding?.session.close()
-      const session = createSession(ctx, { resource: info.resource, store: this.#tokens })
-      const bound: Binding = { info, owner, session, scope, granted: scope, refreshable: false }
+      const session = createSession(ctx, { resource: info.resource, store: this.#tokens, ...(grant ? { grant, ...params } : {}) })
+      // A session with a grant renews by running it again: a 401 is a renewal, not a sign-in.
+      const bound: Binding = { info, owner, session, scope, granted: scope, refreshable: Boolean(grant) }
       session.on(
         'tokens',
-        (fresh) => void Object.assign(bound, { granted: fresh.scope ?? scope, refreshable: fresh.refreshToken !== undefined }),
+        (fresh) =>
+          void Object.assign(bound, { granted: fresh.scope ?? scope, refreshable: Boolean(grant) || fresh.refreshToken !== undefined }),
       )
       next = bound
     }
@@ -200,7 +264,7 @@ class McpClient {
   /** The context of this client at the authorization server `info` names: the one resolution every constructor uses. */
   #context(info: McpServerInfo, id: McpClientIdentity): Promise<OAuthContext> {
     const source = { ...this.#config.http, metadata: info.metadata }
-    return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options, leanReader))
+    return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options, leanReader, privateKeyJwt))
   }
 
   /** Tokens a previous process stored, for this server and the authorization server and client it has today. */
@@ -210,6 +274,8 @@ class McpClient {
     if (!stored) return undefined
     const info = await discoverMcpServer(serverUrl, undefined, discovery)
     const id = await identityFor(info.metadata, stored.tokens.scope, identity, false)
+    // Tokens of a grant the session runs itself are found by that session, once a 401 made it.
+    if (chooseGrant(info.metadata, this.#config, id) !== 'authorization_code') return undefined
     const ctx = id && (await this.#context(info, id))
     if (this.binding) return this.binding
     if (ctx && stored.owner === ownerOf(ctx, undefined, {})) {
@@ -238,6 +304,11 @@ class McpClient {
     const { discovery, identity, serverUrl } = this.#config
     // Fresh: a sign-in follows what the server says now (it may have moved to another authorization server).
     const info = await discoverMcpServer(serverUrl, challenge, { ...discovery, discoveryCache: false })
+    const known = await identityFor(info.metadata, undefined, identity, false)
+    const grant = chooseGrant(info.metadata, this.#config, known)
+    if (grant !== 'authorization_code')
+      return this.#obtain(info, grant, known, scopeFor(info, wanted ?? challengeScope(challenge), false), signal)
+    const { redirectUri, signIn } = this.#options as Required<Pick<McpAuthOptions, 'redirectUri' | 'signIn'>>
     checkPkce(info)
     const scope = scopeFor(info, wanted ?? challengeScope(challenge))
     // Registered for every scope the resource offers, not only this sign-in's: a step-up asks for more later.
@@ -249,17 +320,80 @@ class McpClient {
     const ctx = await this.#context(info, id)
     const aborts = signal ? { signal } : {}
     const pending = await buildAuthorizationUrl(ctx, {
-      redirectUri: identity.redirectUri,
+      redirectUri,
       resource: info.resource,
       ...(scope ? { scope } : {}),
       ...aborts,
     })
     // The sign-in page is opened by the user's browser: not on the user's own network either.
     await this.#config.network.check(new URL(pending.url), 'the authorization endpoint')
-    const callback = await this.#options.signIn({ url: pending.url, issuer: info.metadata.issuer, ...(scope ? { scope } : {}), ...aborts })
+    const callback = await signIn({ url: pending.url, issuer: info.metadata.issuer, ...(scope ? { scope } : {}), ...aborts })
     const tokens = await completeAuthorization(ctx, callback, pending, { resource: info.resource, ...aborts })
     await this.#bind(info, ctx, tokens, scope)
     return tokens
+  }
+
+  /**
+   * Tokens by a grant that needs no user: a session that runs it (again, whenever it needs new
+   * tokens), with the resource indicator and the scope, at the authorization server the MCP
+   * server names today.
+   */
+  async #obtain(
+    info: McpServerInfo,
+    grant: Exclude<McpGrant, 'authorization_code'>,
+    id: McpClientIdentity | undefined,
+    scope: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<TokenSet> {
+    if (!id)
+      throw new ConfigError(
+        'invalid_config',
+        `the ${grant} grant at ${redactUrl(info.metadata.issuer)} needs the client registered there: give it as client (or in clients)`,
+      )
+    const ctx = await this.#context(info, id)
+    const params = { resource: info.resource, ...(scope ? { scope } : {}) }
+    const assertion = (run: { signal?: AbortSignal }): TokenSource =>
+      grant === 'workload' ? this.#options.workloadToken! : () => this.#identityAssertion(info, scope, run.signal)
+    const run: SessionGrant | 'client_credentials' =
+      grant === 'client_credentials'
+        ? grant
+        : { name: grant, run: (o) => jwtBearerGrant(ctx, { ...params, ...o, assertion: assertion(o) }) }
+    const bound = await this.#bind(info, ctx, undefined, scope, run)
+    return bound.session.getTokens(signal ? { signal } : {})
+  }
+
+  /**
+   * Enterprise-managed authorization (SEP-990): the user's ID token exchanged at the enterprise
+   * identity provider (RFC 8693) for an identity assertion grant (ID-JAG) naming the MCP
+   * server's authorization server (`audience`) and the MCP server (`resource`).
+   */
+  async #identityAssertion(info: McpServerInfo, scope: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+    const idp = this.#options.enterprise!
+    // The identity provider is the application's own setting, not one a server named: no network policy.
+    this.#idp ??= resolveClient(
+      'createMcpAuth',
+      { ...this.#config.http, fetch: this.#config.serverFetch, issuer: idp.issuer },
+      (metadata, o) =>
+        secretContext(metadata, { clientId: idp.clientId, ...(idp.clientSecret ? { clientSecret: idp.clientSecret } : {}) }, o, leanReader),
+    ).catch((err: unknown) => {
+      this.#idp = undefined
+      throw err
+    })
+    const issued = await tokenExchangeGrant(await this.#idp, {
+      subjectToken: idp.idToken,
+      subjectTokenType: TOKEN_TYPES.idToken,
+      requestedTokenType: ID_JAG,
+      audience: info.metadata.issuer,
+      resource: info.resource,
+      ...(scope ? { scope } : {}),
+      ...(signal ? { signal } : {}),
+    })
+    if (issued.extra.issued_token_type !== ID_JAG)
+      throw new OAuthKitError(
+        'invalid_response',
+        `the identity provider ${redactUrl(idp.issuer)} answered the ID-JAG exchange with another token type (issued_token_type ${JSON.stringify(String(issued.extra.issued_token_type)).slice(0, 120)})`,
+      )
+    return issued.accessToken
   }
 
   /** One sign-in at a time: concurrent callers share it. */
@@ -329,14 +463,8 @@ function checkOptions(options: McpAuthOptions) {
   if (!options || typeof options !== 'object')
     throw new ConfigError('invalid_config', 'createMcpAuth needs { serverUrl, redirectUri, signIn }')
   const serverUrl = parseUrl(options.serverUrl, 'serverUrl')
-  if (typeof options.signIn !== 'function')
-    throw new ConfigError(
-      'invalid_config',
-      'createMcpAuth needs signIn(request): it opens request.url for the user and resolves with the URL they came back to',
-    )
-  if (typeof options.redirectUri !== 'string')
-    throw new ConfigError('invalid_config', 'createMcpAuth needs redirectUri: where the authorization server sends the user back')
-  parseUrl(options.redirectUri, 'redirectUri')
+  const interactive = checkSignIn(options)
+  const ways = checkGrants(options, interactive)
   // Not kept: a signal belongs to a call (authorize({ signal }), fetch's init.signal).
   const { signal: _ignored, ...given } = pickHttpOptions(options)
   // Every OAuth request the server's answers lead to goes through the network policy; the MCP server's own requests do not need it.
@@ -344,11 +472,13 @@ function checkOptions(options: McpAuthOptions) {
   const http: HttpOptions = { ...given, fetch: network.guard(given.fetch) }
   const storage = options.storage ?? memoryKeyValueStore()
   const identity: IdentityOptions = {
-    redirectUri: options.redirectUri,
+    ...(options.redirectUri ? { redirectUri: options.redirectUri } : {}),
     clientName: options.clientName ?? 'oauthkit MCP client',
     ...(options.clientMetadataUrl ? { clientMetadataUrl: checkMetadataUrl(options.clientMetadataUrl, http.allowInsecureHttp) } : {}),
     ...(options.applicationType ? { applicationType: options.applicationType } : {}),
     ...(options.clients ? { clients: options.clients } : {}),
+    ...(options.client ? { client: checkClient(options.client, 'client') } : {}),
+    server: canonical(serverUrl),
     storage,
     http,
   }
@@ -357,17 +487,108 @@ function checkOptions(options: McpAuthOptions) {
     ...(options.discoveryCache === undefined ? {} : { discoveryCache: options.discoveryCache }),
     ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
   }
-  return { serverUrl, http, serverFetch: given.fetch, network, identity, storage, maxStepUps: options.maxStepUps ?? 2, discovery }
+  return { serverUrl, http, serverFetch: given.fetch, network, identity, storage, maxStepUps: options.maxStepUps ?? 2, discovery, ...ways }
+}
+
+/** Whether a user can sign in: `signIn` and `redirectUri` both, or neither (then another grant must be possible). */
+function checkSignIn(options: McpAuthOptions): boolean {
+  if (options.signIn === undefined && options.redirectUri === undefined) return false
+  if (typeof options.signIn !== 'function')
+    throw new ConfigError(
+      'invalid_config',
+      'createMcpAuth needs signIn(request) beside redirectUri: it opens request.url for the user and resolves with the URL they came back to',
+    )
+  if (typeof options.redirectUri !== 'string')
+    throw new ConfigError(
+      'invalid_config',
+      'createMcpAuth needs redirectUri beside signIn: where the authorization server sends the user back',
+    )
+  parseUrl(options.redirectUri, 'redirectUri')
+  return true
+}
+
+const GRANTS: McpGrant[] = ['authorization_code', 'client_credentials', 'workload', 'enterprise']
+
+/** What the options let this client do, checked now: a way to get tokens at all, and each grant's own settings. */
+function checkGrants(options: McpAuthOptions, interactive: boolean) {
+  const { grant, workloadToken, enterprise } = options
+  if (grant !== undefined && !GRANTS.includes(grant))
+    throw new ConfigError('invalid_config', `grant ${JSON.stringify(grant)} is not one of ${GRANTS.join(', ')}`)
+  if (workloadToken !== undefined && typeof workloadToken !== 'function' && (typeof workloadToken !== 'string' || !workloadToken))
+    throw new ConfigError('invalid_config', 'workloadToken is the JWT your platform issues, or a function returning the current one')
+  if (enterprise !== undefined) {
+    if (!enterprise || typeof enterprise !== 'object' || typeof enterprise.clientId !== 'string' || enterprise.idToken === undefined)
+      throw new ConfigError(
+        'invalid_config',
+        'enterprise needs { issuer, clientId, idToken } of the identity provider (clientSecret if it has one)',
+      )
+    parseUrl(enterprise.issuer, 'enterprise.issuer')
+  }
+  const confidential = [options.client, ...Object.values(options.clients ?? {})].some((c) => c?.clientSecret || c?.privateKey)
+  const can: Record<McpGrant, boolean> = {
+    authorization_code: interactive,
+    client_credentials: confidential,
+    workload: workloadToken !== undefined,
+    enterprise: enterprise !== undefined,
+  }
+  const needs: Record<McpGrant, string> = {
+    authorization_code: 'signIn and redirectUri',
+    client_credentials: 'a client with a clientSecret or privateKey (client or clients)',
+    workload: 'workloadToken',
+    enterprise: 'enterprise',
+  }
+  if (grant !== undefined && !can[grant]) throw new ConfigError('invalid_config', `grant ${grant} needs ${needs[grant]}`)
+  if (!GRANTS.some((g) => can[g]))
+    throw new ConfigError(
+      'invalid_config',
+      `createMcpAuth needs a way to get tokens: ${GRANTS.map((g) => `${needs[g]} (${g})`).join('; ')}`,
+    )
+  return { grant, can }
+}
+
+/** A client registered by hand: its id, and a secret or key of the right type. */
+function checkClient(client: McpPreregisteredClient, name: string): McpPreregisteredClient {
+  if (!client || typeof client !== 'object' || typeof client.clientId !== 'string' || !client.clientId)
+    throw new ConfigError('invalid_config', `${name} needs its clientId (and clientSecret or privateKey for a confidential client)`)
+  return client
+}
+
+/**
+ * The grant for an authorization server: the one given, else the first it lists in
+ * `grant_types_supported` that this client can do (a secret or key of a client registered by
+ * hand for it, for client_credentials), else — the list absent — the first this client can do.
+ */
+function chooseGrant(
+  metadata: AuthorizationServerMetadata,
+  config: ReturnType<typeof checkOptions>,
+  id: McpClientIdentity | undefined,
+): McpGrant {
+  if (config.grant) return config.grant
+  const can = { ...config.can, client_credentials: id?.via === 'preregistered' && Boolean(id.clientSecret || id.privateKey) }
+  const listed = metadata.grant_types_supported
+  const types: Record<McpGrant, string> = {
+    authorization_code: 'authorization_code',
+    client_credentials: 'client_credentials',
+    workload: JWT_BEARER,
+    enterprise: JWT_BEARER,
+  }
+  const order: McpGrant[] = ['authorization_code', 'enterprise', 'workload', 'client_credentials']
+  const found = Array.isArray(listed) ? order.find((g) => can[g] && listed.includes(types[g])) : order.find((g) => can[g])
+  if (found) return found
+  throw new ConfigError(
+    'invalid_config',
+    `the authorization server ${redactUrl(metadata.issuer)} offers the grants ${Array.isArray(listed) ? listed.join(', ') : '(none listed)'}, none of which this client is set up for (${order.filter((g) => can[g]).join(', ') || 'nothing'}); see the grant option`,
+  )
 }
 
 /**
  * The scope to ask for (MCP authorization, 2025-11-25 and later): the challenge's, else the
- * resource's `scopes_supported`, else none; `offline_access` added when the authorization
- * server advertises it, and never asked of one that does not.
+ * resource's `scopes_supported`, else none; for a user's sign-in, `offline_access` added when
+ * the authorization server advertises it; never asked of one that does not.
  */
-function scopeFor(info: McpServerInfo, wanted: string | undefined): string | undefined {
+function scopeFor(info: McpServerInfo, wanted: string | undefined, user = true): string | undefined {
   const scope = words(wanted ?? info.resourceMetadata?.scopes_supported?.join(' '))
-  const offline = Array.isArray(info.metadata.scopes_supported) && info.metadata.scopes_supported.includes('offline_access')
+  const offline = user && Array.isArray(info.metadata.scopes_supported) && info.metadata.scopes_supported.includes('offline_access')
   if (offline && scope.size) scope.add('offline_access')
   else if (!offline) scope.delete('offline_access')
   return scope.size ? [...scope].join(' ') : undefined

@@ -10,18 +10,25 @@ import type { KeyValueStore } from '../token/store.js'
 export interface McpPreregisteredClient {
   clientId: string
   clientSecret?: string
+  /** For `private_key_jwt` (SEP-1046): a private CryptoKey, optionally with the `kid` to put in the header. */
+  privateKey?: ClientOptions['privateKey']
   tokenEndpointAuthMethod?: AuthMethod
 }
 
 /** How the client presents itself to an authorization server it has no registration with yet. */
 export interface IdentityOptions {
-  redirectUri: string
+  /** Where a user's sign-in comes back to: absent, no registration is made (a client without one runs another grant). */
+  redirectUri?: string
   clientName: string
   /** An https URL serving this client's metadata document (CIMD): its `client_id` where the server accepts one. */
   clientMetadataUrl?: string
   applicationType?: 'native' | 'web'
   /** Clients registered by hand, by issuer. */
   clients?: Record<string, McpPreregisteredClient>
+  /** A client registered by hand with the authorization server the MCP server names (its issuer not given): kept to the first one. */
+  client?: McpPreregisteredClient
+  /** The MCP server (canonical URL): what `client` is kept to an authorization server for. */
+  server: string
   storage: KeyValueStore
   http: HttpOptions
 }
@@ -40,6 +47,7 @@ interface StoredRegistration {
 }
 
 export const registrationKey = (issuer: string) => `oauthkit:mcp:client ${issuer}`
+const pinKey = (server: string) => `oauthkit:mcp:client-issuer ${server}`
 
 /**
  * The client identity for an authorization server, keyed by its issuer (a registration is only
@@ -70,25 +78,40 @@ export async function identityFor(
     ([name]) => URL.canParse(name) && new URL(name).href === new URL(issuer).href,
   )?.[1]
   if (given) return { ...given, via: 'preregistered' }
+  if (options.client && (await keptTo(options, issuer))) return { ...options.client, via: 'preregistered' }
   if (options.clientMetadataUrl && metadata.client_id_metadata_document_supported === true) {
     return { clientId: options.clientMetadataUrl, tokenEndpointAuthMethod: 'none', via: 'metadata-document' }
   }
   const stored = await readRegistration(options.storage, issuer)
   if (stored && stored.redirectUri === options.redirectUri) return { ...withoutBookkeeping(stored), via: 'registration' }
-  if (!mayRegister) return undefined
+  if (!mayRegister || options.redirectUri === undefined) return undefined
   if (typeof metadata.registration_endpoint !== 'string') {
     throw new ConfigError(
       'invalid_config',
       `the authorization server ${redactUrl(issuer)} takes neither client ID metadata documents${options.clientMetadataUrl ? '' : ' (none given: clientMetadataUrl)'} nor dynamic registration; register a client there and pass it as clients: { '${redactUrl(issuer)}': { clientId } }`,
     )
   }
-  return register(metadata, scope, options)
+  return register(metadata, scope, { ...options, redirectUri: options.redirectUri })
+}
+
+/**
+ * Whether `client` (registered by hand, its issuer not given) is for `issuer`: the first
+ * authorization server the MCP server names gets it, and is remembered in the storage (first
+ * writer wins where the storage has `setOnce`); another one, after a move, never gets it.
+ */
+async function keptTo(options: IdentityOptions, issuer: string): Promise<boolean> {
+  const key = pinKey(options.server)
+  const kept = await options.storage.get(key)
+  if (typeof kept === 'string') return kept === issuer
+  if (options.storage.setOnce) return (await options.storage.setOnce(key, issuer)) === issuer
+  await options.storage.set(key, issuer)
+  return true
 }
 
 async function register(
   metadata: AuthorizationServerMetadata,
   scope: string | undefined,
-  options: IdentityOptions,
+  options: IdentityOptions & { redirectUri: string },
 ): Promise<McpClientIdentity> {
   const method = authMethodFor(metadata)
   const grants = metadata.grant_types_supported

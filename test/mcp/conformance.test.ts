@@ -33,11 +33,6 @@ const SKIPPED: Record<string, string> = {}
  * scenario that starts passing is noticed and moved out of here. Empty when #25 is done.
  */
 const PENDING: Record<string, string> = {
-  'auth/pre-registration': 'a client registered by hand, for an authorization server whose issuer the app is not told (#25 item 2)',
-  'auth/client-credentials-basic': 'client_credentials in oauthkit/mcp (#25 item 2)',
-  'auth/client-credentials-jwt': 'client_credentials with private_key_jwt in oauthkit/mcp (#25 item 2)',
-  'auth/enterprise-managed-authorization': 'the ID-JAG exchange and jwt-bearer grant in oauthkit/mcp (#25 item 2)',
-  'auth/wif-jwt-bearer': 'the jwt-bearer grant with a workload JWT in oauthkit/mcp (#25 item 2)',
   'auth/dpop': 'DPoP in oauthkit/mcp (#25 item 3)',
   'auth/dpop-nonce': 'DPoP nonces in oauthkit/mcp (#25 item 3)',
 }

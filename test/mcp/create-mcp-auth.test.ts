@@ -6,7 +6,7 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
 import { createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../../src/entries/mcp.js'
-import { AS, CIMD, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from '../support/mcp-world.js'
+import { AS, CIMD, ID_JAG, IDP, JWT_BEARER, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from '../support/mcp-world.js'
 import { fakeClock, useStrictMsw } from '../support/msw.js'
 import { epismoServer } from '../../src/entries/testing.js'
 
@@ -203,6 +203,145 @@ describe('oauthkit/mcp: client identity per authorization server', () => {
       message: expect.stringContaining(`clients: { '${AS}/': { clientId } }`),
     })
     expect(w.signIn).not.toHaveBeenCalled()
+  })
+})
+
+describe('oauthkit/mcp: grants without a user (SEP-1046, SEP-1933, SEP-990)', () => {
+  /** An MCP client with no way for a user to sign in: no signIn, no redirectUri. */
+  function machine(world: WorldOptions, options: Partial<McpAuthOptions>) {
+    const w = mcpWorld(world)
+    msw.server.use(...w.handlers)
+    const mcp = createMcpAuth({ serverUrl: MCP, discoveryCache: false, resolveHost: PUBLIC, ...options })
+    return { ...w, mcp }
+  }
+  const offering = (...grants: string[]) => ({ asMetadata: { [AS]: { grant_types_supported: grants } } })
+  const basic = (authorization: string | null) => Buffer.from((authorization ?? '').replace(/^Basic /, ''), 'base64').toString()
+  const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
+
+  it('client_credentials with a secret, where the server offers it: Basic, the resource and its scopes, no offline_access, no registration', async () => {
+    const w = machine(offering('client_credentials'), { client: { clientId: 'svc-1', clientSecret: 's3cret' } })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    const sent = w.log.tokenRequests[0]!
+    expect([sent.params.get('grant_type'), sent.params.get('resource'), sent.params.get('scope')]).toEqual([
+      'client_credentials',
+      MCP,
+      'mcp:read mcp:write',
+    ])
+    expect(basic(sent.authorization)).toBe('svc-1:s3cret')
+    expect(w.log.registrations).toEqual([])
+  })
+
+  it('client_credentials with a private key: a client assertion (RFC 7523 §2.2) for the authorization server', async () => {
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+    const w = machine(offering('client_credentials'), { client: { clientId: 'svc-2', privateKey: keys.privateKey } })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    const sent = w.log.tokenRequests[0]!.params
+    expect(sent.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    expect(claims(sent.get('client_assertion')!)).toMatchObject({ iss: 'svc-2', sub: 'svc-2', aud: AS })
+  })
+
+  it('a machine token the MCP server refuses (expired, revoked) is obtained again by the grant: no sign-in', async () => {
+    const w = machine(offering('client_credentials'), { client: { clientId: 'svc-1', clientSecret: 's3cret' } })
+    await w.call(w.mcp.fetch)
+    w.tokens.clear()
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.log.tokenRequests.map((r) => r.params.get('grant_type'))).toEqual(['client_credentials', 'client_credentials'])
+  })
+
+  it("grant: 'client_credentials' where the server offers the code flow too: no sign-in", async () => {
+    const w = setup({}, { client: { clientId: 'svc-1', clientSecret: 's3cret' }, grant: 'client_credentials' })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.signIn).not.toHaveBeenCalled()
+    expect(w.log.tokenRequests.map((r) => r.params.get('grant_type'))).toEqual(['client_credentials'])
+  })
+
+  it('a client given without its issuer is kept to the first authorization server: after a move, the other never gets its secret', async () => {
+    const storage = memoryKeyValueStore()
+    const w = setup({}, { storage, client: { clientId: 'by-hand', clientSecret: 'hand-secret' } })
+    await w.call(w.mcp.fetch)
+    expect(w.log.registrations).toEqual([])
+    expect(w.log.authorizations[0]!.get('client_id')).toBe('by-hand')
+    expect(basic(w.log.tokenRequests[0]!.authorization)).toBe('by-hand:hand-secret')
+    w.options.resourceMetadata = { resource: MCP, authorization_servers: [OTHER_AS], scopes_supported: ['mcp:read'] }
+    w.tokens.clear()
+    expect(await json(await w.call(w.mcp.fetch))).toMatchObject({ issuer: OTHER_AS })
+    expect(w.log.registrations.map((r) => r.issuer)).toEqual([OTHER_AS])
+    const toOther = msw.requests.filter((r) => r.url.startsWith(OTHER_AS))
+    for (const request of toOther)
+      expect(JSON.stringify([...request.headers]) + (await request.clone().text())).not.toMatch(/by-hand|hand-secret|aGFuZC1zZWNyZXQ/)
+  })
+
+  it('workload identity: the platform JWT is the jwt-bearer assertion, read again for each token request', async () => {
+    let issued = 0
+    const workloadToken = vi.fn(() => `workload-jwt-${++issued}`)
+    const w = machine(offering(JWT_BEARER), { client: { clientId: 'agent-7' }, workloadToken })
+    await w.call(w.mcp.fetch)
+    w.tokens.clear()
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    const sent = w.log.tokenRequests.map((r) => r.params)
+    expect(sent.map((p) => [p.get('grant_type'), p.get('assertion'), p.get('client_id'), p.get('resource')])).toEqual([
+      [JWT_BEARER, 'workload-jwt-1', 'agent-7', MCP],
+      [JWT_BEARER, 'workload-jwt-2', 'agent-7', MCP],
+    ])
+  })
+
+  it('enterprise-managed authorization: the ID token exchanged at the identity provider for an ID-JAG, taken by the authorization server as a jwt-bearer assertion', async () => {
+    const w = machine(offering(JWT_BEARER), {
+      client: { clientId: 'mcp-app', clientSecret: 'app-secret' },
+      enterprise: { issuer: IDP, clientId: 'idp-app', idToken: async () => 'user-id-token' },
+    })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    const [exchange, bearer] = w.log.tokenRequests
+    expect(exchange!.issuer).toBe(IDP)
+    expect(Object.fromEntries(exchange!.params)).toMatchObject({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: 'user-id-token',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+      requested_token_type: ID_JAG,
+      audience: AS,
+      resource: MCP,
+      client_id: 'idp-app',
+    })
+    expect(bearer!.issuer).toBe(AS)
+    expect([bearer!.params.get('grant_type'), bearer!.params.get('assertion')?.slice(0, 4), basic(bearer!.authorization)]).toEqual([
+      JWT_BEARER,
+      'jag-',
+      'mcp-app:app-secret',
+    ])
+  })
+
+  it('an identity provider that issues another token type: invalid_response, nothing sent to the authorization server', async () => {
+    const w = machine(
+      { ...offering(JWT_BEARER), issuedTokenType: 'urn:ietf:params:oauth:token-type:access_token' },
+      {
+        client: { clientId: 'mcp-app', clientSecret: 'app-secret' },
+        enterprise: { issuer: IDP, clientId: 'idp-app', idToken: 'user-id-token' },
+      },
+    )
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ code: 'invalid_response', message: expect.stringContaining('ID-JAG') })
+    expect(w.log.tokenRequests.map((r) => r.issuer)).toEqual([IDP])
+  })
+
+  it('a server offering none of the grants this client can do: invalid_config naming both, no token request', async () => {
+    const w = machine(offering('client_credentials'), { client: { clientId: 'agent-7' }, workloadToken: 'jwt' })
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringMatching(/offers the grants client_credentials, none of which .*\(workload\)/),
+    })
+    expect(w.log.tokenRequests).toEqual([])
+  })
+
+  it('options that cannot get a token, or a grant without what it needs: invalid_config at once', () => {
+    for (const options of [
+      { serverUrl: MCP },
+      { serverUrl: MCP, grant: 'client_credentials', client: { clientId: 'public-only' } },
+      { serverUrl: MCP, grant: 'password', client: { clientId: 'a', clientSecret: 'b' } },
+      { serverUrl: MCP, signIn: async () => '' },
+      { serverUrl: MCP, enterprise: { issuer: IDP, clientId: 'x' } },
+    ])
+      expect(() => createMcpAuth(options as McpAuthOptions), JSON.stringify(options)).toThrow(
+        expect.objectContaining({ code: 'invalid_config' }),
+      )
   })
 })
 

@@ -16,6 +16,10 @@ export const OTHER_AS = 'https://login.other.example'
 export const REDIRECT = 'http://127.0.0.1:33418/callback'
 export const LEGACY = 'https://mcp.example'
 export const CIMD = 'https://client.example/oauth/client.json'
+/** An enterprise identity provider (SEP-990): it exchanges ID tokens for ID-JAGs. */
+export const IDP = 'https://idp.example'
+export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+export const ID_JAG = 'urn:ietf:params:oauth:token-type:id-jag'
 
 export interface WorldOptions {
   /** The PRM document, or 404 (a 2025-03-26 server); default names AS with scopes mcp:read mcp:write. */
@@ -37,6 +41,8 @@ export interface WorldOptions {
    * client_secret_expires_at.
    */
   sloppyRegistration?: boolean
+  /** What the identity provider says it issued (default an ID-JAG). */
+  issuedTokenType?: string
 }
 
 interface Issued {
@@ -131,6 +137,15 @@ export function mcpWorld(options: WorldOptions = {}) {
           }
           return issue(code)
         }
+        // Grants without a user: whatever the client asked for, for the resource it named.
+        if (params.get('grant_type') === 'client_credentials' || params.get('grant_type') === JWT_BEARER) {
+          const clientId =
+            params.get('client_id') ??
+            Buffer.from((request.headers.get('authorization') ?? '').slice(6), 'base64')
+              .toString()
+              .split(':')[0]!
+          return issue({ issuer, scope: params.get('scope') ?? '', resource: params.get('resource'), clientId, expiresAt: 0 })
+        }
         const refreshed = refreshTokens.get(params.get('refresh_token') ?? '')
         if (!refreshed || refreshed.issuer !== issuer) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
         return issue(refreshed)
@@ -143,7 +158,24 @@ export function mcpWorld(options: WorldOptions = {}) {
     prm() === 404
       ? `Bearer realm="mcp"${extra}`
       : `Bearer resource_metadata="https://mcp.example/.well-known/oauth-protected-resource/mcp"${extra}`
+  /** The identity provider: an RFC 8693 exchange of an ID token for an ID-JAG (SEP-990), recorded in `tokenRequests`. */
+  const identityProvider = [
+    http.get(`${IDP}/.well-known/oauth-authorization-server`, () => new HttpResponse(null, { status: 404 })),
+    http.get(`${IDP}/.well-known/openid-configuration`, () => HttpResponse.json(metadata(IDP))),
+    http.post(`${IDP}/token`, async ({ request }) => {
+      const params = new URLSearchParams(await request.text())
+      log.tokenRequests.push({ issuer: IDP, params, authorization: request.headers.get('authorization') })
+      if (params.get('subject_token') !== 'user-id-token') return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
+      return HttpResponse.json({
+        access_token: `jag-${randomBytes(6).toString('hex')}`,
+        issued_token_type: options.issuedTokenType ?? ID_JAG,
+        token_type: 'N_A',
+        expires_in: 300,
+      })
+    }),
+  ]
   const handlers = [
+    ...identityProvider,
     ...authServer(AS),
     ...authServer(OTHER_AS),
     ...(options.legacyAs ? authServer(LEGACY) : []),

@@ -83,7 +83,8 @@ export function secretContext(
   )
 }
 
-function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientAuth {
+/** The private_key_jwt signer (RFC 7523 §2.2): handed to {@link secretContext} by the clients that sign. */
+export function privateKeyJwt(key: NonNullable<ClientOptions['privateKey']>): o.ClientAuth {
   return o.PrivateKeyJwt('key' in key && !(key instanceof CryptoKey) ? key : { key: key as CryptoKey })
 }
 
