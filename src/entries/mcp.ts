@@ -10,6 +10,8 @@
 // is in the other entries' bundles.
 export { createMcpAuth } from '../mcp/client.js'
 export { memoryKeyValueStore } from '../token/store.js'
+export { createDPoP } from '../dpop/proofs.js'
+export type { DPoP, DPoPOptions } from '../dpop/proofs.js'
 export type { KeyValueStore, SyncKeyValueStore } from '../token/store.js'
 export type { McpAuth, McpAuthOptions, McpSignIn, McpGrant, McpEnterprise } from '../mcp/client.js'
 export type { McpServerInfo } from '../mcp/discovery.js'

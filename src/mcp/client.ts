@@ -8,8 +8,9 @@ import { resolveClient } from '../discovery/resolve.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
 import { parseUrl } from '../internal/url.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
-import type { AuthorizationServerMetadata, TokenSet } from '../types.js'
-import type { OAuthContext } from '../protocol/run/context.js'
+import type { AuthorizationServerMetadata, TokenProof, TokenSet } from '../types.js'
+import { int, type OAuthContext } from '../protocol/run/context.js'
+import type { DPoP } from '../dpop/proofs.js'
 import { keyValueTokenStore, memoryKeyValueStore, type KeyValueStore, type TokenStore } from '../token/store.js'
 import { createSession, ownerOf, type Session, type SessionGrant } from '../session.js'
 import { authorizedFetch, urlMatcher } from '../fetch/authorized-fetch.js'
@@ -83,6 +84,13 @@ export interface McpAuthOptions extends HttpOptions {
   storage?: KeyValueStore
   /** The authorization servers you trust; an MCP server naming only others is refused. Default: any. */
   trustedIssuers?: Array<string | URL>
+  /**
+   * A DPoP key (`createDPoP()`, RFC 9449; SEP-1932): with an authorization server that lists
+   * `dpop_signing_alg_values_supported`, token requests carry proofs and the DPoP-bound tokens go
+   * to the MCP server with a fresh proof per request, each server's nonces kept and retried
+   * with. Other servers get Bearer as before; a token the server issued as Bearer goes as Bearer.
+   */
+  dpop?: DPoP
   /** How many times one request may ask for more scope (403 `insufficient_scope`). Default 2. */
   maxStepUps?: number
   /** Discovery cache; `false` for none. Default: shared, one hour. */
@@ -143,6 +151,8 @@ export interface McpAuth {
 /** A sign-in's result: the server it is for, the client, and the session holding its tokens. */
 interface Binding {
   info: McpServerInfo
+  /** The client's context at the authorization server: its DPoP key, when it binds tokens. */
+  ctx: OAuthContext
   /** Whose tokens the session holds: the issuer and client, as the session stamps them in the store. */
   owner: string
   session: Session
@@ -202,6 +212,8 @@ class McpClient {
   binding: Binding | undefined
   /** The last access token token() handed out: what a transport sent. */
   issued: string | undefined
+  /** The DPoP key that token goes with, when it is DPoP-bound. */
+  proof: TokenProof | undefined
   #restoring: Promise<Binding | undefined> | undefined
   #authorizing: Promise<TokenSet> | undefined
   /** The enterprise identity provider's context (SEP-990), resolved on first use. */
@@ -245,7 +257,7 @@ class McpClient {
       this.binding?.session.close()
       const session = createSession(ctx, { resource: info.resource, store: this.#tokens, ...(grant ? { grant, ...params } : {}) })
       // A session with a grant renews by running it again: a 401 is a renewal, not a sign-in.
-      const bound: Binding = { info, owner, session, scope, granted: scope, refreshable: Boolean(grant) }
+      const bound: Binding = { info, ctx, owner, session, scope, granted: scope, refreshable: Boolean(grant) }
       session.on(
         'tokens',
         (fresh) =>
@@ -263,7 +275,14 @@ class McpClient {
 
   /** The context of this client at the authorization server `info` names: the one resolution every constructor uses. */
   #context(info: McpServerInfo, id: McpClientIdentity): Promise<OAuthContext> {
-    const source = { ...this.#config.http, metadata: info.metadata }
+    // DPoP where the authorization server says it binds tokens to a key (RFC 9449 §5.1).
+    const { dpop } = this.#options
+    const algs = info.metadata.dpop_signing_alg_values_supported
+    const source = {
+      ...this.#config.http,
+      metadata: info.metadata,
+      ...(dpop && Array.isArray(algs) && algs.includes('ES256') ? { dpop } : {}),
+    }
     return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options, leanReader, privateKeyJwt))
   }
 
@@ -292,7 +311,10 @@ class McpClient {
     const current = this.binding ?? (await (this.#restoring ??= this.#restore().finally(() => (this.#restoring = undefined))))
     if (!current) return undefined
     try {
-      return (this.issued = await current.session.getAccessToken(signal ? { signal } : {}))
+      const tokens = await current.session.getTokens(signal ? { signal } : {})
+      // A DPoP-bound token goes with a proof; one the server issued as Bearer, as Bearer (RFC 9449 §7.1).
+      this.proof = tokens.tokenType === 'dpop' ? int(current.ctx).dpop : undefined
+      return (this.issued = tokens.accessToken)
     } catch (err) {
       // The grant is gone: the request goes without a token, and its 401 leads to a sign-in.
       if (isOAuthKitError(err) && err.recovery === 'reauthenticate') return undefined
@@ -431,7 +453,10 @@ class McpClient {
 
   /** The one authorized fetch with the MCP client's recovery (see `fetch`). */
   #authorizedFetch(): typeof fetch {
-    return authorizedFetch({ isAllowed: this.#isServer, fetch: this.#config.serverFetch, token: (signal) => this.token(signal) }, () => {
+    const core = { isAllowed: this.#isServer, fetch: this.#config.serverFetch, token: (signal?: AbortSignal) => this.token(signal) }
+    // Read as each request is sent, after its token: the key of that token, when it is DPoP-bound.
+    Object.defineProperty(core, 'dpop', { get: () => this.proof })
+    return authorizedFetch(core, () => {
       let [signedIn, refreshed, stepUps] = [false, false, 0]
       return {
         unauthorized: async (response, sent, href, signal) => {

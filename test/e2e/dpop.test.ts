@@ -1,6 +1,6 @@
 /**
  * DPoP (RFC 9449) end to end: oidc-provider with DPoP on, and an API that checks every proof
- * as a resource server must (test/support/authorization-server.ts: checkDpopProof) — the key
+ * as a resource server must (test/support/dpop-proof.ts: checkDpopProof) — the key
  * the token is bound to, htm, htu, iat, a jti never seen before, ath, and, when it asks, its
  * nonce.
  */

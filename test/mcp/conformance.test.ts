@@ -28,15 +28,6 @@ const pinned = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as 
 /** Scenarios whose mock a secure client must refuse: the RFC clause, and what the mock does. */
 const SKIPPED: Record<string, string> = {}
 
-/**
- * Scenarios of features #25 is still building: each is run and must still fail (it.fails), so a
- * scenario that starts passing is noticed and moved out of here. Empty when #25 is done.
- */
-const PENDING: Record<string, string> = {
-  'auth/dpop': 'DPoP in oauthkit/mcp (#25 item 3)',
-  'auth/dpop-nonce': 'DPoP nonces in oauthkit/mcp (#25 item 3)',
-}
-
 /** The suite's groups that hold the auth scenarios (`conformance list` names which is where). */
 const GROUPS = ['auth', 'backcompat', 'extensions', 'draft']
 
@@ -93,9 +84,8 @@ describe.runIf(haveNode24)(`the MCP conformance suite ${pinned}: auth scenarios`
   })
 
   for (const name of listed) {
-    const test = name in SKIPPED ? it.skip : name in PENDING ? it.fails : it
-    const why = SKIPPED[name] ? ` (skipped: ${SKIPPED[name]})` : PENDING[name] ? ` (pending: ${PENDING[name]})` : ''
-    test(`${name}${why}`, () => {
+    const test = name in SKIPPED ? it.skip : it
+    test(SKIPPED[name] ? `${name} (skipped: ${SKIPPED[name]})` : name, () => {
       const checks = results.get(name)
       expect(checks, `${name} did not run`).toBeDefined()
       const bad = checks!.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING')

@@ -5,7 +5,7 @@
  */
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
-import { createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../../src/entries/mcp.js'
+import { createDPoP, createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../../src/entries/mcp.js'
 import { AS, CIMD, ID_JAG, IDP, JWT_BEARER, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from '../support/mcp-world.js'
 import { fakeClock, useStrictMsw } from '../support/msw.js'
 import { epismoServer } from '../../src/entries/testing.js'
@@ -342,6 +342,57 @@ describe('oauthkit/mcp: grants without a user (SEP-1046, SEP-1933, SEP-990)', ()
       expect(() => createMcpAuth(options as McpAuthOptions), JSON.stringify(options)).toThrow(
         expect.objectContaining({ code: 'invalid_config' }),
       )
+  })
+})
+
+describe('oauthkit/mcp: DPoP (SEP-1932)', () => {
+  const claims = (jwt: string | null | undefined) =>
+    JSON.parse(Buffer.from((jwt ?? '').split('.')[1] ?? '', 'base64url').toString() || '{}') as Record<string, unknown>
+
+  it('an authorization server that binds tokens: proofs at the token endpoint, then the token as DPoP with a fresh proof per request', async () => {
+    const w = setup({ dpop: {} }, { dpop: await createDPoP() })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect((await w.call(w.mcp.fetch, 'read')).status).toBe(200)
+    expect(claims(w.log.tokenRequests[0]!.dpop)).toMatchObject({ htm: 'POST', htu: `${AS}/token` })
+    const sent = w.log.mcpCalls.filter((c) => c.authorization?.startsWith('DPoP '))
+    expect(sent).toHaveLength(2)
+    expect(new Set(sent.map((c) => claims(c.dpop).jti)).size).toBe(2)
+    expect(w.log.mcpCalls.some((c) => c.authorization?.startsWith('Bearer '))).toBe(false)
+  })
+
+  it("nonces at both servers: the token request and the MCP request are sent once more with each server's own", async () => {
+    const w = setup({ dpop: { nonce: true } }, { dpop: await createDPoP() })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.log.tokenRequests.map((r) => claims(r.dpop).nonce)).toEqual([undefined, 'as-nonce-1'])
+    expect(w.log.mcpCalls.map((c) => [c.authorization?.split(' ')[0] ?? null, claims(c.dpop).nonce ?? null])).toEqual([
+      [null, null],
+      ['DPoP', null],
+      ['DPoP', 'rs-nonce-1'],
+    ])
+    expect(w.signIn).toHaveBeenCalledTimes(1)
+  })
+
+  it('a DPoP key and an authorization server that does not bind tokens: Bearer, no proofs', async () => {
+    const w = setup({}, { dpop: await createDPoP() })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.log.tokenRequests[0]!.dpop).toBeNull()
+    expect(w.log.mcpCalls.at(-1)!.authorization).toMatch(/^Bearer /)
+    expect(w.log.mcpCalls.at(-1)!.dpop).toBeNull()
+  })
+
+  it('client_credentials with a DPoP key: a bound machine token', async () => {
+    const w = mcpWorld({ dpop: {}, asMetadata: { [AS]: { grant_types_supported: ['client_credentials'] } } })
+    msw.server.use(...w.handlers)
+    const mcp = createMcpAuth({
+      serverUrl: MCP,
+      discoveryCache: false,
+      resolveHost: PUBLIC,
+      client: { clientId: 'svc-1', clientSecret: 's3cret' },
+      dpop: await createDPoP(),
+    })
+    expect((await w.call(mcp.fetch)).status).toBe(200)
+    expect(w.log.tokenRequests[0]!.dpop).toBeTruthy()
+    expect(w.log.mcpCalls.at(-1)!.authorization).toMatch(/^DPoP /)
   })
 })
 

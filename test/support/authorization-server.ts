@@ -9,8 +9,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
+import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
 import Provider, { errors } from 'oidc-provider'
+import { checkDpopProof } from './dpop-proof.js'
 
 export const CONFIDENTIAL = { clientId: 'confidential-app', clientSecret: 'confidential-secret-0123456789' }
 export const PUBLIC = { clientId: 'public-app' }
@@ -488,36 +489,4 @@ function registerExchangeGrants(provider: Provider, issuer: string) {
     },
     ['assertion', 'scope'],
   )
-}
-
-/**
- * Checks a DPoP proof as a resource server must (RFC 9449 §4.3, §7.1): a `dpop+jwt` signed with
- * the ES256 key in its header, that key the one the token is bound to (`jkt`), `htm` and `htu`
- * of this request, `iat` within a minute, `ath` the token's hash. Returns its `jti` and `nonce`.
- */
-export function checkDpopProof(
-  jwt: string,
-  expected: { method: string; url: string; token: string; jkt: string },
-): { jti: string; nonce?: string } | undefined {
-  const [h, p, sig] = jwt.split('.')
-  if (!h || !p || !sig) return undefined
-  const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { typ?: string; alg?: string; jwk?: Record<string, string> }
-  const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as {
-    htm?: string
-    htu?: string
-    iat?: number
-    jti?: string
-    ath?: string
-    nonce?: string
-  }
-  if (header.typ !== 'dpop+jwt' || header.alg !== 'ES256' || header.jwk?.kty !== 'EC') return undefined
-  const { crv, kty, x, y } = header.jwk
-  const thumbprint = createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url')
-  const key = createPublicKey({ key: { crv, kty, x, y }, format: 'jwk' })
-  if (!verify('sha256', Buffer.from(`${h}.${p}`), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'))) return undefined
-  if (thumbprint !== expected.jkt || claims.htm !== expected.method || claims.htu !== expected.url || typeof claims.jti !== 'string')
-    return undefined
-  if (typeof claims.iat !== 'number' || Math.abs(claims.iat - Date.now() / 1000) > 60) return undefined
-  if (claims.ath !== createHash('sha256').update(expected.token).digest('base64url')) return undefined
-  return { jti: claims.jti, ...(claims.nonce ? { nonce: claims.nonce } : {}) }
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { metadata } from './as-mock.js'
+import { checkDpopProof } from './dpop-proof.js'
 
 /**
  * An MCP server and its authorization servers on strict msw: the MCP server answers 401 and
@@ -43,6 +44,28 @@ export interface WorldOptions {
   sloppyRegistration?: boolean
   /** What the identity provider says it issued (default an ID-JAG). */
   issuedTokenType?: string
+  /**
+   * DPoP (RFC 9449) at the authorization servers — they advertise ES256, bind tokens to the
+   * key of the token request's proof — and at the MCP server, which takes a bound token only
+   * with a proof for it; `nonce`: both demand their own nonce first (§8, §9).
+   */
+  dpop?: { nonce?: boolean }
+}
+
+const AS_NONCE = 'as-nonce-1'
+const RS_NONCE = 'rs-nonce-1'
+
+/** The JWK thumbprint (RFC 7638) of a DPoP proof's key, and its `nonce`. */
+function proofKey(proof: string): { jkt: string; nonce?: string } {
+  const [header, payload] = proof
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>)
+  const { crv, kty, x, y } = header!.jwk as Record<string, string>
+  return {
+    jkt: createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url'),
+    ...(typeof payload!.nonce === 'string' ? { nonce: payload!.nonce } : {}),
+  }
 }
 
 interface Issued {
@@ -51,14 +74,16 @@ interface Issued {
   resource: string | null
   clientId: string
   expiresAt: number
+  /** The thumbprint of the key a DPoP-bound token is bound to. */
+  jkt?: string
 }
 
 export function mcpWorld(options: WorldOptions = {}) {
   const log = {
     registrations: [] as Array<{ issuer: string; body: Record<string, unknown> }>,
     authorizations: [] as URLSearchParams[],
-    tokenRequests: [] as Array<{ issuer: string; params: URLSearchParams; authorization: string | null }>,
-    mcpCalls: [] as Array<{ authorization: string | null; tool: string | undefined }>,
+    tokenRequests: [] as Array<{ issuer: string; params: URLSearchParams; authorization: string | null; dpop?: string | null }>,
+    mcpCalls: [] as Array<{ authorization: string | null; tool: string | undefined; dpop?: string | null }>,
   }
   const tokens = new Map<string, Issued>()
   const refreshTokens = new Map<string, Issued>()
@@ -77,11 +102,13 @@ export function mcpWorld(options: WorldOptions = {}) {
       scopes_supported: ['mcp:read', 'mcp:write', 'offline_access'],
       authorization_response_iss_parameter_supported: true,
       grant_types_supported: ['authorization_code', 'refresh_token'],
+      ...(options.dpop ? { dpop_signing_alg_values_supported: ['ES256'] } : {}),
       ...extra,
     })
   }
 
-  function issue(from: Issued) {
+  function issue(issued: Issued, jkt?: string) {
+    const from = { ...issued, ...(jkt ? { jkt } : {}) }
     const accessToken = `at-${randomBytes(6).toString('hex')}`
     tokens.set(accessToken, { ...from, expiresAt: Date.now() + (options.accessTokenTtl ?? 3600) * 1000 })
     const offline = from.scope.split(' ').includes('offline_access')
@@ -90,7 +117,7 @@ export function mcpWorld(options: WorldOptions = {}) {
     return HttpResponse.json(
       {
         access_token: accessToken,
-        token_type: 'Bearer',
+        token_type: from.jkt ? 'DPoP' : 'Bearer',
         expires_in: options.accessTokenTtl ?? 3600,
         scope: from.scope,
         ...(refreshToken ? { refresh_token: refreshToken } : {}),
@@ -122,7 +149,11 @@ export function mcpWorld(options: WorldOptions = {}) {
       }),
       http.post(`${issuer}/token`, async ({ request }) => {
         const params = new URLSearchParams(await request.text())
-        log.tokenRequests.push({ issuer, params, authorization: request.headers.get('authorization') })
+        log.tokenRequests.push({ issuer, params, authorization: request.headers.get('authorization'), dpop: request.headers.get('dpop') })
+        const proof = options.dpop && request.headers.get('dpop') ? proofKey(request.headers.get('dpop')!) : undefined
+        if (proof && options.dpop?.nonce && proof.nonce !== AS_NONCE)
+          return HttpResponse.json({ error: 'use_dpop_nonce' }, { status: 400, headers: { 'dpop-nonce': AS_NONCE } })
+        const jkt = proof?.jkt
         if (params.get('grant_type') === 'authorization_code') {
           const code = codes.get(params.get('code') ?? '')
           codes.delete(params.get('code') ?? '')
@@ -135,7 +166,7 @@ export function mcpWorld(options: WorldOptions = {}) {
           ) {
             return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
           }
-          return issue(code)
+          return issue(code, jkt)
         }
         // Grants without a user: whatever the client asked for, for the resource it named.
         if (params.get('grant_type') === 'client_credentials' || params.get('grant_type') === JWT_BEARER) {
@@ -144,11 +175,11 @@ export function mcpWorld(options: WorldOptions = {}) {
             Buffer.from((request.headers.get('authorization') ?? '').slice(6), 'base64')
               .toString()
               .split(':')[0]!
-          return issue({ issuer, scope: params.get('scope') ?? '', resource: params.get('resource'), clientId, expiresAt: 0 })
+          return issue({ issuer, scope: params.get('scope') ?? '', resource: params.get('resource'), clientId, expiresAt: 0 }, jkt)
         }
         const refreshed = refreshTokens.get(params.get('refresh_token') ?? '')
         if (!refreshed || refreshed.issuer !== issuer) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
-        return issue(refreshed)
+        return issue(refreshed, jkt)
       }),
     ]
   }
@@ -188,8 +219,20 @@ export function mcpWorld(options: WorldOptions = {}) {
       const body = (await request.json()) as { method?: string; params?: { name?: string } }
       const tool = body.method === 'tools/call' ? body.params?.name : undefined
       const authorization = request.headers.get('authorization')
-      log.mcpCalls.push({ authorization, tool })
-      const token = tokens.get(authorization?.replace(/^Bearer /, '') ?? '')
+      log.mcpCalls.push({ authorization, tool, dpop: request.headers.get('dpop') })
+      const [scheme, value = ''] = (authorization ?? '').split(' ')
+      const token = tokens.get(value)
+      // A DPoP-bound token only as DPoP, with a proof of its key for this request (RFC 9449 §7.1), the nonce first where demanded.
+      if (token?.jkt) {
+        const proof = checkDpopProof(request.headers.get('dpop') ?? '', { method: 'POST', url: MCP, token: value, jkt: token.jkt })
+        if (scheme !== 'DPoP' || !proof)
+          return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'DPoP error="invalid_token"' } })
+        if (options.dpop?.nonce && proof.nonce !== RS_NONCE)
+          return new HttpResponse(null, {
+            status: 401,
+            headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': RS_NONCE },
+          })
+      } else if (token && scheme !== 'Bearer') return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': challenge() } })
       // Tokens of the authorization servers the resource names today, for this resource (its audience).
       const doc = prm()
       const trusted = doc === 404 ? [LEGACY] : (doc.authorization_servers as string[])

@@ -5,7 +5,7 @@
 // MCP_CONFORMANCE_CONTEXT; nothing else depends on the scenario. Its authorization servers answer
 // a sign-in with a redirect at once, so signIn follows the sign-in URL where a person would open it.
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client'
-import { createMcpAuth, type McpPreregisteredClient } from 'oauthkit/mcp'
+import { createDPoP, createMcpAuth, type McpPreregisteredClient } from 'oauthkit/mcp'
 
 interface Given {
   client_id?: string
@@ -42,6 +42,8 @@ const mcp = createMcpAuth({
   redirectUri: 'http://localhost:3000/callback',
   clientName: 'oauthkit conformance client',
   clientMetadataUrl: 'https://conformance-test.local/client-metadata.json',
+  // DPoP-bound tokens wherever the authorization server binds them.
+  dpop: await createDPoP(),
   async signIn({ url }) {
     const answer = await fetch(url, { redirect: 'manual' })
     return new URL(answer.headers.get('location')!, url).href
