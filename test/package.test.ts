@@ -96,8 +96,11 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 800 KB unpacked', () => {
-    // Measured 790 KB (782 before the authorized fetch's answer to a 401, a 403 or a redirect
+  it('stays under 825 KB unpacked', () => {
+    // Measured 820 KB (790 before #25: oauthkit/mcp's grants without a user — client
+    // credentials, workload identity, enterprise-managed authorization — and its DPoP, about
+    // 6 KB in each of its three builds, and their documented declarations, which now split the
+    // token-exchange and DPoP types into chunks of their own; 782 before the authorized fetch's answer to a 401, a 403 or a redirect
     // became a chunk of its own in each build, with what it is handed; 770 before #24 item 9: the error translation a chunk of its own in each
     // build, loaded on the first failure, its door and fallback, and the lean token reader beside
     // oauth4webapi's; 766 before #24's one resolution of a client, one session for every use
@@ -119,7 +122,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(800_000)
+    expect(unpackedSize).toBeLessThan(825_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {
