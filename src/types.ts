@@ -91,6 +91,15 @@ export interface KeyValueStore {
    * read then a write, safe within one process. `fileStore`'s and `redisStore`'s `keys` have it.
    */
   setOnce?(key: string, value: string): Promise<string>
+  /**
+   * Replaces the value under `key` with `value` (`undefined` removes it) only if it holds
+   * `expected` now (`undefined`: no value) — atomically for every process sharing the store —
+   * and says whether it did. Optional: without it, a read then a write, safe within one
+   * process. With it, an MCP client's registrations and tokens (`keyValueTokenStore`) are safe
+   * for several processes on one store: `memoryKeyValueStore`, `fileKeyValueStore` and
+   * `redisStore`'s `keys` have it.
+   */
+  swap?(key: string, expected: string | undefined, value: string | undefined): Promise<boolean>
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module oauthkit/node
  */
 // `oauthkit/node`: what only works on Node (and Deno/Bun with node: built-ins).
-export { fileStore } from '../node/file-store.js'
+export { fileStore, fileKeyValueStore } from '../node/file-store.js'
 export { fileLock } from '../node/file-lock.js'
 export type { FileLockOptions } from '../node/file-lock.js'
 export { listenForCallback } from '../node/loopback.js'

@@ -17,7 +17,14 @@ import { authorizedFetch, urlMatcher } from '../fetch/authorized-fetch.js'
 import { checkInsufficientScope } from '../fetch/answer.js'
 import { networkPolicy, type NetworkPolicy } from './network.js'
 import { canonical, discoverMcpServer, type McpServerInfo } from './discovery.js'
-import { checkMetadataUrl, identityFor, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient } from './identity.js'
+import {
+  checkMetadataUrl,
+  forgetRegistration,
+  identityFor,
+  type IdentityOptions,
+  type McpClientIdentity,
+  type McpPreregisteredClient,
+} from './identity.js'
 
 /** What the application is asked to do when the user must sign in. */
 export interface McpSignIn {
@@ -153,6 +160,8 @@ interface Binding {
   info: McpServerInfo
   /** The client's context at the authorization server: its DPoP key, when it binds tokens. */
   ctx: OAuthContext
+  /** The client, and how it was had (a registration the server may forget). */
+  id: McpClientIdentity
   /** Whose tokens the session holds: the issuer and client, as the session stamps them in the store. */
   owner: string
   session: Session
@@ -242,6 +251,7 @@ class McpClient {
   async #bind(
     info: McpServerInfo,
     ctx: OAuthContext,
+    id: McpClientIdentity,
     tokens: TokenSet | undefined,
     scope: string | undefined,
     grant?: SessionGrant | 'client_credentials',
@@ -257,7 +267,7 @@ class McpClient {
       this.binding?.session.close()
       const session = createSession(ctx, { resource: info.resource, store: this.#tokens, ...(grant ? { grant, ...params } : {}) })
       // A session with a grant renews by running it again: a 401 is a renewal, not a sign-in.
-      const bound: Binding = { info, ctx, owner, session, scope, granted: scope, refreshable: Boolean(grant) }
+      const bound: Binding = { info, ctx, id, owner, session, scope, granted: scope, refreshable: Boolean(grant) }
       session.on(
         'tokens',
         (fresh) =>
@@ -298,7 +308,7 @@ class McpClient {
     const ctx = id && (await this.#context(info, id))
     if (this.binding) return this.binding
     if (ctx && stored.owner === ownerOf(ctx, undefined, {})) {
-      const restored = await this.#bind(info, ctx, undefined, stored.tokens.scope)
+      const restored = await this.#bind(info, ctx, id, undefined, stored.tokens.scope)
       Object.assign(restored, { refreshable: stored.tokens.refreshToken !== undefined })
       return restored
     }
@@ -316,13 +326,29 @@ class McpClient {
       this.proof = tokens.tokenType === 'dpop' ? int(current.ctx).dpop : undefined
       return (this.issued = tokens.accessToken)
     } catch (err) {
-      // The grant is gone: the request goes without a token, and its 401 leads to a sign-in.
+      // The grant is gone (or the client: then it registers anew): the request goes without a token, and its 401 leads to a sign-in.
       if (isOAuthKitError(err) && err.recovery === 'reauthenticate') return undefined
+      if (await this.#forgotten(err, current.info, current.id)) return void (await this.signOut())
       throw err
     }
   }
 
-  async #signIn(challenge: Response | undefined, wanted: string | undefined, signal: AbortSignal | undefined): Promise<TokenSet> {
+  /**
+   * Whether `err` says the authorization server no longer knows a client this one registered
+   * (`invalid_client`); if so, the registration is forgotten, and the next sign-in makes one.
+   */
+  async #forgotten(err: unknown, info: McpServerInfo, id: McpClientIdentity): Promise<boolean> {
+    if (!isOAuthKitError(err) || err.error !== 'invalid_client' || id.via !== 'registration') return false
+    await forgetRegistration(this.#config.storage, info.metadata.issuer, id.clientId)
+    return true
+  }
+
+  async #signIn(
+    challenge: Response | undefined,
+    wanted: string | undefined,
+    signal: AbortSignal | undefined,
+    again = false,
+  ): Promise<TokenSet> {
     const { discovery, identity, serverUrl } = this.#config
     // Fresh: a sign-in follows what the server says now (it may have moved to another authorization server).
     const info = await discoverMcpServer(serverUrl, challenge, { ...discovery, discoveryCache: false })
@@ -350,8 +376,15 @@ class McpClient {
     // The sign-in page is opened by the user's browser: not on the user's own network either.
     await this.#config.network.check(new URL(pending.url), 'the authorization endpoint')
     const callback = await signIn({ url: pending.url, issuer: info.metadata.issuer, ...(scope ? { scope } : {}), ...aborts })
-    const tokens = await completeAuthorization(ctx, callback, pending, { resource: info.resource, ...aborts })
-    await this.#bind(info, ctx, tokens, scope)
+    let tokens: TokenSet
+    try {
+      tokens = await completeAuthorization(ctx, callback, pending, { resource: info.resource, ...aborts })
+    } catch (err) {
+      // A registration the authorization server forgot: registered once more, and the user asked once more.
+      if (again || !(await this.#forgotten(err, info, id))) throw err
+      return this.#signIn(challenge, wanted, signal, true)
+    }
+    await this.#bind(info, ctx, id, tokens, scope)
     return tokens
   }
 
@@ -380,7 +413,7 @@ class McpClient {
       grant === 'client_credentials'
         ? grant
         : { name: grant, run: (o) => jwtBearerGrant(ctx, { ...params, ...o, assertion: assertion(o) }) }
-    const bound = await this.#bind(info, ctx, undefined, scope, run)
+    const bound = await this.#bind(info, ctx, id, undefined, scope, run)
     return bound.session.getTokens(signal ? { signal } : {})
   }
 

@@ -4,6 +4,7 @@ import type { AuthMethod, ClientOptions } from '../protocol/run/client-auth.js'
 import type { HttpOptions } from '../http/options.js'
 import { assertSecureUrl, isLoopbackHost, parseUrl } from '../internal/url.js'
 import type { AuthorizationServerMetadata } from '../types.js'
+import { systemClock } from '../internal/clock.js'
 import type { KeyValueStore } from '../token/store.js'
 
 /** A client registered by hand with one authorization server. */
@@ -82,8 +83,8 @@ export async function identityFor(
   if (options.clientMetadataUrl && metadata.client_id_metadata_document_supported === true) {
     return { clientId: options.clientMetadataUrl, tokenEndpointAuthMethod: 'none', via: 'metadata-document' }
   }
-  const stored = await readRegistration(options.storage, issuer)
-  if (stored && stored.redirectUri === options.redirectUri) return { ...withoutBookkeeping(stored), via: 'registration' }
+  const stored = registrationIn(await options.storage.get(registrationKey(issuer)), issuer)
+  if (stored?.clientId && stored.redirectUri === options.redirectUri) return { ...withoutBookkeeping(stored), via: 'registration' }
   if (!mayRegister || options.redirectUri === undefined) return undefined
   if (typeof metadata.registration_endpoint !== 'string') {
     throw new ConfigError(
@@ -91,7 +92,63 @@ export async function identityFor(
       `the authorization server ${redactUrl(issuer)} takes neither client ID metadata documents${options.clientMetadataUrl ? '' : ' (none given: clientMetadataUrl)'} nor dynamic registration; register a client there and pass it as clients: { '${redactUrl(issuer)}': { clientId } }`,
     )
   }
-  return register(metadata, scope, { ...options, redirectUri: options.redirectUri })
+  return registerOnce(metadata, scope, { ...options, redirectUri: options.redirectUri })
+}
+
+/** How long a process's claim to register with an issuer holds others off (they take it over after: its holder died). */
+const CLAIM_MS = 30_000
+
+/**
+ * Dynamic registration once for every process on the storage: the first to claim the issuer's
+ * key (compare-and-swap) registers and stores the client there; the others wait for it and use
+ * it — one registration, one client id, so no process's tokens are another client's. A claim
+ * whose holder died is taken over after 30 s.
+ */
+async function registerOnce(
+  metadata: AuthorizationServerMetadata,
+  scope: string | undefined,
+  options: IdentityOptions & { redirectUri: string },
+): Promise<McpClientIdentity> {
+  const { storage } = options
+  const key = registrationKey(metadata.issuer)
+  const clock = options.http.clock ?? systemClock
+  const claim = JSON.stringify({ issuer: metadata.issuer, claim: crypto.randomUUID(), until: clock.now() + CLAIM_MS })
+  for (;;) {
+    const held = (await storage.get(key)) ?? undefined
+    const found = registrationIn(held, metadata.issuer)
+    if (found?.clientId && found.redirectUri === options.redirectUri) return { ...withoutBookkeeping(found), via: 'registration' }
+    if (found?.until !== undefined && found.until > clock.now()) await clock.sleep(100)
+    else if (await swap(storage, key, held, claim)) break
+  }
+  let record: StoredRegistration
+  try {
+    record = await register(metadata, scope, options)
+  } catch (err) {
+    await swap(storage, key, claim, undefined).catch(() => false)
+    throw err
+  }
+  // Taken over meanwhile (this process was thought dead): the client is still good for this one.
+  await swap(storage, key, claim, JSON.stringify(record))
+  return { ...withoutBookkeeping(record), via: 'registration' }
+}
+
+/**
+ * Forgets a registration the authorization server no longer knows (`invalid_client`), if the
+ * storage still holds that one: the next sign-in registers anew (once, for every process).
+ */
+export async function forgetRegistration(storage: KeyValueStore, issuer: string, clientId: string): Promise<void> {
+  const key = registrationKey(issuer)
+  const held = (await storage.get(key)) ?? undefined
+  if (registrationIn(held, issuer)?.clientId === clientId) await swap(storage, key, held, undefined)
+}
+
+/** Compare-and-swap on the storage: its own `swap`; else `setOnce` for a first value; else a read and a write (one process). */
+async function swap(storage: KeyValueStore, key: string, expected: string | undefined, value: string | undefined): Promise<boolean> {
+  if (storage.swap) return storage.swap(key, expected, value)
+  if (expected === undefined && value !== undefined && storage.setOnce) return (await storage.setOnce(key, value)) === value
+  if (((await storage.get(key)) ?? undefined) !== expected) return false
+  await storage.set(key, value)
+  return true
 }
 
 /**
@@ -112,7 +169,7 @@ async function register(
   metadata: AuthorizationServerMetadata,
   scope: string | undefined,
   options: IdentityOptions & { redirectUri: string },
-): Promise<McpClientIdentity> {
+): Promise<StoredRegistration> {
   const method = authMethodFor(metadata)
   const grants = metadata.grant_types_supported
   const registered = await registerClient(
@@ -145,8 +202,7 @@ async function register(
     ...(secret ? { clientSecret: secret } : {}),
     tokenEndpointAuthMethod: answered,
   }
-  await options.storage.set(registrationKey(metadata.issuer), JSON.stringify(record))
-  return { ...withoutBookkeeping(record), via: 'registration' }
+  return record
 }
 
 /** `none` (a public client, as MCP clients mostly are) where the server allows it, else a secret by the first method it lists. */
@@ -168,14 +224,17 @@ function applicationTypeOf(redirectUri: string): 'native' | 'web' {
   return url.protocol === 'https:' && !isLoopbackHost(url.hostname) ? 'web' : 'native'
 }
 
-async function readRegistration(storage: KeyValueStore, issuer: string): Promise<StoredRegistration | undefined> {
-  const text = await storage.get(registrationKey(issuer))
+/** What the storage holds for an issuer: a registration, a process's claim to make one (`until`), or nothing usable. */
+function registrationIn(
+  text: string | undefined,
+  issuer: string,
+): (StoredRegistration & { until?: undefined }) | { until: number; clientId?: undefined } | undefined {
   if (typeof text !== 'string') return undefined
   try {
-    const value = JSON.parse(text) as Partial<StoredRegistration>
-    return value.issuer === issuer && typeof value.clientId === 'string' && typeof value.redirectUri === 'string'
-      ? (value as StoredRegistration)
-      : undefined
+    const value = JSON.parse(text) as Partial<StoredRegistration> & { until?: number }
+    if (value.issuer !== issuer) return undefined
+    if (typeof value.until === 'number') return { until: value.until }
+    return typeof value.clientId === 'string' && typeof value.redirectUri === 'string' ? (value as StoredRegistration) : undefined
   } catch {
     return undefined
   }

@@ -1,9 +1,9 @@
 // Node-only: a token store in a file, for command-line tools. Shipped as `oauthkit/node` so
 // that the main entry stays free of Node built-ins.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { link, mkdir, open, rename, unlink } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { storeConflict, storedTokens, type StoredTokens, type TokenStore } from '../token/store.js'
 import type { KeyValueStore } from '../types.js'
@@ -115,25 +115,47 @@ async function writeBeside(path: string, text: string): Promise<string> {
 
 /**
  * What the processes sharing a token file share besides (their DPoP key), each value in a file
- * beside it (`<path>.<key>.json`, mode 0600). `set` writes a temporary file and renames it into
- * place; `setOnce` links it to its name, which fails if another process got there first — so
- * the first value stays, and every process reads it.
+ * beside it (`<path>.<key>.json`, mode 0600).
  */
 function fileKeys(path: string): KeyValueStore {
-  const fileOf = (key: string) => {
+  return keyFiles((key) => {
     if (!/^[a-z0-9-]+$/i.test(key))
       throw new ConfigError('invalid_config', `a file store's key is letters, digits and -, not ${JSON.stringify(key)}`)
     return `${path}.${key}.json`
+  })
+}
+
+/**
+ * A {@link KeyValueStore} in a folder, one file per key (mode 0600, the folder 0700), safe for
+ * every process of the machine that shares the folder: `set` writes a temporary file and
+ * renames it into place, `setOnce` links it to its name (the first value stays), `swap`
+ * compares and writes under a lock file. For what an MCP client keeps (`createMcpAuth({ storage })`:
+ * its registrations and tokens), so that processes on one folder share one registration and
+ * never overwrite each other's tokens unseen. Keys may be any text (a file's name is a hash of it).
+ *
+ * @example
+ * import { homedir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { fileKeyValueStore } from 'oauthkit/node'
+ * const storage = fileKeyValueStore(join(homedir(), '.config', 'my-agent', 'mcp'))
+ */
+export function fileKeyValueStore(dir: string): KeyValueStore {
+  if (typeof dir !== 'string' || dir === '') throw new ConfigError('invalid_config', 'fileKeyValueStore needs a folder path')
+  return keyFiles((key) => join(dir, `${createHash('sha256').update(key).digest('hex').slice(0, 40)}.json`))
+}
+
+/** A key-value store of one file per key, `fileOf` naming each. */
+function keyFiles(fileOf: (key: string) => string): KeyValueStore {
+  const get = (key: string) => readPrivate(fileOf(key), 'stored value')
+  const set = async (key: string, value: string | undefined) => {
+    const file = fileOf(key)
+    if (value === undefined) return void (await unlink(file).catch((err: NodeJS.ErrnoException) => ignoreMissing(err)))
+    const temp = await writeBeside(file, value)
+    await rename(temp, file).catch(async (err: unknown) => (await unlink(temp).catch(() => {}), Promise.reject(err)))
   }
-  const get = (key: string) => readPrivate(fileOf(key), `the ${key} file`)
   return {
     get,
-    async set(key, value) {
-      const file = fileOf(key)
-      if (value === undefined) return void (await unlink(file).catch((err: NodeJS.ErrnoException) => ignoreMissing(err)))
-      const temp = await writeBeside(file, value)
-      await rename(temp, file).catch(async (err: unknown) => (await unlink(temp).catch(() => {}), Promise.reject(err)))
-    },
+    set,
     async setOnce(key, value) {
       const file = fileOf(key)
       const temp = await writeBeside(file, value)
@@ -146,6 +168,13 @@ function fileKeys(path: string): KeyValueStore {
       }
       return (await get(key)) ?? value
     },
+    // Read, compare and write under the value's lock file: one process at a time (a dead holder's lock expires).
+    swap: (key, expected, value) =>
+      fileLock(`${fileOf(key)}.lock`, { lease: 10_000, timeout: 15_000 }).run('swap', async () => {
+        if ((await get(key)) !== expected) return false
+        await set(key, value)
+        return true
+      }),
   }
 }
 

@@ -4,6 +4,7 @@
 import { OAuthKitError } from '../errors.js'
 import { polledLock, type Lock } from '../token/lock.js'
 import { storeConflict, storedTokens, type TokenStore } from '../token/store.js'
+import type { KeyValueStore } from '../types.js'
 
 /** The commands oauthkit/redis uses, as a connected node-redis client (`createClient()` from `redis`) has them. */
 export interface RedisClientLike {
@@ -73,20 +74,9 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       throw unreachable(err)
     }
   }
-  // What the fleet shares besides its tokens (its DPoP key): set once (NX), read by every process; no expiry (tokens bound to it live on).
-  const name = options.key ?? 'default'
-  const at = (k: string) => [`oauthkit:${k}:${name}`]
   return {
-    lock: redisLock(client, { key: name }),
-    keys: {
-      get: async (k) => (await run<string | null>("return redis.call('GET', KEYS[1])", [], at(k))) ?? undefined,
-      set: async (k, value) =>
-        void (await (value === undefined
-          ? run("return redis.call('DEL', KEYS[1])", [], at(k))
-          : run("return redis.call('SET', KEYS[1], ARGV[1])", [value], at(k)))),
-      setOnce: async (k, value) =>
-        run<string>("redis.call('SET', KEYS[1], ARGV[1], 'NX')\nreturn redis.call('GET', KEYS[1])", [value], at(k)),
-    },
+    lock: redisLock(client, { key: options.key ?? 'default' }),
+    keys: redisKeys(run, options.key ?? 'default'),
     async load() {
       let hash: Record<string, string>
       ready()
@@ -119,6 +109,30 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
   }
 }
 
+/**
+ * What the fleet shares besides its tokens (its DPoP key; an MCP client's registrations and
+ * tokens), under `oauthkit:<key>:<store key>`: set once (NX), read by every process, swapped by
+ * a script; no expiry (tokens bound to a key live on).
+ */
+function redisKeys(run: <T>(script: string, args: string[], keys?: string[]) => Promise<T>, name: string): KeyValueStore {
+  const at = (k: string) => [`oauthkit:${k}:${name}`]
+  return {
+    get: async (k) => (await run<string | null>("return redis.call('GET', KEYS[1])", [], at(k))) ?? undefined,
+    set: async (k, value) =>
+      void (await (value === undefined
+        ? run("return redis.call('DEL', KEYS[1])", [], at(k))
+        : run("return redis.call('SET', KEYS[1], ARGV[1])", [value], at(k)))),
+    setOnce: async (k, value) =>
+      run<string>("redis.call('SET', KEYS[1], ARGV[1], 'NX')\nreturn redis.call('GET', KEYS[1])", [value], at(k)),
+    swap: async (k, expected, value) =>
+      (await run<number>(
+        SWAP,
+        [expected === undefined ? '0' : '1', expected ?? '', value === undefined ? '0' : '1', value ?? ''],
+        at(k),
+      )) === 1,
+  }
+}
+
 /** Options of redisLock: the key's name, the lease, and how long a waiter waits. */
 export interface RedisLockOptions {
   /** The lock key, namespaced under `oauthkit:lock:`. */
@@ -128,6 +142,14 @@ export interface RedisLockOptions {
   /** Milliseconds a waiter waits before running its task without the lock. Default 60 000. */
   timeout?: number
 }
+
+// Compare-and-swap of one value: ARGV = has-expected, expected, has-value, value.
+const SWAP = `local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '0') or (current ~= false and ARGV[1] == '1' and current == ARGV[2]) then
+  if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[4]) else redis.call('DEL', KEYS[1]) end
+  return 1
+end
+return 0`
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`

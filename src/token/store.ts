@@ -108,18 +108,22 @@ export interface SyncKeyValueStore extends KeyValueStore {
  *
  * @group Tokens and sessions
  */
-export function memoryKeyValueStore(): SyncKeyValueStore {
+export function memoryKeyValueStore(): SyncKeyValueStore & Required<Pick<KeyValueStore, 'setOnce' | 'swap'>> {
   const values = new Map<string, string>()
+  const set = (key: string, value: string | undefined) => void (value === undefined ? values.delete(key) : values.set(key, value))
   return {
     get: (key) => values.get(key),
-    set: (key, value) => void (value === undefined ? values.delete(key) : values.set(key, value)),
+    set,
+    setOnce: async (key, value) => (values.has(key) || values.set(key, value), values.get(key)!),
+    swap: async (key, expected, value) => values.get(key) === expected && (set(key, value), true),
   }
 }
 
 /**
- * A {@link TokenStore} kept under one key of a {@link KeyValueStore}: its compare-and-swap is a
- * read and a write, so it is safe for the holders of one process (or tab) — they share one lock
- * — and not between processes (use `fileStore` or `redisStore` for those).
+ * A {@link TokenStore} kept under one key of a {@link KeyValueStore}: its compare-and-swap is
+ * the storage's own `swap` where it has one (safe for every process sharing it), else a read
+ * and a write — safe for the holders of one process (or tab), which share one lock, and not
+ * between processes.
  *
  * @example
  * const storage: KeyValueStore = { get: (key) => keychain.read(key), set: (key, value) => keychain.write(key, value) }
@@ -135,31 +139,30 @@ export function keyValueTokenStore(storage: KeyValueStore, key: string): TokenSt
     queue = done.catch(() => {})
     return done
   }
-  const read = async (): Promise<StoredTokens | undefined> => {
-    const raw = await storage.get(key)
-    if (!raw) return undefined
+  const read = async (): Promise<{ raw: string | undefined; stored: StoredTokens | undefined }> => {
+    const raw = (await storage.get(key)) ?? undefined
     try {
-      return storedTokens(JSON.parse(raw))
+      return { raw, stored: raw ? storedTokens(JSON.parse(raw)) : undefined }
     } catch {
-      return undefined
+      return { raw, stored: undefined }
     }
   }
+  /** Writes `next` if the version found is the one expected — and, with `swap`, if no other process wrote since the read. */
+  const change = (expected: number | undefined, any: boolean, next: (found: number | undefined) => string | undefined) =>
+    serial(async () => {
+      const { raw, stored } = await read()
+      const found = stored?.version
+      if (!any && found !== expected) throw storeConflict(found, expected)
+      const value = next(found)
+      if (!storage.swap) await storage.set(key, value)
+      else if (!(await storage.swap(key, raw, value))) throw storeConflict((await read()).stored?.version, expected)
+      return (found ?? 0) + 1
+    })
   return {
-    load: read,
+    load: async () => (await read()).stored,
     save: (tokens, expectedVersion, owner) =>
-      serial(async () => {
-        const found = (await read())?.version
-        if (found !== expectedVersion) throw storeConflict(found, expectedVersion)
-        const version = (found ?? 0) + 1
-        await storage.set(key, JSON.stringify({ tokens, version, owner }))
-        return version
-      }),
-    clear: (expectedVersion) =>
-      serial(async () => {
-        const found = (await read())?.version
-        if (expectedVersion !== undefined && found !== expectedVersion) throw storeConflict(found, expectedVersion)
-        await storage.set(key, undefined)
-      }),
+      change(expectedVersion, false, (found) => JSON.stringify({ tokens, version: (found ?? 0) + 1, owner })),
+    clear: async (expectedVersion) => void (await change(expectedVersion, expectedVersion === undefined, () => undefined)),
   }
 }
 

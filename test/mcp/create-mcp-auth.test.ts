@@ -537,6 +537,72 @@ describe('oauthkit/mcp: storage and the SDK interface', () => {
     expect(JSON.parse((await storage.get(key))!)).toMatchObject({ version: 2, tokens: { accessToken: await w.mcp.token() } })
   })
 
+  it('two clients on one storage signing in at once: one registration, both connected, neither losing its tokens', async () => {
+    const storage = memoryKeyValueStore()
+    const w = mcpWorld()
+    msw.server.use(...w.handlers)
+    const make = () =>
+      createMcpAuth({
+        serverUrl: MCP,
+        redirectUri: REDIRECT,
+        signIn: (r) => w.signIn(r),
+        discoveryCache: false,
+        resolveHost: PUBLIC,
+        storage,
+      })
+    const [one, two] = [make(), make()]
+    const answers = await Promise.all([w.call(one.fetch), w.call(two.fetch)])
+    expect(answers.map((r) => r.status)).toEqual([200, 200])
+    expect(w.log.registrations).toHaveLength(1)
+    expect(new Set(w.log.tokenRequests.map((r) => r.params.get('client_id')))).toEqual(new Set(['client-1']))
+    // A third, started later on the same storage: the tokens kept are for the client kept.
+    const three = make()
+    expect((await w.call(three.fetch)).status).toBe(200)
+    expect(w.log.authorizations).toHaveLength(2)
+  })
+
+  it('a registration the authorization server forgot (invalid_client at the code exchange): registered once more, the user asked once more', async () => {
+    const storage = memoryKeyValueStore()
+    const w = setup({ strictClients: true }, { storage })
+    w.signIn.mockImplementationOnce(async (request) => {
+      const back = await w.signIn.getMockImplementation()!(request)
+      w.clients.delete('client-1')
+      return back
+    })
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.log.registrations).toHaveLength(2)
+    expect(w.signIn).toHaveBeenCalledTimes(2)
+    expect(JSON.parse((await storage.get(`oauthkit:mcp:client ${AS}`))!)).toMatchObject({ clientId: 'client-2' })
+  })
+
+  it('a registration forgotten by the time of a refresh: registered once more, then a sign-in; refused again at once, the error', async () => {
+    const storage = memoryKeyValueStore()
+    const w = setup({ strictClients: true }, { storage })
+    await w.call(w.mcp.fetch)
+    w.clients.delete('client-1')
+    w.tokens.clear()
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.log.tokenRequests.map((r) => r.params.get('grant_type'))).toEqual([
+      'authorization_code',
+      'refresh_token',
+      'authorization_code',
+    ])
+    expect(w.log.registrations).toHaveLength(2)
+    expect(w.signIn).toHaveBeenCalledTimes(2)
+    // A server that forgets every client at once: one more registration and sign-in, then invalid_client, no loop.
+    const play = w.signIn.getMockImplementation()!
+    w.signIn.mockImplementation(async (request) => {
+      const back = await play(request)
+      w.clients.clear()
+      return back
+    })
+    w.clients.clear()
+    w.tokens.clear()
+    await expect(w.call(w.mcp.fetch)).rejects.toMatchObject({ error: 'invalid_client' })
+    expect(w.signIn).toHaveBeenCalledTimes(4)
+    expect(w.log.registrations).toHaveLength(4)
+  })
+
   it('signOut forgets the tokens, keeps the registration', async () => {
     const storage = memoryKeyValueStore()
     const w = setup({}, { storage })

@@ -42,6 +42,8 @@ export interface WorldOptions {
    * client_secret_expires_at.
    */
   sloppyRegistration?: boolean
+  /** The token endpoint knows only the clients it registered: another (one it forgot: `clients.delete`) is 401 invalid_client. */
+  strictClients?: boolean
   /** What the identity provider says it issued (default an ID-JAG). */
   issuedTokenType?: string
   /**
@@ -154,6 +156,12 @@ export function mcpWorld(options: WorldOptions = {}) {
         if (proof && options.dpop?.nonce && proof.nonce !== AS_NONCE)
           return HttpResponse.json({ error: 'use_dpop_nonce' }, { status: 400, headers: { 'dpop-nonce': AS_NONCE } })
         const jkt = proof?.jkt
+        const caller =
+          params.get('client_id') ??
+          Buffer.from((request.headers.get('authorization') ?? '').slice(6), 'base64')
+            .toString()
+            .split(':')[0]!
+        if (options.strictClients && !clients.has(caller)) return HttpResponse.json({ error: 'invalid_client' }, { status: 401 })
         if (params.get('grant_type') === 'authorization_code') {
           const code = codes.get(params.get('code') ?? '')
           codes.delete(params.get('code') ?? '')
@@ -170,12 +178,7 @@ export function mcpWorld(options: WorldOptions = {}) {
         }
         // Grants without a user: whatever the client asked for, for the resource it named.
         if (params.get('grant_type') === 'client_credentials' || params.get('grant_type') === JWT_BEARER) {
-          const clientId =
-            params.get('client_id') ??
-            Buffer.from((request.headers.get('authorization') ?? '').slice(6), 'base64')
-              .toString()
-              .split(':')[0]!
-          return issue({ issuer, scope: params.get('scope') ?? '', resource: params.get('resource'), clientId, expiresAt: 0 }, jkt)
+          return issue({ issuer, scope: params.get('scope') ?? '', resource: params.get('resource'), clientId: caller, expiresAt: 0 }, jkt)
         }
         const refreshed = refreshTokens.get(params.get('refresh_token') ?? '')
         if (!refreshed || refreshed.issuer !== issuer) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })

@@ -1,7 +1,8 @@
 /**
  * One store-and-lock contract (docs/fleet.md), one conformance suite: every store and lock in
- * the package runs it — memory, Web Storage, the file store and its lock file, and the
- * in-process and per-store locks.
+ * the package runs it — memory, Web Storage, the file store and its lock file, Redis, a token
+ * store over a key-value store (an MCP client's), and the in-process and per-store locks — and
+ * one key-value contract, for every key-value store with compare-and-swap.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -9,8 +10,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inProcessLock, memoryStore, webStorageStore, type Lock, type TokenSet, type TokenStore } from '../../src/index.js'
-import { fileLock, fileStore } from '../../src/entries/node.js'
+import {
+  inProcessLock,
+  keyValueTokenStore,
+  memoryKeyValueStore,
+  memoryStore,
+  webStorageStore,
+  type KeyValueStore,
+  type Lock,
+  type TokenSet,
+  type TokenStore,
+} from '../../src/index.js'
+import { fileKeyValueStore, fileLock, fileStore } from '../../src/entries/node.js'
 import { redisLock, redisStore, type RedisClientLike } from '../../src/entries/redis.js'
 import { haveRedis, startRedis, type RunningRedis } from '../support/redis-server.js'
 import { failure } from '../support/msw.js'
@@ -56,6 +67,14 @@ const STORES: Record<
   file: () => {
     const path = join(dir(), 'tokens.json')
     return { store: fileStore(path), corrupt: () => writeFileSync(path, '{not json') }
+  },
+  'key-value (memory)': () => ({ store: keyValueTokenStore(memoryKeyValueStore(), 'oauthkit:mcp:tokens https://mcp.example/mcp') }),
+  'key-value (files)': () => {
+    const storage = fileKeyValueStore(dir())
+    return {
+      store: keyValueTokenStore(storage, 'oauthkit:mcp:tokens https://mcp.example/mcp'),
+      corrupt: () => storage.set('oauthkit:mcp:tokens https://mcp.example/mcp', '{not json'),
+    }
   },
   ...(haveRedis
     ? {
@@ -121,7 +140,7 @@ for (const [name, make] of Object.entries(STORES)) {
     it('a DPoP key, where the store keeps one (file, Redis): of concurrent first writers one stays, and every one of them reads it', async () => {
       const { store } = await make()
       const keys = store.keys
-      if (!keys?.setOnce) return expect(['memory', 'Web Storage']).toContain(name)
+      if (!keys?.setOnce) return expect(['memory', 'Web Storage', 'key-value (memory)', 'key-value (files)']).toContain(name)
       expect(await keys.get('dpop')).toBeUndefined()
       const stored = await Promise.all(['a', 'b', 'c', 'd'].map((v) => keys.setOnce!('dpop', `{"key":"${v}"}`)))
       expect(new Set(stored).size).toBe(1)
@@ -146,6 +165,65 @@ for (const [name, make] of Object.entries(STORES)) {
       expect(await store.load()).toBeUndefined()
       await store.save(set('2'), undefined)
       expect((await store.load())?.tokens.accessToken).toBe('at-2')
+    })
+  })
+}
+
+/** Key-value stores with compare-and-swap, each made twice over the same data: two processes, as far as the store can tell. */
+const KEY_VALUES: Record<string, () => [KeyValueStore, KeyValueStore] | Promise<[KeyValueStore, KeyValueStore]>> = {
+  memory: () => {
+    const storage = memoryKeyValueStore()
+    return [storage, storage]
+  },
+  files: () => {
+    const folder = dir()
+    return [fileKeyValueStore(folder), fileKeyValueStore(folder)]
+  },
+  "a file store's keys": () => {
+    const path = join(dir(), 'tokens.json')
+    return [fileStore(path).keys!, fileStore(path).keys!]
+  },
+  ...(haveRedis
+    ? {
+        "Redis store's keys": async (): Promise<[KeyValueStore, KeyValueStore]> => {
+          const key = `conformance-kv-${++keys}`
+          return [redisStore(await redisClient(), { key }).keys!, redisStore(await redisClient(), { key }).keys!]
+        },
+      }
+    : {}),
+}
+
+for (const [name, make] of Object.entries(KEY_VALUES)) {
+  describe(`${name} key-value store: compare-and-swap`, () => {
+    // A file store's keys are letters, digits and -; the others take any text (an MCP client's keys are URLs).
+    const key = name.includes('file store') ? 'registration-1' : 'oauthkit:mcp:client https://auth.example/'
+
+    it('swap creates from "absent", replaces only what it expects, removes with undefined', async () => {
+      const [a, b] = await make()
+      expect(await a.swap!(key, undefined, '{"n":1}')).toBe(true)
+      expect(await b.get(key)).toBe('{"n":1}')
+      expect(await b.swap!(key, undefined, '{"n":2}')).toBe(false)
+      expect(await b.swap!(key, '{"n":0}', '{"n":2}')).toBe(false)
+      expect(await b.swap!(key, '{"n":1}', '{"n":2}')).toBe(true)
+      expect(await a.swap!(key, '{"n":2}', undefined)).toBe(true)
+      expect(await a.get(key)).toBeUndefined()
+    })
+
+    it('of concurrent swaps from one value, by two holders, exactly one wins', async () => {
+      const [a, b] = await make()
+      await a.set(key, '{"v":0}')
+      const won = await Promise.all([a, b, a, b].map((s, i) => s.swap!(key, '{"v":0}', `{"v":${i + 1}}`)))
+      expect(won.filter(Boolean)).toHaveLength(1)
+      expect(await a.get(key)).toBe(`{"v":${won.indexOf(true) + 1}}`)
+    })
+
+    it('two token stores over it, saving from the same version at once: exactly one wins, and the other is told', async () => {
+      const [a, b] = await make()
+      const [one, two] = [keyValueTokenStore(a, key), keyValueTokenStore(b, key)]
+      const v1 = await one.save(set('1'), undefined)
+      const results = await Promise.allSettled([one.save(set('a'), v1), two.save(set('b'), v1), two.save(set('c'), v1)])
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as { code: string }).code).toBe('store_conflict')
     })
   })
 }
