@@ -1,15 +1,22 @@
 /**
  * oauthkit/mcp end to end: the official MCP SDK's client over Streamable HTTP, with oauthkit's
  * fetch, against an MCP server built with the official SDK, behind two oidc-provider
- * authorization servers, on loopback. A user signs in through oidc-provider's own pages.
+ * authorization servers, on loopback. A user signs in through oidc-provider's own pages; the
+ * grants without a user (client credentials, a workload's JWT, an enterprise identity
+ * provider's ID-JAG), DPoP with both servers' nonces, and two processes on one storage.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2, type AuthProvider } from '@modelcontextprotocol/client'
-import { createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../../src/entries/mcp.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createDPoP, createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../../src/entries/mcp.js'
+import { fileKeyValueStore } from '../../src/entries/node.js'
 import { actAsUser } from '../support/authorization-server.js'
-import { startMcpWorld, type McpWorld } from '../support/mcp-server.js'
+import { MACHINE_CLIENTS, startMcpWorld, workloadJwt, type McpWorld } from '../support/mcp-server.js'
+import { IDP_CLIENT } from '../support/mcp-trust.js'
 
 let world: McpWorld
 beforeAll(async () => {
@@ -153,5 +160,70 @@ describe('oauthkit/mcp against an MCP server built with the official SDK, behind
     expect(text(await both.callTool({ name: 'write', arguments: {} }))).toBe('written')
     expect(signIns).toHaveLength(2)
     await both.close()
+  })
+})
+
+describe('oauthkit/mcp without a user, with DPoP, and on a shared storage, against oidc-provider', () => {
+  const machine = (options: Partial<McpAuthOptions>) => createMcpAuth({ serverUrl: world.url, discoveryCache: false, ...options })
+  const whoami = async (fetcher: typeof fetch) => JSON.parse(text(await (await connect(fetcher)).callTool({ name: 'whoami' })))
+
+  it('client_credentials (SEP-1046): a client with a secret, chosen from the grants the server lists; a token for the MCP server', async () => {
+    world.moveTo(world.as1)
+    const before = world.as1.seen.tokenRequests.get('client_credentials') ?? 0
+    const me = await whoami(machine({ client: MACHINE_CLIENTS.service }).fetch)
+    // The scope of the 401's challenge (mcp:read), as for a user's sign-in.
+    expect(me).toMatchObject({ client: 'mcp-svc', resource: world.url, scopes: ['mcp:read'] })
+    expect(world.as1.seen.tokenRequests.get('client_credentials')).toBe(before + 1)
+  })
+
+  it('DPoP (SEP-1932): a bound token, proofs with each server’s nonce at the token endpoint and at the MCP server', async () => {
+    world.moveTo(world.as1)
+    const proofs = world.calls.dpop
+    const mcp = machine({ client: MACHINE_CLIENTS.service, dpop: await createDPoP() })
+    const client = await connect(mcp.fetch)
+    expect(JSON.parse(text(await client.callTool({ name: 'whoami' })))).toMatchObject({ client: 'mcp-svc' })
+    expect(world.calls.dpop).toBeGreaterThan(proofs)
+    // The token the server holds is bound to the key (its jkt), and was never accepted as Bearer.
+    const token = await mcp.token()
+    expect(((await world.as1.provider.ClientCredentials.find(token!)) as { jkt?: string } | undefined)?.jkt).toBeTruthy()
+  })
+
+  it('workload identity (SEP-1933): the platform’s JWT as the jwt-bearer assertion', async () => {
+    world.moveTo(world.as1)
+    const me = await whoami(
+      machine({ client: MACHINE_CLIENTS.workload, workloadToken: () => workloadJwt(world.as1.issuer, 'workload-7') }).fetch,
+    )
+    expect(me).toMatchObject({ client: 'mcp-agent', resource: world.url })
+    expect(world.as1.seen.tokenRequests.get('urn:ietf:params:oauth:grant-type:jwt-bearer')).toBeGreaterThan(0)
+  })
+
+  it('enterprise-managed authorization (SEP-990): the ID token exchanged at the identity provider, the ID-JAG taken by oidc-provider', async () => {
+    world.moveTo(world.as1)
+    const exchanges = world.idp.seen.exchanges
+    const mcp = machine({
+      client: MACHINE_CLIENTS.enterprise,
+      enterprise: { issuer: world.idp.issuer, clientId: IDP_CLIENT, idToken: world.idp.idToken('alice') },
+      allowInsecureHttp: true,
+    })
+    expect(await whoami(mcp.fetch)).toMatchObject({ client: 'mcp-app', resource: world.url })
+    expect(world.idp.seen.exchanges).toBe(exchanges + 1)
+  })
+
+  it('two processes on one storage (files) signing in at once: one registration, both connected; a third starts signed in', async () => {
+    world.moveTo(world.as1)
+    const folder = mkdtempSync(join(tmpdir(), 'oauthkit-mcp-storage-'))
+    try {
+      const registrations = world.as1.seen.registrations
+      // Each its own handle on the folder: nothing shared but the files, as two processes.
+      const [one, two] = [setup({ storage: fileKeyValueStore(folder) }), setup({ storage: fileKeyValueStore(folder) })]
+      const [a, b] = await Promise.all([whoami(one.mcp.fetch), whoami(two.mcp.fetch)])
+      expect(world.as1.seen.registrations).toBe(registrations + 1)
+      expect(a.client).toBe(b.client)
+      const three = setup({ storage: fileKeyValueStore(folder) })
+      expect(await whoami(three.mcp.fetch)).toMatchObject({ client: a.client })
+      expect(three.signIns).toHaveLength(0)
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
   })
 })

@@ -15,10 +15,24 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
-import Provider from 'oidc-provider'
+import Provider, { errors } from 'oidc-provider'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { quietExpectedNotices } from './authorization-server.js'
+import { checkDpopProof } from './dpop-proof.js'
+import { AS_CLIENT, JWT_BEARER, startIdentityProvider, trustedAssertion, workloadJwt, type IdentityProvider } from './mcp-trust.js'
+
+export { workloadJwt }
+
+/** Clients registered by hand at each authorization server, for the grants without a user. */
+export const MACHINE_CLIENTS = {
+  /** client_credentials with a secret (SEP-1046). */
+  service: { clientId: 'mcp-svc', clientSecret: 'mcp-svc-secret' },
+  /** jwt-bearer with a workload's JWT, a public client (SEP-1933). */
+  workload: { clientId: 'mcp-agent' },
+  /** jwt-bearer with an ID-JAG of the identity provider (SEP-990). */
+  enterprise: { clientId: AS_CLIENT, clientSecret: 'mcp-app-secret' },
+}
 
 export interface McpAuthServer {
   issuer: string
@@ -32,9 +46,11 @@ export interface McpWorld {
   url: string
   as1: McpAuthServer
   as2: McpAuthServer
+  /** The enterprise identity provider both authorization servers trust (SEP-990). */
+  idp: IdentityProvider
   /** The authorization server the MCP server names from now on (and whose tokens it accepts). */
   moveTo(server: McpAuthServer): void
-  calls: { ok: number; unauthorized: number; forbidden: number }
+  calls: { ok: number; unauthorized: number; forbidden: number; dpop: number }
   stop(): Promise<void>
 }
 
@@ -72,12 +88,24 @@ function ownMemoryAdapter() {
   }
 }
 
-async function startAuthServer(resource: string): Promise<McpAuthServer & { server: Server }> {
+async function startAuthServer(resource: string, idp: IdentityProvider): Promise<McpAuthServer & { server: Server }> {
   const server = createServer()
   const issuer = await listen(server)
   quietExpectedNotices()
+  const machine = (grant: string, client: { clientId: string; clientSecret?: string }) => ({
+    client_id: client.clientId,
+    ...(client.clientSecret ? { client_secret: client.clientSecret } : { token_endpoint_auth_method: 'none' as const }),
+    grant_types: [grant],
+    redirect_uris: [],
+    response_types: [],
+  })
   const provider = new Provider(issuer, {
     adapter: ownMemoryAdapter(),
+    clients: [
+      machine('client_credentials', MACHINE_CLIENTS.service),
+      machine(JWT_BEARER, MACHINE_CLIENTS.workload),
+      machine(JWT_BEARER, MACHINE_CLIENTS.enterprise),
+    ],
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },
     rotateRefreshToken: true,
@@ -88,6 +116,9 @@ async function startAuthServer(resource: string): Promise<McpAuthServer & { serv
     features: {
       devInteractions: { enabled: true },
       registration: { enabled: true },
+      clientCredentials: { enabled: true },
+      // DPoP-bound tokens for clients that send proofs (RFC 9449), each with a nonce of this server first (§8).
+      dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resource,
@@ -100,6 +131,7 @@ async function startAuthServer(resource: string): Promise<McpAuthServer & { serv
     },
     discovery: { authorization_response_iss_parameter_supported: true },
   })
+  registerJwtBearer(provider, issuer, resource, idp)
   const seen = { registrations: 0, tokenRequests: new Map<string, number>() }
   provider.use(async (ctx, next) => {
     await next()
@@ -111,6 +143,34 @@ async function startAuthServer(resource: string): Promise<McpAuthServer & { serv
   })
   server.on('request', provider.callback())
   return { issuer, provider, seen, server }
+}
+
+/**
+ * The jwt-bearer grant (RFC 7523 §2.1) for a workload's JWT (SEP-1933) or the identity
+ * provider's ID-JAG (SEP-990): an access token for the MCP server, of the scopes asked for that
+ * it has, for the assertion's subject.
+ */
+function registerJwtBearer(provider: Provider, issuer: string, resource: string, idp: IdentityProvider) {
+  provider.registerGrantType(
+    JWT_BEARER,
+    async (ctx, next) => {
+      const params = ctx.oidc.params as Record<string, string | undefined>
+      const trusted = trustedAssertion(params.assertion ?? '', issuer, resource, idp)
+      if (!trusted) throw new errors.InvalidGrant('the assertion is not a trusted workload JWT or ID-JAG for this server')
+      const scope = (params.scope ?? '')
+        .split(' ')
+        .filter((s) => s === 'mcp:read' || s === 'mcp:write')
+        .join(' ')
+      const client = ctx.oidc.client!
+      const grant = new provider.Grant({ accountId: trusted.sub, clientId: client.clientId })
+      grant.addResourceScope(resource, scope)
+      const token = new provider.AccessToken({ accountId: trusted.sub, client, grantId: await grant.save(), gty: trusted.via, scope })
+      ;(token as unknown as { setAudience(aud: string): void }).setAudience(resource)
+      ctx.body = { access_token: await token.save(), token_type: 'Bearer', expires_in: token.expiration, scope }
+      await next()
+    },
+    ['assertion', 'scope'],
+  )
 }
 
 /** An McpServer with two tools: `whoami` (mcp:read) and `write` (mcp:write). */
@@ -136,10 +196,12 @@ export async function startMcpWorld(): Promise<McpWorld> {
   const http = createServer()
   const base = await listen(http)
   const url = `${base}/mcp`
-  const as1 = await startAuthServer(url)
-  const as2 = await startAuthServer(url)
+  const idp = await startIdentityProvider()
+  const as1 = await startAuthServer(url, idp)
+  const as2 = await startAuthServer(url, idp)
   let current: McpAuthServer = as1
-  const calls = { ok: 0, unauthorized: 0, forbidden: 0 }
+  const calls = { ok: 0, unauthorized: 0, forbidden: 0, dpop: 0 }
+  const rsNonce = `rs-${randomBytes(6).toString('hex')}`
   const metadataUrl = `${base}/.well-known/oauth-protected-resource/mcp`
 
   function refuse(res: ServerResponse, status: 401 | 403, params: string) {
@@ -171,10 +233,23 @@ export async function startMcpWorld(): Promise<McpWorld> {
     const body = chunks.length
       ? (JSON.parse(Buffer.concat(chunks).toString()) as { method?: string; params?: { name?: string } })
       : undefined
-    const value = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
-    const token = value ? await current.provider.AccessToken.find(value) : undefined
+    const [, scheme, value] = /^(Bearer|DPoP) (\S+)$/.exec(req.headers.authorization ?? '') ?? []
+    const token = value
+      ? ((await current.provider.AccessToken.find(value)) ?? (await current.provider.ClientCredentials.find(value)))
+      : undefined
     // RFC 8707 / MCP: a token of the authorization server named today, for this server.
     if (!token || token.isExpired || token.aud !== url) return refuse(res, 401, value ? ', error="invalid_token"' : ', scope="mcp:read"')
+    // A DPoP-bound token only as DPoP, with a proof of its key for this request, this server's nonce in it (RFC 9449 §7.1, §9).
+    const jkt = (token as { jkt?: string }).jkt
+    if (jkt || scheme === 'DPoP') {
+      const proof = jkt && scheme === 'DPoP' && checkDpopProof(String(req.headers.dpop ?? ''), { method: 'POST', url, token: value!, jkt })
+      if (!proof) return refuse(res, 401, ', error="invalid_token"')
+      if (proof.nonce !== rsNonce) {
+        res.writeHead(401, { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': rsNonce }).end()
+        return
+      }
+      calls.dpop++
+    }
     const scopes = (token.scope ?? '').split(' ').filter(Boolean)
     if (body?.method === 'tools/call' && body.params?.name === 'write' && !scopes.includes('mcp:write'))
       return refuse(res, 403, ', error="insufficient_scope", scope="mcp:write"')
@@ -195,10 +270,11 @@ export async function startMcpWorld(): Promise<McpWorld> {
     url,
     as1,
     as2,
+    idp,
     moveTo: (server) => void (current = server),
     calls,
     async stop() {
-      for (const server of [http, as1.server, as2.server]) {
+      for (const server of [http, as1.server, as2.server, idp.server]) {
         server.closeAllConnections()
         await new Promise((resolve) => server.close(resolve))
       }
