@@ -7,6 +7,10 @@
  * smoke (test/runtimes, installed by .ci/run). Without it a local run skips with one line;
  * under CI (CI=true) that is a failure.
  *
+ * Each scenario runs on the suite's default servers (2025-11-25: `initialize`, then requests),
+ * and those of 2026-07-28 run once more on its stateless servers (`--spec-version 2026-07-28`),
+ * where the v2 client's version negotiation must never send `initialize`.
+ *
  * A scenario may be skipped only where its mock breaks an RFC in a way a secure client must
  * refuse (SKIPPED below, each with the clause and what the mock does); none is today.
  */
@@ -28,6 +32,9 @@ const pinned = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as 
 /** Scenarios whose mock a secure client must refuse: the RFC clause, and what the mock does. */
 const SKIPPED: Record<string, string> = {}
 
+/** The revision whose servers are stateless (no `initialize`): the v2 client's version negotiation meets them. */
+const STATELESS = '2026-07-28'
+
 /** The suite's groups that hold the auth scenarios (`conformance list` names which is where). */
 const GROUPS = ['auth', 'backcompat', 'extensions', 'draft']
 
@@ -46,51 +53,81 @@ if (!haveNode24) {
   console.warn(`skipped: ${why}`)
 }
 
-/** The pinned suite's auth scenarios, as it lists them. */
-const listed = haveNode24
-  ? [...execFileSync(node24, [suite, 'list'], { cwd: root, encoding: 'utf8' }).matchAll(/^\s+- (auth\/[\w-]+)/gm)].map((m) => m[1]!)
-  : []
+/** The pinned suite's auth scenarios, as it lists them, and those of the 2026-07-28 revision (its servers stateless). */
+const list = (...args: string[]) =>
+  haveNode24
+    ? [...execFileSync(node24, [suite, 'list', ...args], { cwd: root, encoding: 'utf8' }).matchAll(/^\s+- (auth\/[\w-]+)/gm)].map(
+        (m) => m[1]!,
+      )
+    : []
+const listed = list()
+const stateless = list('--spec-version', STATELESS)
 const out = mkdtempSync(join(tmpdir(), 'oauthkit-conformance-'))
-const results = new Map<string, Check[]>()
+/** The checks of each scenario, by era: the suite's default revision (2025-11-25, stateful) and 2026-07-28 (stateless). */
+const results = { default: new Map<string, Check[]>(), [STATELESS]: new Map<string, Check[]>() }
 
-async function conformance(args: string[]): Promise<string> {
-  const run = await execute(node24, [suite, ...args], {
+async function conformance(args: string[]): Promise<void> {
+  // The suite exits non-zero when a scenario fails: the checks say which, below.
+  await execute(node24, [suite, ...args], {
     cwd: root,
     encoding: 'utf8',
     timeout: 120_000,
     maxBuffer: 32 * 1024 * 1024,
     env: { ...process.env, NO_COLOR: '1' },
-  }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }))
-  return run.stdout
+  }).catch(() => undefined)
+}
+
+/** Runs every group of one era, one after the other, and reads each auth scenario's checks. */
+async function era(name: keyof typeof results, extra: string[]): Promise<void> {
+  const dir = join(out, name)
+  for (const group of GROUPS) await conformance(['client', '--command', `${node24} ${client}`, '--suite', group, ...extra, '-o', dir])
+  for (const run of readdirSync(join(dir, 'auth'))) {
+    const scenario = `auth/${run.replace(/-\d{4}-\d\d-\d\dT[\d-]+Z$/, '')}`
+    results[name].set(scenario, JSON.parse(readFileSync(join(dir, 'auth', run, 'checks.json'), 'utf8')) as Check[])
+  }
 }
 
 beforeAll(async () => {
-  if (!haveNode24) return
-  // The suite exits non-zero when a scenario fails: the checks say which, below.
-  for (const group of GROUPS)
-    await conformance(['client', '--command', `${node24} ${client}`, '--suite', group, '--timeout', '30000', '-o', out])
-  for (const dir of readdirSync(join(out, 'auth'))) {
-    const name = `auth/${dir.replace(/-\d{4}-\d\d-\d\dT[\d-]+Z$/, '')}`
-    results.set(name, JSON.parse(readFileSync(join(out, 'auth', dir, 'checks.json'), 'utf8')) as Check[])
-  }
+  if (haveNode24) await Promise.all([era('default', []), era(STATELESS, ['--spec-version', STATELESS])])
 }, 600_000)
 
 afterAll(() => rmSync(out, { recursive: true, force: true }))
 
+/** What a scenario's checks must say: no failure, no warning, and something done. */
+function passes(checks: Check[] | undefined, name: string): void {
+  expect(checks, `${name} did not run`).toBeDefined()
+  const bad = checks!.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING')
+  expect(bad.map((c) => `${c.status} ${c.id}: ${c.errorMessage ?? c.description ?? ''}`)).toEqual([])
+  expect(checks!.some((c) => c.status === 'SUCCESS')).toBe(true)
+}
+
 describe.runIf(haveNode24)(`the MCP conformance suite ${pinned}: auth scenarios`, () => {
   it('lists 33 auth scenarios, and every one of them ran', () => {
     expect(listed).toHaveLength(33)
-    expect(listed.filter((name) => !results.has(name) && !(name in SKIPPED))).toEqual([])
+    expect(listed.filter((name) => !results.default.has(name) && !(name in SKIPPED))).toEqual([])
   })
 
   for (const name of listed) {
     const test = name in SKIPPED ? it.skip : it
-    test(SKIPPED[name] ? `${name} (skipped: ${SKIPPED[name]})` : name, () => {
-      const checks = results.get(name)
-      expect(checks, `${name} did not run`).toBeDefined()
-      const bad = checks!.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING')
-      expect(bad.map((c) => `${c.status} ${c.id}: ${c.errorMessage ?? c.description ?? ''}`)).toEqual([])
-      expect(checks!.some((c) => c.status === 'SUCCESS')).toBe(true)
-    })
+    test(SKIPPED[name] ? `${name} (skipped: ${SKIPPED[name]})` : name, () => passes(results.default.get(name), name))
+  }
+})
+
+describe.runIf(haveNode24)(`the MCP conformance suite ${pinned}: auth scenarios on ${STATELESS} servers (stateless: no initialize)`, () => {
+  it(`lists ${stateless.length} of them for ${STATELESS}; each ran, and no client sent initialize`, () => {
+    expect(stateless).toHaveLength(25)
+    for (const name of stateless) {
+      expect(results[STATELESS].has(name), `${name} did not run`).toBe(true)
+      const requests = (results[STATELESS].get(name) ?? []).map((c) => c.description ?? '')
+      expect(
+        requests.filter((r) => /method: initialize/.test(r)),
+        name,
+      ).toEqual([])
+    }
+  })
+
+  for (const name of stateless) {
+    const test = name in SKIPPED ? it.skip : it
+    test(`${name} (${STATELESS})`, () => passes(results[STATELESS].get(name), name))
   }
 })
