@@ -108,13 +108,12 @@ export interface SyncKeyValueStore extends KeyValueStore {
  *
  * @group Tokens and sessions
  */
-export function memoryKeyValueStore(): SyncKeyValueStore & Required<Pick<KeyValueStore, 'setOnce' | 'swap'>> {
+export function memoryKeyValueStore(): SyncKeyValueStore & Required<Pick<KeyValueStore, 'swap'>> {
   const values = new Map<string, string>()
   const set = (key: string, value: string | undefined) => void (value === undefined ? values.delete(key) : values.set(key, value))
   return {
     get: (key) => values.get(key),
     set,
-    setOnce: async (key, value) => (values.has(key) || values.set(key, value), values.get(key)!),
     swap: async (key, expected, value) => values.get(key) === expected && (set(key, value), true),
   }
 }

@@ -19,7 +19,11 @@ export interface ClientOptions {
   privateKey?: CryptoKey | { key: CryptoKey; kid?: string }
   /** Chosen from the server's `token_endpoint_auth_methods_supported` when not given. */
   tokenEndpointAuthMethod?: AuthMethod
-  /** Expected ID token signature algorithm. Default `RS256` (OpenID Connect Core §2). */
+  /**
+   * Expected ID token signature algorithm. Default: one of those the server lists in
+   * `id_token_signing_alg_values_supported`, else `RS256` (OpenID Connect Core §2) — never
+   * `none` unless given here.
+   */
   idTokenSignedResponseAlg?: string
 }
 

@@ -140,10 +140,13 @@ export function contextOf(
     throw new ConfigError('invalid_config', 'dialect: declare it with defineDialect(…) (or use a preset); a plain object would be ignored')
   }
   const clock = options.clock ?? systemClock
-  const client: o.Client = {
-    client_id: clientId,
-    ...(idTokenSignedResponseAlg ? { id_token_signed_response_alg: idTokenSignedResponseAlg } : {}),
-  }
+  // The ID token's algorithm: the one configured, else one the server lists — but never `none`
+  // for the listing alone (OpenID Connect Core §2: RS256 by default; unsigned only when configured).
+  // oauth4webapi takes a list here as well as one algorithm.
+  const listed = metadata.id_token_signing_alg_values_supported
+  const signed =
+    idTokenSignedResponseAlg ?? (Array.isArray(listed) && listed.includes('none') ? listed.filter((a) => a !== 'none') : undefined)
+  const client: o.Client = { client_id: clientId, ...(signed ? { id_token_signed_response_alg: signed as string } : {}) }
   // oauth4webapi validates JWT times against its own clock: skew it to ours, and ours to the
   // server's as its Date headers measured it (ID token iat, exp, auth_time are its times).
   Object.defineProperty(client, o.clockSkew, {

@@ -93,7 +93,7 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
     return serverError(kit, err, answer, response instanceof Response ? response : undefined, failed, context)
   }
   if (err instanceof o.OperationProcessingError) {
-    const code = codes(o)[err.code ?? ''] ?? 'invalid_response'
+    const code = idTokenFault(err, operation) ? 'invalid_id_token' : (codes(o)[err.code ?? ''] ?? 'invalid_response')
     if (err.code === o.JSON_ATTRIBUTE_COMPARISON) {
       const { attribute, expected, body } = (err.cause ?? {}) as { attribute?: string; expected?: string; body?: Record<string, unknown> }
       // RFC 8414 §3.3 / RFC 9728 §3.3: the document must name exactly what was asked for.
@@ -113,8 +113,21 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
     // oauth4webapi's argument checks (ERR_INVALID_ARG_TYPE / _VALUE)
     return oauthKitError('invalid_config', `${operation}: ${cleanText(err.message)}`, { url, cause: err })
   }
-  // UnsupportedOperationError and anything unforeseen
-  return oauthKitError('invalid_response', failed + cleanText(err instanceof Error ? err.message : err), context)
+  // UnsupportedOperationError (an encrypted ID token, a `crit` header) and anything unforeseen
+  const code =
+    err instanceof Error && err.name === 'UnsupportedOperationError' && idTokenFault(err, operation)
+      ? 'invalid_id_token'
+      : 'invalid_response'
+  return oauthKitError(code, failed + cleanText(err instanceof Error ? err.message : err), context)
+}
+
+/**
+ * Whether oauth4webapi's error is about an ID token — its form, header or claims, missing as
+ * much as wrong — so that every ID-token fault is one code (`invalid_id_token`). A token answer
+ * holds no other JWT oauthkit reads; a signed userinfo answer is no ID token.
+ */
+function idTokenFault(err: Error, operation: string): boolean {
+  return /\bJW[TE]\b|ID Token|"id_token"/.test(err.message) && !/userinfo/i.test(operation)
 }
 
 /** The server said no: its OAuth error body (which wins), else a challenge's error, else what a challenge without one means. */

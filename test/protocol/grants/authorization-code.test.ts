@@ -166,28 +166,56 @@ describe('callback: malformed answers each give a typed error before any token r
     expect((await failure(c.completeAuthorization(`${redirectUri}?code=c`, {} as never))).code).toBe('invalid_config')
   })
 
-  for (const [name, claims] of [
+  // Every fault of the ID token is one code, so one recovery (sign in again): a claim wrong, a claim missing, the token missing.
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+  for (const [name, claims, header] of [
     ['the wrong nonce', { aud: 'spa', nonce: 'replayed' }],
     ['another audience', { aud: 'other' }],
     ['an expiry in the past', { aud: 'spa', exp: -60 }],
+    ['no sub', { aud: 'spa', sub: undefined }],
+    ['no iat', { aud: 'spa', iat: undefined }],
+    ['an aud that is a number', { aud: 42 }],
+    ['a crit header', { aud: 'spa' }, { alg: 'RS256', crit: ['exp'] }],
+    ['another algorithm than the server lists', { aud: 'spa' }, { alg: 'HS256' }],
   ] as const) {
-    it(`an ID token with ${name} is refused`, async () => {
+    it(`an ID token with ${name} is refused: invalid_id_token`, async () => {
       const c = await client()
       const pending = await c.buildAuthorizationUrl({ scope: 'openid' })
       const now = Math.floor(clock.now() / 1000)
       const base = { iss: ISSUER, sub: 'u', iat: now, exp: now + 60, nonce: pending.nonce }
-      const idToken = fakeIdToken({ ...base, ...claims, ...('exp' in claims ? { exp: now + claims.exp } : {}) })
+      const body = { ...base, ...claims, ...('exp' in claims ? { exp: now + (claims.exp as number) } : {}) }
+      const idToken = header ? `${b64(header)}.${b64(body)}.c2ln` : fakeIdToken(body)
       msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer', id_token: idToken })))
       const err = await failure(c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending))
       expect(err.code).toBe('invalid_id_token')
+      expect(err.recovery).toBe('reauthenticate')
     })
   }
 
-  it('a missing ID token when openid was requested is refused', async () => {
+  it('a missing ID token when openid was requested is refused: invalid_id_token', async () => {
     const c = await client()
     const pending = await c.buildAuthorizationUrl({ scope: 'openid' })
     msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer' })))
     const err = await failure(c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending))
-    expect(err.code).toBe('invalid_response')
+    expect(err.code).toBe('invalid_id_token')
+  })
+
+  it('an unsigned ID token (alg none) is refused though the server lists none; accepted only when configured', async () => {
+    for (const configured of [false, true]) {
+      const c = await createOAuthClient({
+        clientId: 'spa',
+        metadata: metadata(ISSUER, { id_token_signing_alg_values_supported: ['RS256', 'none'] }),
+        redirectUri,
+        clock,
+        ...(configured ? { idTokenSignedResponseAlg: 'none' } : {}),
+      })
+      const pending = await c.buildAuthorizationUrl({ scope: 'openid' })
+      const now = Math.floor(clock.now() / 1000)
+      const idToken = `${b64({ typ: 'JWT', alg: 'none' })}.${b64({ iss: ISSUER, sub: 'u', aud: 'spa', iat: now, exp: now + 60, nonce: pending.nonce })}.`
+      msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer', id_token: idToken })))
+      const done = c.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending)
+      if (configured) expect((await done).idTokenClaims?.sub).toBe('u')
+      else expect((await failure(done)).code).toBe('invalid_id_token')
+    }
   })
 })
