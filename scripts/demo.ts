@@ -139,8 +139,9 @@ try {
   )
   await step(
     'userinfo',
-    () => client.fetchUserInfo((refreshed as TokenSet).accessToken),
-    (u) => `${u.name} (sub ${u.sub})`,
+    // The token set: the answer is held to its ID token's sub (kept through the refresh), OpenID Connect Core §5.3.2.
+    () => client.fetchUserInfo(refreshed as TokenSet),
+    (u) => `${u.name} (sub ${u.sub}, the ID token's)`,
   )
   const password = await step(
     'password grant (legacy)',

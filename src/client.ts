@@ -104,8 +104,8 @@ export interface OAuthClient {
   revokeToken(token: string, options?: TokenHintOptions): Promise<void>
   /** Introspects a token (RFC 7662): see the plain `introspectToken`. */
   introspectToken(token: string, options?: TokenHintOptions): Promise<IntrospectionResult>
-  /** The userinfo claims (a signed answer verified): see the plain `fetchUserInfo`. */
-  fetchUserInfo(accessToken: string, options?: UserInfoOptions): Promise<UserInfo>
+  /** The userinfo claims (a signed answer verified), held to the ID token's `sub`: see the plain `fetchUserInfo`. */
+  fetchUserInfo(tokens: TokenSet | string, options?: UserInfoOptions): Promise<UserInfo>
   /** A session: a token manager for this client, with an authorized fetch; it runs `client_credentials`, `token_exchange` or `jwt_bearer` itself. */
   session(options?: ClientSessionOptions): Session
 }
@@ -138,7 +138,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     jwtBearerGrant: (o: JwtBearerOptions) => jwtBearerGrant(ctx, o),
     revokeToken: (token: string, o?: TokenHintOptions) => revokeToken(ctx, token, o),
     introspectToken: (token: string, o?: TokenHintOptions) => introspectToken(ctx, token, o),
-    fetchUserInfo: (token: string, o?: UserInfoOptions) => fetchUserInfo(ctx, token, o),
+    fetchUserInfo: (tokens: TokenSet | string, o?: UserInfoOptions) => fetchUserInfo(ctx, tokens, o),
   }
   return {
     metadata: ctx.metadata,

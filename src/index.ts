@@ -50,7 +50,7 @@ export type { TokenExchangeOptions, JwtBearerOptions, TokenSource } from './prot
 export type { PasswordGrantOptions } from './protocol/grants/password.js'
 export { startDeviceAuthorization } from './protocol/grants/device.js'
 export type { DeviceAuthorization, DeviceWaitOptions } from './protocol/grants/device.js'
-export { revokeToken, introspectToken, fetchUserInfo, registerClient } from './protocol/endpoints/endpoints.js'
+export { revokeToken, introspectToken, fetchUserInfo, skipSubjectCheck, registerClient } from './protocol/endpoints/endpoints.js'
 export type {
   TokenHintOptions,
   IntrospectionResult,

@@ -344,7 +344,7 @@ describe('userinfo served as a signed JWT (OpenID Connect Core §5.3.2)', () => 
       http.get(`${ISSUER}/jwks`, () => new HttpResponse('gone', { status: 404 })),
     )
     const { c } = await client()
-    const err = await failure(c.fetchUserInfo('at'))
+    const err = await failure(c.fetchUserInfo('at', { expectedSubject: 'u1' }))
     expect(err.message).toMatch(/^fetching the signing keys failed/)
     expect(err.status).toBe(404)
   })
@@ -368,7 +368,7 @@ describe('userinfo served as a signed JWT (OpenID Connect Core §5.3.2)', () => 
     for (const [name, jwt] of Object.entries(answers)) {
       answer = jwt
       const { c } = await client()
-      const err = await failure(c.fetchUserInfo('at'))
+      const err = await failure(c.fetchUserInfo('at', { expectedSubject: 'u1' }))
       expect([err.code, err.recovery], name).toEqual(['invalid_response', 'fix-config'])
       expect(err.message, name).not.toContain(jwt)
     }
@@ -380,6 +380,9 @@ describe('userinfo served as a signed JWT (OpenID Connect Core §5.3.2)', () => 
     msw.server.use(http.get(`${ISSUER}/userinfo`, () => jwtAnswer(jwt)))
     const { jwks_uri: _, ...withoutJwks } = metadata()
     const c = await createOAuthClient({ clientId: 'app', clientSecret: 'secret', metadata: withoutJwks })
-    expect(await failure(c.fetchUserInfo('at'))).toMatchObject({ code: 'missing_endpoint', recovery: 'fix-config' })
+    expect(await failure(c.fetchUserInfo('at', { expectedSubject: 'u1' }))).toMatchObject({
+      code: 'missing_endpoint',
+      recovery: 'fix-config',
+    })
   })
 })

@@ -113,7 +113,7 @@ describe('what the server said, told truthfully', () => {
     msw.server.use(
       http.get(`${ISSUER}/userinfo`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="api"' } })),
     )
-    expect(await failure((await client()).fetchUserInfo('an-access-token'))).toMatchObject({
+    expect(await failure((await client()).fetchUserInfo('an-access-token', { expectedSubject: 'u1' }))).toMatchObject({
       error: 'invalid_token',
       recovery: 'reauthenticate',
     })

@@ -22,6 +22,7 @@ import {
   registerClient,
   revokeToken,
   fetchUserInfo,
+  skipSubjectCheck,
   startDeviceAuthorization,
   clientCredentialsGrant,
   exchangeCode,
@@ -165,7 +166,7 @@ const OPERATIONS: Record<string, (http: HttpOptions) => Promise<unknown>> = {
   'device authorization': (http) => startDeviceAuthorization(ctxWith(http)),
   revocation: (http) => revokeToken(ctxWith(http), CANARY.refresh),
   introspection: (http) => introspectToken(ctxWith(http), CANARY.access),
-  userinfo: (http) => fetchUserInfo(ctxWith(http), CANARY.access),
+  userinfo: (http) => fetchUserInfo(ctxWith(http), CANARY.access, { expectedSubject: skipSubjectCheck }),
   registration: (http) =>
     registerClient(meta, { redirect_uris: ['https://app.example/cb'] }, { ...http, timeout: 50, initialAccessToken: CANARY.initial }),
   discovery: (http) => discover(ISSUER, { ...http, timeout: 50, discoveryCache: false }),

@@ -96,8 +96,10 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 835 KB unpacked', () => {
-    // Measured 830 KB (820 before #25's storage with compare-and-swap: the swap of each
+  it('stays under 840 KB unpacked', () => {
+    // Measured 835 KB (830 before #26's first defaults: the userinfo subject check and its
+    // opt-out, the refreshed ID token kept, every ID-token fault one code, their documentation;
+    // 820 before #25's storage with compare-and-swap: the swap of each
     // key-value store, fileKeyValueStore, the MCP client's one registration for every process
     // and its re-registration, in the three builds, with their documented declarations; 790 before #25: oauthkit/mcp's grants without a user — client
     // credentials, workload identity, enterprise-managed authorization — and its DPoP, about
@@ -124,7 +126,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(835_000)
+    expect(unpackedSize).toBeLessThan(840_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

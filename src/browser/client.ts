@@ -14,7 +14,7 @@ import type { DPoP } from '../dpop/proofs.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
 import { buildEndSessionUrl } from '../protocol/endpoints/end-session.js'
 import { refreshGrant } from '../protocol/grants/refresh.js'
-import { fetchUserInfo, revokeToken, type UserInfo } from '../protocol/endpoints/endpoints.js'
+import { fetchUserInfo, revokeToken, type UserInfo, type UserInfoOptions } from '../protocol/endpoints/endpoints.js'
 import type { TokenControl, TokenEvents } from '../token/manager.js'
 import { webLock } from '../token/lock.js'
 import { memoryStore, webStorageStore, type TokenStore } from '../token/store.js'
@@ -344,13 +344,16 @@ function lazyProof(get: () => Promise<TokenProof>): TokenProof {
 
 /**
  * The signed-in user's claims from the userinfo endpoint (a signed answer verified against the
- * server's keys), held to the user of the ID token. A function rather than a method, so that
- * apps that never call it do not carry its JWT verification.
+ * server's keys), held to the user of the ID token (its `sub`, OpenID Connect Core §5.3.2). A
+ * sign-in without an ID token has no user to hold them to: pass `expectedSubject`, or
+ * `skipSubjectCheck`. A function rather than a method, so that apps that never call it do not
+ * carry its JWT verification.
  *
  * @example
  * const me = await getUserInfo(app)
  */
-export async function getUserInfo(app: BrowserClient): Promise<UserInfo> {
+export async function getUserInfo(app: BrowserClient, options: Pick<UserInfoOptions, 'expectedSubject'> = {}): Promise<UserInfo> {
   const [ctx, token, user] = await Promise.all([app.getContext(), app.getAccessToken(), app.getUser()])
-  return fetchUserInfo(ctx, token, typeof user?.sub === 'string' ? { expectedSubject: user.sub } : {})
+  const sub = options?.expectedSubject ?? (typeof user?.sub === 'string' ? user.sub : undefined)
+  return fetchUserInfo(ctx, token, sub === undefined ? {} : { expectedSubject: sub })
 }

@@ -5,6 +5,7 @@
  */
 // `oauthkit/browser`: the single-page-app client, and what an SPA needs beside it (one import).
 export { createBrowserClient, getUserInfo } from '../browser/client.js'
+export { skipSubjectCheck } from '../protocol/endpoints/endpoints.js'
 export { browserDPoP } from '../dpop/browser-key.js'
 export type { DPoP } from '../dpop/proofs.js'
 export type { BrowserClient, BrowserClientOptions, BrowserEvents, LoginOptions, LogoutResult } from '../browser/client.js'

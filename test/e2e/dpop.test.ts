@@ -99,7 +99,7 @@ describe('DPoP against oidc-provider and an API that checks proofs', () => {
     })
     const tokens = await client.completeAuthorization(await actAsUser(pending.url, { until: 'http://127.0.0.1:4000/callback' }), pending)
     expect(tokens).toMatchObject({ tokenType: 'dpop', refreshToken: expect.any(String) })
-    expect(await client.fetchUserInfo(tokens.accessToken)).toMatchObject({ sub: USER.login })
+    expect(await client.fetchUserInfo(tokens)).toMatchObject({ sub: USER.login })
     const thief = await createOAuthClient({ issuer: servers.issuer, ...NATIVE, dpop: await createDPoP() })
     expect(await failure(thief.refreshGrant(tokens))).toMatchObject({ error: 'invalid_grant' })
     const renewed = await client.refreshGrant(tokens)

@@ -93,7 +93,8 @@ describe('Bipsync', () => {
     const flow = await c.startDeviceAuthorization({ scope: 'read' })
     server.approveDevice(flow.userCode, { user: 'ann' })
     const tokens = await flow.wait()
-    expect(await c.fetchUserInfo(tokens.accessToken)).toMatchObject({ sub: 'ann' })
+    // No openid scope, no ID token: the caller says whose answer it expects.
+    expect(await c.fetchUserInfo(tokens.accessToken, { expectedSubject: 'ann' })).toMatchObject({ sub: 'ann' })
   })
 
   it('errors follow RFC 6749 §5.2 and arrive typed', async () => {

@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../../errors.js'
 import { parseUrl } from '../../internal/url.js'
 import { pickHttpOptions, type HttpOptions } from '../../http/options.js'
-import type { AuthorizationServerMetadata } from '../../types.js'
+import type { AuthorizationServerMetadata, TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
 import { missingEndpoint, runAt, runOperation, type RequestOptions } from '../run/operation.js'
 
@@ -132,24 +132,48 @@ const SIGNING_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES2
 export interface UserInfoOptions {
   /** OpenID Connect Core §5.3.1 allows both. Default `GET`. */
   method?: 'GET' | 'POST'
-  /** The `sub` of the ID token; checked when given (OpenID Connect Core §5.3.2 MUST). */
-  expectedSubject?: string
+  /**
+   * The `sub` of the ID token, which the answer's must equal (OpenID Connect Core §5.3.2
+   * MUST): taken from the token set when one with an ID token is given; needed with a bare
+   * access token, or `skipSubjectCheck` to say the check is not wanted (a plain OAuth API).
+   */
+  expectedSubject?: string | typeof skipSubjectCheck
   signal?: AbortSignal
 }
 
 /**
- * Fetches the OpenID Connect UserInfo claims for an access token. A signed (JWT) answer is
- * verified against the server's `jwks_uri` keys, and refused when it cannot be.
- * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
- *
- * @example
- * const me = await fetchUserInfo(ctx, tokens.accessToken, { expectedSubject: tokens.idTokenClaims?.sub as string })
+ * Given as `expectedSubject`, fetchUserInfo does not compare the answer's `sub` with an ID
+ * token's: for tokens of a sign-in without OpenID Connect, where there is none to compare with.
  *
  * @group Endpoints
  */
-export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, options: UserInfoOptions = {}): Promise<UserInfo> {
+export const skipSubjectCheck: unique symbol = Symbol('oauthkit: skip the userinfo subject check')
+
+/**
+ * Fetches the OpenID Connect UserInfo claims for an access token, and checks that they are the
+ * signed-in user's: given the token set, against its ID token's `sub`; given an access token,
+ * against `expectedSubject` (or `skipSubjectCheck`). A signed (JWT) answer is verified against
+ * the server's `jwks_uri` keys, and refused when it cannot be.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+ *
+ * @example
+ * const me = await fetchUserInfo(ctx, tokens) // its sub checked against tokens.idTokenClaims.sub
+ *
+ * @group Endpoints
+ */
+export async function fetchUserInfo(ctx: OAuthContext, tokens: TokenSet | string, options: UserInfoOptions = {}): Promise<UserInfo> {
   options ??= {}
+  const accessToken = typeof tokens === 'string' ? tokens : tokens?.accessToken
   requireToken(accessToken, 'userinfo')
+  const known = typeof tokens === 'object' ? tokens.idTokenClaims?.sub : undefined
+  const expected = options.expectedSubject ?? (typeof known === 'string' ? known : undefined)
+  if (expected === undefined)
+    throw new ConfigError(
+      'invalid_config',
+      typeof tokens === 'object'
+        ? 'fetchUserInfo: these tokens hold no ID token to check the answer against; pass expectedSubject, or skipSubjectCheck if no check is wanted'
+        : "fetchUserInfo needs the ID token's sub to check the answer against (OpenID Connect Core §5.3.2): pass the token set, expectedSubject, or skipSubjectCheck",
+    )
   const { as, client } = int(ctx)
   const endpoint = ctx.metadata.userinfo_endpoint
   const post = () => new Headers({ accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' })
@@ -168,7 +192,12 @@ export async function fetchUserInfo(ctx: OAuthContext, accessToken: string, opti
         const signed = /^application\/jwt\b/i.test(response.headers.get('content-type') ?? '')
         const algs =
           signed && !as.userinfo_signing_alg_values_supported ? { ...as, userinfo_signing_alg_values_supported: SIGNING_ALGS } : as
-        const claims = await o.processUserInfoResponse(algs, client, options.expectedSubject ?? o.skipSubjectCheck, response)
+        const claims = await o.processUserInfoResponse(
+          algs,
+          client,
+          expected === skipSubjectCheck ? o.skipSubjectCheck : expected,
+          response,
+        )
         if (signed) await o.validateApplicationLevelSignature(as, response, await serverKeys(ctx, options.signal))
         return claims as UserInfo
       },

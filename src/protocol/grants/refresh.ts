@@ -65,5 +65,9 @@ export async function refreshGrant(ctx: OAuthContext, tokens: string | TokenSet,
       'refresh_token grant failed: the new ID token is for another user (its sub changed); refusing it: sign in again',
     )
   }
+  // An answer without an ID token is still the same user's (§12.2): the one held stays with the
+  // tokens — whose they are (userinfo's check, getUser), and the hint of a later logout.
+  if (held?.idTokenClaims && !fresh.idTokenClaims)
+    return { ...fresh, idTokenClaims: held.idTokenClaims, ...(held.idToken ? { idToken: held.idToken } : {}) }
   return fresh
 }

@@ -3,7 +3,7 @@
  */
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
-import { createOAuthClient, registerClient, type OAuthClientOptions } from '../../../src/index.js'
+import { createOAuthClient, registerClient, skipSubjectCheck, type OAuthClientOptions } from '../../../src/index.js'
 import { ISSUER, metadata } from '../../support/as-mock.js'
 import { form, useStrictMsw, failure } from '../../support/msw.js'
 
@@ -52,6 +52,23 @@ describe('revocation, introspection, userinfo, registration', () => {
     })
   }
 
+  it("userinfo given the token set is held to its ID token's sub, without the caller asking: another subject is refused", async () => {
+    const tokens = { accessToken: 'at', tokenType: 'bearer', extra: {}, idTokenClaims: { sub: 'u1' } }
+    msw.server.use(http.get(`${ISSUER}/userinfo`, () => HttpResponse.json({ sub: 'u1', name: 'Ann' })))
+    expect(await (await client()).fetchUserInfo(tokens)).toMatchObject({ name: 'Ann' })
+    msw.server.use(http.get(`${ISSUER}/userinfo`, () => HttpResponse.json({ sub: 'u2', name: 'Eve' })))
+    expect((await failure((await client()).fetchUserInfo(tokens))).code).toBe('invalid_response')
+  })
+
+  it('a bare access token needs expectedSubject (or skipSubjectCheck): a ConfigError before any request otherwise', async () => {
+    const c = await client()
+    for (const call of [() => c.fetchUserInfo('at'), () => c.fetchUserInfo({ accessToken: 'at', tokenType: 'bearer', extra: {} })])
+      expect(await failure(call())).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('skipSubjectCheck') })
+    expect(msw.requests).toHaveLength(0)
+    msw.server.use(http.get(`${ISSUER}/userinfo`, () => HttpResponse.json({ sub: 'anyone' })))
+    expect(await c.fetchUserInfo('at', { expectedSubject: skipSubjectCheck })).toMatchObject({ sub: 'anyone' })
+  })
+
   it('userinfo for another subject is refused', async () => {
     msw.server.use(http.get(`${ISSUER}/userinfo`, () => HttpResponse.json({ sub: 'u2' })))
     expect((await failure((await client()).fetchUserInfo('at', { expectedSubject: 'u1' }))).code).toBe('invalid_response')
@@ -64,7 +81,7 @@ describe('revocation, introspection, userinfo, registration', () => {
         () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }),
       ),
     )
-    expect(await failure((await client()).fetchUserInfo('at'))).toMatchObject({
+    expect(await failure((await client()).fetchUserInfo('at', { expectedSubject: 'u1' }))).toMatchObject({
       error: 'invalid_token',
       status: 401,
       recovery: 'reauthenticate',
@@ -122,7 +139,7 @@ describe('revocation, introspection, userinfo, registration', () => {
     for (const call of [
       () => c.revokeToken('t'),
       () => c.introspectToken('t'),
-      () => c.fetchUserInfo('t'),
+      () => c.fetchUserInfo('t', { expectedSubject: skipSubjectCheck }),
       () => c.startDeviceAuthorization(),
     ]) {
       expect((await failure((async () => call())())).code).toBe('missing_endpoint')

@@ -32,6 +32,22 @@ describe('refresh', () => {
     expect(set.refreshToken).toBe('rt-2')
   })
 
+  it("an answer without an ID token keeps the held one (OpenID Connect Core §12.2: the same user's): claims and the raw token", async () => {
+    captureToken({ access_token: 'at2', token_type: 'bearer', refresh_token: 'rt-2' })
+    const held = {
+      accessToken: 'at1',
+      tokenType: 'bearer',
+      refreshToken: 'rt-1',
+      idToken: 'eyJ.held.sig',
+      idTokenClaims: { sub: 'u1' },
+      extra: {},
+    }
+    const set = await (await client()).refreshGrant(held)
+    expect([set.accessToken, set.idToken, set.idTokenClaims]).toEqual(['at2', 'eyJ.held.sig', { sub: 'u1' }])
+    // Given the refresh token alone, there is nothing to keep.
+    expect((await (await client()).refreshGrant('rt-1')).idTokenClaims).toBeUndefined()
+  })
+
   it('without a refresh token is a ConfigError, not a request', async () => {
     const err = await failure((async () => (await client()).refreshGrant({ accessToken: 'a', tokenType: 'bearer', extra: {} }))())
     expect(err.code).toBe('invalid_config')
