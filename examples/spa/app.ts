@@ -64,6 +64,8 @@ app.on('sign-in-required', () => void render('Signed out: sign in again.'))
 
 try {
   if (app.isCallback()) await app.handleRedirectCallback()
+  // Back from the end-session endpoint: the state is this tab's logout's (and leaves the address bar).
+  else if (new URLSearchParams(location.search).has('state')) app.handleLogoutCallback()
   await render()
 } catch (err) {
   await render(`Sign-in failed: ${describe(err)}`)

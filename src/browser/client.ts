@@ -4,7 +4,7 @@
  * all of them (a Web Lock plus a BroadcastChannel), and signing out in one signs out all.
  * Composition only: the protocol is the plain functions, the tokens are a TokenManager.
  */
-import { ConfigError, OAuthKitError, isOAuthKitError } from '../errors.js'
+import { ConfigError, OAuthKitError, ResponseError, isOAuthKitError } from '../errors.js'
 import { systemClock } from '../internal/clock.js'
 import { parseUrl } from '../internal/url.js'
 import type { HttpOptions } from '../http/options.js'
@@ -64,6 +64,8 @@ export interface LogoutResult {
   revoked: boolean
   /** Why revocation failed; the user is signed out here and in every tab all the same. */
   error?: OAuthKitError
+  /** The end-session URL (with `redirect: false`, for the app to go to itself), when the server has an end-session endpoint. */
+  endSessionUrl?: string
 }
 
 /** Options of `login()` and `createLoginUrl()`. */
@@ -105,6 +107,12 @@ export interface BrowserClient {
    * `idTokenHint` is true). Resolves with what the revocation did.
    */
   logout(options?: { returnTo?: string; redirect?: boolean; idTokenHint?: boolean }): Promise<LogoutResult>
+  /**
+   * On the page the end-session endpoint sent the user back to: checks that it is the return
+   * of the logout this tab started (its `state`, RP-Initiated Logout §3) and takes the state
+   * out of the address bar; `state_mismatch` otherwise (a redirect someone else made).
+   */
+  handleLogoutCallback(url?: string): void
   /** Listens to an event; returns the function that stops listening. */
   on<K extends keyof BrowserEvents>(event: K, listener: BrowserEvents[K]): () => void
 }
@@ -196,12 +204,24 @@ async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}):
   p.tabs.logout()
   p.logoutListeners.forEach((l) => l())
   const back = o.returnTo ?? p.options.postLogoutRedirectUri
+  // A state for the return (RP-Initiated Logout §3), which handleLogoutCallback() matches.
+  const state = back && c.metadata.end_session_endpoint ? crypto.randomUUID() : undefined
+  if (state) p.pending.saveLogout(state)
   const endSession = buildEndSessionUrl(c, {
     ...(o.idTokenHint && held?.idToken ? { idTokenHint: held.idToken } : {}),
     ...(back ? { postLogoutRedirectUri: back } : {}),
+    ...(state ? { state } : {}),
   })
   if (endSession && o.redirect !== false) location.assign(endSession)
-  return result
+  return endSession ? { ...result, endSessionUrl: endSession } : result
+}
+
+function logoutCallback(p: Parts, href = location.href): void {
+  const url = new URL(href)
+  if (!p.pending.takeLogout(url.searchParams.get('state')))
+    throw new ResponseError('state_mismatch', 'not the return of a logout this tab started (its state does not match): nothing to do')
+  url.searchParams.delete('state')
+  if (typeof location === 'object' && href === location.href) history.replaceState(history.state, '', url.href)
 }
 
 /**
@@ -316,6 +336,7 @@ function clientMethods(p: Parts): BrowserClient {
     getContext: () => p.ctx(),
     fetch: session.fetch,
     logout: (o) => logout(p, o),
+    handleLogoutCallback: (url) => logoutCallback(p, url),
     on(event, listener) {
       if (event !== 'logout') return session.on(event as keyof TokenEvents, listener as never)
       p.logoutListeners.add(listener as () => void)

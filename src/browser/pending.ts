@@ -25,8 +25,18 @@ export function pendingSignIns(
       return undefined
     }
   }
+  const out = `${key}:logout`
   return {
     save: (pending: PendingSignIn): void => storage.set(at, JSON.stringify(pending)),
+    /** The `state` of the logout this tab sent to the end-session endpoint (RP-Initiated Logout §3). */
+    saveLogout: (state: string): void => storage.set(out, state),
+    /** Whether `state` is that state; if so, it is removed: a logout's return is used once. */
+    takeLogout(state: string | null): boolean {
+      const sent = storage.get(out)
+      if (!sent || sent !== state) return false
+      storage.set(out, undefined)
+      return true
+    },
     /**
      * The sign-in `state` names; for a server that echoes no state (its dialect says so), the
      * pending one. Removed from storage: a callback is used once.

@@ -86,7 +86,7 @@ describe('queries that do not act', () => {
     let answer = () => new HttpResponse(null, { status: 200 })
     msw.server.use(http.post(`${ISSUER}/revoke`, () => answer()))
     const { app, store } = await client(held())
-    expect(await app.logout({ redirect: false })).toEqual({ revoked: true })
+    expect(await app.logout({ redirect: false })).toEqual({ revoked: true, endSessionUrl: `${ISSUER}/logout?client_id=spa` })
     const sent = await form(msw.requests.find((r) => r.url.endsWith('/revoke'))!)
     expect([sent.get('token'), sent.get('token_type_hint')]).toEqual(['rt-1', 'refresh_token'])
     expect(msw.count('/token')).toBe(0)
@@ -97,6 +97,32 @@ describe('queries that do not act', () => {
     const result = await failed.app.logout({ redirect: false })
     expect(result).toMatchObject({ revoked: false, error: { code: 'oauth_error', recovery: 'retry' } })
     expect(await failed.store.load()).toBeUndefined() // signed out all the same
+  })
+})
+
+describe('the return from logout (RP-Initiated Logout §3)', () => {
+  it("logout sends a state with the return address; the return is checked: only this tab's state, once", async () => {
+    msw.server.use(http.post(`${ISSUER}/revoke`, () => new HttpResponse(null, { status: 200 })))
+    const { app } = await client(held(), { postLogoutRedirectUri: 'https://app.example/bye' })
+    const { endSessionUrl } = await app.logout({ redirect: false })
+    const sent = new URL(endSessionUrl!).searchParams
+    expect(sent.get('post_logout_redirect_uri')).toBe('https://app.example/bye')
+    const state = sent.get('state')!
+    expect(state).toMatch(/^[0-9a-f-]{36}$/)
+    for (const forged of ['https://app.example/bye', 'https://app.example/bye?state=forged'])
+      expect(() => app.handleLogoutCallback(forged)).toThrow(
+        expect.objectContaining({ code: 'state_mismatch', recovery: 'reauthenticate' }),
+      )
+    expect(() => app.handleLogoutCallback(`https://app.example/bye?state=${state}`)).not.toThrow()
+    expect(() => app.handleLogoutCallback(`https://app.example/bye?state=${state}`)).toThrow(
+      expect.objectContaining({ code: 'state_mismatch' }),
+    )
+  })
+
+  it('no return address, no state', async () => {
+    msw.server.use(http.post(`${ISSUER}/revoke`, () => new HttpResponse(null, { status: 200 })))
+    const { app } = await client(held())
+    expect(new URL((await app.logout({ redirect: false })).endSessionUrl!).searchParams.has('state')).toBe(false)
   })
 })
 

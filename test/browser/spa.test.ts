@@ -79,7 +79,7 @@ describe.runIf(haveChromium)('the SPA in Chromium', () => {
     })
   }
 
-  it('logout revokes the refresh token, clears storage and goes through the end-session endpoint', async () => {
+  it('logout revokes the refresh token, clears storage and goes through the end-session endpoint, its return checked by state', async () => {
     const fresh = await newContext()
     const page = await fresh.newPage()
     await signIn(page, 'local')
@@ -93,8 +93,10 @@ describe.runIf(haveChromium)('the SPA in Chromium', () => {
     // oidc-provider asks to confirm the sign-out
     await page.waitForSelector('button[autofocus]')
     await page.click('button[autofocus]')
-    await page.waitForURL(`${spa.url}/`)
+    // Back with the logout's state (RP-Initiated Logout §3), which the app checks and takes out of the address bar.
+    await page.waitForURL(/\?state=/)
     await expect.poll(() => page.textContent('#status')).toBe('Signed out.')
+    expect(page.url()).toBe(`${spa.url}/`)
     expect(await page.evaluate(() => localStorage.getItem('oauthkit:spa-app:tokens'))).toBeNull()
     expect(await spa.servers.provider.RefreshToken.find(refreshToken)).toBeUndefined()
     await fresh.close()
