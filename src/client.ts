@@ -85,7 +85,11 @@ export interface OAuthClient {
   /** The authorization URL with PKCE, state and nonce, and what the callback needs: see the plain `buildAuthorizationUrl`. */
   buildAuthorizationUrl(options?: Partial<AuthorizationUrlOptions>): Promise<PendingAuthorization>
   /** Checks the callback and redeems its code, once: see the plain `completeAuthorization`. */
-  completeAuthorization(callbackUrl: string | URL, pending: PendingCompletion, options?: CompleteAuthorizationOptions): Promise<TokenSet>
+  completeAuthorization(
+    callback: string | URL | URLSearchParams | Request,
+    pending: PendingCompletion,
+    options?: CompleteAuthorizationOptions,
+  ): Promise<TokenSet>
   /** Exchanges a code obtained without a redirect (see exchangeCode). */
   exchangeCode(options: ExchangeCodeOptions): Promise<TokenSet>
   /** The client credentials grant: see the plain `clientCredentialsGrant`. */

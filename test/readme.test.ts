@@ -12,7 +12,7 @@ import { FILL_IN as EXAMPLE_FILL_IN, docExamples } from './support/doc-examples.
 
 const root = resolve(import.meta.dirname, '..')
 const FILL_IN = ['issuer', 'clientId', 'clientSecret', 'site', 'redirectUri', 'server', 'incomingToken', 'serviceToken', 'callbackUrl']
-const PAGES = ['README.md', 'docs/exchange.md', 'docs/par.md', 'docs/dpop.md', 'docs/mcp.md', 'docs/browser.md']
+const PAGES = ['README.md', 'docs/exchange.md', 'docs/par.md', 'docs/dpop.md', 'docs/mcp.md', 'docs/browser.md', 'docs/oidc.md']
 
 /** Type-checks `files` as a project of their own in .tmp/<name> (extending the examples' configuration); tsc's output, '' when all is well. */
 function typeCheck(name: string, files: Record<string, string>): string {

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOAuthClient, discover, discoverFromResource, registerClient, type OAuthClient } from '../../src/index.js'
-import { CONFIDENTIAL, PUBLIC, USER, actAsUser, startLocalServers, type LocalServers } from '../support/authorization-server.js'
+import {
+  CONFIDENTIAL,
+  PUBLIC,
+  USER,
+  actAsUser,
+  actAsUserUntilPost,
+  startLocalServers,
+  type LocalServers,
+} from '../support/authorization-server.js'
 import { failure } from '../support/msw.js'
 
 let servers: LocalServers
@@ -69,6 +77,22 @@ describe('oidc-provider 8 on loopback', () => {
       const info = await confidential.fetchUserInfo(tokens.accessToken, { method, expectedSubject: USER.login })
       expect(info).toMatchObject({ sub: USER.login, name: USER.name })
     }
+  })
+
+  it('response_mode=form_post: the answer posted to the redirect URI (a Request), its state and iss checked, the ID token validated', async () => {
+    const pending = await confidential.buildAuthorizationUrl({
+      scope: 'openid profile',
+      responseMode: 'form_post',
+      extraParams: { prompt: 'consent' },
+    })
+    const posted = await actAsUserUntilPost(pending.url, servers.redirectUri)
+    const tokens = await confidential.completeAuthorization(posted.clone(), pending)
+    expect(tokens.idTokenClaims).toMatchObject({ sub: USER.login, aud: CONFIDENTIAL.clientId })
+    expect(new URLSearchParams(await posted.text()).get('iss')).toBe(servers.issuer)
+    // A denied sign-in comes back the same way: the server's error, typed.
+    const denied = await confidential.buildAuthorizationUrl({ scope: 'openid', responseMode: 'form_post', extraParams: { prompt: 'none' } })
+    const error = await actAsUserUntilPost(denied.url, servers.redirectUri)
+    expect(await failure(confidential.completeAuthorization(error, denied))).toMatchObject({ code: 'oauth_error', error: 'login_required' })
   })
 
   it('authorization code + PKCE, public client (auth method none)', async () => {

@@ -371,6 +371,22 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
  * interactions. Stops at `until` (returns that URL) or at a page without a form.
  */
 export async function actAsUser(start: string, options: { until?: string; login?: string; password?: string } = {}): Promise<string> {
+  const end = await walk(start, options)
+  if (typeof end !== 'string') throw new Error(`the sign-in ended in a form posted to ${end.url}, not a redirect`)
+  return end
+}
+
+/**
+ * Plays the user up to the form the browser would post to `until` (response_mode=form_post:
+ * the answer is an auto-submitting form): returns that POST as the Request the app's server gets.
+ */
+export async function actAsUserUntilPost(start: string, until: string): Promise<Request> {
+  const end = await walk(start, { until })
+  if (typeof end === 'string') throw new Error(`the sign-in ended at ${end}, not in a form posted to ${until}`)
+  return end
+}
+
+async function walk(start: string, options: { until?: string; login?: string; password?: string }): Promise<string | Request> {
   const jar = new Map<string, string>()
   let url = new URL(start)
   let init: RequestInit = { method: 'GET' }
@@ -414,6 +430,7 @@ export async function actAsUser(start: string, options: { until?: string; login?
     }
     url = new URL(action.replace(/&amp;/g, '&'), url)
     init = { method: 'POST', body: fields.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }
+    if (options.until && url.href.startsWith(options.until)) return new Request(url, init)
   }
   throw new Error(`sign-in did not finish within 25 steps (last at ${url.pathname})`)
 }

@@ -21,7 +21,13 @@ export interface AuthorizationUrlOptions {
   nonce?: string
   /** RFC 8707 resource indicator(s). */
   resource?: string | string[]
-  /** Anything else: `prompt`, `login_hint`, `response_mode`, `audience`, … */
+  /**
+   * How the server returns the answer: in the query (the default for `code`), the fragment, or
+   * `form_post` — a form the browser POSTs to the redirect URI (OAuth 2.0 Form Post Response
+   * Mode), for a server-side app: hand the POST to {@link completeAuthorization}.
+   */
+  responseMode?: 'query' | 'fragment' | 'form_post'
+  /** Anything else: `prompt`, `login_hint`, `audience`, … */
   extraParams?: Record<string, string>
   /**
    * Push the request to the server first (RFC 9126), so the browser carries only `client_id`
@@ -117,6 +123,7 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
   params.set('redirect_uri', options.redirectUri)
   if (options.scope) params.set('scope', options.scope)
   params.set('state', state)
+  if (options.responseMode) params.set('response_mode', options.responseMode)
   if (!exact) {
     if (nonce) params.set('nonce', nonce)
     params.set('code_challenge', await o.calculatePKCECodeChallenge(codeVerifier))
@@ -156,11 +163,11 @@ async function pushedOrNot(ctx: OAuthContext, endpoint: URL, options: Authorizat
 }
 
 /**
- * Reads the authorization response from the callback URL — from the query, or from the
- * fragment when the query has neither `code` nor `error` — and checks it: `state`
- * (RFC 6749 §10.12), when the server advertises it `iss` (RFC 9207 §2.4), and no
- * `access_token` or `id_token` anywhere in it (implicit-flow leftovers are refused).
- * Returns the validated parameters.
+ * Reads the authorization response — from the callback URL's query, or its fragment when the
+ * query has neither `code` nor `error`; or, for `response_mode=form_post`, the POSTed form's
+ * fields — and checks it: `state` (RFC 6749 §10.12), when the server advertises it `iss`
+ * (RFC 9207 §2.4), and no `access_token` or `id_token` anywhere in it (implicit-flow leftovers
+ * are refused). Returns the validated parameters.
  *
  * @example
  * const params = parseCallback(ctx, location.href, pending.state)
@@ -168,21 +175,23 @@ async function pushedOrNot(ctx: OAuthContext, endpoint: URL, options: Authorizat
  *
  * @group Grants
  */
-export function parseCallback(ctx: OAuthContext, callbackUrl: string | URL, expectedState: string): URLSearchParams {
-  const url = parseUrl(callbackUrl, 'the callback URL')
+export function parseCallback(ctx: OAuthContext, callback: string | URL | URLSearchParams, expectedState: string): URLSearchParams {
+  // A posted form's fields (form_post) are read as a query would be.
+  const url = callback instanceof URLSearchParams ? undefined : parseUrl(callback, 'the callback URL')
+  const query = url ? url.searchParams : (callback as URLSearchParams)
   const { as, client, options } = int(ctx)
   const response = options.dialect?.authorizationResponse
-  const fragment = new URLSearchParams(url.hash.slice(1))
+  const fragment = new URLSearchParams(url?.hash.slice(1))
   // Tokens in the front channel are an implicit or hybrid response (or one injected beside a
   // code): this client asked for response_type=code only (RFC 9700 §2.1.2), so none is redeemed.
-  const leftover = ['access_token', 'id_token'].find((name) => url.searchParams.has(name) || fragment.has(name))
+  const leftover = ['access_token', 'id_token'].find((name) => query.has(name) || fragment.has(name))
   if (leftover)
     throw new ResponseError(
       'invalid_response',
       `authorization callback rejected: ${leftover} in it (an implicit-flow answer; check the client's response_type); nothing was redeemed`,
     )
-  let params = response?.mode === 'fragment' ? fragment : url.searchParams
-  if (!response?.mode && !params.has('code') && !params.has('error') && url.hash.length > 1) params = fragment
+  let params = response?.mode === 'fragment' ? fragment : query
+  if (!response?.mode && !params.has('code') && !params.has('error') && (url?.hash.length ?? 0) > 1) params = fragment
   // A server that does not echo state (its dialect says so): accept none, but check one that came.
   const expected = response?.stateEchoed === false && !params.has('state') ? o.skipStateCheck : expectedState
   let validated: URLSearchParams
@@ -213,10 +222,12 @@ export interface CompleteAuthorizationOptions {
 }
 
 /**
- * Completes the authorization code flow from the callback URL: validates the response,
- * exchanges the code with the PKCE verifier, and validates the ID token (nonce included)
- * when there is one.
+ * Completes the authorization code flow from the callback: validates the response, exchanges
+ * the code with the PKCE verifier, and validates the ID token (nonce included) when there is
+ * one. The callback is the URL the browser came back to, or — `response_mode=form_post` — the
+ * POST it made (a `Request`, or its form fields as `URLSearchParams`), with the same checks.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
  *
  * @example
  * const pending = JSON.parse(sessionStorage.getItem('pending')!)
@@ -226,7 +237,7 @@ export interface CompleteAuthorizationOptions {
  */
 export async function completeAuthorization(
   ctx: OAuthContext,
-  callbackUrl: string | URL,
+  callback: string | URL | URLSearchParams | Request,
   pending: PendingCompletion,
   options: CompleteAuthorizationOptions = {},
 ): Promise<TokenSet> {
@@ -240,7 +251,9 @@ export async function completeAuthorization(
       'completeAuthorization needs what buildAuthorizationUrl returned (state, codeVerifier, redirectUri)',
     )
   }
-  const params = parseCallback(ctx, callbackUrl, pending.state)
+  // A posted form (form_post) is read by a chunk of its own, loaded only then: browsers never post one to themselves.
+  const answer = callback instanceof Request ? await (await import('./form-post.js')).formOf(callback, ResponseError) : callback
+  const params = parseCallback(ctx, answer, pending.state)
   const now = clock.now()
   const maxAge = options.maxPendingAge ?? DEFAULT_MAX_PENDING_AGE_MS
   if (typeof pending.createdAt === 'number' && now - pending.createdAt > maxAge) {

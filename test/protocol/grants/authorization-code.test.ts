@@ -219,3 +219,48 @@ describe('callback: malformed answers each give a typed error before any token r
     }
   })
 })
+
+describe('response_mode=form_post: the answer the browser posts to the redirect URI', () => {
+  const post = (fields: Record<string, string>, init: RequestInit = {}) =>
+    new Request(redirectUri, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+      ...init,
+    })
+
+  it('asks for it, and completes from the posted Request or its fields, with the checks of the query path', async () => {
+    msw.server.use(http.post(`${ISSUER}/token`, () => tokenJson({ access_token: 'at', token_type: 'bearer' })))
+    for (const as of ['Request', 'URLSearchParams'] as const) {
+      const c = await client({ authorization_response_iss_parameter_supported: true })
+      const pending = await c.buildAuthorizationUrl({ responseMode: 'form_post' })
+      expect(new URL(pending.url).searchParams.get('response_mode')).toBe('form_post')
+      const fields = { code: 'the-code', state: pending.state, iss: ISSUER }
+      const tokens = await c.completeAuthorization(as === 'Request' ? post(fields) : new URLSearchParams(fields), pending)
+      expect(tokens.accessToken).toBe('at')
+    }
+    expect((await form(msw.requests.at(-1)!)).get('code')).toBe('the-code')
+  })
+
+  const refused: Array<[string, (state: string) => Request, string]> = [
+    ['an error answer', (s) => post({ error: 'access_denied', state: s, iss: ISSUER }), 'oauth_error'],
+    ['another state', () => post({ code: 'c', state: 'forged', iss: ISSUER }), 'state_mismatch'],
+    ['no iss where the server sends one', (s) => post({ code: 'c', state: s }), 'missing_iss'],
+    ['an access token beside the code', (s) => post({ code: 'c', state: s, iss: ISSUER, access_token: 'x' }), 'invalid_response'],
+    ['a GET', () => new Request(redirectUri), 'invalid_response'],
+    [
+      'JSON',
+      (s) => post({}, { body: JSON.stringify({ code: 'c', state: s }), headers: { 'content-type': 'application/json' } }),
+      'invalid_response',
+    ],
+    ['a form over 64 KiB', (s) => post({ code: 'c', state: s, pad: 'x'.repeat(70_000) }), 'invalid_response'],
+  ]
+  for (const [name, answer, code] of refused) {
+    it(`${name} → ${code}, and no token request`, async () => {
+      const c = await client({ authorization_response_iss_parameter_supported: true })
+      const pending = await c.buildAuthorizationUrl({ responseMode: 'form_post' })
+      expect((await failure(c.completeAuthorization(answer(pending.state), pending))).code).toBe(code)
+      expect(msw.requests).toHaveLength(0)
+    })
+  }
+})
