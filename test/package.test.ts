@@ -96,8 +96,9 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 840 KB unpacked', () => {
-    // Measured 835 KB (830 before #26's first defaults: the userinfo subject check and its
+  it('stays under 850 KB unpacked', () => {
+    // Measured 842 KB (835 before #26's form_post — its reader a chunk in each build — the
+    // logout state and its return check, and their documented declarations; 830 before #26's first defaults: the userinfo subject check and its
     // opt-out, the refreshed ID token kept, every ID-token fault one code, their documentation;
     // 820 before #25's storage with compare-and-swap: the swap of each
     // key-value store, fileKeyValueStore, the MCP client's one registration for every process
@@ -126,7 +127,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(840_000)
+    expect(unpackedSize).toBeLessThan(850_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {
