@@ -57,6 +57,7 @@ export type ErrorCode =
   | 'missing_iss'
   | 'missing_code'
   | 'invalid_id_token'
+  | 'invalid_logout_token'
   // the server said no (RFC 6749 §5.2 and friends); `error` holds the server's code
   | 'oauth_error'
   // device authorization ran past its own deadline
@@ -104,7 +105,7 @@ export const ERROR_TABLE: ReadonlyArray<readonly [ErrorClassName, Recovery, stri
   [
     'ResponseError',
     'fix-config',
-    'discovery_failed not_json invalid_json response_too_large unexpected_status issuer_mismatch resource_mismatch untrusted_issuer invalid_metadata invalid_response',
+    'discovery_failed not_json invalid_json response_too_large unexpected_status issuer_mismatch resource_mismatch untrusted_issuer invalid_metadata invalid_response invalid_logout_token',
   ],
   ['ResponseError', 'reauthenticate', 'state_mismatch missing_state iss_mismatch missing_iss missing_code invalid_id_token'],
   ['OAuthServerError', 'fix-config', 'oauth_error'],

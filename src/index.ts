@@ -20,9 +20,8 @@ export type { ErrorCode, Recovery, OAuthKitErrorOptions } from './errors.js'
 export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata, JsonValue, RetryPolicy, RetryEvent } from './types.js'
 
 // ---- Building blocks: every protocol step as a plain function of a context.
-export { createContext, chooseAuthMethod } from './protocol/run/client-auth.js'
+export { createContext, createPublicContext, chooseAuthMethod } from './protocol/run/client-auth.js'
 export type { ClientOptions, AuthMethod } from './protocol/run/client-auth.js'
-export { createPublicContext } from './protocol/run/context.js'
 export type { OAuthContext, ContextOptions } from './protocol/run/context.js'
 export { resolveMetadata } from './discovery/resolve.js'
 export type { MetadataSource } from './discovery/resolve.js'

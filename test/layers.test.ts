@@ -160,9 +160,9 @@ describe('architecture', () => {
   })
 
   it("the ESM build's one shared module (src/entries/core.ts) lists every module but those of the entries kept apart", () => {
-    // PAR's module, form_post's reader, the error translation, the redirect follower and the fetch's answer to a 401/403 are not listed: core loads each by its dynamic import(), as a chunk of its own.
+    // PAR's module, form_post's reader, the JWS check, the error translation, the redirect follower and the fetch's answer to a 401/403 are not listed: core loads each by its dynamic import(), as a chunk of its own.
     const apart =
-      /^(browser|mcp|node|redis|cli|testing|entries)\/|^dpop\/browser-key\.ts$|^fetch\/ky\.ts$|^protocol\/endpoints\/par\.ts$|^protocol\/grants\/form-post\.ts$|^protocol\/run\/translation\.ts$|^fetch\/follow\.ts$|^fetch\/answer\.ts$|^index\.ts$/
+      /^(browser|mcp|node|redis|cli|testing|entries)\/|^dpop\/browser-key\.ts$|^fetch\/ky\.ts$|^protocol\/endpoints\/par\.ts$|^protocol\/grants\/form-post\.ts$|^protocol\/run\/translation\.ts$|^protocol\/run\/jws\.ts$|^fetch\/follow\.ts$|^fetch\/answer\.ts$|^index\.ts$/
     const expected = sources
       .map((s) => s.file)
       .filter((f) => !apart.test(f))

@@ -54,6 +54,13 @@ export interface HttpOptions {
    * OpenTelemetry spans, or anything else; no token or secret is passed to it.
    */
   trace?: (request: TraceStart) => ((end: TraceEnd) => void) | void
+  /**
+   * Verify the signature of every ID token with the server's keys (`jwks_uri`), not only its
+   * claims. Default: when the token endpoint is not `https:` — an ID token straight from an
+   * `https:` token endpoint is believed by TLS, as OpenID Connect Core §3.1.3.7 (6) allows.
+   * The checking code is a chunk loaded only when one is verified (docs/oidc.md).
+   */
+  verifyIdTokens?: boolean
 }
 
 /**
@@ -91,6 +98,7 @@ const FIELDS = [
   'signal',
   'retry',
   'trace',
+  'verifyIdTokens',
 ] as const
 
 /** The {@link HttpOptions} fields of a larger options object (those that are set). */

@@ -95,6 +95,22 @@ describe('oidc-provider 8 on loopback', () => {
     expect(await failure(confidential.completeAuthorization(error, denied))).toMatchObject({ code: 'oauth_error', error: 'login_required' })
   })
 
+  it("ID tokens from this token endpoint (plain http on loopback: no TLS to vouch for them) are verified with oidc-provider's keys: one altered in transit is refused", async () => {
+    // A fetch that alters the ID token's signature on its way back from the token endpoint.
+    const altering: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(input instanceof Request ? input.url : input).endsWith('/token')) return response
+      const body = (await response.json()) as { id_token?: string }
+      const jwt = body.id_token!
+      const flipped = `${jwt.slice(0, -2)}${jwt.at(-2) === 'A' ? 'B' : 'A'}${jwt.at(-1)}`
+      return Response.json({ ...body, id_token: flipped }, { status: response.status })
+    }
+    const good = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, redirectUri: servers.redirectUri })
+    expect((await signIn(good, 'openid')).tokens.idTokenClaims).toMatchObject({ sub: USER.login })
+    const altered = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, redirectUri: servers.redirectUri, fetch: altering })
+    expect(await failure(signIn(altered, 'openid'))).toMatchObject({ code: 'invalid_id_token', recovery: 'reauthenticate' })
+  })
+
   it('authorization code + PKCE, public client (auth method none)', async () => {
     const client = await createOAuthClient({ issuer: servers.issuer, ...PUBLIC, redirectUri: servers.redirectUri })
     expect(client.context.authMethod).toBe('none')

@@ -2,7 +2,8 @@ import * as o from 'oauth4webapi'
 import { ConfigError, OAuthKitError, ResponseError } from '../../errors.js'
 import { parseUrl, userAgentUrl } from '../../internal/url.js'
 import type { TokenSet } from '../../types.js'
-import { withClaims, int, type OAuthContext } from '../run/context.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { withClaims } from '../run/claims.js'
 import { missingEndpoint, runAt } from '../run/operation.js'
 import { tokenRequest } from '../run/token.js'
 import { translateCallbackError } from '../run/translate.js'
@@ -333,7 +334,7 @@ function codeGrant(
         codeVerifier || o.nopkce,
         additionalParameters ? { ...request, additionalParameters } : request,
       ),
-    (response) => withClaims(o.processAuthorizationCodeResponse(as, client, response, check)),
+    (response) => withClaims(o.processAuthorizationCodeResponse(as, client, response, check), int(ctx)),
     signal,
     // A code is single-use: never sent twice (RFC 6749 §4.1.2).
     { requestedScope: scope, resend: 'never' },

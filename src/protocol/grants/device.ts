@@ -1,7 +1,8 @@
 import * as o from 'oauth4webapi'
 import { NetworkError, OAuthKitError, isTransient } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
-import { withClaims, int, type OAuthContext } from '../run/context.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { withClaims } from '../run/claims.js'
 import { runAt } from '../run/operation.js'
 import { userAgentUrl } from '../../internal/url.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
@@ -105,7 +106,7 @@ async function poll(
         ctx,
         'device_code grant',
         (request) => o.deviceCodeGrantRequest(as, client, clientAuth, deviceCode, request),
-        (response) => withClaims(o.processDeviceCodeResponse(as, client, response)),
+        (response) => withClaims(o.processDeviceCodeResponse(as, client, response), int(ctx)),
         signal,
         // The polling is the retry: a failed poll waits for the next.
         { requestedScope: flow.scope, retry: false },

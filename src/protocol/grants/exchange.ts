@@ -1,7 +1,8 @@
 import * as o from 'oauth4webapi'
 import { ConfigError } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
-import { withClaims, int, type OAuthContext } from '../run/context.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { withClaims } from '../run/claims.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /**
@@ -119,7 +120,10 @@ function generic(
     name,
     (request) => o.genericTokenEndpointRequest(as, client, clientAuth, grantType, params, request),
     (response) =>
-      withClaims(o.processGenericTokenEndpointResponse(as, client, response, recognizedTokenTypes ? { recognizedTokenTypes } : undefined)),
+      withClaims(
+        o.processGenericTokenEndpointResponse(as, client, response, recognizedTokenTypes ? { recognizedTokenTypes } : undefined),
+        int(ctx),
+      ),
     options.signal,
     { requestedScope: options.scope, retry: options.retry },
   )

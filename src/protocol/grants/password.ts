@@ -1,7 +1,8 @@
 import * as o from 'oauth4webapi'
 import { ConfigError } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
-import { withClaims, int, type OAuthContext } from '../run/context.js'
+import { int, type OAuthContext } from '../run/context.js'
+import { withClaims } from '../run/claims.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /**
@@ -37,7 +38,7 @@ export async function passwordGrant(ctx: OAuthContext, options: PasswordGrantOpt
     ctx,
     'password grant',
     (request) => o.genericTokenEndpointRequest(as, client, clientAuth, 'password', params, request),
-    (response) => withClaims(o.processGenericTokenEndpointResponse(as, client, response)),
+    (response) => withClaims(o.processGenericTokenEndpointResponse(as, client, response), int(ctx)),
     options.signal,
     { requestedScope: options.scope, retry: options.retry },
   )

@@ -3,7 +3,8 @@ import { ConfigError } from '../../errors.js'
 import type { AuthorizationServerMetadata } from '../../types.js'
 import type { DialectSpec } from '../../dialects/types.js'
 import { pickHttpOptions } from '../../http/options.js'
-import { contextOf, fullReader, type AuthMethod, type ContextOptions, type OAuthContext, type TokenReader } from './context.js'
+import { contextOf, type AuthMethod, type ContextOptions, type OAuthContext, type TokenReader } from './context.js'
+import { fullReader } from './claims.js'
 
 export type { AuthMethod }
 
@@ -44,6 +45,22 @@ export function createContext(
 ): OAuthContext {
   options ??= {}
   return secretContext(metadata, clientOptions, options, fullReader, privateKeyJwt)
+}
+
+/**
+ * A context for a public client (`token_endpoint_auth_method` `none`: browsers, native apps,
+ * CLIs), without the code of the secret- and key-based methods.
+ *
+ * @example
+ * const { metadata } = await discover('https://auth.example.com')
+ * const ctx = createPublicContext(metadata, 'my-spa')
+ * const pending = await buildAuthorizationUrl(ctx, { redirectUri: location.origin, scope: 'openid' })
+ *
+ * @group Contexts
+ */
+export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
+  options ??= {}
+  return contextOf(metadata, clientId, 'none', o.None(), undefined, options, fullReader)
 }
 
 /**

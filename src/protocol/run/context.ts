@@ -76,21 +76,6 @@ export type TokenReader = (
   grant: 'client_credentials' | 'refresh_token',
 ) => Promise<ReadTokens>
 
-/** oauth4webapi's processing of a token answer: every check, and the ID token's when there is one. */
-export async function withClaims(processed: Promise<o.TokenEndpointResponse>): Promise<ReadTokens> {
-  const body = await processed
-  const claims = body.id_token ? (o.getValidatedIdTokenClaims(body) as Record<string, unknown> | undefined) : undefined
-  return claims ? { body, claims } : { body }
-}
-
-/** The full reader of client_credentials and refresh answers, for the contexts that may hold ID tokens. */
-export const fullReader: TokenReader = ({ as, client }, response, grant) =>
-  withClaims(
-    grant === 'refresh_token'
-      ? o.processRefreshTokenResponse(as, client, response)
-      : o.processClientCredentialsResponse(as, client, response),
-  )
-
 // A module-level WeakMap keeps the internals off the public object (and out of its types).
 const internals = new WeakMap<OAuthContext, ContextInternals>()
 
@@ -103,22 +88,6 @@ export function int(ctx: OAuthContext): ContextInternals {
       'not an oauthkit context: make one with createContext or createPublicContext (or use client.context)',
     )
   return found
-}
-
-/**
- * A context for a public client (`token_endpoint_auth_method` `none`: browsers, native apps,
- * CLIs), without the code of the secret- and key-based methods.
- *
- * @example
- * const { metadata } = await discover('https://auth.example.com')
- * const ctx = createPublicContext(metadata, 'my-spa')
- * const pending = await buildAuthorizationUrl(ctx, { redirectUri: location.origin, scope: 'openid' })
- *
- * @group Contexts
- */
-export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
-  options ??= {}
-  return contextOf(metadata, clientId, 'none', o.None(), undefined, options, fullReader)
 }
 
 /** Assembles a context once the client authentication is decided. */
