@@ -50,6 +50,8 @@ export type { PasswordGrantOptions } from './protocol/grants/password.js'
 export { startDeviceAuthorization } from './protocol/grants/device.js'
 export type { DeviceAuthorization, DeviceWaitOptions } from './protocol/grants/device.js'
 export { revokeToken, introspectToken, fetchUserInfo, skipSubjectCheck, registerClient } from './protocol/endpoints/endpoints.js'
+export { validateLogoutToken } from './protocol/endpoints/logout-token.js'
+export type { LogoutTokenOptions, LogoutTokenClaims } from './protocol/endpoints/logout-token.js'
 export type {
   TokenHintOptions,
   IntrospectionResult,

@@ -1,5 +1,15 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createOAuthClient, discover, discoverFromResource, registerClient, type OAuthClient } from '../../src/index.js'
+import {
+  buildEndSessionUrl,
+  createOAuthClient,
+  discover,
+  discoverFromResource,
+  registerClient,
+  validateLogoutToken,
+  type OAuthClient,
+} from '../../src/index.js'
 import {
   CONFIDENTIAL,
   PUBLIC,
@@ -109,6 +119,48 @@ describe('oidc-provider 8 on loopback', () => {
     expect((await signIn(good, 'openid')).tokens.idTokenClaims).toMatchObject({ sub: USER.login })
     const altered = await createOAuthClient({ issuer: servers.issuer, ...CONFIDENTIAL, redirectUri: servers.redirectUri, fetch: altering })
     expect(await failure(signIn(altered, 'openid'))).toMatchObject({ code: 'invalid_id_token', recovery: 'reauthenticate' })
+  })
+
+  it('back-channel logout: the logout token oidc-provider posts to the client is validated, and names the user and session', async () => {
+    // The client's back-channel logout endpoint, on loopback.
+    const posted: string[] = []
+    const endpoint = createServer((req, res) => {
+      let body = ''
+      req.on('data', (chunk: Buffer) => (body += chunk))
+      req.on('end', () => {
+        posted.push(new URLSearchParams(body).get('logout_token') ?? '')
+        res.writeHead(200).end()
+      })
+    })
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve))
+    try {
+      const backchannel = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/backchannel`
+      const registered = await registerClient((await discover(servers.issuer, { discoveryCache: false })).metadata, {
+        redirect_uris: [servers.redirectUri],
+        backchannel_logout_uri: backchannel,
+        backchannel_logout_session_required: true,
+        token_endpoint_auth_method: 'client_secret_basic',
+      })
+      const client = await createOAuthClient({
+        issuer: servers.issuer,
+        clientId: registered.client_id,
+        clientSecret: registered.client_secret!,
+        redirectUri: servers.redirectUri,
+      })
+      const jar = new Map<string, string>()
+      const pending = await client.buildAuthorizationUrl({ scope: 'openid' })
+      const tokens = await client.completeAuthorization(await actAsUser(pending.url, { until: servers.redirectUri, jar }), pending)
+      // RP-initiated logout in the same browser: oidc-provider ends the session and tells the client's back channel.
+      await actAsUser(buildEndSessionUrl(client.context, { idTokenHint: tokens.idToken! })!, { jar })
+      await expect.poll(() => posted.length).toBe(1)
+      const claims = await validateLogoutToken(client.context, posted[0]!)
+      expect(claims).toMatchObject({ iss: servers.issuer, sub: USER.login, sid: tokens.idTokenClaims?.sid })
+      expect(await failure(validateLogoutToken(client.context, posted[0]!, { seen: () => true }))).toMatchObject({
+        code: 'invalid_logout_token',
+      })
+    } finally {
+      await new Promise((resolve) => endpoint.close(resolve))
+    }
   })
 
   it('authorization code + PKCE, public client (auth method none)', async () => {

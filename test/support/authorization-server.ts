@@ -216,6 +216,8 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
       registration: { enabled: true },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
+      // OpenID Connect Back-Channel Logout: a client that registered a backchannel_logout_uri gets a logout token there.
+      backchannelLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined as unknown as string,
@@ -370,7 +372,10 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
  * submits the login, consent and device-confirmation forms of oidc-provider's development
  * interactions. Stops at `until` (returns that URL) or at a page without a form.
  */
-export async function actAsUser(start: string, options: { until?: string; login?: string; password?: string } = {}): Promise<string> {
+export async function actAsUser(
+  start: string,
+  options: { until?: string; login?: string; password?: string; jar?: Map<string, string> } = {},
+): Promise<string> {
   const end = await walk(start, options)
   if (typeof end !== 'string') throw new Error(`the sign-in ended in a form posted to ${end.url}, not a redirect`)
   return end
@@ -386,8 +391,12 @@ export async function actAsUserUntilPost(start: string, until: string): Promise<
   return end
 }
 
-async function walk(start: string, options: { until?: string; login?: string; password?: string }): Promise<string | Request> {
-  const jar = new Map<string, string>()
+async function walk(
+  start: string,
+  options: { until?: string; login?: string; password?: string; jar?: Map<string, string> },
+): Promise<string | Request> {
+  // The browser's cookies: one walk's own, or a jar shared by several (a sign-in, then its logout).
+  const jar = options.jar ?? new Map<string, string>()
   let url = new URL(start)
   let init: RequestInit = { method: 'GET' }
   for (let step = 0; step < 25; step++) {

@@ -26,7 +26,7 @@ import type { RedisClientLike } from 'oauthkit/redis'
 declare global {
   const ctx: OAuthContext, client: OAuthClient, session: Session, upstream: Session, app: BrowserClient
   const tokens: TokenSet, metadata: AuthorizationServerMetadata, pending: PendingAuthorization, store: TokenStore, redis: RedisClientLike
-  const err: unknown, response: Response
+  const err: unknown, response: Response, request: Request
   const issuer: string, clientId: string, clientSecret: string, redirectUri: string, site: string, server: string, serverUrl: string
   const mcpUrl: string, api: string, apiBase: string, url: string, baseUrl: string, scope: string, username: string, password: string
   const accessToken: string, incomingAccessToken: string

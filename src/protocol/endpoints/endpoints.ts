@@ -5,6 +5,7 @@ import { pickHttpOptions, type HttpOptions } from '../../http/options.js'
 import type { AuthorizationServerMetadata, TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
 import { missingEndpoint, runAt, runOperation, type RequestOptions } from '../run/operation.js'
+import { jwsKit } from '../run/claims.js'
 
 /**
  * Options of revocation and introspection: the token type hint and cancellation.
@@ -208,33 +209,16 @@ export async function fetchUserInfo(ctx: OAuthContext, tokens: TokenSet | string
 
 /**
  * The server's keys (`jwks_uri`), fetched as an operation of its own — traced, and seen by a
- * dialect, as `jwks`, not as the userinfo request that needed them — and handed to
- * oauth4webapi's signature check as what its fetch answers.
+ * dialect, as `jwks`, not as the userinfo request that needed them — by the JWS chunk's one
+ * fetch of a key set, and handed to oauth4webapi's signature check as what its fetch answers.
  */
 async function serverKeys(ctx: OAuthContext, signal: AbortSignal | undefined): Promise<RequestOptions> {
-  const { options } = int(ctx)
   const url = ctx.metadata.jwks_uri
   if (typeof url !== 'string') throw missingEndpoint('the check of a signed userinfo answer', 'jwks_uri', ctx.metadata)
-  const jwks = await runOperation(
-    options,
-    {
-      name: 'fetching the signing keys',
-      endpoint: 'jwks',
-      url,
-      request: (_, send) => send(url, { method: 'GET', headers: { accept: 'application/json, application/jwk-set+json' } }),
-      process: async (response) => {
-        if (!response.ok)
-          throw new o.OperationProcessingError(`unsuccessful answer (${response.status})`, {
-            cause: response,
-            code: o.RESPONSE_IS_NOT_CONFORM,
-          })
-        return response.text()
-      },
-    },
-    signal,
-  )
+  const { fetchKeys } = await import('../run/jws.js')
+  const keys = await fetchKeys(jwsKit, int(ctx).options, url, signal)
   return {
-    [o.customFetch]: async () => new Response(jwks, { headers: { 'content-type': 'application/json' } }),
+    [o.customFetch]: async () => Response.json({ keys }),
     [o.allowInsecureRequests]: true,
   }
 }

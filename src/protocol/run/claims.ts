@@ -1,6 +1,7 @@
 import * as o from 'oauth4webapi'
 import { ResponseError } from '../../errors.js'
 import type { ContextInternals, ReadTokens, TokenReader } from './context.js'
+import type { JwsKit } from './jws.js'
 import { runOperation } from './operation.js'
 
 /**
@@ -15,10 +16,18 @@ export async function withClaims(processed: Promise<o.TokenEndpointResponse>, { 
   const jwt = body.id_token
   if (jwt && (options.verifyIdTokens ?? !/^https:/i.test(String(as.token_endpoint)))) {
     const { verifyJws } = await import('./jws.js')
-    await verifyJws({ runOperation, Failure: ResponseError }, options, as.jwks_uri, jwt, 'invalid_id_token')
+    await verifyJws(jwsKit, options, as.jwks_uri, jwt, 'invalid_id_token')
   }
   const claims = jwt ? (o.getValidatedIdTokenClaims(body) as Record<string, unknown> | undefined) : undefined
   return claims ? { body, claims } : { body }
+}
+
+/** What the JWS chunk (protocol/run/jws.ts) is handed: it imports no value itself. */
+export const jwsKit: JwsKit = {
+  runOperation,
+  Failure: ResponseError,
+  unsuccessful: (response) =>
+    new o.OperationProcessingError(`unsuccessful answer (${response.status})`, { cause: response, code: o.RESPONSE_IS_NOT_CONFORM }),
 }
 
 /** The full reader of client_credentials and refresh answers, for the contexts that may hold ID tokens. */

@@ -6,10 +6,12 @@ import type { ResponseError } from '../../errors.js'
 import type { HttpOptions } from '../../http/options.js'
 import type { runOperation } from './operation.js'
 
-/** What the chunk is handed: the runner (the key set is fetched as an operation of its own) and the error class. */
+/** What the chunk is handed: the runner (the key set is fetched as an operation of its own), the error class, and how an unsuccessful answer is told. */
 export interface JwsKit {
   runOperation: typeof runOperation
   Failure: typeof ResponseError
+  /** The error for an unsuccessful answer, as the runner translates it (an unexpected status, with an excerpt). */
+  unsuccessful: (response: Response) => Error
 }
 
 interface Jwk {
@@ -143,9 +145,10 @@ export async function fetchKeys(kit: JwsKit, http: HttpOptions, url: string, sig
       url,
       request: (_, send) => send(url, { method: 'GET', headers: { accept: 'application/json, application/jwk-set+json' } }),
       process: async (response) => {
+        if (!response.ok) throw kit.unsuccessful(response)
         let set: { keys?: unknown } | undefined
         try {
-          set = response.ok ? (JSON.parse(await response.text()) as { keys?: unknown }) : undefined
+          set = JSON.parse(await response.text()) as { keys?: unknown }
         } catch {
           set = undefined
         }

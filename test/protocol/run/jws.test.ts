@@ -5,54 +5,16 @@
  * sign-ins and just before signing, the refetch's rate limit, and every failure as
  * `invalid_id_token`. Against oidc-provider's own keys: test/e2e/oidc-provider.test.ts.
  */
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { createOAuthClient, type OAuthClientOptions } from '../../../src/index.js'
 import { ISSUER, metadata, tokenJson } from '../../support/as-mock.js'
 import { failure, useStrictMsw } from '../../support/msw.js'
+import { b64, key, signedJwt, type Key } from '../../support/jwt.js'
 
 const msw = useStrictMsw()
 const redirectUri = 'https://app.example.com/callback'
-
-type Alg = 'RS256' | 'PS256' | 'ES256' | 'EdDSA'
-interface Key {
-  alg: Alg
-  kid?: string
-  privateKey: KeyObject
-  jwk: Record<string, unknown>
-}
-
-function key(alg: Alg, kid: string | undefined = randomUUID()): Key {
-  const pair =
-    alg === 'ES256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : alg === 'EdDSA'
-        ? generateKeyPairSync('ed25519')
-        : generateKeyPairSync('rsa', { modulusLength: 2048 })
-  return {
-    alg,
-    ...(kid ? { kid } : {}),
-    privateKey: pair.privateKey,
-    jwk: { ...pair.publicKey.export({ format: 'jwk' }), ...(kid ? { kid } : {}) },
-  }
-}
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-
-function idToken(signer: Key, claims: Record<string, unknown>, header: Record<string, unknown> = {}): string {
-  const input = `${b64({ alg: signer.alg, typ: 'JWT', ...(signer.kid ? { kid: signer.kid } : {}), ...header })}.${b64(claims)}`
-  const data = Buffer.from(input)
-  const signature =
-    signer.alg === 'EdDSA'
-      ? sign(null, data, signer.privateKey)
-      : signer.alg === 'ES256'
-        ? sign('sha256', data, { key: signer.privateKey, dsaEncoding: 'ieee-p1363' })
-        : signer.alg === 'PS256'
-          ? sign('sha256', data, { key: signer.privateKey, padding: 6, saltLength: 32 })
-          : sign('sha256', data, signer.privateKey)
-  return `${input}.${signature.toString('base64url')}`
-}
 
 /**
  * A server whose key set is `published()` (read at each fetch) and whose token endpoint signs
@@ -83,7 +45,7 @@ function server(published: () => Key[], signer: () => Key, token: (jwt: string) 
       })
       const pending = await client.buildAuthorizationUrl({ scope: 'openid' })
       const now = Math.floor(Date.now() / 1000)
-      const jwt = idToken(signer(), { iss: ISSUER, sub: 'ada', aud: 'app', iat: now, exp: now + 300, nonce: pending.nonce })
+      const jwt = signedJwt(signer(), { iss: ISSUER, sub: 'ada', aud: 'app', iat: now, exp: now + 300, nonce: pending.nonce })
       const endpoint = String(meta.token_endpoint ?? `${ISSUER}/token`)
       msw.server.use(http.post(endpoint, () => tokenJson({ access_token: 'at', token_type: 'bearer', id_token: token(jwt) })))
       return client.completeAuthorization(`${redirectUri}?code=c&state=${pending.state}`, pending)
