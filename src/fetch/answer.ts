@@ -65,6 +65,13 @@ export function asksForNewToken(kit: Pick<AnswerKit, 'parseWwwAuthenticate'>, re
   return response.status === 401 ? bearer.length > 0 : bearer.some((c) => c.params.error === 'invalid_token')
 }
 
+/** A 401 whose challenges name DPoP and not Bearer (RFC 9449 §7.1): the resource wants a proof of possession. */
+function asksForDpop(kit: Pick<AnswerKit, 'parseWwwAuthenticate'>, response: Response): boolean {
+  const schemes =
+    response.status === 401 ? kit.parseWwwAuthenticate(response.headers.get('www-authenticate')).map((c) => c.scheme.toLowerCase()) : []
+  return schemes.includes('dpop') && !schemes.includes('bearer')
+}
+
 /** Redirects, a 401 asking for a new token, a 403 for more scope: what the recovery says, then the request once more. */
 export async function answer(
   kit: AnswerKit,
@@ -86,6 +93,13 @@ export async function answer(
       replay,
       (url, method) => (sent === undefined ? {} : kit.carrying(core.dpop, sent, method, url)),
       hops,
+    )
+  // A resource that takes only DPoP-bound tokens, and a client without a key: a new Bearer token would be refused the same way.
+  if (!(core.proves ?? core.dpop) && asksForDpop(kit, response))
+    throw new kit.OAuthServerError(
+      'oauth_error',
+      `${kit.redactUrl(href)} takes only DPoP-bound tokens (its WWW-Authenticate names DPoP, not Bearer): give the client a DPoP key (createDPoP); renewing the Bearer token would not help`,
+      { status: response.status, url: kit.redactUrl(href), response },
     )
   const replayable = replay !== undefined || !(init?.body instanceof ReadableStream)
   for (let round = 1; replayable && round < MAX_ROUNDS; round++) {

@@ -139,6 +139,8 @@ export interface AuthorizedFetchCore {
   isAllowed: (url: string | URL) => boolean
   fetch: typeof fetch | undefined
   dpop?: TokenProof | undefined
+  /** Whether the client has a DPoP key at all (a resource that wants one is told so, not sent a Bearer token again). Default: `dpop` is set. */
+  proves?: boolean
   stopCrossOrigin?: boolean
   /** The token for a request; undefined sends it without one (its 401 then asks for one). */
   token(signal: AbortSignal | undefined): Promise<string | undefined>

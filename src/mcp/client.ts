@@ -486,7 +486,12 @@ class McpClient {
 
   /** The one authorized fetch with the MCP client's recovery (see `fetch`). */
   #authorizedFetch(): typeof fetch {
-    const core = { isAllowed: this.#isServer, fetch: this.#config.serverFetch, token: (signal?: AbortSignal) => this.token(signal) }
+    const core = {
+      isAllowed: this.#isServer,
+      fetch: this.#config.serverFetch,
+      token: (signal?: AbortSignal) => this.token(signal),
+      proves: this.#options.dpop !== undefined,
+    }
     // Read as each request is sent, after its token: the key of that token, when it is DPoP-bound.
     Object.defineProperty(core, 'dpop', { get: () => this.proof })
     return authorizedFetch(core, () => {

@@ -264,6 +264,22 @@ describe('session.fetch', () => {
     expect(w.tokenCalls()).toBe(1)
   })
 
+  it('a DPoP challenge to a client without a DPoP key is a typed error saying so: no useless Bearer renewal', async () => {
+    const w = world()
+    const dpopOnly = 'DPoP error="invalid_token", algs="ES256 PS256"'
+    msw.server.use(http.get(`${API}/dpop-only`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': dpopOnly } })))
+    const session = await makeSession(fakeClock(), { grant: 'client_credentials' })
+    const err = await failure(session.fetch(`${API}/dpop-only`))
+    expect(err).toMatchObject({ code: 'oauth_error', status: 401, recovery: 'fix-config', message: expect.stringContaining('createDPoP') })
+    expect(w.tokenCalls()).toBe(1)
+    // Offering Bearer too, the server takes either: renewed once as before.
+    msw.server.use(
+      http.get(`${API}/either`, () => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': `${dpopOnly}, Bearer` } })),
+    )
+    expect((await session.fetch(`${API}/either`)).status).toBe(401)
+    expect(w.tokenCalls()).toBe(2)
+  })
+
   it('a 403 insufficient_scope is a typed error carrying the scope', async () => {
     world()
     msw.server.use(
