@@ -91,7 +91,9 @@ async function poll(
   const { deviceCode, expiresAt } = flow
   const { signal } = options
   const deadline = Math.min(expiresAt, options.timeout === undefined ? Infinity : clock.now() + options.timeout)
-  let interval = flow.interval
+  // The pace the server set (its interval, plus each slow_down), and the one of the moment: slower while the server fails.
+  let pace = flow.interval
+  let interval = pace
   for (;;) {
     const remaining = deadline - clock.now()
     if (remaining <= 0) throw expired(deadline < expiresAt)
@@ -113,17 +115,20 @@ async function poll(
       )
     } catch (err) {
       const error = (err as OAuthKitError).error
-      if (error === 'authorization_pending') continue
-      if (error === 'slow_down') {
-        interval += SLOW_DOWN_S
+      if (error === 'authorization_pending') {
+        interval = pace
         continue
       }
-      // A network error, a timeout, a 429 or a 5xx is a bad moment, not an answer: poll again,
-      // never sooner than a Retry-After, and twice as slowly after a connection that failed
-      // (RFC 8628 §3.5 recommends doubling the interval on a connection timeout), 60 s at most.
+      if (error === 'slow_down') {
+        interval = pace += SLOW_DOWN_S
+        continue
+      }
+      // A network error, a timeout, a 429, a 5xx or a server_error is a bad moment, not an
+      // answer: poll again, twice as slowly each time (RFC 8628 §3.5 recommends doubling on a
+      // connection timeout), 60 s at most and never sooner than a Retry-After; the server's own
+      // pace again once it answers as it should.
       if (isTransient(err)) {
-        const failed = err.code === 'timeout' || err.code === 'network_error'
-        interval = Math.max(failed ? Math.min(interval * 2, 60) : interval, err.retryAfter ?? 0)
+        interval = Math.max(Math.min(interval * 2, 60), err.retryAfter ?? 0)
         continue
       }
       throw err // access_denied, expired_token and everything else end the wait

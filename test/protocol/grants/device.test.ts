@@ -72,7 +72,7 @@ describe('device authorization (RFC 8628)', () => {
     expect(clock.sleeps).toEqual([5000, 5000])
   })
 
-  for (const error of ['access_denied', 'expired_token']) {
+  for (const error of ['access_denied', 'expired_token', 'invalid_grant']) {
     it(`stops on ${error} with a typed error`, async () => {
       device()
       polls([{ error: 'authorization_pending' }, { error }])
@@ -141,7 +141,26 @@ describe('device polling through bad moments', () => {
     const clock = fakeClock()
     const flow = await startDeviceAuthorization(createContext(metadata(), { clientId: 'app', clientSecret: 'app-secret' }, { clock }))
     expect((await flow.wait()).accessToken).toBe('at-1')
-    // 5 s; the network error doubles it; the 429's Retry-After (20 s) holds; slow_down adds 5.
-    expect(clock.sleeps).toEqual([5000, 10000, 20000, 20000, 25000, 25000])
+    // 5 s; each bad moment doubles it (the 429's Retry-After of 20 s as a floor); slow_down is the
+    // server answering again: its pace plus 5 s (5 → 10), which pending keeps.
+    expect(clock.sleeps).toEqual([5000, 10000, 20000, 40000, 10000, 10000])
+  })
+
+  it('repeated server_error answers back off, doubling to a minute; the pace comes back when the server answers as it should', async () => {
+    msw.server.use(
+      http.post(`${ISSUER}/device`, () =>
+        HttpResponse.json({ device_code: 'dc', user_code: 'U', verification_uri: `${ISSUER}/activate`, expires_in: 3600, interval: 5 }),
+      ),
+    )
+    const failing = () => tokenJson({ error: 'server_error' }, { status: 500 })
+    answers(
+      ...Array.from({ length: 8 }, () => failing),
+      () => tokenJson({ error: 'authorization_pending' }, { status: 400 }),
+      () => tokenJson({ access_token: 'at-1', token_type: 'bearer', expires_in: 10 }),
+    )
+    const clock = fakeClock()
+    const flow = await startDeviceAuthorization(createContext(metadata(), { clientId: 'app', clientSecret: 'app-secret' }, { clock }))
+    expect((await flow.wait()).accessToken).toBe('at-1')
+    expect(clock.sleeps).toEqual([5000, 10000, 20000, 40000, 60000, 60000, 60000, 60000, 60000, 5000])
   })
 })
