@@ -96,8 +96,10 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 860 KB unpacked', () => {
-    // Measured 854 KB (842 before #26's ID token signature check — its chunk (the JWS
+  it('stays under 875 KB unpacked', () => {
+    // Measured 866 KB (854 before #26's back-channel logout (validateLogoutToken, its
+    // declarations and examples), the DPoP-only challenge's error, the device poll's back-off,
+    // the README's longer OpenID Connect row; 842 before #26's ID token signature check — its chunk (the JWS
     // algorithms, the key set held per URL, the refetch's rate limit) in each of the three
     // builds, the claims module, the logout token's error code, documentation; 835 before #26's form_post — its reader a chunk in each build — the
     // logout state and its return check, and their documented declarations; 830 before #26's first defaults: the userinfo subject check and its
@@ -129,7 +131,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(860_000)
+    expect(unpackedSize).toBeLessThan(875_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

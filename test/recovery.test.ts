@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  validateLogoutToken,
   clientCredentialsGrant,
   completeAuthorization,
   createContext,
@@ -229,6 +230,12 @@ const SCENARIOS: Scenario[] = [
         nonce: 'n',
       })
     },
+  },
+  {
+    // A back-channel logout token that is not a JWT: refused before any key is fetched (its sender's fault: answer 400).
+    code: 'invalid_logout_token',
+    outcome: 'stopped',
+    call: (clock) => () => validateLogoutToken(createContext(metadata(), secret, { clock }), 'not-a-jwt'),
   },
   {
     code: 'oauth_error',
