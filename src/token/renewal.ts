@@ -36,7 +36,8 @@ const MAX_PAUSE_MS = 60_000
  * It also remembers a refresh token whose sending failed without saying whether the server
  * used it (a timeout, a reset, a 500): with rotation, sending it again could be a replay that
  * a server with reuse detection punishes by revoking the grant. So it is sent again only once
- * the current access token no longer serves, and an `invalid_grant` then is a lost race.
+ * the current access token no longer serves — then at once, without a pause, after a first
+ * such failure — and an `invalid_grant` then is a lost race.
  */
 export class RenewalGate {
   failures = 0
@@ -49,7 +50,12 @@ export class RenewalGate {
     this.failures++
     const pause = Math.min(MAX_PAUSE_MS, 1000 * 2 ** (this.failures - 1)) * (0.5 + random() / 2)
     this.until = now + Math.max(pause, (error.retryAfter ?? 0) * 1000)
-    if (refreshToken !== undefined && this.#rotates && !isUnprocessed(error)) this.suspect = refreshToken
+    if (refreshToken === undefined || !this.#rotates || isUnprocessed(error)) return
+    this.suspect = refreshToken
+    // An answer lost in transit (a timeout, a reset) for the first time: the next renewal (once
+    // no access token serves) sends the kept refresh token once, at once — renewed, or refused as a lost race (sign in) — rather
+    // than telling its caller circuit_open. A second failure in a row pauses as any other.
+    if (this.failures === 1 && (error.code === 'timeout' || error.code === 'network_error')) this.until = now
   }
 
   succeeded(used: string | undefined, next: string | undefined): void {

@@ -119,6 +119,32 @@ describe('a refresh whose answer was lost, against a server with reuse detection
     expect(events.signIn).toBe(1)
   })
 
+  it('with the access token run out: the next call sends the kept refresh token once, at once (no circuit_open), and its refusal is sign_in_required', async () => {
+    let lose = true
+    const server = rotatingServer({ loseAnswer: () => lose })
+    const clock = fakeClock()
+    const { session, events } = await userSession(clock, 1_000)
+    clock.advance(2_000)
+    expect(await failure(session.getAccessToken())).toMatchObject({ code: 'network_error' }) // the answer is lost
+    lose = false
+    // The first send was processed (rt-0 is spent): the resend is the lost race — sign in, told once.
+    expect(await failure(session.getAccessToken())).toMatchObject({ code: 'sign_in_required' })
+    expect(await failure(session.getAccessToken())).toMatchObject({ code: 'sign_in_required' })
+    expect(msw.count('/token')).toBe(2)
+    expect([server.revoked(), events.signIn]).toEqual([true, 1])
+  })
+
+  it('with the access token run out and the lost send never processed: the next call renews at once', async () => {
+    let reset = true
+    rotatingServer({ fail: () => (reset ? HttpResponse.error() : undefined) })
+    const clock = fakeClock()
+    const { session } = await userSession(clock, 1_000)
+    clock.advance(2_000)
+    expect(await failure(session.getAccessToken())).toMatchObject({ code: 'network_error' })
+    reset = false
+    expect(await session.getAccessToken()).toBe('at-1')
+  })
+
   it('when the lost send never reached the server, the resend at expiry renews and the session goes on', async () => {
     let reset = true
     rotatingServer({ fail: () => (reset ? HttpResponse.error() : undefined) })
