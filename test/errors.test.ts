@@ -107,6 +107,14 @@ describe('what the server said, told truthfully', () => {
     expect(err.message).toContain('check the client id and its credentials')
   })
 
+  it("a 200 HTML page where the token endpoint should answer (a proxy's sign-in page): the error quotes it, with the request's secret masked", async () => {
+    const page = '<html><head><title>Corp SSO - sign in</title></head><body>Continue as svc / the-client-secret</body></html>'
+    tokenAnswer(() => new HttpResponse(page, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } }))
+    const err = await failure((await client()).clientCredentialsGrant())
+    expect(err.message).toMatch(/200 \(text\/html\): .*Corp SSO - sign in/)
+    expect(err.message).not.toContain('the-client-secret')
+  })
+
   it('a 401 with a Basic challenge and no body error is invalid_client; a Bearer one is invalid_token', async () => {
     tokenAnswer(() => new HttpResponse(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="token"' } }))
     expect(await failure((await client()).clientCredentialsGrant())).toMatchObject({ error: 'invalid_client', recovery: 'fix-config' })

@@ -131,7 +131,7 @@ export async function exchange(endpoint: Endpoint, url: string | URL, init: Tran
   if (!record) {
     // What came back, for the error that follows (with the request's secrets redacted).
     const out = rebuilt(response, text)
-    rememberAnswer(out, text, response.ok ? undefined : asked, now)
+    rememberAnswer(out, text, asked, now)
     return out
   }
   const warn = options.onWarning

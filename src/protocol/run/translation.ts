@@ -205,8 +205,12 @@ function readAnswer(cleanText: TranslationKit['cleanText'], response: Response, 
   const { text, now } = kept
   const redact = redactor(kept.request ? secretsOf(kept.request) : [])
   const contentType = cleanText(response.headers.get('content-type')?.split(';')[0] ?? 'no content type', 60)
-  // A successful answer may carry tokens: only its content type is kept.
-  const excerpt = response.ok ? '' : cleanText(redact(text), 120) || '(empty body)'
+  // A successful JSON answer may carry tokens: only its content type is kept. Anything else —
+  // an error, a 200 HTML page (a proxy's sign-in page where the token endpoint should be) — is
+  // quoted, cleaned, with what the request carried masked; in a successful one, any run of 16
+  // token characters too (it may be a token the page holds), so that words stay and tokens go.
+  const quoted = response.ok ? redact(text).replace(/[\w.~+/=-]{16,}/g, '…') : redact(text)
+  const excerpt = response.ok && /[/+]json\b/i.test(contentType) ? '' : cleanText(quoted, 120) || '(empty body)'
   const answer: Answer = { status: response.status, contentType, excerpt, redact }
   let body: unknown
   try {
