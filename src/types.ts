@@ -136,7 +136,11 @@ export interface RetryPolicy {
    * nothing is ever sent sooner than the server asked. Default 5 000.
    */
   maxDelay?: number
-  /** No try starts later than this (ms) after the first. Default 15 000. */
+  /**
+   * The call's deadline with its retries (ms after the first try starts): no retry starts after
+   * it, and a retry's try may take only what is left of it (less than `timeout` then) — a call
+   * ends within this, or within its first try's `timeout` when that is longer. Default 15 000.
+   */
   maxElapsed?: number
   /** Told of each retry before its wait. Nothing secret is in the event. */
   onRetry?: (event: RetryEvent) => void

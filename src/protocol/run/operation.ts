@@ -85,8 +85,15 @@ function traced(options: HttpOptions, start: TraceStart): ((end: TraceEnd) => vo
 }
 
 /** An operation at one of a context's endpoints, with the context's options. */
-export function runAt<T>(ctx: OAuthContext, op: Omit<Operation<T>, 'url' | 'metadata'>, signal?: AbortSignal): Promise<T> {
-  const { options, dpop, client } = int(ctx)
+export function runAt<T>(
+  ctx: OAuthContext,
+  op: Omit<Operation<T>, 'url' | 'metadata'>,
+  signal?: AbortSignal,
+  timeout?: number,
+): Promise<T> {
+  const { options: given, dpop, client } = int(ctx)
+  // A retry's try may take no more than what is left of its call's maxElapsed.
+  const options = timeout === undefined ? given : { ...given, timeout }
   const go = (o: typeof op) => runOperation(options, { ...o, metadata: ctx.metadata }, signal)
   // DPoP proofs go to the token endpoint and to userinfo, the authorization server's protected resource.
   return dpop && (op.endpoint === 'token' || op.endpoint === 'userinfo') ? (dpop as ProvingKey).run(op, go, client) : go(op)

@@ -31,17 +31,18 @@ export async function withRetry<T>(
   clock: Clock,
   signal: AbortSignal | undefined,
   retryable: (err: unknown) => boolean,
-  attempt: () => Promise<T>,
+  attempt: (left: number | undefined) => Promise<T>,
 ): Promise<T> {
   const p = policy === false ? { attempts: 1 } : (policy ?? {})
   const { attempts, maxElapsed } = { ...DEFAULT_RETRY, ...p }
   const started = clock.now()
   for (let n = 1; ; n++) {
     try {
-      return await attempt()
+      // A retry gets what is left of maxElapsed as the most its try may take: no retry outlasts it.
+      return await attempt(n === 1 ? undefined : maxElapsed - (clock.now() - started))
     } catch (err) {
       const delay = n < attempts && retryable(err) ? backoff(p, n, (err as OAuthKitError).retryAfter) : undefined
-      if (delay === undefined || clock.now() - started + delay > maxElapsed) throw err
+      if (delay === undefined || clock.now() - started + delay >= maxElapsed) throw err
       p.onRetry?.({ operation, attempt: n + 1, delay, reason: reasonOf(err as OAuthKitError) })
       try {
         await clock.sleep(delay, signal)

@@ -5,6 +5,7 @@ import { isTransient, isUnprocessed, ResponseError } from '../../errors.js'
 import { withRetry } from './retry.js'
 import { int, type OAuthContext, type ReadTokens, type TokenReader } from './context.js'
 import { runAt, type RequestOptions } from './operation.js'
+import { DEFAULT_TIMEOUT_MS } from '../../http/transport.js'
 
 /** How a token request is run: what it holds and asked for, and how it may be retried (not RFC 8693 token exchange: that is protocol/grants/exchange.ts). */
 export interface TokenRequestOptions extends Omit<TokenSetContext, 'idTokenClaims'> {
@@ -35,7 +36,7 @@ export function tokenRequest(
   const { clock, options, dpop } = int(ctx)
   const { retry, resend, ...held } = how
   const retryable = resend === 'never' ? () => false : resend === 'unless-unprocessed' ? isUnprocessed : isTransient
-  const once = () =>
+  const once = (left: number | undefined) =>
     runAt(
       ctx,
       {
@@ -54,6 +55,7 @@ export function tokenRequest(
         },
       },
       signal,
+      left === undefined ? undefined : Math.max(1, Math.min(options.timeout ?? DEFAULT_TIMEOUT_MS, left)),
     )
   return withRetry(name, policyOf(retry, options.retry), clock, signal, retryable, once)
 }

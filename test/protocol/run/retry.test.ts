@@ -116,3 +116,26 @@ describe('the retry policy of token requests', () => {
     }
   })
 })
+
+describe('the call deadline (retry.maxElapsed)', () => {
+  it('no retry outlasts it: each retry may take only what is left, and none starts after it', async () => {
+    const { withRetry } = await import('../../../src/protocol/run/retry.js')
+    const { NetworkError } = await import('../../../src/errors.js')
+    const clock = fakeClock()
+    const started = clock.now()
+    const lefts: Array<number | undefined> = []
+    // A silent server: each try takes its whole timeout (1 500 ms), or what it is given when less.
+    const attempt = async (left: number | undefined) => {
+      lefts.push(left)
+      clock.advance(Math.min(1500, left ?? 1500))
+      throw new NetworkError('timeout', 'did not answer within 1500 ms')
+    }
+    const err = await failure(withRetry('test', { maxElapsed: 4000, random: () => 0.5 }, clock, undefined, () => true, attempt))
+    expect(err.code).toBe('timeout')
+    expect(lefts[0]).toBeUndefined()
+    for (const left of lefts.slice(1)) expect(left).toBeLessThan(4000)
+    // The call ended within maxElapsed (the first try's timeout being shorter).
+    expect(clock.now() - started).toBeLessThanOrEqual(4000)
+    expect(lefts.length).toBeGreaterThan(1)
+  })
+})
