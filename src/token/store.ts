@@ -147,15 +147,21 @@ export function keyValueTokenStore(storage: KeyValueStore, key: string): TokenSt
     }
   }
   /** Writes `next` if the version found is the one expected — and, with `swap`, if no other process wrote since the read. */
+  // `any`: whatever is there (a clear without a version) — another process writing meanwhile only means reading again.
   const change = (expected: number | undefined, any: boolean, next: (found: number | undefined) => string | undefined) =>
     serial(async () => {
-      const { raw, stored } = await read()
-      const found = stored?.version
-      if (!any && found !== expected) throw storeConflict(found, expected)
-      const value = next(found)
-      if (!storage.swap) await storage.set(key, value)
-      else if (!(await storage.swap(key, raw, value))) throw storeConflict((await read()).stored?.version, expected)
-      return (found ?? 0) + 1
+      for (let round = 1; ; round++) {
+        const { raw, stored } = await read()
+        const found = stored?.version
+        if (!any && found !== expected) throw storeConflict(found, expected)
+        const value = next(found)
+        if (!storage.swap) await storage.set(key, value)
+        else if (!(await storage.swap(key, raw, value))) {
+          if (any && round < 3) continue
+          throw storeConflict((await read()).stored?.version, expected)
+        }
+        return (found ?? 0) + 1
+      }
     })
   return {
     load: async () => (await read()).stored,

@@ -39,6 +39,7 @@ function provider(keys: Array<Record<string, unknown>>): Provider {
       },
     ],
     pkce: { required: () => true },
+    ttl: { AccessToken: 60, AuthorizationCode: 60, IdToken: 300, Grant: 300, Interaction: 300, Session: 300 },
     features: { devInteractions: { enabled: true } },
     findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
   })

@@ -217,6 +217,24 @@ for (const [name, make] of Object.entries(KEY_VALUES)) {
       expect(await a.get(key)).toBe(`{"v":${won.indexOf(true) + 1}}`)
     })
 
+    it('clear() without a version removes what is there, though another holder wrote between its read and its swap', async () => {
+      const [a] = await make()
+      await keyValueTokenStore(a, key).save(set('1'), undefined)
+      let raced = false
+      // Another holder writes just before this one's first swap.
+      const racing: KeyValueStore = {
+        get: (k) => a.get(k),
+        set: (k, v) => a.set(k, v),
+        swap: async (k, expected, value) => {
+          if (!raced) await a.set(k, JSON.stringify({ tokens: set('2'), version: 2 }))
+          raced = true
+          return a.swap!(k, expected, value)
+        },
+      }
+      await keyValueTokenStore(racing, key).clear()
+      expect(await keyValueTokenStore(a, key).load()).toBeUndefined()
+    })
+
     it('two token stores over it, saving from the same version at once: exactly one wins, and the other is told', async () => {
       const [a, b] = await make()
       const [one, two] = [keyValueTokenStore(a, key), keyValueTokenStore(b, key)]
