@@ -1,8 +1,10 @@
 import { ConfigError } from '../errors.js'
+import { checkDialectSpec } from './check.js'
 import { HOOKS, hooksOf, type Dialect, type DialectSpec, type Endpoint, type OutgoingRequest } from './types.js'
 
 /**
- * Declares a dialect: checks its name and compiles its data and its own hooks into the two
+ * Declares a dialect: checks its data field by field (an unknown key, a value of the wrong kind
+ * or not among those allowed is `invalid_config` naming the field — JSON-loaded specs too) and compiles its data and its own hooks into the two
  * transforms the operation path runs, so bundles that use no dialect carry none of this code.
  * Idempotent: a declared dialect comes back as it is.
  *
@@ -17,6 +19,7 @@ export function defineDialect(spec: DialectSpec | Dialect): Dialect {
   if (typeof spec?.name !== 'string' || spec.name === '') {
     throw new ConfigError('invalid_config', 'a dialect needs a name (the vendor or document it follows), for messages')
   }
+  checkDialectSpec(spec)
   const hooks = {
     request: (endpoint: Endpoint, request: OutgoingRequest) => dialectRequest(spec, endpoint, request),
     response: (endpoint: Endpoint, body: Record<string, unknown>) => dialectResponseBody(spec, endpoint, body),

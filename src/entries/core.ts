@@ -12,6 +12,7 @@
 // pushed.
 export * from '../client.js'
 export * from '../dialects/apply.js'
+export * from '../dialects/check.js'
 export * from '../dialects/presets.js'
 export * from '../dialects/types.js'
 export * from '../discovery/cache.js'

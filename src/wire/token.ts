@@ -83,7 +83,12 @@ export function normalizeTokenResponseBody(body: Record<string, unknown>, contex
       message: `expires_in ${String(raw).slice(0, 20)} is over the ${max} s ceiling; read as ${exp ?? max} s${exp ? " (the access token's exp)" : ''}`,
     })
     seconds = exp ?? max
-  }
+  } else if (seconds > 86_400 && policy.unit === undefined)
+    // Lawful (refresh-token-like lifetimes exist), but the mark of a server counting milliseconds.
+    onWarning?.({
+      code: 'expires_in_long',
+      message: `expires_in ${seconds} s is over a day; if this server counts milliseconds, declare its dialect's expiresIn: { unit: 'milliseconds' }`,
+    })
   out.expires_in = seconds
   return out
 }

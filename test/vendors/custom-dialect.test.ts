@@ -96,12 +96,13 @@ describe('the expires_in policy (docs/tokens.md)', () => {
   const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
   const inSeconds = (ms: number) => Math.floor(ms / 1000)
 
-  it('with no unit declared, a lifetime a real server issues in seconds is seconds: one day, 30 days, 3,600,000 s', async () => {
+  it('with no unit declared, a lifetime a real server issues in seconds is seconds: one day, 30 days, 3,600,000 s; over a day, a warning names the dialect option', async () => {
     expect(await lifetime(86_400)).toEqual({ seconds: 86_400, warnings: [] })
-    expect(await lifetime(2_592_000)).toEqual({ seconds: 2_592_000, warnings: [] })
-    // No heuristic second-guesses a value a year or less: declare milliseconds in a dialect.
-    expect(await lifetime(3_600_000)).toEqual({ seconds: 3_600_000, warnings: [] })
-    expect(await lifetime(year)).toEqual({ seconds: year, warnings: [] })
+    // No heuristic second-guesses a value a year or less — but over a day (a millisecond
+    // vendor's one hour is 41 days) the application is told how to declare milliseconds.
+    expect(await lifetime(2_592_000)).toEqual({ seconds: 2_592_000, warnings: ['expires_in_long'] })
+    expect(await lifetime(3_600_000)).toEqual({ seconds: 3_600_000, warnings: ['expires_in_long'] })
+    expect(await lifetime(year)).toEqual({ seconds: year, warnings: ['expires_in_long'] })
   })
 
   it('a declared unit is never overridden: Eptura-style 5000 ms is five seconds, 3,600,000 ms one hour, silently', async () => {
