@@ -96,8 +96,10 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 875 KB unpacked', () => {
-    // Measured 866 KB (854 before #26's back-channel logout (validateLogoutToken, its
+  it('stays under 885 KB unpacked', () => {
+    // Measured 876 KB (866 before #27's dialect check — every field, the allowed values, a
+    // misspelt key's likely meaning — and #26's leftovers in the three builds, the README's
+    // Performance run; 854 before #26's back-channel logout (validateLogoutToken, its
     // declarations and examples), the DPoP-only challenge's error, the device poll's back-off,
     // the README's longer OpenID Connect row; 842 before #26's ID token signature check — its chunk (the JWS
     // algorithms, the key set held per URL, the refetch's rate limit) in each of the three
@@ -131,7 +133,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(875_000)
+    expect(unpackedSize).toBeLessThan(885_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {
