@@ -5,7 +5,8 @@ import { isOAuthKitError, type Recovery } from '../errors.js'
 import { COMMANDS, type Io } from './commands.js'
 import { UsageError } from './config.js'
 import { HELP, helpOf } from './help.js'
-import { closest, terminalJson, terminalText } from './terminal.js'
+import { terminalJson, terminalText } from './terminal.js'
+import { closest } from '../internal/closest.js'
 
 /** Exit codes: one per recovery class of the error, so a script can branch on what to do. */
 export const EXIT = {

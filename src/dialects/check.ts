@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js'
+import { closest } from '../internal/closest.js'
 
 /** What each field of a dialect may be: a kind, the allowed values, or the fields of a group. */
 type Rule = 'string' | 'boolean' | 'positive' | 'record' | 'strings' | 'function' | readonly string[] | { readonly [key: string]: Rule }
@@ -70,23 +71,3 @@ function checkGroup(value: unknown, rules: { readonly [key: string]: Rule }, pat
 const wrong = (where: string, what: string) => new ConfigError('invalid_config', `dialect: ${where} must be ${what}`)
 const shown = (value: unknown) =>
   typeof value === 'string' ? `'${value.slice(0, 40)}'` : (JSON.stringify(value)?.slice(0, 40) ?? String(value))
-
-/** The known key a misspelt one was likely meant to be: two edits at most, or the same in another case. */
-function closest(key: string, known: string[]): string | undefined {
-  let best: [string, number] | undefined
-  for (const candidate of known) {
-    const d = key.toLowerCase() === candidate.toLowerCase() ? 0 : distance(key, candidate)
-    if (d <= 2 && (!best || d < best[1])) best = [candidate, d]
-  }
-  return best?.[0]
-}
-
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i]
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    row = next
-  }
-  return row[b.length]!
-}

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { openerCommand, openerEnv } from '../../src/cli/open.js'
-import { closest, terminalJson, terminalText } from '../../src/cli/terminal.js'
+import { terminalJson, terminalText } from '../../src/cli/terminal.js'
+import { closest } from '../../src/internal/closest.js'
 
 describe('the browser opener', () => {
   // An authorization endpoint as a compromised server would write it for cmd.exe (CVE-2025-6514's pattern).
