@@ -237,12 +237,14 @@ class McpClient {
     const { redirectUri, signIn } = this.#options as Required<Pick<McpAuthOptions, 'redirectUri' | 'signIn'>>
     checkPkce(info)
     const scope = scopeFor(info, wanted ?? challengeScope(challenge))
-    // Registered for every scope the resource offers, not only this sign-in's: a step-up asks for more later.
-    const id = await identityFor(
-      info.metadata,
-      [...new Set([...words(info.resourceMetadata?.scopes_supported?.join(' ')), ...words(scope)])].join(' ') || undefined,
-      identity,
-    )
+    // The client found above, else a registration — for every scope the resource offers, not only this sign-in's: a step-up asks for more later.
+    const id =
+      known ??
+      (await identityFor(
+        info.metadata,
+        [...new Set([...words(info.resourceMetadata?.scopes_supported?.join(' ')), ...words(scope)])].join(' ') || undefined,
+        identity,
+      ))
     const ctx = await this.#context(info, id)
     const aborts = signal ? { signal } : {}
     const pending = await buildAuthorizationUrl(ctx, {

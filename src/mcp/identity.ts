@@ -5,7 +5,7 @@ import type { HttpOptions } from '../http/options.js'
 import { assertSecureUrl, isLoopbackHost, parseUrl } from '../internal/url.js'
 import type { AuthorizationServerMetadata } from '../types.js'
 import { systemClock } from '../internal/clock.js'
-import type { KeyValueStore } from '../token/store.js'
+import { swapValue, type KeyValueStore } from '../token/store.js'
 
 /** A client registered by hand with one authorization server. */
 export interface McpPreregisteredClient {
@@ -118,17 +118,17 @@ async function registerOnce(
     const found = registrationIn(held, metadata.issuer)
     if (found?.clientId && found.redirectUri === options.redirectUri) return { ...withoutBookkeeping(found), via: 'registration' }
     if (found?.until !== undefined && found.until > clock.now()) await clock.sleep(100)
-    else if (await swap(storage, key, held, claim)) break
+    else if (await swapValue(storage, key, held, claim)) break
   }
   let record: StoredRegistration
   try {
     record = await register(metadata, scope, options)
   } catch (err) {
-    await swap(storage, key, claim, undefined).catch(() => false)
+    await swapValue(storage, key, claim, undefined).catch(() => false)
     throw err
   }
   // Taken over meanwhile (this process was thought dead): the client is still good for this one.
-  await swap(storage, key, claim, JSON.stringify(record))
+  await swapValue(storage, key, claim, JSON.stringify(record))
   return { ...withoutBookkeeping(record), via: 'registration' }
 }
 
@@ -139,16 +139,7 @@ async function registerOnce(
 export async function forgetRegistration(storage: KeyValueStore, issuer: string, clientId: string): Promise<void> {
   const key = registrationKey(issuer)
   const held = (await storage.get(key)) ?? undefined
-  if (registrationIn(held, issuer)?.clientId === clientId) await swap(storage, key, held, undefined)
-}
-
-/** Compare-and-swap on the storage: its own `swap`; else `setOnce` for a first value; else a read and a write (one process). */
-async function swap(storage: KeyValueStore, key: string, expected: string | undefined, value: string | undefined): Promise<boolean> {
-  if (storage.swap) return storage.swap(key, expected, value)
-  if (expected === undefined && value !== undefined && storage.setOnce) return (await storage.setOnce(key, value)) === value
-  if (((await storage.get(key)) ?? undefined) !== expected) return false
-  await storage.set(key, value)
-  return true
+  if (registrationIn(held, issuer)?.clientId === clientId) await swapValue(storage, key, held, undefined)
 }
 
 /**

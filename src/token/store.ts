@@ -119,6 +119,23 @@ export function memoryKeyValueStore(): SyncKeyValueStore & Required<Pick<KeyValu
 }
 
 /**
+ * Compare-and-swap of one value of a {@link KeyValueStore}: its own `swap` (every process
+ * sharing it); else, for a first value, its `setOnce`; else a read and a write (one process).
+ */
+export async function swapValue(
+  storage: KeyValueStore,
+  key: string,
+  expected: string | undefined,
+  value: string | undefined,
+): Promise<boolean> {
+  if (storage.swap) return storage.swap(key, expected, value)
+  if (expected === undefined && value !== undefined && storage.setOnce) return (await storage.setOnce(key, value)) === value
+  if (((await storage.get(key)) ?? undefined) !== expected) return false
+  await storage.set(key, value)
+  return true
+}
+
+/**
  * A {@link TokenStore} kept under one key of a {@link KeyValueStore}: its compare-and-swap is
  * the storage's own `swap` where it has one (safe for every process sharing it), else a read
  * and a write — safe for the holders of one process (or tab), which share one lock, and not
@@ -155,8 +172,7 @@ export function keyValueTokenStore(storage: KeyValueStore, key: string): TokenSt
         const found = stored?.version
         if (!any && found !== expected) throw storeConflict(found, expected)
         const value = next(found)
-        if (!storage.swap) await storage.set(key, value)
-        else if (!(await storage.swap(key, raw, value))) {
+        if (!(await swapValue(storage, key, raw, value))) {
           if (any && round < 3) continue
           throw storeConflict((await read()).stored?.version, expected)
         }
