@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'unsupported_auth_method'
   // transport
   | 'network_error'
+  | 'unknown_host'
   | 'timeout'
   | 'aborted'
   | 'redirect_refused'
@@ -101,7 +102,7 @@ export const ERROR_TABLE: ReadonlyArray<readonly [ErrorClassName, Recovery, stri
   ['ConfigError', 'fix-config', 'invalid_config insecure_url missing_endpoint unsupported_auth_method'],
   ['NetworkError', 'retry', 'network_error timeout'],
   ['NetworkError', 'none', 'aborted'],
-  ['NetworkError', 'fix-config', 'redirect_refused'],
+  ['NetworkError', 'fix-config', 'redirect_refused unknown_host'],
   [
     'ResponseError',
     'fix-config',

@@ -119,6 +119,14 @@ const SCENARIOS: Scenario[] = [
     call: () => async () => createContext(metadata(ISSUER, { token_endpoint_auth_methods_supported: ['tls_client_auth'] }), secret),
   },
   { code: 'network_error', outcome: 'done', call: cc(flaky(() => Promise.reject(new TypeError('fetch failed')), 2)) },
+  // A host name that does not resolve (undici's `fetch failed` with the resolver's ENOTFOUND): a typo, not a bad moment.
+  {
+    code: 'unknown_host',
+    outcome: 'stopped',
+    call: cc(
+      flaky(() => Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo'), { code: 'ENOTFOUND' }) }))),
+    ),
+  },
   { code: 'timeout', outcome: 'done', call: cc(flaky(never, 1)) },
   {
     code: 'aborted',

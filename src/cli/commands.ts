@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createOAuthClient, type OAuthClient } from '../client.js'
 import { discover, discoverFromResource } from '../discovery/index.js'
+import { resolveMetadata } from '../discovery/resolve.js'
 import { OAuthKitError, ConfigError, isOAuthKitError, redactUrl } from '../errors.js'
 import { urlMatcher } from '../fetch/authorized-fetch.js'
 import { registerClient } from '../protocol/endpoints/endpoints.js'
@@ -19,6 +20,7 @@ import {
   preset,
   readProfile,
   secretVariable,
+  serverOptions,
   str,
   tokenFile,
   UsageError,
@@ -64,10 +66,13 @@ async function setup(flags: Flags, io: Io): Promise<Setup> {
   const issuer = str(flags.issuer) ?? profile.issuer
   const clientId = str(flags['client-id']) ?? profile.clientId
   if (!clientId) throw new UsageError('no client id: pass --client-id or set clientId in the profile')
-  if (!issuer && !vendor) throw new UsageError('no authorization server: pass --issuer, --preset, or set issuer in the profile')
+  const server = serverOptions(flags, profile)
+  if (!issuer && !vendor && !server.endpoints?.token)
+    throw new UsageError('no authorization server: pass --issuer, --preset or --endpoint token=URL, or set issuer in the profile')
   const secret = clientSecret(flags, profile, io.env)
   const client = await createOAuthClient({
     ...vendor,
+    ...server,
     ...(issuer ? { issuer } : {}),
     clientId,
     ...(secret ? { clientSecret: secret } : {}),
@@ -95,15 +100,17 @@ async function tokenArgument(args: string[], io: Io): Promise<string | undefined
 const discoverCommand: Command = async ([url], flags, io) => {
   if (!url) throw new UsageError('discover needs an issuer or a resource URL: oauthkit discover https://auth.example.com')
   let found: { metadataUrl: string; metadata: AuthorizationServerMetadata; resource?: ProtectedResourceMetadata }
+  // Discovery is what this command shows: endpoints given by hand play no part.
+  const { endpoints: _byHand, ...http } = serverOptions(flags, profileOf(flags, io).profile)
   try {
-    const { url: metadataUrl, metadata } = await discover(url, { discoveryCache: false })
+    const { url: metadataUrl, metadata } = await discover(url, { ...http, discoveryCache: false })
     found = { metadataUrl, metadata }
   } catch (asIssuer) {
     if (!isOAuthKitError(asIssuer) || asIssuer.recovery !== 'fix-config') throw asIssuer
     // Not an issuer: perhaps a protected resource (RFC 9728), found from its 401 or well-known URL.
     const challenge = await fetch(url).catch(() => undefined)
     // Which failure to report: the resource's, if the URL answered as a protected resource does.
-    const viaResource = await discoverFromResource(url, challenge ? { challenge } : {}).catch((asResource: unknown) => {
+    const viaResource = await discoverFromResource(url, { ...http, ...(challenge ? { challenge } : {}) }).catch((asResource: unknown) => {
       throw challenge?.status === 401 ? asResource : asIssuer
     })
     found = {
@@ -348,13 +355,19 @@ const registerCommand: Command = async (_args, flags, io) => {
   const issuer = str(flags.issuer) ?? profile.issuer
   if (!issuer) throw new UsageError('register needs --issuer (or a profile with an issuer)')
   const redirectUris = (flags['redirect-uri'] as string[] | undefined) ?? []
-  const { metadata } = await discover(issuer)
-  const registered = await registerClient(metadata, {
-    ...(redirectUris.length ? { redirect_uris: redirectUris } : {}),
-    ...(str(flags.name) ? { client_name: str(flags.name) } : {}),
-    ...(str(flags['auth-method']) ? { token_endpoint_auth_method: str(flags['auth-method']) } : {}),
-    ...(str(flags['grant-types']) ? { grant_types: str(flags['grant-types'])!.split(',') } : {}),
-  })
+  const { endpoints, ...http } = serverOptions(flags, profile)
+  // --endpoint registration=URL (or the profile's) wins over the discovered one.
+  const metadata = await resolveMetadata({ issuer, ...(endpoints ? { endpoints } : {}), ...http })
+  const registered = await registerClient(
+    metadata,
+    {
+      ...(redirectUris.length ? { redirect_uris: redirectUris } : {}),
+      ...(str(flags.name) ? { client_name: str(flags.name) } : {}),
+      ...(str(flags['auth-method']) ? { token_endpoint_auth_method: str(flags['auth-method']) } : {}),
+      ...(str(flags['grant-types']) ? { grant_types: str(flags['grant-types'])!.split(',') } : {}),
+    },
+    http,
+  )
   const secret = registered.client_secret
     ? `\nclient_secret ${String(registered.client_secret)}  (shown once: keep it in a file or the environment)`
     : ''

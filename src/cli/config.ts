@@ -3,10 +3,12 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
+import { closest } from '../internal/closest.js'
+import { defineDialect } from '../dialects/apply.js'
 import { bipsyncPreset, epishipPreset, epismoPreset, epturaPreset, organizationApiPreset } from '../dialects/presets.js'
-import type { VendorPreset } from '../dialects/types.js'
+import type { Dialect, DialectSpec, Endpoints, VendorPreset } from '../dialects/types.js'
 
 /** One profile: where the server is, who the client is, and where its secret comes from. */
 export interface Profile {
@@ -27,7 +29,45 @@ export interface Profile {
   /** The grant `token` and `call` use when no grant is named: `client_credentials` (default with a secret) or `code`/`device` (default without). */
   grant?: string
   username?: string
+  /** Plain `http:` to hosts other than loopback — only on a network you trust (a container network, a lab). */
+  allowInsecureHttp?: boolean
+  /** Endpoints given by hand (`{ "token": "https://…/oauth/token" }`): with `token`, no discovery; else they override what discovery found. */
+  endpoints?: Endpoints
+  /** A dialect (docs/dialects.md): a path to its JSON (relative to the config file), or the spec itself. */
+  dialect?: string | DialectSpec
 }
+
+/** The fields a profile may have: a misspelt one is an error that names the field probably meant, never ignored. */
+const PROFILE_FIELDS = [
+  'issuer',
+  'clientId',
+  'clientSecretEnv',
+  'clientSecretFile',
+  'scope',
+  'resource',
+  'audience',
+  'apiUrls',
+  'preset',
+  'presetOptions',
+  'grant',
+  'username',
+  'allowInsecureHttp',
+  'endpoints',
+  'dialect',
+] as const satisfies ReadonlyArray<keyof Profile>
+
+/** The endpoints that may be given by hand (`--endpoint NAME=URL`, a profile's `endpoints`). */
+export const ENDPOINT_NAMES = [
+  'authorization',
+  'token',
+  'revocation',
+  'introspection',
+  'userinfo',
+  'registration',
+  'deviceAuthorization',
+  'endSession',
+  'jwks',
+] as const satisfies ReadonlyArray<keyof Endpoints>
 
 /** The values the command line may give; the profile fills what they leave out. */
 export type Flags = Record<string, string | boolean | string[] | undefined>
@@ -95,7 +135,72 @@ export function readProfile(path: string, name: string, named: boolean): Profile
       'invalid_config',
       `no profile "${name}" in ${path} (profiles: ${Object.keys(parsed.profiles ?? {}).join(', ') || 'none'})`,
     )
+  for (const field of Object.keys(profile ?? {}))
+    if (!(PROFILE_FIELDS as readonly string[]).includes(field))
+      throw unknownWord(`profile "${name}" in ${path} has no field`, field, PROFILE_FIELDS)
+  // A dialect's JSON named by the profile is found beside the config file.
+  if (typeof profile?.dialect === 'string') return { ...profile, dialect: resolve(dirname(path), expandHome(profile.dialect)) }
   return profile ?? {}
+}
+
+/** `what "word"`, the known word it was probably meant to be, and the known words. */
+function unknownWord(what: string, word: string, known: readonly string[]): ConfigError {
+  const near = closest(word, [...known])
+  return new ConfigError('invalid_config', `${what} "${word}"${near ? ` (did you mean ${near}?)` : ''}: use ${known.join(', ')}`)
+}
+
+/**
+ * What the flags and the profile say about reaching the server, beyond where it is: plain
+ * `http:` on a trusted network (--allow-insecure-http), endpoints by hand (--endpoint NAME=URL,
+ * repeated; they win over the profile's), and a dialect (--dialect FILE, a JSON spec checked
+ * as `defineDialect` checks it).
+ */
+export function serverOptions(flags: Flags, profile: Profile): { allowInsecureHttp?: true; endpoints?: Endpoints; dialect?: Dialect } {
+  const endpoints: Endpoints = {}
+  for (const [key, value] of Object.entries(profile.endpoints ?? {})) {
+    if (!(ENDPOINT_NAMES as readonly string[]).includes(key)) throw unknownWord("the profile's endpoints have no", key, ENDPOINT_NAMES)
+    endpoints[key as keyof Endpoints] = String(value)
+  }
+  for (const pair of (flags.endpoint as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=')
+    if (eq < 1) throw new UsageError(`--endpoint takes NAME=URL (--endpoint token=https://auth.example.com/oauth/token), not "${pair}"`)
+    const key = pair.slice(0, eq)
+    if (!(ENDPOINT_NAMES as readonly string[]).includes(key))
+      throw new UsageError(unknownWord('--endpoint: no endpoint', key, ENDPOINT_NAMES).message)
+    endpoints[key as keyof Endpoints] = pair.slice(eq + 1)
+  }
+  const dialect = str(flags.dialect) ?? profile.dialect
+  return {
+    ...(flags['allow-insecure-http'] === true || profile.allowInsecureHttp === true ? { allowInsecureHttp: true as const } : {}),
+    ...(Object.keys(endpoints).length ? { endpoints } : {}),
+    ...(dialect === undefined ? {} : { dialect: typeof dialect === 'string' ? dialectFile(expandHome(dialect)) : defineDialect(dialect) }),
+  }
+}
+
+/** A dialect from a JSON file, checked as `defineDialect` checks a spec; a mistake names the file and the field. */
+function dialectFile(path: string): Dialect {
+  const spec = readDialectFile(path)
+  try {
+    return defineDialect(spec)
+  } catch (err) {
+    throw new ConfigError('invalid_config', `the dialect file ${path}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+function readDialectFile(path: string): DialectSpec {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError('invalid_config', `the dialect file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: err,
+    })
+  }
+  try {
+    return JSON.parse(text) as DialectSpec
+  } catch (err) {
+    throw new ConfigError('invalid_config', `the dialect file ${path} is not JSON: ${(err as Error).message}`, { cause: err })
+  }
 }
 
 /** The environment variable named as holding the client secret (--client-secret-env, else the profile's), if any. */

@@ -1,5 +1,5 @@
 // What `oauthkit --help` and `oauthkit <command> --help` print.
-import { PRESET_NAMES } from './config.js'
+import { ENDPOINT_NAMES, PRESET_NAMES } from './config.js'
 
 export const HELP = `oauthkit — OAuth 2.0 / OpenID Connect from the command line
 
@@ -23,6 +23,9 @@ Where the client comes from (flags win over the profile):
       --client-secret-file F  a file with the secret (never pass a secret itself: shell history keeps it)
       --preset NAME[:k=v,…]   a vendor preset: ${PRESET_NAMES.join(', ')}
       --scope S, --resource URL, --audience A
+      --endpoint NAME=URL     an endpoint by hand (repeat; names: ${ENDPOINT_NAMES.join(', ')}); with token, no discovery
+      --dialect FILE          a dialect's JSON (docs/dialects.md): a server's quirks, checked field by field
+      --allow-insecure-http   plain http: to hosts other than loopback — only on a network you trust
 
 Options:
   -g, --grant G          token/call: the grant (default client_credentials with a secret, else code — at a terminal only)
@@ -40,12 +43,16 @@ Tokens are cached per profile and owner (issuer, client, scope, resource, audien
 Tokens and secrets never go on the command line: secrets from the environment or a file,
 tokens from standard input (-).
 
-Exit codes: 0 done · 1 unexpected failure · 2 usage · 3 fix the configuration · 4 sign in again ·
-5 try again later · 6 more scope needed · 7 the API answered with an error status · 130 cancelled
+Exit codes: 0 done · 1 unexpected failure · 2 usage · 3 fix the configuration (a host name that
+does not resolve too) · 4 sign in again · 5 try again later · 6 more scope needed · 7 the API
+answered with an error status · 130 cancelled
 
 Config file:
   { "profiles": { "default": { "issuer": "https://auth.example.com", "clientId": "cli",
       "clientSecretEnv": "EXAMPLE_SECRET", "scope": "read" } } }
+  Profile fields: issuer, clientId, clientSecretEnv, clientSecretFile, scope, resource, audience,
+  apiUrls, preset, presetOptions, grant, username, allowInsecureHttp, endpoints ({ "token": URL, … }),
+  dialect (a JSON file's path, relative to the config file, or the spec itself)
 `
 
 const COMMAND_HELP: Record<string, string> = {

@@ -21,7 +21,8 @@ export const EXIT = {
   none: 130,
 } as const
 
-const OPTIONS = {
+/** The command line's options (node:util parseArgs): test/cli/options.test.ts runs each. */
+export const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' },
   profile: { type: 'string', short: 'p' },
@@ -49,12 +50,17 @@ const OPTIONS = {
   name: { type: 'string' },
   'auth-method': { type: 'string' },
   'grant-types': { type: 'string' },
+  'allow-insecure-http': { type: 'boolean' },
+  endpoint: { type: 'string', multiple: true },
+  dialect: { type: 'string' },
 } as const
 
 /** A usage mistake: what was wrong, the likely intended word, where to read more; exit code 2. */
-function usage(io: Io, problem: string, known: string[], word: string | undefined): number {
+function usage(io: Io, problem: string, known: string[], word: string | undefined, list = ''): number {
   const guess = word === undefined ? undefined : closest(word, known)
-  io.err.write(`oauthkit: ${problem}${guess ? `; did you mean ${guess}?` : ''}\nRun \`oauthkit --help\` for the commands and options.\n`)
+  io.err.write(
+    `oauthkit: ${problem}${guess ? `; did you mean ${guess}?` : ''}\n${list ? `${list}\n` : ''}Run \`oauthkit --help\` for the commands and options.\n`,
+  )
   return EXIT.usage
 }
 
@@ -96,7 +102,7 @@ export async function main(argv: string[], given: Io): Promise<number> {
     return name || flags.help ? EXIT.ok : EXIT.usage
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
-  if (!command) return usage(io, `no command "${name}"`, Object.keys(COMMANDS), name)
+  if (!command) return usage(io, `no command "${name}"`, Object.keys(COMMANDS), name, `commands: ${Object.keys(COMMANDS).join(', ')}`)
   if (flags.help) {
     io.out.write(helpOf(name) ?? HELP)
     return EXIT.ok
@@ -122,6 +128,14 @@ const ADVICE: Record<Recovery, string> = {
   none: 'cancelled',
 }
 
+/** Where the command line has its own answer to a code: the flag that does what the library's message names as an option. */
+const CODE_ADVICE: Partial<Record<string, string>> = {
+  insecure_url:
+    'plain http: goes to loopback only; on a network you trust, pass --allow-insecure-http (or "allowInsecureHttp": true in the profile)',
+  missing_endpoint: 'give the endpoint by hand: --endpoint NAME=URL (or the profile\'s "endpoints")',
+  unknown_host: 'check the host name in the issuer or URL (the message names it): it does not resolve',
+}
+
 function failure(err: unknown, io: Io, json: boolean): number {
   if (err instanceof UsageError) return usage(io, err.message, [], undefined)
   if (!isOAuthKitError(err)) {
@@ -133,6 +147,6 @@ function failure(err: unknown, io: Io, json: boolean): number {
     io.out.write(
       `${JSON.stringify({ error: { name: err.name, code: err.code, error: err.error, recovery: err.recovery, message: err.message } })}\n`,
     )
-  io.err.write(`oauthkit: ${err.name} [${err.code}${detail}]: ${err.message}\n  → ${ADVICE[err.recovery]}\n`)
+  io.err.write(`oauthkit: ${err.name} [${err.code}${detail}]: ${err.message}\n  → ${CODE_ADVICE[err.code] ?? ADVICE[err.recovery]}\n`)
   return EXIT[err.recovery]
 }

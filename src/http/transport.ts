@@ -65,7 +65,9 @@ export async function send(
       ? ['aborted', `request to ${the} aborted by the caller`, signal.reason]
       : timeoutSignal.aborted
         ? ['timeout', `${the} did not answer within ${timeout} ms (the timeout option)`, err]
-        : ['network_error', `could not reach ${the}: ${errorText(err)}`, err]
+        : platformCode(err) === 'ENOTFOUND'
+          ? ['unknown_host', `${the}: the host ${request.url.hostname} does not resolve (ENOTFOUND): check the URL's spelling`, err]
+          : ['network_error', `could not reach ${the}: ${errorText(err)}`, err]
     throw new NetworkError(code, message, { cause, url: where })
   }
 
@@ -135,9 +137,14 @@ function bodyText(body: unknown): string | undefined {
 
 /** The platform's reason, for a message: its code (`ECONNREFUSED`), else its cleaned message (URLs without their query). */
 function errorText(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown } })?.cause
-  if (typeof cause?.code === 'string') return cleanText(cause.code, 60)
-  return cleanText(err instanceof Error ? err.message : err)
+  const code = platformCode(err)
+  return code ? cleanText(code, 60) : cleanText(err instanceof Error ? err.message : err)
+}
+
+/** The platform's error code of a failed fetch (undici puts it on the `cause`: `ENOTFOUND`, `ECONNREFUSED`), if any. */
+function platformCode(err: unknown): string | undefined {
+  const code = (err as { cause?: { code?: unknown } })?.cause?.code
+  return typeof code === 'string' ? code : undefined
 }
 
 async function readCapped(response: Response, max: number, where: string, the: string): Promise<Uint8Array<ArrayBuffer>> {

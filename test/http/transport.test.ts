@@ -95,6 +95,16 @@ describe('timeouts and cancellation', () => {
     expect(err).toMatchObject({ code: 'network_error', recovery: 'retry' })
     expect(err.cause).toBeDefined()
   })
+
+  it('a host name that does not resolve is unknown_host (fix-config), naming the host: a typo is not retried', async () => {
+    const enotfound = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('getaddrinfo ENOTFOUND as.exmaple.com'), { code: 'ENOTFOUND' }),
+    })
+    const err = await failure((await client({ fetch: async () => Promise.reject(enotfound) })).clientCredentialsGrant())
+    expect(err).toMatchObject({ name: 'NetworkError', code: 'unknown_host', recovery: 'fix-config' })
+    expect(err.cause).toBeDefined()
+    expect(err.message).toContain('the host as.example.com does not resolve')
+  })
 })
 
 describe('plain http', () => {
