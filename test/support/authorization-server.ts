@@ -35,6 +35,8 @@ export interface LocalServers {
 export interface LocalServerOptions {
   /** Access-token lifetime in seconds. Default 60. */
   accessTokenTtl?: number
+  /** The authorization server's port (the API's is the next one); default: ephemeral ports. */
+  port?: number
   /** A single-page app at this origin: a public client `spa-app` with its redirect and CORS. */
   spaOrigin?: string
   /** Require pushed authorization requests (RFC 9126; the endpoint is always there). */
@@ -102,8 +104,8 @@ export function quietExpectedNotices() {
   }
 }
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+async function listen(server: Server, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve))
   return (server.address() as AddressInfo).port
 }
 
@@ -112,8 +114,8 @@ export async function startLocalServers(options: LocalServerOptions = {}): Promi
   // Reserve the ports first: the issuer must be known before the provider is built.
   const asServer = createServer()
   const apiServer = createServer()
-  const issuer = `http://127.0.0.1:${await listen(asServer)}`
-  const api = `http://127.0.0.1:${await listen(apiServer)}`
+  const issuer = `http://127.0.0.1:${await listen(asServer, options.port)}`
+  const api = `http://127.0.0.1:${await listen(apiServer, options.port ? options.port + 1 : 0)}`
   const redirectUri = `${api}/callback`
 
   quietExpectedNotices()
