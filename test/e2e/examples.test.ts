@@ -4,7 +4,7 @@
  * or the vendor's emulator. A new file in examples/ that the runner does not know fails here.
  */
 import { spawn } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -53,8 +53,12 @@ describe('npm run example <name>', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(files.sort())
     const { code, out } = await npmRunExample([])
     expect(code).toBe(0)
-    for (const name of [...files, 'spa']) expect(out).toContain(`  ${name} `)
+    for (const name of [...files, 'spa'])
+      expect(out).toMatch(new RegExp(`^  ${name} +\\S.{20,}  \\[(local servers|vendor emulator|MCP server|browser)\\]$`, 'm'))
     expect(out).not.toContain('does not know')
+    // The list loads no server, emulator or example: only Node's own modules, until a name is run.
+    const lister = readFileSync(resolve(root, 'scripts', 'example.ts'), 'utf8')
+    expect([...lister.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1]!).filter((m) => !m.startsWith('node:'))).toEqual([])
   })
 
   for (const name of files) {
