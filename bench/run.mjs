@@ -24,7 +24,7 @@ const want = (name) => !only || only.includes(name)
 // ---------------------------------------------------------------- setup
 if (!existsSync(join(here, 'node_modules', 'openid-client'))) {
   console.log('installing bench/ dependencies (the peers live there, never in the SDK)…')
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: here, stdio: 'inherit' })
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: here, stdio: 'inherit' }) // ci: the lock file as it is, never rewritten
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 console.log('building oauthkit…')

@@ -1,5 +1,5 @@
 /**
- * One preset per documented vendor (../shared/VENDORS.md). Each is data built from the
+ * One preset per documented vendor (docs/dialects.md lists them). Each is data built from the
  * dialect parts, with a comment naming the vendor document it follows; spread one into
  * `createOAuthClient`: `createOAuthClient({ ...eptura({ site, redirectUri, scope }), clientId })`.
  */
@@ -19,7 +19,7 @@ export function base(value: string, what: string): string {
 }
 
 /**
- * EPISHIP OAuth Authentication API (seeds/000): standard grants (`authorization_code`,
+ * EPISHIP OAuth Authentication API (its "OAuth Authentication API" page): standard grants (`authorization_code`,
  * `password`, `refresh_token`), space-separated scopes, no discovery document and no paths
  * published — so every path is configurable; these defaults are the common ones.
  *
@@ -40,7 +40,7 @@ export function epishipPreset(options: {
 }
 
 /**
- * Epismo (seeds/001): standard OAuth 2.0 + OpenID Connect with RFC 8414 and OpenID
+ * Epismo (its "OAuth" page): standard OAuth 2.0 + OpenID Connect with RFC 8414 and OpenID
  * discovery, dynamic registration, PKCE, userinfo, revocation, introspection. Nothing to
  * bend: the preset is the issuer. MCP clients start from the MCP server with
  * `discoverFromResource` (RFC 9728).
@@ -53,7 +53,7 @@ export function epismoPreset(options: { issuer: string }): VendorPreset {
 }
 
 /**
- * Eptura Workplace (seeds/002, "Using OAuth 2.0 to Access the API"):
+ * Eptura Workplace (its "Using OAuth 2.0 to Access the API" page):
  * - browser sign-in at `<site>/login.html` with exactly `response_type`, `client_id`,
  *   `redirect_uri`, `scope`, `state`; the code comes back in the fragment with `appCode`,
  *   and the document shows no `state` in it;
@@ -104,7 +104,7 @@ export function epturaPreset(options: { site: string; redirectUri: string; scope
 }
 
 /**
- * Organization API (seeds/003, "Authentication"): `client_credentials` at
+ * Organization API (its "Authentication" page): `client_credentials` at
  * `https://{server}/oauth2/token` with the client credentials in `Authorization: Basic`;
  * the answer carries a refresh token (`expires_in` in seconds), refreshed with
  * `grant_type=refresh_token`, again with Basic. The document's alternative, "less secure":
@@ -124,7 +124,7 @@ export function organizationApiPreset(options: { server: string; credentials?: '
 }
 
 /**
- * Bipsync (seeds/004, "OAuth Introduction"): RFC 8414 metadata at
+ * Bipsync (its "OAuth Introduction" page): RFC 8414 metadata at
  * `https://{client}-api.bipsync.com/.well-known/oauth-authorization-server`; confidential
  * applications (a secret) and public ones (PKCE, no secret); authorization code for a user or
  * a service account (the same flow, signed in as the service account), refresh,

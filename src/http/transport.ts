@@ -61,13 +61,13 @@ export async function send(
   const timeoutSignal = AbortSignal.timeout(timeout)
   const where = redactUrl(request.url)
   const fail = (err: unknown): never => {
+    const why = errorText(err)
     const [code, message, cause]: [ErrorCode, string, unknown] = signal?.aborted
       ? ['aborted', `request to ${the} aborted by the caller`, signal.reason]
       : timeoutSignal.aborted
         ? ['timeout', `${the} did not answer within ${timeout} ms (the timeout option)`, err]
-        : platformCode(err) === 'ENOTFOUND'
-          ? ['unknown_host', `${the}: the host ${request.url.hostname} does not resolve (ENOTFOUND): check the URL's spelling`, err]
-          : ['network_error', `could not reach ${the}: ${errorText(err)}`, err]
+        : // A name the resolver does not know (ENOTFOUND) is a typo to fix, not a bad moment to wait out.
+          [why === 'ENOTFOUND' ? 'unknown_host' : 'network_error', `could not reach ${the}: ${why}`, err]
     throw new NetworkError(code, message, { cause, url: where })
   }
 
@@ -137,14 +137,9 @@ function bodyText(body: unknown): string | undefined {
 
 /** The platform's reason, for a message: its code (`ECONNREFUSED`), else its cleaned message (URLs without their query). */
 function errorText(err: unknown): string {
-  const code = platformCode(err)
-  return code ? cleanText(code, 60) : cleanText(err instanceof Error ? err.message : err)
-}
-
-/** The platform's error code of a failed fetch (undici puts it on the `cause`: `ENOTFOUND`, `ECONNREFUSED`), if any. */
-function platformCode(err: unknown): string | undefined {
-  const code = (err as { cause?: { code?: unknown } })?.cause?.code
-  return typeof code === 'string' ? code : undefined
+  const cause = (err as { cause?: { code?: unknown } })?.cause
+  if (typeof cause?.code === 'string') return cleanText(cause.code, 60)
+  return cleanText(err instanceof Error ? err.message : err)
 }
 
 async function readCapped(response: Response, max: number, where: string, the: string): Promise<Uint8Array<ArrayBuffer>> {

@@ -1,5 +1,5 @@
 /**
- * Emulators of the five documented vendors (../shared/VENDORS.md), each following its
+ * Emulators of the five documented vendors (docs/dialects.md), each following its
  * document exactly and refusing what it does not allow — so a test that passes against one
  * proves the quirk is handled.
  */
@@ -9,7 +9,7 @@ import { createEmulator, EmulatorRejection, readStandardTokenRequest, type Emula
 const hostUrl = (value: string) => (/^https?:\/\//.test(value) ? value : `https://${value}`).replace(/\/$/, '')
 
 /**
- * EPISHIP (seeds/000): no discovery; password, code, refresh; scopes like "all billing"; personal access tokens.
+ * EPISHIP (its "OAuth Authentication API" page): no discovery; password, code, refresh; scopes like "all billing"; personal access tokens.
  *
  * @example
  * const epishp = epishipServer({ baseUrl, clients: [{ clientId: 'app', clientSecret: 's' }], users: { ann: 'pw' } })
@@ -62,7 +62,7 @@ export function epishipServer(options: { baseUrl: string; clients: EmulatedClien
 }
 
 /**
- * Epismo (seeds/001): both well-known documents, registration at /oauth/register, code +
+ * Epismo (its "OAuth" page): both well-known documents, registration at /oauth/register, code +
  * PKCE (an exchange without PKCE is refused), /oauth/token, /oauth/userinfo (GET and POST),
  * /oauth/revoke, /oauth/introspect; and an MCP server whose 401 points to RFC 9728 metadata
  * (or, with `mcpChallengeNamesMetadata: false`, only serves it at the path-aware well-known URL).
@@ -113,7 +113,7 @@ export function epismoServer(options: {
 }
 
 /**
- * Eptura Workplace (seeds/002): login.html with exactly five parameters; the code in the
+ * Eptura Workplace (its "Using OAuth 2.0 to Access the API" page): login.html with exactly five parameters; the code in the
  * fragment with appCode and no state; every token parameter in an x- header (a body is
  * refused), Content-Type application/json; expires_in in milliseconds; rotating refresh
  * tokens; revocation by the x-token header; the browserless code request with x-auth-*.
@@ -213,7 +213,7 @@ function epturaRoutes(
 }
 
 /**
- * Organization API (seeds/003): client_credentials at /oauth2/token answered with a refresh
+ * Organization API (its "Authentication" page): client_credentials at /oauth2/token answered with a refresh
  * token. In `basic` mode credentials must come as Basic (in the body they are refused); in
  * `query` mode everything must come in the query string of the POST URL.
  *
@@ -253,7 +253,7 @@ export function organizationApiServer(options: { server: string; clients: Emulat
 }
 
 /**
- * Bipsync (seeds/004): RFC 8414 metadata at https://{client}-api.bipsync.com; confidential
+ * Bipsync (its "OAuth Introduction" page): RFC 8414 metadata at https://{client}-api.bipsync.com; confidential
  * and public applications (public ones must use PKCE); authorization code (users and service
  * accounts), refresh, client_credentials, device authorization.
  *

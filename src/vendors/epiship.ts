@@ -22,7 +22,7 @@ export interface PersonalAccessTokensOptions {
 }
 
 /**
- * EPISHIP (seeds/000): "List all active Personal Access Tokens for the authenticated user"
+ * EPISHIP (its "OAuth Authentication API" page): "List all active Personal Access Tokens for the authenticated user"
  * and "Revoke (delete) specific tokens". The document gives no paths or shapes; the defaults
  * are the common REST ones and the list may be an array or `{ data: [...] }` / `{ tokens: [...] }`.
  *

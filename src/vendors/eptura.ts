@@ -16,7 +16,7 @@ export interface EpturaCodeRequest extends HttpOptions {
 }
 
 /**
- * Eptura Workplace's "alternate authorization code request" (seeds/002): an authorization
+ * Eptura Workplace's "alternate authorization code request" (its "Using OAuth 2.0 to Access the API" page): an authorization
  * code without a browser, from `POST <site>/external/api/oauth2/auth` with the `x-auth-*`
  * headers; the answer is `{ "code": "…" }`. Exchange it with `client.exchangeCode({ code })`.
  * The code expires after 5 minutes. The password travels in a header, as the vendor requires:

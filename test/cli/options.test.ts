@@ -374,7 +374,7 @@ describe('mistakes a newcomer makes', () => {
       const run = await cli(['token', '--issuer', 'https://auth.exmaple.com', '--client-id', 'c'])
       expect(run.code).toBe(3)
       expect(run.err).toContain('[unknown_host]')
-      expect(run.err).toContain('the host auth.exmaple.com does not resolve')
+      expect(run.err).toContain('https://auth.exmaple.com/.well-known/oauth-authorization-server: ENOTFOUND')
     } finally {
       spy.mockRestore()
     }

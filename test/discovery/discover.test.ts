@@ -153,9 +153,9 @@ describe('discovery: malformed answers each give a typed error naming the URL', 
     ['404 everywhere', () => new HttpResponse('not found', { status: 404 }), 'discovery_failed'],
     ['an HTML page', () => new HttpResponse('<html><body>Login</body></html>', { headers: { 'content-type': 'text/html' } }), 'not_json'],
     ['invalid JSON', () => new HttpResponse('{"issuer": ', { headers: { 'content-type': 'application/json' } }), 'invalid_json'],
-    ['a JSON array', () => HttpResponse.json([metadata()]), 'invalid_response'],
+    ['a JSON array', () => HttpResponse.json([metadata()]), 'invalid_metadata'],
     ['a wrong issuer', () => HttpResponse.json(metadata('https://evil.example.com')), 'issuer_mismatch'],
-    ['no issuer', () => HttpResponse.json({ ...metadata(), issuer: undefined }), 'invalid_response'],
+    ['no issuer', () => HttpResponse.json({ ...metadata(), issuer: undefined }), 'invalid_metadata'],
     ['no token_endpoint', () => HttpResponse.json({ ...metadata(), token_endpoint: undefined }), 'invalid_metadata'],
     ['token_endpoint not a URL', () => HttpResponse.json({ ...metadata(), token_endpoint: 'token' }), 'invalid_metadata'],
     ['token_endpoint a number', () => HttpResponse.json({ ...metadata(), token_endpoint: 42 }), 'invalid_metadata'],
@@ -191,6 +191,21 @@ describe('discovery: malformed answers each give a typed error naming the URL', 
       expect(err.recovery).toMatch(/retry|fix-config/)
     })
   }
+
+  it("a document that is JSON but not metadata is said in oauthkit's words, naming the field at fault", async () => {
+    msw.server.use(
+      http.get(wellKnown, () => HttpResponse.json({ ...metadata(), issuer: undefined })),
+      http.get(`${ISSUER}/.well-known/openid-configuration`, () => new HttpResponse(null, { status: 404 })),
+    )
+    const err = await failure(discover(ISSUER, noCache))
+    expect(err.message).toBe(
+      `discovery at ${wellKnown} failed: the document is not metadata: issuer must be a string (it is missing or of another kind)`,
+    )
+    msw.server.use(http.get(wellKnown, () => HttpResponse.json({ ...metadata(), jwks_uri: 7 })))
+    expect((await failure(discover(ISSUER, noCache))).message).toBe(
+      `authorization server metadata from ${wellKnown} is invalid: jwks_uri must be an absolute URL`,
+    )
+  })
 
   it('an issuer with a query string is refused before any request', async () => {
     const err = await failure(Promise.resolve().then(() => discover(`${ISSUER}?tenant=1`, noCache)))

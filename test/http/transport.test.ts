@@ -103,7 +103,7 @@ describe('timeouts and cancellation', () => {
     const err = await failure((await client({ fetch: async () => Promise.reject(enotfound) })).clientCredentialsGrant())
     expect(err).toMatchObject({ name: 'NetworkError', code: 'unknown_host', recovery: 'fix-config' })
     expect(err.cause).toBeDefined()
-    expect(err.message).toContain('the host as.example.com does not resolve')
+    expect(err.message).toBe('could not reach the token endpoint https://as.example.com/token: ENOTFOUND')
   })
 })
 

@@ -105,6 +105,9 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
         )
       }
     }
+    // A discovery document that is JSON but not metadata (no issuer, not an object): said in oauthkit's words.
+    const shape = code === 'invalid_response' && /^(resource )?discovery at /.test(operation) ? metadataFault(err.message) : undefined
+    if (shape) return oauthKitError('invalid_metadata', `${failed}the document is not metadata: ${shape}`, context)
     // An unsuccessful answer that is no OAuth error is, first of all, an unexpected status.
     const truthful = answer && answer.status >= 300 && (code === 'not_json' || code === 'invalid_json') ? 'unexpected_status' : code
     return oauthKitError(truthful, failed + (answer ? said(answer, cleanText(err.message)) : cleanText(err.message)), context)
@@ -119,6 +122,13 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
       ? 'invalid_id_token'
       : 'invalid_response'
   return oauthKitError(code, failed + cleanText(err instanceof Error ? err.message : err), context)
+}
+
+/** oauth4webapi's complaint about a metadata document's shape, as oauthkit says it (`issuer must be a string`), if it is one. */
+function metadataFault(message: string): string | undefined {
+  if (/body must be a top level object/.test(message)) return 'it is not a JSON object'
+  const field = /body "(\w+)" property must be (.+)$/.exec(message)
+  return field ? `${field[1]} must be ${field[2]} (it is missing or of another kind)` : undefined
 }
 
 /**
