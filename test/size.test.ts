@@ -97,10 +97,14 @@ const root = resolve(import.meta.dirname, '..')
  *   the held ID token kept by a refresh, form_post's posted answer read as a query (the Request
  *   reader a chunk), and the door to the ID token's signature check (protocol/run/jws.ts, a
  *   chunk loaded the first time a signature is verified: asked, or no TLS).
+ * - 20.81 → 21.01 KiB (SPA): #25's Web Storage compare-and-swap and #26's leftovers (20.96);
+ *   #27's unknown_host (a host name that does not resolve is not retried); #28's door to a
+ *   dialect's declared discovery deviation (the deviation itself is dialect code, in no bundle
+ *   that declares none).
  *
  * oauth4webapi (the protocol and its checks) is 5.9 KiB of the SPA path.
  */
-const SPA_BUDGET_GZIP_BYTES = 21 * 1024
+const SPA_BUDGET_GZIP_BYTES = 21.05 * 1024
 
 /**
  * 19.75 KiB gzip for `oauthkit/browser`'s createBrowserClient doing the same job plus what the

@@ -1,6 +1,6 @@
-import { ConfigError } from '../errors.js'
+import { ConfigError, redactUrl } from '../errors.js'
 import { checkDialectSpec } from './check.js'
-import { HOOKS, hooksOf, type Dialect, type DialectSpec, type Endpoint, type OutgoingRequest } from './types.js'
+import { HOOKS, hooksOf, type Dialect, type DialectHooks, type DialectSpec, type Endpoint, type OutgoingRequest } from './types.js'
 
 /**
  * Declares a dialect: checks its data field by field (an unknown key, a value of the wrong kind
@@ -24,8 +24,37 @@ export function defineDialect(spec: DialectSpec | Dialect): Dialect {
     request: (endpoint: Endpoint, request: OutgoingRequest) => dialectRequest(spec, endpoint, request),
     response: (endpoint: Endpoint, body: Record<string, unknown>) => dialectResponseBody(spec, endpoint, body),
     error: (text: string) => (spec.errors ? standardError(spec.errors, text) : text),
+    ...(spec.discovery?.ancestorIssuer ? { issuer: declaredIssuer(spec.name, spec.discovery.ancestorIssuer) } : {}),
   }
   return Object.freeze({ ...spec, [HOOKS]: hooks }) as Dialect
+}
+
+/**
+ * The declared deviation of `discovery.ancestorIssuer`: a discovery answer for an issuer under
+ * `declared` (same origin, its path below) that names exactly `declared` is held to it, with a
+ * warning each time; any other answer is held to the issuer asked for (a server that fixed its
+ * metadata passes as well, one that names anything else fails as it would without the dialect).
+ */
+function declaredIssuer(dialect: string, value: string): NonNullable<DialectHooks['issuer']> {
+  const declared = new URL(value)
+  const base = declared.pathname.replace(/\/$/, '')
+  return async (expected, answer, onWarning) => {
+    const under = expected.origin === declared.origin && expected.pathname.startsWith(`${base}/`) && expected.href !== declared.href
+    const named: unknown = under
+      ? (
+          (await answer
+            .clone()
+            .json()
+            .catch(() => undefined)) as { issuer?: unknown } | undefined
+        )?.issuer
+      : undefined
+    if (typeof named !== 'string' || !URL.canParse(named) || new URL(named).href !== declared.href) return undefined
+    onWarning?.({
+      code: 'declared_issuer',
+      message: `${dialect}: the metadata for ${redactUrl(expected)} names the issuer ${value}, the deviation the dialect declares (discovery.ancestorIssuer); ${value} is the issuer every later check holds the server to`,
+    })
+    return declared
+  }
 }
 
 /**
@@ -145,6 +174,7 @@ export function composeDialects(...dialects: Array<DialectSpec | Dialect>): Dial
     if (d.authorizationResponse) merged.authorizationResponse = { ...merged.authorizationResponse, ...d.authorizationResponse }
     if (d.revocation) merged.revocation = d.revocation
     if (d.errors) merged.errors = { ...merged.errors, ...d.errors }
+    if (d.discovery) merged.discovery = { ...merged.discovery, ...d.discovery }
   }
   if (requests.length) merged.request = (endpoint, request) => requests.reduce((r, f) => f(endpoint, r), request)
   if (bodies.length) merged.responseBody = (endpoint, body) => bodies.reduce((b, f) => f(endpoint, b), body)

@@ -2,7 +2,8 @@ import { ConfigError } from '../errors.js'
 import { closest } from '../internal/closest.js'
 
 /** What each field of a dialect may be: a kind, the allowed values, or the fields of a group. */
-type Rule = 'string' | 'boolean' | 'positive' | 'record' | 'strings' | 'function' | readonly string[] | { readonly [key: string]: Rule }
+type Rule =
+  'string' | 'url' | 'boolean' | 'positive' | 'record' | 'strings' | 'function' | readonly string[] | { readonly [key: string]: Rule }
 
 /** The data a dialect declares (DialectSpec), as checked at run time: JSON-loaded specs included. */
 const SPEC: { readonly [key: string]: Rule } = {
@@ -20,12 +21,14 @@ const SPEC: { readonly [key: string]: Rule } = {
   authorizationResponse: { mode: ['query', 'fragment'], extraFields: 'strings', stateEchoed: 'boolean' },
   errors: 'record',
   revocation: { header: 'string' },
+  discovery: { ancestorIssuer: 'url' },
   request: 'function',
   responseBody: 'function',
 }
 
 const KINDS: Record<string, [(value: unknown) => boolean, string]> = {
   string: [(v) => typeof v === 'string' && v !== '', 'a non-empty string'],
+  url: [(v) => typeof v === 'string' && URL.canParse(v) && !/[?#]/.test(v), 'an absolute URL without a query or fragment'],
   boolean: [(v) => typeof v === 'boolean', 'true or false'],
   positive: [(v) => typeof v === 'number' && Number.isFinite(v) && v > 0, 'a positive number'],
   record: [(v) => isObject(v) && Object.values(v).every((x) => typeof x === 'string'), 'an object of strings'],

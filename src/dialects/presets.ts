@@ -4,7 +4,7 @@
  * `createOAuthClient`: `createOAuthClient({ ...eptura({ site, redirectUri, scope }), clientId })`.
  */
 import { ConfigError } from '../errors.js'
-import type { DialectSpec, VendorPreset } from './types.js'
+import type { Dialect, DialectSpec, VendorPreset } from './types.js'
 import { defineDialect } from './apply.js'
 
 /** A vendor's base URL from a host name or URL: `https://` when no scheme is given, the path kept, no trailing slash. */
@@ -50,6 +50,22 @@ export function epishipPreset(options: {
  */
 export function epismoPreset(options: { issuer: string }): VendorPreset {
   return { dialect: defineDialect({ name: 'Epismo' }), issuer: base(options.issuer, 'Epismo issuer') }
+}
+
+/**
+ * Atlassian's remote MCP server (`https://mcp.atlassian.com/v1/mcp/authv2`), as its metadata is
+ * published: the protected resource metadata names a tenant's authorization server,
+ * `https://auth.atlassian.com/<tenant>`, whose metadata says `"issuer": "https://auth.atlassian.com"`
+ * — a path-ancestor on the same origin, where RFC 8414 §3.3 wants the tenant's URL. The preset
+ * declares exactly that deviation and nothing else: an answer naming any other issuer is still
+ * `issuer_mismatch`, each use is reported through `onWarning` (`declared_issuer`), and
+ * `https://auth.atlassian.com` is then the issuer every later check holds the server to.
+ *
+ * @example
+ * const mcp = createMcpAuth({ serverUrl: 'https://mcp.atlassian.com/v1/mcp/authv2', ...atlassianMcpPreset(), redirectUri, signIn })
+ */
+export function atlassianMcpPreset(): { dialect: Dialect } {
+  return { dialect: defineDialect({ name: "Atlassian's MCP server", discovery: { ancestorIssuer: 'https://auth.atlassian.com' } }) }
 }
 
 /**

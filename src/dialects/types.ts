@@ -106,6 +106,21 @@ export interface DialectSpec {
   errors?: Record<string, string>
   /** Revocation: the standard form body (RFC 7009), or the token in one header. */
   revocation?: { header: string }
+  /**
+   * A deviation of the server's discovery documents, declared — nothing else is relaxed, and
+   * there is no switch that turns the issuer check off.
+   */
+  discovery?: {
+    /**
+     * The metadata names this `issuer`, a path-ancestor on the same origin of the issuer that
+     * discovery is asked for (Atlassian: `https://auth.atlassian.com` for
+     * `https://auth.atlassian.com/<tenant>`). Accepted for issuers under it, with exactly this
+     * value, each time with an `onWarning` (`declared_issuer`); it is then the issuer every later
+     * check uses (`iss` in the authorization response, ID tokens). Any other mismatch is still
+     * `issuer_mismatch`.
+     */
+    ancestorIssuer?: string
+  }
   /** Anything the data cannot say: rewrite a request. Runs after the data-driven rewrite. */
   request?(endpoint: Endpoint, request: OutgoingRequest): OutgoingRequest
   /** Rewrite a successful JSON body before it is validated. Runs after `defaultTokenType`. */
@@ -118,6 +133,12 @@ export interface DialectHooks {
   response(endpoint: Endpoint, body: Record<string, unknown>): Record<string, unknown>
   /** Rewrites the text of any answer that carries an OAuth error the dialect maps. */
   error(text: string): string
+  /**
+   * The issuer to hold a discovery answer to when the dialect declares that this server's
+   * metadata names a path-ancestor of `expected` and the answer names exactly it (warned), else
+   * undefined: the issuer asked for. `answer` is read from a clone.
+   */
+  issuer?(expected: URL, answer: Response, onWarning?: (warning: { code: string; message: string }) => void): Promise<URL | undefined>
 }
 
 /** Where a declared dialect keeps its compiled hooks (shared by every copy of oauthkit). */

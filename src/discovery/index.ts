@@ -5,6 +5,7 @@ import { systemClock } from '../internal/clock.js'
 import { assertSecureUrl, parseUrl } from '../internal/url.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
 import { pickHttpOptions, type HttpOptions } from '../http/options.js'
+import { hooksOf } from '../dialects/types.js'
 import { runOperation } from '../protocol/run/operation.js'
 import { parseAuthorizationServerMetadata, parseProtectedResourceMetadata } from '../wire/metadata.js'
 import type { AuthorizationServerMetadata, ProtectedResourceMetadata } from '../types.js'
@@ -114,7 +115,14 @@ async function discoverUncached(
           response.status >= 400 && response.status < 500
             ? response.status
             : {
-                metadata: parseAuthorizationServerMetadata(await o.processDiscoveryResponse(expected, response), url),
+                metadata: parseAuthorizationServerMetadata(
+                  // A deviation the dialect declares for this server (a path-ancestor issuer), else the issuer asked for.
+                  await o.processDiscoveryResponse(
+                    (await hooksOf(http.dialect)?.issuer?.(expected, response, http.onWarning)) ?? expected,
+                    response,
+                  ),
+                  url,
+                ),
                 url,
                 fetchedAt: (http.clock ?? systemClock).now(),
               },

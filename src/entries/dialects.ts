@@ -4,7 +4,7 @@
  * @module oauthkit/dialects
  */
 // `oauthkit/dialects`: vendor presets, the dialect toolkit, and the vendors' own operations.
-export { bipsyncPreset, epishipPreset, epismoPreset, epturaPreset, organizationApiPreset } from '../dialects/presets.js'
+export { atlassianMcpPreset, bipsyncPreset, epishipPreset, epismoPreset, epturaPreset, organizationApiPreset } from '../dialects/presets.js'
 export { defineDialect, composeDialects } from '../dialects/apply.js'
 export type { Dialect, DialectSpec, VendorPreset, Placement, CredentialsPlacement, Endpoints } from '../dialects/types.js'
 export { requestEpturaCode } from '../vendors/eptura.js'

@@ -9,6 +9,7 @@ import { createDPoP, createMcpAuth, memoryKeyValueStore, type McpAuthOptions } f
 import { AS, CIMD, ID_JAG, IDP, JWT_BEARER, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from '../support/mcp-world.js'
 import { fakeClock, useStrictMsw } from '../support/msw.js'
 import { epismoServer } from '../../src/entries/testing.js'
+import { defineDialect } from '../../src/entries/dialects.js'
 
 const msw = useStrictMsw()
 /** Every name of these worlds is on the public internet (TEST-NET-3): no DNS query leaves the test. */
@@ -114,6 +115,52 @@ describe('oauthkit/mcp: from a 401 to a token', () => {
     await w.mcp.fetch('https://mcp.example/mcp-other/x')
     await w.mcp.fetch('http://mcp.example/mcp')
     expect(seen).toEqual([null, null, null])
+  })
+})
+
+describe("oauthkit/mcp: a declared discovery deviation (Atlassian's shape: a tenant's authorization server naming its root as issuer)", () => {
+  const tenantAs = defineDialect({ name: 'Tenant AS', discovery: { ancestorIssuer: AS } })
+
+  it('undeclared: issuer_mismatch before anything is registered or sent to the authorization server', async () => {
+    const w = setup({ tenant: 't1' })
+    const err = await w.call(w.mcp.fetch).then(
+      () => undefined,
+      (e: unknown) => e as { code: string },
+    )
+    expect(err?.code).toBe('issuer_mismatch')
+    expect([w.log.registrations, w.log.tokenRequests, w.signIn.mock.calls]).toEqual([[], [], []])
+  })
+
+  it('declared: signs in and calls the tool; iss and the tokens are the root issuer, and the deviation is reported', async () => {
+    const seen: string[] = []
+    const w = setup({ tenant: 't1' }, { dialect: tenantAs, onWarning: (x) => void seen.push(x.code) })
+    const response = await w.call(w.mcp.fetch)
+    expect(response.status).toBe(200)
+    expect(await json(response)).toMatchObject({ issuer: AS })
+    expect(w.log.authorizations[0]!.get('resource')).toBe(MCP)
+    expect(w.mcp.server).toMatchObject({ metadata: { issuer: AS } })
+    expect(seen).toContain('declared_issuer')
+  })
+
+  it('declared, but the callback names the tenant as iss: iss_mismatch (the declared issuer is the one checked)', async () => {
+    const w = mcpWorld({ tenant: 't1' })
+    msw.server.use(...w.handlers)
+    const tenantIss = async (request: { url: string }) =>
+      (await w.signIn(request)).replace(`iss=${encodeURIComponent(AS)}`, `iss=${encodeURIComponent(`${AS}/t1`)}`)
+    const mcp = createMcpAuth({
+      serverUrl: MCP,
+      redirectUri: REDIRECT,
+      signIn: tenantIss,
+      discoveryCache: false,
+      resolveHost: PUBLIC,
+      dialect: tenantAs,
+    })
+    const err = await w.call(mcp.fetch).then(
+      () => undefined,
+      (e: unknown) => e as { code: string },
+    )
+    expect(err?.code).toBe('iss_mismatch')
+    expect(w.log.tokenRequests).toEqual([])
   })
 })
 

@@ -52,6 +52,11 @@ export interface WorldOptions {
    * with a proof for it; `nonce`: both demand their own nonce first (§8, §9).
    */
   dpop?: { nonce?: boolean }
+  /**
+   * Atlassian's shape: the resource names a tenant's authorization server (`AS/<tenant>`), whose
+   * metadata (served at the tenant's path-insertion URL) names the issuer `AS`, a path-ancestor.
+   */
+  tenant?: string
 }
 
 const AS_NONCE = 'as-nonce-1'
@@ -95,7 +100,11 @@ export function mcpWorld(options: WorldOptions = {}) {
 
   const prm = () =>
     options.resourceMetadata === undefined
-      ? { resource: MCP, authorization_servers: [AS], scopes_supported: ['mcp:read', 'mcp:write'] }
+      ? {
+          resource: MCP,
+          authorization_servers: [options.tenant ? `${AS}/${options.tenant}` : AS],
+          scopes_supported: ['mcp:read', 'mcp:write'],
+        }
       : options.resourceMetadata
   const asDoc = (issuer: string) => {
     const extra = options.asMetadata?.[issuer]
@@ -129,11 +138,13 @@ export function mcpWorld(options: WorldOptions = {}) {
   }
 
   function authServer(issuer: string) {
+    const served = () => {
+      const doc = asDoc(issuer)
+      return doc === 404 ? new HttpResponse(null, { status: 404 }) : HttpResponse.json(doc)
+    }
     return [
-      http.get(`${issuer}/.well-known/oauth-authorization-server`, () => {
-        const doc = asDoc(issuer)
-        return doc === 404 ? new HttpResponse(null, { status: 404 }) : HttpResponse.json(doc)
-      }),
+      http.get(`${issuer}/.well-known/oauth-authorization-server`, served),
+      ...(options.tenant && issuer === AS ? [http.get(`${AS}/.well-known/oauth-authorization-server/${options.tenant}`, served)] : []),
       http.get(`${issuer}/.well-known/openid-configuration`, () => new HttpResponse(null, { status: 404 })),
       http.post(`${issuer}/register`, async ({ request }) => {
         const body = (await request.json()) as Record<string, unknown>
@@ -238,7 +249,9 @@ export function mcpWorld(options: WorldOptions = {}) {
       } else if (token && scheme !== 'Bearer') return new HttpResponse(null, { status: 401, headers: { 'www-authenticate': challenge() } })
       // Tokens of the authorization servers the resource names today, for this resource (its audience).
       const doc = prm()
-      const trusted = doc === 404 ? [LEGACY] : (doc.authorization_servers as string[])
+      const named = doc === 404 ? [LEGACY] : (doc.authorization_servers as string[])
+      // A tenant's authorization server issues its tokens as its issuer, the path-ancestor.
+      const trusted = named.map((name) => (options.tenant && name === `${AS}/${options.tenant}` ? AS : name))
       const valid = token && !options.refuseAll && token.expiresAt > Date.now() && token.resource === MCP && trusted.includes(token.issuer)
       if (!valid) {
         const scope = options.challengeScope ? `, scope="${options.challengeScope}"` : ''
