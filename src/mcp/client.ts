@@ -1,5 +1,6 @@
 import { ConfigError, OAuthKitError, OAuthServerError, isOAuthKitError, redactUrl } from '../errors.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
+import { startDeviceAuthorization } from '../protocol/grants/device.js'
 import { privateKeyJwt, secretContext } from '../protocol/run/client-auth.js'
 import { jwtBearerGrant, tokenExchangeGrant, TOKEN_TYPES, type TokenSource } from '../protocol/grants/exchange.js'
 import { leanReader } from '../protocol/run/token.js'
@@ -13,7 +14,7 @@ import { authorizedFetch, urlMatcher } from '../fetch/authorized-fetch.js'
 import { checkInsufficientScope } from '../fetch/answer.js'
 import { canonical, discoverMcpServer, type McpServerInfo } from './discovery.js'
 import { checkOptions, chooseGrant, type McpAuthOptions, type McpGrant } from './options.js'
-import { forgetRegistration, identityFor, type McpClientIdentity } from './identity.js'
+import { forgetRegistration, identityFor, type IdentityOptions, type McpClientIdentity } from './identity.js'
 
 /**
  * An MCP client's authorization: `fetch` for any transport, and `token()` / `onUnauthorized()`,
@@ -180,9 +181,11 @@ class McpClient {
     const stored = await this.#tokens.load().catch(() => undefined)
     if (!stored) return undefined
     const info = await discoverMcpServer(serverUrl, undefined, discovery)
-    const id = await identityFor(info.metadata, stored.tokens.scope, identity, false)
+    const known = await identityFor(info.metadata, stored.tokens.scope, identity, false)
+    const grant = chooseGrant(info.metadata, this.#config, known)
     // Tokens of a grant the session runs itself are found by that session, once a 401 made it.
-    if (chooseGrant(info.metadata, this.#config, id) !== 'authorization_code') return undefined
+    if (grant !== 'authorization_code' && grant !== 'device') return undefined
+    const id = grant === 'device' ? await identityFor(info.metadata, stored.tokens.scope, this.#identity(grant, known), false) : known
     const ctx = id && (await this.#context(info, id))
     if (this.binding) return this.binding
     if (ctx && stored.owner === ownerOf(ctx, undefined, {})) {
@@ -232,19 +235,20 @@ class McpClient {
     const info = await discoverMcpServer(serverUrl, challenge, { ...discovery, discoveryCache: false })
     const known = await identityFor(info.metadata, undefined, identity, false)
     const grant = chooseGrant(info.metadata, this.#config, known)
-    if (grant !== 'authorization_code')
+    if (grant !== 'authorization_code' && grant !== 'device')
       return this.#obtain(info, grant, known, scopeFor(info, wanted ?? challengeScope(challenge), false), signal)
-    const { redirectUri, signIn } = this.#options as Required<Pick<McpAuthOptions, 'redirectUri' | 'signIn'>>
-    checkPkce(info)
     const scope = scopeFor(info, wanted ?? challengeScope(challenge))
-    // The client found above, else a registration — for every scope the resource offers, not only this sign-in's: a step-up asks for more later.
+    // The client found above (the device grant's own), else a registration — for every scope the resource offers, not only this sign-in's: a step-up asks for more later.
     const id =
-      known ??
+      (grant === 'device' ? await identityFor(info.metadata, undefined, this.#identity(grant, known), false) : known) ??
       (await identityFor(
         info.metadata,
         [...new Set([...words(info.resourceMetadata?.scopes_supported?.join(' ')), ...words(scope)])].join(' ') || undefined,
-        identity,
+        this.#identity(grant, known),
       ))
+    if (grant === 'device') return this.#deviceSignIn(info, id, scope, signal)
+    const { redirectUri, signIn } = this.#options as Required<Pick<McpAuthOptions, 'redirectUri' | 'signIn'>>
+    checkPkce(info)
     const ctx = await this.#context(info, id)
     const aborts = signal ? { signal } : {}
     const pending = await buildAuthorizationUrl(ctx, {
@@ -264,6 +268,47 @@ class McpClient {
       if (again || !(await this.#forgotten(err, info, id))) throw err
       return this.#signIn(challenge, wanted, signal, true)
     }
+    await this.#bind(info, ctx, id, tokens, scope)
+    return tokens
+  }
+
+  /** Where the client for `grant` comes from: the device grant registers without a redirect, for the device_code grant type. */
+  #identity(grant: McpGrant, known: McpClientIdentity | undefined): IdentityOptions {
+    const { identity } = this.#config
+    // A client given by hand is the client, whatever the grant; a registration is for one way of signing in.
+    if (grant !== 'device' || known?.via === 'preregistered') return identity
+    const { redirectUri: _code, ...rest } = identity
+    return { ...rest, device: true }
+  }
+
+  /**
+   * A user's sign-in on another device (RFC 8628), for a headless agent: the device
+   * authorization with the resource indicator and the scope, its URL checked as the sign-in
+   * page's is (the URL rules, then the network policy), shown through `deviceSignIn`, then polled
+   * until the user approves; the tokens are kept per MCP server as a sign-in's are.
+   */
+  async #deviceSignIn(
+    info: McpServerInfo,
+    id: McpClientIdentity,
+    scope: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<TokenSet> {
+    const ctx = await this.#context(info, id)
+    const aborts = signal ? { signal } : {}
+    const flow = await startDeviceAuthorization(ctx, { resource: info.resource, ...(scope ? { scope } : {}), ...aborts })
+    for (const url of [flow.verificationUri, flow.verificationUriComplete])
+      if (url) await this.#config.network.check(new URL(url), 'the verification URI')
+    const { userCode, verificationUri, verificationUriComplete, expiresAt } = flow
+    await this.#options.deviceSignIn!({
+      verificationUri,
+      ...(verificationUriComplete ? { verificationUriComplete } : {}),
+      userCode,
+      expiresAt,
+      issuer: info.metadata.issuer,
+      ...(scope ? { scope } : {}),
+      ...aborts,
+    })
+    const tokens = await flow.wait(aborts)
     await this.#bind(info, ctx, id, tokens, scope)
     return tokens
   }

@@ -18,8 +18,10 @@ export interface McpPreregisteredClient {
 
 /** How the client presents itself to an authorization server it has no registration with yet. */
 export interface IdentityOptions {
-  /** Where a user's sign-in comes back to: absent, no registration is made (a client without one runs another grant). */
+  /** Where a user's sign-in comes back to: absent, no registration is made (a client without one runs another grant) — unless `device`. */
   redirectUri?: string
+  /** Register for the device grant (RFC 8628): no redirect, the device_code grant type. */
+  device?: boolean
   clientName: string
   /** An https URL serving this client's metadata document (CIMD): its `client_id` where the server accepts one. */
   clientMetadataUrl?: string
@@ -41,7 +43,8 @@ export interface McpClientIdentity extends ClientOptions {
 
 interface StoredRegistration {
   issuer: string
-  redirectUri: string
+  /** The redirect it was registered with; none: registered for the device grant. */
+  redirectUri?: string
   clientId: string
   clientSecret?: string
   tokenEndpointAuthMethod?: AuthMethod
@@ -84,15 +87,24 @@ export async function identityFor(
     return { clientId: options.clientMetadataUrl, tokenEndpointAuthMethod: 'none', via: 'metadata-document' }
   }
   const stored = registrationIn(await options.storage.get(registrationKey(issuer)), issuer)
-  if (stored?.clientId && stored.redirectUri === options.redirectUri) return { ...withoutBookkeeping(stored), via: 'registration' }
-  if (!mayRegister || options.redirectUri === undefined) return undefined
+  if (fits(stored, options)) return { ...withoutBookkeeping(stored), via: 'registration' }
+  if (!mayRegister || (options.redirectUri === undefined && !options.device)) return undefined
   if (typeof metadata.registration_endpoint !== 'string') {
     throw new ConfigError(
       'invalid_config',
       `the authorization server ${redactUrl(issuer)} takes neither client ID metadata documents${options.clientMetadataUrl ? '' : ' (none given: clientMetadataUrl)'} nor dynamic registration; register a client there and pass it as clients: { '${redactUrl(issuer)}': { clientId } }`,
     )
   }
-  return registerOnce(metadata, scope, { ...options, redirectUri: options.redirectUri })
+  return registerOnce(metadata, scope, options)
+}
+
+/** Whether a stored registration is the one these options make: the same redirect, or none for the device grant. */
+function fits(stored: { clientId?: string; redirectUri?: string } | undefined, options: IdentityOptions): stored is StoredRegistration {
+  return (
+    Boolean(stored?.clientId) &&
+    stored!.redirectUri === options.redirectUri &&
+    (options.redirectUri !== undefined || options.device === true)
+  )
 }
 
 /** How long a process's claim to register with an issuer holds others off (they take it over after: its holder died). */
@@ -107,7 +119,7 @@ const CLAIM_MS = 30_000
 async function registerOnce(
   metadata: AuthorizationServerMetadata,
   scope: string | undefined,
-  options: IdentityOptions & { redirectUri: string },
+  options: IdentityOptions,
 ): Promise<McpClientIdentity> {
   const { storage } = options
   const key = registrationKey(metadata.issuer)
@@ -116,7 +128,7 @@ async function registerOnce(
   for (;;) {
     const held = (await storage.get(key)) ?? undefined
     const found = registrationIn(held, metadata.issuer)
-    if (found?.clientId && found.redirectUri === options.redirectUri) return { ...withoutBookkeeping(found), via: 'registration' }
+    if (fits(found, options)) return { ...withoutBookkeeping(found), via: 'registration' }
     if (found?.until !== undefined && found.until > clock.now()) await clock.sleep(100)
     else if (await swapValue(storage, key, held, claim)) break
   }
@@ -159,21 +171,24 @@ async function keptTo(options: IdentityOptions, issuer: string): Promise<boolean
 async function register(
   metadata: AuthorizationServerMetadata,
   scope: string | undefined,
-  options: IdentityOptions & { redirectUri: string },
+  options: IdentityOptions,
 ): Promise<StoredRegistration> {
   const method = authMethodFor(metadata)
   const grants = metadata.grant_types_supported
+  const refresh = !Array.isArray(grants) || grants.includes('refresh_token') ? ['refresh_token'] : []
+  const { redirectUri } = options
+  // A user who signs in: the code grant, with a redirect; a device's user: the device grant, no redirect (RFC 8628).
+  const how = redirectUri
+    ? {
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code', ...refresh],
+        response_types: ['code'],
+        application_type: options.applicationType ?? applicationTypeOf(redirectUri),
+      }
+    : { grant_types: ['urn:ietf:params:oauth:grant-type:device_code', ...refresh], response_types: [], application_type: 'native' }
   const registered = await registerClient(
     metadata,
-    {
-      client_name: options.clientName,
-      redirect_uris: [options.redirectUri],
-      grant_types: ['authorization_code', ...(!Array.isArray(grants) || grants.includes('refresh_token') ? ['refresh_token'] : [])],
-      response_types: ['code'],
-      token_endpoint_auth_method: method,
-      application_type: options.applicationType ?? applicationTypeOf(options.redirectUri),
-      ...(scope ? { scope } : {}),
-    },
+    { client_name: options.clientName, ...how, token_endpoint_auth_method: method, ...(scope ? { scope } : {}) },
     options.http,
   )
   const answered =
@@ -188,7 +203,7 @@ async function register(
     })
   const record: StoredRegistration = {
     issuer: metadata.issuer,
-    redirectUri: options.redirectUri,
+    ...(redirectUri ? { redirectUri } : {}),
     clientId: registered.client_id,
     ...(secret ? { clientSecret: secret } : {}),
     tokenEndpointAuthMethod: answered,

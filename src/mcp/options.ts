@@ -14,11 +14,30 @@ import { canonical } from './discovery.js'
 import { checkMetadataUrl, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient } from './identity.js'
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code'
 
 /** What the application is asked to do when the user must sign in. */
 export interface McpSignIn {
   /** The authorization URL: open it in the user's browser. */
   url: string
+  /** The authorization server the user signs in at. */
+  issuer: string
+  /** The scope asked for, if any. */
+  scope?: string
+  signal?: AbortSignal
+}
+
+/**
+ * What the application shows a user who signs in on another device (the device grant, RFC 8628):
+ * open `verificationUri` (or `verificationUriComplete`, which carries the code) and enter
+ * `userCode`. The URLs passed the rules of every URL given to a person and the network policy.
+ */
+export interface McpDeviceSignIn {
+  verificationUri: string
+  verificationUriComplete?: string
+  userCode: string
+  /** When the code expires (epoch ms). */
+  expiresAt: number
   /** The authorization server the user signs in at. */
   issuer: string
   /** The scope asked for, if any. */
@@ -41,9 +60,18 @@ export interface McpAuthOptions extends HttpOptions {
    */
   signIn?(request: McpSignIn): Promise<string | URL>
   /**
+   * A headless agent's sign-in (the device grant, RFC 8628), where the authorization server has
+   * a device authorization endpoint: show the user the URL and the code; oauthkit polls until
+   * they approve (or refuse, or the code expires), with the resource indicator and the scope of
+   * the redirect path, and keeps the tokens per MCP server as it does theirs. Registers a
+   * client for the device grant where it must register.
+   */
+  deviceSignIn?(request: McpDeviceSignIn): void | Promise<void>
+  /**
    * How tokens are obtained. Default: the first of these that the authorization server lists in
    * `grant_types_supported` (absent: `authorization_code` only, RFC 8414 §2) and this client is
-   * given what it needs for — `authorization_code` (`signIn`, `redirectUri`), `enterprise`
+   * given what it needs for — `authorization_code` (`signIn`, `redirectUri`), `device`
+   * (`deviceSignIn`, and a device authorization endpoint at the server), `enterprise`
    * (`enterprise`), `workload` (`workloadToken`), `client_credentials` (a client registered by
    * hand with a secret or a private key); with no list, the first this client can do.
    */
@@ -108,11 +136,12 @@ export interface McpAuthOptions extends HttpOptions {
 }
 
 /**
- * How an MCP client obtains tokens: a user's sign-in (`authorization_code`), a client's own
+ * How an MCP client obtains tokens: a user's sign-in (`authorization_code`; `device` for a
+ * user on another device, RFC 8628), a client's own
  * credentials (`client_credentials`, SEP-1046), a workload's JWT (`workload`, SEP-1933: RFC 7523
  * jwt-bearer), or an enterprise identity provider's ID-JAG (`enterprise`, SEP-990).
  */
-export type McpGrant = 'authorization_code' | 'client_credentials' | 'workload' | 'enterprise'
+export type McpGrant = 'authorization_code' | 'device' | 'client_credentials' | 'workload' | 'enterprise'
 
 /** The enterprise identity provider of enterprise-managed authorization (SEP-990). */
 export interface McpEnterprise {
@@ -174,11 +203,13 @@ function checkSignIn(options: McpAuthOptions): boolean {
   return true
 }
 
-const GRANTS: McpGrant[] = ['authorization_code', 'client_credentials', 'workload', 'enterprise']
+const GRANTS: McpGrant[] = ['authorization_code', 'device', 'client_credentials', 'workload', 'enterprise']
 
 /** What the options let this client do, checked now: a way to get tokens at all, and each grant's own settings. */
 function checkGrants(options: McpAuthOptions, interactive: boolean) {
-  const { grant, workloadToken, enterprise } = options
+  const { grant, workloadToken, enterprise, deviceSignIn } = options
+  if (deviceSignIn !== undefined && typeof deviceSignIn !== 'function')
+    throw new ConfigError('invalid_config', 'deviceSignIn(request) shows the user request.verificationUri and request.userCode')
   if (grant !== undefined && !GRANTS.includes(grant))
     throw new ConfigError('invalid_config', `grant ${JSON.stringify(grant)} is not one of ${GRANTS.join(', ')}`)
   if (workloadToken !== undefined && typeof workloadToken !== 'function' && (typeof workloadToken !== 'string' || !workloadToken))
@@ -194,12 +225,14 @@ function checkGrants(options: McpAuthOptions, interactive: boolean) {
   const confidential = [options.client, ...Object.values(options.clients ?? {})].some((c) => c?.clientSecret || c?.privateKey)
   const can: Record<McpGrant, boolean> = {
     authorization_code: interactive,
+    device: deviceSignIn !== undefined,
     client_credentials: confidential,
     workload: workloadToken !== undefined,
     enterprise: enterprise !== undefined,
   }
   const needs: Record<McpGrant, string> = {
     authorization_code: 'signIn and redirectUri',
+    device: 'deviceSignIn',
     client_credentials: 'a client with a clientSecret or privateKey (client or clients)',
     workload: 'workloadToken',
     enterprise: 'enterprise',
@@ -231,15 +264,20 @@ export function chooseGrant(
   id: McpClientIdentity | undefined,
 ): McpGrant {
   if (config.grant) return config.grant
-  const can = { ...config.can, client_credentials: id?.via === 'preregistered' && Boolean(id.clientSecret || id.privateKey) }
+  const can = {
+    ...config.can,
+    client_credentials: id?.via === 'preregistered' && Boolean(id.clientSecret || id.privateKey),
+    device: config.can.device && typeof metadata.device_authorization_endpoint === 'string',
+  }
   const listed = metadata.grant_types_supported
   const types: Record<McpGrant, string> = {
     authorization_code: 'authorization_code',
+    device: DEVICE_CODE,
     client_credentials: 'client_credentials',
     workload: JWT_BEARER,
     enterprise: JWT_BEARER,
   }
-  const order: McpGrant[] = ['authorization_code', 'enterprise', 'workload', 'client_credentials']
+  const order: McpGrant[] = ['authorization_code', 'device', 'enterprise', 'workload', 'client_credentials']
   const found = Array.isArray(listed) ? order.find((g) => can[g] && listed.includes(types[g])) : order.find((g) => can[g])
   if (found) return found
   throw new ConfigError(

@@ -167,6 +167,31 @@ describe('oauthkit/mcp without a user, with DPoP, and on a shared storage, again
   const machine = (options: Partial<McpAuthOptions>) => createMcpAuth({ serverUrl: world.url, discoveryCache: false, ...options })
   const whoami = async (fetcher: typeof fetch) => JSON.parse(text(await (await connect(fetcher)).callTool({ name: 'whoami' })))
 
+  it('the device grant (RFC 8628) for a headless agent: the code shown, the user approves on oidc-provider’s page, the SDK transport carries the token for the MCP server', async () => {
+    world.moveTo(world.as1)
+    let approving: Promise<string> | undefined
+    const shown: string[] = []
+    const mcp = createMcpAuth({
+      serverUrl: world.url,
+      clientName: 'oauthkit e2e device',
+      discoveryCache: false,
+      // The server's 5 s polling interval, waited a tenth as long: the clock is the configured one.
+      clock: { now: () => Date.now(), sleep: (ms, signal) => new Promise((done) => setTimeout(done, ms / 10, signal)) },
+      deviceSignIn: ({ verificationUri, verificationUriComplete, userCode }) => {
+        shown.push(`${verificationUri} ${userCode}`)
+        approving = actAsUser(verificationUriComplete ?? verificationUri)
+      },
+    })
+    const client = await connect(mcp.fetch)
+    const me = JSON.parse(text(await client.callTool({ name: 'whoami' })))
+    expect(me).toMatchObject({ resource: world.url })
+    expect(await approving).toBeDefined()
+    expect(shown).toEqual([expect.stringMatching(new RegExp(`^${world.as1.issuer}/device \\S+$`))])
+    expect(world.as1.seen.tokenRequests.get('urn:ietf:params:oauth:grant-type:device_code')).toBeGreaterThanOrEqual(1)
+    expect(mcp.server?.metadata.issuer).toBe(world.as1.issuer)
+    await client.close()
+  })
+
   it('client_credentials (SEP-1046): a client with a secret, chosen from the grants the server lists; a token for the MCP server', async () => {
     world.moveTo(world.as1)
     const before = world.as1.seen.tokenRequests.get('client_credentials') ?? 0

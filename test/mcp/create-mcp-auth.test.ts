@@ -5,8 +5,21 @@
  */
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
-import { createDPoP, createMcpAuth, memoryKeyValueStore, type McpAuthOptions } from '../../src/entries/mcp.js'
-import { AS, CIMD, ID_JAG, IDP, JWT_BEARER, LEGACY, MCP, OTHER_AS, REDIRECT, mcpWorld, type WorldOptions } from '../support/mcp-world.js'
+import { createDPoP, createMcpAuth, memoryKeyValueStore, type McpAuthOptions, type McpDeviceSignIn } from '../../src/entries/mcp.js'
+import {
+  AS,
+  CIMD,
+  DEVICE_CODE,
+  ID_JAG,
+  IDP,
+  JWT_BEARER,
+  LEGACY,
+  MCP,
+  OTHER_AS,
+  REDIRECT,
+  mcpWorld,
+  type WorldOptions,
+} from '../support/mcp-world.js'
 import { fakeClock, useStrictMsw } from '../support/msw.js'
 import { epismoServer } from '../../src/entries/testing.js'
 import { defineDialect } from '../../src/entries/dialects.js'
@@ -161,6 +174,92 @@ describe("oauthkit/mcp: a declared discovery deviation (Atlassian's shape: a ten
     )
     expect(err?.code).toBe('iss_mismatch')
     expect(w.log.tokenRequests).toEqual([])
+  })
+})
+
+describe('oauthkit/mcp: a headless agent signs in with the device grant (RFC 8628)', () => {
+  function headless(world: WorldOptions = {}, options: Partial<McpAuthOptions> = {}) {
+    const w = mcpWorld({ device: true, ...world })
+    msw.server.use(...w.handlers)
+    const shown: McpDeviceSignIn[] = []
+    const deviceSignIn = vi.fn((request: McpDeviceSignIn) => {
+      shown.push(request)
+      w.approveDevice(request.userCode)
+    })
+    const clock = fakeClock()
+    const mcp = createMcpAuth({ serverUrl: MCP, deviceSignIn, clock, discoveryCache: false, resolveHost: PUBLIC, ...options })
+    return { ...w, mcp, shown, deviceSignIn, clock }
+  }
+
+  it('registers for the device grant, shows the code and URL, polls with the resource indicator, and keeps the tokens for the server', async () => {
+    const w = headless()
+    const response = await w.call(w.mcp.fetch)
+    expect(response.status).toBe(200)
+    expect(w.log.registrations.map((r) => r.body)).toEqual([
+      expect.objectContaining({
+        grant_types: [DEVICE_CODE, 'refresh_token'],
+        response_types: [],
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        scope: 'mcp:read mcp:write offline_access',
+      }),
+    ])
+    expect(w.log.registrations[0]!.body).not.toHaveProperty('redirect_uris')
+    expect(w.shown).toEqual([
+      {
+        verificationUri: `${AS}/activate`,
+        userCode: expect.stringMatching(/^WDJB-/),
+        expiresAt: expect.any(Number),
+        issuer: AS,
+        scope: 'mcp:read mcp:write offline_access',
+      },
+    ])
+    const asked = w.log.deviceAuthorizations[0]!
+    expect([asked.get('resource'), asked.get('scope')]).toEqual([MCP, 'mcp:read mcp:write offline_access'])
+    const polls = w.log.tokenRequests.filter((r) => r.params.get('grant_type') === DEVICE_CODE)
+    expect(polls.map((p) => p.params.get('resource'))).toEqual([MCP])
+    // The next call uses the token: no second sign-in; the server's 5 s interval was waited on the clock given.
+    expect((await w.call(w.mcp.fetch)).status).toBe(200)
+    expect(w.deviceSignIn).toHaveBeenCalledTimes(1)
+    expect(w.clock.sleeps).toEqual([5000])
+  })
+
+  it('with both ways given, a server without the code grant gets the device grant; one with it, the browser', async () => {
+    const deviceOnly = headless(
+      { asMetadata: { [AS]: { grant_types_supported: [DEVICE_CODE, 'refresh_token'] } } },
+      { redirectUri: REDIRECT, signIn: () => Promise.reject(new Error('no browser here')) },
+    )
+    expect((await deviceOnly.call(deviceOnly.mcp.fetch)).status).toBe(200)
+    expect(deviceOnly.deviceSignIn).toHaveBeenCalledTimes(1)
+    const browser = setup({ device: true }, { deviceSignIn: () => Promise.reject(new Error('not this way')) })
+    expect((await browser.call(browser.mcp.fetch)).status).toBe(200)
+    expect(browser.signIn).toHaveBeenCalledTimes(1)
+  })
+
+  it('a verification URL the rules refuse is never shown: a private address from a public server, a javascript: URL', async () => {
+    for (const verificationUri of ['https://10.0.0.7/activate', 'javascript:alert(1)']) {
+      const w = headless({ verificationUri })
+      const err = await w.call(w.mcp.fetch).then(
+        () => undefined,
+        (e: unknown) => e as { code: string },
+      )
+      expect(err?.code).toBe('insecure_url')
+      expect(w.deviceSignIn).not.toHaveBeenCalled()
+    }
+  })
+
+  it('a server without a device authorization endpoint: a configuration error naming the grants, before anything is sent there', async () => {
+    const w = headless({ device: false })
+    const err = await w.call(w.mcp.fetch).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string },
+    )
+    expect(err).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('none of which this client is set up for') })
+    expect(w.log.registrations).toEqual([])
+  })
+
+  it('deviceSignIn must be a function', () => {
+    expect(() => createMcpAuth({ serverUrl: MCP, deviceSignIn: 'show it' as never })).toThrow(/deviceSignIn\(request\) shows the user/)
   })
 })
 

@@ -117,6 +117,8 @@ async function startAuthServer(resource: string, idp: IdentityProvider): Promise
       devInteractions: { enabled: true },
       registration: { enabled: true },
       clientCredentials: { enabled: true },
+      // A headless agent's sign-in on another device (RFC 8628).
+      deviceFlow: { enabled: true },
       // DPoP-bound tokens for clients that send proofs (RFC 9449), each with a nonce of this server first (§8).
       dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
       resourceIndicators: {

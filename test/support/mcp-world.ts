@@ -57,7 +57,13 @@ export interface WorldOptions {
    * metadata (served at the tenant's path-insertion URL) names the issuer `AS`, a path-ancestor.
    */
   tenant?: string
+  /** A device authorization endpoint (RFC 8628) at each authorization server; `approveDevice(userCode)` plays the user. */
+  device?: boolean
+  /** The device authorization's verification_uri (default `<issuer>/activate`). */
+  verificationUri?: string
 }
+
+export const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code'
 
 const AS_NONCE = 'as-nonce-1'
 const RS_NONCE = 'rs-nonce-1'
@@ -90,12 +96,15 @@ export function mcpWorld(options: WorldOptions = {}) {
     registrations: [] as Array<{ issuer: string; body: Record<string, unknown> }>,
     authorizations: [] as URLSearchParams[],
     tokenRequests: [] as Array<{ issuer: string; params: URLSearchParams; authorization: string | null; dpop?: string | null }>,
+    deviceAuthorizations: [] as URLSearchParams[],
     mcpCalls: [] as Array<{ authorization: string | null; tool: string | undefined; dpop?: string | null }>,
   }
   const tokens = new Map<string, Issued>()
   const refreshTokens = new Map<string, Issued>()
   const codes = new Map<string, Issued & { challenge: string; redirectUri: string }>()
   const clients = new Map<string, { issuer: string; secret?: string; method: string }>()
+  /** Device authorizations by device code: what was asked, and whether the user approved. */
+  const devices = new Map<string, Issued & { userCode: string; approved: boolean }>()
   let clientSeq = 0
 
   const prm = () =>
@@ -112,8 +121,9 @@ export function mcpWorld(options: WorldOptions = {}) {
     return metadata(issuer, {
       scopes_supported: ['mcp:read', 'mcp:write', 'offline_access'],
       authorization_response_iss_parameter_supported: true,
-      grant_types_supported: ['authorization_code', 'refresh_token'],
+      grant_types_supported: ['authorization_code', 'refresh_token', ...(options.device ? [DEVICE_CODE] : [])],
       ...(options.dpop ? { dpop_signing_alg_values_supported: ['ES256'] } : {}),
+      device_authorization_endpoint: options.device ? `${issuer}/device` : undefined,
       ...extra,
     })
   }
@@ -160,6 +170,28 @@ export function mcpWorld(options: WorldOptions = {}) {
             : {}
         return HttpResponse.json({ ...body, client_id: clientId, ...issued }, { status: 201 })
       }),
+      http.post(`${issuer}/device`, async ({ request }) => {
+        const params = new URLSearchParams(await request.text())
+        log.deviceAuthorizations.push(params)
+        const userCode = `WDJB-${randomBytes(2).toString('hex').toUpperCase()}`
+        const deviceCode = `dc-${randomBytes(6).toString('hex')}`
+        devices.set(deviceCode, {
+          issuer,
+          scope: params.get('scope') ?? '',
+          resource: params.get('resource'),
+          clientId: params.get('client_id') ?? '',
+          expiresAt: 0,
+          userCode,
+          approved: false,
+        })
+        return HttpResponse.json({
+          device_code: deviceCode,
+          user_code: userCode,
+          verification_uri: options.verificationUri ?? `${issuer}/activate`,
+          expires_in: 600,
+          interval: 5,
+        })
+      }),
       http.post(`${issuer}/token`, async ({ request }) => {
         const params = new URLSearchParams(await request.text())
         log.tokenRequests.push({ issuer, params, authorization: request.headers.get('authorization'), dpop: request.headers.get('dpop') })
@@ -186,6 +218,14 @@ export function mcpWorld(options: WorldOptions = {}) {
             return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
           }
           return issue(code, jkt)
+        }
+        if (params.get('grant_type') === DEVICE_CODE) {
+          const flow = devices.get(params.get('device_code') ?? '')
+          if (!flow || flow.issuer !== issuer || flow.clientId !== caller || flow.resource !== params.get('resource'))
+            return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 })
+          if (!flow.approved) return HttpResponse.json({ error: 'authorization_pending' }, { status: 400 })
+          devices.delete(params.get('device_code')!)
+          return issue(flow, jkt)
         }
         // Grants without a user: whatever the client asked for, for the resource it named.
         if (params.get('grant_type') === 'client_credentials' || params.get('grant_type') === JWT_BEARER) {
@@ -303,5 +343,10 @@ export function mcpWorld(options: WorldOptions = {}) {
       ),
     })
 
-  return { handlers, log, signIn, call, clients, tokens, options }
+  /** Plays the user of a device sign-in: approves the code shown. */
+  function approveDevice(userCode: string) {
+    for (const flow of devices.values()) if (flow.userCode === userCode) flow.approved = true
+  }
+
+  return { handlers, log, signIn, approveDevice, call, clients, tokens, options }
 }

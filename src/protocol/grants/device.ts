@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { NetworkError, OAuthKitError, isTransient } from '../../errors.js'
+import { NetworkError, OAuthKitError, ResponseError, isTransient } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
 import { withClaims } from '../run/claims.js'
@@ -64,6 +64,10 @@ export async function startDeviceAuthorization(ctx: OAuthContext, options: Grant
     },
     options.signal,
   )
+  // Shown to a person: a code with control characters (an escape sequence for their terminal, a bidi override) is no code.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/.test(started.user_code))
+    throw new ResponseError('invalid_response', 'device authorization: the user_code holds control characters; refusing to show it')
   const expiresAt = clock.now() + started.expires_in * 1000
   const interval = typeof started.interval === 'number' && started.interval > 0 ? started.interval : DEFAULT_INTERVAL_S
   return {
@@ -77,14 +81,15 @@ export async function startDeviceAuthorization(ctx: OAuthContext, options: Grant
       : {}),
     expiresAt,
     interval,
-    wait: (waitOptions = {}) => poll(ctx, { deviceCode: started.device_code, expiresAt, interval, scope: options.scope }, waitOptions),
+    wait: (waitOptions = {}) =>
+      poll(ctx, { deviceCode: started.device_code, expiresAt, interval, scope: options.scope, resource: options.resource }, waitOptions),
   }
 }
 
 /** RFC 8628 §3.4–3.5: polls at the interval until the user approves, refuses, or time runs out. */
 async function poll(
   ctx: OAuthContext,
-  flow: { deviceCode: string; expiresAt: number; interval: number; scope: string | undefined },
+  flow: { deviceCode: string; expiresAt: number; interval: number; scope: string | undefined; resource: GrantParameters['resource'] },
   options: DeviceWaitOptions,
 ): Promise<TokenSet> {
   const { as, client, clientAuth, clock } = int(ctx)
@@ -107,7 +112,12 @@ async function poll(
       return await tokenRequest(
         ctx,
         'device_code grant',
-        (request) => o.deviceCodeGrantRequest(as, client, clientAuth, deviceCode, request),
+        // RFC 8707 §2.2: the resource indicators of the authorization request, on the token request too.
+        (request) =>
+          o.deviceCodeGrantRequest(as, client, clientAuth, deviceCode, {
+            ...request,
+            additionalParameters: grantParameters({ resource: flow.resource }),
+          }),
         (response) => withClaims(o.processDeviceCodeResponse(as, client, response), int(ctx)),
         signal,
         // The polling is the retry: a failed poll waits for the next.

@@ -62,6 +62,42 @@ describe('device authorization (RFC 8628)', () => {
     expect(clock.sleeps).toEqual([3000, 3000, 8000, 8000])
   })
 
+  it('sends the resource indicators (RFC 8707) with the device authorization and again with each poll', async () => {
+    const clock = fakeClock()
+    const started: URLSearchParams[] = []
+    const polled: URLSearchParams[] = []
+    msw.server.use(
+      http.post(`${ISSUER}/device`, async ({ request }) => {
+        started.push(await form(request))
+        return HttpResponse.json({
+          device_code: 'dc',
+          user_code: 'U',
+          verification_uri: 'https://as.example.com/activate',
+          expires_in: 600,
+        })
+      }),
+      http.post(`${ISSUER}/token`, async ({ request }) => {
+        polled.push(await form(request))
+        return tokenJson(polled.length === 1 ? { error: 'authorization_pending' } : ok, { status: polled.length === 1 ? 400 : 200 })
+      }),
+    )
+    const resource = ['https://mcp.example.com/mcp', 'https://api.example.com']
+    const flow = await (await client({ clock })).startDeviceAuthorization({ scope: 'read', resource })
+    await flow.wait()
+    expect(started[0]!.getAll('resource')).toEqual(resource)
+    expect(polled.map((p) => p.getAll('resource'))).toEqual([resource, resource])
+    expect(polled[0]!.get('scope')).toBeNull()
+  })
+
+  it('a user_code with control characters (an escape sequence, a bidi override) is refused before anyone is shown it', async () => {
+    for (const code of ['AB\u001b]52;c;ZXZpbA==\u0007CD', 'ABCD\u202eHGFE']) {
+      device({ user_code: code })
+      const err = await failure((await client()).startDeviceAuthorization())
+      expect(err).toMatchObject({ code: 'invalid_response' })
+      expect(err.message).toBe('device authorization: the user_code holds control characters; refusing to show it')
+    }
+  })
+
   it('polls every 5 s when the server gives no interval', async () => {
     const clock = fakeClock()
     device()
