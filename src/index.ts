@@ -17,7 +17,15 @@ export type { Session, SessionOptions, SessionGrant } from './session.js'
 export type { HttpOptions, TraceStart, TraceEnd } from './http/options.js'
 export { OAuthKitError, ConfigError, NetworkError, ResponseError, OAuthServerError, isOAuthKitError } from './errors.js'
 export type { ErrorCode, Recovery, OAuthKitErrorOptions } from './errors.js'
-export type { TokenSet, AuthorizationServerMetadata, ProtectedResourceMetadata, JsonValue, RetryPolicy, RetryEvent } from './types.js'
+export type {
+  TokenSet,
+  AuthorizationDetail,
+  AuthorizationServerMetadata,
+  ProtectedResourceMetadata,
+  JsonValue,
+  RetryPolicy,
+  RetryEvent,
+} from './types.js'
 
 // ---- Building blocks: every protocol step as a plain function of a context.
 export { createContext, createPublicContext, chooseAuthMethod } from './protocol/run/client-auth.js'

@@ -24,8 +24,30 @@ export interface TokenSet {
   idToken?: string
   /** Validated ID token claims, when an ID token came back. */
   idTokenClaims?: Record<string, unknown>
+  /** What the server granted in detail (RFC 9396 §7), as it sent it: an array of objects with a `type`. */
+  authorizationDetails?: AuthorizationDetail[]
   /** Every other field the server sent, unchanged. */
   extra: Record<string, unknown>
+}
+
+/**
+ * One entry of `authorization_details` (RFC 9396, Rich Authorization Requests): what is asked
+ * for — or was granted — beyond a scope, as an object with a `type` the server defines and the
+ * common fields of §2.2; any other field of the type goes beside them.
+ *
+ * @example
+ * const payment: AuthorizationDetail = { type: 'payment_initiation', actions: ['initiate'], instructedAmount: { currency: 'EUR', amount: '123.50' } }
+ *
+ * @group Types
+ */
+export interface AuthorizationDetail {
+  type: string
+  locations?: string[]
+  actions?: string[]
+  datatypes?: string[]
+  identifier?: string
+  privileges?: string[]
+  [field: string]: unknown
 }
 
 /**

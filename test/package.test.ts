@@ -96,8 +96,12 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 885 KB unpacked', () => {
-    // Measured 876 KB (866 before #27's dialect check — every field, the allowed values, a
+  it('stays under 900 KB unpacked', () => {
+    // Measured 891 KB (876 before #27's CLI options — endpoints by hand, a dialect file, the
+    // trusted-network flag, profile checks — and #28's declared discovery deviation with the
+    // Atlassian preset, the MCP client's device grant and RFC 9396's authorization_details, in
+    // the three builds, with their documented declarations; the README lost its benchmark
+    // tables to docs/performance.md, which is not shipped; 866 before #27's dialect check — every field, the allowed values, a
     // misspelt key's likely meaning — and #26's leftovers in the three builds, the README's
     // Performance run; 854 before #26's back-channel logout (validateLogoutToken, its
     // declarations and examples), the DPoP-only challenge's error, the device poll's back-off,
@@ -133,7 +137,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(885_000)
+    expect(unpackedSize).toBeLessThan(900_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

@@ -1,5 +1,5 @@
-import { ResponseError } from '../errors.js'
-import type { TokenSet } from '../types.js'
+import { ConfigError, ResponseError } from '../errors.js'
+import type { AuthorizationDetail, TokenSet } from '../types.js'
 
 /**
  * The `expires_in` policy (docs/tokens.md), applied to a token endpoint's JSON before the
@@ -147,7 +147,15 @@ function withSpacedScope(
 }
 
 /** Optional fields a server sends as `null` where it means "absent" (seen with every vendor). */
-const OPTIONAL = ['refresh_token', 'scope', 'id_token', 'refresh_token_expires_in', 'refresh_token_timeout', 'authorization_expires_in']
+const OPTIONAL = [
+  'refresh_token',
+  'scope',
+  'id_token',
+  'refresh_token_expires_in',
+  'refresh_token_timeout',
+  'authorization_expires_in',
+  'authorization_details',
+]
 
 function withoutNulls(
   body: Record<string, unknown>,
@@ -167,7 +175,21 @@ function describe(value: unknown): string {
   return value === null ? 'null' : `a ${typeof value}`
 }
 
-const NAMED = new Set(['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'id_token'])
+const NAMED = new Set(['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'id_token', 'authorization_details'])
+
+/**
+ * `authorization_details` as RFC 9396 §2 has them — an array of objects, each with a `type`
+ * string — else the error of whoever got it wrong: the caller (`invalid_config`) or the server
+ * (`invalid_response`).
+ */
+export function checkedDetails(
+  value: unknown,
+  Fault: typeof ConfigError | typeof ResponseError = ConfigError,
+  code: 'invalid_config' | 'invalid_response' = 'invalid_config',
+): AuthorizationDetail[] {
+  if (Array.isArray(value) && value.every((d) => typeof d?.type === 'string' && d.type !== '' && !Array.isArray(d))) return value
+  throw new Fault(code, 'authorization_details must be an array of objects, each with a type (RFC 9396)')
+}
 
 /** What a token response is read against: what the request held and asked for. */
 export interface TokenSetContext {
@@ -205,6 +227,8 @@ export function toTokenSet(body: Record<string, unknown>, now: number, options: 
   if (scope !== undefined) set.scope = scope
   if (typeof body.id_token === 'string') set.idToken = body.id_token
   if (options.idTokenClaims) set.idTokenClaims = options.idTokenClaims
+  const details = body.authorization_details
+  if (details !== undefined) set.authorizationDetails = checkedDetails(details, ResponseError, 'invalid_response')
   return set
 }
 

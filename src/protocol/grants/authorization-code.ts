@@ -1,11 +1,12 @@
 import * as o from 'oauth4webapi'
 import { ConfigError, OAuthKitError, ResponseError } from '../../errors.js'
 import { parseUrl, userAgentUrl } from '../../internal/url.js'
-import type { TokenSet } from '../../types.js'
+import type { AuthorizationDetail, TokenSet } from '../../types.js'
+import { checkedDetails } from '../../wire/token.js'
 import { int, type OAuthContext } from '../run/context.js'
 import { withClaims } from '../run/claims.js'
 import { missingEndpoint, runAt } from '../run/operation.js'
-import { tokenRequest } from '../run/token.js'
+import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 import { translateCallbackError } from '../run/translate.js'
 
 /**
@@ -22,6 +23,8 @@ export interface AuthorizationUrlOptions {
   nonce?: string
   /** RFC 8707 resource indicator(s). */
   resource?: string | string[]
+  /** Rich Authorization Requests (RFC 9396): what is asked for beyond a scope (pushed too, with PAR). */
+  authorizationDetails?: AuthorizationDetail[]
   /**
    * How the server returns the answer: in the query (the default for `code`), the fragment, or
    * `form_post` — a form the browser POSTs to the redirect URI (OAuth 2.0 Form Post Response
@@ -130,6 +133,7 @@ export async function buildAuthorizationUrl(ctx: OAuthContext, options: Authoriz
     params.set('code_challenge', await o.calculatePKCECodeChallenge(codeVerifier))
     params.set('code_challenge_method', 'S256')
     for (const resource of options.resource === undefined ? [] : [options.resource].flat()) params.append('resource', resource)
+    if (options.authorizationDetails) params.set('authorization_details', JSON.stringify(checkedDetails(options.authorizationDetails)))
     for (const [key, value] of Object.entries(options.extraParams ?? {})) params.set(key, value)
   }
 
@@ -219,6 +223,8 @@ export interface CompleteAuthorizationOptions {
   maxPendingAge?: number
   /** RFC 8707 resource indicator(s) for the token request too (as the MCP authorization spec asks). */
   resource?: string | string[]
+  /** RFC 9396 §6.1: the authorization details this token is for (a subset of those authorized). */
+  authorizationDetails?: AuthorizationDetail[]
   signal?: AbortSignal
 }
 
@@ -268,7 +274,7 @@ export async function completeAuthorization(
   const tokens = await codeGrant(
     ctx,
     params,
-    { ...pending, ...(options.resource === undefined ? {} : { resource: options.resource }) },
+    { ...pending, resource: options.resource, authorizationDetails: options.authorizationDetails },
     options.signal,
     {
       ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
@@ -315,25 +321,27 @@ function codeGrant(
     codeVerifier,
     scope,
     resource,
-  }: { redirectUri: string; codeVerifier?: string | undefined; scope?: string | undefined; resource?: string | string[] },
+    authorizationDetails,
+  }: {
+    redirectUri: string
+    codeVerifier?: string | undefined
+    scope?: string | undefined
+    resource?: string | string[] | undefined
+    authorizationDetails?: AuthorizationDetail[] | undefined
+  },
   signal: AbortSignal | undefined,
   check: o.ProcessAuthorizationCodeResponseOptions = {},
 ): Promise<TokenSet> {
   const { as, client, clientAuth } = int(ctx)
-  const additionalParameters = resource === undefined ? undefined : [resource].flat().map((value) => ['resource', value])
+  const additionalParameters = grantParameters({ resource, authorizationDetails } as GrantParameters)
   return tokenRequest(
     ctx,
     'authorization code exchange',
     (request) =>
-      o.authorizationCodeGrantRequest(
-        as,
-        client,
-        clientAuth,
-        params,
-        redirectUri,
-        codeVerifier || o.nopkce,
-        additionalParameters ? { ...request, additionalParameters } : request,
-      ),
+      o.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, codeVerifier || o.nopkce, {
+        ...request,
+        additionalParameters,
+      }),
     (response) => withClaims(o.processAuthorizationCodeResponse(as, client, response, check), int(ctx)),
     signal,
     // A code is single-use: never sent twice (RFC 6749 §4.1.2).

@@ -1,6 +1,6 @@
 import * as o from 'oauth4webapi'
-import type { RetryPolicy, TokenSet } from '../../types.js'
-import { toTokenSet, type TokenSetContext } from '../../wire/token.js'
+import type { AuthorizationDetail, RetryPolicy, TokenSet } from '../../types.js'
+import { checkedDetails, toTokenSet, type TokenSetContext } from '../../wire/token.js'
 import { isTransient, isUnprocessed, ResponseError } from '../../errors.js'
 import { withRetry } from './retry.js'
 import { int, type OAuthContext, type ReadTokens, type TokenReader } from './context.js'
@@ -80,6 +80,8 @@ export interface GrantParameters {
   resource?: string | string[]
   /** A non-standard but widespread audience parameter (Auth0, Okta, …). */
   audience?: string
+  /** Rich Authorization Requests (RFC 9396): what is asked for beyond a scope, sent as `authorization_details`. */
+  authorizationDetails?: AuthorizationDetail[]
   /** Anything else the server wants in the request body. */
   extraParams?: Record<string, string>
   signal?: AbortSignal
@@ -92,6 +94,7 @@ export function grantParameters(p: GrantParameters): URLSearchParams {
   if (p.scope) params.set('scope', p.scope)
   for (const resource of p.resource === undefined ? [] : [p.resource].flat()) params.append('resource', resource)
   if (p.audience) params.set('audience', p.audience)
+  if (p.authorizationDetails) params.set('authorization_details', JSON.stringify(checkedDetails(p.authorizationDetails)))
   for (const [key, value] of Object.entries(p.extraParams ?? {})) params.set(key, value)
   return params
 }
