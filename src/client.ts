@@ -16,6 +16,11 @@ import {
 import { clientCredentialsGrant, type ClientCredentialsOptions } from './protocol/grants/client-credentials.js'
 import { startDeviceAuthorization, type DeviceAuthorization } from './protocol/grants/device.js'
 import {
+  startBackchannelAuthentication,
+  type BackchannelAuthentication,
+  type BackchannelAuthenticationOptions,
+} from './protocol/grants/ciba.js'
+import {
   fetchUserInfo,
   introspectToken,
   revokeToken,
@@ -57,7 +62,16 @@ export interface OAuthClientOptions extends ClientOptions, HttpOptions, Metadata
  * @group Start here
  */
 export interface ClientSessionOptions extends Omit<SessionOptions, 'grant'> {
-  grant?: SessionOptions['grant'] | 'token_exchange' | 'jwt_bearer'
+  grant?: SessionOptions['grant'] | 'token_exchange' | 'jwt_bearer' | 'ciba'
+  /**
+   * `ciba`: who to ask (one hint) and what they are shown; `onRequest` hears of each request the
+   * session starts (to show the binding message, say). The session asks again (poll mode)
+   * whenever it has no tokens it can refresh.
+   */
+  ciba?: Omit<BackchannelAuthenticationOptions, 'scope' | 'signal' | 'retry' | 'clientNotificationToken'> & {
+    /** Hears of each request the session starts (to show its binding message, say). */
+    onRequest?(request: BackchannelAuthentication): void
+  }
   /** `token_exchange`: the subject token (a function for one that changes), its type, an actor, the type wanted. */
   exchange?: Pick<TokenExchangeOptions, 'subjectToken' | 'subjectTokenType' | 'actorToken' | 'actorTokenType' | 'requestedTokenType'>
   /** `jwt_bearer`: the assertion; a function signing a fresh one, as each renewal needs a new one. */
@@ -100,6 +114,8 @@ export interface OAuthClient {
   passwordGrant(options: PasswordGrantOptions): Promise<TokenSet>
   /** Starts the device flow: see the plain `startDeviceAuthorization`. */
   startDeviceAuthorization(options?: GrantParameters): Promise<DeviceAuthorization>
+  /** Starts a backchannel authentication (OpenID CIBA): see the plain `startBackchannelAuthentication`. */
+  startBackchannelAuthentication(options: BackchannelAuthenticationOptions): Promise<BackchannelAuthentication>
   /** Token exchange (RFC 8693): see the plain `tokenExchangeGrant`. */
   tokenExchangeGrant(options: TokenExchangeOptions): Promise<TokenSet>
   /** The JWT bearer grant (RFC 7523): see the plain `jwtBearerGrant`. */
@@ -151,13 +167,14 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<OA
     completeAuthorization: (url, pending, o) => completeAuthorization(ctx, url, pending, o),
     exchangeCode: (o) => exchangeCode(ctx, { ...o, redirectUri: redirectUri(o?.redirectUri, 'exchangeCode') }),
     startDeviceAuthorization: (o) => startDeviceAuthorization(ctx, o),
+    startBackchannelAuthentication: (o) => startBackchannelAuthentication(ctx, o),
     session: (o) => createSession(ctx, sessionOptions(ctx, o)),
   }
 }
 
 /** The session options with a named grant made into the {@link SessionGrant} that runs it. */
 function sessionOptions(ctx: OAuthContext, options: ClientSessionOptions = {}): SessionOptions {
-  const { grant, exchange, assertion, ...rest } = options ?? {}
+  const { grant, exchange, assertion, ciba, ...rest } = options ?? {}
   const params = {
     ...(rest.scope ? { scope: rest.scope } : {}),
     ...(rest.resource ? { resource: rest.resource } : {}),
@@ -171,6 +188,20 @@ function sessionOptions(ctx: OAuthContext, options: ClientSessionOptions = {}): 
         'a token_exchange session needs exchange: { subjectToken } (a function for a token that changes)',
       )
     const named: SessionGrant = { name: 'token_exchange', run: (o) => tokenExchangeGrant(ctx, { ...params, ...exchange, ...o }) }
+    return { ...rest, grant: named }
+  }
+  if (grant === 'ciba') {
+    if (!ciba || !rest.scope)
+      throw new ConfigError('invalid_config', 'a ciba session needs ciba: { loginHint (or another hint) } and a scope with openid')
+    const { onRequest, ...ask } = ciba
+    const named: SessionGrant = {
+      name: 'ciba',
+      run: async ({ signal }) => {
+        const request = await startBackchannelAuthentication(ctx, { ...params, ...ask, scope: rest.scope!, ...(signal ? { signal } : {}) })
+        onRequest?.(request)
+        return request.wait(signal ? { signal } : {})
+      },
+    }
     return { ...rest, grant: named }
   }
   if (grant === 'jwt_bearer') {

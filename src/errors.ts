@@ -134,6 +134,9 @@ export const OAUTH_ERROR_RECOVERY: Readonly<Record<string, Recovery>> = {
   consent_required: 'reauthenticate',
   interaction_required: 'reauthenticate',
   account_selection_required: 'reauthenticate',
+  // OpenID CIBA Core §11, §13: the request failed or its hint expired; ask again.
+  transaction_failed: 'reauthenticate',
+  expired_login_hint_token: 'reauthenticate',
   insufficient_scope: 'insufficient-scope',
   temporarily_unavailable: 'retry',
   server_error: 'retry',

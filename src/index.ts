@@ -57,6 +57,8 @@ export type { TokenExchangeOptions, JwtBearerOptions, TokenSource } from './prot
 export type { PasswordGrantOptions } from './protocol/grants/password.js'
 export { startDeviceAuthorization } from './protocol/grants/device.js'
 export type { DeviceAuthorization, DeviceWaitOptions } from './protocol/grants/device.js'
+export { startBackchannelAuthentication, validatePing } from './protocol/grants/ciba.js'
+export type { BackchannelAuthentication, BackchannelAuthenticationOptions } from './protocol/grants/ciba.js'
 export { revokeToken, introspectToken, fetchUserInfo, skipSubjectCheck, registerClient } from './protocol/endpoints/endpoints.js'
 export { validateLogoutToken } from './protocol/endpoints/logout-token.js'
 export type { LogoutTokenOptions, LogoutTokenClaims } from './protocol/endpoints/logout-token.js'

@@ -79,6 +79,9 @@ export interface AuthorizationServerMetadata {
   userinfo_endpoint?: string
   end_session_endpoint?: string
   device_authorization_endpoint?: string
+  /** OpenID CIBA Core §4: where backchannel authentication requests go. */
+  backchannel_authentication_endpoint?: string
+  backchannel_token_delivery_modes_supported?: string[]
   /** RFC 9126 §5. */
   pushed_authorization_request_endpoint?: string
   /** RFC 9126 §5: authorization requests must be pushed. */

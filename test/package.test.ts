@@ -96,8 +96,10 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 900 KB unpacked', () => {
-    // Measured 891 KB (876 before #27's CLI options — endpoints by hand, a dialect file, the
+  it('stays under 915 KB unpacked', () => {
+    // Measured 911 KB (891 before #28's CIBA — the backchannel request, poll and ping, the
+    // ping's validation, the session grant — in the three builds, with its documented
+    // declarations; 876 before #27's CLI options — endpoints by hand, a dialect file, the
     // trusted-network flag, profile checks — and #28's declared discovery deviation with the
     // Atlassian preset, the MCP client's device grant and RFC 9396's authorization_details, in
     // the three builds, with their documented declarations; the README lost its benchmark
@@ -137,7 +139,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(900_000)
+    expect(unpackedSize).toBeLessThan(915_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

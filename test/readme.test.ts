@@ -23,7 +23,16 @@ const FILL_IN = [
   'serviceToken',
   'callbackUrl',
 ]
-const PAGES = ['README.md', 'docs/exchange.md', 'docs/par.md', 'docs/dpop.md', 'docs/mcp.md', 'docs/browser.md', 'docs/oidc.md']
+const PAGES = [
+  'README.md',
+  'docs/exchange.md',
+  'docs/par.md',
+  'docs/dpop.md',
+  'docs/mcp.md',
+  'docs/browser.md',
+  'docs/oidc.md',
+  'docs/ciba.md',
+]
 
 /** Type-checks `files` as a project of their own in .tmp/<name> (extending the examples' configuration); tsc's output, '' when all is well. */
 function typeCheck(name: string, files: Record<string, string>): string {

@@ -14,6 +14,7 @@ export type Endpoint =
   | 'userinfo'
   | 'registration'
   | 'device_authorization'
+  | 'backchannel_authentication'
   | 'pushed_authorization_request'
   /** The server's keys (`jwks_uri`), for a signed userinfo answer. */
   | 'jwks'

@@ -82,18 +82,40 @@ export async function startDeviceAuthorization(ctx: OAuthContext, options: Grant
     expiresAt,
     interval,
     wait: (waitOptions = {}) =>
-      poll(ctx, { deviceCode: started.device_code, expiresAt, interval, scope: options.scope, resource: options.resource }, waitOptions),
+      pollUntilApproved(ctx, 'device authorization', { expiresAt, interval }, waitOptions, (signal) =>
+        tokenRequest(
+          ctx,
+          'device_code grant',
+          // RFC 8707 §2.2: the resource indicators of the authorization request, on the token request too.
+          (request) =>
+            o.deviceCodeGrantRequest(as, client, clientAuth, started.device_code, {
+              ...request,
+              additionalParameters: grantParameters({ resource: options.resource } as GrantParameters),
+            }),
+          (response) => withClaims(o.processDeviceCodeResponse(as, client, response), int(ctx)),
+          signal,
+          // The polling is the retry: a failed poll waits for the next.
+          { requestedScope: options.scope, retry: false },
+        ),
+      ),
   }
 }
 
-/** RFC 8628 §3.4–3.5: polls at the interval until the user approves, refuses, or time runs out. */
-async function poll(
+/**
+ * Polls at the interval until the user approves, refuses, or time runs out: the device grant
+ * (RFC 8628 §3.4–3.5) and CIBA's poll mode (CIBA Core §7.3, §11) alike — `authorization_pending`
+ * waits the interval, `slow_down` adds 5 s to it, a bad moment of the server doubles it (60 s at
+ * most, never sooner than its Retry-After), and anything else ends the wait.
+ */
+export async function pollUntilApproved(
   ctx: OAuthContext,
-  flow: { deviceCode: string; expiresAt: number; interval: number; scope: string | undefined; resource: GrantParameters['resource'] },
+  what: string,
+  flow: { expiresAt: number; interval: number },
   options: DeviceWaitOptions,
+  grant: (signal: AbortSignal | undefined) => Promise<TokenSet>,
 ): Promise<TokenSet> {
-  const { as, client, clientAuth, clock } = int(ctx)
-  const { deviceCode, expiresAt } = flow
+  const { clock } = int(ctx)
+  const { expiresAt } = flow
   const { signal } = options
   const deadline = Math.min(expiresAt, options.timeout === undefined ? Infinity : clock.now() + options.timeout)
   // The pace the server set (its interval, plus each slow_down), and the one of the moment: slower while the server fails.
@@ -101,28 +123,15 @@ async function poll(
   let interval = pace
   for (;;) {
     const remaining = deadline - clock.now()
-    if (remaining <= 0) throw expired(deadline < expiresAt)
+    if (remaining <= 0) throw expired(what, deadline < expiresAt)
     try {
       await clock.sleep(Math.min(interval * 1000, remaining), signal)
     } catch (err) {
-      throw new NetworkError('aborted', 'device authorization: waiting was cancelled by the caller', { cause: err })
+      throw new NetworkError('aborted', `${what}: waiting was cancelled by the caller`, { cause: err })
     }
-    if (clock.now() >= deadline) throw expired(deadline < expiresAt)
+    if (clock.now() >= deadline) throw expired(what, deadline < expiresAt)
     try {
-      return await tokenRequest(
-        ctx,
-        'device_code grant',
-        // RFC 8707 §2.2: the resource indicators of the authorization request, on the token request too.
-        (request) =>
-          o.deviceCodeGrantRequest(as, client, clientAuth, deviceCode, {
-            ...request,
-            additionalParameters: grantParameters({ resource: flow.resource }),
-          }),
-        (response) => withClaims(o.processDeviceCodeResponse(as, client, response), int(ctx)),
-        signal,
-        // The polling is the retry: a failed poll waits for the next.
-        { requestedScope: flow.scope, retry: false },
-      )
+      return await grant(signal)
     } catch (err) {
       const error = (err as OAuthKitError).error
       if (error === 'authorization_pending') {
@@ -146,11 +155,11 @@ async function poll(
   }
 }
 
-function expired(ownDeadline: boolean): OAuthKitError {
+function expired(what: string, ownDeadline: boolean): OAuthKitError {
   return new OAuthKitError(
     'device_flow_expired',
     ownDeadline
-      ? 'device authorization: the user did not approve within the timeout given to wait(); start again'
-      : 'device authorization: the device code expired before the user approved; start again',
+      ? `${what}: the user did not approve within the timeout given to wait(); start again`
+      : `${what}: the request expired before the user approved; start again`,
   )
 }
