@@ -66,7 +66,8 @@ describe('timeouts and cancellation', () => {
         return tokenJson({})
       }),
     )
-    const err = await failure((await client({ timeout: 50 })).clientCredentialsGrant())
+    // retry: false — the timeout is the point here, not the retries around it (test/protocol/run/retry.test.ts).
+    const err = await failure((await client({ timeout: 50, retry: false })).clientCredentialsGrant())
     expect(err).toMatchObject({ name: 'NetworkError', code: 'timeout', recovery: 'retry' })
     expect(err.message).toContain('50 ms')
   })
@@ -91,7 +92,7 @@ describe('timeouts and cancellation', () => {
 
   it('a connection failure is network_error with the cause kept', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => HttpResponse.error()))
-    const err = await failure((await client()).clientCredentialsGrant())
+    const err = await failure((await client({ retry: false })).clientCredentialsGrant())
     expect(err).toMatchObject({ code: 'network_error', recovery: 'retry' })
     expect(err.cause).toBeDefined()
   })
@@ -130,7 +131,7 @@ describe('plain http', () => {
 describe('no secret in messages', () => {
   it('query strings are cut from URLs in errors', async () => {
     msw.server.use(http.post(`${ISSUER}/token`, () => HttpResponse.error()))
-    const c = await createOAuthClient({ clientId: 'a', endpoints: { token: `${ISSUER}/token?client_secret=leaky` } })
+    const c = await createOAuthClient({ clientId: 'a', endpoints: { token: `${ISSUER}/token?client_secret=leaky` }, retry: false })
     const err = await failure(c.clientCredentialsGrant())
     expect(err.message).not.toContain('leaky')
     expect(err.url).toBe(`${ISSUER}/token`)
@@ -197,7 +198,7 @@ describe('against real sockets on loopback', () => {
     const silent = await listen(() => {
       /* never answers */
     })
-    const c = await createOAuthClient({ clientId: 'a', endpoints: { token: `${silent}/token` }, timeout: 100 })
+    const c = await createOAuthClient({ clientId: 'a', endpoints: { token: `${silent}/token` }, timeout: 100, retry: false })
     expect((await failure(c.clientCredentialsGrant())).code).toBe('timeout')
   })
 })
