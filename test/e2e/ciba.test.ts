@@ -120,6 +120,7 @@ beforeAll(async () => {
       },
     ],
     scopes: ['openid', 'offline_access', 'payments'],
+    ttl: { AccessToken: 60, IdToken: 3600, RefreshToken: 3600, Grant: 3600, BackchannelAuthenticationRequest: 600 },
     // The ping goes to the loopback https server, whose certificate only this agent trusts.
     httpOptions: () => ({ agent }),
     findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),

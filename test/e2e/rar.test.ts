@@ -50,6 +50,15 @@ beforeAll(async () => {
       },
     ],
     pkce: { required: () => true },
+    ttl: {
+      AccessToken: 60,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Grant: 3600,
+      Interaction: 600,
+      Session: 3600,
+      PushedAuthorizationRequest: 60,
+    },
     findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id }) }),
     features: {
       devInteractions: { enabled: true },

@@ -111,7 +111,17 @@ async function startAuthServer(resource: string, idp: IdentityProvider): Promise
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     scopes: ['openid', 'offline_access', 'mcp:read', 'mcp:write'],
-    ttl: { AccessToken: 60, AuthorizationCode: 300, RefreshToken: 3600, Grant: 3600, Interaction: 3600, Session: 3600, IdToken: 3600 },
+    ttl: {
+      AccessToken: 60,
+      ClientCredentials: 60,
+      AuthorizationCode: 300,
+      DeviceCode: 600,
+      RefreshToken: 3600,
+      Grant: 3600,
+      Interaction: 3600,
+      Session: 3600,
+      IdToken: 3600,
+    },
     findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
     features: {
       devInteractions: { enabled: true },
