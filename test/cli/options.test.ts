@@ -57,6 +57,8 @@ const file = (name: string, text: string) => {
   writeFileSync(path, text, { mode: 0o600 })
   return path
 }
+/** `oauthkit token` for the client `c` of the mocked server. */
+const TOKEN = ['token', '--issuer', ISSUER, '--client-id', 'c']
 const basic = (r: Request) => Buffer.from((r.headers.get('authorization') ?? '').replace(/^Basic /, ''), 'base64').toString()
 
 describe('every option is tested', () => {
@@ -83,11 +85,11 @@ describe('where the client comes from', () => {
     msw.server.use(discoveryHandler())
     const sent = tokenEndpoint()
     const secretFile = file('secret', 'from-the-file\nignored\n')
-    expect((await cli(['token', '--issuer', ISSUER, '--client-id', 'c', '--client-secret-file', secretFile, '--no-cache'])).code).toBe(0)
+    expect((await cli([...TOKEN, '--client-secret-file', secretFile, '--no-cache'])).code).toBe(0)
     expect(basic(sent[0]!)).toBe('c:from-the-file')
     expect(
       (
-        await cli(['token', '--issuer', ISSUER, '--client-id', 'c', '--client-secret-env', 'MY_SECRET', '--no-cache'], {
+        await cli([...TOKEN, '--client-secret-env', 'MY_SECRET', '--no-cache'], {
           MY_SECRET: 'from-env',
         })
       ).code,
@@ -98,20 +100,7 @@ describe('where the client comes from', () => {
   it('--scope, --resource and --audience go into the token request', async () => {
     msw.server.use(discoveryHandler())
     const sent = tokenEndpoint()
-    const run = await cli([
-      'token',
-      '--issuer',
-      ISSUER,
-      '--client-id',
-      'c',
-      '--scope',
-      'a b',
-      '--resource',
-      API,
-      '--audience',
-      'orders',
-      '--no-cache',
-    ])
+    const run = await cli([...TOKEN, '--scope', 'a b', '--resource', API, '--audience', 'orders', '--no-cache'])
     expect(run.code).toBe(0)
     const body = await form(sent[0]!)
     expect([body.get('scope'), body.get('resource'), body.get('audience')]).toEqual(['a b', API, 'orders'])
@@ -120,20 +109,7 @@ describe('where the client comes from', () => {
   it('--username and --password-file: the password grant, the password from the file', async () => {
     msw.server.use(discoveryHandler())
     const sent = tokenEndpoint()
-    const run = await cli([
-      'token',
-      '--issuer',
-      ISSUER,
-      '--client-id',
-      'c',
-      '--grant',
-      'password',
-      '--username',
-      'ann',
-      '--password-file',
-      file('pw', 'hunter2\n'),
-      '--no-cache',
-    ])
+    const run = await cli([...TOKEN, '--grant', 'password', '--username', 'ann', '--password-file', file('pw', 'hunter2\n'), '--no-cache'])
     expect(run.code).toBe(0)
     const body = await form(sent[0]!)
     expect([body.get('grant_type'), body.get('username'), body.get('password')]).toEqual(['password', 'ann', 'hunter2'])
@@ -214,7 +190,7 @@ describe('reaching servers the defaults refuse', () => {
     msw.server.use(
       http.post(`${ISSUER}/token`, async ({ request }) => ((body = await request.json()), tokenJson({ ...token, expires_in: 3_600_000 }))),
     )
-    const run = await cli(['token', '--issuer', ISSUER, '--client-id', 'c', '--dialect', dialect, '--no-cache', '--json'])
+    const run = await cli([...TOKEN, '--dialect', dialect, '--no-cache', '--json'])
     expect(run.code).toBe(0)
     expect(body).toMatchObject({ grant_type: 'client_credentials' })
     const left = (JSON.parse(run.out) as { expiresAt: number }).expiresAt - Date.now()
@@ -224,17 +200,13 @@ describe('reaching servers the defaults refuse', () => {
 
   it("a dialect file's mistake names the file, the field and what it may be; a profile's dialect path is read beside the config file", async () => {
     const wrong = file('wrong.json', JSON.stringify({ name: 'Acme', token: { placement: 'headers' } }))
-    const run = await cli(['token', '--issuer', ISSUER, '--client-id', 'c', '--dialect', wrong])
+    const run = await cli([...TOKEN, '--dialect', wrong])
     expect(run.code).toBe(3)
     expect(run.err).toContain(`the dialect file ${wrong}: dialect: token.placement`)
     expect(run.err).toContain('header')
     const misspelt = file('misspelt.json', JSON.stringify({ name: 'Acme', expiresIn: { units: 'milliseconds' } }))
-    expect((await cli(['token', '--issuer', ISSUER, '--client-id', 'c', '--dialect', misspelt])).err).toContain(
-      'did you mean expiresIn.unit?',
-    )
-    expect((await cli(['token', '--issuer', ISSUER, '--client-id', 'c', '--dialect', file('nojson.json', '{ name: ')])).err).toContain(
-      'is not JSON',
-    )
+    expect((await cli([...TOKEN, '--dialect', misspelt])).err).toContain('did you mean expiresIn.unit?')
+    expect((await cli([...TOKEN, '--dialect', file('nojson.json', '{ name: ')])).err).toContain('is not JSON')
     const config = file('with-dialect.json', JSON.stringify({ profiles: { p: { issuer: ISSUER, clientId: 'c', dialect: 'wrong.json' } } }))
     expect((await cli(['token', '-p', 'p', '--config', config])).err).toContain(`the dialect file ${wrong}:`)
   })

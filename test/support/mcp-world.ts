@@ -128,6 +128,15 @@ export function mcpWorld(options: WorldOptions = {}) {
     })
   }
 
+  /** What a user's sign-in (a code, a device code) was asked for, by which client. */
+  const asked = (params: URLSearchParams, issuer: string): Issued => ({
+    issuer,
+    scope: params.get('scope') ?? '',
+    resource: params.get('resource'),
+    clientId: params.get('client_id') ?? '',
+    expiresAt: 0,
+  })
+
   function issue(issued: Issued, jkt?: string) {
     const from = { ...issued, ...(jkt ? { jkt } : {}) }
     const accessToken = `at-${randomBytes(6).toString('hex')}`
@@ -176,11 +185,7 @@ export function mcpWorld(options: WorldOptions = {}) {
         const userCode = `WDJB-${randomBytes(2).toString('hex').toUpperCase()}`
         const deviceCode = `dc-${randomBytes(6).toString('hex')}`
         devices.set(deviceCode, {
-          issuer,
-          scope: params.get('scope') ?? '',
-          resource: params.get('resource'),
-          clientId: params.get('client_id') ?? '',
-          expiresAt: 0,
+          ...asked(params, issuer),
           userCode,
           approved: false,
         })
@@ -320,11 +325,7 @@ export function mcpWorld(options: WorldOptions = {}) {
     if (answer) return answer(params, issuer)
     const code = `code-${randomBytes(6).toString('hex')}`
     codes.set(code, {
-      issuer,
-      scope: params.get('scope') ?? '',
-      resource: params.get('resource'),
-      clientId: params.get('client_id') ?? '',
-      expiresAt: 0,
+      ...asked(params, issuer),
       challenge: params.get('code_challenge') ?? '',
       redirectUri: params.get('redirect_uri') ?? '',
     })
