@@ -122,6 +122,29 @@ describe('the declared issuer is the one every later check uses', () => {
     expect((await right.back(ROOT)).idTokenClaims).toMatchObject({ iss: ROOT, sub: 'u1' })
   })
 
+  it('a private_key_jwt assertion is for the declared issuer (its aud), as every later use of the issuer is', async () => {
+    publishes(TENANT, ROOT)
+    const { privateKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+    const client = await createOAuthClient({
+      issuer: TENANT,
+      dialect: tenantAs,
+      clientId: 'app',
+      privateKey: { key: privateKey, kid: 'k1' },
+      discoveryCache: false,
+    })
+    const sent: URLSearchParams[] = []
+    msw.server.use(
+      http.post(`${ROOT}/token`, async ({ request }) => {
+        sent.push(new URLSearchParams(await request.text()))
+        return tokenJson({ access_token: 'at', token_type: 'bearer' })
+      }),
+    )
+    await client.clientCredentialsGrant()
+    const claims = JSON.parse(Buffer.from(sent[0]!.get('client_assertion')!.split('.')[1]!, 'base64url').toString()) as { aud: unknown }
+    expect([claims.aud].flat()).toContain(ROOT)
+    expect([claims.aud].flat()).not.toContain(TENANT)
+  })
+
   it('undeclared, every path refuses the ancestor: metadata given by hand for the tenant, then iss and ID token naming the root', async () => {
     const client = await createOAuthClient({
       metadata: metadata(TENANT, { authorization_response_iss_parameter_supported: true }),
