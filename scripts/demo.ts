@@ -7,17 +7,11 @@ import { createDPoP, createOAuthClient, discover, discoverFromResource, type Tok
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createMcpAuth } from '../src/entries/mcp.js'
-import { CONFIDENTIAL, USER, actAsUser, signAssertion, startLocalServers } from '../test/support/authorization-server.js'
+import { CONFIDENTIAL, USER, actAsUser, hushOidcProvider, signAssertion, startLocalServers } from '../test/support/authorization-server.js'
 import { startMcpWorld } from '../test/support/mcp-server.js'
 
 // oidc-provider announces its development defaults on the console; the demo is about oauthkit.
-for (const level of ['warn', 'info'] as const) {
-  const original = console[level].bind(console)
-  console[level] = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider')) return
-    original(...args)
-  }
-}
+hushOidcProvider()
 
 const servers = await startLocalServers({ accessTokenTtl: 30 })
 let failed = false

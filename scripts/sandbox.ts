@@ -10,7 +10,7 @@
  *   npm run sandbox -- --ttl 30             # 30 s access tokens, to watch renewals
  */
 import { parseArgs } from 'node:util'
-import { CONFIDENTIAL, NATIVE, PUBLIC, USER, startLocalServers } from '../test/support/authorization-server.js'
+import { CONFIDENTIAL, NATIVE, PUBLIC, USER, hushOidcProvider, startLocalServers } from '../test/support/authorization-server.js'
 import { MACHINE_CLIENTS, startMcpWorld } from '../test/support/mcp-server.js'
 
 const { values } = parseArgs({ options: { port: { type: 'string' }, ttl: { type: 'string' } } })
@@ -22,13 +22,7 @@ if ((port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65535
 }
 
 // oidc-provider announces its development defaults on the console; the sandbox says what matters.
-for (const level of ['warn', 'info'] as const) {
-  const original = console[level].bind(console)
-  console[level] = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider')) return
-    original(...args)
-  }
-}
+hushOidcProvider()
 
 const servers = await startLocalServers({ accessTokenTtl: ttl, ...(port ? { port } : {}) })
 const mcp = await startMcpWorld()

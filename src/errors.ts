@@ -179,7 +179,7 @@ export function cleanText(value: unknown, max = 200, { keepUrls = false }: { kee
  * every other control character — C0, DEL, C1, and the Unicode marks that hide or reorder text
  * — replaced by a space. Tab and newline are kept when `keepLines`.
  */
-function withoutControls(text: string, keepLines = false): string {
+export function withoutControls(text: string, keepLines = false): string {
   return (
     text
       // eslint-disable-next-line no-control-regex -- terminal escape sequences (colours, titles) go whole

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { closest } from '../internal/closest.js'
 import { defineDialect } from '../dialects/apply.js'
+import { ENDPOINT_FIELDS } from '../discovery/resolve.js'
 import { bipsyncPreset, epishipPreset, epismoPreset, epturaPreset, organizationApiPreset } from '../dialects/presets.js'
 import type { Dialect, DialectSpec, Endpoints, VendorPreset } from '../dialects/types.js'
 
@@ -56,18 +57,8 @@ const PROFILE_FIELDS = [
   'dialect',
 ] as const satisfies ReadonlyArray<keyof Profile>
 
-/** The endpoints that may be given by hand (`--endpoint NAME=URL`, a profile's `endpoints`). */
-export const ENDPOINT_NAMES = [
-  'authorization',
-  'token',
-  'revocation',
-  'introspection',
-  'userinfo',
-  'registration',
-  'deviceAuthorization',
-  'endSession',
-  'jwks',
-] as const satisfies ReadonlyArray<keyof Endpoints>
+/** The endpoints that may be given by hand (`--endpoint NAME=URL`, a profile's `endpoints`): the ones a client takes. */
+export const ENDPOINT_NAMES = Object.keys(ENDPOINT_FIELDS) as Array<keyof Endpoints>
 
 /** The values the command line may give; the profile fills what they leave out. */
 export type Flags = Record<string, string | boolean | string[] | undefined>
@@ -114,21 +105,8 @@ export function tokenFile(profile: string, owner: string, env: NodeJS.ProcessEnv
 
 /** Reads the named profile (missing file: no profiles; a named profile that is not there: an error). */
 export function readProfile(path: string, name: string, named: boolean): Profile {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !named) return {}
-    throw new ConfigError('invalid_config', `the config file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause: err,
-    })
-  }
-  let parsed: { profiles?: Record<string, Profile> }
-  try {
-    parsed = JSON.parse(text) as { profiles?: Record<string, Profile> }
-  } catch (err) {
-    throw new ConfigError('invalid_config', `the config file ${path} is not JSON: ${(err as Error).message}`, { cause: err })
-  }
+  const parsed = readJson<{ profiles?: Record<string, Profile> }>(path, 'the config file', !named)
+  if (!parsed) return {}
   const profile = parsed.profiles?.[name]
   if (!profile && named)
     throw new ConfigError(
@@ -179,7 +157,7 @@ export function serverOptions(flags: Flags, profile: Profile): { allowInsecureHt
 
 /** A dialect from a JSON file, checked as `defineDialect` checks a spec; a mistake names the file and the field. */
 function dialectFile(path: string): Dialect {
-  const spec = readDialectFile(path)
+  const spec = readJson<DialectSpec>(path, 'the dialect file')!
   try {
     return defineDialect(spec)
   } catch (err) {
@@ -187,19 +165,20 @@ function dialectFile(path: string): Dialect {
   }
 }
 
-function readDialectFile(path: string): DialectSpec {
+/** A JSON file the command line reads (`what` names it in messages); a missing one is undefined when `missingOk`. */
+function readJson<T>(path: string, what: string, missingOk = false): T | undefined {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    throw new ConfigError('invalid_config', `the dialect file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
-      cause: err,
-    })
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' && missingOk) return undefined
+    throw new ConfigError('invalid_config', `${what} ${path} cannot be read (${code ?? 'error'})`, { cause: err })
   }
   try {
-    return JSON.parse(text) as DialectSpec
+    return JSON.parse(text) as T
   } catch (err) {
-    throw new ConfigError('invalid_config', `the dialect file ${path} is not JSON: ${(err as Error).message}`, { cause: err })
+    throw new ConfigError('invalid_config', `${what} ${path} is not JSON: ${(err as Error).message}`, { cause: err })
   }
 }
 

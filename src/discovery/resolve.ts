@@ -25,7 +25,8 @@ export interface MetadataSource {
   wellKnownFirst?: DiscoveryOptions['wellKnownFirst']
 }
 
-const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata & string> = {
+/** Each endpoint that may be given by hand, and the metadata field it fills. */
+export const ENDPOINT_FIELDS: Record<keyof Endpoints, keyof AuthorizationServerMetadata & string> = {
   authorization: 'authorization_endpoint',
   token: 'token_endpoint',
   revocation: 'revocation_endpoint',

@@ -1,4 +1,5 @@
 import { ConfigError, redactUrl } from '../errors.js'
+import { DEVICE_CODE_GRANT } from '../protocol/grants/device.js'
 import { registerClient } from '../protocol/endpoints/endpoints.js'
 import type { AuthMethod, ClientOptions } from '../protocol/run/client-auth.js'
 import type { HttpOptions } from '../http/options.js'
@@ -185,7 +186,7 @@ async function register(
         response_types: ['code'],
         application_type: options.applicationType ?? applicationTypeOf(redirectUri),
       }
-    : { grant_types: ['urn:ietf:params:oauth:grant-type:device_code', ...refresh], response_types: [], application_type: 'native' }
+    : { grant_types: [DEVICE_CODE_GRANT, ...refresh], response_types: [], application_type: 'native' }
   const registered = await registerClient(
     metadata,
     { client_name: options.clientName, ...how, token_endpoint_auth_method: method, ...(scope ? { scope } : {}) },

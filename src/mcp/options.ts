@@ -11,10 +11,10 @@ import type { AuthorizationServerMetadata } from '../types.js'
 import { memoryKeyValueStore, type KeyValueStore } from '../token/store.js'
 import { networkPolicy, type NetworkPolicy } from './network.js'
 import { canonical } from './discovery.js'
+import { DEVICE_CODE_GRANT } from '../protocol/grants/device.js'
 import { checkMetadataUrl, type IdentityOptions, type McpClientIdentity, type McpPreregisteredClient } from './identity.js'
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
-const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code'
 
 /** What the application is asked to do when the user must sign in. */
 export interface McpSignIn {
@@ -272,7 +272,7 @@ export function chooseGrant(
   const listed = metadata.grant_types_supported
   const types: Record<McpGrant, string> = {
     authorization_code: 'authorization_code',
-    device: DEVICE_CODE,
+    device: DEVICE_CODE_GRANT,
     client_credentials: 'client_credentials',
     workload: JWT_BEARER,
     enterprise: JWT_BEARER,

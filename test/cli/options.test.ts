@@ -5,7 +5,7 @@
  * newcomer makes — a misspelt option, command, profile field, endpoint name or dialect field,
  * a host name that does not resolve — each with its exit code and the word probably meant.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { http, HttpResponse, passthrough } from 'msw'
@@ -280,38 +280,45 @@ describe('the requests of call, revoke and register', () => {
     })
   })
 
-  it('--no-browser: the code flow prints the URL and opens nothing', async () => {
+  it('--no-browser: the code flow prints the URL and opens nothing (without it, $BROWSER is run)', async () => {
     msw.server.use(
       discoveryHandler(),
       http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()),
     )
     tokenEndpoint()
-    const opener = join(scratch, 'opened')
-    let printed = ''
-    const run = main(['token', '--issuer', ISSUER, '--client-id', 'public', '--grant', 'code', '--no-browser', '--no-cache'], {
-      out: { write: () => true },
-      err: {
-        write: (t: string) => {
-          printed += t
-          const url = /^Open (\S+)/m.exec(printed)?.[1]
-          if (url && !printed.includes('(answered)')) {
-            printed += '(answered)'
+    // A "browser" that only leaves a mark: whether the CLI ran it.
+    const opened = join(scratch, 'opened')
+    const browser = file('browser.sh', `#!/bin/sh\ntouch '${opened}'\n`)
+    chmodSync(browser, 0o700)
+    const signIn = (extra: string[]) => {
+      let printed = ''
+      let answered = false
+      return main(['token', '--issuer', ISSUER, '--client-id', 'public', '--grant', 'code', '--no-cache', ...extra], {
+        out: { write: () => true },
+        err: {
+          write: (t: string) => {
+            printed += t
+            const url = /^Open (\S+)/m.exec(printed)?.[1]
+            if (!url || answered) return
+            answered = true
+            // The user, back at the loopback listener with the code.
             const asked = new URL(url)
             const back = new URL(asked.searchParams.get('redirect_uri')!)
             back.search = new URLSearchParams({ code: 'c0de', state: asked.searchParams.get('state')!, iss: ISSUER }).toString()
             void fetch(back)
-          }
+          },
         },
-      },
-      env: {
-        OAUTHKIT_CONFIG: join(scratch, 'none.json'),
-        OAUTHKIT_CACHE_DIR: join(scratch, 'cache'),
-        BROWSER: `/bin/sh -c 'touch ${opener}'`,
-      },
-      stdin: async () => '',
-    })
-    expect(await run).toBe(0)
-    expect(existsSync(opener)).toBe(false)
+        env: { OAUTHKIT_CONFIG: join(scratch, 'none.json'), OAUTHKIT_CACHE_DIR: join(scratch, 'cache'), BROWSER: browser },
+        stdin: async () => '',
+      })
+    }
+    expect(await signIn(['--no-browser'])).toBe(0)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(existsSync(opened)).toBe(false)
+    // The control: the same sign-in without the flag runs the browser.
+    expect(await signIn([])).toBe(0)
+    for (let i = 0; i < 40 && !existsSync(opened); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(existsSync(opened)).toBe(true)
   })
 })
 

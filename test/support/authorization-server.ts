@@ -104,6 +104,17 @@ export function quietExpectedNotices() {
   }
 }
 
+/** For the scripts a person reads (the demo, the sandbox): every line oidc-provider writes to the console is left out. */
+export function hushOidcProvider() {
+  for (const level of ['warn', 'info'] as const) {
+    const original = console[level].bind(console)
+    console[level] = (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider')) return
+      original(...args)
+    }
+  }
+}
+
 async function listen(server: Server, port = 0): Promise<number> {
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve))
   return (server.address() as AddressInfo).port

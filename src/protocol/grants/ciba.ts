@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, ResponseError } from '../../errors.js'
+import { ConfigError, ResponseError, withoutControls } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
 import { withClaims } from '../run/claims.js'
@@ -54,8 +54,6 @@ export interface BackchannelAuthentication {
 
 /** CIBA Core §7.3: "If no value is provided, clients MUST use 5 as the default value." */
 const DEFAULT_INTERVAL_S = 5
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/
 
 /**
  * Starts a backchannel authentication request (OpenID CIBA Core 1.0, poll and ping modes): the
@@ -126,7 +124,7 @@ function cibaParameters(options: BackchannelAuthenticationOptions): URLSearchPar
       'invalid_config',
       `a backchannel authentication request names the user with exactly one of loginHint, idTokenHint, loginHintToken (CIBA §7.1); got ${given.length}`,
     )
-  if (options.bindingMessage !== undefined && (typeof options.bindingMessage !== 'string' || CONTROLS.test(options.bindingMessage)))
+  if (options.bindingMessage !== undefined && (typeof options.bindingMessage !== 'string' || hasControls(options.bindingMessage)))
     throw new ConfigError('invalid_config', 'bindingMessage is shown to the user: plain text, without control characters')
   if (options.requestedExpiry !== undefined && !(Number.isInteger(options.requestedExpiry) && options.requestedExpiry > 0))
     throw new ConfigError('invalid_config', 'requestedExpiry is a whole number of seconds above 0')
@@ -177,9 +175,12 @@ export async function validatePing(request: Request, expected: { clientNotificat
     refuse('the body is not JSON')
   }
   const id = (body as { auth_req_id?: unknown } | null)?.auth_req_id
-  if (typeof id !== 'string' || !id || CONTROLS.test(id)) refuse('the body names no auth_req_id')
+  if (typeof id !== 'string' || !id || hasControls(id)) refuse('the body names no auth_req_id')
   return id as string
 }
+
+/** Whether text holds what `withoutControls` removes (a control character, an escape sequence, a bidi mark). */
+const hasControls = (text: string) => withoutControls(text) !== text
 
 /** Compares two strings in time independent of where they differ. */
 function sameText(a: string, b: string): boolean {

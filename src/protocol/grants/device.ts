@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { NetworkError, OAuthKitError, ResponseError, isTransient } from '../../errors.js'
+import { NetworkError, OAuthKitError, ResponseError, isTransient, withoutControls } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
 import { withClaims } from '../run/claims.js'
@@ -35,6 +35,9 @@ export interface DeviceAuthorization {
   wait(options?: DeviceWaitOptions): Promise<TokenSet>
 }
 
+/** The device grant's type (RFC 8628 §3.4). */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+
 /** RFC 8628 §3.2: "If no value is provided, clients MUST use 5 as the default." */
 const DEFAULT_INTERVAL_S = 5
 /** RFC 8628 §3.5: on slow_down "the interval MUST be increased by 5 seconds". */
@@ -65,8 +68,7 @@ export async function startDeviceAuthorization(ctx: OAuthContext, options: Grant
     options.signal,
   )
   // Shown to a person: a code with control characters (an escape sequence for their terminal, a bidi override) is no code.
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  if (/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/.test(started.user_code))
+  if (withoutControls(started.user_code) !== started.user_code)
     throw new ResponseError('invalid_response', 'device authorization: the user_code holds control characters; refusing to show it')
   const expiresAt = clock.now() + started.expires_in * 1000
   const interval = typeof started.interval === 'number' && started.interval > 0 ? started.interval : DEFAULT_INTERVAL_S
