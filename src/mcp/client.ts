@@ -3,7 +3,6 @@ import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants
 import { startDeviceAuthorization } from '../protocol/grants/device.js'
 import { privateKeyJwt, secretContext } from '../protocol/run/client-auth.js'
 import { jwtBearerGrant, tokenExchangeGrant, TOKEN_TYPES, type TokenSource } from '../protocol/grants/exchange.js'
-import { leanReader } from '../protocol/run/token.js'
 import { resolveClient } from '../discovery/resolve.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
 import type { TokenProof, TokenSet } from '../types.js'
@@ -172,7 +171,7 @@ class McpClient {
       metadata: info.metadata,
       ...(dpop && Array.isArray(algs) && algs.includes('ES256') ? { dpop } : {}),
     }
-    return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options, leanReader, privateKeyJwt))
+    return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options, undefined, privateKeyJwt))
   }
 
   /** Tokens a previous process stored, for this server and the authorization server and client it has today. */
@@ -354,7 +353,7 @@ class McpClient {
       'createMcpAuth',
       { ...this.#config.http, fetch: this.#config.serverFetch, issuer: idp.issuer },
       (metadata, o) =>
-        secretContext(metadata, { clientId: idp.clientId, ...(idp.clientSecret ? { clientSecret: idp.clientSecret } : {}) }, o, leanReader),
+        secretContext(metadata, { clientId: idp.clientId, ...(idp.clientSecret ? { clientSecret: idp.clientSecret } : {}) }, o, undefined),
     ).catch((err: unknown) => {
       this.#idp = undefined
       throw err

@@ -5,7 +5,7 @@ import { pickHttpOptions, type HttpOptions } from '../../http/options.js'
 import type { AuthorizationServerMetadata, TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
 import { missingEndpoint, runAt, runOperation, type RequestOptions } from '../run/operation.js'
-import { jwsKit } from '../run/claims.js'
+import { jwsKit } from '../run/id-token.js'
 
 /**
  * Options of revocation and introspection: the token type hint and cancellation.

@@ -1,6 +1,6 @@
 import { ConfigError, ResponseError } from '../../errors.js'
 import { int, type OAuthContext } from '../run/context.js'
-import { jwsKit } from '../run/claims.js'
+import { jwsKit } from '../run/id-token.js'
 
 /** The event a logout token carries (OpenID Connect Back-Channel Logout 1.0 §2.4). */
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout'

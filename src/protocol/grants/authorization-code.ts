@@ -3,10 +3,10 @@ import { ConfigError, OAuthKitError, ResponseError } from '../../errors.js'
 import { parseUrl, userAgentUrl } from '../../internal/url.js'
 import type { AuthorizationDetail, TokenSet } from '../../types.js'
 import { checkedDetails } from '../../wire/token.js'
-import { int, type OAuthContext } from '../run/context.js'
-import { withClaims } from '../run/claims.js'
+import { int, type IdTokenCheck, type OAuthContext } from '../run/context.js'
 import { missingEndpoint, runAt } from '../run/operation.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
+import { jwtChunk, unloaded } from '../run/id-token.js'
 import { translateCallbackError } from '../run/translate.js'
 
 /**
@@ -269,6 +269,8 @@ export async function completeAuthorization(
       `the sign-in started ${Math.round((now - pending.createdAt) / 60_000)} min ago, longer than maxPendingAge allows: sign in again`,
     )
   }
+  // The ID token checker is a chunk (protocol/run/jws.ts): loaded before the code is redeemed, so that failing to load it spends nothing.
+  if (pending.nonce !== undefined && int(ctx).idTokens && !(await jwtChunk())) throw unloaded()
   if (!consume(pending.state, now, maxAge))
     throw new OAuthKitError('stale_sign_in', 'this sign-in was already completed (a replayed callback, or the back button): sign in again')
   const tokens = await codeGrant(
@@ -276,10 +278,7 @@ export async function completeAuthorization(
     params,
     { ...pending, resource: options.resource, authorizationDetails: options.authorizationDetails },
     options.signal,
-    {
-      ...(pending.nonce ? { expectedNonce: pending.nonce, requireIdToken: true } : {}),
-      ...(options.maxAge === undefined ? {} : { maxAge: options.maxAge }),
-    },
+    { nonce: pending.nonce, maxAge: options.maxAge },
   )
   // Extra fields of the authorization response the dialect keeps (e.g. an app code).
   for (const field of dialect?.authorizationResponse?.extraFields ?? []) {
@@ -330,7 +329,7 @@ function codeGrant(
     authorizationDetails?: AuthorizationDetail[] | undefined
   },
   signal: AbortSignal | undefined,
-  check: o.ProcessAuthorizationCodeResponseOptions = {},
+  check: IdTokenCheck = {},
 ): Promise<TokenSet> {
   const { as, client, clientAuth } = int(ctx)
   const additionalParameters = grantParameters({ resource, authorizationDetails } as GrantParameters)
@@ -342,9 +341,8 @@ function codeGrant(
         ...request,
         additionalParameters,
       }),
-    (response) => withClaims(o.processAuthorizationCodeResponse(as, client, response, check), int(ctx)),
     signal,
     // A code is single-use: never sent twice (RFC 6749 §4.1.2).
-    { requestedScope: scope, resend: 'never' },
+    { requestedScope: scope, resend: 'never', idToken: { ...check, code: true } },
   )
 }

@@ -2,7 +2,6 @@ import * as o from 'oauth4webapi'
 import { ConfigError, ResponseError, withoutControls } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
-import { withClaims } from '../run/claims.js'
 import { runAt } from '../run/operation.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 import { pollUntilApproved, type DeviceWaitOptions } from './device.js'
@@ -99,7 +98,6 @@ export async function startBackchannelAuthentication(
           ...request,
           additionalParameters: grantParameters({ resource: options.resource } as GrantParameters),
         }),
-      (response) => withClaims(o.processBackchannelAuthenticationGrantResponse(as, client, response), int(ctx)),
       signal,
       // An auth_req_id is redeemed once; the polling is the retry.
       { requestedScope: options.scope, retry: false },

@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
 import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
-import { grantParameters, readerFor, tokenRequest, type GrantParameters } from '../run/token.js'
+import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /**
  * Parameters of the client credentials grant: scope, resource, audience, extra parameters, cancellation.
@@ -26,7 +26,6 @@ export async function clientCredentialsGrant(ctx: OAuthContext, options: ClientC
     ctx,
     'client_credentials grant',
     (request) => o.clientCredentialsGrantRequest(as, client, clientAuth, grantParameters(options), request),
-    readerFor(ctx, 'client_credentials'),
     options.signal,
     { requestedScope: options.scope, retry: options.retry },
   )

@@ -2,7 +2,6 @@ import * as o from 'oauth4webapi'
 import { NetworkError, OAuthKitError, ResponseError, isTransient, withoutControls } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
-import { withClaims } from '../run/claims.js'
 import { runAt } from '../run/operation.js'
 import { userAgentUrl } from '../../internal/url.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
@@ -94,7 +93,6 @@ export async function startDeviceAuthorization(ctx: OAuthContext, options: Grant
               ...request,
               additionalParameters: grantParameters({ resource: options.resource } as GrantParameters),
             }),
-          (response) => withClaims(o.processDeviceCodeResponse(as, client, response), int(ctx)),
           signal,
           // The polling is the retry: a failed poll waits for the next.
           { requestedScope: options.scope, retry: false },

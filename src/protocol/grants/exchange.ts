@@ -2,7 +2,6 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
-import { withClaims } from '../run/claims.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /**
@@ -86,7 +85,7 @@ export async function tokenExchangeGrant(ctx: OAuthContext, options: TokenExchan
   }
   if (options.requestedTokenType) params.set('requested_token_type', options.requestedTokenType)
   // RFC 8693 §2.2.1: `N_A` when what was issued is not an access token (an ID token, a SAML assertion).
-  return generic(ctx, 'token exchange', 'urn:ietf:params:oauth:grant-type:token-exchange', params, options, { n_a: () => {} })
+  return generic(ctx, 'token exchange', 'urn:ietf:params:oauth:grant-type:token-exchange', params, options, ['n_a'])
 }
 
 /**
@@ -112,19 +111,14 @@ function generic(
   grantType: string,
   params: URLSearchParams,
   options: GrantParameters,
-  recognizedTokenTypes?: o.RecognizedTokenTypes,
+  tokenTypes?: string[],
 ): Promise<TokenSet> {
   const { as, client, clientAuth } = int(ctx)
   return tokenRequest(
     ctx,
     name,
     (request) => o.genericTokenEndpointRequest(as, client, clientAuth, grantType, params, request),
-    (response) =>
-      withClaims(
-        o.processGenericTokenEndpointResponse(as, client, response, recognizedTokenTypes ? { recognizedTokenTypes } : undefined),
-        int(ctx),
-      ),
     options.signal,
-    { requestedScope: options.scope, retry: options.retry },
+    { requestedScope: options.scope, retry: options.retry, ...(tokenTypes ? { tokenTypes } : {}) },
   )
 }

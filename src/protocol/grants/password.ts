@@ -2,7 +2,6 @@ import * as o from 'oauth4webapi'
 import { ConfigError } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
-import { withClaims } from '../run/claims.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /**
@@ -38,7 +37,6 @@ export async function passwordGrant(ctx: OAuthContext, options: PasswordGrantOpt
     ctx,
     'password grant',
     (request) => o.genericTokenEndpointRequest(as, client, clientAuth, 'password', params, request),
-    (response) => withClaims(o.processGenericTokenEndpointResponse(as, client, response), int(ctx)),
     options.signal,
     { requestedScope: options.scope, retry: options.retry },
   )

@@ -2,7 +2,7 @@ import * as o from 'oauth4webapi'
 import { ConfigError, ResponseError } from '../../errors.js'
 import type { TokenSet } from '../../types.js'
 import { int, type OAuthContext } from '../run/context.js'
-import { grantParameters, readerFor, tokenRequest, type GrantParameters } from '../run/token.js'
+import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
 
 /**
  * Parameters of a refresh: a narrower scope, resource or audience, extra parameters, cancellation, and the user it must stay.
@@ -44,7 +44,6 @@ export async function refreshGrant(ctx: OAuthContext, tokens: string | TokenSet,
     'refresh_token grant',
     (request) =>
       o.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, { ...request, additionalParameters: grantParameters(options) }),
-    readerFor(ctx, 'refresh_token'),
     options.signal,
     // A rotating refresh token is spent once the server processed it: sent again only after the server said it did nothing.
     {

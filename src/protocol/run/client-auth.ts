@@ -3,8 +3,8 @@ import { ConfigError } from '../../errors.js'
 import type { AuthorizationServerMetadata } from '../../types.js'
 import type { DialectSpec } from '../../dialects/types.js'
 import { pickHttpOptions } from '../../http/options.js'
-import { contextOf, type AuthMethod, type ContextOptions, type OAuthContext, type TokenReader } from './context.js'
-import { fullReader } from './claims.js'
+import { contextOf, type AuthMethod, type ContextOptions, type IdTokenReader, type OAuthContext } from './context.js'
+import { readIdToken } from './id-token.js'
 
 export type { AuthMethod }
 
@@ -44,7 +44,7 @@ export function createContext(
   options: ContextOptions = {},
 ): OAuthContext {
   options ??= {}
-  return secretContext(metadata, clientOptions, options, fullReader, privateKeyJwt)
+  return secretContext(metadata, clientOptions, options, readIdToken, privateKeyJwt)
 }
 
 /**
@@ -60,21 +60,20 @@ export function createContext(
  */
 export function createPublicContext(metadata: AuthorizationServerMetadata, clientId: string, options: ContextOptions = {}): OAuthContext {
   options ??= {}
-  return contextOf(metadata, clientId, 'none', o.None(), undefined, options, fullReader)
+  return contextOf(metadata, clientId, 'none', o.None(), undefined, options, readIdToken)
 }
 
 /**
- * {@link createContext} with the token reader and the private_key_jwt signer injected. Without
- * a signer (the machine-to-machine entry, the MCP client), the signing code stays out of the
- * bundle and a `privateKey` is refused with a ConfigError. With the lean reader (`leanReader`:
- * no ID token asked for, none validated — one that comes anyway is dropped, with a warning),
- * oauth4webapi's token processors stay out too.
+ * {@link createContext} with the private_key_jwt signer injected, and whether it reads ID
+ * tokens (its {@link IdTokenReader}). Without a signer (the machine-to-machine entry, the MCP client), the signing code stays
+ * out of the bundle and a `privateKey` is refused with a ConfigError. Without a reader (none
+ * asked for, one that comes anyway dropped, with a warning), the ID token code stays out too.
  */
 export function secretContext(
   metadata: AuthorizationServerMetadata,
   clientOptions: ClientOptions,
   options: ContextOptions,
-  readTokens: TokenReader,
+  idTokens: IdTokenReader | undefined,
   signer?: (key: NonNullable<ClientOptions['privateKey']>) => o.ClientAuth,
 ): OAuthContext {
   if (!clientOptions || typeof clientOptions !== 'object')
@@ -100,7 +99,7 @@ export function secretContext(
       ...flat,
       ...(options.dpop ? { dpop: options.dpop } : {}),
     },
-    readTokens,
+    idTokens,
   )
 }
 

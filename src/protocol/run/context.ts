@@ -56,25 +56,30 @@ export interface ContextInternals {
   /** The DPoP key (RFC 9449). */
   dpop?: DPoP
   /**
-   * How client_credentials and refresh answers are read: oauth4webapi's processors, an ID token
-   * validated (`fullReader`: createContext, createPublicContext), or the lean reader of
-   * protocol/run/token.ts (the machine-to-machine entry and the MCP client, which ask for no ID token).
+   * How this context checks an ID token in a token answer (createContext, createPublicContext:
+   * protocol/run/id-token.ts's readIdToken). The machine-to-machine entry and the MCP client ask
+   * for none, and drop one that comes anyway (protocol/run/token.ts).
    */
-  readTokens: TokenReader
+  idTokens?: IdTokenReader
 }
 
-/** What a token answer says, read: its body, and the validated ID token's claims when there is one. */
-export interface ReadTokens {
-  body: Record<string, unknown>
-  claims?: Record<string, unknown>
+/** What an ID token is held to beyond OpenID Connect Core §3.1.3.7, for the sign-in whose code it answers. */
+export interface IdTokenCheck {
+  /** The answer to an authorization code: its nonce is compared — the one sent must come back, and none may come when none was sent (§3.1.3.7 (11)). */
+  code?: boolean
+  /** The nonce the authorization request sent: then an ID token is required. */
+  nonce?: string | undefined
+  /** The `max_age` the authorization request sent, in seconds: `auth_time` is then required and may not be older (§3.1.3.7 (13)). */
+  maxAge?: number | undefined
 }
 
-/** Reads a client_credentials or refresh answer. */
-export type TokenReader = (
+/** Checks a token answer's ID token (possibly absent, when one is required): the answer's body with the ID token's claims. */
+export type IdTokenReader = (
   internals: ContextInternals,
-  response: Response,
-  grant: 'client_credentials' | 'refresh_token',
-) => Promise<ReadTokens>
+  body: Record<string, unknown>,
+  name: string,
+  check: IdTokenCheck | undefined,
+) => Promise<{ body: Record<string, unknown>; claims?: Record<string, unknown> }>
 
 // A module-level WeakMap keeps the internals off the public object (and out of its types).
 const internals = new WeakMap<OAuthContext, ContextInternals>()
@@ -98,7 +103,7 @@ export function contextOf(
   clientAuth: o.ClientAuth,
   idTokenSignedResponseAlg: string | undefined,
   given: ContextOptions,
-  readTokens: TokenReader,
+  idTokens: IdTokenReader | undefined,
 ): OAuthContext {
   if (typeof clientId !== 'string' || clientId === '') {
     throw new ConfigError('invalid_config', 'clientId is required: the client identifier the authorization server issued')
@@ -125,6 +130,14 @@ export function contextOf(
   const ctx: OAuthContext = Object.freeze({ metadata, clientId, authMethod })
   // Proofs to resource servers dated as the token requests' are: this context's clock and the server's measured skew.
   const dpop = given.dpop && ((given.dpop as ProvingKey).at?.(() => clock.now() + skewOf(options)) ?? given.dpop)
-  internals.set(ctx, { as: metadata as o.AuthorizationServer, client, clientAuth, options, clock, ...(dpop ? { dpop } : {}), readTokens })
+  internals.set(ctx, {
+    as: metadata as o.AuthorizationServer,
+    client,
+    clientAuth,
+    options,
+    clock,
+    ...(dpop ? { dpop } : {}),
+    ...(idTokens ? { idTokens } : {}),
+  })
   return ctx
 }

@@ -1,9 +1,10 @@
-// Verifies a JWS (an ID token, a logout token) with the server's keys (`jwks_uri`): a chunk of
-// its own, loaded the first time a signature is checked, so that bundles that never check one
-// carry none of it. No value imports: what it needs is handed in (`JwsKit`), so that the shared
-// module of the Node build stays one file.
+// Reads and verifies the JWTs a server signs (ID tokens, logout tokens): a chunk of its own,
+// loaded the first time one comes, so that bundles that never read one carry none of it. No
+// value imports: what it needs is handed in (`JwsKit`), so that the shared module of the Node
+// build stays one file.
 import type { ResponseError } from '../../errors.js'
 import type { HttpOptions } from '../../http/options.js'
+import type { ContextInternals, IdTokenCheck } from './context.js'
 import type { runOperation } from './operation.js'
 
 /** What the chunk is handed: the runner (the key set is fetched as an operation of its own), the error class, and how an unsuccessful answer is told. */
@@ -12,6 +13,83 @@ export interface JwsKit {
   Failure: typeof ResponseError
   /** The error for an unsuccessful answer, as the runner translates it (an unexpected status, with an excerpt). */
   unsuccessful: (response: Response) => Error
+}
+
+/** Seconds of clock difference an ID token's times are allowed (as oauth4webapi's default). */
+const TOLERANCE_S = 30
+
+/**
+ * An ID token from a token answer, checked as OpenID Connect Core §3.1.3.7 asks: a JWS (a JWE
+ * is not decrypted) whose algorithm is the client's, else one the server lists, else RS256;
+ * no `crit`; `iss` the server's issuer; `aud` naming this client (`azp` naming it when there
+ * are several audiences); `sub`, `iat` and `exp` present, `exp` not past and `nbf` not ahead
+ * (30 s of tolerance on `now`, the server's time in seconds); the nonce and `max_age` of the
+ * sign-in (`check`); and its signature with the server's keys when asked (`verifyIdTokens`), and
+ * by default when the token endpoint is not `https:` (it did not come over TLS). Returns its
+ * claims; every fault is `invalid_id_token`.
+ */
+export async function checkIdToken(
+  kit: JwsKit,
+  { as, client, options }: ContextInternals,
+  jwt: unknown,
+  now: number,
+  check: IdTokenCheck = {},
+): Promise<Record<string, unknown>> {
+  const fail = (why: string) => new kit.Failure('invalid_id_token', `the ID token is refused: ${why}`)
+  if (jwt === undefined) throw fail('there is none, though the sign-in asked for one (scope openid, a nonce sent)')
+  const parts = typeof jwt === 'string' ? jwt.split('.') : []
+  if (parts.length !== 3)
+    throw fail(
+      parts.length === 5 ? 'it is encrypted (a JWE), which oauthkit does not decrypt' : 'it is not a JWT (three dot-separated parts)',
+    )
+  const header = json(parts[0]!)
+  const claims = json(parts[1]!)
+  if (!header || !claims) throw fail('its header or its payload is not a base64url-encoded JSON object')
+  const algs = client.id_token_signed_response_alg ?? (as.id_token_signing_alg_values_supported as string[] | undefined) ?? 'RS256'
+  if (typeof algs === 'string' ? header.alg !== algs : !algs.includes(header.alg as string))
+    throw fail(`its algorithm (${said(header.alg)}) is not the expected ${said(algs)}`)
+  if (header.crit !== undefined) throw fail('its header names "crit" extensions, which oauthkit does not support')
+  const required = [
+    'iss',
+    'sub',
+    'aud',
+    'exp',
+    'iat',
+    ...(check.nonce === undefined ? [] : ['nonce']),
+    ...(check.maxAge === undefined ? [] : ['auth_time']),
+  ]
+  const missing = required.find((name) => claims[name] === undefined)
+  if (missing) throw fail(`it has no "${missing}" claim`)
+  const { iss, sub, aud, exp, iat, nbf, azp, auth_time: authTime, nonce } = claims
+  if (
+    typeof exp !== 'number' ||
+    typeof iat !== 'number' ||
+    (nbf !== undefined && typeof nbf !== 'number') ||
+    (authTime !== undefined && typeof authTime !== 'number')
+  )
+    throw fail('a time claim (exp, iat, nbf, auth_time) is not a number')
+  if (typeof sub !== 'string' || (typeof aud !== 'string' && !Array.isArray(aud)))
+    throw fail('its "sub" is not a string or its "aud" neither a string nor a list')
+  if (exp <= now - TOLERANCE_S) throw fail('it has expired ("exp" is past)')
+  if (typeof nbf === 'number' && nbf > now + TOLERANCE_S) throw fail('it is not valid yet ("nbf" is ahead)')
+  if (iss !== as.issuer) throw fail(`it names the issuer ${said(iss)}, not ${said(as.issuer)}`)
+  const audiences: unknown[] = [aud].flat()
+  if (!audiences.includes(client.client_id)) throw fail(`its audience (${said(aud)}) does not name this client`)
+  if (audiences.length !== 1 && azp !== client.client_id) throw fail('it names several audiences, and its "azp" does not name this client')
+  if (check.maxAge !== undefined && (authTime as number) + check.maxAge < now - TOLERANCE_S)
+    throw fail('the sign-in it tells of is older than the max_age asked for ("auth_time")')
+  if (check.code && nonce !== check.nonce)
+    throw fail(
+      check.nonce === undefined ? 'it carries a nonce, though this sign-in sent none' : 'its nonce is not the one this sign-in sent',
+    )
+  if (options.verifyIdTokens ?? !/^https:/i.test(String(as.token_endpoint)))
+    await verifyJws(kit, options, as.jwks_uri, jwt as string, 'invalid_id_token')
+  return claims
+}
+
+/** A value from a token, quoted short (it is the server's text). */
+function said(value: unknown): string {
+  return JSON.stringify(value ?? null).slice(0, 80)
 }
 
 interface Jwk {

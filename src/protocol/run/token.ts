@@ -3,7 +3,7 @@ import type { AuthorizationDetail, RetryPolicy, TokenSet } from '../../types.js'
 import { checkedDetails, toTokenSet, type TokenSetContext } from '../../wire/token.js'
 import { isTransient, isUnprocessed, ResponseError } from '../../errors.js'
 import { withRetry } from './retry.js'
-import { int, type OAuthContext, type ReadTokens, type TokenReader } from './context.js'
+import { int, type ContextInternals, type IdTokenCheck, type OAuthContext } from './context.js'
 import { runAt, type RequestOptions } from './operation.js'
 import { DEFAULT_TIMEOUT_MS } from '../../http/transport.js'
 
@@ -17,24 +17,28 @@ export interface TokenRequestOptions extends Omit<TokenSetContext, 'idTokenClaim
    * nothing), or `nothing` (the default: any passing failure is retried).
    */
   resend?: 'never' | 'unless-unprocessed' | 'nothing'
+  /** What the answer's ID token is held to (an authorization code's nonce and max_age); with a nonce, one is required. */
+  idToken?: IdTokenCheck
+  /** Token types the grant may answer beyond the two a client sends (RFC 8693's `N_A`), lower case. */
+  tokenTypes?: string[]
 }
 
 /**
- * One token endpoint request on the operation path: oauth4webapi builds and validates, the
- * answer becomes a TokenSet (with the validated ID token claims, when there is an ID token),
- * read against what the request held: the refresh token it sent, the scope it asked for.
- * Passing failures are retried as the policy and `resend` allow.
+ * One token endpoint request on the operation path: oauth4webapi builds it, {@link readTokens}
+ * reads the answer, which becomes a TokenSet (with the checked ID token's claims, when there is
+ * an ID token), read against what the request held: the refresh token it sent, the scope it
+ * asked for. Passing failures are retried as the policy and `resend` allow.
  */
 export function tokenRequest(
   ctx: OAuthContext,
   name: string,
   request: (options: RequestOptions) => Promise<Response>,
-  process: (response: Response) => Promise<ReadTokens>,
   signal: AbortSignal | undefined,
   how: TokenRequestOptions = {},
 ): Promise<TokenSet> {
-  const { clock, options, dpop } = int(ctx)
-  const { retry, resend, ...held } = how
+  const internals = int(ctx)
+  const { clock, options, dpop } = internals
+  const { retry, resend, idToken, tokenTypes, ...held } = how
   const retryable = resend === 'never' ? () => false : resend === 'unless-unprocessed' ? isUnprocessed : isTransient
   const once = (left: number | undefined) =>
     runAt(
@@ -44,11 +48,11 @@ export function tokenRequest(
         endpoint: 'token',
         request,
         process: async (response) => {
-          const { body, claims } = await process(response)
+          const { body, claims } = await readTokens(internals, response, name, idToken, tokenTypes)
           // RFC 9449 §5: a DPoP-bound token answers a proof; a client without a key must not use it as a bearer token.
           if (!dpop && /^dpop$/i.test(String(body.token_type)))
             throw new ResponseError('invalid_response', `${name}: a DPoP-bound token, but no dpop key`)
-          return toTokenSet(body as Record<string, unknown>, clock.now(), {
+          return toTokenSet(body, clock.now(), {
             ...held,
             ...(claims ? { idTokenClaims: claims } : {}),
           })
@@ -99,21 +103,23 @@ export function grantParameters(p: GrantParameters): URLSearchParams {
   return params
 }
 
-/** How a context reads a client_credentials or refresh answer: with the reader it was made with. */
-export function readerFor(ctx: OAuthContext, grant: 'client_credentials' | 'refresh_token'): (response: Response) => Promise<ReadTokens> {
-  const internals = int(ctx)
-  return (response) => internals.readTokens(internals, response, grant)
-}
-
 /**
- * A token answer read without oauth4webapi's processors, for a client that asked for no ID
- * token: the checks of RFC 6749 §5.1 (a 200 with a JSON object, `access_token` and `token_type`
- * non-empty strings, a token type it can send, `refresh_token` and `scope` strings when present), failing with the errors
- * oauth4webapi's would, so the translation reads them alike (the server's OAuth error included).
- * An ID token is never validated here, so it is dropped, with a warning: nothing unverified is
- * handed on as if it were checked.
+ * A token answer, read: the checks of RFC 6749 §5.1 (a 200 with a JSON object, `access_token`
+ * and `token_type` non-empty strings, a token type the client can send, `refresh_token` and
+ * `scope` strings when present), failing with the errors oauth4webapi's processors would, so the
+ * translation reads them alike (the server's OAuth error included); then the ID token, when one
+ * came or the sign-in asked for one, checked by the JWT chunk (protocol/run/jws.ts). A context
+ * that asks for no ID token (the machine-to-machine entry, the MCP client) drops one that comes
+ * anyway, unread, with a warning; so does any context when the chunk cannot be loaded and no
+ * ID token was required: nothing unchecked is handed on as if it were checked.
  */
-export const leanReader: TokenReader = async ({ options }, response, grant) => {
+async function readTokens(
+  internals: ContextInternals,
+  response: Response,
+  name: string,
+  check: IdTokenCheck | undefined,
+  tokenTypes: string[] = [],
+): Promise<{ body: Record<string, unknown>; claims?: Record<string, unknown> }> {
   const fail = (message: string, code: string) => new o.OperationProcessingError(message, { code, cause: response })
   if (response.status !== 200)
     throw fail('"response" is not a conform Token Endpoint response (unexpected HTTP status code)', o.RESPONSE_IS_NOT_CONFORM)
@@ -121,6 +127,9 @@ export const leanReader: TokenReader = async ({ options }, response, grant) => {
   try {
     body = await response.json()
   } catch {
+    // As oauth4webapi: what does not parse is first of all not JSON, unless it says it is.
+    if (response.headers.get('content-type')?.split(';')[0] !== 'application/json')
+      throw fail('"response" content-type must be application/json', o.RESPONSE_IS_NOT_JSON)
     throw fail('failed to parse "response" body as JSON', o.PARSE_ERROR)
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body))
@@ -133,18 +142,22 @@ export const leanReader: TokenReader = async ({ options }, response, grant) => {
     ['scope', true],
   ] as const) {
     const value = read[field]
-    if ((optional && value === undefined) || (typeof value === 'string' && value !== '')) continue
-    throw fail(`"response" body "${field}" property must be a non-empty string`, o.INVALID_RESPONSE)
+    // As oauth4webapi: a scope may be empty (nothing granted); the others may not.
+    if ((optional && value === undefined) || (typeof value === 'string' && (value !== '' || field === 'scope'))) continue
+    throw fail(`"response" body "${field}" property must be a ${field === 'scope' ? '' : 'non-empty '}string`, o.INVALID_RESPONSE)
   }
   // As oauth4webapi: a token type this client cannot send is refused (RFC 6749 §7.1).
-  if (!/^(bearer|dpop)$/i.test(read.token_type as string))
+  const type = (read.token_type as string).toLowerCase()
+  if (type !== 'bearer' && type !== 'dpop' && !tokenTypes.includes(type))
     throw new o.UnsupportedOperationError('unsupported `token_type` value', { cause: body })
-  if (read.id_token !== undefined) {
-    delete read.id_token
-    options.onWarning?.({
-      code: 'id_token_ignored',
-      message: `the ${grant} answer carried an ID token this client never asked for: dropped, unread`,
-    })
-  }
+  if (read.id_token === undefined && check?.nonce === undefined) return { body: read }
+  if (internals.idTokens) return internals.idTokens(internals, read, name, check)
+  dropIdToken(internals, read, `the ${name} answer carried an ID token this client never asked for`)
   return { body: read }
+}
+
+/** An ID token that is not checked is not handed on: dropped, unread, with a warning. */
+export function dropIdToken({ options }: ContextInternals, body: Record<string, unknown>, why: string): void {
+  delete body.id_token
+  options.onWarning?.({ code: 'id_token_ignored', message: `${why}: dropped, unread` })
 }

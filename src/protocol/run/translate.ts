@@ -10,6 +10,7 @@ import {
 } from '../../errors.js'
 import type { AuthorizationServerMetadata } from '../../types.js'
 import type { OutgoingRequest } from '../../dialects/types.js'
+import { parseWwwAuthenticate } from '../../internal/www-authenticate.js'
 
 /** An unsuccessful answer as it came (rememberAnswer). */
 export interface Kept {
@@ -52,6 +53,7 @@ export interface TranslationKit {
     | 'JSON_ATTRIBUTE_COMPARISON'
   >
   answers: WeakMap<Response, Kept>
+  challenges: typeof parseWwwAuthenticate
   cleanText: typeof cleanText
   isOAuthKitError: typeof isOAuthKitError
   oauthKitError: typeof oauthKitError
@@ -79,6 +81,7 @@ function kit(): TranslationKit {
       JSON_ATTRIBUTE_COMPARISON: o.JSON_ATTRIBUTE_COMPARISON,
     },
     answers,
+    challenges: parseWwwAuthenticate,
     cleanText,
     isOAuthKitError,
     oauthKitError,

@@ -87,10 +87,19 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
     ...(answer?.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }),
   }
 
+  const unsuccessful = err instanceof o.OperationProcessingError && err.code === o.RESPONSE_IS_NOT_CONFORM
+  const challenge = challengeOf(kit, err, unsuccessful && response instanceof Response ? response : undefined)
   // An OAuth error body wins, whatever the status (a 503 with temporarily_unavailable, say).
-  const bodyError = answer?.oauth && err instanceof o.OperationProcessingError && err.code === o.RESPONSE_IS_NOT_CONFORM
-  if (err instanceof o.ResponseBodyError || err instanceof o.WWWAuthenticateChallengeError || bodyError) {
-    return serverError(kit, err, answer, response instanceof Response ? response : undefined, failed, context)
+  if (err instanceof o.ResponseBodyError || challenge || (unsuccessful && answer?.oauth)) {
+    return serverError(
+      kit,
+      err as o.OperationProcessingError,
+      challenge,
+      answer,
+      response instanceof Response ? response : undefined,
+      failed,
+      context,
+    )
   }
   if (err instanceof o.OperationProcessingError) {
     const code = idTokenFault(err, operation) ? 'invalid_id_token' : (codes(o)[err.code ?? ''] ?? 'invalid_response')
@@ -124,6 +133,17 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
   return oauthKitError(code, failed + cleanText(err instanceof Error ? err.message : err), context)
 }
 
+/** The answer's first challenge (RFC 7235): oauth4webapi's, or — the reader was oauthkit's — read from the unsuccessful answer's `WWW-Authenticate` as oauth4webapi reads one. */
+function challengeOf(
+  { o, challenges }: TranslationKit,
+  err: unknown,
+  unsuccessful: Response | undefined,
+): o.WWWAuthenticateChallenge | undefined {
+  if (err instanceof o.WWWAuthenticateChallengeError) return err.cause[0]
+  const found = challenges(unsuccessful?.headers.get('www-authenticate'))[0]
+  return found && ({ scheme: found.scheme.toLowerCase(), parameters: found.params } as o.WWWAuthenticateChallenge)
+}
+
 /** oauth4webapi's complaint about a metadata document's shape, as oauthkit says it (`issuer must be a string`), if it is one. */
 function metadataFault(message: string): string | undefined {
   if (/body must be a top level object/.test(message)) return 'it is not a JSON object'
@@ -144,13 +164,13 @@ function idTokenFault(err: Error, operation: string): boolean {
 function serverError(
   { o, cleanText, oauthKitError }: TranslationKit,
   err: o.ResponseBodyError | o.WWWAuthenticateChallengeError | o.OperationProcessingError,
+  challenge: o.WWWAuthenticateChallenge | undefined,
   answer: Answer | undefined,
   response: Response | undefined,
   failed: string,
   context: OAuthKitErrorOptions,
 ): OAuthKitError {
   const status = answer?.status ?? (err as o.ResponseBodyError).status
-  const challenge = err instanceof o.WWWAuthenticateChallengeError ? err.cause[0] : undefined
   const params = challenge?.parameters
   const fallback = challenge && !/^(bearer|dpop)$/i.test(challenge.scheme) ? 'invalid_client' : 'invalid_token'
   const redact = answer?.redact ?? ((text: string) => text)

@@ -1,0 +1,49 @@
+import * as o from 'oauth4webapi'
+import { NetworkError, ResponseError } from '../../errors.js'
+import type { IdTokenReader } from './context.js'
+import type { JwsKit } from './jws.js'
+import { runOperation } from './operation.js'
+import { dropIdToken } from './token.js'
+
+/**
+ * How a context that reads ID tokens (createContext, createPublicContext) checks one in a token
+ * answer: with the JWT chunk (protocol/run/jws.ts), loaded the first time. When the chunk cannot
+ * be loaded, an ID token that was required (a nonce sent) is {@link unloaded}; one that was not
+ * is dropped, with a warning (the tokens are kept: a refresh token may be spent already).
+ */
+export const readIdToken: IdTokenReader = async (internals, body, name, check) => {
+  const chunk = await jwtChunk()
+  if (!chunk) {
+    if (check?.nonce !== undefined) throw unloaded()
+    dropIdToken(internals, body, `the ${name} answer's ID token could not be checked (its code did not load)`)
+    return { body }
+  }
+  // The server's time, as oauth4webapi reads it: this context's clock and the skew its Date headers measured.
+  const now = Math.floor(Date.now() / 1000) + (internals.client[o.clockSkew] ?? 0)
+  return { body, claims: await chunk.checkIdToken(jwsKit, internals, body.id_token, now, check) }
+}
+
+let loading: Promise<typeof import('./jws.js')> | undefined
+
+/** The JWT chunk (protocol/run/jws.ts), or undefined when it cannot be loaded (asked for again next time). */
+export async function jwtChunk(): Promise<typeof import('./jws.js') | undefined> {
+  try {
+    return await (loading ??= import('./jws.js'))
+  } catch {
+    loading = undefined
+    return undefined
+  }
+}
+
+/** The error when an ID token must be checked and the code that checks it cannot be loaded (a deploy replaced it, the network dropped). */
+export function unloaded(): NetworkError {
+  return new NetworkError('network_error', "the ID token checker (a chunk of oauthkit's code) could not be loaded: try again")
+}
+
+/** What the JWT chunk (protocol/run/jws.ts) is handed: it imports no value itself. */
+export const jwsKit: JwsKit = {
+  runOperation,
+  Failure: ResponseError,
+  unsuccessful: (response) =>
+    new o.OperationProcessingError(`unsuccessful answer (${response.status})`, { cause: response, code: o.RESPONSE_IS_NOT_CONFORM }),
+}
