@@ -9,7 +9,9 @@ import { resolve } from 'node:path'
  */
 export function initialChunks(result, cwd = process.cwd()) {
   const outputs = result.metafile.outputs
-  const entry = Object.keys(outputs).find((key) => outputs[key].entryPoint)
+  // esbuild names an entryPoint for each chunk of a dynamic import() too: the build's entry is the one nothing imports.
+  const imported = new Set(Object.values(outputs).flatMap((output) => output.imports.map((i) => i.path)))
+  const entry = Object.keys(outputs).find((key) => outputs[key].entryPoint && !imported.has(key))
   const seen = new Set()
   for (const stack = [entry]; stack.length;) {
     const key = stack.pop()

@@ -212,3 +212,6 @@ export interface TokenProof {
     request?: Request,
   ): Promise<Response>
 }
+
+/** Ten minutes: the lifetime RFC 6749 §4.1.2 recommends at most for an authorization code. */
+export const DEFAULT_MAX_PENDING_AGE_MS = 10 * 60 * 1000

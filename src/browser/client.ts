@@ -4,24 +4,20 @@
  * all of them (a Web Lock plus a BroadcastChannel), and signing out in one signs out all.
  * Composition only: the protocol is the plain functions, the tokens are a TokenManager.
  */
-import { ConfigError, OAuthKitError, ResponseError, isOAuthKitError } from '../errors.js'
+import { ConfigError, NetworkError, OAuthKitError, ResponseError, isOAuthKitError } from '../errors.js'
 import { systemClock } from '../internal/clock.js'
-import { parseUrl } from '../internal/url.js'
 import type { HttpOptions } from '../http/options.js'
 import { resolveClient, type MetadataSource } from '../discovery/resolve.js'
 import { int, type OAuthContext } from '../protocol/run/context.js'
 import { createPublicContext } from '../protocol/run/client-auth.js'
 import type { DPoP } from '../dpop/proofs.js'
-import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
-import { buildEndSessionUrl } from '../protocol/endpoints/end-session.js'
 import { refreshGrant } from '../protocol/grants/refresh.js'
-import { fetchUserInfo, revokeToken, type UserInfo, type UserInfoOptions } from '../protocol/endpoints/endpoints.js'
 import type { TokenControl, TokenEvents } from '../token/manager.js'
 import { webLock } from '../token/lock.js'
 import { memoryStore, webStorageStore, type TokenStore } from '../token/store.js'
 import { openSession, type Session } from '../session.js'
 import type { RetryPolicy, TokenProof, TokenSet } from '../types.js'
-import { callbackParams, withoutResponse } from './callback.js'
+import { callbackParams } from './callback.js'
 import { pendingSignIns } from './pending.js'
 import { connectTabs, fingerprint } from './tabs.js'
 
@@ -148,7 +144,7 @@ function lazyContext(options: BrowserClientOptions): () => Promise<OAuthContext>
 }
 
 /** What the browser client's operations share. */
-interface Parts {
+export interface Parts {
   options: BrowserClientOptions
   ctx: () => Promise<OAuthContext>
   session: Session
@@ -161,60 +157,30 @@ interface Parts {
   forget: (grant: string | undefined) => Promise<void>
 }
 
-async function createLoginUrl(p: Parts, o: LoginOptions = {}): Promise<string> {
-  const scope = o.scope ?? p.options.scope
-  const started = await buildAuthorizationUrl(await p.ctx(), {
-    redirectUri: p.options.redirectUri,
-    ...(scope ? { scope } : {}),
-    ...(o.extraParams ? { extraParams: o.extraParams } : {}),
-    ...(p.options.par === undefined ? {} : { par: p.options.par }),
+/** The sign-in chunk (./sign-in.ts): loaded by the first sign-in, callback or logout; a network_error when it cannot be (nothing was done). */
+function signIn(): Promise<typeof import('./sign-in.js')> {
+  return (signInChunk ??= import('./sign-in.js')).catch((err: unknown) => {
+    signInChunk = undefined
+    throw new NetworkError('network_error', "the sign-in code (a chunk of oauthkit's) could not be loaded: nothing was done; try again", {
+      cause: err,
+    })
   })
-  const hash = typeof location === 'object' ? location.hash : ''
-  p.pending.save({ ...started, ...(o.returnTo ? { returnTo: o.returnTo } : {}), ...(hash ? { hash } : {}) })
-  return started.url
 }
+let signInChunk: Promise<typeof import('./sign-in.js')> | undefined
 
-async function handleRedirectCallback(p: Parts, url: string): Promise<{ tokens: TokenSet; returnTo?: string }> {
-  const address = parseUrl(url, 'the callback URL')
-  const saved = p.pending.take(callbackParams(address).get('state') ?? '')
-  // Out of the address bar before anything can fail: a reload must not repeat the callback.
-  if (typeof history === 'object')
-    history.replaceState(history.state, '', withoutResponse(address, p.options.dialect?.authorizationResponse?.extraFields, saved?.hash))
-  if (!saved)
-    throw new OAuthKitError(
-      'no_pending_sign_in',
-      'this callback matches no sign-in started in this tab (a replayed or forged callback, or one over ten minutes old): sign in again',
-    )
-  const tokens = await completeAuthorization(await p.ctx(), url, saved)
-  await p.session.setTokens(tokens)
-  return saved.returnTo ? { tokens, returnTo: saved.returnTo } : { tokens }
-}
-
+/**
+ * Signs out: revokes with the tokens held and goes to the end-session endpoint (the sign-in
+ * chunk), and in between clears the tokens here and in every tab — even when that chunk cannot
+ * be loaded (then nothing is revoked, and the result says why).
+ */
 async function logout(p: Parts, o: Parameters<BrowserClient['logout']>[0] = {}): Promise<LogoutResult> {
-  const c = await p.ctx()
+  const server = await signIn().catch((err: OAuthKitError) => err)
   const held = (await p.control.peek())?.tokens
-  const token = held?.refreshToken ?? held?.accessToken
-  const result: LogoutResult = { revoked: false }
-  if (token && c.metadata.revocation_endpoint) {
-    await revokeToken(c, token, { tokenTypeHint: held?.refreshToken ? 'refresh_token' : 'access_token' }).then(
-      () => void (result.revoked = true),
-      (err: OAuthKitError) => void (result.error = err),
-    )
-  }
+  const result = server instanceof Error ? { revoked: false, error: server } : await server.revoke(p, held)
   await p.session.clear()
   p.tabs.logout()
   p.logoutListeners.forEach((l) => l())
-  const back = o.returnTo ?? p.options.postLogoutRedirectUri
-  // A state for the return (RP-Initiated Logout §3), which handleLogoutCallback() matches.
-  const state = back && c.metadata.end_session_endpoint ? crypto.randomUUID() : undefined
-  if (state) p.pending.saveLogout(state)
-  const endSession = buildEndSessionUrl(c, {
-    ...(o.idTokenHint && held?.idToken ? { idTokenHint: held.idToken } : {}),
-    ...(back ? { postLogoutRedirectUri: back } : {}),
-    ...(state ? { state } : {}),
-  })
-  if (endSession && o.redirect !== false) location.assign(endSession)
-  return endSession ? { ...result, endSessionUrl: endSession } : result
+  return server instanceof Error ? result : server.endSession(p, held, result, o)
 }
 
 function logoutCallback(p: Parts, href = location.href): void {
@@ -320,14 +286,14 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
 function clientMethods(p: Parts): BrowserClient {
   const { session, control } = p
   return {
-    login: async (o) => location.assign(await createLoginUrl(p, o)),
-    createLoginUrl: (o) => createLoginUrl(p, o),
+    login: async (o) => location.assign(await (await signIn()).createLoginUrl(p, o)),
+    createLoginUrl: async (o) => (await signIn()).createLoginUrl(p, o),
     isCallback(url = location.href) {
       const address = URL.canParse(url) ? new URL(url) : undefined
       const params = address && callbackParams(address)
       return !!params && (params.has('code') || params.has('error'))
     },
-    handleRedirectCallback: (url = location.href) => handleRedirectCallback(p, url),
+    handleRedirectCallback: async (url = location.href) => (await signIn()).handleRedirectCallback(p, url),
     isAuthenticated: async () => {
       const held = await control.peek()
       return !!held && (held.valid || held.tokens.refreshToken !== undefined)
@@ -362,20 +328,4 @@ function lazyProof(get: () => Promise<TokenProof>): TokenProof {
     headers: async (token, method, url) => (await load()).headers(token, method, url),
     send: async (fetch, token, url, init, request) => (await load()).send(fetch, token, url, init, request),
   }
-}
-
-/**
- * The signed-in user's claims from the userinfo endpoint (a signed answer verified against the
- * server's keys), held to the user of the ID token (its `sub`, OpenID Connect Core §5.3.2). A
- * sign-in without an ID token has no user to hold them to: pass `expectedSubject`, or
- * `skipSubjectCheck`. A function rather than a method, so that apps that never call it do not
- * carry its JWT verification.
- *
- * @example
- * const me = await getUserInfo(app)
- */
-export async function getUserInfo(app: BrowserClient, options: Pick<UserInfoOptions, 'expectedSubject'> = {}): Promise<UserInfo> {
-  const [ctx, token, user] = await Promise.all([app.getContext(), app.getAccessToken(), app.getUser()])
-  const sub = options?.expectedSubject ?? (typeof user?.sub === 'string' ? user.sub : undefined)
-  return fetchUserInfo(ctx, token, sub === undefined ? {} : { expectedSubject: sub })
 }

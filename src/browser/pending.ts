@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_PENDING_AGE_MS, type PendingAuthorization } from '../protocol/grants/authorization-code.js'
+import type { PendingAuthorization } from '../protocol/grants/authorization-code.js'
+import { DEFAULT_MAX_PENDING_AGE_MS } from '../types.js'
 import { memoryKeyValueStore, webStorageKeyValueStore, type SyncKeyValueStore } from '../token/store.js'
 
 /** A sign-in started by `login()`, kept until its callback: what completing it needs, and where to come back. */

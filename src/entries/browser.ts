@@ -4,7 +4,8 @@
  * @module oauthkit/browser
  */
 // `oauthkit/browser`: the single-page-app client, and what an SPA needs beside it (one import).
-export { createBrowserClient, getUserInfo } from '../browser/client.js'
+export { createBrowserClient } from '../browser/client.js'
+export { getUserInfo } from '../browser/userinfo.js'
 export { skipSubjectCheck } from '../protocol/endpoints/endpoints.js'
 export { browserDPoP } from '../dpop/browser-key.js'
 export type { DPoP } from '../dpop/proofs.js'

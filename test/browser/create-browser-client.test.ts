@@ -6,7 +6,7 @@
 import { http, HttpResponse } from 'msw'
 import { describe, expect, it, vi } from 'vitest'
 import { createBrowserClient, defineDialect, type TokenSet, type TokenStore } from '../../src/entries/browser.js'
-import { withoutResponse } from '../../src/browser/callback.js'
+import { withoutResponse } from '../../src/browser/sign-in.js'
 import { memoryStore } from '../../src/index.js'
 import { ISSUER, fakeIdToken, metadata, tokenJson } from '../support/as-mock.js'
 import { failure, form, useStrictMsw } from '../support/msw.js'

@@ -1,7 +1,7 @@
 import * as o from 'oauth4webapi'
 import { ConfigError, OAuthKitError, ResponseError } from '../../errors.js'
 import { parseUrl, userAgentUrl } from '../../internal/url.js'
-import type { AuthorizationDetail, TokenSet } from '../../types.js'
+import { DEFAULT_MAX_PENDING_AGE_MS, type AuthorizationDetail, type TokenSet } from '../../types.js'
 import { checkedDetails } from '../../wire/token.js'
 import { int, type IdTokenCheck, type OAuthContext } from '../run/context.js'
 import { missingEndpoint, runAt } from '../run/operation.js'
@@ -68,9 +68,6 @@ export interface PendingAuthorization {
  * @group Grants
  */
 export type PendingCompletion = Pick<PendingAuthorization, 'state' | 'codeVerifier' | 'redirectUri' | 'nonce' | 'createdAt' | 'scope'>
-
-/** Ten minutes: the lifetime RFC 6749 §4.1.2 recommends at most for an authorization code. */
-export const DEFAULT_MAX_PENDING_AGE_MS = 10 * 60 * 1000
 
 /**
  * The states this process has completed, with when: a callback is redeemed once (the back
