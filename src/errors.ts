@@ -360,6 +360,11 @@ export function oauthKitError(code: ErrorCode, message: string, options: OAuthKi
 }
 
 /** A passing failure: the same request may succeed later (network, timeout, 429, 5xx, `temporarily_unavailable`). */
+/** A chunk of oauthkit's code (`what` it does) that could not be loaded: a deploy replaced it, the network dropped. Try again. */
+export function unloadedChunk(what: string, cause?: unknown): NetworkError {
+  return new NetworkError('network_error', `${what} (a chunk of oauthkit's code) could not be loaded: try again`, { cause })
+}
+
 export function isTransient(err: unknown): err is OAuthKitError {
   return isOAuthKitError(err) && err.recovery === 'retry'
 }

@@ -1,6 +1,7 @@
 import type { HttpOptions } from './http/options.js'
 import { resolveClient, type MetadataSource } from './discovery/resolve.js'
 import { secretContext, type ClientOptions } from './protocol/run/client-auth.js'
+import { ignoreIdTokens } from './protocol/run/token.js'
 import { createSession, type Session, type SessionOptions } from './session.js'
 
 /**
@@ -29,7 +30,7 @@ export interface ClientCredentialsSessionOptions
  */
 export async function createClientCredentialsSession(options: ClientCredentialsSessionOptions): Promise<Session> {
   const ctx = await resolveClient('createClientCredentialsSession', options, (metadata, context) =>
-    secretContext(metadata, options, context, undefined),
+    secretContext(metadata, options, context, ignoreIdTokens),
   )
   // The session reads its own fields of the flat options (scope, apiUrls, store, …); the rest described the client and the server.
   return createSession(ctx, { ...options, grant: 'client_credentials' })

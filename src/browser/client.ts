@@ -4,7 +4,7 @@
  * all of them (a Web Lock plus a BroadcastChannel), and signing out in one signs out all.
  * Composition only: the protocol is the plain functions, the tokens are a TokenManager.
  */
-import { ConfigError, NetworkError, OAuthKitError, ResponseError, isOAuthKitError } from '../errors.js'
+import { ConfigError, OAuthKitError, ResponseError, isOAuthKitError, unloadedChunk } from '../errors.js'
 import { systemClock } from '../internal/clock.js'
 import type { HttpOptions } from '../http/options.js'
 import { resolveClient, type MetadataSource } from '../discovery/resolve.js'
@@ -161,9 +161,7 @@ export interface Parts {
 function signIn(): Promise<typeof import('./sign-in.js')> {
   return (signInChunk ??= import('./sign-in.js')).catch((err: unknown) => {
     signInChunk = undefined
-    throw new NetworkError('network_error', "the sign-in code (a chunk of oauthkit's) could not be loaded: nothing was done; try again", {
-      cause: err,
-    })
+    throw unloadedChunk('the sign-in', err)
   })
 }
 let signInChunk: Promise<typeof import('./sign-in.js')> | undefined

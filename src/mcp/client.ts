@@ -2,6 +2,7 @@ import { ConfigError, OAuthKitError, OAuthServerError, isOAuthKitError, redactUr
 import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
 import { startDeviceAuthorization } from '../protocol/grants/device.js'
 import { privateKeyJwt, secretContext } from '../protocol/run/client-auth.js'
+import { ignoreIdTokens } from '../protocol/run/token.js'
 import { jwtBearerGrant, tokenExchangeGrant, TOKEN_TYPES, type TokenSource } from '../protocol/grants/exchange.js'
 import { resolveClient } from '../discovery/resolve.js'
 import { bearerChallenge } from '../internal/www-authenticate.js'
@@ -171,7 +172,9 @@ class McpClient {
       metadata: info.metadata,
       ...(dpop && Array.isArray(algs) && algs.includes('ES256') ? { dpop } : {}),
     }
-    return resolveClient('createMcpAuth', source, (metadata, options) => secretContext(metadata, id, options, undefined, privateKeyJwt))
+    return resolveClient('createMcpAuth', source, (metadata, options) =>
+      secretContext(metadata, id, options, ignoreIdTokens, privateKeyJwt),
+    )
   }
 
   /** Tokens a previous process stored, for this server and the authorization server and client it has today. */
@@ -353,7 +356,12 @@ class McpClient {
       'createMcpAuth',
       { ...this.#config.http, fetch: this.#config.serverFetch, issuer: idp.issuer },
       (metadata, o) =>
-        secretContext(metadata, { clientId: idp.clientId, ...(idp.clientSecret ? { clientSecret: idp.clientSecret } : {}) }, o, undefined),
+        secretContext(
+          metadata,
+          { clientId: idp.clientId, ...(idp.clientSecret ? { clientSecret: idp.clientSecret } : {}) },
+          o,
+          ignoreIdTokens,
+        ),
     ).catch((err: unknown) => {
       this.#idp = undefined
       throw err

@@ -1,13 +1,12 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, OAuthKitError, ResponseError } from '../../errors.js'
+import { ConfigError, OAuthKitError, ResponseError, cleanText, oauthKitError, unloadedChunk, type ErrorCode } from '../../errors.js'
 import { parseUrl, userAgentUrl } from '../../internal/url.js'
-import { DEFAULT_MAX_PENDING_AGE_MS, type AuthorizationDetail, type TokenSet } from '../../types.js'
+import { DEFAULT_MAX_PENDING_AGE_MS, type AuthorizationDetail, type AuthorizationServerMetadata, type TokenSet } from '../../types.js'
 import { checkedDetails } from '../../wire/token.js'
 import { int, type IdTokenCheck, type OAuthContext } from '../run/context.js'
 import { missingEndpoint, runAt } from '../run/operation.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
-import { jwtChunk, unloaded } from '../run/id-token.js'
-import { translateCallbackError } from '../run/translate.js'
+import { jwtChunk, readIdToken } from '../run/id-token.js'
 
 /**
  * What an authorization request asks for: the redirect URI, scope, and optional state, nonce, resource and extra parameters.
@@ -267,7 +266,7 @@ export async function completeAuthorization(
     )
   }
   // The ID token checker is a chunk (protocol/run/jws.ts): loaded before the code is redeemed, so that failing to load it spends nothing.
-  if (pending.nonce !== undefined && int(ctx).idTokens && !(await jwtChunk())) throw unloaded()
+  if (pending.nonce !== undefined && int(ctx).idTokens === readIdToken && !(await jwtChunk())) throw unloadedChunk('the ID token checker')
   if (!consume(pending.state, now, maxAge))
     throw new OAuthKitError('stale_sign_in', 'this sign-in was already completed (a replayed callback, or the back button): sign in again')
   const tokens = await codeGrant(
@@ -342,4 +341,53 @@ function codeGrant(
     // A code is single-use: never sent twice (RFC 6749 §4.1.2).
     { requestedScope: scope, resend: 'never', idToken: { ...check, code: true } },
   )
+}
+
+const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  missing_iss: 'no "iss", though the server advertises RFC 9207 (mix-up defence); sign in again',
+  iss_mismatch: '"iss" names another server (mix-up defence); sign in again',
+  missing_state: 'no "state": not an answer to this client; sign in again',
+  state_mismatch: '"state" is not the pending request\'s (stale tab, replay or forgery); sign in again',
+}
+
+/**
+ * An authorization response's check failed (synchronously, as parseCallback is): which one
+ * (state, RFC 6749 §10.12; `iss`, RFC 9207 §2.4) from the same data oauth4webapi checked, or the
+ * error the server redirected back with; anything else `invalid_response`.
+ */
+function translateCallbackError(
+  err: unknown,
+  params: URLSearchParams,
+  expectedState: string,
+  metadata: AuthorizationServerMetadata,
+): OAuthKitError {
+  const failed = 'authorization callback failed: '
+  if (err instanceof o.AuthorizationResponseError) {
+    const description = err.cause.get('error_description') ?? undefined
+    const errorUri = err.cause.get('error_uri') ?? undefined
+    return oauthKitError(
+      'oauth_error',
+      `${failed}the authorization server redirected back with ${cleanText(err.error, 60)}${description ? ` (${cleanText(description)})` : ''}`,
+      {
+        cause: err,
+        error: err.error,
+        ...(description === undefined ? {} : { errorDescription: description }),
+        ...(errorUri === undefined ? {} : { errorUri }),
+      },
+    )
+  }
+  const iss = params.get('iss')
+  const code: ErrorCode | undefined = !(err instanceof o.OperationProcessingError)
+    ? undefined
+    : !iss && metadata.authorization_response_iss_parameter_supported
+      ? 'missing_iss'
+      : iss && iss !== metadata.issuer
+        ? 'iss_mismatch'
+        : !params.has('state')
+          ? 'missing_state'
+          : params.get('state') !== expectedState
+            ? 'state_mismatch'
+            : undefined
+  if (code) return oauthKitError(code, `authorization callback rejected: ${CALLBACK_MESSAGES[code]}`, { cause: err })
+  return oauthKitError('invalid_response', failed + cleanText(err instanceof Error ? err.message : err), { cause: err })
 }

@@ -64,16 +64,16 @@ export function createPublicContext(metadata: AuthorizationServerMetadata, clien
 }
 
 /**
- * {@link createContext} with the private_key_jwt signer injected, and whether it reads ID
- * tokens (its {@link IdTokenReader}). Without a signer (the machine-to-machine entry, the MCP client), the signing code stays
- * out of the bundle and a `privateKey` is refused with a ConfigError. Without a reader (none
- * asked for, one that comes anyway dropped, with a warning), the ID token code stays out too.
+ * {@link createContext} with its {@link IdTokenReader} and the private_key_jwt signer injected.
+ * Without a signer (the machine-to-machine entry, the MCP client), the signing code stays out of
+ * the bundle and a `privateKey` is refused with a ConfigError. With `ignoreIdTokens` (none asked
+ * for, one that comes anyway dropped, with a warning), the ID token code stays out too.
  */
 export function secretContext(
   metadata: AuthorizationServerMetadata,
   clientOptions: ClientOptions,
   options: ContextOptions,
-  idTokens: IdTokenReader | undefined,
+  idTokens: IdTokenReader,
   signer?: (key: NonNullable<ClientOptions['privateKey']>) => o.ClientAuth,
 ): OAuthContext {
   if (!clientOptions || typeof clientOptions !== 'object')

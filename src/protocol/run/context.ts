@@ -60,7 +60,7 @@ export interface ContextInternals {
    * protocol/run/id-token.ts's readIdToken). The machine-to-machine entry and the MCP client ask
    * for none, and drop one that comes anyway (protocol/run/token.ts).
    */
-  idTokens?: IdTokenReader
+  idTokens: IdTokenReader
 }
 
 /** What an ID token is held to beyond OpenID Connect Core §3.1.3.7, for the sign-in whose code it answers. */
@@ -103,7 +103,7 @@ export function contextOf(
   clientAuth: o.ClientAuth,
   idTokenSignedResponseAlg: string | undefined,
   given: ContextOptions,
-  idTokens: IdTokenReader | undefined,
+  idTokens: IdTokenReader,
 ): OAuthContext {
   if (typeof clientId !== 'string' || clientId === '') {
     throw new ConfigError('invalid_config', 'clientId is required: the client identifier the authorization server issued')
@@ -137,7 +137,7 @@ export function contextOf(
     options,
     clock,
     ...(dpop ? { dpop } : {}),
-    ...(idTokens ? { idTokens } : {}),
+    idTokens,
   })
   return ctx
 }

@@ -1,5 +1,5 @@
 import * as o from 'oauth4webapi'
-import { NetworkError, ResponseError } from '../../errors.js'
+import { ResponseError, unloadedChunk } from '../../errors.js'
 import type { IdTokenReader } from './context.js'
 import type { JwsKit } from './jws.js'
 import { runOperation } from './operation.js'
@@ -14,7 +14,7 @@ import { dropIdToken } from './token.js'
 export const readIdToken: IdTokenReader = async (internals, body, name, check) => {
   const chunk = await jwtChunk()
   if (!chunk) {
-    if (check?.nonce !== undefined) throw unloaded()
+    if (check?.nonce !== undefined) throw unloadedChunk('the ID token checker')
     dropIdToken(internals, body, `the ${name} answer's ID token could not be checked (its code did not load)`)
     return { body }
   }
@@ -33,11 +33,6 @@ export async function jwtChunk(): Promise<typeof import('./jws.js') | undefined>
     loading = undefined
     return undefined
   }
-}
-
-/** The error when an ID token must be checked and the code that checks it cannot be loaded (a deploy replaced it, the network dropped). */
-export function unloaded(): NetworkError {
-  return new NetworkError('network_error', "the ID token checker (a chunk of oauthkit's code) could not be loaded: try again")
 }
 
 /** What the JWT chunk (protocol/run/jws.ts) is handed: it imports no value itself. */

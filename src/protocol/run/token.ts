@@ -3,7 +3,7 @@ import type { AuthorizationDetail, RetryPolicy, TokenSet } from '../../types.js'
 import { checkedDetails, toTokenSet, type TokenSetContext } from '../../wire/token.js'
 import { isTransient, isUnprocessed, ResponseError } from '../../errors.js'
 import { withRetry } from './retry.js'
-import { int, type ContextInternals, type IdTokenCheck, type OAuthContext } from './context.js'
+import { int, type ContextInternals, type IdTokenCheck, type IdTokenReader, type OAuthContext } from './context.js'
 import { runAt, type RequestOptions } from './operation.js'
 import { DEFAULT_TIMEOUT_MS } from '../../http/transport.js'
 
@@ -151,9 +151,13 @@ async function readTokens(
   if (type !== 'bearer' && type !== 'dpop' && !tokenTypes.includes(type))
     throw new o.UnsupportedOperationError('unsupported `token_type` value', { cause: body })
   if (read.id_token === undefined && check?.nonce === undefined) return { body: read }
-  if (internals.idTokens) return internals.idTokens(internals, read, name, check)
-  dropIdToken(internals, read, `the ${name} answer carried an ID token this client never asked for`)
-  return { body: read }
+  return internals.idTokens(internals, read, name, check)
+}
+
+/** The ID token reader of a context that asks for none (the machine-to-machine entry, the MCP client): one that comes anyway is dropped. */
+export const ignoreIdTokens: IdTokenReader = async (internals, body, name) => {
+  dropIdToken(internals, body, `the ${name} answer carried an ID token this client never asked for`)
+  return { body }
 }
 
 /** An ID token that is not checked is not handed on: dropped, unread, with a warning. */

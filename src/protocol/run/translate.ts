@@ -1,14 +1,5 @@
 import * as o from 'oauth4webapi'
-import {
-  OAUTH_ERROR_RECOVERY,
-  cleanText,
-  isOAuthKitError,
-  oauthKitError,
-  redactUrl,
-  type ErrorCode,
-  type OAuthKitError,
-} from '../../errors.js'
-import type { AuthorizationServerMetadata } from '../../types.js'
+import { OAUTH_ERROR_RECOVERY, cleanText, isOAuthKitError, oauthKitError, redactUrl, type OAuthKitError } from '../../errors.js'
 import type { OutgoingRequest } from '../../dialects/types.js'
 import { parseWwwAuthenticate } from '../../internal/www-authenticate.js'
 
@@ -37,8 +28,8 @@ export interface TranslationKit {
   o: Pick<
     typeof o,
     | 'OperationProcessingError'
-    | 'ResponseBodyError'
-    | 'WWWAuthenticateChallengeError'
+    | 'RESPONSE_BODY_ERROR'
+    | 'WWW_AUTHENTICATE_CHALLENGE'
     | 'RESPONSE_IS_NOT_JSON'
     | 'PARSE_ERROR'
     | 'RESPONSE_IS_NOT_CONFORM'
@@ -65,8 +56,8 @@ function kit(): TranslationKit {
   return {
     o: {
       OperationProcessingError: o.OperationProcessingError,
-      ResponseBodyError: o.ResponseBodyError,
-      WWWAuthenticateChallengeError: o.WWWAuthenticateChallengeError,
+      RESPONSE_BODY_ERROR: o.RESPONSE_BODY_ERROR,
+      WWW_AUTHENTICATE_CHALLENGE: o.WWW_AUTHENTICATE_CHALLENGE,
       RESPONSE_IS_NOT_JSON: o.RESPONSE_IS_NOT_JSON,
       PARSE_ERROR: o.PARSE_ERROR,
       RESPONSE_IS_NOT_CONFORM: o.RESPONSE_IS_NOT_CONFORM,
@@ -146,55 +137,6 @@ export async function translateError(err: unknown, operation: string, url?: stri
   if (isOAuthKitError(err)) return err
   const t = await translation()
   return t ? t.translateError(kit(), err, operation, url) : untranslated(err, operation, url)
-}
-
-const CALLBACK_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  missing_iss: 'no "iss", though the server advertises RFC 9207 (mix-up defence); sign in again',
-  iss_mismatch: '"iss" names another server (mix-up defence); sign in again',
-  missing_state: 'no "state": not an answer to this client; sign in again',
-  state_mismatch: '"state" is not the pending request\'s (stale tab, replay or forgery); sign in again',
-}
-
-/**
- * An authorization response's check failed (synchronously, as parseCallback is): which one
- * (state, RFC 6749 §10.12; `iss`, RFC 9207 §2.4) from the same data oauth4webapi checked, or the
- * error the server redirected back with; anything else `invalid_response`.
- */
-export function translateCallbackError(
-  err: unknown,
-  params: URLSearchParams,
-  expectedState: string,
-  metadata: AuthorizationServerMetadata,
-): OAuthKitError {
-  const failed = 'authorization callback failed: '
-  if (err instanceof o.AuthorizationResponseError) {
-    const description = err.cause.get('error_description') ?? undefined
-    const errorUri = err.cause.get('error_uri') ?? undefined
-    return oauthKitError(
-      'oauth_error',
-      `${failed}the authorization server redirected back with ${cleanText(err.error, 60)}${description ? ` (${cleanText(description)})` : ''}`,
-      {
-        cause: err,
-        error: err.error,
-        ...(description === undefined ? {} : { errorDescription: description }),
-        ...(errorUri === undefined ? {} : { errorUri }),
-      },
-    )
-  }
-  const iss = params.get('iss')
-  const code: ErrorCode | undefined = !(err instanceof o.OperationProcessingError)
-    ? undefined
-    : !iss && metadata.authorization_response_iss_parameter_supported
-      ? 'missing_iss'
-      : iss && iss !== metadata.issuer
-        ? 'iss_mismatch'
-        : !params.has('state')
-          ? 'missing_state'
-          : params.get('state') !== expectedState
-            ? 'state_mismatch'
-            : undefined
-  if (code) return oauthKitError(code, `authorization callback rejected: ${CALLBACK_MESSAGES[code]}`, { cause: err })
-  return oauthKitError('invalid_response', failed + cleanText(err instanceof Error ? err.message : err), { cause: err })
 }
 
 /**

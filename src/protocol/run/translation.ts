@@ -90,7 +90,7 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
   const unsuccessful = err instanceof o.OperationProcessingError && err.code === o.RESPONSE_IS_NOT_CONFORM
   const challenge = challengeOf(kit, err, unsuccessful && response instanceof Response ? response : undefined)
   // An OAuth error body wins, whatever the status (a 503 with temporarily_unavailable, say).
-  if (err instanceof o.ResponseBodyError || challenge || (unsuccessful && answer?.oauth)) {
+  if (coded(err, o.RESPONSE_BODY_ERROR) || challenge || (unsuccessful && answer?.oauth)) {
     return serverError(
       kit,
       err as o.OperationProcessingError,
@@ -133,13 +133,21 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
   return oauthKitError(code, failed + cleanText(err instanceof Error ? err.message : err), context)
 }
 
+/**
+ * Whether `err` is oauth4webapi's error of that code: told by its code rather than its class, so
+ * that a bundle carries no class of oauth4webapi's that none of its code throws.
+ */
+function coded(err: unknown, code: string): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === code
+}
+
 /** The answer's first challenge (RFC 7235): oauth4webapi's, or — the reader was oauthkit's — read from the unsuccessful answer's `WWW-Authenticate` as oauth4webapi reads one. */
 function challengeOf(
   { o, challenges }: TranslationKit,
   err: unknown,
   unsuccessful: Response | undefined,
 ): o.WWWAuthenticateChallenge | undefined {
-  if (err instanceof o.WWWAuthenticateChallengeError) return err.cause[0]
+  if (coded(err, o.WWW_AUTHENTICATE_CHALLENGE)) return (err as o.WWWAuthenticateChallengeError).cause[0]
   const found = challenges(unsuccessful?.headers.get('www-authenticate'))[0]
   return found && ({ scheme: found.scheme.toLowerCase(), parameters: found.params } as o.WWWAuthenticateChallenge)
 }
@@ -174,7 +182,8 @@ function serverError(
   const params = challenge?.parameters
   const fallback = challenge && !/^(bearer|dpop)$/i.test(challenge.scheme) ? 'invalid_client' : 'invalid_token'
   const redact = answer?.redact ?? ((text: string) => text)
-  const error = answer?.oauth?.error ?? redact(err instanceof o.ResponseBodyError ? err.error : (params?.error ?? fallback))
+  const error =
+    answer?.oauth?.error ?? redact(coded(err, o.RESPONSE_BODY_ERROR) ? (err as o.ResponseBodyError).error : (params?.error ?? fallback))
   const description = answer?.oauth?.description ?? (params?.error_description === undefined ? undefined : redact(params.error_description))
   const how = challenge && !answer?.oauth ? ` with a ${cleanText(challenge.scheme, 20)} challenge` : ''
   const hint = Object.hasOwn(HINTS, error) ? HINTS[error] : ''
