@@ -96,11 +96,11 @@ describe('the packed tarball', () => {
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
   })
 
-  it('stays under 920 KB unpacked', () => {
-    // Measured 916 KB (911 before #24 item 9's structure: oauthkit's own ID token checks in the
-    // JWT chunk, the token-answer reader's checks, the browser client's sign-in chunk — in the
-    // three builds, with their declarations — while oauth4webapi's token processors left the CJS
-    // build; 891 before #28's CIBA — the backchannel request, poll and ping, the
+  it('stays under 925 KB unpacked', () => {
+    // Measured 921 KB (911 before #24 item 9's structure: oauthkit's own ID token checks in the
+    // JWT chunk, the token-answer reader's checks and challenges, the browser client's sign-in
+    // chunk and the callback's errors beside the callback — in the three builds, with their
+    // declarations — while oauth4webapi's token processors left the CJS build; 891 before #28's CIBA — the backchannel request, poll and ping, the
     // ping's validation, the session grant — in the three builds, with its documented
     // declarations; 876 before #27's CLI options — endpoints by hand, a dialect file, the
     // trusted-network flag, profile checks — and #28's declared discovery deviation with the
@@ -142,7 +142,7 @@ describe('the packed tarball', () => {
     // whitespace and syntax minified (names kept), oauthkit/testing's ESM build serving
     // browsers too, one set of declarations (a summary and an example for each export) for
     // both formats.
-    expect(unpackedSize).toBeLessThan(920_000)
+    expect(unpackedSize).toBeLessThan(925_000)
   })
 
   it('ships the CLI as its bin, runnable from the unpacked package', () => {

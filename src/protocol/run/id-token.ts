@@ -8,8 +8,8 @@ import { dropIdToken } from './token.js'
 /**
  * How a context that reads ID tokens (createContext, createPublicContext) checks one in a token
  * answer: with the JWT chunk (protocol/run/jws.ts), loaded the first time. When the chunk cannot
- * be loaded, an ID token that was required (a nonce sent) is {@link unloaded}; one that was not
- * is dropped, with a warning (the tokens are kept: a refresh token may be spent already).
+ * be loaded, an ID token that was required (a nonce sent) is a `network_error` to retry; one that
+ * was not is dropped, with a warning (the tokens are kept: a refresh token may be spent already).
  */
 export const readIdToken: IdTokenReader = async (internals, body, name, check) => {
   const chunk = await jwtChunk()

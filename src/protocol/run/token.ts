@@ -156,7 +156,7 @@ async function readTokens(
 
 /** The ID token reader of a context that asks for none (the machine-to-machine entry, the MCP client): one that comes anyway is dropped. */
 export const ignoreIdTokens: IdTokenReader = async (internals, body, name) => {
-  dropIdToken(internals, body, `the ${name} answer carried an ID token this client never asked for`)
+  if (body.id_token !== undefined) dropIdToken(internals, body, `the ${name} answer carried an ID token this client never asked for`)
   return { body }
 }
 
