@@ -339,7 +339,7 @@ function codeGrant(
       }),
     signal,
     // A code is single-use: never sent twice (RFC 6749 §4.1.2).
-    { requestedScope: scope, resend: 'never', idToken: { ...check, code: true } },
+    { requestedScope: scope, resend: 'never', idToken: check },
   )
 }
 

@@ -63,10 +63,12 @@ export interface ContextInternals {
   idTokens: IdTokenReader
 }
 
-/** What an ID token is held to beyond OpenID Connect Core §3.1.3.7, for the sign-in whose code it answers. */
+/**
+ * What the ID token of an authorization code's answer is held to beyond OpenID Connect Core
+ * §3.1.3.7: its nonce is compared — the one sent must come back, and none may come when none was
+ * sent (§3.1.3.7 (11)). Other grants give none: their ID token's nonce is not compared.
+ */
 export interface IdTokenCheck {
-  /** The answer to an authorization code: its nonce is compared — the one sent must come back, and none may come when none was sent (§3.1.3.7 (11)). */
-  code?: boolean
   /** The nonce the authorization request sent: then an ID token is required. */
   nonce?: string | undefined
   /** The `max_age` the authorization request sent, in seconds: `auth_time` is then required and may not be older (§3.1.3.7 (13)). */

@@ -15,7 +15,7 @@ export const readIdToken: IdTokenReader = async (internals, body, name, check) =
   const chunk = await jwtChunk()
   if (!chunk) {
     if (check?.nonce !== undefined) throw unloadedChunk('the ID token checker')
-    dropIdToken(internals, body, `the ${name} answer's ID token could not be checked (its code did not load)`)
+    dropIdToken(internals, body, `the ${name} answer's ID token could not be checked (its checker did not load)`)
     return { body }
   }
   // The server's time, as oauth4webapi reads it: this context's clock and the skew its Date headers measured.

@@ -33,7 +33,7 @@ export async function checkIdToken(
   { as, client, options }: ContextInternals,
   jwt: unknown,
   now: number,
-  check: IdTokenCheck = {},
+  check?: IdTokenCheck,
 ): Promise<Record<string, unknown>> {
   const fail = (why: string) => new kit.Failure('invalid_id_token', `the ID token is refused: ${why}`)
   if (jwt === undefined) throw fail('there is none, though the sign-in asked for one (scope openid, a nonce sent)')
@@ -55,8 +55,8 @@ export async function checkIdToken(
     'aud',
     'exp',
     'iat',
-    ...(check.nonce === undefined ? [] : ['nonce']),
-    ...(check.maxAge === undefined ? [] : ['auth_time']),
+    ...(check?.nonce === undefined ? [] : ['nonce']),
+    ...(check?.maxAge === undefined ? [] : ['auth_time']),
   ]
   const missing = required.find((name) => claims[name] === undefined)
   if (missing) throw fail(`it has no "${missing}" claim`)
@@ -76,9 +76,9 @@ export async function checkIdToken(
   const audiences: unknown[] = [aud].flat()
   if (!audiences.includes(client.client_id)) throw fail(`its audience (${said(aud)}) does not name this client`)
   if (audiences.length !== 1 && azp !== client.client_id) throw fail('it names several audiences, and its "azp" does not name this client')
-  if (check.maxAge !== undefined && (authTime as number) + check.maxAge < now - TOLERANCE_S)
+  if (check?.maxAge !== undefined && (authTime as number) + check.maxAge < now - TOLERANCE_S)
     throw fail('the sign-in it tells of is older than the max_age asked for ("auth_time")')
-  if (check.code && nonce !== check.nonce)
+  if (check && nonce !== check.nonce)
     throw fail(
       check.nonce === undefined ? 'it carries a nonce, though this sign-in sent none' : 'its nonce is not the one this sign-in sent',
     )

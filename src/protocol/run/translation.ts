@@ -87,10 +87,10 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
     ...(answer?.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }),
   }
 
-  const unsuccessful = err instanceof o.OperationProcessingError && err.code === o.RESPONSE_IS_NOT_CONFORM
+  const unsuccessful = err instanceof o.OperationProcessingError && err.code === O.RESPONSE_IS_NOT_CONFORM
   const challenge = challengeOf(kit, err, unsuccessful && response instanceof Response ? response : undefined)
   // An OAuth error body wins, whatever the status (a 503 with temporarily_unavailable, say).
-  if (coded(err, o.RESPONSE_BODY_ERROR) || challenge || (unsuccessful && answer?.oauth)) {
+  if (coded(err, O.RESPONSE_BODY_ERROR) || challenge || (unsuccessful && answer?.oauth)) {
     return serverError(
       kit,
       err as o.OperationProcessingError,
@@ -102,8 +102,8 @@ export function translateError(kit: TranslationKit, err: unknown, operation: str
     )
   }
   if (err instanceof o.OperationProcessingError) {
-    const code = idTokenFault(err, operation) ? 'invalid_id_token' : (codes(o)[err.code ?? ''] ?? 'invalid_response')
-    if (err.code === o.JSON_ATTRIBUTE_COMPARISON) {
+    const code = idTokenFault(err, operation) ? 'invalid_id_token' : (CODES[err.code ?? ''] ?? 'invalid_response')
+    if (err.code === O.JSON_ATTRIBUTE_COMPARISON) {
       const { attribute, expected, body } = (err.cause ?? {}) as { attribute?: string; expected?: string; body?: Record<string, unknown> }
       // RFC 8414 §3.3 / RFC 9728 §3.3: the document must name exactly what was asked for.
       if (attribute === 'issuer' || attribute === 'resource') {
@@ -143,11 +143,11 @@ function coded(err: unknown, code: string): boolean {
 
 /** The answer's first challenge (RFC 7235): oauth4webapi's, or — the reader was oauthkit's — read from the unsuccessful answer's `WWW-Authenticate` as oauth4webapi reads one. */
 function challengeOf(
-  { o, challenges }: TranslationKit,
+  { challenges }: TranslationKit,
   err: unknown,
   unsuccessful: Response | undefined,
 ): o.WWWAuthenticateChallenge | undefined {
-  if (coded(err, o.WWW_AUTHENTICATE_CHALLENGE)) return (err as o.WWWAuthenticateChallengeError).cause[0]
+  if (coded(err, O.WWW_AUTHENTICATE_CHALLENGE)) return (err as o.WWWAuthenticateChallengeError).cause[0]
   const found = challenges(unsuccessful?.headers.get('www-authenticate'))[0]
   return found && ({ scheme: found.scheme.toLowerCase(), parameters: found.params } as o.WWWAuthenticateChallenge)
 }
@@ -170,7 +170,7 @@ function idTokenFault(err: Error, operation: string): boolean {
 
 /** The server said no: its OAuth error body (which wins), else a challenge's error, else what a challenge without one means. */
 function serverError(
-  { o, cleanText, oauthKitError }: TranslationKit,
+  { cleanText, oauthKitError }: TranslationKit,
   err: o.ResponseBodyError | o.WWWAuthenticateChallengeError | o.OperationProcessingError,
   challenge: o.WWWAuthenticateChallenge | undefined,
   answer: Answer | undefined,
@@ -183,7 +183,7 @@ function serverError(
   const fallback = challenge && !/^(bearer|dpop)$/i.test(challenge.scheme) ? 'invalid_client' : 'invalid_token'
   const redact = answer?.redact ?? ((text: string) => text)
   const error =
-    answer?.oauth?.error ?? redact(coded(err, o.RESPONSE_BODY_ERROR) ? (err as o.ResponseBodyError).error : (params?.error ?? fallback))
+    answer?.oauth?.error ?? redact(coded(err, O.RESPONSE_BODY_ERROR) ? (err as o.ResponseBodyError).error : (params?.error ?? fallback))
   const description = answer?.oauth?.description ?? (params?.error_description === undefined ? undefined : redact(params.error_description))
   const how = challenge && !answer?.oauth ? ` with a ${cleanText(challenge.scheme, 20)} challenge` : ''
   const hint = Object.hasOwn(HINTS, error) ? HINTS[error] : ''
@@ -202,20 +202,57 @@ function serverError(
   )
 }
 
+/**
+ * oauth4webapi's error codes: values of its public API, written here so that the bundles carry
+ * them only in this chunk; the type holds each to the value the installed oauth4webapi declares.
+ */
+const O: Pick<
+  typeof o,
+  | 'RESPONSE_BODY_ERROR'
+  | 'WWW_AUTHENTICATE_CHALLENGE'
+  | 'RESPONSE_IS_NOT_JSON'
+  | 'PARSE_ERROR'
+  | 'RESPONSE_IS_NOT_CONFORM'
+  | 'INVALID_RESPONSE'
+  | 'JWT_TIMESTAMP_CHECK'
+  | 'JWT_CLAIM_COMPARISON'
+  | 'KEY_SELECTION'
+  | 'MISSING_SERVER_METADATA'
+  | 'INVALID_SERVER_METADATA'
+  | 'HTTP_REQUEST_FORBIDDEN'
+  | 'REQUEST_PROTOCOL_FORBIDDEN'
+  | 'JSON_ATTRIBUTE_COMPARISON'
+> = {
+  RESPONSE_BODY_ERROR: 'OAUTH_RESPONSE_BODY_ERROR',
+  WWW_AUTHENTICATE_CHALLENGE: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
+  RESPONSE_IS_NOT_JSON: 'OAUTH_RESPONSE_IS_NOT_JSON',
+  PARSE_ERROR: 'OAUTH_PARSE_ERROR',
+  RESPONSE_IS_NOT_CONFORM: 'OAUTH_RESPONSE_IS_NOT_CONFORM',
+  INVALID_RESPONSE: 'OAUTH_INVALID_RESPONSE',
+  JWT_TIMESTAMP_CHECK: 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED',
+  JWT_CLAIM_COMPARISON: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+  KEY_SELECTION: 'OAUTH_KEY_SELECTION_FAILED',
+  MISSING_SERVER_METADATA: 'OAUTH_MISSING_SERVER_METADATA',
+  INVALID_SERVER_METADATA: 'OAUTH_INVALID_SERVER_METADATA',
+  HTTP_REQUEST_FORBIDDEN: 'OAUTH_HTTP_REQUEST_FORBIDDEN',
+  REQUEST_PROTOCOL_FORBIDDEN: 'OAUTH_REQUEST_PROTOCOL_FORBIDDEN',
+  JSON_ATTRIBUTE_COMPARISON: 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+}
+
 /** oauth4webapi's error codes, as oauthkit's. */
-const codes = (o: TranslationKit['o']): Record<string, ErrorCode> => ({
-  [o.RESPONSE_IS_NOT_JSON]: 'not_json',
-  [o.PARSE_ERROR]: 'invalid_json',
-  [o.RESPONSE_IS_NOT_CONFORM]: 'unexpected_status',
-  [o.INVALID_RESPONSE]: 'invalid_response',
-  [o.JWT_TIMESTAMP_CHECK]: 'invalid_id_token',
-  [o.JWT_CLAIM_COMPARISON]: 'invalid_id_token',
-  [o.KEY_SELECTION]: 'invalid_id_token',
-  [o.MISSING_SERVER_METADATA]: 'missing_endpoint',
-  [o.INVALID_SERVER_METADATA]: 'invalid_metadata',
-  [o.HTTP_REQUEST_FORBIDDEN]: 'insecure_url',
-  [o.REQUEST_PROTOCOL_FORBIDDEN]: 'insecure_url',
-})
+const CODES: Record<string, ErrorCode> = {
+  [O.RESPONSE_IS_NOT_JSON]: 'not_json',
+  [O.PARSE_ERROR]: 'invalid_json',
+  [O.RESPONSE_IS_NOT_CONFORM]: 'unexpected_status',
+  [O.INVALID_RESPONSE]: 'invalid_response',
+  [O.JWT_TIMESTAMP_CHECK]: 'invalid_id_token',
+  [O.JWT_CLAIM_COMPARISON]: 'invalid_id_token',
+  [O.KEY_SELECTION]: 'invalid_id_token',
+  [O.MISSING_SERVER_METADATA]: 'missing_endpoint',
+  [O.INVALID_SERVER_METADATA]: 'invalid_metadata',
+  [O.HTTP_REQUEST_FORBIDDEN]: 'insecure_url',
+  [O.REQUEST_PROTOCOL_FORBIDDEN]: 'insecure_url',
+}
 
 /** The ways a server may echo a secret it was sent: raw, percent-encoded, form-encoded, base64 and base64url (padding aside). */
 export function encodingsOf(secret: string): string[] {

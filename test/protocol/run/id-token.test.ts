@@ -26,7 +26,7 @@ const internals = () => int(createPublicContext(metadata(ISSUER, { id_token_sign
 /** oauthkit's verdict: the claims, or the error's code. */
 async function ours(jwt: string, check: IdTokenCheck): Promise<string> {
   try {
-    await checkIdToken(jwsKit, internals(), jwt, NOW, { code: true, ...check })
+    await checkIdToken(jwsKit, internals(), jwt, NOW, check)
     return 'accepted'
   } catch (err) {
     return isOAuthKitError(err) ? err.code : `crashed: ${String(err)}`
@@ -105,7 +105,7 @@ describe('checkIdToken', () => {
   it('accepts a good ID token and returns its claims', async () => {
     const claims = { iss: ISSUER, sub: 'user', aud: CLIENT, exp: NOW + 60, iat: NOW, nonce: 'n-1' }
     const jwt = jwtOf({ header: { alg: 'RS256' }, claims })
-    expect(await checkIdToken(jwsKit, internals(), jwt, NOW, { code: true, nonce: 'n-1' })).toEqual(claims)
+    expect(await checkIdToken(jwsKit, internals(), jwt, NOW, { nonce: 'n-1' })).toEqual(claims)
   })
 
   const good = { iss: ISSUER, sub: 'user', aud: CLIENT, exp: NOW + 60, iat: NOW }
@@ -119,7 +119,7 @@ describe('checkIdToken', () => {
     ['no auth_time though max_age was asked for', jwtOf({ header: { alg: 'RS256' }, claims: good }), { maxAge: 60 }, /"auth_time"/],
   ] as const) {
     it(`refuses ${name}: invalid_id_token, saying why`, async () => {
-      const err = await checkIdToken(jwsKit, internals(), jwt, NOW, { code: true, ...check }).then(
+      const err = await checkIdToken(jwsKit, internals(), jwt, NOW, check).then(
         () => undefined,
         (e: unknown) => e,
       )
