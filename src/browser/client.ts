@@ -6,6 +6,7 @@
  */
 import { ConfigError, OAuthKitError, ResponseError, isOAuthKitError, unloadedChunk } from '../errors.js'
 import { systemClock } from '../internal/clock.js'
+import { retrying } from '../internal/retrying.js'
 import type { HttpOptions } from '../http/options.js'
 import { resolveClient, type MetadataSource } from '../discovery/resolve.js'
 import { int, type OAuthContext } from '../protocol/run/context.js'
@@ -159,12 +160,11 @@ export interface Parts {
 
 /** The sign-in chunk (./sign-in.ts): loaded by the first sign-in, callback or logout; a network_error when it cannot be (nothing was done). */
 function signIn(): Promise<typeof import('./sign-in.js')> {
-  return (signInChunk ??= import('./sign-in.js')).catch((err: unknown) => {
-    signInChunk = undefined
+  return signInChunk().catch((err: unknown) => {
     throw unloadedChunk('the sign-in', err)
   })
 }
-let signInChunk: Promise<typeof import('./sign-in.js')> | undefined
+const signInChunk = retrying(() => import('./sign-in.js'))
 
 /**
  * Signs out: revokes with the tokens held and goes to the end-session endpoint (the sign-in
@@ -313,12 +313,7 @@ function clientMethods(p: Parts): BrowserClient {
 /** A DPoP key had on first use (the context resolved); one that could not be had (discovery down) is asked for again by the next call. */
 function lazyProof(get: () => Promise<TokenProof>): TokenProof {
   let key: TokenProof | undefined
-  let loading: Promise<TokenProof> | undefined
-  const load = () =>
-    (loading ??= get().then(
-      (k) => (key = k),
-      (err: unknown) => ((loading = undefined), Promise.reject(err)),
-    ))
+  const load = retrying(() => get().then((k) => (key = k)))
   return {
     proof: async (method, url, token) => (await load()).proof(method, url, token),
     // A response is only observed after a request that loaded the key.

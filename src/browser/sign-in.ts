@@ -1,7 +1,7 @@
 // The browser client's sign-in, callback and the server's half of logout: a chunk loaded by the
 // first of them (client.ts), so that the pages that only renew tokens and call the API carry
 // none of the authorization code flow, revocation or end-session code.
-import { OAuthKitError, type OAuthKitError as Failure } from '../errors.js'
+import { OAuthKitError } from '../errors.js'
 import { parseUrl } from '../internal/url.js'
 import { buildAuthorizationUrl, completeAuthorization } from '../protocol/grants/authorization-code.js'
 import { buildEndSessionUrl } from '../protocol/endpoints/end-session.js'
@@ -49,7 +49,7 @@ export async function revoke(p: Parts, held: TokenSet | undefined): Promise<Logo
   if (token && c.metadata.revocation_endpoint) {
     await revokeToken(c, token, { tokenTypeHint: held?.refreshToken ? 'refresh_token' : 'access_token' }).then(
       () => void (result.revoked = true),
-      (err: Failure) => void (result.error = err),
+      (err: OAuthKitError) => void (result.error = err),
     )
   }
   return result

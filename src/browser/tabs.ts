@@ -1,6 +1,7 @@
 import { sameUser, type TokenControl, type TokenEvents } from '../token/manager.js'
 import type { TokenSet } from '../types.js'
 import { isTokenSet } from '../wire/token.js'
+import { retrying } from '../internal/retrying.js'
 import type { Ledger } from './ledger.js'
 
 /**
@@ -49,12 +50,8 @@ export function fingerprint(token: string | undefined): string | undefined {
 
 /** The rotation ledger (ledger.ts), loaded on first use; if it cannot be loaded, there is none, as without IndexedDB: nothing is known spent. */
 function lazyLedger(name: string): Ledger {
-  let loaded: Promise<Ledger | undefined> | undefined
-  const get = () =>
-    (loaded ??= import('./ledger.js').then(
-      (chunk) => chunk.ledger(name),
-      () => (loaded = undefined),
-    ))
+  const load = retrying(() => import('./ledger.js').then((chunk) => chunk.ledger(name)))
+  const get = () => load().catch(() => undefined)
   return {
     rotated: async (from, to, now) => (await get())?.rotated(from, to, now),
     successor: async (grant, held) => (await get())?.successor(grant, held) ?? { spent: false, leadsTo: false },

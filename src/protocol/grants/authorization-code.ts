@@ -1,12 +1,12 @@
 import * as o from 'oauth4webapi'
-import { ConfigError, OAuthKitError, ResponseError, cleanText, oauthKitError, unloadedChunk, type ErrorCode } from '../../errors.js'
+import { ConfigError, OAuthKitError, ResponseError, cleanText, oauthKitError, type ErrorCode } from '../../errors.js'
 import { parseUrl, userAgentUrl } from '../../internal/url.js'
 import { DEFAULT_MAX_PENDING_AGE_MS, type AuthorizationDetail, type AuthorizationServerMetadata, type TokenSet } from '../../types.js'
 import { checkedDetails } from '../../wire/token.js'
 import { int, type IdTokenCheck, type OAuthContext } from '../run/context.js'
 import { missingEndpoint, runAt } from '../run/operation.js'
 import { grantParameters, tokenRequest, type GrantParameters } from '../run/token.js'
-import { jwtChunk, readIdToken } from '../run/id-token.js'
+import { idTokenChecker, readIdToken } from '../run/id-token.js'
 
 /**
  * What an authorization request asks for: the redirect URI, scope, and optional state, nonce, resource and extra parameters.
@@ -266,7 +266,7 @@ export async function completeAuthorization(
     )
   }
   // The ID token checker is a chunk (protocol/run/jws.ts): loaded before the code is redeemed, so that failing to load it spends nothing.
-  if (pending.nonce !== undefined && int(ctx).idTokens === readIdToken && !(await jwtChunk())) throw unloadedChunk('the ID token checker')
+  if (pending.nonce !== undefined && int(ctx).idTokens === readIdToken) await idTokenChecker()
   if (!consume(pending.state, now, maxAge))
     throw new OAuthKitError('stale_sign_in', 'this sign-in was already completed (a replayed callback, or the back button): sign in again')
   const tokens = await codeGrant(

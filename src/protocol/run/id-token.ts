@@ -3,6 +3,7 @@ import { ResponseError, unloadedChunk } from '../../errors.js'
 import type { IdTokenReader } from './context.js'
 import type { JwsKit } from './jws.js'
 import { runOperation } from './operation.js'
+import { retrying } from '../../internal/retrying.js'
 import { dropIdToken } from './token.js'
 
 /**
@@ -12,9 +13,8 @@ import { dropIdToken } from './token.js'
  * was not is dropped, with a warning (the tokens are kept: a refresh token may be spent already).
  */
 export const readIdToken: IdTokenReader = async (internals, body, name, check) => {
-  const chunk = await jwtChunk()
+  const chunk = await (check?.nonce === undefined ? jwtChunk() : idTokenChecker())
   if (!chunk) {
-    if (check?.nonce !== undefined) throw unloadedChunk('the ID token checker')
     dropIdToken(internals, body, `the ${name} answer's ID token could not be checked (its checker did not load)`)
     return { body }
   }
@@ -23,16 +23,22 @@ export const readIdToken: IdTokenReader = async (internals, body, name, check) =
   return { body, claims: await chunk.checkIdToken(jwsKit, internals, body.id_token, now, check) }
 }
 
-let loading: Promise<typeof import('./jws.js')> | undefined
+let jwt: (() => Promise<typeof import('./jws.js')>) | undefined
 
-/** The JWT chunk (protocol/run/jws.ts), or undefined when it cannot be loaded (asked for again next time). */
-export async function jwtChunk(): Promise<typeof import('./jws.js') | undefined> {
-  try {
-    return await (loading ??= import('./jws.js'))
-  } catch {
-    loading = undefined
-    return undefined
-  }
+/**
+ * The JWT chunk (protocol/run/jws.ts), or undefined when it cannot be loaded (asked for again
+ * next time). Its loader is made on first use: a module-level call would stay in bundles that
+ * never read an ID token.
+ */
+function jwtChunk(): Promise<typeof import('./jws.js') | undefined> {
+  return (jwt ??= retrying(() => import('./jws.js')))().catch(() => undefined)
+}
+
+/** The JWT chunk where an ID token must be checked (a nonce was sent): a `network_error` when it cannot be loaded. */
+export async function idTokenChecker(): Promise<typeof import('./jws.js')> {
+  const chunk = await jwtChunk()
+  if (!chunk) throw unloadedChunk('the ID token checker')
+  return chunk
 }
 
 /** What the JWT chunk (protocol/run/jws.ts) is handed: it imports no value itself. */

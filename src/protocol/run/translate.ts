@@ -2,6 +2,7 @@ import * as o from 'oauth4webapi'
 import { OAUTH_ERROR_RECOVERY, cleanText, isOAuthKitError, oauthKitError, redactUrl, type OAuthKitError } from '../../errors.js'
 import type { OutgoingRequest } from '../../dialects/types.js'
 import { parseWwwAuthenticate } from '../../internal/www-authenticate.js'
+import { retrying } from '../../internal/retrying.js'
 
 /** An unsuccessful answer as it came (rememberAnswer). */
 export interface Kept {
@@ -46,17 +47,8 @@ function kit(): TranslationKit {
   }
 }
 
-let chunk: Promise<typeof import('./translation.js')> | undefined
-
-/** The translation chunk, or undefined when it cannot be loaded (asked for again next time). */
-async function translation(): Promise<typeof import('./translation.js') | undefined> {
-  try {
-    return await (chunk ??= import('./translation.js'))
-  } catch {
-    chunk = undefined
-    return undefined
-  }
-}
+/** The translation chunk (asked for again after a failure to load it). */
+const translation = retrying(() => import('./translation.js'))
 
 /**
  * Without the translation chunk (it failed to load: a deploy replaced it, the network dropped):
@@ -101,7 +93,7 @@ const OAUTH_ERRORS = new Set([
  */
 export async function translateError(err: unknown, operation: string, url?: string): Promise<OAuthKitError> {
   if (isOAuthKitError(err)) return err
-  const t = await translation()
+  const t = await translation().catch(() => undefined)
   return t ? t.translateError(kit(), err, operation, url) : untranslated(err, operation, url)
 }
 
@@ -110,6 +102,6 @@ export async function translateError(err: unknown, operation: string, url?: stri
  * vendor's own endpoint): see translation.ts.
  */
 export async function answerError(response: Response, operation: string, url: string, refused: string): Promise<OAuthKitError> {
-  const t = await translation()
+  const t = await translation().catch(() => undefined)
   return t ? t.answerError(kit(), response, operation, url, refused) : untranslated(new Error('unexpected status'), operation, url)
 }
